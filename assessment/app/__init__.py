@@ -1,0 +1,64 @@
+"""Composition root: ``flask --app assessment.app ...`` builds the whole web app here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from assessment.app.config import DefaultConfig, database_uri, load_instance_secrets, validate_config
+from assessment.app.db import db
+from assessment.app.extensions import babel, csrf, login_manager, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV_PREFIX = "ASSESSMENT"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, error handlers, blueprints, CLI. Nothing else."""
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+        app.instance_path, "assessment.sqlite3"
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    if test_config is None:
+        app.config.update(load_instance_secrets(app.instance_path))
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        app.config.from_prefixed_env(ENV_PREFIX)
+    else:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has no pool pre-ping need, and waits for the write lock instead of failing.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    validate_config(app.config)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from assessment import audit  # noqa: F401  (registers the audited write path)
+    from assessment.app import errors, i18n, security
+    from assessment.app.cli import register_commands
+    from assessment.views import create_blueprint
+
+    i18n.init_app(app, babel)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(create_blueprint())
+    register_commands(app)
+    return app

@@ -1,0 +1,86 @@
+"""Configuration: defaults, instance secrets, and the checks run before the app starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SECRETS_FILE = "secrets.json"
+SUPPORTED_LOCALES = ("zh_CN", "en")
+MIN_SECRET_LENGTH = 32
+
+
+class DefaultConfig:
+    """Safe defaults with no secrets; the database is SQLite in the instance folder."""
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SUPPORTED_LOCALES = SUPPORTED_LOCALES
+    SQLALCHEMY_ENGINE_OPTIONS: Mapping[str, Any] = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure is decided per request (HTTPS or not) by assessment.app.security.
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Staff login throttling: failures allowed in the window before a lock-out.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_CLIENT = 20
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+    MIN_GROUP_SIZE = 5
+
+
+def database_uri(url: str) -> str:
+    """Map a conventional DATABASE_URL onto the SQLAlchemy driver we ship (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_instance_secrets(instance_path: str) -> dict[str, str]:
+    """Read the per-deployment secrets, generating them on first run.
+
+    The file is created with O_EXCL so that several gunicorn workers starting at once
+    agree on one set of secrets.
+    """
+    path = Path(instance_path) / SECRETS_FILE
+    if not path.exists():
+        generated = {
+            "SECRET_KEY": secrets.token_hex(32),
+            "ACCESS_CODE_HASH_KEY": secrets.token_hex(32),
+        }
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(generated, handle)
+    loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Refuse to start with missing or weak secrets or unknown locales."""
+    if not config.get("TESTING"):
+        for key in ("SECRET_KEY", "ACCESS_CODE_HASH_KEY"):
+            value = config.get(key) or ""
+            if len(str(value)) < MIN_SECRET_LENGTH:
+                raise ConfigError(f"{key} must be a random string of at least 32 characters")
+    if config.get("BABEL_DEFAULT_LOCALE") not in SUPPORTED_LOCALES:
+        raise ConfigError(
+            f"BABEL_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}"
+        )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("no database configured")

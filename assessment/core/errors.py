@@ -1,0 +1,177 @@
+"""Domain errors raised by pure computation.
+
+Core never translates: every error carries a stable ``code`` and the offending values
+as attributes, and the web layer turns them into a message in the reader's language.
+"""
+
+from __future__ import annotations
+
+
+class AssessmentError(ValueError):
+    """Base class of every domain error raised by ``*/core``."""
+
+    code = "assessment_error"
+
+
+class LifecycleError(AssessmentError):
+    """A period cannot move from one state to another.
+
+    Attributes
+    ----------
+    current, target : str
+        The state the period is in and the one that was asked for.
+    required : tuple of str
+        The states the period must pass through first (empty when going backwards).
+    """
+
+    code = "illegal_transition"
+
+    def __init__(self, current: str, target: str, required: tuple[str, ...]) -> None:
+        self.current = current
+        self.target = target
+        self.required = required
+        super().__init__(
+            f"cannot move a period from {current!r} to {target!r}"
+            + (f"; first: {' -> '.join(required)}" if required else "")
+        )
+
+
+class MissingInputError(AssessmentError):
+    """A value the computation needs was not entered (``None`` or NaN), never a silent zero.
+
+    Attributes
+    ----------
+    name : str
+        The argument or field that is missing, e.g. ``"actual"``.
+    indicator : str or None
+        The indicator code the value belongs to, when known.
+    """
+
+    code = "missing_input"
+
+    def __init__(self, name: str, indicator: str | None = None) -> None:
+        self.name = name
+        self.indicator = indicator
+        where = f" for indicator {indicator!r}" if indicator is not None else ""
+        super().__init__(f"missing input {name!r}{where}")
+
+
+class InvalidParameterError(AssessmentError):
+    """An argument has a value the rule cannot use.
+
+    Attributes
+    ----------
+    name : str
+        The offending argument, e.g. ``"target"`` or ``"steps"``.
+    value : object
+        The value that was given.
+    reason : str
+        A stable snake_case code saying what is wrong, e.g. ``"target_equals_baseline"``.
+    """
+
+    code = "invalid_parameter"
+
+    def __init__(self, name: str, value: object, reason: str) -> None:
+        self.name = name
+        self.value = value
+        self.reason = reason
+        super().__init__(f"invalid {name}={value!r}: {reason.replace('_', ' ')}")
+
+
+class EmptyPanelError(AssessmentError):
+    """A qualitative indicator has no rating at all.
+
+    Attributes
+    ----------
+    indicator : str or None
+        The indicator code, when known.
+    """
+
+    code = "empty_panel"
+
+    def __init__(self, indicator: str | None = None) -> None:
+        self.indicator = indicator
+        where = f" for indicator {indicator!r}" if indicator is not None else ""
+        super().__init__(f"no ratings{where}: a panel value needs at least one rating")
+
+
+class WeightSumError(AssessmentError):
+    """The weights of an indicator set do not sum to the expected total (100).
+
+    Attributes
+    ----------
+    set_name : str
+        The indicator set (or category) whose weights were checked.
+    actual : float
+        The sum found.
+    expected : float
+        The sum required.
+    """
+
+    code = "weight_sum"
+
+    def __init__(self, set_name: str, actual: float, expected: float) -> None:
+        self.set_name = set_name
+        self.actual = actual
+        self.expected = expected
+        super().__init__(
+            f"weights of indicator set {set_name!r} sum to {actual!r}, expected {expected!r}"
+        )
+
+
+class QuotaError(AssessmentError):
+    """A top-grade quota outside (0, 1].
+
+    Attributes
+    ----------
+    value : object
+        The quota that was given.
+    """
+
+    code = "invalid_quota"
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        super().__init__(f"top-grade quota must be a fraction in (0, 1], got {value!r}")
+
+
+class InsufficientDataError(AssessmentError):
+    """Too few usable observations to compute a statistic.
+
+    Attributes
+    ----------
+    name : str
+        What was counted, e.g. ``"targets"`` or ``"valid responses"``.
+    n : int
+        How many were usable (after dropping missing values).
+    minimum : int
+        How many are needed.
+    """
+
+    code = "insufficient_data"
+
+    def __init__(self, name: str, n: int, minimum: int) -> None:
+        self.name = name
+        self.n = n
+        self.minimum = minimum
+        super().__init__(f"need at least {minimum} usable {name}, got {n}")
+
+
+class FieldError(AssessmentError):
+    """A value given for one field breaks a rule.
+
+    Attributes
+    ----------
+    field : str
+        The field (or ``row:column`` in imports) the error is about.
+    code : str
+        A stable code that the web layer maps to a translated message.
+    params : dict
+        Values the message names.
+    """
+
+    def __init__(self, field: str, code: str, **params: object) -> None:
+        self.field = field
+        self.code = code
+        self.params = params
+        super().__init__(f"{field}: {code} {params}" if params else f"{field}: {code}")

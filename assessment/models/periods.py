@@ -1,0 +1,27 @@
+"""Assessment periods and their lifecycle state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assessment.app.db import UTCDateTime, db, utcnow
+from assessment.models.org import Unit
+
+
+class Period(db.Model):  # type: ignore[name-defined,misc]
+    """An assessment period over a scope unit, e.g. "2026 annual"."""
+
+    __tablename__ = "period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    scope_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    year: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(24), default="draft")
+    min_group_size: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    scope_unit: Mapped[Unit] = relationship()

@@ -1,0 +1,1 @@
+"""Use cases of the base package: validate, change, flush. The caller commits."""

@@ -1,0 +1,27 @@
+"""The "assessment" blueprint, composed of one nested blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from assessment.app.extensions import login_manager
+from assessment.messages import STATE_LABELS
+
+
+def create_blueprint() -> Blueprint:
+    from assessment.views import accounts, audit, auth, imports, org, periods
+
+    login_manager.login_view = "assessment.auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+
+    blueprint = Blueprint("assessment", __name__)
+
+    @blueprint.app_context_processor
+    def labels() -> dict[str, object]:
+        return {"state_label": lambda code: STATE_LABELS.get(code, code)}
+
+    for area in (auth, org, imports, accounts, periods, audit):
+        blueprint.register_blueprint(area.bp)
+    return blueprint

@@ -1,0 +1,79 @@
+"""Admin pages for accounts: roles, unit scopes, linked cadre, password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from assessment.access import current_scope, roles_required
+from assessment.app.db import db, unit_of_work
+from assessment.core.errors import FieldError
+from assessment.forms import AccountForm, show_field_error
+from assessment.messages import ROLE_LABELS
+from assessment.models import Account
+from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units
+from assessment.services.accounts import AccountData, save_account
+
+bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
+
+
+@bp.route("/")
+@roles_required("admin")
+def index() -> str:
+    """Accounts whose scope lies inside the administrator's."""
+    return render_template(
+        "assessment/accounts/index.html",
+        accounts=list_accounts(db.session, current_scope()),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit(account_id: int | None = None) -> str | Response:
+    """Create or change an account."""
+    account: Account | None = None
+    if account_id is not None:
+        try:
+            account = get_account(db.session, account_id, current_scope())
+        except NotFoundError:
+            abort(404)
+    form = AccountForm(obj=account)
+    scope = current_scope()
+    form.role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
+    form.scope_unit_ids.choices = [
+        (u.id, f"{u.name_zh} ({u.code})") for u in list_units(db.session, scope, include_retired=False)
+    ]
+    form.cadre_id.choices = [(0, _("(none)"))] + [
+        (c.id, f"{c.name} ({c.code})") for c in list_cadres(db.session, scope)
+    ]
+    if request.method == "GET" and account is not None:
+        form.scope_unit_ids.data = [s.unit_id for s in account.scopes]
+        form.cadre_id.data = account.cadre_id or 0
+    if form.validate_on_submit():
+        if any(unit_id not in scope for unit_id in form.scope_unit_ids.data):
+            abort(403)
+        data = AccountData(
+            username=form.username.data.strip(),
+            display_name=form.display_name.data.strip(),
+            role=form.role.data,
+            scope_unit_ids=tuple(form.scope_unit_ids.data),
+            cadre_id=form.cadre_id.data or None,
+            is_enabled=form.is_enabled.data,
+        )
+        try:
+            with unit_of_work(current_user.id):
+                save_account(db.session, data, password=form.password.data or None, account=account)
+        except FieldError as error:
+            flash(show_field_error(form, error), "error")
+        else:
+            flash(_("Account saved."), "success")
+            return redirect(url_for(".index"))
+    return render_template(
+        "assessment/accounts/edit.html",
+        form=form,
+        title=_("Edit account") if account else _("New account"),
+    )

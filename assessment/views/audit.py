@@ -1,0 +1,35 @@
+"""Browse and filter the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from assessment.access import roles_required
+from assessment.app.db import db
+from assessment.audit import verify_audit_chain
+from assessment.queries import list_audit_entries
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+PER_PAGE = 50
+
+
+@bp.route("/")
+@roles_required("admin")
+def index() -> str:
+    """The log, newest first, filtered by actor, action and object."""
+    filters = {
+        key: request.args.get(key, "").strip()[:64]
+        for key in ("actor", "action", "object_type", "object_id")
+    }
+    page = request.args.get("page", 1, type=int) or 1
+    page = max(page, 1)
+    entries, total = list_audit_entries(db.session, **filters, page=page, per_page=PER_PAGE)
+    return render_template(
+        "assessment/audit/index.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        filters=filters,
+        verification=verify_audit_chain(db.session) if request.args.get("verify") else None,
+    )

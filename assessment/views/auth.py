@@ -1,0 +1,121 @@
+"""Log in and out, switch language, and each role's home page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from assessment import throttle
+from assessment.access import current_scope
+from assessment.app.db import db, unit_of_work, utcnow
+from assessment.forms import LoginForm
+from assessment.queries import list_periods
+from assessment.services.accounts import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def _is_local(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/")
+
+
+def _policy(prefix: str) -> throttle.ThrottlePolicy:
+    config = current_app.config
+    return throttle.ThrottlePolicy(
+        max_failures=config[f"LOGIN_MAX_FAILURES_PER_{prefix}"],
+        window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        lockout=timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Staff, cadre and official login."""
+    if current_user.is_authenticated:
+        return redirect(url_for("assessment.auth.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        with unit_of_work(None):
+            outcome = authenticate(
+                db.session,
+                username=form.username.data.strip(),
+                password=form.password.data,
+                client=request.remote_addr or "",
+                secret=current_app.config["SECRET_KEY"],
+                account_policy=_policy("ACCOUNT"),
+                client_policy=_policy("CLIENT"),
+                now=utcnow(),
+            )
+        if outcome.account is not None:
+            session.clear()  # a fresh session on login (no fixation)
+            login_user(outcome.account)
+            target = request.args.get("next")
+            return redirect(target if _is_local(target) else url_for("assessment.auth.home"))
+        status = 401
+        if outcome.locked_until is not None:
+            status = 429
+            flash(
+                _(
+                    "Too many failed attempts. Login is locked until %(time)s; "
+                    "try again then, or ask an administrator.",
+                    time=format_datetime(outcome.locked_until, "short"),
+                ),
+                "error",
+            )
+        else:
+            flash(_("Wrong user name or password."), "error")
+    elif form.is_submitted():
+        status = 400
+    return render_template("assessment/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("assessment.auth.login"))
+
+
+@bp.route("/lang/<code>")
+def switch_language(code: str) -> Response:
+    """Remember the reader's language and return to the page they were on."""
+    if code in current_app.config["SUPPORTED_LOCALES"]:
+        session["lang"] = code
+    target = request.args.get("next")
+    return redirect(target if _is_local(target) else url_for("assessment.auth.index"))
+
+
+@bp.route("/")
+def index() -> Response:
+    """Send staff to their home page and everyone else to the login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("assessment.auth.home"))
+    return redirect(url_for("assessment.auth.login"))
+
+
+@bp.route("/admin/")
+@login_required
+def home() -> str:
+    """The home page of the logged-in role."""
+    periods = list_periods(db.session, current_scope()) if current_user.role != "cadre" else []
+    return render_template("assessment/home.html", periods=periods)

@@ -1,0 +1,107 @@
+"""Assessment periods: list, create, and move along the lifecycle."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.app.db import db, unit_of_work
+from assessment.core.errors import FieldError, LifecycleError
+from assessment.core.lifecycle import next_state
+from assessment.forms import PeriodForm, TransitionForm, show_field_error
+from assessment.messages import STATE_LABELS, lifecycle_message
+from assessment.queries import (
+    NotFoundError,
+    get_period,
+    get_unit,
+    list_audit_entries,
+    list_periods,
+    list_units,
+)
+from assessment.services.periods import advance_period, create_period
+
+bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
+
+
+def _period_or_404(period_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return get_period(db.session, period_id, current_scope())
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def index() -> str:
+    """Periods in the reader's scope."""
+    return render_template(
+        "assessment/periods/index.html", periods=list_periods(db.session, current_scope())
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new() -> str | Response:
+    """Create a period over a township (or county) in scope."""
+    form = PeriodForm()
+    form.scope_unit_id.choices = [
+        (u.id, f"{u.name_zh} ({u.code})")
+        for u in list_units(db.session, current_scope(), include_retired=False)
+        if u.kind in {"county", "township", "street"}
+    ]
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(current_user.id):
+                period = create_period(
+                    db.session,
+                    name=form.name.data.strip(),
+                    year=form.year.data,
+                    scope_unit=get_unit(db.session, form.scope_unit_id.data, current_scope()),
+                )
+        except FieldError as error:
+            flash(show_field_error(form, error), "error")
+        else:
+            flash(_("Period created."), "success")
+            return redirect(url_for(".show", period_id=period.id))
+    return render_template("assessment/periods/new.html", form=form)
+
+
+@bp.route("/<int:period_id>")
+@roles_required(*STAFF_ROLES)
+def show(period_id: int) -> str:
+    """One period: its state, the next step, and its history from the audit log."""
+    period = _period_or_404(period_id)
+    history, _total = list_audit_entries(
+        db.session, object_type="period", object_id=str(period.id), per_page=100
+    )
+    return render_template(
+        "assessment/periods/show.html",
+        period=period,
+        next_state=next_state(period.status),
+        history=history,
+        form=TransitionForm(),
+        state_labels=STATE_LABELS,
+    )
+
+
+@bp.route("/<int:period_id>/transition", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def transition(period_id: int) -> Response:
+    """Move the period to the state named in the form."""
+    period = _period_or_404(period_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(current_user.id):
+            advance_period(db.session, period, form.target.data)
+    except LifecycleError as error:
+        flash(lifecycle_message(error), "error")
+    else:
+        flash(
+            _("The period is now “%(state)s”.", state=STATE_LABELS[period.status]), "success"
+        )
+    return redirect(url_for(".show", period_id=period.id))
