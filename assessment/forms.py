@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms.fields.choices import SelectChoice
 from wtforms import (
     BooleanField,
     DateField,
@@ -46,7 +50,10 @@ class PostForm(FlaskForm):
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=100)])
     unit_level = SelectField(
         _l("Level"),
-        choices=[("township", _l("Township post")), ("village", _l("Village post"))],
+        choices=[
+            SelectChoice("township", _l("Township post")),
+            SelectChoice("village", _l("Village post")),
+        ],
     )
     submit = SubmitField(_l("Save"))
 
@@ -57,7 +64,12 @@ class CadreForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
     gender = SelectField(
-        _l("Gender"), choices=[("", _l("Not given")), ("M", _l("Male")), ("F", _l("Female"))]
+        _l("Gender"),
+        choices=[
+            SelectChoice("", _l("Not given")),
+            SelectChoice("M", _l("Male")),
+            SelectChoice("F", _l("Female")),
+        ],
     )
     birth_year = IntegerField(
         _l("Year of birth"), validators=[Optional(), NumberRange(min=1930, max=2010)]
@@ -116,6 +128,11 @@ class ImportForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Check and import"))
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def show_field_error(form: FlaskForm, error: FieldError) -> str:

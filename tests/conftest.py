@@ -28,6 +28,16 @@ def _database_uri() -> str:
     return database_uri(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at minimum cost: the demo fixture hashes seven passwords per test."""
+    from argon2 import PasswordHasher
+
+    from assessment import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def app_config(tmp_path: Any) -> dict[str, Any]:
     return {
@@ -43,19 +53,29 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    # No app context stays pushed while the test runs: requests made through the
+    # test client must each get their own, as in production (``g`` and the
+    # scoped session would otherwise leak from one request into the next).
     app = create_app(app_config)
     with app.app_context():
         _db.drop_all()
         _db.create_all()
-        yield app
+    yield app
+    with app.app_context():
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
 
 
 @pytest.fixture
-def db(app: Flask) -> Any:
-    return _db
+def db(app: Flask) -> Iterator[Any]:
+    """The database handle inside an app context, for tests that read rows directly.
+
+    Do not make client requests while holding it; use ``make`` or
+    ``app.app_context()`` blocks in tests that do both.
+    """
+    with app.app_context():
+        yield _db
 
 
 @pytest.fixture
@@ -71,7 +91,7 @@ def runner(app: Flask) -> Any:
 @pytest.fixture
 def demo(app: Flask) -> dict[str, int]:
     """The demo township: 10 units, 6 posts, 40 cadres, one account per role."""
-    with unit_of_work(None, reason="test fixture"):
+    with app.app_context(), unit_of_work(None, reason="test fixture"):
         counts = seed_demo(_db.session)
     return counts
 
@@ -96,10 +116,13 @@ def auth(client: FlaskClient) -> AuthActions:
 
 @pytest.fixture
 def make(app: Flask) -> Any:
-    """Run a change as one committed, audited unit of work: ``make(lambda s: ...)``."""
+    """Run a change as one committed, audited unit of work: ``make(lambda s: ...)``.
+
+    Return plain values (ids), not ORM objects: the session closes with the context.
+    """
 
     def run(change: Any, actor_id: int | None = None) -> Any:
-        with unit_of_work(actor_id, reason="test fixture"):
+        with app.app_context(), unit_of_work(actor_id, reason="test fixture"):
             return change(_db.session)
 
     return run

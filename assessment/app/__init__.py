@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 
 from assessment.app.config import DefaultConfig, database_uri, load_instance_secrets, validate_config
-from assessment.app.db import db
 from assessment.app.extensions import babel, csrf, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,6 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # SQLite has no pool pre-ping need, and waits for the write lock instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     validate_config(app.config)
+
+    # Imported here, not at module level: binding the name ``db`` in this package would
+    # hide the ``assessment.app.db`` module that migrations refer to.
+    from assessment.app.db import db
 
     db.init_app(app)
     migrate.init_app(

@@ -170,8 +170,53 @@ class FieldError(AssessmentError):
         Values the message names.
     """
 
-    def __init__(self, field: str, code: str, **params: object) -> None:
+    def __init__(self, field: str, code: str, /, **params: object) -> None:
         self.field = field
         self.code = code
         self.params = params
         super().__init__(f"{field}: {code} {params}" if params else f"{field}: {code}")
+
+
+class RulebookError(AssessmentError):
+    """A rulebook document breaks one or more rules; nothing of it may be used.
+
+    Attributes
+    ----------
+    problems : tuple of RulebookProblem
+        Every problem found, each with the ``path`` inside the document (for example
+        ``posts[2].indicators[4].target``), a stable ``code`` and the ``params`` its
+        message names. The web layer turns codes into translated messages.
+    """
+
+    code = "invalid_rulebook"
+
+    def __init__(self, problems: tuple[object, ...]) -> None:
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"invalid rulebook: {shown}{more}")
+
+
+class RulebookStateError(AssessmentError):
+    """A rulebook version cannot be changed or created in its current state.
+
+    Attributes
+    ----------
+    code : str
+        ``"rulebook_frozen"`` (the version is published; a new version with a reason is
+        needed), ``"no_rulebook"``, ``"draft_exists"``, ``"reason_required"`` or
+        ``"period_final"``.
+    params : dict
+        Values the message names (e.g. the version number).
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(f"{code} {params}" if params else code)
+
+
+class RulebookNotPublishedError(LifecycleError):
+    """A period cannot leave "draft" before a rulebook version is published."""
+
+    code = "rulebook_not_published"

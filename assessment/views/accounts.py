@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError
-from assessment.forms import AccountForm, show_field_error
+from assessment.forms import choices, AccountForm, show_field_error
 from assessment.messages import ROLE_LABELS
 from assessment.models import Account
 from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units
@@ -43,13 +43,17 @@ def edit(account_id: int | None = None) -> str | Response:
             abort(404)
     form = AccountForm(obj=account)
     scope = current_scope()
-    form.role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
-    form.scope_unit_ids.choices = [
-        (u.id, f"{u.name_zh} ({u.code})") for u in list_units(db.session, scope, include_retired=False)
-    ]
-    form.cadre_id.choices = [(0, _("(none)"))] + [
-        (c.id, f"{c.name} ({c.code})") for c in list_cadres(db.session, scope)
-    ]
+    form.role.choices = choices([(code, str(label)) for code, label in ROLE_LABELS.items()])
+    form.scope_unit_ids.choices = choices(
+        [
+            (u.id, f"{u.name_zh} ({u.code})")
+            for u in list_units(db.session, scope, include_retired=False)
+        ]
+    )
+    form.cadre_id.choices = choices(
+        [(0, _("(none)"))]
+        + [(c.id, f"{c.name} ({c.code})") for c in list_cadres(db.session, scope)]
+    )
     if request.method == "GET" and account is not None:
         form.scope_unit_ids.data = [s.unit_id for s in account.scopes]
         form.cadre_id.data = account.cadre_id or 0

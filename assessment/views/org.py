@@ -16,6 +16,7 @@ from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.forms import (
+    choices,
     AppointmentForm,
     CadreForm,
     PostForm,
@@ -61,14 +62,17 @@ def _saved(form: FlaskForm, change: Callable[[], Any]) -> Any | None:
 
 
 def _unit_choices(form: UnitForm, editing: Unit | None) -> None:
-    form.kind.choices = [(k, str(label)) for k, label in UNIT_KIND_LABELS.items()]
+    form.kind.choices = choices([(k, str(label)) for k, label in UNIT_KIND_LABELS.items()])
     units = list_units(db.session, current_scope(), include_retired=False)
-    form.parent_id.choices = [(0, _("(none: top of the tree)"))] + [
-        (u.id, f"{u.name_zh} ({u.code})")
-        for u in units
-        if u.kind in {"county", "township", "street"}
-        and (editing is None or not u.path.startswith(editing.path))
-    ]
+    form.parent_id.choices = choices(
+        [(0, _("(none: top of the tree)"))]
+        + [
+            (u.id, f"{u.name_zh} ({u.code})")
+            for u in units
+            if u.kind in {"county", "township", "street"}
+            and (editing is None or not u.path.startswith(editing.path))
+        ]
+    )
 
 
 def _unit_data(form: UnitForm) -> org.UnitData:
@@ -228,13 +232,15 @@ def _cadre_data(form: CadreForm) -> org.CadreData:
 
 
 def _appointment_choices(form: AppointmentForm) -> None:
-    form.post_id.choices = [
-        (p.id, f"{p.name_zh} ({p.code})") for p in list_posts(db.session, include_retired=False)
-    ]
-    form.unit_id.choices = [
-        (u.id, f"{u.name_zh} ({u.code})")
-        for u in list_units(db.session, current_scope(), include_retired=False)
-    ]
+    form.post_id.choices = choices(
+        [(p.id, f"{p.name_zh} ({p.code})") for p in list_posts(db.session, include_retired=False)]
+    )
+    form.unit_id.choices = choices(
+        [
+            (u.id, f"{u.name_zh} ({u.code})")
+            for u in list_units(db.session, current_scope(), include_retired=False)
+        ]
+    )
 
 
 @bp.route("/cadres/")
@@ -274,39 +280,50 @@ def new_cadre() -> str | Response:
         if valid and (cadre := _saved(form, create)):
             flash(_("Cadre saved."), "success")
             return redirect(url_for(".cadre", cadre_id=cadre.id))
-    return render_template(
-        "assessment/org/cadre_new.html", form=form, appointment=appointment
-    )
+    return render_template("assessment/org/cadre_new.html", form=form, appointment=appointment)
 
 
-@bp.route("/cadres/<int:cadre_id>", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
-def cadre(cadre_id: int) -> str | Response:
-    """One cadre: details and appointment history; admins edit here."""
-    cadre = _or_404(lambda: get_cadre(db.session, cadre_id, current_scope()))
-    form = CadreForm(obj=cadre)
-    appointment = AppointmentForm(prefix="appointment")
-    _appointment_choices(appointment)
-    if request.method == "POST":
-        if current_user.role != "admin":
-            abort(403)
-        if form.validate() and _saved(
-            form, lambda: org.save_cadre(db.session, _cadre_data(form), cadre)
-        ):
-            flash(_("Cadre saved."), "success")
-            return redirect(url_for(".cadre", cadre_id=cadre.id))
+def _render_cadre(
+    cadre: Any, form: CadreForm, appointment: AppointmentForm, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "assessment/org/cadre.html",
         cadre=cadre,
         form=form,
         appointment=appointment,
         retire_form=RetireForm(on=utcnow().date()),
-    )
+    ), status
+
+
+@bp.route("/cadres/<int:cadre_id>")
+@roles_required(*STAFF_ROLES)
+def cadre(cadre_id: int) -> tuple[str, int]:
+    """One cadre: details and appointment history."""
+    cadre = _or_404(lambda: get_cadre(db.session, cadre_id, current_scope()))
+    appointment = AppointmentForm(prefix="appointment")
+    _appointment_choices(appointment)
+    return _render_cadre(cadre, CadreForm(obj=cadre), appointment)
+
+
+@bp.route("/cadres/<int:cadre_id>/edit", methods=["POST"])
+@roles_required("admin")
+def edit_cadre(cadre_id: int) -> tuple[str, int] | Response:
+    """Change a cadre's details."""
+    cadre = _or_404(lambda: get_cadre(db.session, cadre_id, current_scope()))
+    form = CadreForm()
+    if form.validate() and _saved(
+        form, lambda: org.save_cadre(db.session, _cadre_data(form), cadre)
+    ):
+        flash(_("Cadre saved."), "success")
+        return redirect(url_for(".cadre", cadre_id=cadre.id))
+    appointment = AppointmentForm(prefix="appointment")
+    _appointment_choices(appointment)
+    return _render_cadre(cadre, form, appointment, 400)
 
 
 @bp.route("/cadres/<int:cadre_id>/appointments", methods=["POST"])
 @roles_required("admin")
-def appoint(cadre_id: int) -> str | Response:
+def appoint(cadre_id: int) -> tuple[str, int] | Response:
     """Add an appointment to a cadre's history."""
     cadre = _or_404(lambda: get_cadre(db.session, cadre_id, current_scope()))
     appointment = AppointmentForm(prefix="appointment")
@@ -324,22 +341,14 @@ def appoint(cadre_id: int) -> str | Response:
     ):
         flash(_("Appointment added."), "success")
         return redirect(url_for(".cadre", cadre_id=cadre.id))
-    return render_template(
-        "assessment/org/cadre.html",
-        cadre=cadre,
-        form=CadreForm(obj=cadre),
-        appointment=appointment,
-        retire_form=RetireForm(on=utcnow().date()),
-    ), 400
+    return _render_cadre(cadre, CadreForm(obj=cadre), appointment, 400)
 
 
 @bp.route("/appointments/<int:appointment_id>/end", methods=["POST"])
 @roles_required("admin")
 def end_appointment(appointment_id: int) -> Response:
     """End an appointment on a date (the row stays as history)."""
-    appointment = _or_404(
-        lambda: get_appointment(db.session, appointment_id, current_scope())
-    )
+    appointment = _or_404(lambda: get_appointment(db.session, appointment_id, current_scope()))
     return _retire(
         lambda on: org.end_appointment(db.session, appointment, on),
         url_for(".cadre", cadre_id=appointment.cadre_id),

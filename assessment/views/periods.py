@@ -11,7 +11,7 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError, LifecycleError
 from assessment.core.lifecycle import next_state
-from assessment.forms import PeriodForm, TransitionForm, show_field_error
+from assessment.forms import choices, PeriodForm, TransitionForm, show_field_error
 from assessment.messages import STATE_LABELS, lifecycle_message
 from assessment.queries import (
     NotFoundError,
@@ -47,11 +47,13 @@ def index() -> str:
 def new() -> str | Response:
     """Create a period over a township (or county) in scope."""
     form = PeriodForm()
-    form.scope_unit_id.choices = [
-        (u.id, f"{u.name_zh} ({u.code})")
-        for u in list_units(db.session, current_scope(), include_retired=False)
-        if u.kind in {"county", "township", "street"}
-    ]
+    form.scope_unit_id.choices = choices(
+        [
+            (u.id, f"{u.name_zh} ({u.code})")
+            for u in list_units(db.session, current_scope(), include_retired=False)
+            if u.kind in {"county", "township", "street"}
+        ]
+    )
     if form.validate_on_submit():
         try:
             with unit_of_work(current_user.id):
@@ -101,7 +103,5 @@ def transition(period_id: int) -> Response:
     except LifecycleError as error:
         flash(lifecycle_message(error), "error")
     else:
-        flash(
-            _("The period is now “%(state)s”.", state=STATE_LABELS[period.status]), "success"
-        )
+        flash(_("The period is now “%(state)s”.", state=STATE_LABELS[period.status]), "success")
     return redirect(url_for(".show", period_id=period.id))

@@ -8,6 +8,8 @@ Create Date: 2026-11-23 14:30:01.516426
 from alembic import op
 import sqlalchemy as sa
 
+import assessment.app.db
+
 
 # revision identifiers, used by Alembic.
 revision = '4006a0cb2bf2'

@@ -1,0 +1,135 @@
+"""Every route, opened by every role and by an anonymous visitor: allowed or refused.
+
+ACCESS lists each endpoint with who may use it. A route missing from the table fails
+the test, so a new page cannot ship without an access decision.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PUBLIC = "public"
+ROLES = ("admin", "assessor", "clerk", "cadre", "official")
+STAFF = ("admin", "assessor", "clerk", "official")
+TEAM = ("admin", "assessor")
+ADMIN = ("admin",)
+ANY_LOGGED_IN = ROLES
+
+DEMO_USER = {
+    "admin": "admin",
+    "assessor": "assessor1",
+    "clerk": "clerk",
+    "cadre": "cadre",
+    "official": "official",
+}
+
+ACCESS: dict[str, object] = {
+    "static": PUBLIC,
+    "assessment.auth.login": PUBLIC,
+    "assessment.auth.logout": PUBLIC,
+    "assessment.auth.switch_language": PUBLIC,
+    "assessment.auth.index": PUBLIC,
+    "assessment.auth.home": ANY_LOGGED_IN,
+    "assessment.org.units": STAFF,
+    "assessment.org.new_unit": ADMIN,
+    "assessment.org.edit_unit": ADMIN,
+    "assessment.org.retire_unit": ADMIN,
+    "assessment.org.posts": STAFF,
+    "assessment.org.edit_post": ADMIN,
+    "assessment.org.retire_post": ADMIN,
+    "assessment.org.cadres": STAFF,
+    "assessment.org.new_cadre": ADMIN,
+    "assessment.org.cadre": STAFF,
+    "assessment.org.edit_cadre": ADMIN,
+    "assessment.org.appoint": ADMIN,
+    "assessment.org.end_appointment": ADMIN,
+    "assessment.org.retire_cadre": ADMIN,
+    "assessment.imports.units": ADMIN,
+    "assessment.imports.cadres": ADMIN,
+    "assessment.imports.units_template": ADMIN,
+    "assessment.imports.cadres_template": ADMIN,
+    "assessment.accounts.index": ADMIN,
+    "assessment.accounts.edit": ADMIN,
+    "assessment.periods.index": STAFF,
+    "assessment.periods.new": ADMIN,
+    "assessment.periods.show": STAFF,
+    "assessment.periods.transition": TEAM,
+    "assessment.audit.index": ADMIN,
+}
+
+# Ids of demo objects for URL parameters (the demo seeds these first).
+URL_VALUES = {
+    "unit_id": 3,
+    "post_id": 1,
+    "cadre_id": 2,
+    "appointment_id": 2,
+    "account_id": 2,
+    "period_id": 1,
+    "code": "en",
+    "filename": "css/app.css",
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        for method in methods:
+            yield rule, method
+
+
+def _url(rule):
+    values = {arg: URL_VALUES.get(arg, 1) for arg in rule.arguments}
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def test_every_route_has_an_access_decision(app):
+    missing = sorted({rule.endpoint for rule, _ in _routes(app)} - set(ACCESS))
+    assert not missing, f"add these endpoints to ACCESS in {__file__}: {missing}"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_route_allows_or_refuses_as_declared(app, client, auth, demo, role):
+    if role is not None:
+        assert auth.login(DEMO_USER[role]).status_code == 302
+    problems = []
+    for rule, method in _routes(app):
+        if rule.endpoint == "assessment.auth.logout":
+            continue  # would end the session under test
+        allowed = ACCESS[rule.endpoint]
+        url = _url(rule)
+        response = client.open(url, method=method)
+        status = response.status_code
+        response.close()
+        if allowed == PUBLIC:
+            ok = status < 500 and status not in (401, 403)
+        elif role is None:
+            ok = status == 302 and "/login" in response.headers.get("Location", "")
+        elif role in allowed:
+            ok = status < 500 and status != 403
+        else:
+            ok = status == 403
+        if not ok:
+            problems.append(f"{method} {url} as {role or 'anonymous'}: {status}")
+    assert not problems, "\n".join(problems)
+
+
+def test_scope_hides_other_townships(client, auth, demo, make):
+    from assessment.services import org
+
+    def other_township(session):
+        from assessment.queries import find_unit_by_code
+
+        county = find_unit_by_code(session, "CX")
+        return org.create_unit(
+            session, org.UnitData("HSZ", "township", "河山镇", "Heshan", county.id, 100, 400)
+        ).id
+
+    other_id = make(other_township)
+    auth.login("admin")  # scoped to 青山镇
+    assert client.get(f"/admin/units/{other_id}/edit").status_code == 404
+    assert "河山镇" not in client.get("/admin/units/").get_data(as_text=True)
+    client.post("/logout")
+    auth.login("official")  # scoped to the county
+    assert "河山镇" in client.get("/admin/units/").get_data(as_text=True)
