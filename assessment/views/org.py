@@ -62,16 +62,19 @@ def _saved(form: FlaskForm, change: Callable[[], Any]) -> Any | None:
 
 
 def _unit_choices(form: UnitForm, editing: Unit | None) -> None:
-    form.kind.choices = choices([(k, str(label)) for k, label in UNIT_KIND_LABELS.items()])
-    units = list_units(db.session, current_scope(), include_retired=False)
+    form.kind.choices = choices((k, str(label)) for k, label in UNIT_KIND_LABELS.items())
+    candidates = [
+        u
+        for u in list_units(db.session, current_scope(), include_retired=False)
+        if u.kind in {"county", "township", "street"}
+        and (editing is None or not u.path.startswith(editing.path))
+    ]
+    # A unit keeps its current parent even when that parent is above the editor's scope.
+    if editing is not None and editing.parent is not None and editing.parent not in candidates:
+        candidates.insert(0, editing.parent)
     form.parent_id.choices = choices(
         [(0, _("(none: top of the tree)"))]
-        + [
-            (u.id, f"{u.name_zh} ({u.code})")
-            for u in units
-            if u.kind in {"county", "township", "street"}
-            and (editing is None or not u.path.startswith(editing.path))
-        ]
+        + [(u.id, f"{u.name_zh} ({u.code})") for u in candidates]
     )
 
 
@@ -87,8 +90,9 @@ def _unit_data(form: UnitForm) -> org.UnitData:
     )
 
 
-def _check_parent_in_scope(form: UnitForm) -> bool:
-    if form.parent_id.data and form.parent_id.data not in current_scope():
+def _check_parent_in_scope(form: UnitForm, editing: Unit | None = None) -> bool:
+    unchanged = editing is not None and form.parent_id.data == (editing.parent_id or 0)
+    if form.parent_id.data and not unchanged and form.parent_id.data not in current_scope():
         form.parent_id.errors = [_("Choose a unit within your scope.")]
         return False
     return True
@@ -132,7 +136,7 @@ def edit_unit(unit_id: int) -> str | Response:
         form.parent_id.data = unit.parent_id or 0
     if (
         form.validate_on_submit()
-        and _check_parent_in_scope(form)
+        and _check_parent_in_scope(form, unit)
         and _saved(form, lambda: org.update_unit(db.session, unit, _unit_data(form)))
     ):
         flash(_("Unit saved."), "success")
