@@ -177,3 +177,10 @@ def test_instance_secrets_are_generated_once(tmp_path):
     assert len(first["SECRET_KEY"]) == 64
     assert first["SECRET_KEY"] != first["ACCESS_CODE_HASH_KEY"]
     assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_pages_are_chinese_by_default(client, auth, demo):
+    auth.login("assessor1")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "<h1>考核组</h1>" in page
+    assert "退出" in page
