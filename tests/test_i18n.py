@@ -1,4 +1,8 @@
-"""Every string a person sees has a Chinese translation, and both catalogs compile."""
+"""Every string a person sees has a Chinese translation, and both catalogs compile.
+
+The Chinese catalog lives in ``zh_Hans_CN``: Babel expands the configured ``zh_CN`` to
+that name, and gettext looks for exactly it (then ``zh``).
+"""
 
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ def _catalog(locale: str):
 
 
 def test_every_visible_string_has_a_chinese_translation():
-    catalog = _catalog("zh_CN")
+    catalog = _catalog("zh_Hans_CN")
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog
@@ -51,7 +55,7 @@ def test_every_visible_string_has_a_chinese_translation():
 def test_chinese_translations_keep_their_placeholders():
     import re
 
-    for message in _catalog("zh_CN"):
+    for message in _catalog("zh_Hans_CN"):
         if not message.id or not isinstance(message.id, str) or not message.string:
             continue
         wanted = sorted(re.findall(r"%\(\w+\)s", message.id))
@@ -60,5 +64,5 @@ def test_chinese_translations_keep_their_placeholders():
 
 def test_english_catalog_exists_for_the_same_messages():
     english = {m.id for m in _catalog("en") if m.id}
-    chinese = {m.id for m in _catalog("zh_CN") if m.id}
+    chinese = {m.id for m in _catalog("zh_Hans_CN") if m.id}
     assert english == chinese
