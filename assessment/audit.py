@@ -186,7 +186,11 @@ def verify_audit_chain(session: Session) -> ChainVerification:
     rows = session.execute(sa.select(table).order_by(table.c.seq)).all()
     return verify_chain(
         [
-            {"content": entry_content(row), "prev_hash": row.prev_hash, "entry_hash": row.entry_hash}
+            {
+                "content": entry_content(row),
+                "prev_hash": row.prev_hash,
+                "entry_hash": row.entry_hash,
+            }
             for row in rows
         ]
     )

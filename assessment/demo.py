@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from assessment.models import Account
 from assessment.services import accounts, org, periods
 
-DEMO_PASSWORD = "demo-password-2026"
+# Published in the README: the demo is for trying the product, never for real data.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
 
 COUNTY = ("CX", "county", "清溪县", "Qingxi County", 0, None, 86400, 312000)
 TOWNSHIP = ("QSZ", "township", "青山镇", "Qingshan Town", 0, "CX", 9460, 33810)
@@ -33,11 +34,46 @@ POSTS = [
 ]
 # 40 names: township leaders, six station chiefs, then four cadres per village.
 NAMES = [
-    "王建国", "李秀兰", "张志强", "刘海燕", "陈立新", "杨春梅", "赵国华", "黄丽娟",
-    "周文斌", "吴晓红", "徐建军", "孙玉芳", "胡德明", "朱桂英", "高振华", "林淑珍",
-    "何永红", "郭明亮", "马秀英", "罗建平", "梁小燕", "宋家宝", "郑美玲", "谢国强",
-    "韩春燕", "唐志刚", "冯玉兰", "于海涛", "董翠花", "萧明远", "程红霞", "曹立军",
-    "袁素芬", "邓宏伟", "许金凤", "傅长青", "沈雪梅", "曾庆丰", "彭晓东", "吕桂香",
+    "王建国",
+    "李秀兰",
+    "张志强",
+    "刘海燕",
+    "陈立新",
+    "杨春梅",
+    "赵国华",
+    "黄丽娟",
+    "周文斌",
+    "吴晓红",
+    "徐建军",
+    "孙玉芳",
+    "胡德明",
+    "朱桂英",
+    "高振华",
+    "林淑珍",
+    "何永红",
+    "郭明亮",
+    "马秀英",
+    "罗建平",
+    "梁小燕",
+    "宋家宝",
+    "郑美玲",
+    "谢国强",
+    "韩春燕",
+    "唐志刚",
+    "冯玉兰",
+    "于海涛",
+    "董翠花",
+    "萧明远",
+    "程红霞",
+    "曹立军",
+    "袁素芬",
+    "邓宏伟",
+    "许金凤",
+    "傅长青",
+    "沈雪梅",
+    "曾庆丰",
+    "彭晓东",
+    "吕桂香",
 ]
 GENDERS = "MFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMF"
 
@@ -69,9 +105,7 @@ def seed_demo(session: Session) -> dict[str, int]:
     start = date(2024, 1, 1)
     plan = [("TSEC", "QSZ"), ("THEAD", "QSZ")] + [("STATION", "QSZ")] * 6
     for village in VILLAGES:
-        plan += [("VSEC", village[0]), ("VDIR", village[0]), ("GRID", village[0])] + [
-            ("GRID", village[0])
-        ]
+        plan += [(post, village[0]) for post in ("VSEC", "VDIR", "GRID", "GRID")]
     cadres = []
     for index, ((post_code, unit_code), name) in enumerate(zip(plan, NAMES, strict=True)):
         cadre = org.save_cadre(

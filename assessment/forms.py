@@ -8,7 +8,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms.fields.choices import SelectChoice
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from assessment.core.errors import FieldError

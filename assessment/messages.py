@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError
 
@@ -16,9 +17,7 @@ FIELD_MESSAGES: dict[str, Any] = {
     "parent_kind_not_allowed": _l("A %(kind)s cannot be placed under a %(parent)s."),
     "parent_cycle": _l("A unit cannot be placed under itself or one of its own sub-units."),
     "negative": _l("Must not be negative."),
-    "has_active_children": _l(
-        "This unit still has %(count)s active sub-units; retire them first."
-    ),
+    "has_active_children": _l("This unit still has %(count)s active sub-units; retire them first."),
     "unknown_level": _l("Unknown post level %(level)s."),
     "unknown_gender": _l("Gender must be M, F or empty."),
     "end_before_start": _l("The end date is before the start date."),

@@ -31,7 +31,9 @@ def scope_unit_ids(session: Session, account: Account) -> set[int]:
     return set(session.scalars(sa.select(Unit.id).where(sa.or_(*conditions))))
 
 
-def list_units(session: Session, unit_ids: Iterable[int], *, include_retired: bool = True) -> list[Unit]:
+def list_units(
+    session: Session, unit_ids: Iterable[int], *, include_retired: bool = True
+) -> list[Unit]:
     query = sa.select(Unit).where(Unit.id.in_(list(unit_ids))).order_by(Unit.path)
     if not include_retired:
         query = query.where(Unit.retired_on.is_(None))

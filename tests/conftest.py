@@ -35,7 +35,9 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from assessment import passwords
 
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -101,9 +103,7 @@ class AuthActions:
     client: FlaskClient
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> Any:
-        return self.client.post(
-            "/login", data={"username": username, "password": password}
-        )
+        return self.client.post("/login", data={"username": username, "password": password})
 
     def logout(self) -> Any:
         return self.client.post("/logout")

@@ -13,20 +13,32 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "assessment" / "app" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2),
-            "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "_l": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+    "lazy_ngettext": (1, 2),
+}
 
 
 def _extracted_ids() -> set[str]:
     method_map = [
-        ("**/.venv/**", "ignore"), ("tests/**", "ignore"), ("instance/**", "ignore"),
+        ("**/.venv/**", "ignore"),
+        ("tests/**", "ignore"),
+        ("instance/**", "ignore"),
         ("migrations/**", "ignore"),
-        ("assessment/**.py", "python"), ("surveys/**.py", "python"),
-        ("reports/**.py", "python"), ("templates/**.html", "jinja2"),
+        ("assessment/**.py", "python"),
+        ("surveys/**.py", "python"),
+        ("reports/**.py", "python"),
+        ("templates/**.html", "jinja2"),
     ]
     ids = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=method_map, options_map={"templates/**.html": {"trimmed": "true"}},
+        str(ROOT),
+        method_map=method_map,
+        options_map={"templates/**.html": {"trimmed": "true"}},
         keywords=KEYWORDS,
     ):
         ids.add(message if isinstance(message, str) else message[0])

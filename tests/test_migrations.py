@@ -36,7 +36,9 @@ def empty_app(app_config, tmp_path):
 
 
 def _script(app):
-    return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(str(MIGRATIONS)))
+    return ScriptDirectory.from_config(
+        app.extensions["migrate"].migrate.get_config(str(MIGRATIONS))
+    )
 
 
 def test_single_head(empty_app):

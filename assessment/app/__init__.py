@@ -8,7 +8,12 @@ from typing import Any
 
 from flask import Flask
 
-from assessment.app.config import DefaultConfig, database_uri, load_instance_secrets, validate_config
+from assessment.app.config import (
+    DefaultConfig,
+    database_uri,
+    load_instance_secrets,
+    validate_config,
+)
 from assessment.app.extensions import babel, csrf, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -25,8 +25,16 @@ def _babel(*args: str) -> None:
 def extract() -> None:
     """Extract every translatable string into messages.pot."""
     _babel(
-        "extract", "-F", os.path.join(PROJECT_ROOT, "babel.cfg"), "-k", "_l", "--no-location",
-        "--sort-output", "-o", POT_FILE, PROJECT_ROOT,
+        "extract",
+        "-F",
+        os.path.join(PROJECT_ROOT, "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        POT_FILE,
+        PROJECT_ROOT,
     )
     click.echo(f"Wrote {POT_FILE}")
 

@@ -79,8 +79,6 @@ def validate_config(config: Mapping[str, Any]) -> None:
             if len(str(value)) < MIN_SECRET_LENGTH:
                 raise ConfigError(f"{key} must be a random string of at least 32 characters")
     if config.get("BABEL_DEFAULT_LOCALE") not in SUPPORTED_LOCALES:
-        raise ConfigError(
-            f"BABEL_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}"
-        )
+        raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("no database configured")

@@ -36,10 +36,12 @@ def check_transition(current: str, target: str) -> None:
     Examples
     --------
     >>> check_transition("draft", "rules_published")
-    >>> check_transition("draft", "collecting")
-    Traceback (most recent call last):
-    ...
-    assessment.core.errors.LifecycleError: cannot move a period from 'draft' to 'collecting'; first: rules_published
+    >>> from assessment.core.errors import LifecycleError
+    >>> try:
+    ...     check_transition("draft", "collecting")
+    ... except LifecycleError as error:
+    ...     print(error.required)
+    ('rules_published',)
     """
     if current not in PERIOD_STATES:
         raise LifecycleError(current, target, ())

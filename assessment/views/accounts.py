@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError
-from assessment.forms import choices, AccountForm, show_field_error
+from assessment.forms import AccountForm, choices, show_field_error
 from assessment.messages import ROLE_LABELS
 from assessment.models import Account
 from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units

@@ -15,7 +15,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 

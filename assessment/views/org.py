@@ -16,12 +16,12 @@ from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.forms import (
-    choices,
     AppointmentForm,
     CadreForm,
     PostForm,
     RetireForm,
     UnitForm,
+    choices,
     show_field_error,
 )
 from assessment.messages import UNIT_KIND_LABELS, field_error_message

@@ -11,7 +11,7 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError, LifecycleError
 from assessment.core.lifecycle import next_state
-from assessment.forms import choices, PeriodForm, TransitionForm, show_field_error
+from assessment.forms import PeriodForm, TransitionForm, choices, show_field_error
 from assessment.messages import STATE_LABELS, lifecycle_message
 from assessment.queries import (
     NotFoundError,

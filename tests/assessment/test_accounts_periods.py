@@ -16,8 +16,14 @@ def _ids(app):
     return township, cadre, period
 
 
-ACCOUNT = {"username": "assessor4", "display_name": "考核组成员四", "role": "assessor",
-           "cadre_id": 0, "is_enabled": "y", "password": "a-long-password"}
+ACCOUNT = {
+    "username": "assessor4",
+    "display_name": "考核组成员四",
+    "role": "assessor",
+    "cadre_id": 0,
+    "is_enabled": "y",
+    "password": "a-long-password",
+}
 
 
 def test_admin_creates_an_assessor_who_can_log_in(app, client, auth, demo):
@@ -30,11 +36,12 @@ def test_admin_creates_an_assessor_who_can_log_in(app, client, auth, demo):
 
 
 def test_account_form_errors_are_named(app, client, auth, demo):
-    township, cadre, _ = _ids(app)
+    township, _, _ = _ids(app)
     auth.login("admin")
     client.get("/lang/en")
-    short = client.post("/admin/accounts/new",
-                        data={**ACCOUNT, "password": "short", "scope_unit_ids": [township]})
+    short = client.post(
+        "/admin/accounts/new", data={**ACCOUNT, "password": "short", "scope_unit_ids": [township]}
+    )
     assert "at least 10 characters" in short.get_data(as_text=True)
     no_scope = client.post("/admin/accounts/new", data=ACCOUNT)
     assert 'id="scope_unit_ids-error"' in no_scope.get_data(as_text=True)
@@ -42,11 +49,13 @@ def test_account_form_errors_are_named(app, client, auth, demo):
         "/admin/accounts/new", data={**ACCOUNT, "role": "cadre", "scope_unit_ids": [township]}
     )
     assert "must be linked to a cadre" in cadre_without_link.get_data(as_text=True)
-    taken = client.post("/admin/accounts/new",
-                        data={**ACCOUNT, "username": "clerk", "scope_unit_ids": [township]})
+    taken = client.post(
+        "/admin/accounts/new", data={**ACCOUNT, "username": "clerk", "scope_unit_ids": [township]}
+    )
     assert "already taken" in taken.get_data(as_text=True)
-    no_password = client.post("/admin/accounts/new",
-                              data={**ACCOUNT, "password": "", "scope_unit_ids": [township]})
+    no_password = client.post(
+        "/admin/accounts/new", data={**ACCOUNT, "password": "", "scope_unit_ids": [township]}
+    )
     assert "This field is required." in no_password.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
@@ -65,11 +74,19 @@ def test_editing_keeps_the_password_when_left_empty(app, client, auth, demo):
     township, _, _ = _ids(app)
     auth.login("admin")
     with app.app_context():
-        clerk_id = db.session.scalars(sa.select(Account.id).where(Account.username == "clerk")).one()
+        clerk_id = db.session.scalars(
+            sa.select(Account.id).where(Account.username == "clerk")
+        ).one()
     response = client.post(
         f"/admin/accounts/{clerk_id}/edit",
-        data={**ACCOUNT, "username": "clerk", "role": "clerk", "password": "",
-              "display_name": "录入员甲", "scope_unit_ids": [township]},
+        data={
+            **ACCOUNT,
+            "username": "clerk",
+            "role": "clerk",
+            "password": "",
+            "display_name": "录入员甲",
+            "scope_unit_ids": [township],
+        },
     )
     assert response.status_code == 302
     client.post("/logout")
@@ -80,18 +97,23 @@ def test_period_moves_one_step_at_a_time_with_a_named_actor(app, client, auth, d
     _, _, period = _ids(app)
     auth.login("assessor1")
     client.get("/lang/en")
-    skipped = client.post(f"/admin/periods/{period}/transition", data={"target": "computed"},
-                          follow_redirects=True)
+    skipped = client.post(
+        f"/admin/periods/{period}/transition", data={"target": "computed"}, follow_redirects=True
+    )
     text = skipped.get_data(as_text=True)
     assert "cannot move to “Computed”" in text
     assert "Rules published → Collecting" in text
-    moved = client.post(f"/admin/periods/{period}/transition", data={"target": "rules_published"},
-                        follow_redirects=True)
+    moved = client.post(
+        f"/admin/periods/{period}/transition",
+        data={"target": "rules_published"},
+        follow_redirects=True,
+    )
     page = moved.get_data(as_text=True)
     assert "The period is now “Rules published”" in page
     assert "assessor1" in page  # the history names who moved it
-    back = client.post(f"/admin/periods/{period}/transition", data={"target": "draft"},
-                       follow_redirects=True)
+    back = client.post(
+        f"/admin/periods/{period}/transition", data={"target": "draft"}, follow_redirects=True
+    )
     assert "only moves forward" in back.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Period, period).status == "rules_published"
@@ -101,19 +123,27 @@ def test_clerk_and_official_cannot_move_a_period(app, client, auth, demo):
     _, _, period = _ids(app)
     for username in ("clerk", "official"):
         auth.login(username)
-        assert client.post(f"/admin/periods/{period}/transition",
-                           data={"target": "rules_published"}).status_code == 403
+        assert (
+            client.post(
+                f"/admin/periods/{period}/transition", data={"target": "rules_published"}
+            ).status_code
+            == 403
+        )
         client.post("/logout")
 
 
 def test_admin_creates_a_period_and_bad_year_is_named(app, client, auth, demo):
     township, _, _ = _ids(app)
     auth.login("admin")
-    bad = client.post("/admin/periods/new",
-                      data={"name": "2027年度考核", "year": "1999", "scope_unit_id": township})
+    bad = client.post(
+        "/admin/periods/new",
+        data={"name": "2027年度考核", "year": "1999", "scope_unit_id": township},
+    )
     assert 'id="year-error"' in bad.get_data(as_text=True)
-    good = client.post("/admin/periods/new",
-                       data={"name": "2027年度考核", "year": "2027", "scope_unit_id": township})
+    good = client.post(
+        "/admin/periods/new",
+        data={"name": "2027年度考核", "year": "2027", "scope_unit_id": township},
+    )
     assert good.status_code == 302
     assert "2027年度考核" in client.get(good.headers["Location"]).get_data(as_text=True)
 

@@ -61,7 +61,9 @@ def test_duplicate_code_and_wrong_parent_kind_are_explained(app, client, auth, d
     client.get("/lang/en")
     village = _unit_id(app, "QSZ-01")
     township = _unit_id(app, "QSZ")
-    duplicate = client.post("/admin/units/new", data={**UNIT, "code": "QSZ-01", "parent_id": township})
+    duplicate = client.post(
+        "/admin/units/new", data={**UNIT, "code": "QSZ-01", "parent_id": township}
+    )
     assert "The code QSZ-01 is already used." in duplicate.get_data(as_text=True)
     # Villages are not offered as parents, so the choice itself is refused.
     wrong_parent = client.post("/admin/units/new", data={**UNIT, "parent_id": village})
@@ -77,8 +79,14 @@ def test_unit_cannot_move_under_its_own_subtree(app, client, auth, demo):
     township = _unit_id(app, "QSZ")
     response = client.post(
         f"/admin/units/{township}/edit",
-        data={"code": "QSZ", "kind": "township", "name_zh": "青山镇", "households": 1,
-              "population": 1, "parent_id": township},
+        data={
+            "code": "QSZ",
+            "kind": "township",
+            "name_zh": "青山镇",
+            "households": 1,
+            "population": 1,
+            "parent_id": township,
+        },
     )
     assert 'id="parent_id-error"' in response.get_data(as_text=True)
     # The county above the administrator's scope is not theirs to edit at all.
@@ -97,14 +105,21 @@ def test_retiring_a_township_with_active_villages_is_refused(app, client, auth, 
     client.post(f"/admin/units/{village}/retire", data={"on": "2026-06-30"})
     with app.app_context():
         assert str(db.session.get(Unit, village).retired_on) == "2026-06-30"
-    missing_date = client.post(f"/admin/units/{village}/retire", data={"on": ""}, follow_redirects=True)
+    missing_date = client.post(
+        f"/admin/units/{village}/retire", data={"on": ""}, follow_redirects=True
+    )
     assert "Give the date of retirement." in missing_date.get_data(as_text=True)
 
 
 def test_posts_create_edit_duplicate_and_retire(app, client, auth, demo):
     auth.login("admin")
     client.get("/lang/en")
-    data = {"code": "SEC2", "name_zh": "副书记", "name_en": "Deputy secretary", "unit_level": "township"}
+    data = {
+        "code": "SEC2",
+        "name_zh": "副书记",
+        "name_en": "Deputy secretary",
+        "unit_level": "township",
+    }
     assert client.post("/admin/posts/new", data=data).status_code == 302
     duplicate = client.post("/admin/posts/new", data={**data, "code": "TSEC"})
     assert "The code TSEC is already used." in duplicate.get_data(as_text=True)
@@ -112,7 +127,9 @@ def test_posts_create_edit_duplicate_and_retire(app, client, auth, demo):
     assert 'id="unit_level-error"' in bad_level.get_data(as_text=True)
     with app.app_context():
         post_id = db.session.scalars(sa.select(Post.id).where(Post.code == "SEC2")).one()
-    assert client.post(f"/admin/posts/{post_id}/retire", data={"on": "2026-01-01"}).status_code == 302
+    assert (
+        client.post(f"/admin/posts/{post_id}/retire", data={"on": "2026-01-01"}).status_code == 302
+    )
     assert _count(app, Post) == 7
 
 
@@ -121,8 +138,12 @@ def test_new_cadre_with_first_appointment(app, client, auth, demo):
     with app.app_context():
         post = db.session.scalars(sa.select(Post.id).where(Post.code == "GRID")).one()
     data = {
-        "code": "QS041", "name": "蒋晓梅", "gender": "F", "birth_year": "1990",
-        "appointment-post_id": post, "appointment-unit_id": _unit_id(app, "QSZ-02"),
+        "code": "QS041",
+        "name": "蒋晓梅",
+        "gender": "F",
+        "birth_year": "1990",
+        "appointment-post_id": post,
+        "appointment-unit_id": _unit_id(app, "QSZ-02"),
         "appointment-start_date": "2026-03-01",
     }
     response = client.post("/admin/cadres/new", data=data)
@@ -138,8 +159,12 @@ def test_new_cadre_with_a_bad_appointment_saves_no_cadre(app, client, auth, demo
     with app.app_context():
         village_post = db.session.scalars(sa.select(Post.id).where(Post.code == "GRID")).one()
     data = {
-        "code": "QS041", "name": "蒋晓梅", "gender": "F", "birth_year": "1990",
-        "appointment-post_id": village_post, "appointment-unit_id": _unit_id(app, "QSZ"),
+        "code": "QS041",
+        "name": "蒋晓梅",
+        "gender": "F",
+        "birth_year": "1990",
+        "appointment-post_id": village_post,
+        "appointment-unit_id": _unit_id(app, "QSZ"),
         "appointment-start_date": "2026-03-01",
     }
     response = client.post("/admin/cadres/new", data=data)
@@ -161,19 +186,28 @@ def test_appointment_history_end_and_overlap(app, client, auth, demo):
         appointment_id, post_id, unit_id = appointment.id, appointment.post_id, appointment.unit_id
     overlap = client.post(
         f"/admin/cadres/{cadre_id}/appointments",
-        data={"appointment-post_id": post_id, "appointment-unit_id": unit_id,
-              "appointment-start_date": "2025-01-01"},
+        data={
+            "appointment-post_id": post_id,
+            "appointment-unit_id": unit_id,
+            "appointment-start_date": "2025-01-01",
+        },
     )
     assert overlap.status_code == 400
     assert "already holds this post" in overlap.get_data(as_text=True)
-    early = client.post(f"/admin/appointments/{appointment_id}/end", data={"on": "2020-01-01"},
-                        follow_redirects=True)
+    early = client.post(
+        f"/admin/appointments/{appointment_id}/end",
+        data={"on": "2020-01-01"},
+        follow_redirects=True,
+    )
     assert "The end date is before the start date." in early.get_data(as_text=True)
     client.post(f"/admin/appointments/{appointment_id}/end", data={"on": "2026-06-30"})
     after = client.post(
         f"/admin/cadres/{cadre_id}/appointments",
-        data={"appointment-post_id": post_id, "appointment-unit_id": unit_id,
-              "appointment-start_date": "2026-07-01"},
+        data={
+            "appointment-post_id": post_id,
+            "appointment-unit_id": unit_id,
+            "appointment-start_date": "2026-07-01",
+        },
     )
     assert after.status_code == 302
     assert _count(app, Appointment) == 41
@@ -183,11 +217,14 @@ def test_cadre_details_edit_and_retire(app, client, auth, demo):
     auth.login("admin")
     with app.app_context():
         cadre_id = db.session.scalars(sa.select(Cadre.id).where(Cadre.code == "QS012")).one()
-    edited = client.post(f"/admin/cadres/{cadre_id}/edit",
-                         data={"code": "QS012", "name": "孙玉芬", "gender": "F", "birth_year": ""})
+    edited = client.post(
+        f"/admin/cadres/{cadre_id}/edit",
+        data={"code": "QS012", "name": "孙玉芬", "gender": "F", "birth_year": ""},
+    )
     assert edited.status_code == 302
-    duplicate = client.post(f"/admin/cadres/{cadre_id}/edit",
-                            data={"code": "QS001", "name": "孙玉芬", "gender": "F"})
+    duplicate = client.post(
+        f"/admin/cadres/{cadre_id}/edit", data={"code": "QS001", "name": "孙玉芬", "gender": "F"}
+    )
     assert duplicate.status_code == 400
     client.post(f"/admin/cadres/{cadre_id}/retire", data={"on": "2026-09-30"})
     with app.app_context():
@@ -211,8 +248,14 @@ def test_township_admin_edits_own_township_under_a_county_outside_scope(app, cli
     township = _unit_id(app, "QSZ")
     response = client.post(
         f"/admin/units/{township}/edit",
-        data={"code": "QSZ", "kind": "township", "name_zh": "青山镇", "households": 9500,
-              "population": 34000, "parent_id": _unit_id(app, "CX")},
+        data={
+            "code": "QSZ",
+            "kind": "township",
+            "name_zh": "青山镇",
+            "households": 9500,
+            "population": 34000,
+            "parent_id": _unit_id(app, "CX"),
+        },
     )
     assert response.status_code == 302
     with app.app_context():

@@ -53,8 +53,11 @@ def test_modified_content_is_named():
 def test_rehashed_entry_breaks_the_next_link():
     entries = _chain(5)
     forged = {**entries[2]["content"], "after": "tampered"}
-    entries[2] = {**entries[2], "content": forged,
-                  "entry_hash": compute_entry_hash(forged, entries[2]["prev_hash"])}
+    entries[2] = {
+        **entries[2],
+        "content": forged,
+        "entry_hash": compute_entry_hash(forged, entries[2]["prev_hash"]),
+    }
     result = verify_chain(entries)
     assert (result.first_broken_seq, result.problem) == (4, "link_broken")
 

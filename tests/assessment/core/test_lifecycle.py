@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from assessment.core.errors import LifecycleError
 from assessment.core.lifecycle import PERIOD_STATES, check_transition, next_state
 
 
-@pytest.mark.parametrize(("current", "target"), list(zip(PERIOD_STATES, PERIOD_STATES[1:])))
+@pytest.mark.parametrize(("current", "target"), list(pairwise(PERIOD_STATES)))
 def test_each_next_step_is_allowed(current, target):
     check_transition(current, target)
     assert next_state(current) == target
@@ -20,8 +22,9 @@ def test_skipping_names_the_missing_steps():
     assert caught.value.required == ("rules_published", "collecting")
 
 
-@pytest.mark.parametrize(("current", "target"), [("final", "notice"), ("collecting", "draft"),
-                                                 ("computed", "computed")])
+@pytest.mark.parametrize(
+    ("current", "target"), [("final", "notice"), ("collecting", "draft"), ("computed", "computed")]
+)
 def test_going_back_or_staying_is_refused_with_nothing_required(current, target):
     with pytest.raises(LifecycleError) as caught:
         check_transition(current, target)
