@@ -38,6 +38,43 @@ FIELD_MESSAGES: dict[str, Any] = {
     "unknown_unit": _l("Unknown unit."),
     "period_scope_kind": _l("A period covers a county, a township or a street."),
     "year_out_of_range": _l("The year must be between 2000 and 2100."),
+    # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
+    "missing_column": _l("The header row has no column %(column)s."),
+    "too_long": _l("At most %(max)s characters."),
+    "bad_code": _l("Letters, digits, - and _ only."),
+    "not_integer": _l("Must be a whole number."),
+    "bad_date": _l("Must be a date written as %(format)s."),
+    "out_of_range": _l("Must be between %(min)s and %(max)s."),
+    "bad_gender": _l("Gender must be M, F, 男, 女 or empty."),
+    "duplicate_in_file": _l("The code %(code)s is already used in row %(first_row)s."),
+    "unknown_parent": _l("No unit has the code %(code)s, neither saved nor in this file."),
+    "unknown_unit_code": _l("No unit has the code %(code)s."),
+    "unknown_post_code": _l("No post has the code %(code)s."),
+    "out_of_scope": _l("The unit %(code)s is outside the units you work on."),
+    "top_level_out_of_scope": _l(
+        "Give a parent unit: only units below the units you work on can be imported."
+    ),
+    "cadre_name_mismatch": _l(
+        "The personnel number %(code)s belongs to %(name)s; check the number or the name."
+    ),
+    "cadre_retired": _l("This cadre is retired."),
+    "cadre_conflict_in_file": _l(
+        "Row %(first_row)s gives other details for the personnel number %(code)s."
+    ),
+    "overlapping_in_file": _l(
+        "Row %(first_row)s already appoints this cadre to this post in this unit"
+        " for overlapping dates."
+    ),
+    "unsupported_file_type": _l(
+        "Files of type %(extension)s cannot be imported; save the sheet as .xlsx or .csv."
+    ),
+    "unreadable_file": _l("The file could not be read as a spreadsheet."),
+    "unreadable_encoding": _l(
+        "The file is neither UTF-8 nor GBK text; save it from Excel as “CSV UTF-8”."
+    ),
+    "csv_extra_cells": _l("Row %(row)s has more cells than the header row."),
+    "empty_file": _l("The file has no rows below the header row."),
+    "too_many_rows": _l("At most %(max)s rows can be imported at once."),
 }
 
 STATE_LABELS: dict[str, Any] = {

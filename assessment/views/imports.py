@@ -2,22 +2,234 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from assessment.access import roles_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from assessment.access import current_scope, roles_required
+from assessment.app.db import unit_of_work
+from assessment.core.errors import FieldError
+from assessment.core.roster import (
+    ROSTER_COLUMNS,
+    ROSTER_REQUIRED_COLUMNS,
+    UNIT_COLUMNS,
+    UNIT_REQUIRED_COLUMNS,
+    RowError,
+    Sheet,
+)
+from assessment.forms import ImportForm, show_field_error
+from assessment.messages import field_error_message
+from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
+from assessment.spreadsheets import read_sheet
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/import")
+
+#: Errors listed on the page; the summary still counts all of them.
+MAX_ERRORS_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _ImportKind:
+    """What differs between the two imports: columns, help, example, service, messages."""
+
+    name: str
+    title: Any
+    intro: Any
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    descriptions: dict[str, Any]
+    example: tuple[str, ...]
+    run: Callable[..., ImportSummary]
+    done: Callable[[ImportSummary], str]
+    list_endpoint: str
+
+
+UNITS = _ImportKind(
+    name="units",
+    title=_l("Import units"),
+    intro=_l(
+        "Adds new units to the tree. Codes that are already saved are refused: change "
+        "an existing unit on its own page."
+    ),
+    columns=UNIT_COLUMNS,
+    required=UNIT_REQUIRED_COLUMNS,
+    descriptions={
+        "code": _l("Code of the new unit: letters, digits, - and _."),
+        "parent_code": _l(
+            "Code of the unit above it, already saved or in the same file; "
+            "it must be one of the units you work on or below them."
+        ),
+        "kind": _l("county, township, street, village or community (or 县, 乡镇, 街道, 村, 社区)."),
+        "name_zh": _l("Chinese name."),
+        "name_en": _l("English name; may be empty, and the column may be left out."),
+        "households": _l("Number of households, a whole number."),
+        "population": _l("Number of residents, a whole number."),
+    },
+    example=("QSZ-09", "QSZ", "village", "桃源村", "Taoyuan Village", "640", "2210"),
+    run=import_units,
+    done=lambda summary: ngettext(
+        "Imported %(num)s unit.", "Imported %(num)s units.", summary.units
+    ),
+    list_endpoint="assessment.org.units",
+)
+
+CADRES = _ImportKind(
+    name="cadres",
+    title=_l("Import roster"),
+    intro=_l(
+        "One row per appointment. A new personnel number creates the cadre; a saved "
+        "number only adds the appointment, and only when the name is the saved one "
+        "(the saved gender and year of birth are not changed)."
+    ),
+    columns=ROSTER_COLUMNS,
+    required=ROSTER_REQUIRED_COLUMNS,
+    descriptions={
+        "code": _l("Personnel number: letters, digits, - and _."),
+        "name": _l("Full name."),
+        "gender": _l("M, F, 男 or 女; may be empty."),
+        "birth_year": _l("Year of birth, such as 1978; may be empty."),
+        "post_code": _l("Code of a saved post (see the list of posts)."),
+        "unit_code": _l(
+            "Code of a saved unit you work on. Township posts go to townships or "
+            "streets, village posts to villages or communities."
+        ),
+        "start_date": _l("First day of the appointment, written YYYY-MM-DD."),
+        "end_date": _l("Last day, written YYYY-MM-DD; empty while the appointment lasts."),
+    },
+    example=("QS041", "陈晓明", "M", "1985", "GRID", "QSZ-01", "2026-01-01", ""),
+    run=import_cadres,
+    done=lambda summary: ngettext(
+        "Imported %(num)s appointment (new cadres: %(cadres)s).",
+        "Imported %(num)s appointments (new cadres: %(cadres)s).",
+        summary.appointments,
+        cadres=summary.cadres,
+    ),
+    list_endpoint="assessment.org.cadres",
+)
+
+
+def _error_rows(errors: Sequence[RowError]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": error.row,
+            "column": error.column,
+            "value": error.value,
+            "message": field_error_message(FieldError(error.column, error.code, **error.params)),
+        }
+        for error in errors[:MAX_ERRORS_SHOWN]
+    ]
+
+
+def _summary(errors: Sequence[RowError]) -> str:
+    rows = len({error.row for error in errors})
+    if rows == 1:
+        return str(
+            ngettext(
+                "%(num)s error in 1 row; nothing was imported.",
+                "%(num)s errors in 1 row; nothing was imported.",
+                len(errors),
+            )
+        )
+    # Two or more rows means two or more errors: both nouns are plural here.
+    return str(
+        _(
+            "%(errors)s errors in %(rows)s rows; nothing was imported.",
+            errors=len(errors),
+            rows=rows,
+        )
+    )
+
+
+def _run(kind: _ImportKind, sheet: Sheet, filename: str) -> ImportSummary:
+    scope = current_scope()
+    # The file name goes into the audit log's reason, so that each entry shows its source.
+    reason = f"import of {kind.name} from {filename[:100]}"
+    with unit_of_work(current_user.id, reason=reason) as session:
+        return kind.run(session, sheet, scope_unit_ids=scope)
+
+
+def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
+    form = ImportForm()
+    status = 200
+    errors: Sequence[RowError] = ()
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            upload = form.file.data
+            try:
+                filename = upload.filename or ""
+                sheet = read_sheet(upload.stream, filename)
+                summary = _run(kind, sheet, filename)
+            except FieldError as error:
+                show_field_error(form, error)
+            except ImportRejected as rejected:
+                status = 422
+                errors = rejected.errors
+                logger.info("import of %s refused: %d errors", kind.name, len(errors))
+            else:
+                flash(kind.done(summary), "success")
+                return redirect(url_for(kind.list_endpoint))
+    page = render_template(
+        "assessment/imports/upload.html",
+        kind=kind,
+        form=form,
+        errors=_error_rows(errors),
+        error_count=len(errors),
+        summary=_summary(errors) if errors else "",
+        template_url=url_for(f".{kind.name}_template"),
+    )
+    return (page, status) if status != 200 else page
+
+
+def _template_csv(kind: _ImportKind) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(kind.columns)
+    writer.writerow(kind.example)
+    # The byte-order mark makes Excel open the file as UTF-8 instead of the local code page.
+    body = "\ufeff" + buffer.getvalue()
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={kind.name}-template.csv"},
+    )
 
 
 @bp.route("/units", methods=["GET", "POST"])
 @roles_required("admin")
-def units() -> str:
+def units() -> str | Response | tuple[str, int]:
     """Import the unit tree."""
-    raise NotImplementedError  # being written
+    return _page(UNITS)
 
 
 @bp.route("/cadres", methods=["GET", "POST"])
 @roles_required("admin")
-def cadres() -> str:
+def cadres() -> str | Response | tuple[str, int]:
     """Import the cadre roster."""
-    raise NotImplementedError  # being written
+    return _page(CADRES)
+
+
+@bp.route("/units/template.csv")
+@roles_required("admin")
+def units_template() -> Response:
+    """A CSV with the unit-tree header row and one example row."""
+    return _template_csv(UNITS)
+
+
+@bp.route("/cadres/template.csv")
+@roles_required("admin")
+def cadres_template() -> Response:
+    """A CSV with the roster header row and one example row."""
+    return _template_csv(CADRES)
