@@ -55,8 +55,7 @@ ROSTER_COLUMNS = (
 ROSTER_REQUIRED_COLUMNS = ("code", "name", "post_code", "unit_code", "start_date")
 
 #: Which unit kinds may hang under which: county → township/street → village/community.
-#: The same rule as ``assessment.models.org.ALLOWED_PARENT_KINDS``, kept here as plain strings
-#: because core imports no model.
+#: The one copy of this rule: the unit form's service uses it too.
 ALLOWED_PARENT_KINDS: Mapping[str, tuple[str, ...]] = {
     "county": (),
     "township": ("county",),

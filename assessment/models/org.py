@@ -19,16 +19,6 @@ class UnitKind(enum.StrEnum):
     COMMUNITY = "community"
 
 
-# Which kinds may hang under which: county → township/street → village/community.
-ALLOWED_PARENT_KINDS: dict[UnitKind, tuple[UnitKind, ...]] = {
-    UnitKind.COUNTY: (),
-    UnitKind.TOWNSHIP: (UnitKind.COUNTY,),
-    UnitKind.STREET: (UnitKind.COUNTY,),
-    UnitKind.VILLAGE: (UnitKind.TOWNSHIP, UnitKind.STREET),
-    UnitKind.COMMUNITY: (UnitKind.TOWNSHIP, UnitKind.STREET),
-}
-
-
 class Unit(db.Model):  # type: ignore[name-defined,misc]
     """A node of the tree county → township/street → village/community."""
 

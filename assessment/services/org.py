@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.errors import FieldError
+from assessment.core.roster import ALLOWED_PARENT_KINDS, POST_LEVEL_UNIT_KINDS
 from assessment.models import Appointment, Cadre, Post, Unit, UnitKind
-from assessment.models.org import ALLOWED_PARENT_KINDS
 from assessment.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
 
 
@@ -32,7 +32,7 @@ def _check_unit(session: Session, data: UnitData, unit: Unit | None) -> Unit | N
     if data.kind not in {k.value for k in UnitKind}:
         raise FieldError("kind", "unknown_kind", kind=data.kind)
     parent = session.get(Unit, data.parent_id) if data.parent_id else None
-    allowed = ALLOWED_PARENT_KINDS[UnitKind(data.kind)]
+    allowed = ALLOWED_PARENT_KINDS[data.kind]
     if allowed and parent is None:
         raise FieldError("parent_id", "parent_required")
     if parent is not None and parent.kind not in allowed:
@@ -172,9 +172,7 @@ def appoint(
         raise FieldError("post_id", "post_retired")
     if unit.retired_on is not None:
         raise FieldError("unit_id", "unit_retired")
-    if post.unit_level == "village" and unit.kind not in {"village", "community"}:
-        raise FieldError("unit_id", "post_level_mismatch")
-    if post.unit_level == "township" and unit.kind not in {"township", "street"}:
+    if unit.kind not in POST_LEVEL_UNIT_KINDS.get(post.unit_level, ()):
         raise FieldError("unit_id", "post_level_mismatch")
     for other in cadre.appointments:
         if other.post_id == post.id and other.unit_id == unit.id:
