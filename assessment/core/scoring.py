@@ -1,0 +1,1146 @@
+"""Indicator scoring, totals and grades (DESIGN section 4).
+
+Every function here takes plain values and returns plain values or frozen dataclasses.
+Scores are full-precision floats: nothing is rounded here, rounding is a display concern.
+Bad input raises a subclass of :class:`~assessment.core.errors.AssessmentError` that
+carries a stable ``code`` and the offending name and value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+from typing import Protocol, SupportsFloat
+
+from assessment.core.errors import (
+    EmptyPanelError,
+    InvalidParameterError,
+    MissingInputError,
+    QuotaError,
+    WeightSumError,
+)
+
+__all__ = [
+    "DEFAULT_GRADE_SCHEME",
+    "CadreGrade",
+    "Direction",
+    "GradeBand",
+    "GradeLike",
+    "GradingCandidate",
+    "GradingResult",
+    "GroupQuota",
+    "IndicatorPoints",
+    "Method",
+    "PanelResult",
+    "QuantitativeRule",
+    "TotalResult",
+    "assign_grades",
+    "compute_grade",
+    "compute_panel_value",
+    "compute_qualitative_points",
+    "compute_quantitative_points",
+    "compute_survey_points",
+    "compute_total",
+    "score_quantitative",
+    "validate_weights",
+]
+
+
+class Method(StrEnum):
+    """How a quantitative indicator turns an actual value into a ratio."""
+
+    LINEAR = "linear"
+    RATIO = "ratio"
+    STEPS = "steps"
+    BINARY = "binary"
+
+
+class Direction(StrEnum):
+    """Whether a higher or a lower actual value is better."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+# ---------------------------------------------------------------------------
+# validation helpers: they name the bad argument (never ``assert``)
+# ---------------------------------------------------------------------------
+
+
+def _finite(name: str, value: object, indicator: str | None = None) -> float:
+    """Return ``value`` as a float; ``None``/NaN is missing, infinities are invalid."""
+    if value is None:
+        raise MissingInputError(name, indicator)
+    if not isinstance(value, SupportsFloat):
+        raise InvalidParameterError(name, value, "not_a_number")
+    number = float(value)
+    if math.isnan(number):
+        raise MissingInputError(name, indicator)
+    if math.isinf(number):
+        raise InvalidParameterError(name, value, "not_finite")
+    return number
+
+
+def _non_negative(name: str, value: object) -> float:
+    number = _finite(name, value)
+    if number < 0:
+        raise InvalidParameterError(name, value, "negative")
+    return number
+
+
+def _coerce_method(method: Method | str) -> Method:
+    try:
+        return Method(method)
+    except ValueError:
+        raise InvalidParameterError("method", method, "unknown_method") from None
+
+
+def _coerce_direction(direction: Direction | str) -> Direction:
+    try:
+        return Direction(direction)
+    except ValueError:
+        raise InvalidParameterError("direction", direction, "unknown_direction") from None
+
+
+def _check_rule(
+    method: Method,
+    direction: Direction,
+    baseline: float | None,
+    target: float | None,
+    cap: float,
+    steps: Sequence[tuple[float, float]],
+) -> None:
+    """Validate the parameters of a quantitative rule (shared by both entry points)."""
+    cap_value = _finite("cap", cap)
+    if cap_value <= 0:
+        raise InvalidParameterError("cap", cap, "not_positive")
+    if method is Method.LINEAR:
+        b = _finite("baseline", baseline)
+        t = _finite("target", target)
+        if t == b:
+            raise InvalidParameterError("target", target, "target_equals_baseline")
+        if direction is Direction.HIGHER and t < b:
+            raise InvalidParameterError("target", target, "target_below_baseline")
+        if direction is Direction.LOWER and t > b:
+            raise InvalidParameterError("target", target, "target_above_baseline")
+    elif method is Method.RATIO:
+        if _finite("target", target) <= 0:
+            raise InvalidParameterError("target", target, "not_positive")
+    elif method is Method.STEPS:
+        if len(steps) == 0:
+            raise InvalidParameterError("steps", steps, "empty")
+        previous: tuple[float, float] | None = None
+        for threshold, ratio in steps:
+            t_value = _finite("steps", threshold)
+            r_value = _non_negative("steps", ratio)
+            if previous is not None:
+                ordered = (
+                    t_value > previous[0]
+                    if direction is Direction.HIGHER
+                    else t_value < previous[0]
+                )
+                if not ordered:
+                    raise InvalidParameterError("steps", steps, "thresholds_not_strictly_ordered")
+                # a better actual must never lower the ratio
+                if r_value < previous[1]:
+                    raise InvalidParameterError("steps", steps, "ratios_decreasing")
+            previous = (t_value, r_value)
+    elif method is Method.BINARY and target is not None:
+        _finite("target", target)
+
+
+@dataclass(frozen=True, slots=True)
+class QuantitativeRule:
+    """How one quantitative indicator is scored.
+
+    Parameters
+    ----------
+    method : Method or str
+        ``"linear"``, ``"ratio"``, ``"steps"`` or ``"binary"``.
+    direction : Direction or str
+        ``"higher"`` (higher actual is better) or ``"lower"``.
+    weight : float
+        Weight ``w`` of the indicator in its set (points at ratio 1).
+    baseline : float or None
+        Baseline ``b`` (linear only).
+    target : float or None
+        Target ``t`` (linear and ratio; optional for binary, see
+        :func:`score_quantitative`).
+    cap : float
+        Upper bound ``c`` of the ratio, default 1.0.
+    steps : tuple of (threshold, ratio)
+        Steps method only, ordered from the easiest threshold to the hardest.
+    code : str or None
+        Indicator code, used only to name the indicator in errors.
+
+    Raises
+    ------
+    InvalidParameterError
+        At construction, when the parameters cannot define a score (see
+        :func:`score_quantitative`).
+    MissingInputError
+        When a parameter the method needs is ``None``.
+    """
+
+    method: Method
+    direction: Direction
+    weight: float
+    baseline: float | None = None
+    target: float | None = None
+    cap: float = 1.0
+    steps: tuple[tuple[float, float], ...] = ()
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        """Coerce string codes to enums and validate the parameters once."""
+        object.__setattr__(self, "method", _coerce_method(self.method))
+        object.__setattr__(self, "direction", _coerce_direction(self.direction))
+        object.__setattr__(self, "steps", tuple((s[0], s[1]) for s in self.steps))
+        _non_negative("weight", self.weight)
+        _check_rule(self.method, self.direction, self.baseline, self.target, self.cap, self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorPoints:
+    """Score of one quantitative indicator.
+
+    Parameters
+    ----------
+    ratio : float
+        Achievement ratio ``r`` in ``[0, cap]``.
+    points : float
+        ``weight × ratio``.
+    """
+
+    ratio: float
+    points: float
+
+
+def score_quantitative(
+    method: Method | str,
+    actual: float | bool | None,
+    *,
+    direction: Direction | str = Direction.HIGHER,
+    baseline: float | None = None,
+    target: float | None = None,
+    cap: float = 1.0,
+    steps: Sequence[tuple[float, float]] = (),
+    indicator: str | None = None,
+) -> float:
+    """Turn the actual value of a quantitative indicator into a ratio ``r``.
+
+    Parameters
+    ----------
+    method : {"linear", "ratio", "steps", "binary"}
+        Scoring method.
+    actual : float, bool or None
+        The actual value ``a``. For ``binary`` without a ``target`` it is whether the
+        indicator was met (``True``/``False`` or 1/0).
+    direction : {"higher", "lower"}
+        Whether a higher or a lower actual value is better.
+    baseline : float, optional
+        Baseline ``b`` (linear).
+    target : float, optional
+        Target ``t`` (linear, ratio; binary: met when ``a`` reaches ``t``).
+    cap : float
+        Upper bound ``c`` of the ratio, default 1.0; must be positive.
+    steps : sequence of (threshold, ratio)
+        Steps method: ordered from the easiest threshold to the hardest (increasing
+        thresholds when higher is better, decreasing when lower is better), with ratios
+        that never decrease along the list.
+    indicator : str, optional
+        Indicator code, only used to name the indicator in errors.
+
+    Returns
+    -------
+    float
+        The ratio ``r`` in ``[0, cap]``, unrounded.
+
+    Raises
+    ------
+    MissingInputError
+        When ``actual`` (or a parameter the method needs) is ``None`` or NaN: a missing
+        actual is shown to the team, never scored as zero.
+    InvalidParameterError
+        Unknown method or direction; ``cap <= 0``; linear with ``t == b`` or a target on
+        the wrong side of the baseline for the direction; ratio with ``t <= 0`` or a
+        negative actual; steps empty, not strictly ordered, or with decreasing ratios;
+        binary without target and an actual other than 0/1.
+
+    Notes
+    -----
+    With ``clamp(x, 0, c) = min(max(x, 0), c)``:
+
+    - linear, higher better: ``r = clamp((a - b) / (t - b), 0, c)``;
+      lower better: ``r = clamp((b - a) / (b - t), 0, c)``.
+    - ratio, higher better: ``r = clamp(a / t, 0, c)``; lower better:
+      ``r = clamp(t / a, 0, c)``, and ``a = 0`` scores ``c``.
+    - steps: the ratio of the hardest threshold reached (``a >= threshold`` when higher
+      is better, ``a <= threshold`` when lower is better), or 0 when none is reached;
+      then ``min(r, c)``.
+    - binary: ``r = min(1, c)`` when met, else 0. With a target, met means
+      ``a >= t`` (higher) or ``a <= t`` (lower).
+
+    References
+    ----------
+    DESIGN.md section 4, "Quantitative indicator". 中共中央办公厅《党政领导干部考核工作条例》
+    (2019) asks for indicators that differ by post and mix quantified and other
+    indicators; the formulas are the rulebook's.
+
+    Examples
+    --------
+    >>> score_quantitative("linear", 75, baseline=50, target=100)
+    0.5
+    >>> score_quantitative("linear", 130, baseline=50, target=100, cap=1.2)
+    1.2
+    >>> score_quantitative("ratio", 0, direction="lower", target=3)
+    1.0
+    >>> score_quantitative("steps", 85, steps=[(60, 0.5), (80, 0.8), (95, 1.0)])
+    0.8
+    >>> score_quantitative("binary", True)
+    1.0
+    """
+    method_ = _coerce_method(method)
+    direction_ = _coerce_direction(direction)
+    _check_rule(method_, direction_, baseline, target, cap, steps)
+    c = float(cap)
+    a = _finite("actual", actual, indicator)
+    if method_ is Method.LINEAR:
+        b, t = _finite("baseline", baseline), _finite("target", target)
+        raw = (a - b) / (t - b) if direction_ is Direction.HIGHER else (b - a) / (b - t)
+    elif method_ is Method.RATIO:
+        t = _finite("target", target)
+        if a < 0:
+            raise InvalidParameterError("actual", actual, "negative")
+        if direction_ is Direction.HIGHER:
+            raw = a / t
+        elif a == 0:
+            # lower is better and nothing happened (a = 0): full marks up to the cap
+            raw = c
+        else:
+            raw = t / a
+    elif method_ is Method.STEPS:
+        raw = 0.0
+        for threshold, ratio in steps:
+            reached = a >= threshold if direction_ is Direction.HIGHER else a <= threshold
+            if reached:
+                raw = float(ratio)
+    else:
+        if target is None:
+            if a not in (0.0, 1.0):
+                raise InvalidParameterError("actual", actual, "binary_not_0_or_1")
+            met = a == 1.0
+        else:
+            met = a >= target if direction_ is Direction.HIGHER else a <= target
+        raw = 1.0 if met else 0.0
+    return min(max(raw, 0.0), c)
+
+
+def compute_quantitative_points(
+    rule: QuantitativeRule, actual: float | bool | None
+) -> IndicatorPoints:
+    """Score one quantitative indicator under its rule.
+
+    Parameters
+    ----------
+    rule : QuantitativeRule
+        Method, direction, weight and parameters of the indicator.
+    actual : float, bool or None
+        The actual value entered by the team.
+
+    Returns
+    -------
+    IndicatorPoints
+        ``ratio`` and ``points = weight × ratio``.
+
+    Raises
+    ------
+    MissingInputError
+        When ``actual`` is ``None`` or NaN (its ``indicator`` is ``rule.code``).
+    InvalidParameterError
+        As :func:`score_quantitative`.
+
+    Notes
+    -----
+    ``points = w × r`` with ``r`` from :func:`score_quantitative`, so
+    ``0 <= points <= w × cap``.
+
+    References
+    ----------
+    DESIGN.md section 4, "Quantitative indicator".
+
+    Examples
+    --------
+    >>> rule = QuantitativeRule("linear", "lower", weight=10, baseline=20, target=10)
+    >>> compute_quantitative_points(rule, 15)
+    IndicatorPoints(ratio=0.5, points=5.0)
+    """
+    ratio = score_quantitative(
+        rule.method,
+        actual,
+        direction=rule.direction,
+        baseline=rule.baseline,
+        target=rule.target,
+        cap=rule.cap,
+        steps=rule.steps,
+        indicator=rule.code,
+    )
+    return IndicatorPoints(ratio=ratio, points=float(rule.weight) * ratio)
+
+
+# ---------------------------------------------------------------------------
+# qualitative and survey indicators
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PanelResult:
+    """Panel value and points of one qualitative indicator.
+
+    Parameters
+    ----------
+    value : float
+        Panel value on 0–100 (trimmed or plain mean of the ratings).
+    points : float
+        ``weight × value / 100``.
+    n_ratings : int
+        Number of ratings used.
+    trimmed : bool
+        Whether one highest and one lowest rating were dropped.
+    """
+
+    value: float
+    points: float
+    n_ratings: int
+    trimmed: bool
+
+
+def _check_trim_threshold(trim_threshold: int) -> None:
+    if isinstance(trim_threshold, bool) or not isinstance(trim_threshold, int):
+        raise InvalidParameterError("trim_threshold", trim_threshold, "not_an_integer")
+    if trim_threshold < 3:
+        # dropping two ratings from fewer than three would leave nothing
+        raise InvalidParameterError("trim_threshold", trim_threshold, "below_3")
+
+
+def _panel(
+    ratings: Sequence[float], trim_threshold: int, indicator: str | None
+) -> tuple[float, bool]:
+    _check_trim_threshold(trim_threshold)
+    if len(ratings) == 0:
+        raise EmptyPanelError(indicator)
+    values = sorted(_finite("ratings", r, indicator) for r in ratings)
+    for r in values:
+        if not 0.0 <= r <= 100.0:
+            raise InvalidParameterError("ratings", r, "outside_0_100")
+    trimmed = len(values) >= trim_threshold
+    kept = values[1:-1] if trimmed else values
+    # fsum is exactly rounded, so the value does not depend on the order of ratings
+    return math.fsum(kept) / len(kept), trimmed
+
+
+def compute_panel_value(ratings: Sequence[float], *, trim_threshold: int = 5) -> float:
+    """Combine the assessors' ratings of one qualitative indicator into a panel value.
+
+    Parameters
+    ----------
+    ratings : sequence of float
+        One value on 0–100 per assessor (the value of the rubric level picked; default
+        levels 优 100, 良 85, 中 70, 差 50).
+    trim_threshold : int
+        Trim when there are at least this many ratings (default 5; at least 3).
+
+    Returns
+    -------
+    float
+        The panel value on 0–100.
+
+    Raises
+    ------
+    EmptyPanelError
+        When there is no rating.
+    MissingInputError
+        When a rating is ``None`` or NaN.
+    InvalidParameterError
+        When a rating is outside 0–100 or ``trim_threshold`` is not an integer >= 3.
+
+    Notes
+    -----
+    With ``m = len(ratings)`` and the ratings sorted ``x(1) <= ... <= x(m)``: when
+    ``m >= trim_threshold`` the value is ``(x(2) + ... + x(m-1)) / (m - 2)`` (one highest
+    and one lowest dropped), else ``(x(1) + ... + x(m)) / m``.
+
+    References
+    ----------
+    DESIGN.md section 4, "Qualitative indicator"; the trimmed mean is the
+    "去掉一个最高分、去掉一个最低分" rule of Chinese panel scoring.
+
+    Examples
+    --------
+    >>> compute_panel_value([100, 85, 70, 50])
+    76.25
+    >>> compute_panel_value([100, 85, 85, 70, 50])
+    80.0
+    """
+    return _panel(ratings, trim_threshold, None)[0]
+
+
+def compute_qualitative_points(
+    weight: float,
+    ratings: Sequence[float],
+    *,
+    trim_threshold: int = 5,
+    indicator: str | None = None,
+) -> PanelResult:
+    """Score one qualitative indicator from its panel's ratings.
+
+    Parameters
+    ----------
+    weight : float
+        Weight ``w`` of the indicator.
+    ratings : sequence of float
+        One value on 0–100 per assessor.
+    trim_threshold : int
+        See :func:`compute_panel_value`.
+    indicator : str, optional
+        Indicator code, only used to name the indicator in errors.
+
+    Returns
+    -------
+    PanelResult
+        Panel value, points, number of ratings and whether the mean was trimmed.
+
+    Raises
+    ------
+    EmptyPanelError, MissingInputError, InvalidParameterError
+        As :func:`compute_panel_value`; also for a negative or non-finite weight.
+
+    Notes
+    -----
+    ``points = w × value / 100``.
+
+    References
+    ----------
+    DESIGN.md section 4, "Qualitative indicator".
+
+    Examples
+    --------
+    >>> compute_qualitative_points(20, [100, 85, 85, 70, 50])
+    PanelResult(value=80.0, points=16.0, n_ratings=5, trimmed=True)
+    """
+    w = _non_negative("weight", weight)
+    value, trimmed = _panel(ratings, trim_threshold, indicator)
+    points = w * value / 100.0
+    return PanelResult(value=value, points=points, n_ratings=len(ratings), trimmed=trimmed)
+
+
+def compute_survey_points(
+    weight: float, satisfaction_index: float | None, *, indicator: str | None = None
+) -> float:
+    """Points of a survey indicator from the target's satisfaction index.
+
+    Parameters
+    ----------
+    weight : float
+        Weight ``w`` of the indicator.
+    satisfaction_index : float or None
+        Satisfaction index ``S`` on 0–100 (see ``surveys.core.tally``).
+    indicator : str, optional
+        Indicator code, only used to name the indicator in errors.
+
+    Returns
+    -------
+    float
+        ``w × S / 100``.
+
+    Raises
+    ------
+    MissingInputError
+        When ``S`` is ``None`` or NaN (no valid response): never a silent zero.
+    InvalidParameterError
+        When ``S`` is outside 0–100 or the weight is negative.
+
+    Notes
+    -----
+    ``points = w × S / 100``.
+
+    References
+    ----------
+    DESIGN.md section 4, "Survey indicator".
+
+    Examples
+    --------
+    >>> compute_survey_points(30, 85.0)
+    25.5
+    """
+    w = _non_negative("weight", weight)
+    s = _finite("satisfaction_index", satisfaction_index, indicator)
+    if not 0.0 <= s <= 100.0:
+        raise InvalidParameterError("satisfaction_index", satisfaction_index, "outside_0_100")
+    return w * s / 100.0
+
+
+# ---------------------------------------------------------------------------
+# weights and totals
+# ---------------------------------------------------------------------------
+
+
+def validate_weights(
+    set_name: str,
+    weights: Mapping[str, float],
+    *,
+    expected: float = 100.0,
+    tolerance: float = 1e-9,
+) -> None:
+    """Check that the weights of an indicator set sum to 100.
+
+    Parameters
+    ----------
+    set_name : str
+        Name or code of the indicator set, carried by the error.
+    weights : mapping of str to float
+        Indicator code to weight.
+    expected : float
+        Required sum, default 100.
+    tolerance : float
+        Absolute tolerance on the sum, default 1e-9.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    WeightSumError
+        When ``|Σ w - expected| > tolerance``; carries ``set_name`` and the ``actual`` sum.
+    MissingInputError
+        When a weight is ``None`` or NaN.
+    InvalidParameterError
+        When a weight is negative or infinite.
+
+    Notes
+    -----
+    The sum is ``math.fsum`` (exactly rounded), so ``33.3 + 33.3 + 33.4`` passes.
+
+    References
+    ----------
+    DESIGN.md section 3, "indicator set": weights summing to 100.
+
+    Examples
+    --------
+    >>> validate_weights("village_director", {"results": 60, "survey": 30, "ability": 10})
+    >>> try:
+    ...     validate_weights("grid_worker", {"results": 60, "survey": 30})
+    ... except WeightSumError as error:
+    ...     print(error.code, error.set_name, error.actual)
+    weight_sum grid_worker 90.0
+    """
+    values = [_non_negative(f"weights[{code!r}]", w) for code, w in weights.items()]
+    total = math.fsum(values)
+    if abs(total - expected) > tolerance:
+        raise WeightSumError(set_name, total, float(expected))
+
+
+@dataclass(frozen=True, slots=True)
+class TotalResult:
+    """Total score of one cadre, with its parts.
+
+    Parameters
+    ----------
+    total : float
+        ``max(0, points + bonus - penalty)``.
+    points : float
+        Sum of the indicator points.
+    bonus : float
+        Bonus counted, ``min(Σ bonus events, bonus_cap)``.
+    penalty : float
+        Penalty counted, ``min(Σ penalty events, penalty_cap)``.
+    bonus_raw, penalty_raw : float
+        The uncapped sums of the events.
+    bonus_capped, penalty_capped : bool
+        Whether the cap bit.
+    floored : bool
+        Whether the total was raised to 0.
+    """
+
+    total: float
+    points: float
+    bonus: float
+    penalty: float
+    bonus_raw: float
+    penalty_raw: float
+    bonus_capped: bool
+    penalty_capped: bool
+    floored: bool
+
+
+def compute_total(
+    points: Sequence[float],
+    bonus: Sequence[float] = (),
+    penalty: Sequence[float] = (),
+    *,
+    bonus_cap: float | None = None,
+    penalty_cap: float | None = None,
+) -> TotalResult:
+    """Add indicator points, capped bonus and capped penalty into a total.
+
+    Parameters
+    ----------
+    points : sequence of float
+        Points of every indicator (quantitative, qualitative, survey); each >= 0.
+    bonus : sequence of float
+        Points of each recorded bonus event; each >= 0.
+    penalty : sequence of float
+        Points of each recorded penalty event, as positive magnitudes; each >= 0.
+    bonus_cap, penalty_cap : float or None
+        Caps on the summed bonus and penalty from the rulebook; ``None`` means no cap.
+
+    Returns
+    -------
+    TotalResult
+        The total and its parts.
+
+    Raises
+    ------
+    MissingInputError
+        When any value is ``None`` or NaN.
+    InvalidParameterError
+        When any value or cap is negative or infinite.
+
+    Notes
+    -----
+    ``total = max(0, Σ points + min(Σ bonus, bonus_cap) - min(Σ penalty, penalty_cap))``.
+    Sums use ``math.fsum`` (exactly rounded), so the total does not depend on the order
+    of the inputs.
+
+    References
+    ----------
+    DESIGN.md section 4, "Bonus and penalty" and "Total".
+
+    Examples
+    --------
+    >>> r = compute_total([50, 30], bonus=[3, 4], penalty=[2], bonus_cap=5)
+    >>> r.total, r.bonus, r.bonus_capped
+    (83.0, 5.0, True)
+    >>> compute_total([5], penalty=[8]).total
+    0.0
+    """
+    base = math.fsum(_non_negative("points", p) for p in points)
+    bonus_raw = math.fsum(_non_negative("bonus", b) for b in bonus)
+    penalty_raw = math.fsum(_non_negative("penalty", p) for p in penalty)
+    b_cap = math.inf if bonus_cap is None else _non_negative("bonus_cap", bonus_cap)
+    p_cap = math.inf if penalty_cap is None else _non_negative("penalty_cap", penalty_cap)
+    bonus_counted = min(bonus_raw, b_cap)
+    penalty_counted = min(penalty_raw, p_cap)
+    raw_total = base + bonus_counted - penalty_counted
+    return TotalResult(
+        total=max(raw_total, 0.0),
+        points=base,
+        bonus=bonus_counted,
+        penalty=penalty_counted,
+        bonus_raw=bonus_raw,
+        penalty_raw=penalty_raw,
+        bonus_capped=bonus_raw > b_cap,
+        penalty_capped=penalty_raw > p_cap,
+        floored=raw_total < 0,
+    )
+
+
+# ---------------------------------------------------------------------------
+# grades
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GradeBand:
+    """One grade of a grading scheme.
+
+    Parameters
+    ----------
+    code : str
+        Stable code, e.g. ``"excellent"``; labels are applied by the web layer.
+    minimum : float
+        Lowest total that earns the grade. The last (lowest) grade of a scheme is the
+        fallback for every total below the others, whatever its minimum.
+    """
+
+    code: str
+    minimum: float
+
+
+class GradeLike(Protocol):
+    """Anything with a grade ``code`` and a ``minimum`` (e.g. the rulebook's ``Grade``)."""
+
+    @property
+    def code(self) -> str:
+        """Stable grade code."""
+        ...
+
+    @property
+    def minimum(self) -> float:
+        """Lowest total that earns the grade."""
+        ...
+
+
+#: Default scheme, best first: 优秀 ≥ 90, 称职 ≥ 70, 基本称职 ≥ 60, 不称职 below.
+DEFAULT_GRADE_SCHEME: tuple[GradeBand, ...] = (
+    GradeBand("excellent", 90.0),
+    GradeBand("competent", 70.0),
+    GradeBand("basic", 60.0),
+    GradeBand("incompetent", 0.0),
+)
+
+
+def _check_scheme(scheme: Sequence[GradeLike]) -> None:
+    if len(scheme) == 0:
+        raise InvalidParameterError("scheme", scheme, "empty")
+    codes = [band.code for band in scheme]
+    if len(set(codes)) != len(codes):
+        raise InvalidParameterError("scheme", codes, "duplicate_grade_codes")
+    minimums = [_finite("scheme", band.minimum) for band in scheme]
+    if any(lo >= hi for hi, lo in itertools.pairwise(minimums)):
+        raise InvalidParameterError("scheme", minimums, "minimums_not_strictly_decreasing")
+
+
+def _grade_index(total: float, scheme: Sequence[GradeLike]) -> int:
+    for index, band in enumerate(scheme[:-1]):
+        if total >= band.minimum:
+            return index
+    return len(scheme) - 1
+
+
+def compute_grade(total: float, scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME) -> str:
+    """Return the code of the highest grade whose minimum the total reaches.
+
+    Parameters
+    ----------
+    total : float
+        Total score.
+    scheme : sequence of GradeBand
+        Grades from best to worst with strictly decreasing minimums.
+
+    Returns
+    -------
+    str
+        Grade code.
+
+    Raises
+    ------
+    MissingInputError
+        When ``total`` is ``None`` or NaN.
+    InvalidParameterError
+        When the scheme is empty, has duplicate codes or unordered minimums.
+
+    Notes
+    -----
+    ``grade = first g in scheme (best first) with total >= g.minimum``, else the last
+    grade. No rounding: 89.9999 is not excellent.
+
+    References
+    ----------
+    DESIGN.md section 4, "Grade"; 《党政领导干部考核工作条例》(2019) 第二十九条
+    (优秀、称职、基本称职、不称职).
+
+    Examples
+    --------
+    >>> compute_grade(90.0), compute_grade(89.99), compute_grade(59.0)
+    ('excellent', 'competent', 'incompetent')
+    """
+    _check_scheme(scheme)
+    return scheme[_grade_index(_finite("total", total), scheme)].code
+
+
+@dataclass(frozen=True, slots=True)
+class GradingCandidate:
+    """What grading needs to know about one cadre.
+
+    Parameters
+    ----------
+    id : str
+        Cadre (or appointment) identifier, unique in one grading run.
+    post_group : str
+        The group within which the top-grade quota applies.
+    total : float
+        Total score.
+    survey_index : float or None
+        Satisfaction index, second ranking key (``None`` sorts last).
+    panel_value : float or None
+        Qualitative panel value, third ranking key (``None`` sorts last).
+    veto_cap : str or None
+        When a veto was triggered, the best grade code the cadre may get.
+    """
+
+    id: str
+    post_group: str
+    total: float
+    survey_index: float | None = None
+    panel_value: float | None = None
+    veto_cap: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CadreGrade:
+    """Grade of one cadre.
+
+    Parameters
+    ----------
+    id, post_group : str
+        As in the candidate.
+    total : float
+        Total score.
+    rank : int
+        Competition rank within the post group (1 is best; cadres tied on total, survey
+        index and panel value share a rank).
+    earned : str
+        Grade earned by the total alone.
+    grade : str
+        Final grade after the veto cap and the quota.
+    veto_capped : bool
+        Whether the veto lowered the grade.
+    dropped_by_quota : bool
+        Whether the top-grade quota lowered the grade by one.
+    tie_dropped : bool
+        Whether the cadre belongs to a block tied on every key that straddled the quota
+        boundary (so the whole block dropped, including members within the count).
+    """
+
+    id: str
+    post_group: str
+    total: float
+    rank: int
+    earned: str
+    grade: str
+    veto_capped: bool
+    dropped_by_quota: bool
+    tie_dropped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupQuota:
+    """How the top-grade quota worked out in one post group.
+
+    Parameters
+    ----------
+    post_group : str
+        The group.
+    size : int
+        Number of cadres in the group.
+    allowed : int
+        ``floor(quota × size)`` (``size`` when there is no quota).
+    eligible : int
+        Cadres whose total (after the veto) earned the top grade.
+    kept : int
+        Cadres who keep the top grade; ``kept <= allowed``.
+    tie_dropped : tuple of str
+        Ids of the block tied on every key across the quota boundary (all dropped).
+    """
+
+    post_group: str
+    size: int
+    allowed: int
+    eligible: int
+    kept: int
+    tie_dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GradingResult:
+    """Grades of every cadre in a grading run.
+
+    Parameters
+    ----------
+    grades : tuple of CadreGrade
+        Sorted by post group, rank and id (independent of the input order).
+    groups : tuple of GroupQuota
+        One per post group, sorted by group.
+    tie_dropped : tuple of str
+        Sorted ids of every cadre in a block tied across a quota boundary (in any group);
+        empty when it did not happen.
+    """
+
+    grades: tuple[CadreGrade, ...]
+    groups: tuple[GroupQuota, ...]
+    tie_dropped: tuple[str, ...] = field(default=())
+
+    def grade_of(self, cadre_id: str) -> CadreGrade:
+        """Return the grade of one cadre; raises ``KeyError`` when it is not there."""
+        for grade in self.grades:
+            if grade.id == cadre_id:
+                return grade
+        raise KeyError(cadre_id)
+
+
+def _quota_count(quota: float | Fraction | None, size: int) -> int:
+    if quota is None:
+        return size
+    # read the float as the decimal it was written as (0.29 -> 29/100) so that
+    # floor(0.29 × 100) is 29, not 28 from the binary 0.28999...
+    exact = quota if isinstance(quota, Fraction) else Fraction(str(quota))
+    return math.floor(exact * size)
+
+
+def _check_quota(quota: float | Fraction | None) -> None:
+    if quota is None:
+        return
+    if isinstance(quota, bool) or not isinstance(quota, int | float | Fraction):
+        raise QuotaError(quota)
+    if isinstance(quota, float) and not math.isfinite(quota):
+        raise QuotaError(quota)
+    if not 0 < quota <= 1:
+        raise QuotaError(quota)
+
+
+def _sort_key(c: GradingCandidate) -> tuple[float, float, float, float, float]:
+    """Ascending key: best first; ``None`` sorts after every number."""
+    s_missing, s_value = (1.0, 0.0) if c.survey_index is None else (0.0, -c.survey_index)
+    p_missing, p_value = (1.0, 0.0) if c.panel_value is None else (0.0, -c.panel_value)
+    return (-c.total, s_missing, s_value, p_missing, p_value)
+
+
+def assign_grades(
+    candidates: Sequence[GradingCandidate],
+    *,
+    scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME,
+    top_quota: float | Fraction | None = 0.2,
+) -> GradingResult:
+    """Grade cadres: thresholds, veto caps, and the top-grade quota per post group.
+
+    Parameters
+    ----------
+    candidates : sequence of GradingCandidate
+        Every cadre to grade; ids must be unique.
+    scheme : sequence of GradeBand or GradeLike
+        Grades from best to worst (default :data:`DEFAULT_GRADE_SCHEME`); any objects
+        with ``code`` and ``minimum``, such as ``Rulebook.grading.grades``.
+    top_quota : float, Fraction or None
+        Largest share of a post group that may keep the top grade, in (0, 1]; default
+        0.2. ``None`` applies no quota.
+
+    Returns
+    -------
+    GradingResult
+        Per-cadre grade, rank, flags, a per-group quota summary and the tie-dropped ids.
+        It does not depend on the order of ``candidates``.
+
+    Raises
+    ------
+    QuotaError
+        When ``top_quota`` is not in (0, 1].
+    InvalidParameterError
+        Duplicate ids, an unknown ``veto_cap`` code, a bad scheme, or a non-finite
+        survey index or panel value.
+    MissingInputError
+        When a total is ``None`` or NaN.
+
+    Notes
+    -----
+    1. ``earned`` = :func:`compute_grade` of the total; a veto caps it: the final grade is
+       the worse of ``earned`` and ``veto_cap``.
+    2. Within each post group, cadres are ranked by total (desc), then survey index (desc),
+       then panel value (desc), ``None`` last; tied cadres share the competition rank.
+    3. ``allowed = floor(top_quota × group size)`` with the quota read as the decimal it
+       was written as. If more cadres hold the top grade, the first ``allowed`` in rank
+       order keep it and the rest drop one grade. When the cadre at the boundary is tied
+       on every key with the first cadre past it, the whole tied block drops, so fewer
+       than ``allowed`` may keep it; the block is listed in ``tie_dropped``.
+
+    References
+    ----------
+    DESIGN.md section 4, "Grade"; 《公务员考核规定》(2020) 第十八条 and
+    《党政领导干部考核工作条例》(2019) on the share of 优秀 (generally at most 20%).
+
+    Examples
+    --------
+    >>> cands = [GradingCandidate(str(i), "village", t) for i, t in
+    ...          enumerate([95, 93, 93, 80, 75, 72, 71, 70, 65, 50])]
+    >>> result = assign_grades(cands)
+    >>> [g.grade for g in result.grades][:4]
+    ['excellent', 'competent', 'competent', 'competent']
+    >>> result.tie_dropped
+    ('1', '2')
+    """
+    _check_scheme(scheme)
+    _check_quota(top_quota)
+    codes = [band.code for band in scheme]
+    position = {code: index for index, code in enumerate(codes)}
+    ids = [c.id for c in candidates]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        raise InvalidParameterError("id", duplicates, "duplicate_ids")
+
+    groups: dict[str, list[GradingCandidate]] = defaultdict(list)
+    for c in candidates:
+        _finite("total", c.total, c.id)
+        for name in ("survey_index", "panel_value"):
+            value = getattr(c, name)
+            if value is not None and not math.isfinite(value):
+                raise InvalidParameterError(name, value, "not_finite")
+        if c.veto_cap is not None and c.veto_cap not in position:
+            raise InvalidParameterError("veto_cap", c.veto_cap, "unknown_grade_code")
+        groups[c.post_group].append(c)
+
+    grades: list[CadreGrade] = []
+    summaries: list[GroupQuota] = []
+    all_tie_dropped: list[str] = []
+    for group_name in sorted(groups):
+        # sorting by (key, id) makes everything below independent of input order
+        members = sorted(groups[group_name], key=lambda c: (_sort_key(c), c.id))
+        keys = [_sort_key(c) for c in members]
+        ranks: list[int] = []
+        for index, key in enumerate(keys):
+            ranks.append(ranks[-1] if index and key == keys[index - 1] else index + 1)
+
+        earned = [_grade_index(c.total, scheme) for c in members]
+        capped = [
+            max(e, position[c.veto_cap]) if c.veto_cap is not None else e
+            for c, e in zip(members, earned, strict=True)
+        ]
+        top = [i for i, g in enumerate(capped) if g == 0]
+        allowed = _quota_count(top_quota, len(members))
+        drop: set[int] = set()
+        tied: set[int] = set()
+        if len(top) > allowed:
+            drop = set(top[allowed:])
+            if allowed > 0:
+                boundary_key = keys[top[allowed]]
+                if keys[top[allowed - 1]] == boundary_key:
+                    # the whole block tied on every key straddles the boundary: all drop
+                    tied = {i for i in top if keys[i] == boundary_key}
+                    drop |= tied
+        group_tied = tuple(sorted(members[i].id for i in tied))
+        all_tie_dropped.extend(group_tied)
+        summaries.append(
+            GroupQuota(
+                post_group=group_name,
+                size=len(members),
+                allowed=allowed,
+                eligible=len(top),
+                kept=len(top) - len(drop),
+                tie_dropped=group_tied,
+            )
+        )
+        for i, c in enumerate(members):
+            final = capped[i] + 1 if i in drop else capped[i]
+            grades.append(
+                CadreGrade(
+                    id=c.id,
+                    post_group=group_name,
+                    total=float(c.total),
+                    rank=ranks[i],
+                    earned=codes[earned[i]],
+                    grade=codes[min(final, len(codes) - 1)],
+                    veto_capped=capped[i] != earned[i],
+                    dropped_by_quota=i in drop,
+                    tie_dropped=i in tied,
+                )
+            )
+    return GradingResult(
+        grades=tuple(grades),
+        groups=tuple(summaries),
+        tie_dropped=tuple(sorted(all_tie_dropped)),
+    )
