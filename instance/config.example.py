@@ -1,0 +1,51 @@
+"""Example deployment settings: copy to instance/config.py and change what you need.
+
+instance/config.py is read after instance/secrets.json and before the environment:
+DATABASE_URL and ASSESSMENT_* variables override what is set here (see instance/README.md).
+Every setting below is optional; the values shown are the defaults unless said otherwise.
+"""
+
+# --- Database ---------------------------------------------------------------------------
+# Default: SQLite in instance/assessment.sqlite3 (fine for one township).
+# For a county or a province use PostgreSQL (or set DATABASE_URL in the environment);
+# postgresql:// URLs are mapped to the psycopg 3 driver automatically.
+# SQLALCHEMY_DATABASE_URI = "postgresql://assessment:PASSWORD@127.0.0.1:5432/assessment"
+
+# --- Secrets ----------------------------------------------------------------------------
+# Generated into instance/secrets.json on the first start; set them here or as
+# ASSESSMENT_SECRET_KEY / ASSESSMENT_ACCESS_CODE_HASH_KEY only if you manage secrets
+# elsewhere. Each must be a random string of at least 32 characters, e.g. from
+#   python3 -c "import secrets; print(secrets.token_hex(32))"
+# Changing ACCESS_CODE_HASH_KEY invalidates every resident access code already printed.
+# SECRET_KEY = "..."
+# ACCESS_CODE_HASH_KEY = "..."
+
+# --- Language and time ------------------------------------------------------------------
+# Interface language for readers who have not chosen one: "zh_CN" or "en".
+# BABEL_DEFAULT_LOCALE = "zh_CN"
+# BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# --- Sessions and cookies ---------------------------------------------------------------
+# Session cookies are marked Secure automatically on HTTPS requests; set True to force it
+# (behind a proxy that terminates HTTPS without telling the app).
+# SESSION_COOKIE_SECURE = False
+# Staff stay logged in for this many seconds.
+# PERMANENT_SESSION_LIFETIME = 8 * 3600
+# WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+# --- Uploads ----------------------------------------------------------------------------
+# Largest accepted request (spreadsheet imports), in bytes.
+# MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+# --- Login throttling -------------------------------------------------------------------
+# Failed logins allowed per account and per client address within the window, and how
+# long the lock-out lasts, in seconds.
+# LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+# LOGIN_MAX_FAILURES_PER_CLIENT = 20
+# LOGIN_WINDOW_SECONDS = 15 * 60
+# LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+# --- Privacy of survey results ----------------------------------------------------------
+# Smallest group of resident answers shown in any breakdown (by village, age, ...);
+# smaller groups show as suppressed. Each period may set its own.
+# MIN_GROUP_SIZE = 5

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, twice: on SQLite, then on a throwaway PostgreSQL 15 cluster.
+#
+#   scripts/test.sh [PYTEST ARGS...]      (what `make test` runs; e.g. -m "not e2e")
+#
+# Installs what the tests need first (test tools into .venv; chromium, CJK fonts,
+# PostgreSQL and poppler from Debian when missing), then compiles the translations.
+# Exits non-zero if either run fails; both runs always happen so one report shows both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-python.sh dev
+scripts/install-system-packages.sh \
+    chromium fonts-wqy-microhei postgresql-15 poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+scripts/compile-translations.sh
+
+run() {
+    local name="$1"
+    shift
+    echo
+    echo "==== Test suite on $name ===="
+    # No line after pytest's own: its closing summary (with the time taken) stays last.
+    "$@"
+}
+
+sqlite_status=0
+postgres_status=0
+run SQLite .venv/bin/python -m pytest "$@" || sqlite_status=$?
+run PostgreSQL scripts/with-postgres.sh .venv/bin/python -m pytest "$@" || postgres_status=$?
+
+if [ "$sqlite_status" -ne 0 ]; then
+    exit "$sqlite_status"
+fi
+exit "$postgres_status"
