@@ -18,7 +18,9 @@ i18n_cli = AppGroup("i18n", help="Extract, update and compile translations.")
 
 
 def _babel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    status = CommandLineInterface().run(["pybabel", "-q", *args])
+    if status:  # Babel reports errors through its return value, not an exception
+        raise click.ClickException(f"pybabel {args[0]} failed")
 
 
 @i18n_cli.command("extract")
