@@ -1,0 +1,576 @@
+"""Grade confidence: a bootstrap over survey responses and panel ratings (DESIGN section 4).
+
+Each cadre's probability of each grade, and a rank interval within the post group, from
+``B`` resamples (default 1,000) with a seeded :class:`numpy.random.Generator`.
+
+The trick that makes this fast at county scale (500 cadres, a million responses): a
+resample of ``n`` values drawn with replacement from a sample is fully described by how
+many times each *distinct* value was drawn, and those counts follow a multinomial law
+with the observed frequencies. A survey score is the mean of a handful of Likert items,
+so a target's 2,000 responses take only a few dozen distinct values; a panel's ratings
+take the four rubric values. So each resample draws one small count vector per target
+(``rng.multinomial``) instead of indexing a billion responses, and the totals, ranks and
+grades (quota included) of all resamples are computed at once as arrays.
+
+Everything here is pure: plain arrays in, frozen dataclasses out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from assessment.core.errors import InvalidParameterError
+from assessment.core.scoring import GradeLike
+
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "DEFAULT_SEED",
+    "BootstrapModel",
+    "ConfidenceResult",
+    "GradeConfidence",
+    "PanelSample",
+    "SurveyLink",
+    "SurveySample",
+    "compute_grade_confidence",
+    "grade_resampled_totals",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Resamples when none is given (DESIGN section 4: 1,000).
+DEFAULT_RESAMPLES = 1000
+#: The fixed default seed, so that a recompute draws the same resamples.
+DEFAULT_SEED = 20260101
+# Count vectors are drawn in blocks of at most this many cells (resamples × groups ×
+# distinct values), which bounds memory; the draws do not depend on the block size.
+_BLOCK_CELLS = 4_000_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PanelSample:
+    """The ratings of one qualitative indicator of one cadre.
+
+    Parameters
+    ----------
+    cadre : int
+        Position of the cadre in :attr:`BootstrapModel.cadre_ids`.
+    weight : float
+        Effective weight: the panel adds ``weight × value / 100`` points.
+    key_weight : float
+        Weight of the panel value in the cadre's ranking key (the weighted mean of its
+        panel values).
+    values : numpy.ndarray of float64
+        The ratings, 0–100, at least one.
+    """
+
+    cadre: int
+    weight: float
+    key_weight: float
+    values: FloatArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SurveySample:
+    """The valid response scores about one survey target.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray of float64
+        Response scores 0–100, at least one, no NaN.
+    strata : numpy.ndarray of int64 or None
+        Post-stratification: stratum (unit) code of each response, ``0..U-1``; ``None``
+        when unweighted.
+    stratum_population : numpy.ndarray of float64 or None
+        Population of each stratum code (post-stratification only).
+    """
+
+    scores: FloatArray
+    strata: IntArray | None = None
+    stratum_population: FloatArray | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyLink:
+    """How one survey target's index enters one cadre's total.
+
+    Parameters
+    ----------
+    sample : int
+        Position in :attr:`BootstrapModel.surveys`.
+    cadre : int
+        Position of the cadre.
+    weight : float
+        Effective weight: ``weight × S / 100`` points.
+    key_weight : float
+        Weight of ``S`` in the cadre's survey ranking key.
+    """
+
+    sample: int
+    cadre: int
+    weight: float
+    key_weight: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BootstrapModel:
+    """What the bootstrap needs: the fixed parts of each total and the resampled parts.
+
+    Parameters
+    ----------
+    cadre_ids : tuple of str
+        Cadres, in a canonical order (sorted ids).
+    post_groups : tuple of str
+        Post group of each cadre (the quota applies within a group).
+    fixed_points : numpy.ndarray of float64
+        Points that do not vary: quantitative indicators, scored-zero indicators.
+    adjustment : numpy.ndarray of float64
+        Counted bonus minus counted penalty of each cadre.
+    veto_caps : numpy.ndarray of int64
+        Best grade position each cadre may get (0 when no veto).
+    panels : tuple of PanelSample
+    surveys : tuple of SurveySample
+    links : tuple of SurveyLink
+    trim_threshold : int
+        Panels with at least this many ratings use the trimmed mean.
+    """
+
+    cadre_ids: tuple[str, ...]
+    post_groups: tuple[str, ...]
+    fixed_points: FloatArray
+    adjustment: FloatArray
+    veto_caps: IntArray
+    panels: tuple[PanelSample, ...]
+    surveys: tuple[SurveySample, ...]
+    links: tuple[SurveyLink, ...]
+    trim_threshold: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class GradeConfidence:
+    """Bootstrap distribution of one cadre's grade and rank.
+
+    Parameters
+    ----------
+    cadre : str
+        Cadre id.
+    post_group : str
+        The group the rank is within.
+    probabilities : dict of str to float
+        Grade code to the share of resamples giving that grade (every grade of the
+        scheme, best first; they sum to 1).
+    rank_low, rank_high : int
+        Percentile interval of the competition rank (1 is best) at the chosen level.
+    """
+
+    cadre: str
+    post_group: str
+    probabilities: dict[str, float]
+    rank_low: int
+    rank_high: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceResult:
+    """Grade confidence of every cadre.
+
+    Parameters
+    ----------
+    cadres : tuple of GradeConfidence
+        Sorted by cadre id.
+    resamples : int
+        ``B``.
+    seed : int
+        Seed of the generator.
+    level : float
+        Level of the rank interval (default 0.95).
+    """
+
+    cadres: tuple[GradeConfidence, ...]
+    resamples: int
+    seed: int
+    level: float
+
+    def of(self, cadre_id: str) -> GradeConfidence:
+        """Return the confidence of one cadre; raises ``KeyError`` when absent."""
+        for item in self.cadres:
+            if item.cadre == cadre_id:
+                return item
+        raise KeyError(cadre_id)
+
+
+# ---------------------------------------------------------------------------
+# resampling
+# ---------------------------------------------------------------------------
+
+
+def _distinct(
+    groups: Sequence[FloatArray],
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Pad each group's distinct values (ascending) and frequencies into matrices."""
+    uniques = [np.unique(g, return_counts=True) for g in groups]
+    width = max((u[0].size for u in uniques), default=1)
+    values = np.zeros((len(groups), width), dtype=np.float64)
+    pvals = np.zeros((len(groups), width), dtype=np.float64)
+    sizes = np.zeros(len(groups), dtype=np.int64)
+    for row, (vals, counts) in enumerate(uniques):
+        values[row, : vals.size] = vals
+        pvals[row, : vals.size] = counts / counts.sum()
+        sizes[row] = counts.sum()
+    return values, pvals, sizes
+
+
+def _draw_counts(
+    rng: np.random.Generator,
+    sizes: IntArray,
+    pvals: FloatArray,
+    resamples: int,
+) -> list[tuple[int, npt.NDArray[np.int64]]]:
+    """Multinomial count vectors, shape (block, groups, width), in blocks of resamples."""
+    cells = max(1, sizes.size * pvals.shape[1])
+    block = max(1, _BLOCK_CELLS // cells)
+    out: list[tuple[int, npt.NDArray[np.int64]]] = []
+    start = 0
+    while start < resamples:
+        stop = min(resamples, start + block)
+        # Generator.multinomial broadcasts n (groups,) and pvals (groups, width);
+        # the stream is consumed row by row, so blocks equal one big draw
+        counts = rng.multinomial(sizes, pvals, size=(stop - start, sizes.size))
+        out.append((start, counts.astype(np.int64, copy=False)))
+        start = stop
+    return out
+
+
+def _panel_values(model: BootstrapModel, rng: np.random.Generator, resamples: int) -> FloatArray:
+    """Resampled panel value of every panel, shape (B, panels)."""
+    result = np.empty((resamples, len(model.panels)), dtype=np.float64)
+    if not model.panels:
+        return result
+    values, pvals, sizes = _distinct([p.values for p in model.panels])
+    width = values.shape[1]
+    trimmed = sizes >= model.trim_threshold
+    kept = np.where(trimmed, sizes - 2, sizes).astype(np.float64)
+    for start, counts in _draw_counts(rng, sizes, pvals, resamples):
+        total = np.einsum("bgd,gd->bg", counts, values)
+        present = counts > 0
+        low = np.take_along_axis(
+            np.broadcast_to(values, counts.shape), present.argmax(axis=2)[..., None], axis=2
+        )[..., 0]
+        high_pos = width - 1 - present[..., ::-1].argmax(axis=2)
+        high = np.take_along_axis(
+            np.broadcast_to(values, counts.shape), high_pos[..., None], axis=2
+        )[..., 0]
+        # trimmed mean from counts: drop one lowest and one highest drawn rating
+        total = np.where(trimmed, total - low - high, total)
+        result[start : start + counts.shape[0]] = total / kept
+    return result
+
+
+def _survey_indices(model: BootstrapModel, rng: np.random.Generator, resamples: int) -> FloatArray:
+    """Resampled satisfaction index of every survey sample, shape (B, samples)."""
+    n_samples = len(model.surveys)
+    result = np.empty((resamples, n_samples), dtype=np.float64)
+    if not n_samples:
+        return result
+    # resampling groups: a whole sample, or each stratum of a post-stratified sample
+    groups: list[FloatArray] = []
+    group_sample: list[int] = []
+    group_share: list[float] = []
+    for index, sample in enumerate(model.surveys):
+        if sample.strata is None or sample.stratum_population is None:
+            groups.append(sample.scores)
+            group_sample.append(index)
+            group_share.append(1.0)
+            continue
+        present = np.unique(sample.strata)
+        population = sample.stratum_population[present]
+        for code, pop in zip(present.tolist(), population.tolist(), strict=True):
+            groups.append(sample.scores[sample.strata == code])
+            group_sample.append(index)
+            # post-stratified S = Σ_u P_u ȳ_u / Σ_u P_u over the units with responses
+            group_share.append(pop / float(population.sum()))
+    values, pvals, sizes = _distinct(groups)
+    mix = np.zeros((len(groups), n_samples), dtype=np.float64)
+    mix[np.arange(len(groups)), np.asarray(group_sample)] = np.asarray(group_share)
+    for start, counts in _draw_counts(rng, sizes, pvals, resamples):
+        means = np.einsum("bgd,gd->bg", counts, values) / sizes
+        result[start : start + counts.shape[0]] = means @ mix
+    return result
+
+
+# ---------------------------------------------------------------------------
+# grading of many resamples at once
+# ---------------------------------------------------------------------------
+
+
+def _quota_count(quota: float | Fraction | None, size: int) -> int:
+    if quota is None:
+        return size
+    exact = quota if isinstance(quota, Fraction) else Fraction(str(quota))
+    return math.floor(exact * size)
+
+
+def grade_resampled_totals(
+    totals: FloatArray,
+    survey_keys: FloatArray,
+    panel_keys: FloatArray,
+    veto_caps: IntArray,
+    *,
+    scheme: Sequence[GradeLike],
+    top_quota: float | Fraction | None,
+) -> tuple[IntArray, IntArray]:
+    """Grade and rank one post group in every resample at once.
+
+    Parameters
+    ----------
+    totals, survey_keys, panel_keys : numpy.ndarray, shape (B, g)
+        Totals and the second and third ranking keys of the ``g`` cadres of the group in
+        each of ``B`` resamples; NaN keys (no survey / no panel) rank last.
+    veto_caps : numpy.ndarray of int64, shape (g,)
+        Best grade position each cadre may get (0 when no veto).
+    scheme : sequence of GradeLike
+        Grades, best first.
+    top_quota : float, Fraction or None
+        Largest share of the group that may keep the top grade.
+
+    Returns
+    -------
+    grades : numpy.ndarray of int64, shape (B, g)
+        Grade position (0 is best) of each cadre in each resample.
+    ranks : numpy.ndarray of int64, shape (B, g)
+        Competition rank (1 is best).
+
+    Notes
+    -----
+    The same rule as :func:`assessment.core.scoring.assign_grades`, vectorised: rank by
+    total, survey key and panel key (descending, missing last); ``earned`` is the first
+    grade whose minimum the total reaches; a veto caps it; of the cadres holding the
+    top grade, those past ``floor(quota × g)`` in rank order drop one grade, and when
+    the last kept and the first dropped are tied on every key the whole tied block
+    drops.
+
+    Examples
+    --------
+    >>> from assessment.core.scoring import DEFAULT_GRADE_SCHEME
+    >>> t = np.array([[95.0, 93.0, 93.0, 80.0, 50.0]])
+    >>> nan = np.full_like(t, np.nan)
+    >>> g, r = grade_resampled_totals(t, nan, nan, np.zeros(5, dtype=np.int64),
+    ...                               scheme=DEFAULT_GRADE_SCHEME, top_quota=0.2)
+    >>> g.tolist(), r.tolist()
+    ([[0, 1, 1, 1, 3]], [[1, 2, 2, 4, 5]])
+    """
+    b, g = totals.shape
+    minimums = np.array([band.minimum for band in scheme[:-1]], dtype=np.float64)
+    earned = (totals[..., None] < minimums).sum(axis=-1).astype(np.int64)
+    capped = np.maximum(earned, veto_caps[None, :])
+    # descending keys with missing last: negate, and let NaN become +inf
+    keys = [np.nan_to_num(-k, nan=np.inf) for k in (totals, survey_keys, panel_keys)]
+    tiebreak = np.broadcast_to(np.arange(g), (b, g))
+    order = np.lexsort((tiebreak, keys[2], keys[1], keys[0]), axis=-1)
+    sorted_keys = [np.take_along_axis(k, order, axis=1) for k in keys]
+    same_as_previous = np.ones((b, g), dtype=bool)
+    same_as_previous[:, 0] = False
+    for k in sorted_keys:
+        same_as_previous[:, 1:] &= k[:, 1:] == k[:, :-1]
+    position = np.broadcast_to(np.arange(1, g + 1), (b, g))
+    rank_sorted = np.maximum.accumulate(np.where(same_as_previous, 0, position), axis=1)
+
+    top = np.take_along_axis(capped, order, axis=1) == 0
+    allowed = _quota_count(top_quota, g)
+    held = np.cumsum(top, axis=1)
+    drop = top & (held > allowed)
+    if 0 < allowed < g:
+        over = held[:, -1] > allowed
+        last_kept = np.argmax(top & (held == allowed), axis=1)
+        first_dropped = np.argmax(top & (held == allowed + 1), axis=1)
+        rows = np.arange(b)
+        tie = over.copy()
+        for k in sorted_keys:
+            tie &= k[rows, last_kept] == k[rows, first_dropped]
+        block = np.ones((b, g), dtype=bool)
+        for k in sorted_keys:
+            block &= k == k[rows, first_dropped][:, None]
+        drop |= tie[:, None] & top & block
+    final_sorted = np.minimum(
+        np.take_along_axis(capped, order, axis=1) + drop, len(scheme) - 1
+    ).astype(np.int64)
+
+    grades = np.empty((b, g), dtype=np.int64)
+    ranks = np.empty((b, g), dtype=np.int64)
+    np.put_along_axis(grades, order, final_sorted, axis=1)
+    np.put_along_axis(ranks, order, rank_sorted.astype(np.int64), axis=1)
+    return grades, ranks
+
+
+def _check(resamples: int, seed: int, level: float) -> None:
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 1:
+        raise InvalidParameterError("resamples", resamples, "not_a_positive_integer")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidParameterError("seed", seed, "not_a_non_negative_integer")
+    if not 0 < level < 1:
+        raise InvalidParameterError("level", level, "outside_0_1")
+
+
+def compute_grade_confidence(
+    model: BootstrapModel,
+    *,
+    scheme: Sequence[GradeLike],
+    top_quota: float | Fraction | None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+) -> ConfidenceResult:
+    """Bootstrap each cadre's probability of each grade and its rank interval.
+
+    Parameters
+    ----------
+    model : BootstrapModel
+        Fixed parts of the totals and the samples to resample (built by
+        :func:`assessment.core.results.compute_period_results`).
+    scheme : sequence of GradeLike
+        Grades, best first.
+    top_quota : float, Fraction or None
+        Top-grade quota per post group.
+    resamples : int
+        ``B``, default 1,000.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed and model give the
+        same result, whatever the input order the model was built from.
+    level : float
+        Level of the rank interval, default 0.95.
+
+    Returns
+    -------
+    ConfidenceResult
+        Per cadre: grade probabilities and rank interval.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``resamples`` is not a positive integer, ``seed`` is negative, or ``level``
+        is outside (0, 1).
+
+    Notes
+    -----
+    Nonparametric bootstrap (Efron and Tibshirani 1993, ch. 6 and 13). In each of ``B``
+    resamples:
+
+    - each target's survey responses are redrawn with replacement, ``n`` out of ``n``
+      (when post-stratified, within each unit, keeping the unit counts: the bootstrap
+      of a stratified sample, Efron and Tibshirani 1993 section 6.4 footnote and
+      Rao and Wu 1988); ``S*`` is recomputed with the same formula as the point
+      estimate;
+    - each panel's ratings are redrawn the same way and the panel value recomputed
+      (trimmed mean from ``trim_threshold`` ratings on);
+    - ``total* = max(0, fixed + Σ w v*/100 + Σ w S*/100 + bonus - penalty)``, then the
+      grading rule of :func:`grade_resampled_totals` (quota and tie rule included).
+
+    Drawing ``n`` values with replacement is the same as drawing the counts of the
+    ``d`` distinct values from ``Multinomial(n, observed frequencies)``, so the work is
+    ``B × d`` per target, not ``B × n``. Panels are resampled independently, so the
+    correlation between one assessor's ratings of several indicators is not
+    reproduced (the interval is somewhat narrow when assessors differ systematically).
+    Quantitative results, events and vetoes are taken as fixed.
+
+    ``P(grade) = (resamples giving that grade) / B``; the rank interval is the
+    percentile interval (``inverted_cdf`` quantiles at ``(1 - level)/2`` and
+    ``(1 + level)/2``) of the resampled competition ranks.
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+    Chapman & Hall, chapters 6 and 13.
+    Rao, J. N. K. and Wu, C. F. J. (1988). Resampling inference with complex survey
+    data. *JASA*, 83(401), 231–241.
+    Hall, P. and Miller, H. (2009). Using the bootstrap to quantify the authority of an
+    empirical ranking. *Annals of Statistics*, 37(6B), 3929–3959.
+    DESIGN.md section 4, "grade confidence".
+
+    Examples
+    --------
+    >>> from assessment.core.scoring import DEFAULT_GRADE_SCHEME
+    >>> rng = np.random.default_rng(1)
+    >>> model = BootstrapModel(
+    ...     cadre_ids=("a", "b"), post_groups=("g", "g"),
+    ...     fixed_points=np.array([60.0, 45.0]), adjustment=np.zeros(2),
+    ...     veto_caps=np.zeros(2, dtype=np.int64), panels=(),
+    ...     surveys=(SurveySample(np.array([100.0, 90.0, 80.0])),
+    ...              SurveySample(np.array([40.0, 50.0, 60.0]))),
+    ...     links=(SurveyLink(0, 0, 40.0, 40.0), SurveyLink(1, 1, 40.0, 40.0)))
+    >>> r = compute_grade_confidence(model, scheme=DEFAULT_GRADE_SCHEME,
+    ...                              top_quota=0.5, resamples=200, seed=7)
+    >>> r.of("a").probabilities["excellent"], r.of("b").probabilities["basic"]
+    (1.0, 1.0)
+    >>> r.of("a").rank_low, r.of("a").rank_high
+    (1, 1)
+    """
+    _check(resamples, seed, level)
+    n_cadres = len(model.cadre_ids)
+    # independent streams for ratings and responses: the draws do not depend on blocks
+    panel_rng, survey_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)
+    )
+    totals = np.broadcast_to(model.fixed_points + model.adjustment, (resamples, n_cadres)).copy()
+    survey_num = np.zeros((resamples, n_cadres))
+    survey_den = np.zeros(n_cadres)
+    panel_num = np.zeros((resamples, n_cadres))
+    panel_den = np.zeros(n_cadres)
+
+    panel_values = _panel_values(model, panel_rng, resamples)
+    for j, panel in enumerate(model.panels):
+        totals[:, panel.cadre] += panel.weight * panel_values[:, j] / 100.0
+        panel_num[:, panel.cadre] += panel.key_weight * panel_values[:, j]
+        panel_den[panel.cadre] += panel.key_weight
+    indices = _survey_indices(model, survey_rng, resamples)
+    for link in model.links:
+        totals[:, link.cadre] += link.weight * indices[:, link.sample] / 100.0
+        survey_num[:, link.cadre] += link.key_weight * indices[:, link.sample]
+        survey_den[link.cadre] += link.key_weight
+    np.maximum(totals, 0.0, out=totals)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        survey_keys = np.where(survey_den > 0, survey_num / survey_den, np.nan)
+        panel_keys = np.where(panel_den > 0, panel_num / panel_den, np.nan)
+
+    groups = np.asarray(model.post_groups, dtype=object)
+    grades = np.empty((resamples, n_cadres), dtype=np.int64)
+    ranks = np.empty((resamples, n_cadres), dtype=np.int64)
+    for group in sorted(set(model.post_groups)):
+        members = np.flatnonzero(groups == group)
+        g, r = grade_resampled_totals(
+            totals[:, members],
+            survey_keys[:, members],
+            panel_keys[:, members],
+            model.veto_caps[members],
+            scheme=scheme,
+            top_quota=top_quota,
+        )
+        grades[:, members] = g
+        ranks[:, members] = r
+
+    n_grades = len(scheme)
+    counts = np.stack([(grades == i).sum(axis=0) for i in range(n_grades)], axis=1)
+    tail = (1.0 - level) / 2.0
+    bounds = np.quantile(ranks, [tail, 1.0 - tail], axis=0, method="inverted_cdf")
+    cadres = [
+        GradeConfidence(
+            cadre=cadre_id,
+            post_group=model.post_groups[i],
+            probabilities={
+                band.code: int(counts[i, k]) / resamples for k, band in enumerate(scheme)
+            },
+            rank_low=int(bounds[0, i]),
+            rank_high=int(bounds[1, i]),
+        )
+        for i, cadre_id in enumerate(model.cadre_ids)
+    ]
+    cadres.sort(key=lambda c: c.cadre)
+    return ConfidenceResult(
+        cadres=tuple(cadres), resamples=resamples, seed=seed, level=float(level)
+    )

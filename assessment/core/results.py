@@ -1,0 +1,1804 @@
+"""The results engine: from a rulebook and a period's inputs to every published number.
+
+:func:`compute_period_results` takes a :class:`~assessment.core.rulebook.Rulebook` and a
+:class:`PeriodInputs` (plain frozen records and numpy arrays, no database) and returns a
+:class:`PeriodResult` that keeps every intermediate value: each indicator's input,
+method, ratio and points; panel values; satisfaction indices with their intervals;
+totals, ranks and grades per post group with the quota and tie records; panel agreement,
+assessor leniency, Cronbach's alpha; flags; and the bootstrap grade confidence
+(:mod:`assessment.core.confidence`).
+
+Missing inputs are never silent zeros. :func:`find_missing_inputs` lists what is
+missing; each item needs a recorded team decision (:class:`DecisionKind`) or
+:func:`compute_period_results` raises :class:`IncompleteInputsError` with the list.
+
+The survey statistics (index, t-interval, Wilson interval, post-stratification) live in
+``surveys.core.tally``, which builds on this package; this package may not import it
+(the layering rule checked by ``tests/test_architecture.py``). So the caller passes
+the one implementation in as ``summarise_survey`` (any function with the signature of
+``surveys.core.tally.summarise_targets``): one formula, one place, injected.
+
+:func:`canonical_inputs` and :func:`compute_data_digest` give the data digest of
+DESIGN section 5; :func:`result_to_plain` the JSON-ready form of a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from assessment.core.confidence import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    BootstrapModel,
+    ConfidenceResult,
+    PanelSample,
+    SurveyLink,
+    SurveySample,
+    compute_grade_confidence,
+)
+from assessment.core.digest import canonical_json, sha256_hex
+from assessment.core.errors import AssessmentError, InsufficientDataError, InvalidParameterError
+from assessment.core.reliability import (
+    compute_cronbach_alpha,
+    compute_icc,
+    compute_kendall_w,
+    compute_leniency,
+)
+from assessment.core.rulebook import Indicator, IndicatorKind, IndicatorSet, Rulebook, rules_digest
+from assessment.core.scoring import (
+    Direction,
+    GradingCandidate,
+    GroupQuota,
+    Method,
+    QuantitativeRule,
+    assign_grades,
+    compute_qualitative_points,
+    compute_quantitative_points,
+    compute_survey_points,
+    compute_total,
+)
+
+__all__ = [
+    "ActualInput",
+    "AssessorLeniency",
+    "CadreInput",
+    "CadreResult",
+    "DecisionInput",
+    "DecisionKind",
+    "EventInput",
+    "Flag",
+    "IncompleteInputsError",
+    "IndicatorOutcome",
+    "MissingInput",
+    "PanelAgreement",
+    "PeriodInputs",
+    "PeriodResult",
+    "RatingInput",
+    "ResultSettings",
+    "SurveyIndexResult",
+    "SurveyItemsInput",
+    "SurveyReliability",
+    "SurveySummariser",
+    "SurveyTargetInput",
+    "UnitInput",
+    "canonical_inputs",
+    "compute_data_digest",
+    "compute_period_results",
+    "find_missing_inputs",
+    "result_to_plain",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CadreInput:
+    """One assessed cadre (an appointment to a post in a unit for the period).
+
+    Parameters
+    ----------
+    id : str
+        Unique in the period.
+    code, name : str
+        Roster code and name (carried into the result for display).
+    post : str
+        Post code; selects the rulebook's indicator set.
+    unit : str
+        Unit id of the appointment (survey subject ``unit``, households).
+    post_group : str or None
+        Group within which the top-grade quota applies; default the post code.
+    """
+
+    id: str
+    code: str
+    name: str
+    post: str
+    unit: str
+    post_group: str | None = None
+
+    @property
+    def group(self) -> str:
+        """The post group: ``post_group`` or, when unset, the post code."""
+        return self.post_group if self.post_group is not None else self.post
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInput:
+    """A unit's size: population (post-stratification) and households (response rate)."""
+
+    id: str
+    population: float | None = None
+    households: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActualInput:
+    """The actual value of one quantitative indicator for one cadre."""
+
+    cadre: str
+    indicator: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class RatingInput:
+    """One assessor's value (0–100, the rubric level's value) for one cadre's indicator."""
+
+    assessor: str
+    cadre: str
+    indicator: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class EventInput:
+    """One recorded bonus, penalty or veto event (``id`` unique per event)."""
+
+    id: str
+    cadre: str
+    indicator: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SurveyTargetInput:
+    """The responses counted for one survey indicator about one target.
+
+    Parameters
+    ----------
+    indicator : str
+        Code of the survey indicator.
+    target : str
+        Cadre id (subject ``cadre``) or unit id (subject ``unit``).
+    scores : numpy.ndarray of float64
+        Response scores 0–100 (``surveys.core.tally.compute_response_scores``); NaN
+        for a response with no answered item (invalid, counted apart).
+    unit_ids : numpy.ndarray or None
+        Unit of each response (needed for post-stratification).
+    n_excluded : int
+        Responses the team excluded by a recorded decision (not in ``scores``).
+    """
+
+    indicator: str
+    target: str
+    scores: FloatArray
+    unit_ids: npt.NDArray[Any] | None = None
+    n_excluded: int = 0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SurveyItemsInput:
+    """The Likert item matrix of one survey (rows responses, columns items; NaN unanswered)."""
+
+    survey: str
+    items: FloatArray
+
+
+class DecisionKind(StrEnum):
+    """What the team decided about a missing input.
+
+    ``score_zero_with_reason``: the indicator scores 0 points (e.g. the cadre did not do
+    the task). ``exclude_indicator_reweight``: the indicator is left out and the
+    cadre's other weighted indicators are scaled up by ``W / (W - w)`` so that the
+    total stays on the same 0–100 scale (e.g. the task did not exist in the unit).
+    """
+
+    SCORE_ZERO = "score_zero_with_reason"
+    EXCLUDE_REWEIGHT = "exclude_indicator_reweight"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInput:
+    """A recorded team decision about one missing input, with its written reason."""
+
+    cadre: str
+    indicator: str
+    kind: DecisionKind
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PeriodInputs:
+    """Everything a period's results are computed from (besides the rulebook).
+
+    Every field is a tuple; the order of entries does not matter.
+    """
+
+    cadres: tuple[CadreInput, ...]
+    units: tuple[UnitInput, ...] = ()
+    actuals: tuple[ActualInput, ...] = ()
+    ratings: tuple[RatingInput, ...] = ()
+    events: tuple[EventInput, ...] = ()
+    surveys: tuple[SurveyTargetInput, ...] = ()
+    survey_items: tuple[SurveyItemsInput, ...] = ()
+    decisions: tuple[DecisionInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSettings:
+    """Thresholds of the quality flags and the levels of the intervals.
+
+    Parameters
+    ----------
+    low_agreement : float
+        Flag a panel whose ICC(2,k) is below this (default 0.5, "poor" in Koo and Li
+        2016).
+    leniency_threshold : float
+        Flag an assessor beyond ± this many SDs (default 2, DESIGN section 4).
+    low_response_rate : float
+        Flag a survey target answered by fewer than this share of households
+        (default 0.2).
+    low_alpha : float
+        Flag a survey whose Cronbach's alpha is below this (default 0.7, Nunnally 1978).
+    confidence : float
+        Level of the survey intervals and of the bootstrap rank interval (0.95).
+    satisfied_threshold : float
+        A response is satisfied from this score on (default 75, DESIGN section 4).
+    """
+
+    low_agreement: float = 0.5
+    leniency_threshold: float = 2.0
+    low_response_rate: float = 0.2
+    low_alpha: float = 0.7
+    confidence: float = 0.95
+    satisfied_threshold: float = 75.0
+
+
+# ---------------------------------------------------------------------------
+# the injected survey statistics
+# ---------------------------------------------------------------------------
+
+
+class SurveySummaryLike(Protocol):
+    """What the results need from one target's satisfaction summary."""
+
+    @property
+    def index(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def n_invalid(self) -> int: ...
+    @property
+    def n_effective(self) -> float: ...
+    @property
+    def weighted(self) -> bool: ...
+    @property
+    def households(self) -> int | None: ...
+    @property
+    def response_rate(self) -> float | None: ...
+    @property
+    def share_satisfied(self) -> float: ...
+    @property
+    def share_ci_low(self) -> float: ...
+    @property
+    def share_ci_high(self) -> float: ...
+
+
+class SurveySummariser(Protocol):
+    """The signature of ``surveys.core.tally.summarise_targets``."""
+
+    def __call__(
+        self,
+        target_ids: npt.ArrayLike,
+        scores: npt.ArrayLike,
+        *,
+        unit_ids: npt.ArrayLike | None = None,
+        unit_populations: Mapping[Hashable, float] | None = None,
+        households: Mapping[Hashable, int] | None = None,
+        confidence: float = 0.95,
+        satisfied_threshold: float = 75.0,
+    ) -> Mapping[Hashable, SurveySummaryLike]: ...
+
+
+# ---------------------------------------------------------------------------
+# outputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MissingInput:
+    """One input the computation needs and does not have.
+
+    Parameters
+    ----------
+    kind : str
+        ``"actual"`` (quantitative), ``"ratings"`` (qualitative, no rating at all),
+        ``"survey_responses"`` (no valid response), ``"indicator_set"`` (the cadre's
+        post has none in the rulebook) or ``"unit_population"`` (post-stratification
+        needs it).
+    cadre : str
+        The cadre (``""`` for a unit population).
+    indicator : str or None
+        The indicator code, when the item is about one.
+    subject : str
+        The survey target or unit concerned, else ``""``.
+    decision : DecisionKind or None
+        The recorded decision covering it (only for the first three kinds).
+    """
+
+    kind: str
+    cadre: str
+    indicator: str | None = None
+    subject: str = ""
+    decision: DecisionKind | None = None
+
+
+class IncompleteInputsError(AssessmentError):
+    """Inputs are missing and no decision was recorded for them.
+
+    Attributes
+    ----------
+    missing : tuple of MissingInput
+        Every undecided missing input, sorted.
+    """
+
+    code = "incomplete_inputs"
+
+    def __init__(self, missing: tuple[MissingInput, ...]) -> None:
+        self.missing = missing
+        shown = ", ".join(f"{m.kind}:{m.cadre}/{m.indicator or m.subject}" for m in missing[:5])
+        more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+        super().__init__(f"{len(missing)} missing inputs without a decision: {shown}{more}")
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorOutcome:
+    """How one weighted indicator of one cadre was scored.
+
+    Parameters
+    ----------
+    code, kind, category : str
+        From the rulebook.
+    weight : float
+        Weight in the rulebook.
+    effective_weight : float
+        ``weight × W / (W - excluded)`` when indicators were excluded, else ``weight``.
+    status : str
+        ``"scored"``, ``"score_zero"`` or ``"excluded"`` (the last two by decision).
+    input : float or None
+        Actual value (quantitative), panel value (qualitative) or satisfaction index.
+    method : str or None
+        Quantitative method, ``"trimmed_mean"``/``"mean"``, or ``"mean"``/
+        ``"poststratified_mean"`` for surveys.
+    ratio : float or None
+        Achievement ratio ``r``; ``value / 100`` for panels and surveys.
+    points : float
+        ``effective_weight × ratio`` (0 when scored zero or excluded).
+    n : int or None
+        Ratings or valid responses used.
+    trimmed : bool or None
+        Panels: whether the highest and lowest were dropped.
+    survey_target : str or None
+        Surveys: the target the index is about.
+    reason : str or None
+        The decision's reason, when a decision applied.
+    """
+
+    code: str
+    kind: str
+    category: str | None
+    weight: float
+    effective_weight: float
+    status: str
+    input: float | None
+    method: str | None
+    ratio: float | None
+    points: float
+    n: int | None = None
+    trimmed: bool | None = None
+    survey_target: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    """Recorded events of one bonus, penalty or veto indicator for one cadre."""
+
+    code: str
+    kind: str
+    count: int
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class CadreResult:
+    """Everything computed for one cadre.
+
+    Parameters
+    ----------
+    id, code, name, post, unit, post_group : str
+        From the inputs.
+    indicators : tuple of IndicatorOutcome
+        Weighted indicators, in rulebook order.
+    events : tuple of EventOutcome
+        Bonus, penalty and veto indicators with at least one event.
+    points : float
+        ``Σ`` indicator points.
+    bonus, penalty : float
+        Counted (capped) bonus and penalty.
+    bonus_raw, penalty_raw : float
+        Uncapped sums of the events.
+    bonus_capped, penalty_capped, floored : bool
+        Whether a cap bit, and whether the total was raised to 0.
+    total : float
+        ``max(0, points + bonus - penalty)``.
+    survey_key, panel_key : float or None
+        Second and third ranking keys: weight-averaged satisfaction index and panel
+        value over the scored survey / qualitative indicators.
+    vetoes : tuple of str
+        Triggered veto indicator codes.
+    veto_cap : str or None
+        Worst grade any triggered veto caps at.
+    rank : int
+        Competition rank in the post group.
+    earned, grade : str
+        Grade by the total alone, and final grade.
+    veto_capped, dropped_by_quota, tie_dropped : bool
+        What lowered the grade.
+    """
+
+    id: str
+    code: str
+    name: str
+    post: str
+    unit: str
+    post_group: str
+    indicators: tuple[IndicatorOutcome, ...]
+    events: tuple[EventOutcome, ...]
+    points: float
+    bonus: float
+    penalty: float
+    bonus_raw: float
+    penalty_raw: float
+    bonus_capped: bool
+    penalty_capped: bool
+    floored: bool
+    total: float
+    survey_key: float | None
+    panel_key: float | None
+    vetoes: tuple[str, ...]
+    veto_cap: str | None
+    rank: int
+    earned: str
+    grade: str
+    veto_capped: bool
+    dropped_by_quota: bool
+    tie_dropped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyIndexResult:
+    """Satisfaction index of one survey indicator's target (see ``surveys.core.tally``)."""
+
+    indicator: str
+    subject: str
+    target: str
+    index: float
+    ci_low: float
+    ci_high: float
+    n: int
+    n_invalid: int
+    n_excluded: int
+    n_effective: float
+    weighted: bool
+    households: int | None
+    response_rate: float | None
+    share_satisfied: float
+    share_ci_low: float
+    share_ci_high: float
+
+
+@dataclass(frozen=True, slots=True)
+class PanelAgreement:
+    """Agreement of the panel on one qualitative indicator of one post.
+
+    ``icc2_k`` and ``kendall_w`` are ``None`` with ``status = "insufficient_data"``
+    when fewer than two complete cadres or two assessors remain.
+    """
+
+    post: str
+    indicator: str
+    n_cadres: int
+    n_assessors: int
+    n_dropped: int
+    icc2_k: float | None
+    kendall_w: float | None
+    kendall_p: float | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssessorLeniency:
+    """An assessor's mean deviation from the panels over every qualitative rating."""
+
+    assessor: str
+    mean_deviation: float
+    standardized: float
+    n_ratings: int
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyReliability:
+    """Cronbach's alpha of one survey's Likert items (``None`` when it cannot be computed)."""
+
+    survey: str
+    alpha: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_respondents: int
+    k_items: int
+    n_dropped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A quality note shown beside the scores (never applied to them).
+
+    Parameters
+    ----------
+    code : str
+        ``low_agreement``, ``lenient_assessor``, ``severe_assessor``,
+        ``low_response_rate``, ``low_alpha``, ``excluded_responses``,
+        ``decision_applied``.
+    subject_kind : str
+        ``panel`` (subject = post code), ``assessor``, ``survey_target``, ``survey``
+        or ``cadre``.
+    subject : str
+        The id it is about.
+    indicator : str or None
+        The indicator concerned.
+    value, threshold : float or None
+        The value that raised the flag and the threshold it crossed.
+    """
+
+    code: str
+    subject_kind: str
+    subject: str
+    indicator: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodResult:
+    """The results of one period, with every intermediate value.
+
+    Parameters
+    ----------
+    rules_digest, data_digest : str
+        SHA-256 of the canonical rulebook and of :func:`canonical_inputs`.
+    cadres : tuple of CadreResult
+        Sorted by post group, rank and id.
+    groups : tuple of GroupQuota
+        Quota outcome per post group.
+    tie_dropped : tuple of str
+        Ids dropped by the tie rule (empty when it did not happen).
+    surveys : tuple of SurveyIndexResult
+        Per survey indicator and target, sorted.
+    agreement : tuple of PanelAgreement
+        Per post and qualitative indicator.
+    leniency : tuple of AssessorLeniency
+        Per assessor (empty with fewer than two assessors).
+    reliability : tuple of SurveyReliability
+        Per survey with an item matrix.
+    flags : tuple of Flag
+        Sorted.
+    missing : tuple of MissingInput
+        The missing inputs, each with the decision that covered it.
+    unused_decisions : tuple of DecisionInput
+        Decisions recorded for inputs that were in fact present (ignored).
+    confidence : ConfidenceResult or None
+        Bootstrap grade confidence (``None`` when ``resamples = 0``).
+    settings : ResultSettings
+    """
+
+    rules_digest: str
+    data_digest: str
+    cadres: tuple[CadreResult, ...]
+    groups: tuple[GroupQuota, ...]
+    tie_dropped: tuple[str, ...]
+    surveys: tuple[SurveyIndexResult, ...]
+    agreement: tuple[PanelAgreement, ...]
+    leniency: tuple[AssessorLeniency, ...]
+    reliability: tuple[SurveyReliability, ...]
+    flags: tuple[Flag, ...]
+    missing: tuple[MissingInput, ...]
+    unused_decisions: tuple[DecisionInput, ...]
+    confidence: ConfidenceResult | None
+    settings: ResultSettings = field(default_factory=ResultSettings)
+
+    def cadre(self, cadre_id: str) -> CadreResult:
+        """Return one cadre's result; raises ``KeyError`` when absent."""
+        for item in self.cadres:
+            if item.id == cadre_id:
+                return item
+        raise KeyError(cadre_id)
+
+
+# ---------------------------------------------------------------------------
+# checking and indexing the inputs
+# ---------------------------------------------------------------------------
+
+
+def _subject(indicator: Indicator) -> str:
+    return indicator.subject or "cadre"
+
+
+def _survey_target(indicator: Indicator, cadre: CadreInput) -> str:
+    return cadre.unit if _subject(indicator) == "unit" else cadre.id
+
+
+@dataclass(slots=True)
+class _Index:
+    """The inputs checked, deduplicated and keyed (internal)."""
+
+    cadres: dict[str, CadreInput]
+    sets: dict[str, IndicatorSet]
+    units: dict[str, UnitInput]
+    actuals: dict[tuple[str, str], float]
+    ratings: dict[tuple[str, str], dict[str, float]]
+    events: dict[tuple[str, str], int]
+    surveys: dict[tuple[str, str], SurveyTargetInput]
+    decisions: dict[tuple[str, str], DecisionInput]
+
+
+def _fail(name: str, value: object, reason: str) -> InvalidParameterError:
+    return InvalidParameterError(name, value, reason)
+
+
+def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
+    cadres: dict[str, CadreInput] = {}
+    for cadre in inputs.cadres:
+        if cadre.id in cadres:
+            raise _fail("cadres", cadre.id, "duplicate")
+        cadres[cadre.id] = cadre
+    sets = {s.post: s for s in rulebook.indicator_sets}
+    units: dict[str, UnitInput] = {}
+    for unit in inputs.units:
+        if unit.id in units:
+            raise _fail("units", unit.id, "duplicate")
+        units[unit.id] = unit
+
+    def indicator_of(name: str, cadre_id: str, code: str, kinds: set[str]) -> Indicator:
+        cadre = cadres.get(cadre_id)
+        if cadre is None:
+            raise _fail(name, (cadre_id, code), "unknown_cadre")
+        indicator_set = sets.get(cadre.post)
+        if indicator_set is None:
+            raise _fail(name, (cadre_id, code), "no_indicator_set")
+        try:
+            indicator = indicator_set.indicator(code)
+        except KeyError:
+            raise _fail(name, (cadre_id, code), "unknown_indicator") from None
+        if indicator.kind not in kinds:
+            raise _fail(name, (cadre_id, code), f"not_{'_or_'.join(sorted(kinds))}")
+        return indicator
+
+    actuals: dict[tuple[str, str], float] = {}
+    for actual in inputs.actuals:
+        indicator_of("actuals", actual.cadre, actual.indicator, {"quantitative"})
+        key = (actual.cadre, actual.indicator)
+        if key in actuals:
+            raise _fail("actuals", key, "duplicate")
+        actuals[key] = actual.value
+    ratings: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for rating in inputs.ratings:
+        indicator_of("ratings", rating.cadre, rating.indicator, {"qualitative"})
+        panel = ratings[(rating.cadre, rating.indicator)]
+        if rating.assessor in panel:
+            raise _fail("ratings", (rating.assessor, rating.cadre, rating.indicator), "duplicate")
+        value = float(rating.value)
+        if not 0.0 <= value <= 100.0:
+            raise _fail(
+                "ratings", (rating.assessor, rating.cadre, rating.indicator), "outside_0_100"
+            )
+        panel[rating.assessor] = value
+    events: dict[tuple[str, str], int] = defaultdict(int)
+    seen_events: set[str] = set()
+    for event in inputs.events:
+        indicator_of("events", event.cadre, event.indicator, {"bonus", "penalty", "veto"})
+        if event.id in seen_events:
+            raise _fail("events", event.id, "duplicate")
+        seen_events.add(event.id)
+        events[(event.cadre, event.indicator)] += 1
+    survey_codes = {
+        i.code for s in rulebook.indicator_sets for i in s.indicators if i.kind == "survey"
+    }
+    surveys: dict[tuple[str, str], SurveyTargetInput] = {}
+    for data in inputs.surveys:
+        key = (data.indicator, data.target)
+        if data.indicator not in survey_codes:
+            raise _fail("surveys", key, "not_a_survey_indicator")
+        if key in surveys:
+            raise _fail("surveys", key, "duplicate")
+        if data.scores.ndim != 1:
+            raise _fail("surveys", key, "scores_not_1d")
+        if data.unit_ids is not None and data.unit_ids.shape != data.scores.shape:
+            raise _fail("surveys", key, "unit_ids_length_differs")
+        if isinstance(data.n_excluded, bool) or data.n_excluded < 0:
+            raise _fail("surveys", key, "n_excluded_negative")
+        surveys[key] = data
+    decisions: dict[tuple[str, str], DecisionInput] = {}
+    for decision in inputs.decisions:
+        key = (decision.cadre, decision.indicator)
+        indicator_of("decisions", *key, {"quantitative", "qualitative", "survey"})
+        try:
+            DecisionKind(decision.kind)
+        except ValueError:
+            raise _fail("decisions", decision.kind, "unknown_decision_kind") from None
+        if not decision.reason.strip():
+            raise _fail("decisions", key, "reason_required")
+        if key in decisions:
+            raise _fail("decisions", key, "duplicate")
+        decisions[key] = decision
+    return _Index(cadres, sets, units, actuals, dict(ratings), dict(events), surveys, decisions)
+
+
+def _valid_count(data: SurveyTargetInput | None) -> int:
+    if data is None:
+        return 0
+    return int(np.count_nonzero(~np.isnan(np.asarray(data.scores, dtype=np.float64))))
+
+
+def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
+    missing: list[MissingInput] = []
+    needed_units: set[str] = set()
+    for cadre_id in sorted(index.cadres):
+        cadre = index.cadres[cadre_id]
+        indicator_set = index.sets.get(cadre.post)
+        if indicator_set is None:
+            missing.append(MissingInput("indicator_set", cadre_id, None, cadre.post))
+            continue
+        for indicator in indicator_set.indicators:
+            key = (cadre_id, indicator.code)
+            decision = index.decisions.get(key)
+            kind = decision.kind if decision is not None else None
+            if indicator.kind == "quantitative":
+                value = index.actuals.get(key)
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    missing.append(MissingInput("actual", cadre_id, indicator.code, "", kind))
+            elif indicator.kind == "qualitative" and not index.ratings.get(key):
+                missing.append(MissingInput("ratings", cadre_id, indicator.code, "", kind))
+            elif indicator.kind == "survey":
+                target = _survey_target(indicator, cadre)
+                data = index.surveys.get((indicator.code, target))
+                if _valid_count(data) == 0:
+                    missing.append(
+                        MissingInput("survey_responses", cadre_id, indicator.code, target, kind)
+                    )
+                elif rulebook.aggregation.post_stratification and data is not None:
+                    if data.unit_ids is None:
+                        missing.append(MissingInput("unit_population", "", indicator.code, target))
+                    else:
+                        valid = ~np.isnan(data.scores)
+                        needed_units.update(str(u) for u in pd.unique(data.unit_ids[valid]))
+    for unit_id in sorted(needed_units):
+        unit = index.units.get(unit_id)
+        if unit is None or unit.population is None or not unit.population > 0:
+            missing.append(MissingInput("unit_population", "", None, unit_id))
+    return missing
+
+
+def find_missing_inputs(rulebook: Rulebook, inputs: PeriodInputs) -> tuple[MissingInput, ...]:
+    """List every input the computation needs and does not have.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+        The period's published rulebook.
+    inputs : PeriodInputs
+        The period's inputs.
+
+    Returns
+    -------
+    tuple of MissingInput
+        Sorted by kind, cadre, indicator and subject; each carries the recorded
+        decision that covers it, or ``None``. Only items with ``decision is None`` stop
+        :func:`compute_period_results`.
+
+    Raises
+    ------
+    InvalidParameterError
+        When an input refers to an unknown cadre or indicator, or is duplicated.
+
+    Notes
+    -----
+    Missing means: a quantitative indicator without an actual value (``None`` or NaN);
+    a qualitative indicator without any rating; a survey indicator whose target has
+    no valid response; a cadre whose post has no indicator set; with
+    post-stratification on, a responding unit without a population (or responses
+    without unit ids). Vetoes, bonuses and penalties are events: none recorded means
+    none happened, so they are never missing.
+
+    References
+    ----------
+    DESIGN.md section 4: "A missing actual is an error shown to the team, never a
+    silent zero."
+
+    Examples
+    --------
+    >>> from assessment.core.rulebook import (DEFAULT_GRADES, Aggregation, Category,
+    ...     GradingScheme, Indicator, IndicatorKind, IndicatorSet, Label, Rulebook)
+    >>> L = Label("例", "e.g.")
+    >>> q = Indicator("Q", L, IndicatorKind.QUANTITATIVE, "c", 100.0, method="binary")
+    >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
+    ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
+    >>> inputs = PeriodInputs(cadres=(CadreInput("c1", "001", "Li", "P", "u1"),))
+    >>> [(m.kind, m.cadre, m.indicator) for m in find_missing_inputs(rb, inputs)]
+    [('actual', 'c1', 'Q')]
+    """
+    found = _find_missing(rulebook, _index(rulebook, inputs))
+    return tuple(sorted(found, key=lambda m: (m.kind, m.cadre, m.indicator or "", m.subject)))
+
+
+# ---------------------------------------------------------------------------
+# canonical inputs and the data digest
+# ---------------------------------------------------------------------------
+
+
+def _num(value: float | int | None) -> int | float | None:
+    """A number written the one reproducible way: integral values as integers.
+
+    ``85`` and ``85.0`` give the same digest; other floats are written by ``json``
+    as the shortest decimal that reads back to the same double (``repr``), which is
+    the same on every IEEE 754 platform; ``-0.0`` is ``0``; NaN is ``None``.
+    """
+    if value is None:
+        return None
+    number = float(value)
+    if math.isnan(number):
+        return None
+    if number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def _response_histogram(data: SurveyTargetInput) -> list[list[Any]]:
+    """Distinct (unit, score) pairs of the valid responses with their counts, sorted."""
+    scores = np.asarray(data.scores, dtype=np.float64)
+    valid = ~np.isnan(scores)
+    units = (
+        np.full(int(valid.sum()), "", dtype=object)
+        if data.unit_ids is None
+        else np.asarray(data.unit_ids)[valid].astype(str).astype(object)
+    )
+    frame = pd.DataFrame({"unit": units, "score": scores[valid]})
+    counts = frame.groupby(["unit", "score"], sort=True).size()
+    return [
+        [str(unit), _num(score), int(count)]
+        for (unit, score), count in zip(counts.index, counts.to_numpy(), strict=True)
+    ]
+
+
+def _items_digest(items: FloatArray) -> dict[str, Any]:
+    """Size and SHA-256 of an item matrix with its rows in sorted order."""
+    x = np.asarray(items, dtype=np.float64)
+    if x.ndim != 2:
+        raise _fail("survey_items", x.shape, "not_a_2d_matrix")
+    # unanswered (NaN) becomes -1, off every Likert scale; +0.0 replaces -0.0
+    x = np.where(np.isnan(x), -1.0, x) + 0.0
+    order = np.lexsort(x.T[::-1]) if x.shape[0] else np.arange(0)
+    data = np.ascontiguousarray(x[order], dtype="<f8").tobytes()
+    return {
+        "n": int(x.shape[0]),
+        "k": int(x.shape[1]),
+        "sha256_f8le_sorted_rows": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
+    """The inputs of a result as plain data, written one way whatever their order.
+
+    Parameters
+    ----------
+    inputs : PeriodInputs
+
+    Returns
+    -------
+    dict
+        Lists sorted by their natural keys; numbers through the reproducible writing
+        of integral floats as integers; survey responses as the sorted counts of
+        distinct ``[unit, score, count]`` (every statistic computed from them depends
+        on nothing else); item matrices as their size and the SHA-256 of the rows
+        sorted, as little-endian float64 with unanswered written as -1.
+
+    Notes
+    -----
+    Two inputs that differ only in the order of entries, or in ``85`` against ``85.0``,
+    give the same dictionary; anything that can change a published number changes it.
+
+    Examples
+    --------
+    >>> a = PeriodInputs(cadres=(CadreInput("c2", "2", "B", "P", "u"),
+    ...                          CadreInput("c1", "1", "A", "P", "u")),
+    ...                  actuals=(ActualInput("c1", "Q", 85.0),))
+    >>> canonical_inputs(a)["actuals"]
+    [{'cadre': 'c1', 'indicator': 'Q', 'value': 85}]
+    >>> [c["id"] for c in canonical_inputs(a)["cadres"]]
+    ['c1', 'c2']
+    """
+    return {
+        "cadres": sorted(
+            (
+                {
+                    "id": c.id,
+                    "code": c.code,
+                    "name": c.name,
+                    "post": c.post,
+                    "unit": c.unit,
+                    "post_group": c.group,
+                }
+                for c in inputs.cadres
+            ),
+            key=lambda d: d["id"],
+        ),
+        "units": sorted(
+            (
+                {
+                    "id": u.id,
+                    "population": _num(u.population),
+                    "households": _num(u.households),
+                }
+                for u in inputs.units
+            ),
+            key=lambda d: d["id"],
+        ),
+        "actuals": sorted(
+            (
+                {"cadre": a.cadre, "indicator": a.indicator, "value": _num(a.value)}
+                for a in inputs.actuals
+            ),
+            key=lambda d: (d["cadre"], d["indicator"]),
+        ),
+        "ratings": sorted(
+            (
+                {
+                    "assessor": r.assessor,
+                    "cadre": r.cadre,
+                    "indicator": r.indicator,
+                    "value": _num(r.value),
+                }
+                for r in inputs.ratings
+            ),
+            key=lambda d: (d["cadre"], d["indicator"], d["assessor"]),
+        ),
+        "events": sorted(
+            ({"id": e.id, "cadre": e.cadre, "indicator": e.indicator} for e in inputs.events),
+            key=lambda d: (d["cadre"], d["indicator"], d["id"]),
+        ),
+        "surveys": sorted(
+            (
+                {
+                    "indicator": s.indicator,
+                    "target": s.target,
+                    "n_invalid": int(np.isnan(np.asarray(s.scores, dtype=np.float64)).sum()),
+                    "n_excluded": int(s.n_excluded),
+                    "responses": _response_histogram(s),
+                }
+                for s in inputs.surveys
+            ),
+            key=lambda d: (d["indicator"], d["target"]),
+        ),
+        "survey_items": sorted(
+            ({"survey": i.survey, **_items_digest(i.items)} for i in inputs.survey_items),
+            key=lambda d: d["survey"],
+        ),
+        "decisions": sorted(
+            (
+                {
+                    "cadre": d.cadre,
+                    "indicator": d.indicator,
+                    "kind": str(d.kind),
+                    "reason": d.reason,
+                }
+                for d in inputs.decisions
+            ),
+            key=lambda d: (d["cadre"], d["indicator"]),
+        ),
+    }
+
+
+def compute_data_digest(inputs: PeriodInputs) -> str:
+    """The data digest: SHA-256 of the canonical JSON of :func:`canonical_inputs`.
+
+    Parameters
+    ----------
+    inputs : PeriodInputs
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+
+    Notes
+    -----
+    ``digest = SHA256(UTF-8(canonical_json(canonical_inputs(inputs))))``, keys sorted
+    and no white space (DESIGN section 5, "Data digest").
+
+    Examples
+    --------
+    >>> a = PeriodInputs(cadres=(CadreInput("c1", "1", "A", "P", "u"),),
+    ...                  actuals=(ActualInput("c1", "Q", 85),))
+    >>> b = PeriodInputs(cadres=(CadreInput("c1", "1", "A", "P", "u"),),
+    ...                  actuals=(ActualInput("c1", "Q", 85.0),))
+    >>> compute_data_digest(a) == compute_data_digest(b)
+    True
+    """
+    return sha256_hex(canonical_json(canonical_inputs(inputs)))
+
+
+# ---------------------------------------------------------------------------
+# the computation
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _SurveyTable:
+    """Every survey target's responses, concatenated in canonical order (internal)."""
+
+    keys: list[tuple[str, str]]
+    summaries: dict[tuple[str, str], SurveyIndexResult]
+    samples: dict[tuple[str, str], SurveySample]
+
+
+def _survey_table(
+    rulebook: Rulebook,
+    index: _Index,
+    needed: dict[tuple[str, str], tuple[str, str]],
+    summarise: SurveySummariser | None,
+    settings: ResultSettings,
+) -> _SurveyTable:
+    """Summarise every needed survey target with the injected tally, in one call."""
+    keys = sorted(k for k in needed if _valid_count(index.surveys.get(k)) > 0)
+    if not keys:
+        return _SurveyTable([], {}, {})
+    if summarise is None:
+        raise _fail("summarise_survey", None, "required_for_survey_indicators")
+    weighted = rulebook.aggregation.post_stratification
+    unit_ids = sorted(index.units)
+    unit_position = pd.Index(unit_ids, dtype=object)
+    scores_parts: list[FloatArray] = []
+    unit_parts: list[npt.NDArray[np.int64]] = []
+    for key in keys:
+        data = index.surveys[key]
+        scores = np.asarray(data.scores, dtype=np.float64)
+        if data.unit_ids is None:
+            units = np.full(scores.shape, -1, dtype=np.int64)
+        else:
+            units = unit_position.get_indexer(np.asarray(data.unit_ids).astype(str)).astype(
+                np.int64
+            )
+        # canonical order within the target (unit, score): sums are then the same
+        # floats whatever the order the responses came in
+        order = np.lexsort((scores, units))
+        scores_parts.append(scores[order])
+        unit_parts.append(units[order])
+    lengths = np.array([p.size for p in scores_parts], dtype=np.int64)
+    target_codes = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    all_scores = np.concatenate(scores_parts)
+    all_units = np.concatenate(unit_parts)
+    populations: dict[Hashable, float] = {
+        i: float(index.units[u].population or 0.0)
+        for i, u in enumerate(unit_ids)
+        if index.units[u].population
+    }
+    households: dict[Hashable, int] = {}
+    for code, key in enumerate(keys):
+        unit = index.units.get(needed[key][1])
+        if unit is not None and unit.households:
+            households[code] = int(unit.households)
+    summaries = summarise(
+        target_codes,
+        all_scores,
+        unit_ids=all_units if weighted else None,
+        unit_populations=populations if weighted else None,
+        households=households,
+        confidence=settings.confidence,
+        satisfied_threshold=settings.satisfied_threshold,
+    )
+    pop_array = np.array(
+        [float(index.units[u].population or 0.0) for u in unit_ids], dtype=np.float64
+    )
+    out: dict[tuple[str, str], SurveyIndexResult] = {}
+    samples: dict[tuple[str, str], SurveySample] = {}
+    for code, key in enumerate(keys):
+        s = summaries[code]
+        out[key] = SurveyIndexResult(
+            indicator=key[0],
+            subject=needed[key][0],
+            target=key[1],
+            index=float(s.index),
+            ci_low=float(s.ci_low),
+            ci_high=float(s.ci_high),
+            n=int(s.n),
+            n_invalid=int(s.n_invalid),
+            n_excluded=int(index.surveys[key].n_excluded),
+            n_effective=float(s.n_effective),
+            weighted=bool(s.weighted),
+            households=s.households,
+            response_rate=s.response_rate,
+            share_satisfied=float(s.share_satisfied),
+            share_ci_low=float(s.share_ci_low),
+            share_ci_high=float(s.share_ci_high),
+        )
+        valid = ~np.isnan(scores_parts[code])
+        samples[key] = SurveySample(
+            scores=scores_parts[code][valid],
+            strata=unit_parts[code][valid] if weighted else None,
+            stratum_population=pop_array if weighted else None,
+        )
+    return _SurveyTable(keys, out, samples)
+
+
+@dataclass(slots=True)
+class _CadreWork:
+    """Per-cadre pieces gathered before grading (internal)."""
+
+    outcomes: list[IndicatorOutcome]
+    events: list[EventOutcome]
+    quantitative_points: float
+    panels: list[tuple[float, float, FloatArray]]
+    links: list[tuple[tuple[str, str], float, float]]
+    survey_key: float | None
+    panel_key: float | None
+    vetoes: list[str]
+    veto_cap: str | None
+    bonus: list[float]
+    penalty: list[float]
+
+
+def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
+    den = math.fsum(w for w, _ in pairs)
+    if not pairs or den <= 0:
+        return None
+    return math.fsum(w * v for w, v in pairs) / den
+
+
+def _score_cadre(
+    cadre: CadreInput,
+    indicator_set: IndicatorSet,
+    rulebook: Rulebook,
+    index: _Index,
+    surveys: _SurveyTable,
+    missing_codes: set[str],
+) -> _CadreWork:
+    weighted = [i for i in indicator_set.indicators if i.is_weighted]
+    decisions = {code: d for (cid, code), d in index.decisions.items() if cid == cadre.id}
+    excluded = {
+        code
+        for code in missing_codes
+        if code in decisions and decisions[code].kind == DecisionKind.EXCLUDE_REWEIGHT
+    }
+    total_weight = math.fsum(float(i.weight or 0.0) for i in weighted)
+    excluded_weight = math.fsum(float(i.weight or 0.0) for i in weighted if i.code in excluded)
+    if excluded and total_weight - excluded_weight <= 0:
+        raise _fail("decisions", cadre.id, "every_weighted_indicator_excluded")
+    scale = total_weight / (total_weight - excluded_weight) if excluded else 1.0
+    trim = rulebook.aggregation.trim_threshold
+
+    work = _CadreWork([], [], 0.0, [], [], None, None, [], None, [], [])
+    quantitative: list[float] = []
+    survey_pairs: list[tuple[float, float]] = []
+    panel_pairs: list[tuple[float, float]] = []
+    for ind in weighted:
+        weight = float(ind.weight or 0.0)
+        effective = weight * scale if ind.code not in excluded else 0.0
+        key = (cadre.id, ind.code)
+        if ind.code in missing_codes:
+            decision = decisions[ind.code]
+            work.outcomes.append(
+                IndicatorOutcome(
+                    code=ind.code,
+                    kind=str(ind.kind),
+                    category=ind.category,
+                    weight=weight,
+                    effective_weight=effective,
+                    status="excluded" if ind.code in excluded else "score_zero",
+                    input=None,
+                    method=None,
+                    ratio=None if ind.code in excluded else 0.0,
+                    points=0.0,
+                    reason=decision.reason,
+                )
+            )
+            continue
+        if ind.kind == "quantitative":
+            rule = QuantitativeRule(
+                method=Method(ind.method or ""),
+                direction=Direction(ind.direction or "higher"),
+                weight=effective,
+                baseline=ind.baseline,
+                target=ind.target,
+                cap=ind.cap,
+                steps=tuple((s.threshold, s.ratio) for s in ind.steps),
+                code=ind.code,
+            )
+            actual = index.actuals[key]
+            scored = compute_quantitative_points(rule, actual)
+            quantitative.append(scored.points)
+            work.outcomes.append(
+                IndicatorOutcome(
+                    ind.code,
+                    "quantitative",
+                    ind.category,
+                    weight,
+                    effective,
+                    "scored",
+                    float(actual),
+                    ind.method,
+                    scored.ratio,
+                    scored.points,
+                )
+            )
+        elif ind.kind == "qualitative":
+            panel = index.ratings[key]
+            values = [panel[a] for a in sorted(panel)]
+            result = compute_qualitative_points(
+                effective, values, trim_threshold=trim, indicator=ind.code
+            )
+            work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
+            panel_pairs.append((weight, result.value))
+            work.outcomes.append(
+                IndicatorOutcome(
+                    ind.code,
+                    "qualitative",
+                    ind.category,
+                    weight,
+                    effective,
+                    "scored",
+                    result.value,
+                    "trimmed_mean" if result.trimmed else "mean",
+                    result.value / 100.0,
+                    result.points,
+                    result.n_ratings,
+                    result.trimmed,
+                )
+            )
+        else:
+            target = _survey_target(ind, cadre)
+            summary = surveys.summaries[(ind.code, target)]
+            points = compute_survey_points(effective, summary.index, indicator=ind.code)
+            work.links.append(((ind.code, target), effective, weight))
+            survey_pairs.append((weight, summary.index))
+            work.outcomes.append(
+                IndicatorOutcome(
+                    ind.code,
+                    "survey",
+                    ind.category,
+                    weight,
+                    effective,
+                    "scored",
+                    summary.index,
+                    "poststratified_mean" if summary.weighted else "mean",
+                    summary.index / 100.0,
+                    points,
+                    summary.n,
+                    None,
+                    target,
+                )
+            )
+    work.quantitative_points = math.fsum(quantitative)
+    work.survey_key = _weighted_mean(survey_pairs)
+    work.panel_key = _weighted_mean(panel_pairs)
+
+    scheme_codes = [g.code for g in rulebook.grading.grades]
+    for ind in indicator_set.indicators:
+        count = index.events.get((cadre.id, ind.code), 0)
+        if ind.is_weighted or count == 0:
+            continue
+        per_event = float(ind.points or 0.0)
+        work.events.append(EventOutcome(ind.code, str(ind.kind), count, per_event * count))
+        if ind.kind == "bonus":
+            work.bonus.extend([per_event] * count)
+        elif ind.kind == "penalty":
+            work.penalty.extend([per_event] * count)
+        else:
+            work.vetoes.append(ind.code)
+            cap = ind.caps_at or scheme_codes[-1]
+            if work.veto_cap is None or scheme_codes.index(cap) > scheme_codes.index(work.veto_cap):
+                work.veto_cap = cap
+    return work
+
+
+def _agreement(
+    index: _Index, settings: ResultSettings
+) -> tuple[list[PanelAgreement], list[AssessorLeniency], list[Flag]]:
+    """ICC(2,k) and Kendall's W per post and indicator; leniency over every panel."""
+    by_panel: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(dict)
+    for (cadre_id, code), panel in index.ratings.items():
+        by_panel[(index.cadres[cadre_id].post, code)][cadre_id] = panel
+    agreement: list[PanelAgreement] = []
+    flags: list[Flag] = []
+    for post, code in sorted(by_panel):
+        rows = by_panel[(post, code)]
+        cadre_ids = sorted(rows)
+        assessors = sorted({a for panel in rows.values() for a in panel})
+        matrix = np.array(
+            [[rows[c].get(a, np.nan) for a in assessors] for c in cadre_ids], dtype=np.float64
+        )
+        try:
+            icc = compute_icc(matrix)
+            kendall = compute_kendall_w(matrix)
+        except InsufficientDataError:
+            agreement.append(
+                PanelAgreement(
+                    post,
+                    code,
+                    len(cadre_ids),
+                    len(assessors),
+                    0,
+                    None,
+                    None,
+                    None,
+                    "insufficient_data",
+                )
+            )
+            continue
+        icc2k = None if math.isnan(icc.icc2_k) else icc.icc2_k
+        agreement.append(
+            PanelAgreement(
+                post,
+                code,
+                icc.n_targets,
+                icc.k_raters,
+                icc.n_dropped,
+                icc2k,
+                None if math.isnan(kendall.w) else kendall.w,
+                None if math.isnan(kendall.p_value) else kendall.p_value,
+                "ok",
+            )
+        )
+        if icc2k is not None and icc2k < settings.low_agreement:
+            flags.append(Flag("low_agreement", "panel", post, code, icc2k, settings.low_agreement))
+
+    leniency: list[AssessorLeniency] = []
+    keys = sorted(index.ratings)
+    assessors = sorted({a for panel in index.ratings.values() for a in panel})
+    if len(assessors) >= 2 and keys:
+        matrix = np.array(
+            [[index.ratings[k].get(a, np.nan) for a in assessors] for k in keys],
+            dtype=np.float64,
+        )
+        try:
+            result = compute_leniency(matrix, assessors, threshold=settings.leniency_threshold)
+        except InsufficientDataError:
+            return agreement, leniency, flags
+        for r in result.raters:
+            leniency.append(
+                AssessorLeniency(r.rater, r.mean_deviation, r.standardized, r.n_targets, r.flagged)
+            )
+            if r.flagged:
+                code = "lenient_assessor" if r.standardized > 0 else "severe_assessor"
+                flags.append(
+                    Flag(
+                        code, "assessor", r.rater, None, r.standardized, settings.leniency_threshold
+                    )
+                )
+    return agreement, leniency, flags
+
+
+def _reliability(
+    inputs: PeriodInputs, settings: ResultSettings
+) -> tuple[list[SurveyReliability], list[Flag]]:
+    out: list[SurveyReliability] = []
+    flags: list[Flag] = []
+    seen: set[str] = set()
+    for entry in sorted(inputs.survey_items, key=lambda s: s.survey):
+        if entry.survey in seen:
+            raise _fail("survey_items", entry.survey, "duplicate")
+        seen.add(entry.survey)
+        items = np.asarray(entry.items, dtype=np.float64)
+        try:
+            r = compute_cronbach_alpha(items, confidence=settings.confidence)
+        except InsufficientDataError:
+            shape = items.shape if items.ndim == 2 else (0, 0)
+            out.append(SurveyReliability(entry.survey, None, None, None, 0, shape[1], shape[0]))
+            continue
+        alpha = None if math.isnan(r.alpha) else r.alpha
+        out.append(
+            SurveyReliability(
+                entry.survey,
+                alpha,
+                None if alpha is None else r.ci_low,
+                None if alpha is None else r.ci_high,
+                r.n_respondents,
+                r.k_items,
+                r.n_dropped,
+            )
+        )
+        if alpha is not None and alpha < settings.low_alpha:
+            flags.append(Flag("low_alpha", "survey", entry.survey, None, alpha, settings.low_alpha))
+    return out, flags
+
+
+def compute_period_results(
+    rulebook: Rulebook,
+    inputs: PeriodInputs,
+    *,
+    summarise_survey: SurveySummariser | None = None,
+    settings: ResultSettings | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> PeriodResult:
+    """Compute every score, total, rank, grade and quality note of a period.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+        The period's published rulebook.
+    inputs : PeriodInputs
+        Cadres, units, actuals, ratings, events, survey responses, item matrices and
+        the team's decisions about missing inputs. Their order does not matter.
+    summarise_survey : SurveySummariser, optional
+        ``surveys.core.tally.summarise_targets`` (required when a survey indicator is
+        scored; see the module docstring for why it is passed in).
+    settings : ResultSettings, optional
+        Flag thresholds and interval levels; defaults as documented there.
+    resamples : int
+        Bootstrap resamples for the grade confidence (default 1,000; 0 skips it).
+    seed : int
+        Seed of the bootstrap generator (default :data:`DEFAULT_SEED`).
+
+    Returns
+    -------
+    PeriodResult
+        Every intermediate value, the totals, ranks and grades, the quality notes, the
+        digests and the grade confidence. Computing twice from the same inputs, in any
+        order, gives the same result.
+
+    Raises
+    ------
+    IncompleteInputsError
+        When an input is missing and no decision covers it (see
+        :func:`find_missing_inputs`).
+    InvalidParameterError
+        When an input refers to an unknown cadre or indicator, is duplicated or out of
+        range; when a decision has no reason; when survey indicators are scored and
+        ``summarise_survey`` is missing.
+
+    Notes
+    -----
+    Per cadre, with the indicator set of its post (DESIGN section 4):
+
+    - quantitative ``points = w × r`` (:func:`~assessment.core.scoring.score_quantitative`);
+    - qualitative ``points = w × v / 100`` with ``v`` the panel value (trimmed mean of
+      the assessors' values from ``trim_threshold`` ratings on);
+    - survey ``points = w × S / 100`` with ``S`` the target's satisfaction index
+      (post-stratified when the rulebook says so);
+    - ``total = max(0, Σ points + min(Σ bonus, bonus_cap) - min(Σ penalty, penalty_cap))``;
+    - grades per post group with the top-grade quota and the tie rule
+      (:func:`~assessment.core.scoring.assign_grades`), ranking keys total, then
+      ``Σ w S / Σ w`` over the survey indicators, then ``Σ w v / Σ w`` over the
+      qualitative ones; a triggered veto caps the grade at its ``caps_at``.
+
+    Missing inputs with a decision: ``score_zero_with_reason`` scores 0 points;
+    ``exclude_indicator_reweight`` drops the indicator and multiplies the weight of
+    every other weighted indicator of the cadre by ``W / (W - w_excluded)``
+    (``W = 100``), so totals stay comparable on 0–100.
+
+    Quality notes, never applied to scores: ICC(2,k) and Kendall's W per post and
+    qualitative indicator; each assessor's leniency over every panel; Cronbach's alpha
+    per item matrix; response rates and excluded responses; grade confidence by
+    bootstrap (:func:`~assessment.core.confidence.compute_grade_confidence`).
+
+    References
+    ----------
+    DESIGN.md sections 4 and 5. Shrout and Fleiss (1979); Kendall and Babington Smith
+    (1939); Cronbach (1951); Koo, T. K. and Li, M. Y. (2016), A guideline of selecting
+    and reporting intraclass correlation coefficients, *J. Chiropractic Medicine*
+    15(2), 155–163; Nunnally, J. C. (1978), *Psychometric Theory*, 2nd ed.; Efron and
+    Tibshirani (1993).
+
+    Examples
+    --------
+    >>> from assessment.core.rulebook import (DEFAULT_GRADES, Aggregation, Category,
+    ...     GradingScheme, Indicator, IndicatorKind, IndicatorSet, Label, Rulebook)
+    >>> L = Label("例", "e.g.")
+    >>> q = Indicator("Q", L, IndicatorKind.QUANTITATIVE, "c", 100.0, method="linear",
+    ...               baseline=50.0, target=100.0)
+    >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
+    ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
+    >>> inputs = PeriodInputs(
+    ...     cadres=(CadreInput("a", "1", "A", "P", "u"), CadreInput("b", "2", "B", "P", "u")),
+    ...     actuals=(ActualInput("a", "Q", 100), ActualInput("b", "Q", 75)))
+    >>> r = compute_period_results(rb, inputs, resamples=0)
+    >>> [(c.id, c.total, c.rank, c.grade) for c in r.cadres]
+    [('a', 100.0, 1, 'competent'), ('b', 50.0, 2, 'incompetent')]
+    >>> r.groups[0].allowed, r.groups[0].eligible
+    (0, 1)
+    """
+    settings = settings or ResultSettings()
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0:
+        raise _fail("resamples", resamples, "negative")
+    index = _index(rulebook, inputs)
+    all_missing = sorted(
+        _find_missing(rulebook, index),
+        key=lambda m: (m.kind, m.cadre, m.indicator or "", m.subject),
+    )
+    undecided = tuple(m for m in all_missing if m.decision is None)
+    if undecided:
+        raise IncompleteInputsError(undecided)
+    decided_keys = {(m.cadre, m.indicator) for m in all_missing}
+    unused = tuple(
+        sorted(
+            (d for k, d in index.decisions.items() if k not in decided_keys),
+            key=lambda d: (d.cadre, d.indicator),
+        )
+    )
+
+    # survey targets needed: (indicator, target) -> (subject, unit whose households count)
+    needed: dict[tuple[str, str], tuple[str, str]] = {}
+    for cadre in index.cadres.values():
+        for ind in index.sets[cadre.post].of_kind(IndicatorKind.SURVEY):
+            target = _survey_target(ind, cadre)
+            needed[(ind.code, target)] = (_subject(ind), cadre.unit)
+    missing_codes: dict[str, set[str]] = defaultdict(set)
+    for m in all_missing:
+        if m.indicator is not None and m.cadre:
+            missing_codes[m.cadre].add(m.indicator)
+    survey_table = _survey_table(rulebook, index, needed, summarise_survey, settings)
+
+    cadre_ids = sorted(index.cadres)
+    works: dict[str, _CadreWork] = {}
+    totals = {}
+    for cadre_id in cadre_ids:
+        cadre = index.cadres[cadre_id]
+        indicator_set = index.sets[cadre.post]
+        work = _score_cadre(
+            cadre, indicator_set, rulebook, index, survey_table, missing_codes[cadre_id]
+        )
+        works[cadre_id] = work
+        totals[cadre_id] = compute_total(
+            [o.points for o in work.outcomes],
+            work.bonus,
+            work.penalty,
+            bonus_cap=indicator_set.bonus_cap,
+            penalty_cap=indicator_set.penalty_cap,
+        )
+    grading = assign_grades(
+        [
+            GradingCandidate(
+                id=cadre_id,
+                post_group=index.cadres[cadre_id].group,
+                total=totals[cadre_id].total,
+                survey_index=works[cadre_id].survey_key,
+                panel_value=works[cadre_id].panel_key,
+                veto_cap=works[cadre_id].veto_cap,
+            )
+            for cadre_id in cadre_ids
+        ],
+        scheme=rulebook.grading.grades,
+        top_quota=rulebook.grading.top_quota,
+    )
+
+    cadre_results: list[CadreResult] = []
+    for graded in grading.grades:
+        cadre = index.cadres[graded.id]
+        work = works[graded.id]
+        total = totals[graded.id]
+        cadre_results.append(
+            CadreResult(
+                id=cadre.id,
+                code=cadre.code,
+                name=cadre.name,
+                post=cadre.post,
+                unit=cadre.unit,
+                post_group=graded.post_group,
+                indicators=tuple(work.outcomes),
+                events=tuple(work.events),
+                points=total.points,
+                bonus=total.bonus,
+                penalty=total.penalty,
+                bonus_raw=total.bonus_raw,
+                penalty_raw=total.penalty_raw,
+                bonus_capped=total.bonus_capped,
+                penalty_capped=total.penalty_capped,
+                floored=total.floored,
+                total=total.total,
+                survey_key=work.survey_key,
+                panel_key=work.panel_key,
+                vetoes=tuple(work.vetoes),
+                veto_cap=work.veto_cap,
+                rank=graded.rank,
+                earned=graded.earned,
+                grade=graded.grade,
+                veto_capped=graded.veto_capped,
+                dropped_by_quota=graded.dropped_by_quota,
+                tie_dropped=graded.tie_dropped,
+            )
+        )
+
+    agreement, leniency, flags = _agreement(index, settings)
+    reliability, alpha_flags = _reliability(inputs, settings)
+    flags.extend(alpha_flags)
+    for key in survey_table.keys:
+        summary = survey_table.summaries[key]
+        if summary.response_rate is not None and summary.response_rate < settings.low_response_rate:
+            flags.append(
+                Flag(
+                    "low_response_rate",
+                    "survey_target",
+                    key[1],
+                    key[0],
+                    summary.response_rate,
+                    settings.low_response_rate,
+                )
+            )
+        if summary.n_excluded > 0:
+            flags.append(
+                Flag(
+                    "excluded_responses",
+                    "survey_target",
+                    key[1],
+                    key[0],
+                    float(summary.n_excluded),
+                    None,
+                )
+            )
+    for m in all_missing:
+        if m.decision is not None:
+            flags.append(Flag("decision_applied", "cadre", m.cadre, m.indicator, None, None))
+
+    confidence = None
+    if resamples > 0 and cadre_ids:
+        confidence = compute_grade_confidence(
+            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
+            scheme=rulebook.grading.grades,
+            top_quota=rulebook.grading.top_quota,
+            resamples=resamples,
+            seed=seed,
+            level=settings.confidence,
+        )
+
+    return PeriodResult(
+        rules_digest=rules_digest(rulebook),
+        data_digest=compute_data_digest(inputs),
+        cadres=tuple(cadre_results),
+        groups=grading.groups,
+        tie_dropped=grading.tie_dropped,
+        surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
+        agreement=tuple(agreement),
+        leniency=tuple(leniency),
+        reliability=tuple(reliability),
+        flags=tuple(
+            sorted(flags, key=lambda f: (f.code, f.subject_kind, f.subject, f.indicator or ""))
+        ),
+        missing=tuple(all_missing),
+        unused_decisions=unused,
+        confidence=confidence,
+        settings=settings,
+    )
+
+
+def _bootstrap_model(
+    rulebook: Rulebook,
+    index: _Index,
+    cadre_ids: list[str],
+    works: Mapping[str, _CadreWork],
+    totals: Mapping[str, Any],
+    survey_table: _SurveyTable,
+) -> BootstrapModel:
+    codes = [g.code for g in rulebook.grading.grades]
+    position = {cadre_id: i for i, cadre_id in enumerate(cadre_ids)}
+    sample_position = {key: i for i, key in enumerate(survey_table.keys)}
+    panels: list[PanelSample] = []
+    links: list[SurveyLink] = []
+    for cadre_id in cadre_ids:
+        work = works[cadre_id]
+        for weight, key_weight, values in work.panels:
+            panels.append(PanelSample(position[cadre_id], weight, key_weight, values))
+        for key, weight, key_weight in work.links:
+            links.append(SurveyLink(sample_position[key], position[cadre_id], weight, key_weight))
+    return BootstrapModel(
+        cadre_ids=tuple(cadre_ids),
+        post_groups=tuple(index.cadres[c].group for c in cadre_ids),
+        fixed_points=np.array([works[c].quantitative_points for c in cadre_ids]),
+        adjustment=np.array([totals[c].bonus - totals[c].penalty for c in cadre_ids]),
+        veto_caps=np.array(
+            [
+                0 if works[c].veto_cap is None else codes.index(works[c].veto_cap or "")
+                for c in cadre_ids
+            ],
+            dtype=np.int64,
+        ),
+        panels=tuple(panels),
+        surveys=tuple(survey_table.samples[k] for k in survey_table.keys),
+        links=tuple(links),
+        trim_threshold=rulebook.aggregation.trim_threshold,
+    )
+
+
+# ---------------------------------------------------------------------------
+# plain form
+# ---------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | str | int) or value is None:
+        return value
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number + 0.0
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"cannot make {type(value).__name__} plain")
+
+
+def result_to_plain(result: PeriodResult) -> dict[str, Any]:
+    """The result as plain JSON-ready data (dicts, lists, str, int, float, None).
+
+    Parameters
+    ----------
+    result : PeriodResult
+
+    Returns
+    -------
+    dict
+        Field names as keys; NaN and infinities become ``None``; ``-0.0`` becomes
+        ``0.0``. ``canonical_json(result_to_plain(r))`` is what a result version stores.
+
+    Examples
+    --------
+    >>> from assessment.core.rulebook import (DEFAULT_GRADES, Aggregation, Category,
+    ...     GradingScheme, Indicator, IndicatorKind, IndicatorSet, Label, Rulebook)
+    >>> L = Label("例", "e.g.")
+    >>> q = Indicator("Q", L, IndicatorKind.QUANTITATIVE, "c", 100.0, method="binary")
+    >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
+    ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
+    >>> inputs = PeriodInputs(cadres=(CadreInput("a", "1", "A", "P", "u"),),
+    ...                       actuals=(ActualInput("a", "Q", 1),))
+    >>> plain = result_to_plain(compute_period_results(rb, inputs, resamples=0))
+    >>> plain["cadres"][0]["indicators"][0]["points"], plain["confidence"]
+    (100.0, None)
+    """
+    plain = _plain(result)
+    if not isinstance(plain, dict):
+        raise TypeError("result is not a dataclass")
+    return plain
