@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from assessment.core.errors import FieldError, LifecycleError
+from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
 
 FIELD_MESSAGES: dict[str, Any] = {
     "duplicate_code": _l("The code %(code)s is already used."),
@@ -117,6 +117,8 @@ def _label(value: object) -> object:
 
 
 def lifecycle_message(error: LifecycleError) -> str:
+    if error.code in LIFECYCLE_MESSAGES:
+        return str(LIFECYCLE_MESSAGES[error.code])
     current = str(STATE_LABELS.get(error.current, error.current))
     target = str(STATE_LABELS.get(error.target, error.target))
     if error.required:
@@ -134,3 +136,185 @@ def lifecycle_message(error: LifecycleError) -> str:
         current=current,
         target=target,
     )
+
+
+# ---------------------------------------------------------------------------
+# rulebooks
+# ---------------------------------------------------------------------------
+
+LIFECYCLE_MESSAGES: dict[str, Any] = {
+    "rulebook_not_published": _l(
+        "Publish the rulebook first: the period moves to “Rules published” "
+        "when its first rulebook version is published."
+    ),
+}
+
+FIELD_MESSAGES.update(
+    {
+        "category_in_use": _l(
+            "%(count)s indicators still belong to this category; move or delete them first."
+        ),
+        "rubric_in_use": _l(
+            "%(count)s qualitative indicators still use this rubric; change them first."
+        ),
+    }
+)
+
+KIND_LABELS: dict[str, Any] = {
+    "quantitative": _l("Quantitative"),
+    "qualitative": _l("Qualitative"),
+    "survey": _l("Resident satisfaction survey"),
+    "veto": _l("Veto"),
+    "bonus": _l("Bonus"),
+    "penalty": _l("Penalty"),
+}
+
+METHOD_LABELS: dict[str, Any] = {
+    "linear": _l("linear"),
+    "ratio": _l("ratio"),
+    "steps": _l("steps"),
+    "binary": _l("met or not met"),
+}
+
+DIRECTION_LABELS: dict[str, Any] = {
+    "higher": _l("higher is better"),
+    "lower": _l("lower is better"),
+}
+
+SUBJECT_LABELS: dict[str, Any] = {
+    "cadre": _l("the cadre"),
+    "unit": _l("the cadre's unit"),
+}
+
+RULEBOOK_STATUS_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+}
+
+RULEBOOK_STATE_MESSAGES: dict[str, Any] = {
+    "rulebook_frozen": _l(
+        "Version %(number)s of the rulebook is published and can no longer be changed. "
+        "To change the rules, start a new version and write down the reason for the change."
+    ),
+    "no_rulebook": _l("This period has no rulebook draft yet. Start one first."),
+    "draft_exists": _l("A draft version already exists; edit or discard it first."),
+    "reason_required": _l(
+        "The rules are already published: write down why a new version is needed."
+    ),
+    "period_final": _l("This period is final; its rules can no longer change."),
+}
+
+RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
+    "invalid": _l("The rulebook is not valid."),
+    "not_a_mapping": _l("Expected a set of named fields (a mapping)."),
+    "not_a_list": _l("Expected a list."),
+    "missing": _l("This field is required."),
+    "unknown_field": _l("Unknown field. Allowed here: %(allowed)s."),
+    "not_a_string": _l("Expected text."),
+    "empty": _l("Must not be empty."),
+    "too_long": _l("Too long (at most %(max)s characters)."),
+    "bad_code": _l("“%(value)s” is not a valid code: use 1-32 letters, digits, “.”, “-” or “_”."),
+    "not_a_number": _l("Expected a number, got “%(value)s”."),
+    "not_positive": _l("Must be greater than 0 (got %(value)s)."),
+    "out_of_range": _l("Must be between %(min)s and %(max)s (got %(value)s)."),
+    "out_of_range_min": _l("Must be at least %(min)s (got %(value)s)."),
+    "out_of_range_max": _l("Must be at most %(max)s (got %(value)s)."),
+    "not_an_integer": _l("Expected a whole number, got “%(value)s”."),
+    "not_a_boolean": _l("Expected true or false, got “%(value)s”."),
+    "unknown_choice": _l("“%(value)s” is not one of: %(choices)s."),
+    "duplicate_code": _l("The code %(code)s is used twice."),
+    "unsupported_format": _l(
+        "Unknown document format “%(value)s”; this version reads “%(expected)s”."
+    ),
+    "missing_for_method": _l("The %(method)s method needs this value."),
+    "not_used_by_method": _l("The %(method)s method does not use this value; remove it."),
+    "target_equals_baseline": _l(
+        "The target must differ from the baseline (both are %(baseline)s): "
+        "otherwise the score divides by zero."
+    ),
+    "target_wrong_side": _l(
+        "With “%(direction)s” the target must lie beyond the baseline "
+        "(baseline %(baseline)s, target %(target)s)."
+    ),
+    "steps_not_ordered": _l(
+        "Steps must be strictly ordered from the easiest threshold to the hardest "
+        "(%(direction)s): %(value)s does not come after %(previous)s."
+    ),
+    "step_ratio_decreasing": _l(
+        "A harder step must not give a lower ratio (%(value)s after %(previous)s)."
+    ),
+    "unknown_category": _l("There is no category “%(value)s” in this indicator set."),
+    "unknown_rubric": _l("There is no rubric “%(value)s”."),
+    "unknown_grade": _l("There is no grade “%(value)s”; grades are: %(choices)s."),
+    "veto_caps_top_grade": _l(
+        "A veto that caps at the top grade “%(value)s” has no effect; choose a lower grade."
+    ),
+    "cap_required": _l("This indicator set has %(kind)s items, so it needs a cap on their sum."),
+    "category_weights_sum": _l(
+        "The category weights add up to %(actual)s; they must add up to %(expected)s."
+    ),
+    "category_without_indicators": _l(
+        "Category %(category)s has no indicators; add some or delete the category."
+    ),
+    "indicator_weights_sum": _l(
+        "The indicators of category %(category)s weigh %(actual)s in total; "
+        "they must add up to the category's weight, %(expected)s."
+    ),
+    "grades_not_ordered": _l(
+        "Grades go from best to worst with falling minimum totals: "
+        "%(value)s is not below %(previous)s."
+    ),
+    "too_few_grades": _l("A grading scheme needs at least %(min)s grades."),
+    "last_grade_minimum": _l(
+        "The lowest grade is for every total below the others: its minimum must be 0, "
+        "not %(value)s."
+    ),
+    "quota_out_of_range": _l(
+        "The top-grade quota is a share of the group: more than 0 and at most 1 (got %(value)s)."
+    ),
+    "too_few_levels": _l("A rubric needs at least %(min)s levels."),
+    "levels_not_ordered": _l(
+        "Levels go from best to worst with falling values: %(value)s is not below %(previous)s."
+    ),
+    "unknown_post": _l("There is no post with the code %(post)s."),
+    "post_without_indicator_set": _l(
+        "Post %(post)s (%(name)s) is held in this period's scope but has no indicator set."
+    ),
+    "yaml_syntax": _l("The file is not valid YAML (line %(line)s, column %(column)s): %(problem)s"),
+    "duplicate_key": _l("The key %(key)s appears twice in one place (line %(line)s)."),
+    "too_large": _l("The file is too large (at most %(max)s bytes)."),
+    "not_utf8": _l("The file is not UTF-8 text."),
+}
+
+
+def _problem_param(value: object) -> object:
+    if isinstance(value, str):
+        for labels in (DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS):
+            if value in labels:
+                return str(labels[value])
+    return value
+
+
+def rulebook_problem_message(code: str, params: Any) -> str:
+    """Translated message for one rulebook problem (the path is shown beside it)."""
+    values = {k: _problem_param(v) for k, v in dict(params).items()}
+    if code == "out_of_range":
+        if values.get("max") is None:
+            code = "out_of_range_min"
+        elif values.get("min") is None:
+            code = "out_of_range_max"
+    template = RULEBOOK_PROBLEM_MESSAGES.get(code)
+    if template is None:
+        return gettext("Invalid value (%(code)s).", code=code)
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def rulebook_state_message(error: RulebookStateError) -> str:
+    """Translated message for a refused rulebook change."""
+    template = RULEBOOK_STATE_MESSAGES.get(error.code)
+    if template is None:
+        return gettext("Invalid value (%(code)s).", code=error.code)
+    return str(template) % error.params

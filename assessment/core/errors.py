@@ -186,12 +186,17 @@ class RulebookError(AssessmentError):
         Every problem found, each with the ``path`` inside the document (for example
         ``posts[2].indicators[4].target``), a stable ``code`` and the ``params`` its
         message names. The web layer turns codes into translated messages.
+    item_path : str
+        When an editor changed one item, its path, so that problems under it can be
+        shown beside the form's fields.
     """
 
     code = "invalid_rulebook"
 
-    def __init__(self, problems: tuple[object, ...]) -> None:
+    def __init__(self, problems: tuple[object, ...], *, item_path: str = "") -> None:
         self.problems = problems
+        #: Path of the item an editor was changing (``posts[0].indicators[3]``), or "".
+        self.item_path = item_path
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         super().__init__(f"invalid rulebook: {shown}{more}")

@@ -4,6 +4,7 @@ from assessment.models.accounts import Account, AccountScope, Role, ThrottleCoun
 from assessment.models.audit import AuditEntry
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
+from assessment.models.rulebooks import RulebookVersion
 
 __all__ = [
     "Account",
@@ -14,6 +15,7 @@ __all__ = [
     "Period",
     "Post",
     "Role",
+    "RulebookVersion",
     "ThrottleCounter",
     "Unit",
     "UnitKind",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessment.core.errors import FieldError
+from assessment.core.errors import FieldError, RulebookNotPublishedError
 from assessment.core.lifecycle import check_transition
-from assessment.models import Period, Unit
+from assessment.models import Period, RulebookVersion, Unit
 
 
 def create_period(session: Session, *, name: str, year: int, scope_unit: Unit) -> Period:
@@ -26,6 +27,13 @@ def advance_period(session: Session, period: Period, target: str) -> Period:
     The actor and time are recorded by the audit log of the surrounding unit of work.
     """
     check_transition(period.status, target)
+    if target == "rules_published" and not session.scalar(
+        sa.select(sa.func.count())
+        .select_from(RulebookVersion)
+        .where(RulebookVersion.period_id == period.id, RulebookVersion.status == "published")
+    ):
+        # the public rules page goes live with this step, so there must be rules to show
+        raise RulebookNotPublishedError(period.status, target, ())
     period.status = target
     session.flush()
     return period

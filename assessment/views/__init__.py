@@ -10,7 +10,16 @@ from assessment.messages import STATE_LABELS
 
 
 def create_blueprint() -> Blueprint:
-    from assessment.views import accounts, audit, auth, imports, org, periods
+    from assessment.views import (
+        accounts,
+        audit,
+        auth,
+        imports,
+        org,
+        periods,
+        public,
+        rulebooks,
+    )
 
     login_manager.login_view = "assessment.auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
@@ -22,6 +31,6 @@ def create_blueprint() -> Blueprint:
     def labels() -> dict[str, object]:
         return {"state_label": lambda code: STATE_LABELS.get(code, code)}
 
-    for area in (auth, org, imports, accounts, periods, audit):
+    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -1,0 +1,1525 @@
+"""The rulebook (考核细则) as data: records, validation, canonical form, digest and diff.
+
+A rulebook is everything that decides scores in a period (DESIGN sections 3-5): one
+indicator set per post, rubrics for qualitative indicators, the grading scheme and the
+aggregation settings. It travels as a plain document (a mapping of lists, strings and
+numbers, written as YAML or JSON) and lives in code as frozen records.
+
+- :func:`parse_rulebook` checks a whole document and returns a :class:`Rulebook`, or
+  raises :class:`~assessment.core.errors.RulebookError` listing every problem with its
+  path inside the document (``posts[2].indicators[4].target``), a code and parameters.
+- :func:`to_plain` gives the canonical plain document back (defaults filled in, numbers
+  normalised), and :func:`rules_digest` is the SHA-256 of its canonical JSON.
+- :func:`diff_rulebooks` lists what changed between two versions, by path.
+- :func:`describe_indicator` returns the numbers of an indicator's formula so that a
+  template can phrase it in the reader's language.
+
+The weight rule (one rule, everywhere): the category weights of an indicator set sum to
+100, and the weights of the weighted indicators (quantitative, qualitative, survey) in a
+category sum to that category's weight. An indicator's weight is therefore the number of
+points it gives at full achievement. Veto, bonus and penalty items carry no weight.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from assessment.core.digest import canonical_json, sha256_hex
+from assessment.core.errors import RulebookError
+
+__all__ = [
+    "DEFAULT_GRADES",
+    "DEFAULT_LEVELS",
+    "FORMAT",
+    "TIE_RULES",
+    "WEIGHTED_KINDS",
+    "Aggregation",
+    "Category",
+    "FormulaSummary",
+    "Grade",
+    "GradingScheme",
+    "Indicator",
+    "IndicatorKind",
+    "IndicatorSet",
+    "Label",
+    "Rubric",
+    "RubricLevel",
+    "Rulebook",
+    "RulebookChange",
+    "RulebookProblem",
+    "Step",
+    "default_document",
+    "describe_indicator",
+    "diff_documents",
+    "diff_rulebooks",
+    "find_problems",
+    "max_points",
+    "parse_rulebook",
+    "rules_digest",
+    "to_plain",
+]
+
+#: Version tag of the document format; a document must carry it as ``format``.
+FORMAT = "township-assessment/rulebook/1"
+#: The only tie rule: everyone tied on every key across the quota boundary drops.
+TIE_RULES = ("all_tied_drop",)
+METHODS = ("linear", "ratio", "steps", "binary")
+DIRECTIONS = ("higher", "lower")
+SUBJECTS = ("cadre", "unit")
+WEIGHT_TOTAL = 100.0
+# Weights are typed by people as decimals; sums are compared with this tolerance.
+_WEIGHT_TOLERANCE = 1e-6
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_MAX_TEXT = 2000
+
+
+class IndicatorKind(StrEnum):
+    """The six kinds of indicator of DESIGN section 3."""
+
+    QUANTITATIVE = "quantitative"
+    QUALITATIVE = "qualitative"
+    SURVEY = "survey"
+    VETO = "veto"
+    BONUS = "bonus"
+    PENALTY = "penalty"
+
+
+#: Kinds that belong to a category and carry a weight.
+WEIGHTED_KINDS = frozenset(
+    {IndicatorKind.QUANTITATIVE, IndicatorKind.QUALITATIVE, IndicatorKind.SURVEY}
+)
+
+
+# ---------------------------------------------------------------------------
+# records
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A name in Chinese and English (both required)."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a ``steps`` indicator: reaching ``threshold`` gives ``ratio``."""
+
+    threshold: float
+    ratio: float
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One indicator of an indicator set.
+
+    Parameters
+    ----------
+    code : str
+        Unique within its indicator set.
+    name : Label
+        Chinese and English name.
+    kind : IndicatorKind
+        Quantitative, qualitative, survey, veto, bonus or penalty.
+    category : str or None
+        Category code (weighted kinds only).
+    weight : float or None
+        Points at full achievement (weighted kinds only).
+    method, direction : str or None
+        Quantitative: ``linear|ratio|steps|binary`` and ``higher|lower``.
+    baseline, target : float or None
+        Quantitative: baseline ``b`` (linear) and target ``t`` (linear, ratio, optional
+        for binary).
+    cap : float
+        Quantitative: upper bound ``c`` of the achievement ratio (default 1.0).
+    steps : tuple of Step
+        Quantitative ``steps`` method, from the easiest threshold to the hardest.
+    unit : Label or None
+        Quantitative: the unit of the actual value (e.g. 万元 / 10k yuan).
+    rubric : str or None
+        Qualitative: code of the rubric whose levels the assessors pick from.
+    subject : str or None
+        Survey: whom residents rate, ``cadre`` or ``unit``.
+    caps_at : str or None
+        Veto: the grade code a triggered veto caps the grade at.
+    points : float or None
+        Bonus or penalty: points per recorded event.
+    description : Label or None
+        What counts, where the evidence comes from.
+    """
+
+    code: str
+    name: Label
+    kind: IndicatorKind
+    category: str | None = None
+    weight: float | None = None
+    method: str | None = None
+    direction: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    cap: float = 1.0
+    steps: tuple[Step, ...] = ()
+    unit: Label | None = None
+    rubric: str | None = None
+    subject: str | None = None
+    caps_at: str | None = None
+    points: float | None = None
+    description: Label | None = None
+
+    @property
+    def is_weighted(self) -> bool:
+        """Whether the indicator belongs to a category and carries a weight."""
+        return self.kind in WEIGHTED_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A category of an indicator set (e.g. 绩 work results) and its weight."""
+
+    code: str
+    name: Label
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSet:
+    """The indicators of one post (指标体系).
+
+    Parameters
+    ----------
+    post : str
+        Post code (e.g. ``VSEC``).
+    name : Label
+        The post's name, kept in the document so that it reads on its own.
+    categories : tuple of Category
+        Weights sum to 100.
+    indicators : tuple of Indicator
+        Every kind; weighted ones refer to a category.
+    bonus_cap, penalty_cap : float or None
+        Caps on the summed bonus and penalty points (required when the set has bonus or
+        penalty items; ``None`` when it has none).
+    """
+
+    post: str
+    name: Label
+    categories: tuple[Category, ...]
+    indicators: tuple[Indicator, ...]
+    bonus_cap: float | None = None
+    penalty_cap: float | None = None
+
+    def indicator(self, code: str) -> Indicator:
+        """Return the indicator with this code (``KeyError`` when absent)."""
+        for indicator in self.indicators:
+            if indicator.code == code:
+                return indicator
+        raise KeyError(code)
+
+    def in_category(self, category: str) -> tuple[Indicator, ...]:
+        """The weighted indicators of one category, in document order."""
+        return tuple(i for i in self.indicators if i.is_weighted and i.category == category)
+
+    def of_kind(self, kind: IndicatorKind | str) -> tuple[Indicator, ...]:
+        """The indicators of one kind, in document order."""
+        return tuple(i for i in self.indicators if i.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class RubricLevel:
+    """One level of a qualitative rubric: a value on 0-100 and what it means."""
+
+    code: str
+    name: Label
+    value: float
+    description: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    """Levels an assessor picks from, best first (strictly decreasing values)."""
+
+    code: str
+    name: Label
+    levels: tuple[RubricLevel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A grade and the lowest total that earns it."""
+
+    code: str
+    name: Label
+    minimum: float
+
+
+@dataclass(frozen=True, slots=True)
+class GradingScheme:
+    """Grades best first, the top-grade quota and the tie rule.
+
+    Parameters
+    ----------
+    grades : tuple of Grade
+        Strictly decreasing minimums; the last grade's minimum is 0.
+    top_quota : float
+        Largest share of a post group that may keep the top grade, in (0, 1].
+    tie_rule : str
+        ``"all_tied_drop"``: cadres tied on every ranking key across the quota
+        boundary all drop one grade.
+    """
+
+    grades: tuple[Grade, ...]
+    top_quota: float = 0.2
+    tie_rule: str = "all_tied_drop"
+
+    @property
+    def top(self) -> Grade:
+        """The best grade (the one the quota applies to)."""
+        return self.grades[0]
+
+    def grade(self, code: str) -> Grade:
+        """Return the grade with this code (``KeyError`` when absent)."""
+        for grade in self.grades:
+            if grade.code == code:
+                return grade
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregation:
+    """How ratings and responses are combined.
+
+    Parameters
+    ----------
+    trim_threshold : int
+        A qualitative panel value is the trimmed mean (drop one highest and one lowest)
+        from this many ratings on, else the plain mean; at least 3 (default 5).
+    post_stratification : bool
+        Whether survey responses are weighted by unit population share / response share.
+    """
+
+    trim_threshold: int = 5
+    post_stratification: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    """Everything that decides scores in one period.
+
+    Parameters
+    ----------
+    title : Label
+        E.g. 青山镇2026年度干部考核细则.
+    grading : GradingScheme
+    aggregation : Aggregation
+    rubrics : tuple of Rubric
+    indicator_sets : tuple of IndicatorSet
+        One per post, unique post codes.
+    """
+
+    title: Label
+    grading: GradingScheme
+    aggregation: Aggregation
+    rubrics: tuple[Rubric, ...]
+    indicator_sets: tuple[IndicatorSet, ...]
+
+    def indicator_set(self, post: str) -> IndicatorSet:
+        """Return the indicator set of a post (``KeyError`` when absent)."""
+        for indicator_set in self.indicator_sets:
+            if indicator_set.post == post:
+                return indicator_set
+        raise KeyError(post)
+
+    def rubric(self, code: str) -> Rubric:
+        """Return the rubric with this code (``KeyError`` when absent)."""
+        for rubric in self.rubrics:
+            if rubric.code == code:
+                return rubric
+        raise KeyError(code)
+
+    @property
+    def post_codes(self) -> tuple[str, ...]:
+        """Post codes of the indicator sets, in document order."""
+        return tuple(s.post for s in self.indicator_sets)
+
+
+@dataclass(frozen=True, slots=True)
+class RulebookProblem:
+    """One problem in a rulebook document.
+
+    Parameters
+    ----------
+    path : str
+        Where in the document, e.g. ``posts[2].indicators[4].target`` (``""`` for the
+        whole document).
+    code : str
+        Stable snake_case code, e.g. ``"target_equals_baseline"``.
+    params : mapping
+        Values the message names (e.g. ``actual`` and ``expected`` sums).
+    """
+
+    path: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """Return ``path: code {params}`` for logs and exception text."""
+        where = self.path or "(document)"
+        return f"{where}: {self.code}" + (f" {dict(self.params)}" if self.params else "")
+
+
+# ---------------------------------------------------------------------------
+# defaults
+# ---------------------------------------------------------------------------
+
+#: Default grades (DESIGN section 4): 优秀 ≥ 90, 称职 ≥ 70, 基本称职 ≥ 60, 不称职.
+DEFAULT_GRADES: tuple[Grade, ...] = (
+    Grade("excellent", Label("优秀", "Excellent"), 90.0),
+    Grade("competent", Label("称职", "Competent"), 70.0),
+    Grade("basic", Label("基本称职", "Basically competent"), 60.0),
+    Grade("incompetent", Label("不称职", "Incompetent"), 0.0),
+)
+
+#: Default rubric levels: 优 100, 良 85, 中 70, 差 50.
+DEFAULT_LEVELS: tuple[RubricLevel, ...] = (
+    RubricLevel("A", Label("优", "Excellent"), 100.0),
+    RubricLevel("B", Label("良", "Good"), 85.0),
+    RubricLevel("C", Label("中", "Fair"), 70.0),
+    RubricLevel("D", Label("差", "Poor"), 50.0),
+)
+
+
+def default_document(title: Label) -> dict[str, Any]:
+    """Return a new, empty rulebook document with the default settings.
+
+    Parameters
+    ----------
+    title : Label
+        Title of the rulebook.
+
+    Returns
+    -------
+    dict
+        Plain document: default grades, quota 0.2, trim threshold 5, one rubric
+        ``standard`` with the default levels, and no indicator sets yet.
+
+    Examples
+    --------
+    >>> doc = default_document(Label("细则", "Rules"))
+    >>> doc["grading"]["top_quota"], [g["min"] for g in doc["grading"]["grades"]]
+    (0.2, [90, 70, 60, 0])
+    """
+    book = Rulebook(
+        title=title,
+        grading=GradingScheme(DEFAULT_GRADES),
+        aggregation=Aggregation(),
+        rubrics=(Rubric("standard", Label("通用四档", "Standard four levels"), DEFAULT_LEVELS),),
+        indicator_sets=(),
+    )
+    return to_plain(book)
+
+
+# ---------------------------------------------------------------------------
+# parsing and validation
+# ---------------------------------------------------------------------------
+
+
+def _at(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+class _Checker:
+    """Collects problems while reading a document; never stops at the first one."""
+
+    def __init__(self) -> None:
+        self.problems: list[RulebookProblem] = []
+
+    def add(self, path: str, code: str, /, **params: Any) -> None:
+        self.problems.append(RulebookProblem(path, code, params))
+
+    def mapping(self, value: object, path: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.add(path, "not_a_mapping")
+            return None
+        return value
+
+    def fields(
+        self,
+        value: object,
+        path: str,
+        required: Sequence[str],
+        optional: Sequence[str] = (),
+    ) -> Mapping[str, Any] | None:
+        """A mapping with the required keys present and no unknown keys."""
+        mapping = self.mapping(value, path)
+        if mapping is None:
+            return None
+        for key in required:
+            if key not in mapping:
+                self.add(_at(path, key), "missing")
+        allowed = set(required) | set(optional)
+        for key in mapping:
+            if key not in allowed:
+                self.add(_at(path, str(key)), "unknown_field", allowed=", ".join(sorted(allowed)))
+        return mapping
+
+    def items(self, value: object, path: str) -> list[tuple[str, Any]]:
+        if not isinstance(value, list):
+            self.add(path, "not_a_list")
+            return []
+        return [(_at(path, index), item) for index, item in enumerate(value)]
+
+    def text(self, value: object, path: str, *, required: bool = True) -> str | None:
+        if not isinstance(value, str):
+            self.add(path, "not_a_string")
+            return None
+        text = value.strip()
+        if required and not text:
+            self.add(path, "empty")
+            return None
+        if len(text) > _MAX_TEXT:
+            self.add(path, "too_long", max=_MAX_TEXT)
+            return None
+        return text
+
+    def code(self, value: object, path: str) -> str | None:
+        text = self.text(value, path)
+        if text is not None and not _CODE.match(text):
+            self.add(path, "bad_code", value=text)
+            return None
+        return text
+
+    def number(
+        self,
+        value: object,
+        path: str,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        positive: bool = False,
+    ) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(path, "not_a_number", value=value)
+            return None
+        number = float(value)
+        if not math.isfinite(number):
+            self.add(path, "not_a_number", value=value)
+            return None
+        if positive and number <= 0:
+            self.add(path, "not_positive", value=_num(number))
+            return None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            self.add(
+                path,
+                "out_of_range",
+                value=_num(number),
+                min=_num(minimum) if minimum is not None else None,
+                max=_num(maximum) if maximum is not None else None,
+            )
+            return None
+        return number
+
+    def integer(self, value: object, path: str, *, minimum: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, "not_an_integer", value=value)
+            return None
+        if value < minimum:
+            self.add(path, "out_of_range", value=value, min=minimum, max=None)
+            return None
+        return value
+
+    def boolean(self, value: object, path: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.add(path, "not_a_boolean", value=value)
+            return None
+        return value
+
+    def choice(self, value: object, path: str, choices: Sequence[str]) -> str | None:
+        text = self.text(value, path)
+        if text is not None and text not in choices:
+            self.add(path, "unknown_choice", value=text, choices=", ".join(choices))
+            return None
+        return text
+
+    def label(self, value: object, path: str) -> Label | None:
+        mapping = self.fields(value, path, ("zh", "en"))
+        if mapping is None:
+            return None
+        zh = self.text(mapping.get("zh"), _at(path, "zh")) if "zh" in mapping else None
+        en = self.text(mapping.get("en"), _at(path, "en")) if "en" in mapping else None
+        return Label(zh, en) if zh is not None and en is not None else None
+
+    def unique(self, codes: Sequence[tuple[str, str | None]], key: str) -> None:
+        """Report each repeated code at the path of its second and later uses."""
+        seen: set[str] = set()
+        for path, code in codes:
+            if code is None:
+                continue
+            if code in seen:
+                self.add(_at(path, key), "duplicate_code", code=code)
+            seen.add(code)
+
+
+def _num(value: float) -> int | float:
+    """The canonical number: an integral float is written as an integer."""
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
+
+
+_QUANT_FIELDS = ("method", "direction", "baseline", "target", "cap", "steps", "unit")
+_COMMON_FIELDS = ("code", "name", "kind", "description")
+_KIND_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required beyond code/name/kind, optional)
+    "quantitative": (("category", "weight", "method"), _QUANT_FIELDS),
+    "qualitative": (("category", "weight"), ("rubric",)),
+    "survey": (("category", "weight"), ("subject",)),
+    "veto": (("caps_at",), ()),
+    "bonus": (("points",), ()),
+    "penalty": (("points",), ()),
+}
+
+
+def _parse_quantitative(
+    check: _Checker, data: Mapping[str, Any], path: str
+) -> dict[str, Any] | None:
+    """Method parameters of a quantitative indicator (DESIGN section 4)."""
+    method = check.choice(data.get("method"), _at(path, "method"), METHODS)
+    direction = "higher"
+    if "direction" in data:
+        direction = check.choice(data["direction"], _at(path, "direction"), DIRECTIONS) or ""
+    cap = 1.0
+    if "cap" in data:
+        cap = check.number(data["cap"], _at(path, "cap"), positive=True) or 0.0
+    baseline = target = None
+    steps: tuple[Step, ...] = ()
+    unit = check.label(data["unit"], _at(path, "unit")) if "unit" in data else None
+    if method is None or not direction or not cap:
+        return None
+    expected = {
+        "linear": {"baseline", "target"},
+        "ratio": {"target"},
+        "steps": {"steps"},
+        "binary": set(),
+    }[method]
+    optional = {"target"} if method == "binary" else set()
+    for key in ("baseline", "target", "steps"):
+        if key in expected and key not in data:
+            check.add(_at(path, key), "missing_for_method", method=method)
+        elif key not in expected | optional and key in data:
+            check.add(_at(path, key), "not_used_by_method", method=method)
+    ok = True
+    if "baseline" in expected and "baseline" in data:
+        baseline = check.number(data["baseline"], _at(path, "baseline"))
+        ok = ok and baseline is not None
+    if "target" in expected | optional and "target" in data:
+        target = check.number(data["target"], _at(path, "target"))
+        ok = ok and target is not None
+    if method == "linear" and baseline is not None and target is not None:
+        if target == baseline:
+            check.add(_at(path, "target"), "target_equals_baseline", baseline=_num(baseline))
+            ok = False
+        elif (direction == "higher") != (target > baseline):
+            check.add(
+                _at(path, "target"),
+                "target_wrong_side",
+                direction=direction,
+                baseline=_num(baseline),
+                target=_num(target),
+            )
+            ok = False
+    if method == "ratio" and target is not None and target <= 0:
+        check.add(_at(path, "target"), "not_positive", value=_num(target))
+        ok = False
+    if method == "steps" and "steps" in data:
+        parsed = _parse_steps(check, data["steps"], _at(path, "steps"), direction, cap)
+        ok = ok and parsed is not None
+        steps = parsed or ()
+    if not ok:
+        return None
+    return {
+        "method": method,
+        "direction": direction,
+        "baseline": baseline,
+        "target": target,
+        "cap": cap,
+        "steps": steps,
+        "unit": unit,
+    }
+
+
+def _parse_steps(
+    check: _Checker, value: object, path: str, direction: str, cap: float
+) -> tuple[Step, ...] | None:
+    """Steps ordered from the easiest threshold to the hardest, ratios never falling."""
+    entries = check.items(value, path)
+    if not entries and isinstance(value, list):
+        check.add(path, "empty")
+        return None
+    steps: list[Step] = []
+    ok = True
+    for step_path, item in entries:
+        data = check.fields(item, step_path, ("threshold", "ratio"))
+        if data is None:
+            ok = False
+            continue
+        threshold = check.number(data.get("threshold"), _at(step_path, "threshold"))
+        ratio = check.number(data.get("ratio"), _at(step_path, "ratio"), minimum=0, maximum=cap)
+        if threshold is None or ratio is None:
+            ok = False
+            continue
+        if steps:
+            previous = steps[-1]
+            ordered = (
+                threshold > previous.threshold
+                if direction == "higher"
+                else threshold < previous.threshold
+            )
+            if not ordered:
+                check.add(
+                    _at(step_path, "threshold"),
+                    "steps_not_ordered",
+                    direction=direction,
+                    previous=_num(previous.threshold),
+                    value=_num(threshold),
+                )
+                ok = False
+            elif ratio < previous.ratio:
+                check.add(
+                    _at(step_path, "ratio"),
+                    "step_ratio_decreasing",
+                    previous=_num(previous.ratio),
+                    value=_num(ratio),
+                )
+                ok = False
+        steps.append(Step(threshold, ratio))
+    return tuple(steps) if ok and entries else None
+
+
+def _parse_indicator(
+    check: _Checker,
+    value: object,
+    path: str,
+    *,
+    categories: set[str],
+    rubrics: set[str],
+    grades: Sequence[str],
+) -> Indicator | None:
+    data = check.mapping(value, path)
+    if data is None:
+        return None
+    if "kind" not in data:
+        check.add(_at(path, "kind"), "missing")
+        return None
+    kind = check.choice(data["kind"], _at(path, "kind"), [k.value for k in IndicatorKind])
+    if kind is None:
+        return None
+    required, optional = _KIND_FIELDS[kind]
+    data = check.fields(data, path, ("code", "name", "kind", *required), (*optional, "description"))
+    if data is None:
+        return None
+    before = len(check.problems)
+    code = check.code(data.get("code"), _at(path, "code")) if "code" in data else None
+    name = check.label(data.get("name"), _at(path, "name")) if "name" in data else None
+    description = (
+        check.label(data["description"], _at(path, "description"))
+        if "description" in data
+        else None
+    )
+    values: dict[str, Any] = {}
+    if kind in WEIGHTED_KINDS:
+        if "category" in data:
+            category = check.code(data["category"], _at(path, "category"))
+            if category is not None and category not in categories:
+                check.add(_at(path, "category"), "unknown_category", value=category)
+            values["category"] = category
+        if "weight" in data:
+            values["weight"] = check.number(data["weight"], _at(path, "weight"), positive=True)
+    if kind == "quantitative" and "method" in data:
+        quantitative = _parse_quantitative(check, data, path)
+        values.update(quantitative or {})
+    elif kind == "qualitative":
+        rubric = "standard"
+        if "rubric" in data:
+            rubric = check.code(data["rubric"], _at(path, "rubric")) or ""
+        if rubric and rubric not in rubrics:
+            check.add(_at(path, "rubric"), "unknown_rubric", value=rubric)
+        values["rubric"] = rubric
+    elif kind == "survey":
+        subject = "cadre"
+        if "subject" in data:
+            subject = check.choice(data["subject"], _at(path, "subject"), SUBJECTS) or ""
+        values["subject"] = subject
+    elif kind == "veto" and "caps_at" in data:
+        caps_at = check.code(data["caps_at"], _at(path, "caps_at"))
+        if caps_at is not None and caps_at not in grades:
+            check.add(
+                _at(path, "caps_at"), "unknown_grade", value=caps_at, choices=", ".join(grades)
+            )
+        elif caps_at is not None and grades and caps_at == grades[0]:
+            check.add(_at(path, "caps_at"), "veto_caps_top_grade", value=caps_at)
+        values["caps_at"] = caps_at
+    elif kind in ("bonus", "penalty") and "points" in data:
+        values["points"] = check.number(data["points"], _at(path, "points"), positive=True)
+    if len(check.problems) > before or code is None or name is None:
+        return None
+    return Indicator(
+        code=code, name=name, kind=IndicatorKind(kind), description=description, **values
+    )
+
+
+def _parse_set(
+    check: _Checker,
+    value: object,
+    path: str,
+    *,
+    rubrics: set[str],
+    grades: Sequence[str],
+    partial: bool,
+) -> IndicatorSet | None:
+    data = check.fields(
+        value,
+        path,
+        ("post", "name", "categories", "indicators"),
+        ("bonus_cap", "penalty_cap"),
+    )
+    if data is None:
+        return None
+    before = len(check.problems)
+    post = check.code(data.get("post"), _at(path, "post")) if "post" in data else None
+    name = check.label(data.get("name"), _at(path, "name")) if "name" in data else None
+
+    categories: list[Category] = []
+    category_paths: list[tuple[str, str | None]] = []
+    for cat_path, item in check.items(data.get("categories", []), _at(path, "categories")):
+        cat = check.fields(item, cat_path, ("code", "name", "weight"))
+        if cat is None:
+            continue
+        code = check.code(cat.get("code"), _at(cat_path, "code")) if "code" in cat else None
+        label = check.label(cat.get("name"), _at(cat_path, "name")) if "name" in cat else None
+        weight = (
+            check.number(cat.get("weight"), _at(cat_path, "weight"), positive=True)
+            if "weight" in cat
+            else None
+        )
+        category_paths.append((cat_path, code))
+        if code is not None and label is not None and weight is not None:
+            categories.append(Category(code, label, weight))
+    check.unique(category_paths, "code")
+    known_categories = {code for _, code in category_paths if code is not None}
+
+    indicators: list[Indicator] = []
+    indicator_paths: list[tuple[str, str | None]] = []
+    for ind_path, item in check.items(data.get("indicators", []), _at(path, "indicators")):
+        indicator = _parse_indicator(
+            check,
+            item,
+            ind_path,
+            categories=known_categories,
+            rubrics=rubrics,
+            grades=grades,
+        )
+        raw_code = item.get("code") if isinstance(item, Mapping) else None
+        indicator_paths.append((ind_path, raw_code if isinstance(raw_code, str) else None))
+        if indicator is not None:
+            indicators.append(indicator)
+    check.unique(indicator_paths, "code")
+
+    caps: dict[str, float | None] = {}
+    for key, kind in (("bonus_cap", IndicatorKind.BONUS), ("penalty_cap", IndicatorKind.PENALTY)):
+        has_items = any(i.kind == kind for i in indicators)
+        caps[key] = None
+        if key in data and data[key] is not None:
+            caps[key] = check.number(data[key], _at(path, key), minimum=0)
+        elif has_items:
+            check.add(_at(path, key), "cap_required", kind=kind.value)
+
+    if not partial:
+        _check_weights(check, path, categories, indicators, category_paths)
+    if len(check.problems) > before or post is None or name is None:
+        return None
+    return IndicatorSet(
+        post=post,
+        name=name,
+        categories=tuple(categories),
+        indicators=tuple(indicators),
+        bonus_cap=caps["bonus_cap"],
+        penalty_cap=caps["penalty_cap"],
+    )
+
+
+def _check_weights(
+    check: _Checker,
+    path: str,
+    categories: Sequence[Category],
+    indicators: Sequence[Indicator],
+    category_paths: Sequence[tuple[str, str | None]],
+) -> None:
+    """The weight rule: categories sum to 100; a category's indicators sum to its weight."""
+    if not categories:
+        check.add(_at(path, "categories"), "empty")
+        return
+    total = math.fsum(c.weight for c in categories)
+    if not math.isclose(total, WEIGHT_TOTAL, abs_tol=_WEIGHT_TOLERANCE):
+        check.add(
+            _at(path, "categories"),
+            "category_weights_sum",
+            actual=_num(total),
+            expected=_num(WEIGHT_TOTAL),
+        )
+    paths = {code: cat_path for cat_path, code in category_paths}
+    for category in categories:
+        members = [i for i in indicators if i.is_weighted and i.category == category.code]
+        cat_path = paths[category.code]
+        if not members:
+            check.add(cat_path, "category_without_indicators", category=category.code)
+            continue
+        inner = math.fsum(i.weight or 0.0 for i in members)
+        if not math.isclose(inner, category.weight, abs_tol=_WEIGHT_TOLERANCE):
+            check.add(
+                _at(cat_path, "weight"),
+                "indicator_weights_sum",
+                category=category.code,
+                actual=_num(inner),
+                expected=_num(category.weight),
+            )
+
+
+def _parse_grading(check: _Checker, value: object, path: str) -> GradingScheme | None:
+    data = check.fields(value, path, ("grades",), ("top_quota", "tie_rule"))
+    if data is None:
+        return None
+    before = len(check.problems)
+    grades: list[Grade] = []
+    grade_paths: list[tuple[str, str | None]] = []
+    entries = check.items(data.get("grades", []), _at(path, "grades"))
+    for grade_path, item in entries:
+        grade = check.fields(item, grade_path, ("code", "name", "min"))
+        if grade is None:
+            continue
+        code = check.code(grade.get("code"), _at(grade_path, "code")) if "code" in grade else None
+        name = check.label(grade.get("name"), _at(grade_path, "name")) if "name" in grade else None
+        minimum = (
+            check.number(grade.get("min"), _at(grade_path, "min"), minimum=0, maximum=100)
+            if "min" in grade
+            else None
+        )
+        grade_paths.append((grade_path, code))
+        if code is not None and name is not None and minimum is not None:
+            if grades and minimum >= grades[-1].minimum:
+                check.add(
+                    _at(grade_path, "min"),
+                    "grades_not_ordered",
+                    previous=_num(grades[-1].minimum),
+                    value=_num(minimum),
+                )
+            grades.append(Grade(code, name, minimum))
+    check.unique(grade_paths, "code")
+    if isinstance(data.get("grades"), list) and len(data["grades"]) < 2:
+        check.add(_at(path, "grades"), "too_few_grades", min=2)
+    elif grades and len(grades) == len(entries) and grades[-1].minimum != 0:
+        check.add(_at(entries[-1][0], "min"), "last_grade_minimum", value=_num(grades[-1].minimum))
+    quota = 0.2
+    if "top_quota" in data:
+        number = check.number(data["top_quota"], _at(path, "top_quota"))
+        if number is not None and not 0 < number <= 1:
+            check.add(_at(path, "top_quota"), "quota_out_of_range", value=_num(number))
+        quota = number if number is not None else quota
+    tie_rule = TIE_RULES[0]
+    if "tie_rule" in data:
+        tie_rule = check.choice(data["tie_rule"], _at(path, "tie_rule"), TIE_RULES) or tie_rule
+    if len(check.problems) > before:
+        return None
+    return GradingScheme(tuple(grades), quota, tie_rule)
+
+
+def _parse_rubrics(check: _Checker, value: object, path: str) -> tuple[Rubric, ...] | None:
+    rubrics: list[Rubric] = []
+    rubric_paths: list[tuple[str, str | None]] = []
+    before = len(check.problems)
+    for rubric_path, item in check.items(value, path):
+        data = check.fields(item, rubric_path, ("code", "name", "levels"))
+        if data is None:
+            continue
+        code = check.code(data.get("code"), _at(rubric_path, "code")) if "code" in data else None
+        name = check.label(data.get("name"), _at(rubric_path, "name")) if "name" in data else None
+        rubric_paths.append((rubric_path, code))
+        levels: list[RubricLevel] = []
+        level_paths: list[tuple[str, str | None]] = []
+        level_items = check.items(data.get("levels", []), _at(rubric_path, "levels"))
+        if isinstance(data.get("levels"), list) and len(level_items) < 2:
+            check.add(_at(rubric_path, "levels"), "too_few_levels", min=2)
+        for level_path, level_item in level_items:
+            level = check.fields(
+                level_item, level_path, ("code", "name", "value"), ("description",)
+            )
+            if level is None:
+                continue
+            level_code = (
+                check.code(level.get("code"), _at(level_path, "code")) if "code" in level else None
+            )
+            level_name = (
+                check.label(level.get("name"), _at(level_path, "name")) if "name" in level else None
+            )
+            level_value = (
+                check.number(level.get("value"), _at(level_path, "value"), minimum=0, maximum=100)
+                if "value" in level
+                else None
+            )
+            description = (
+                check.label(level["description"], _at(level_path, "description"))
+                if "description" in level
+                else None
+            )
+            level_paths.append((level_path, level_code))
+            if level_code is None or level_name is None or level_value is None:
+                continue
+            if levels and level_value >= levels[-1].value:
+                check.add(
+                    _at(level_path, "value"),
+                    "levels_not_ordered",
+                    previous=_num(levels[-1].value),
+                    value=_num(level_value),
+                )
+            levels.append(RubricLevel(level_code, level_name, level_value, description))
+        check.unique(level_paths, "code")
+        if code is not None and name is not None:
+            rubrics.append(Rubric(code, name, tuple(levels)))
+    check.unique(rubric_paths, "code")
+    return tuple(rubrics) if len(check.problems) == before else None
+
+
+def find_problems(data: object, *, partial: bool = False) -> tuple[RulebookProblem, ...]:
+    """Return every problem of a rulebook document (empty when it is valid).
+
+    Parameters
+    ----------
+    data : object
+        The plain document (as read from YAML or JSON).
+    partial : bool
+        When True, skip the completeness rules that a draft under construction cannot
+        meet yet: weight sums, categories without indicators, a set without categories,
+        and a rulebook without indicator sets. Publication always checks everything.
+
+    Returns
+    -------
+    tuple of RulebookProblem
+        In document order.
+
+    Examples
+    --------
+    >>> [p.code for p in find_problems({"format": FORMAT})]
+    ['missing', 'missing', 'missing', 'missing', 'missing']
+    """
+    check = _Checker()
+    _parse(check, data, partial=partial)
+    return tuple(check.problems)
+
+
+def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
+    root = check.fields(data, "", ("format", "title", "grading", "aggregation", "rubrics", "posts"))
+    if root is None:
+        return None
+    if "format" in root and root["format"] != FORMAT:
+        check.add("format", "unsupported_format", value=root["format"], expected=FORMAT)
+    title = check.label(root.get("title"), "title") if "title" in root else None
+    grading = _parse_grading(check, root.get("grading"), "grading") if "grading" in root else None
+    aggregation = None
+    if "aggregation" in root:
+        agg = check.fields(
+            root["aggregation"], "aggregation", (), ("trim_threshold", "post_stratification")
+        )
+        if agg is not None:
+            threshold = (
+                check.integer(agg["trim_threshold"], "aggregation.trim_threshold", minimum=3)
+                if "trim_threshold" in agg
+                else 5
+            )
+            stratified = (
+                check.boolean(agg["post_stratification"], "aggregation.post_stratification")
+                if "post_stratification" in agg
+                else False
+            )
+            if threshold is not None and stratified is not None:
+                aggregation = Aggregation(threshold, stratified)
+    rubrics = _parse_rubrics(check, root.get("rubrics"), "rubrics") if "rubrics" in root else None
+    rubric_codes = {r.code for r in rubrics or ()}
+    grade_codes = [g.code for g in grading.grades] if grading is not None else []
+    sets: list[IndicatorSet] = []
+    set_paths: list[tuple[str, str | None]] = []
+    entries = check.items(root.get("posts", []), "posts")
+    if not partial and not entries and isinstance(root.get("posts"), list):
+        check.add("posts", "empty")
+    for set_path, item in entries:
+        parsed = _parse_set(
+            check, item, set_path, rubrics=rubric_codes, grades=grade_codes, partial=partial
+        )
+        raw_post = item.get("post") if isinstance(item, Mapping) else None
+        set_paths.append((set_path, raw_post if isinstance(raw_post, str) else None))
+        if parsed is not None:
+            sets.append(parsed)
+    check.unique(set_paths, "post")
+    if check.problems or title is None or grading is None or aggregation is None:
+        return None
+    return Rulebook(title, grading, aggregation, rubrics or (), tuple(sets))
+
+
+def parse_rulebook(data: object, *, partial: bool = False) -> Rulebook:
+    """Read and check a whole rulebook document.
+
+    Parameters
+    ----------
+    data : object
+        The plain document: a mapping with ``format``, ``title``, ``grading``,
+        ``aggregation``, ``rubrics`` and ``posts`` (see ``docs/rulebook.md``).
+    partial : bool
+        Accept a draft that is not complete yet (see :func:`find_problems`).
+
+    Returns
+    -------
+    Rulebook
+
+    Raises
+    ------
+    RulebookError
+        With every problem found (path, code, params); nothing is returned in part.
+
+    Notes
+    -----
+    Rules checked, each reported at its path:
+
+    - shape: required and unknown fields, types, codes ``[A-Za-z0-9_.-]{1,32}``, unique
+      codes (posts, categories and indicators within a post, rubrics, levels, grades),
+      both ``zh`` and ``en`` for every label;
+    - weights (unless ``partial``): ``Σ category weights = 100`` and, for each category,
+      ``Σ indicator weights = category weight``; every category has an indicator;
+    - quantitative: linear needs ``t ≠ b`` with ``t > b`` when higher is better and
+      ``t < b`` when lower is better; ratio needs ``t > 0``; steps are strictly ordered
+      from the easiest threshold to the hardest (increasing when higher is better,
+      decreasing when lower is better) with ratios in ``[0, c]`` that never decrease;
+      ``c > 0``;
+    - rubric levels on ``[0, 100]``, best first with strictly decreasing values;
+    - grades best first with strictly decreasing minimums, the last at 0; top-grade
+      quota in ``(0, 1]``; a veto caps at a known grade other than the top one;
+    - bonus and penalty items need the set's ``bonus_cap`` / ``penalty_cap`` (≥ 0);
+    - trimmed-mean threshold is an integer ≥ 3.
+
+    References
+    ----------
+    DESIGN.md sections 3-4; 《党政领导干部考核工作条例》(2019) asks for indicators that
+    differ by post and rules published before the assessment.
+
+    Examples
+    --------
+    >>> parse_rulebook({"format": FORMAT})
+    Traceback (most recent call last):
+    ...
+    assessment.core.errors.RulebookError: invalid rulebook: title: missing; ...
+    """
+    check = _Checker()
+    rulebook = _parse(check, data, partial=partial)
+    if check.problems or rulebook is None:
+        raise RulebookError(tuple(check.problems) or (RulebookProblem("", "invalid"),))
+    return rulebook
+
+
+# ---------------------------------------------------------------------------
+# canonical form and digest
+# ---------------------------------------------------------------------------
+
+
+def _label_plain(label: Label) -> dict[str, str]:
+    return {"zh": label.zh, "en": label.en}
+
+
+def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
+    plain: dict[str, Any] = {
+        "code": indicator.code,
+        "name": _label_plain(indicator.name),
+        "kind": indicator.kind.value,
+    }
+    if indicator.is_weighted:
+        plain["category"] = indicator.category
+        plain["weight"] = _num(indicator.weight or 0.0)
+    if indicator.kind == IndicatorKind.QUANTITATIVE:
+        plain["method"] = indicator.method
+        plain["direction"] = indicator.direction
+        plain["cap"] = _num(indicator.cap)
+        if indicator.baseline is not None:
+            plain["baseline"] = _num(indicator.baseline)
+        if indicator.target is not None:
+            plain["target"] = _num(indicator.target)
+        if indicator.steps:
+            plain["steps"] = [
+                {"threshold": _num(s.threshold), "ratio": _num(s.ratio)} for s in indicator.steps
+            ]
+        if indicator.unit is not None:
+            plain["unit"] = _label_plain(indicator.unit)
+    elif indicator.kind == IndicatorKind.QUALITATIVE:
+        plain["rubric"] = indicator.rubric
+    elif indicator.kind == IndicatorKind.SURVEY:
+        plain["subject"] = indicator.subject
+    elif indicator.kind == IndicatorKind.VETO:
+        plain["caps_at"] = indicator.caps_at
+    else:
+        plain["points"] = _num(indicator.points or 0.0)
+    if indicator.description is not None:
+        plain["description"] = _label_plain(indicator.description)
+    return plain
+
+
+def to_plain(rulebook: Rulebook) -> dict[str, Any]:
+    """Return the canonical plain document of a rulebook.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+
+    Returns
+    -------
+    dict
+        Every default written out (``cap``, ``direction``, ``rubric``, ``subject``,
+        ``top_quota``, ``tie_rule``, aggregation settings), integral numbers as integers,
+        absent optional values left out. ``parse_rulebook(to_plain(r)) == r``.
+
+    Examples
+    --------
+    >>> doc = default_document(Label("细则", "Rules"))
+    >>> to_plain(parse_rulebook(doc, partial=True)) == doc
+    True
+    """
+    sets = []
+    for s in rulebook.indicator_sets:
+        plain_set: dict[str, Any] = {
+            "post": s.post,
+            "name": _label_plain(s.name),
+            "categories": [
+                {"code": c.code, "name": _label_plain(c.name), "weight": _num(c.weight)}
+                for c in s.categories
+            ],
+            "indicators": [_indicator_plain(i) for i in s.indicators],
+        }
+        if s.bonus_cap is not None:
+            plain_set["bonus_cap"] = _num(s.bonus_cap)
+        if s.penalty_cap is not None:
+            plain_set["penalty_cap"] = _num(s.penalty_cap)
+        sets.append(plain_set)
+    rubrics = []
+    for rubric in rulebook.rubrics:
+        levels = []
+        for level in rubric.levels:
+            plain_level: dict[str, Any] = {
+                "code": level.code,
+                "name": _label_plain(level.name),
+                "value": _num(level.value),
+            }
+            if level.description is not None:
+                plain_level["description"] = _label_plain(level.description)
+            levels.append(plain_level)
+        rubrics.append({"code": rubric.code, "name": _label_plain(rubric.name), "levels": levels})
+    return {
+        "format": FORMAT,
+        "title": _label_plain(rulebook.title),
+        "grading": {
+            "grades": [
+                {"code": g.code, "name": _label_plain(g.name), "min": _num(g.minimum)}
+                for g in rulebook.grading.grades
+            ],
+            "top_quota": _num(rulebook.grading.top_quota),
+            "tie_rule": rulebook.grading.tie_rule,
+        },
+        "aggregation": {
+            "trim_threshold": rulebook.aggregation.trim_threshold,
+            "post_stratification": rulebook.aggregation.post_stratification,
+        },
+        "rubrics": rubrics,
+        "posts": sets,
+    }
+
+
+def rules_digest(rulebook: Rulebook) -> str:
+    """Return the rules digest: SHA-256 of the canonical JSON of :func:`to_plain`.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+
+    Notes
+    -----
+    ``digest = SHA256(UTF-8(canonical_json(to_plain(rulebook))))`` with keys sorted and
+    no white space (DESIGN section 5). The order of keys in the source document, YAML
+    comments and omitted defaults do not change it; the order of list entries does.
+
+    Examples
+    --------
+    >>> len(rules_digest(parse_rulebook(default_document(Label("a", "b")), partial=True)))
+    64
+    """
+    return sha256_hex(canonical_json(to_plain(rulebook)))
+
+
+# ---------------------------------------------------------------------------
+# diff
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RulebookChange:
+    """One difference between two rulebook documents.
+
+    Parameters
+    ----------
+    path : str
+        Where, with list entries named by their code: ``posts[VSEC].indicators[J1].target``.
+    op : str
+        ``"added"``, ``"removed"`` or ``"changed"``.
+    old, new : object
+        Plain values before and after (``None`` for the missing side).
+    """
+
+    path: str
+    op: str
+    old: Any = None
+    new: Any = None
+
+
+def _identity(item: object) -> str | None:
+    if isinstance(item, Mapping):
+        for key in ("code", "post"):
+            value = item.get(key)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def _keyed(items: Sequence[Any]) -> dict[str, Any] | None:
+    keys = [_identity(item) for item in items]
+    if any(k is None for k in keys) or len(set(keys)) != len(keys):
+        return None
+    return {str(k): item for k, item in zip(keys, items, strict=True)}
+
+
+def _walk(old: Any, new: Any, path: str) -> Iterator[RulebookChange]:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in [*old.keys(), *(k for k in new if k not in old)]:
+            where = _at(path, str(key))
+            if key not in new:
+                yield RulebookChange(where, "removed", old[key], None)
+            elif key not in old:
+                yield RulebookChange(where, "added", None, new[key])
+            else:
+                yield from _walk(old[key], new[key], where)
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        old_keyed, new_keyed = _keyed(old), _keyed(new)
+        if old_keyed is not None and new_keyed is not None:
+            for key, item in old_keyed.items():
+                where = f"{path}[{key}]"
+                if key not in new_keyed:
+                    yield RulebookChange(where, "removed", item, None)
+                else:
+                    yield from _walk(item, new_keyed[key], where)
+            for key, item in new_keyed.items():
+                if key not in old_keyed:
+                    yield RulebookChange(f"{path}[{key}]", "added", None, item)
+            common = [k for k in old_keyed if k in new_keyed]
+            if common != [k for k in new_keyed if k in old_keyed]:
+                yield RulebookChange(
+                    f"{path}.order", "changed", common, [k for k in new_keyed if k in old_keyed]
+                )
+            return
+    if old != new or type(old) is not type(new):
+        yield RulebookChange(path, "changed", old, new)
+
+
+def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[RulebookChange, ...]:
+    """Structural diff of two plain documents (see :func:`diff_rulebooks`)."""
+    return tuple(_walk(old, new, ""))
+
+
+def diff_rulebooks(old: Rulebook, new: Rulebook) -> tuple[RulebookChange, ...]:
+    """List what changed from one rulebook version to the next.
+
+    Parameters
+    ----------
+    old, new : Rulebook
+
+    Returns
+    -------
+    tuple of RulebookChange
+        Changes by path on the canonical documents. Lists whose entries all carry a
+        unique ``code`` (or ``post``) are matched by it, so an inserted indicator is one
+        ``added`` change and not a shift of every later one; other lists (steps) are
+        compared as whole values. A reordering is one change at ``<list>.order``.
+
+    Examples
+    --------
+    >>> a = parse_rulebook(default_document(Label("a", "b")), partial=True)
+    >>> b = parse_rulebook({**to_plain(a), "title": {"zh": "新", "en": "b"}}, partial=True)
+    >>> diff_rulebooks(a, b)
+    (RulebookChange(path='title.zh', op='changed', old='a', new='新'),)
+    """
+    return diff_documents(to_plain(old), to_plain(new))
+
+
+# ---------------------------------------------------------------------------
+# formulas, described by their numbers
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaSummary:
+    """The numbers of one indicator's formula, for a template to phrase in words.
+
+    Parameters
+    ----------
+    kind : str
+        Indicator kind.
+    method, direction : str or None
+        Quantitative only.
+    weight : float or None
+        ``w`` (weighted kinds).
+    baseline, target, cap : float or None
+        ``b``, ``t``, ``c`` (quantitative; cap for every quantitative method).
+    steps : tuple of Step
+        Steps method.
+    levels : tuple of RubricLevel
+        Qualitative: the rubric's levels.
+    trim_threshold : int or None
+        Qualitative: ratings from which the trimmed mean is used.
+    points : float or None
+        Bonus or penalty: points per event.
+    event_cap : float or None
+        Bonus or penalty: the set's cap on the summed points.
+    caps_at : str or None
+        Veto: grade code the grade is capped at.
+    max_points : float
+        Most points the indicator can give (``w × c`` quantitative, ``w`` qualitative
+        and survey, the cap for bonus and penalty, 0 for a veto).
+    """
+
+    kind: str
+    method: str | None = None
+    direction: str | None = None
+    weight: float | None = None
+    baseline: float | None = None
+    target: float | None = None
+    cap: float | None = None
+    steps: tuple[Step, ...] = ()
+    levels: tuple[RubricLevel, ...] = ()
+    trim_threshold: int | None = None
+    points: float | None = None
+    event_cap: float | None = None
+    caps_at: str | None = None
+    max_points: float = 0.0
+
+
+def max_points(indicator: Indicator) -> float:
+    """Most points one weighted indicator can give.
+
+    Notes
+    -----
+    Quantitative: ``w × c`` (a cap above 1 rewards over-achievement); qualitative and
+    survey: ``w`` (value 100); veto, bonus and penalty: 0 (they are outside the weights).
+
+    Examples
+    --------
+    >>> i = Indicator("J1", Label("a", "b"), IndicatorKind.QUANTITATIVE, "ji", 20.0,
+    ...               "ratio", "higher", target=10.0, cap=1.2)
+    >>> max_points(i)
+    24.0
+    """
+    if not indicator.is_weighted:
+        return 0.0
+    weight = indicator.weight or 0.0
+    if indicator.kind == IndicatorKind.QUANTITATIVE:
+        return weight * indicator.cap
+    return weight
+
+
+def describe_indicator(
+    indicator: Indicator, rulebook: Rulebook, indicator_set: IndicatorSet | None = None
+) -> FormulaSummary:
+    """Return the formula of an indicator as its method and numbers.
+
+    Parameters
+    ----------
+    indicator : Indicator
+    rulebook : Rulebook
+        For the rubric levels and the trimmed-mean threshold.
+    indicator_set : IndicatorSet, optional
+        For the bonus and penalty caps.
+
+    Returns
+    -------
+    FormulaSummary
+
+    Notes
+    -----
+    The template phrases, for example, a linear "higher is better" indicator with
+    ``b = 80``, ``t = 95``, ``c = 1``, ``w = 20`` as
+    ``score = clamp((actual − 80) / (95 − 80), 0, 1) × 20`` (DESIGN section 4).
+
+    Examples
+    --------
+    >>> book = parse_rulebook(default_document(Label("a", "b")), partial=True)
+    >>> i = Indicator("Q1", Label("a", "b"), IndicatorKind.QUALITATIVE, "de", 10.0,
+    ...               rubric="standard")
+    >>> s = describe_indicator(i, book)
+    >>> [lv.value for lv in s.levels], s.trim_threshold, s.max_points
+    ([100.0, 85.0, 70.0, 50.0], 5, 10.0)
+    """
+    kind = indicator.kind
+    if kind == IndicatorKind.QUANTITATIVE:
+        return FormulaSummary(
+            kind=kind.value,
+            method=indicator.method,
+            direction=indicator.direction,
+            weight=indicator.weight,
+            baseline=indicator.baseline,
+            target=indicator.target,
+            cap=indicator.cap,
+            steps=indicator.steps,
+            max_points=max_points(indicator),
+        )
+    if kind == IndicatorKind.QUALITATIVE:
+        levels: tuple[RubricLevel, ...] = ()
+        if indicator.rubric is not None:
+            try:
+                levels = rulebook.rubric(indicator.rubric).levels
+            except KeyError:
+                levels = ()
+        return FormulaSummary(
+            kind=kind.value,
+            weight=indicator.weight,
+            levels=levels,
+            trim_threshold=rulebook.aggregation.trim_threshold,
+            max_points=max_points(indicator),
+        )
+    if kind == IndicatorKind.SURVEY:
+        return FormulaSummary(
+            kind=kind.value, weight=indicator.weight, max_points=max_points(indicator)
+        )
+    if kind == IndicatorKind.VETO:
+        return FormulaSummary(kind=kind.value, caps_at=indicator.caps_at)
+    event_cap = None
+    if indicator_set is not None:
+        event_cap = (
+            indicator_set.bonus_cap if kind == IndicatorKind.BONUS else indicator_set.penalty_cap
+        )
+    return FormulaSummary(
+        kind=kind.value,
+        points=indicator.points,
+        event_cap=event_cap,
+        max_points=event_cap or 0.0,
+    )

@@ -1,0 +1,474 @@
+"""Rulebook versions of a period: start, edit the draft, import, publish, new version.
+
+Every change goes through :func:`_store`, which checks the whole document with the pure
+validator and stores its canonical JSON and digest; a published version is never
+changed (a change is a new version with a written reason). The caller commits.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessment.core.digest import canonical_json, sha256_hex
+from assessment.core.errors import FieldError, RulebookError, RulebookStateError
+from assessment.core.rulebook import (
+    Label,
+    Rulebook,
+    RulebookProblem,
+    default_document,
+    find_problems,
+    parse_rulebook,
+    to_plain,
+)
+from assessment.models import Appointment, Period, Post, RulebookVersion, Unit
+from assessment.queries import NotFoundError
+from assessment.services.periods import advance_period
+
+#: Period states in which a rulebook can no longer get a new version.
+CLOSED_STATES = frozenset({"final"})
+
+# ---------------------------------------------------------------------------
+# reads
+# ---------------------------------------------------------------------------
+
+
+def list_versions(session: Session, period_id: int) -> list[RulebookVersion]:
+    """Every version of a period's rulebook, oldest first."""
+    query = (
+        sa.select(RulebookVersion)
+        .where(RulebookVersion.period_id == period_id)
+        .order_by(RulebookVersion.number)
+    )
+    return list(session.scalars(query))
+
+
+def find_draft(session: Session, period_id: int) -> RulebookVersion | None:
+    """The version being edited, if any (at most one exists)."""
+    query = sa.select(RulebookVersion).where(
+        RulebookVersion.period_id == period_id, RulebookVersion.status == "draft"
+    )
+    return session.scalars(query).one_or_none()
+
+
+def find_published(session: Session, period_id: int) -> RulebookVersion | None:
+    """The rulebook in force: the latest published version, or None."""
+    query = (
+        sa.select(RulebookVersion)
+        .where(RulebookVersion.period_id == period_id, RulebookVersion.status == "published")
+        .order_by(RulebookVersion.number.desc())
+        .limit(1)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def get_version(session: Session, period_id: int, number: int) -> RulebookVersion:
+    """One version by number (NotFoundError when absent)."""
+    query = sa.select(RulebookVersion).where(
+        RulebookVersion.period_id == period_id, RulebookVersion.number == number
+    )
+    version = session.scalars(query).one_or_none()
+    if version is None:
+        raise NotFoundError(number)
+    return version
+
+
+def document_of(version: RulebookVersion) -> dict[str, Any]:
+    """The stored plain document of a version."""
+    document: dict[str, Any] = json.loads(version.document)
+    return document
+
+
+def rulebook_of(version: RulebookVersion) -> Rulebook:
+    """The version as a core record (a draft may still be incomplete)."""
+    return parse_rulebook(document_of(version), partial=not version.is_published)
+
+
+def load_rulebook(session: Session, period_id: int) -> Rulebook:
+    """The rulebook in force for scoring (NotFoundError when none is published)."""
+    version = find_published(session, period_id)
+    if version is None:
+        raise NotFoundError(period_id)
+    return rulebook_of(version)
+
+
+def required_posts(session: Session, period: Period, on: date) -> dict[str, Post]:
+    """Posts held on ``on`` by a current appointment in the period's scope unit subtree."""
+    query = (
+        sa.select(Post)
+        .join(Appointment, Appointment.post_id == Post.id)
+        .join(Unit, Appointment.unit_id == Unit.id)
+        .where(
+            Unit.path.startswith(period.scope_unit.path),
+            Appointment.start_date <= on,
+            sa.or_(Appointment.end_date.is_(None), Appointment.end_date >= on),
+            Post.retired_on.is_(None),
+        )
+        .distinct()
+    )
+    return {post.code: post for post in session.scalars(query)}
+
+
+def publication_problems(
+    session: Session, period: Period, document: Mapping[str, Any], on: date
+) -> tuple[RulebookProblem, ...]:
+    """Everything that stops a document from being published (empty when it may be)."""
+    problems = list(find_problems(document, partial=False))
+    raw_sets = document.get("posts")
+    sets: list[Any] = raw_sets if isinstance(raw_sets, list) else []
+    covered = {s.get("post") for s in sets if isinstance(s, Mapping)}
+    known = set(session.scalars(sa.select(Post.code)))
+    for index, indicator_set in enumerate(sets):
+        code = indicator_set.get("post") if isinstance(indicator_set, Mapping) else None
+        if isinstance(code, str) and code not in known:
+            problems.append(RulebookProblem(f"posts[{index}].post", "unknown_post", {"post": code}))
+    for code, post in sorted(required_posts(session, period, on).items()):
+        if code not in covered:
+            problems.append(
+                RulebookProblem(
+                    "posts", "post_without_indicator_set", {"post": code, "name": post.name_zh}
+                )
+            )
+    return tuple(problems)
+
+
+# ---------------------------------------------------------------------------
+# writes
+# ---------------------------------------------------------------------------
+
+
+def _store(
+    version: RulebookVersion, document: Mapping[str, Any], *, item_path: str = ""
+) -> RulebookVersion:
+    """Check the whole document (a draft may be incomplete) and store its canonical form."""
+    if version.is_published:
+        raise RulebookStateError("rulebook_frozen", number=version.number)
+    try:
+        rulebook = parse_rulebook(document, partial=True)
+    except RulebookError as error:
+        raise RulebookError(error.problems, item_path=item_path) from None
+    text = canonical_json(to_plain(rulebook))
+    version.document = text
+    version.digest = sha256_hex(text)
+    return version
+
+
+def _check_open(session: Session, period: Period, reason: str) -> str:
+    if period.status in CLOSED_STATES:
+        raise RulebookStateError("period_final")
+    if find_draft(session, period.id) is not None:
+        raise RulebookStateError("draft_exists")
+    reason = reason.strip()
+    if find_published(session, period.id) is not None and not reason:
+        raise RulebookStateError("reason_required")
+    return reason
+
+
+def start_rulebook(
+    session: Session,
+    *,
+    period: Period,
+    reason: str = "",
+    document: Mapping[str, Any] | None = None,
+) -> RulebookVersion:
+    """Create the next draft version.
+
+    The first version starts from the default settings (or ``document``); a later one
+    starts from the version in force and needs a written ``reason``.
+    """
+    reason = _check_open(session, period, reason)
+    versions = list_versions(session, period.id)
+    if document is None:
+        published = find_published(session, period.id)
+        if published is not None:
+            document = document_of(published)
+        else:
+            document = default_document(
+                Label(f"{period.name}考核细则", f"{period.name} assessment rules")
+            )
+    version = RulebookVersion(
+        period=period,
+        number=(versions[-1].number + 1) if versions else 1,
+        status="draft",
+        reason=reason,
+    )
+    _store(version, document)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def import_document(
+    session: Session, *, period: Period, document: Mapping[str, Any], reason: str = ""
+) -> RulebookVersion:
+    """Replace the draft with an imported document, or start a draft from it.
+
+    Nothing is stored when the document has any problem (RulebookError lists them all).
+    """
+    draft = find_draft(session, period.id)
+    if draft is None:
+        return start_rulebook(session, period=period, reason=reason, document=document)
+    _store(draft, document)
+    session.flush()
+    return draft
+
+
+def discard_draft(session: Session, version: RulebookVersion) -> None:
+    """Delete a draft that has not been published."""
+    if version.is_published:
+        raise RulebookStateError("rulebook_frozen", number=version.number)
+    session.delete(version)
+    session.flush()
+
+
+def publish_version(
+    session: Session, *, version: RulebookVersion, on: date, now: datetime
+) -> RulebookVersion:
+    """Freeze a complete draft; the first publication moves the period to "rules published".
+
+    Raises RulebookError with every problem when the rulebook is incomplete or a post
+    held in the scope on ``on`` has no indicator set.
+    """
+    if version.is_published:
+        raise RulebookStateError("rulebook_frozen", number=version.number)
+    period = version.period
+    problems = publication_problems(session, period, document_of(version), on)
+    if problems:
+        raise RulebookError(problems)
+    version.status = "published"
+    version.published_at = now
+    session.flush()
+    if period.status == "draft":
+        advance_period(session, period, "rules_published")
+    return version
+
+
+# ---------------------------------------------------------------------------
+# editor operations on the draft document (each validates the whole document)
+# ---------------------------------------------------------------------------
+
+
+def _edit(
+    session: Session,
+    version: RulebookVersion,
+    change: Callable[[dict[str, Any]], str],
+) -> RulebookVersion:
+    if version.is_published:
+        raise RulebookStateError("rulebook_frozen", number=version.number)
+    document = copy.deepcopy(document_of(version))
+    item_path = change(document)
+    _store(version, document, item_path=item_path)
+    session.flush()
+    return version
+
+
+def _set_index(document: Mapping[str, Any], post: str) -> int:
+    for index, indicator_set in enumerate(document["posts"]):
+        if indicator_set["post"] == post:
+            return index
+    raise NotFoundError(post)
+
+
+def _item_index(items: list[dict[str, Any]], code: str) -> int:
+    for index, item in enumerate(items):
+        if item.get("code") == code:
+            return index
+    raise NotFoundError(code)
+
+
+def _put(items: list[dict[str, Any]], item: dict[str, Any], original: str | None, key: str) -> int:
+    """Replace the item named ``original`` (keeping its place) or append; refuse a clash."""
+    clash = [i for i, x in enumerate(items) if x.get(key) == item.get(key)]
+    if original is None:
+        if clash:
+            raise FieldError(key, "duplicate_code", code=item.get(key))
+        items.append(item)
+        return len(items) - 1
+    index = next((i for i, x in enumerate(items) if x.get(key) == original), None)
+    if index is None:
+        raise NotFoundError(original)
+    if any(i != index for i in clash):
+        raise FieldError(key, "duplicate_code", code=item.get(key))
+    items[index] = item
+    return index
+
+
+def update_settings(
+    session: Session,
+    *,
+    version: RulebookVersion,
+    title: Mapping[str, str],
+    grades: list[dict[str, Any]],
+    top_quota: float,
+    trim_threshold: int,
+    post_stratification: bool,
+) -> RulebookVersion:
+    """Title, grading scheme (grades, quota) and aggregation settings."""
+
+    def change(document: dict[str, Any]) -> str:
+        document["title"] = dict(title)
+        document["grading"]["grades"] = grades
+        document["grading"]["top_quota"] = top_quota
+        document["aggregation"]["trim_threshold"] = trim_threshold
+        document["aggregation"]["post_stratification"] = post_stratification
+        return ""
+
+    return _edit(session, version, change)
+
+
+def save_indicator_set(
+    session: Session,
+    *,
+    version: RulebookVersion,
+    post: Post,
+    bonus_cap: float | None,
+    penalty_cap: float | None,
+    original: str | None = None,
+) -> RulebookVersion:
+    """Add the indicator set of a post, or change its caps."""
+
+    def change(document: dict[str, Any]) -> str:
+        sets = document["posts"]
+        current: dict[str, Any] = {"categories": [], "indicators": []}
+        if original is not None:
+            current = sets[_set_index(document, original)]
+        item = {
+            **current,
+            "post": post.code,
+            "name": {"zh": post.name_zh, "en": post.name_en or post.name_zh},
+        }
+        for key, value in (("bonus_cap", bonus_cap), ("penalty_cap", penalty_cap)):
+            item.pop(key, None)
+            if value is not None:
+                item[key] = value
+        return f"posts[{_put(sets, item, original, 'post')}]"
+
+    return _edit(session, version, change)
+
+
+def delete_indicator_set(
+    session: Session, *, version: RulebookVersion, post: str
+) -> RulebookVersion:
+    """Remove a post's indicator set with its categories and indicators."""
+
+    def change(document: dict[str, Any]) -> str:
+        del document["posts"][_set_index(document, post)]
+        return ""
+
+    return _edit(session, version, change)
+
+
+def save_category(
+    session: Session,
+    *,
+    version: RulebookVersion,
+    post: str,
+    data: dict[str, Any],
+    original: str | None = None,
+) -> RulebookVersion:
+    """Add or change a category; renaming its code carries its indicators along."""
+
+    def change(document: dict[str, Any]) -> str:
+        index = _set_index(document, post)
+        indicator_set = document["posts"][index]
+        position = _put(indicator_set["categories"], data, original, "code")
+        if original is not None and original != data["code"]:
+            for indicator in indicator_set["indicators"]:
+                if indicator.get("category") == original:
+                    indicator["category"] = data["code"]
+        return f"posts[{index}].categories[{position}]"
+
+    return _edit(session, version, change)
+
+
+def delete_category(
+    session: Session, *, version: RulebookVersion, post: str, code: str
+) -> RulebookVersion:
+    """Remove an empty category (refused while indicators still belong to it)."""
+
+    def change(document: dict[str, Any]) -> str:
+        index = _set_index(document, post)
+        indicator_set = document["posts"][index]
+        used = [i for i in indicator_set["indicators"] if i.get("category") == code]
+        if used:
+            raise FieldError("code", "category_in_use", count=len(used))
+        del indicator_set["categories"][_item_index(indicator_set["categories"], code)]
+        return ""
+
+    return _edit(session, version, change)
+
+
+def save_indicator(
+    session: Session,
+    *,
+    version: RulebookVersion,
+    post: str,
+    data: dict[str, Any],
+    original: str | None = None,
+) -> RulebookVersion:
+    """Add or change an indicator of any kind (``data`` is its plain document entry)."""
+
+    def change(document: dict[str, Any]) -> str:
+        index = _set_index(document, post)
+        position = _put(document["posts"][index]["indicators"], data, original, "code")
+        return f"posts[{index}].indicators[{position}]"
+
+    return _edit(session, version, change)
+
+
+def delete_indicator(
+    session: Session, *, version: RulebookVersion, post: str, code: str
+) -> RulebookVersion:
+    """Remove one indicator."""
+
+    def change(document: dict[str, Any]) -> str:
+        indicators = document["posts"][_set_index(document, post)]["indicators"]
+        del indicators[_item_index(indicators, code)]
+        return ""
+
+    return _edit(session, version, change)
+
+
+def save_rubric(
+    session: Session,
+    *,
+    version: RulebookVersion,
+    data: dict[str, Any],
+    original: str | None = None,
+) -> RulebookVersion:
+    """Add or change a qualitative rubric; renaming its code updates its indicators."""
+
+    def change(document: dict[str, Any]) -> str:
+        position = _put(document["rubrics"], data, original, "code")
+        if original is not None and original != data["code"]:
+            for indicator_set in document["posts"]:
+                for indicator in indicator_set["indicators"]:
+                    if indicator.get("rubric") == original:
+                        indicator["rubric"] = data["code"]
+        return f"rubrics[{position}]"
+
+    return _edit(session, version, change)
+
+
+def delete_rubric(session: Session, *, version: RulebookVersion, code: str) -> RulebookVersion:
+    """Remove a rubric no indicator uses."""
+
+    def change(document: dict[str, Any]) -> str:
+        used = [
+            i
+            for s in document["posts"]
+            for i in s["indicators"]
+            if i.get("kind") == "qualitative" and i.get("rubric") == code
+        ]
+        if used:
+            raise FieldError("code", "rubric_in_use", count=len(used))
+        del document["rubrics"][_item_index(document["rubrics"], code)]
+        return ""
+
+    return _edit(session, version, change)
