@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
+import yaml
 from sqlalchemy.orm import Session
 
-from assessment.models import Account
-from assessment.services import accounts, org, periods
+from assessment.models import Account, Period, RulebookVersion
+from assessment.services import accounts, org, periods, rulebooks
+
+EXAMPLE_RULEBOOKS = Path(__file__).resolve().parent.parent / "docs" / "examples" / "rulebooks"
 
 # Published in the README: the demo is for trying the product, never for real data.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -140,3 +145,29 @@ def seed_demo(session: Session) -> dict[str, int]:
 
 def is_database_empty(session: Session) -> bool:
     return session.query(Account).first() is None
+
+
+def demo_rulebook_document() -> dict[str, Any]:
+    """The township and village example rulebooks as one rulebook for the demo township.
+
+    The township example gives the title, grading and aggregation; the posts and
+    rubrics of both examples are kept (rubrics by code, the township's first).
+    """
+    township = yaml.safe_load((EXAMPLE_RULEBOOKS / "township.yaml").read_text(encoding="utf-8"))
+    village = yaml.safe_load((EXAMPLE_RULEBOOKS / "village.yaml").read_text(encoding="utf-8"))
+    rubric_codes = {rubric["code"] for rubric in township["rubrics"]}
+    return {
+        **township,
+        "title": {"zh": "青山镇2026年度干部考核细则", "en": "Qingshan Town 2026 cadre assessment rules"},
+        "rubrics": township["rubrics"]
+        + [rubric for rubric in village["rubrics"] if rubric["code"] not in rubric_codes],
+        "posts": township["posts"] + village["posts"],
+    }
+
+
+def publish_demo_rulebook(session: Session, period: Period, now: datetime) -> RulebookVersion:
+    """Import and publish :func:`demo_rulebook_document` for ``period``."""
+    version = rulebooks.import_document(
+        session, period=period, document=demo_rulebook_document()
+    )
+    return rulebooks.publish_version(session, version=version, on=now.date(), now=now)

@@ -19,7 +19,7 @@ from assessment.app import create_app
 from assessment.app.config import database_uri
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work
-from assessment.demo import DEMO_PASSWORD, seed_demo
+from assessment.demo import DEMO_PASSWORD, publish_demo_rulebook, seed_demo
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
 
@@ -96,6 +96,18 @@ def demo(app: Flask) -> dict[str, int]:
     with app.app_context(), unit_of_work(None, reason="test fixture"):
         counts = seed_demo(_db.session)
     return counts
+
+
+@pytest.fixture
+def published_rulebook(app: Flask, demo: dict[str, int]) -> int:
+    """The demo period with the combined example rulebook published (state: rules published)."""
+    from assessment.app.db import utcnow
+    from assessment.models import Period
+
+    with app.app_context(), unit_of_work(None, reason="test fixture"):
+        period = _db.session.get(Period, 1)
+        publish_demo_rulebook(_db.session, period, utcnow())
+        return period.id
 
 
 @dataclass

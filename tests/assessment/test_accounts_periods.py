@@ -93,30 +93,42 @@ def test_editing_keeps_the_password_when_left_empty(app, client, auth, demo):
     assert auth.login("clerk").status_code == 302
 
 
-def test_period_moves_one_step_at_a_time_with_a_named_actor(app, client, auth, demo):
-    _, _, period = _ids(app)
+def test_period_moves_one_step_at_a_time_with_a_named_actor(app, client, auth, published_rulebook):
+    period = published_rulebook
     auth.login("assessor1")
     client.get("/lang/en")
     skipped = client.post(
-        f"/admin/periods/{period}/transition", data={"target": "computed"}, follow_redirects=True
+        f"/admin/periods/{period}/transition", data={"target": "notice"}, follow_redirects=True
     )
     text = skipped.get_data(as_text=True)
-    assert "cannot move to “Computed”" in text
-    assert "Rules published → Collecting" in text
+    assert "cannot move to “Public notice”" in text
+    assert "Collecting → Computed" in text
     moved = client.post(
-        f"/admin/periods/{period}/transition",
-        data={"target": "rules_published"},
-        follow_redirects=True,
+        f"/admin/periods/{period}/transition", data={"target": "collecting"}, follow_redirects=True
     )
     page = moved.get_data(as_text=True)
-    assert "The period is now “Rules published”" in page
+    assert "The period is now “Collecting”" in page
     assert "assessor1" in page  # the history names who moved it
     back = client.post(
         f"/admin/periods/{period}/transition", data={"target": "draft"}, follow_redirects=True
     )
     assert "only moves forward" in back.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Period, period).status == "rules_published"
+        assert db.session.get(Period, period).status == "collecting"
+
+
+def test_rules_cannot_be_published_by_a_bare_transition(app, client, auth, demo):
+    _, _, period = _ids(app)
+    auth.login("assessor1")
+    client.get("/lang/en")
+    response = client.post(
+        f"/admin/periods/{period}/transition",
+        data={"target": "rules_published"},
+        follow_redirects=True,
+    )
+    assert "flash-error" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Period, period).status == "draft"
 
 
 def test_clerk_and_official_cannot_move_a_period(app, client, auth, demo):
