@@ -318,3 +318,80 @@ def rulebook_state_message(error: RulebookStateError) -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=error.code)
     return str(template) % error.params
+
+
+# ---------------------------------------------------------------------------
+# inputs: quantitative results, events, ratings, conflicts, preview
+# ---------------------------------------------------------------------------
+
+FIELD_MESSAGES.update(
+    {
+        "no_indicator_set": _l("The rulebook has no indicator set for the post %(post)s."),
+        "unknown_indicator_code": _l(
+            "The indicator set of the post %(post)s has no indicator %(code)s."
+        ),
+        "wrong_indicator_kind": _l("The indicator %(code)s is not of the kind needed here."),
+        "unknown_cadre_code": _l("No cadre has the personnel number %(code)s."),
+        "cadre_not_assessed": _l(
+            "The cadre %(code)s is not assessed in this period within the units you work on."
+        ),
+        "not_a_number": _l("Must be a number."),
+        "actual_negative": _l("Must not be negative for this indicator."),
+        "actual_not_binary": _l("Enter 1 (met) or 0 (not met)."),
+        "actual_invalid": _l("This value cannot be scored under the indicator's rule."),
+        "duplicate_result_in_file": _l(
+            "Row %(first_row)s already gives a value for this cadre and indicator."
+        ),
+        "points_out_of_range": _l("Points must be more than 0 and at most %(max)s."),
+        "date_in_future": _l("The date is in the future."),
+        "unknown_rubric_level": _l("Unknown rubric level %(level)s."),
+        "conflict_already_declared": _l(
+            "You have already declared a conflict of interest with this cadre."
+        ),
+        "evidence_type": _l(
+            "Files of type %(extension)s are not accepted as evidence; allowed: %(allowed)s."
+        ),
+        "evidence_empty": _l("The file is empty."),
+        "evidence_too_large": _l("The file is too large (at most %(max_mb)s MB)."),
+        "evidence_content": _l("The file's content is not a %(extension)s file."),
+    }
+)
+
+INPUT_REFUSALS: dict[str, Any] = {
+    "inputs_closed": _l(
+        "Inputs can be entered or changed only while the period is “Collecting”; "
+        "this period is “%(state)s”."
+    ),
+    "self_rating": _l("You cannot rate yourself."),
+    "conflict_declared": _l(
+        "You declared a conflict of interest with this cadre and do not rate them."
+    ),
+    "not_an_assessor": _l("Only members of the assessment team rate cadres."),
+}
+
+MISSING_LABELS: dict[str, Any] = {
+    "actual_missing": _l("actual value not entered"),
+    "invalid_actual": _l("actual value cannot be scored"),
+    "no_ratings": _l("no rating yet"),
+    "ratings_missing": _l("ratings still missing"),
+    "unknown_level": _l("ratings name a level the rubric no longer has"),
+    "survey_pending": _l("pending survey"),
+    "unknown_indicator": _l("event for an indicator the rulebook no longer has"),
+}
+
+PREVIEW_STATUS_LABELS: dict[str, Any] = {
+    "scored": _l("scored"),
+    "partial": _l("partly rated"),
+    "withheld": _l("too few ratings to show"),
+    "missing": _l("missing"),
+    "pending_survey": _l("pending survey"),
+    "invalid": _l("cannot be scored"),
+}
+
+
+def input_refused_message(code: str, status: str = "") -> str:
+    """Translated message for a refused input (closed period, self-rating, conflict)."""
+    template = INPUT_REFUSALS.get(code)
+    if template is None:
+        return gettext("Invalid value (%(code)s).", code=code)
+    return str(template) % {"state": str(STATE_LABELS.get(status, status))}

@@ -225,3 +225,34 @@ class RulebookNotPublishedError(LifecycleError):
     """A period cannot leave "draft" before a rulebook version is published."""
 
     code = "rulebook_not_published"
+
+
+class InputsClosedError(AssessmentError):
+    """Inputs of a period (results, events, ratings) change only while it is "collecting".
+
+    Attributes
+    ----------
+    status : str
+        The state the period is in.
+    """
+
+    code = "inputs_closed"
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"inputs can be changed only while collecting, not in {status!r}")
+
+
+class RatingRefusedError(AssessmentError):
+    """An assessor may not rate this cadre.
+
+    Attributes
+    ----------
+    code : str
+        ``"self_rating"`` (the account is linked to the cadre), ``"conflict_declared"``
+        (the assessor declared a conflict of interest) or ``"not_an_assessor"``.
+    """
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)

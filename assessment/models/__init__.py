@@ -2,6 +2,13 @@
 
 from assessment.models.accounts import Account, AccountScope, Role, ThrottleCounter
 from assessment.models.audit import AuditEntry
+from assessment.models.inputs import (
+    ConflictDeclaration,
+    Event,
+    Evidence,
+    QuantitativeResult,
+    Rating,
+)
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
 from assessment.models.rulebooks import RulebookVersion
@@ -12,8 +19,13 @@ __all__ = [
     "Appointment",
     "AuditEntry",
     "Cadre",
+    "ConflictDeclaration",
+    "Event",
+    "Evidence",
     "Period",
     "Post",
+    "QuantitativeResult",
+    "Rating",
     "Role",
     "RulebookVersion",
     "ThrottleCounter",

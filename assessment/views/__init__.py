@@ -15,6 +15,7 @@ def create_blueprint() -> Blueprint:
         audit,
         auth,
         imports,
+        inputs,
         org,
         periods,
         public,
@@ -31,6 +32,6 @@ def create_blueprint() -> Blueprint:
     def labels() -> dict[str, object]:
         return {"state_label": lambda code: STATE_LABELS.get(code, code)}
 
-    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public):
+    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public, inputs):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -1,0 +1,930 @@
+"""Staff pages for the inputs of a period: results, evidence, events, ratings, preview.
+
+Every staff role in scope reads results and events and downloads evidence; the team
+(admin, assessor) enters them, rates, sees the progress and the live preview. Inputs
+change only while the period is "collecting". An assessor sees only their own ratings
+until the results are computed; the preview shows panel values, never single ratings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+from wtforms import (
+    DateField,
+    FloatField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from assessment import evidence as files
+from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedError
+from assessment.core.roster import RowError
+from assessment.core.rulebook import IndicatorKind, Label, Rulebook
+from assessment.forms import ImportForm, choices, show_field_error
+from assessment.messages import (
+    KIND_LABELS,
+    METHOD_LABELS,
+    MISSING_LABELS,
+    PREVIEW_STATUS_LABELS,
+    field_error_message,
+    input_refused_message,
+)
+from assessment.models import Evidence, Period
+from assessment.queries import NotFoundError, get_period, list_periods
+from assessment.services import inputs as service
+from assessment.services.imports import ImportRejected
+from assessment.spreadsheets import read_sheet
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("inputs", __name__, url_prefix="/admin/periods")
+
+#: Before the results are computed, a panel value is shown from this many ratings on:
+#: one or two ratings would let a team member read a colleague's rating off the preview.
+SECRET_PANEL_MIN_RATINGS = 3
+MAX_ERRORS_SHOWN = 500
+
+# ---------------------------------------------------------------------------
+# forms (shape only; the rules live in the services and core)
+# ---------------------------------------------------------------------------
+
+_EVIDENCE_HINT = _l("PDF, JPG, PNG, XLSX or DOCX, at most %(mb)s MB.")
+
+
+class ResultForm(FlaskForm):
+    actual = FloatField(_l("Actual value"), validators=[InputRequired()])
+    source = StringField(
+        _l("Source"),
+        description=_l("Where the number comes from, e.g. the 2026 statistics report."),
+        validators=[DataRequired(), Length(max=service.MAX_SOURCE)],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=service.MAX_TEXT)])
+    evidence = FileField(_l("Evidence file"))
+    submit = SubmitField(_l("Save"))
+
+
+class EventForm(FlaskForm):
+    indicator_code = SelectField(_l("Item"), validators=[DataRequired()])
+    points = FloatField(
+        _l("Points"),
+        description=_l("Bonus and penalty items only: at most the points the rulebook sets."),
+        validators=[Optional()],
+    )
+    occurred_on = DateField(_l("Date"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=service.MAX_TEXT)])
+    evidence = FileField(_l("Evidence file"))
+    submit = SubmitField(_l("Record"))
+
+
+class ConflictForm(FlaskForm):
+    cadre_id = SelectField(_l("Cadre"), coerce=int)
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("For example: a relative, or a direct business relationship."),
+        validators=[DataRequired(), Length(max=service.MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Declare and stop rating this cadre"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Confirm"))
+
+
+@dataclass(frozen=True, slots=True)
+class _ImportKind:
+    """What the shared import page shows (see templates/assessment/imports/upload.html)."""
+
+    name: str
+    title: Any
+    intro: Any
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    descriptions: dict[str, Any]
+
+
+RESULTS_IMPORT = _ImportKind(
+    name="quantitative-results",
+    title=_l("Import quantitative results"),
+    intro=_l(
+        "One row per cadre and quantitative indicator. A row for a value already entered "
+        "replaces it (its evidence file stays). Attach evidence files on each result's page."
+    ),
+    columns=service.RESULT_COLUMNS,
+    required=service.RESULT_REQUIRED_COLUMNS,
+    descriptions={
+        "cadre_code": _l("Personnel number of a cadre assessed in this period."),
+        "indicator_code": _l("Code of a quantitative indicator of the cadre's post."),
+        "actual": _l("The actual value, a number in the indicator's unit; 1 or 0 for met or not."),
+        "source": _l("Where the number comes from."),
+        "note": _l("Any remark; may be empty, and the column may be left out."),
+    },
+)
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _label(label: Label | None) -> str:
+    if label is None:
+        return ""
+    language = get_locale()
+    return label.zh if language is None or language.language == "zh" else label.en
+
+
+def _render(template: str, **context: Any) -> str:
+    return render_template(
+        f"assessment/inputs/{template}",
+        label=_label,
+        kind_label=lambda code: KIND_LABELS.get(code, code),
+        method_label=lambda code: METHOD_LABELS.get(code, code),
+        missing_label=lambda code: MISSING_LABELS.get(code, code),
+        status_label=lambda code: PREVIEW_STATUS_LABELS.get(code, code),
+        is_team=current_user.role in TEAM_ROLES,
+        **context,
+    )
+
+
+@bp.errorhandler(NotFoundError)
+def _not_found(error: NotFoundError) -> tuple[str, int]:
+    # An error handler cannot abort(); render the app's 404 page directly.
+    return render_template("errors/error.html", code=404, error=NotFound()), 404
+
+
+@bp.errorhandler(InputsClosedError)
+def _closed(error: InputsClosedError) -> Response:
+    flash(input_refused_message(error.code, error.status), "error")
+    period_id = (request.view_args or {}).get("period_id")
+    if period_id is None:
+        return redirect(url_for(".overview"))
+    return redirect(url_for(".index", period_id=period_id))
+
+
+@bp.errorhandler(RatingRefusedError)
+def _refused(error: RatingRefusedError) -> Response:
+    flash(input_refused_message(error.code), "error")
+    return redirect(url_for(".ratings", period_id=(request.view_args or {})["period_id"]))
+
+
+def _period(period_id: int) -> Period:
+    return get_period(db.session, period_id, current_scope())
+
+
+def _rulebook(period: Period) -> Rulebook | None:
+    return service.find_rulebook(db.session, period)
+
+
+def _upload_folder() -> str:
+    folder = current_app.config.get("UPLOAD_FOLDER")
+    return str(folder or os.path.join(current_app.instance_path, "uploads"))
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES", files.DEFAULT_MAX_BYTES))
+
+
+def _evidence_hint() -> str:
+    return str(_EVIDENCE_HINT) % {"mb": round(_max_bytes() / 1024 / 1024, 1)}
+
+
+def _store_evidence(period: Period, form: FlaskForm) -> files.StoredFile | None:
+    """Write the form's evidence file, if one was chosen (FieldError when refused)."""
+    upload = form.evidence.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return files.store_upload(
+        _upload_folder(), upload.stream, upload.filename or "", max_bytes=_max_bytes()
+    )
+
+
+def _add_evidence(period: Period, stored: files.StoredFile | None) -> Evidence | None:
+    if stored is None:
+        return None
+    return service.add_evidence(
+        db.session,
+        period=period,
+        stored_name=stored.stored_name,
+        original_name=stored.original_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=current_user.id,
+    )
+
+
+def _no_rulebook(period: Period) -> str:
+    return _render("no_rulebook.html", period=period)
+
+
+# ---------------------------------------------------------------------------
+# overview
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/inputs")
+@roles_required(*STAFF_ROLES)
+def overview() -> str:
+    """Periods in scope, with a link to each one's inputs."""
+    return _render("overview.html", periods=list_periods(db.session, current_scope()))
+
+
+@bp.route("/<int:period_id>/inputs")
+@roles_required(*STAFF_ROLES)
+def index(period_id: int) -> str:
+    """The inputs of one period: what has been entered and what is missing."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    results = service.list_results(db.session, period)
+    expected_results = 0
+    for cadre in cadres:
+        indicator_set = service.indicator_set_of(rulebook, cadre)
+        if indicator_set is not None:
+            expected_results += len(indicator_set.of_kind(IndicatorKind.QUANTITATIVE))
+    ids = {c.cadre_id for c in cadres}
+    mine = None
+    if current_user.role in TEAM_ROLES:
+        plan = service.build_rating_plan(db.session, period, rulebook, cadres)
+        own = plan.of_assessor(current_user.id)
+        mine = {
+            "done": sum(len(a.done) for a in own),
+            "expected": sum(len(a.indicators) for a in own),
+        }
+    return _render(
+        "index.html",
+        period=period,
+        cadres=len(cadres),
+        results=sum(1 for key in results if key[0] in ids),
+        expected_results=expected_results,
+        events=len(service.list_events(db.session, period, ids)),
+        mine=mine,
+    )
+
+
+# ---------------------------------------------------------------------------
+# quantitative results and evidence
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:period_id>/quantitative")
+@roles_required(*STAFF_ROLES)
+def quantitative(period_id: int) -> str:
+    """Actual values of every quantitative indicator, by post; missing ones shown as such."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    groups = []
+    for indicator_set in rulebook.indicator_sets:
+        indicators = indicator_set.of_kind(IndicatorKind.QUANTITATIVE)
+        members = [c for c in cadres if c.post == indicator_set.post]
+        if indicators and members:
+            groups.append({"set": indicator_set, "indicators": indicators, "cadres": members})
+    return _render(
+        "quantitative.html",
+        period=period,
+        groups=groups,
+        results=service.list_results(db.session, period),
+        collecting=service.is_collecting(period),
+    )
+
+
+@bp.route("/<int:period_id>/quantitative/<int:cadre_id>/<code>", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tuple[str, int]:
+    """Enter or change one actual value, with its source, a note and an evidence file."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadre = service.get_assessed(db.session, period, cadre_id, current_scope())
+    indicator_set = service.indicator_set_of(rulebook, cadre)
+    try:
+        if indicator_set is None:
+            raise KeyError(code)
+        indicator = indicator_set.indicator(code)
+    except KeyError:
+        abort(404)
+    if indicator.kind != IndicatorKind.QUANTITATIVE:
+        abort(404)
+    existing = service.find_result(db.session, period, cadre.cadre_id, code)
+    saved = (
+        {"actual": existing.actual, "source": existing.source, "note": existing.note}
+        if existing is not None
+        else {}
+    )
+    form = ResultForm(data=saved)
+    form.evidence.description = _evidence_hint()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            service.check_collecting(period)
+            try:
+                stored = _store_evidence(period, form)
+                folder = _upload_folder()
+                with (
+                    files.discard_on_error(folder, stored),
+                    unit_of_work(current_user.id) as session,
+                ):
+                    service.save_result(
+                        session,
+                        period=period,
+                        rulebook=rulebook,
+                        cadre=cadre,
+                        indicator_code=code,
+                        actual=form.actual.data,
+                        source=form.source.data or "",
+                        note=form.note.data or "",
+                        evidence=_add_evidence(period, stored),
+                        entered_by_id=current_user.id,
+                        now=utcnow(),
+                    )
+            except FieldError as error:
+                show_field_error(form, error)
+            else:
+                flash(_("Saved %(code)s for %(name)s.", code=code, name=cadre.name), "success")
+                return redirect(url_for(".quantitative", period_id=period.id))
+    page = _render(
+        "result_form.html",
+        period=period,
+        cadre=cadre,
+        indicator=indicator,
+        form=form,
+        existing=existing,
+        collecting=service.is_collecting(period),
+    )
+    return (page, status) if status != 200 else page
+
+
+def _import_error_rows(errors: Sequence[RowError]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": error.row,
+            "column": error.column,
+            "value": error.value,
+            "message": field_error_message(FieldError(error.column, error.code, **error.params)),
+        }
+        for error in errors[:MAX_ERRORS_SHOWN]
+    ]
+
+
+def _import_summary(errors: Sequence[RowError]) -> str:
+    rows = len({error.row for error in errors})
+    if rows == 1:
+        return str(
+            ngettext(
+                "%(num)s error in 1 row; nothing was imported.",
+                "%(num)s errors in 1 row; nothing was imported.",
+                len(errors),
+            )
+        )
+    # Two or more rows means two or more errors: both nouns are plural here.
+    return str(
+        _(
+            "%(errors)s errors in %(rows)s rows; nothing was imported.",
+            errors=len(errors),
+            rows=rows,
+        )
+    )
+
+
+@bp.route("/<int:period_id>/quantitative/import", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def import_results(period_id: int) -> str | Response | tuple[str, int]:
+    """Import actual values from .xlsx or .csv: every row valid, or nothing saved."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    form = ImportForm()
+    status = 200
+    errors: Sequence[RowError] = ()
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            service.check_collecting(period)
+            upload = form.file.data
+            filename = upload.filename or ""
+            try:
+                sheet = read_sheet(upload.stream, filename)
+                reason = f"import of quantitative results from {filename[:100]}"
+                with unit_of_work(current_user.id, reason=reason) as session:
+                    summary = service.import_results(
+                        session,
+                        period=period,
+                        rulebook=rulebook,
+                        sheet=sheet,
+                        scope_unit_ids=current_scope(),
+                        entered_by_id=current_user.id,
+                        now=utcnow(),
+                    )
+            except FieldError as error:
+                show_field_error(form, error)
+            except ImportRejected as rejected:
+                status = 422
+                errors = rejected.errors
+                logger.info("results import refused: %d errors", len(errors))
+            else:
+                flash(
+                    _(
+                        "Imported %(created)s new and %(updated)s changed results.",
+                        created=summary.created,
+                        updated=summary.updated,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".quantitative", period_id=period.id))
+    page = render_template(
+        "assessment/imports/upload.html",
+        kind=RESULTS_IMPORT,
+        form=form,
+        errors=_import_error_rows(errors),
+        error_count=len(errors),
+        summary=_import_summary(errors) if errors else "",
+        template_url=url_for(".results_template", period_id=period.id),
+    )
+    return (page, status) if status != 200 else page
+
+
+@bp.route("/<int:period_id>/quantitative/template.csv")
+@roles_required(*TEAM_ROLES)
+def results_template(period_id: int) -> Response:
+    """A CSV with the header row and one row per missing value of the cadres in scope."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(service.RESULT_COLUMNS)
+    if rulebook is not None:
+        results = service.list_results(db.session, period)
+        for cadre in service.list_assessed(db.session, period, current_scope()):
+            indicator_set = service.indicator_set_of(rulebook, cadre)
+            if indicator_set is None:
+                continue
+            for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
+                if (cadre.cadre_id, indicator.code) not in results:
+                    writer.writerow([cadre.code, indicator.code, "", "", ""])
+    # The byte-order mark makes Excel open the file as UTF-8 instead of the local code page.
+    body = "\ufeff" + buffer.getvalue()
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=quantitative-results.csv"},
+    )
+
+
+@bp.route("/<int:period_id>/evidence/<int:evidence_id>")
+@roles_required(*STAFF_ROLES)
+def evidence(period_id: int, evidence_id: int) -> Response:
+    """Download an evidence file (staff whose scope covers the cadre only)."""
+    period = _period(period_id)
+    cadre_ids = {c.cadre_id for c in service.list_assessed(db.session, period, current_scope())}
+    record = service.get_evidence(db.session, period, evidence_id, cadre_ids)
+    path = files.stored_path(_upload_folder(), record.stored_name)
+    if not path.is_file():
+        logger.error("evidence %s is recorded but its file is missing", record.id)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=record.content_type,
+        as_attachment=True,
+        download_name=record.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# bonus, penalty and veto events
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:period_id>/events")
+@roles_required(*STAFF_ROLES)
+def events(period_id: int) -> str:
+    """Recorded bonus, penalty and veto events of the cadres in scope."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    by_id = {c.cadre_id: c for c in cadres}
+    names = {}
+    for cadre in cadres:
+        indicator_set = service.indicator_set_of(rulebook, cadre)
+        if indicator_set is not None:
+            for indicator in indicator_set.indicators:
+                names[(cadre.cadre_id, indicator.code)] = _label(indicator.name)
+    return _render(
+        "events.html",
+        period=period,
+        events=service.list_events(db.session, period, set(by_id)),
+        cadres=by_id,
+        names=names,
+        form=ConfirmForm(),
+        collecting=service.is_collecting(period),
+    )
+
+
+@bp.route("/<int:period_id>/events/new", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def new_event(period_id: int) -> str | Response | tuple[str, int]:
+    """Record a bonus, penalty or veto event for one cadre, with a reason and evidence."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    cadre_id = request.args.get("cadre_id", type=int)
+    if cadre_id is None:
+        return _render("event_pick.html", period=period, cadres=cadres)
+    cadre = service.get_assessed(db.session, period, cadre_id, current_scope())
+    indicator_set = service.indicator_set_of(rulebook, cadre)
+    items = (
+        [i for i in indicator_set.indicators if i.kind in service.EVENT_KINDS]
+        if indicator_set is not None
+        else []
+    )
+    form = EventForm()
+    form.evidence.description = _evidence_hint()
+    form.indicator_code.choices = choices(
+        [("", _("Choose an item"))]
+        + [
+            (
+                i.code,
+                f"{i.code} · {KIND_LABELS[i.kind.value]} · {_label(i.name)}"
+                + (f" ({i.points:g})" if i.points is not None else ""),
+            )
+            for i in items
+        ]
+    )
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            service.check_collecting(period)
+            try:
+                stored = _store_evidence(period, form)
+                with (
+                    files.discard_on_error(_upload_folder(), stored),
+                    unit_of_work(current_user.id) as session,
+                ):
+                    service.record_event(
+                        session,
+                        period=period,
+                        rulebook=rulebook,
+                        cadre=cadre,
+                        indicator_code=form.indicator_code.data or "",
+                        points=form.points.data,
+                        occurred_on=form.occurred_on.data,
+                        reason=form.reason.data or "",
+                        evidence=_add_evidence(period, stored),
+                        recorded_by_id=current_user.id,
+                        today=utcnow().date(),
+                    )
+            except FieldError as error:
+                show_field_error(form, error)
+            else:
+                flash(_("Event recorded for %(name)s.", name=cadre.name), "success")
+                return redirect(url_for(".events", period_id=period.id))
+    page = _render(
+        "event_form.html",
+        period=period,
+        cadre=cadre,
+        form=form,
+        items=items,
+        collecting=service.is_collecting(period),
+    )
+    return (page, status) if status != 200 else page
+
+
+@bp.route("/<int:period_id>/events/<int:event_id>/delete", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def delete_event(period_id: int, event_id: int) -> Response:
+    """Withdraw a recorded event (the audit log keeps it)."""
+    period = _period(period_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cadre_ids = {c.cadre_id for c in service.list_assessed(db.session, period, current_scope())}
+    event = service.get_event(db.session, period, event_id, cadre_ids)
+    with unit_of_work(current_user.id, reason="event withdrawn") as session:
+        service.delete_event(session, period=period, event=event)
+    flash(_("The event was withdrawn."), "success")
+    return redirect(url_for(".events", period_id=period.id))
+
+
+# ---------------------------------------------------------------------------
+# ratings, conflicts of interest, progress
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:period_id>/ratings")
+@roles_required(*TEAM_ROLES)
+def ratings(period_id: int) -> str:
+    """The cadres I rate: what I have rated so far (my own ratings only)."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    plan = service.build_rating_plan(db.session, period, rulebook, cadres)
+    mine = {a.cadre_id: a for a in plan.of_assessor(current_user.id)}
+    excluded = {
+        cadre_id: code
+        for (assessor_id, cadre_id), code in plan.excluded.items()
+        if assessor_id == current_user.id
+    }
+    return _render(
+        "ratings.html",
+        period=period,
+        cadres=[c for c in cadres if c.cadre_id in mine or c.cadre_id in excluded],
+        mine=mine,
+        excluded=excluded,
+        refusal=lambda code: input_refused_message(code),
+        collecting=service.is_collecting(period),
+        computed=service.is_computed(period),
+    )
+
+
+def _rating_form(rulebook: Rulebook, indicators: Sequence[Any], mine: dict[str, str]) -> FlaskForm:
+    """A form with one radio group per qualitative indicator (``level_<code>``)."""
+
+    class RatingForm(FlaskForm):
+        submit = SubmitField(_l("Save my ratings"))
+
+    for indicator in indicators:
+        levels = rulebook.rubric(indicator.rubric or "").levels
+        field = RadioField(
+            f"{indicator.code} · {_label(indicator.name)}",
+            choices=choices([(lv.code, f"{_label(lv.name)} ({lv.value:g})") for lv in levels]),
+            validators=[Optional()],
+            default=mine.get(indicator.code),
+        )
+        setattr(RatingForm, f"level_{indicator.code}", field)
+    return RatingForm()
+
+
+@bp.route("/<int:period_id>/ratings/<int:cadre_id>", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
+    """Rate one cadre on each qualitative indicator; only my own ratings are shown."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadre = service.get_assessed(db.session, period, cadre_id, current_scope())
+    indicator_set = service.indicator_set_of(rulebook, cadre)
+    indicators = (
+        indicator_set.of_kind(IndicatorKind.QUALITATIVE) if indicator_set is not None else ()
+    )
+    refusal = service.may_rate(db.session, period, current_user, cadre.cadre_id)
+    mine = {
+        code: level
+        for (_cadre, code), level in service.list_my_ratings(
+            db.session, period, current_user.id, cadre.cadre_id
+        ).items()
+    }
+    panel = (
+        service.list_panel_ratings(db.session, period, cadre.cadre_id)
+        if service.is_computed(period)
+        else []
+    )
+    form = _rating_form(rulebook, indicators, mine)
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if refusal is not None:
+            raise RatingRefusedError(refusal)
+        if form.validate():
+            levels = {i.code: form[f"level_{i.code}"].data for i in indicators}
+            try:
+                with unit_of_work(current_user.id) as session:
+                    changed = service.save_ratings(
+                        session,
+                        period=period,
+                        rulebook=rulebook,
+                        assessor=current_user,
+                        cadre=cadre,
+                        levels=levels,
+                        now=utcnow(),
+                    )
+            except FieldError as error:
+                show_field_error(form, error)
+            else:
+                flash(
+                    ngettext(
+                        "%(num)s rating saved for %(name)s.",
+                        "%(num)s ratings saved for %(name)s.",
+                        changed,
+                        name=cadre.name,
+                    ),
+                    "success",
+                )
+                return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
+    level_names = {}
+    for indicator in indicators:
+        for lv in rulebook.rubric(indicator.rubric or "").levels:
+            level_names[(indicator.code, lv.code)] = f"{_label(lv.name)} ({lv.value:g})"
+    page = _render(
+        "rate.html",
+        period=period,
+        cadre=cadre,
+        indicators=indicators,
+        rulebook=rulebook,
+        form=form,
+        refusal=input_refused_message(refusal) if refusal else "",
+        panel=panel,
+        level_names=level_names,
+        collecting=service.is_collecting(period),
+    )
+    return (page, status) if status != 200 else page
+
+
+def _next_to_rate(period: Period, rulebook: Rulebook, after: int) -> str:
+    """The next cadre (by code) I still owe ratings, else my ratings list."""
+    cadres = service.list_assessed(db.session, period, current_scope())
+    plan = service.build_rating_plan(db.session, period, rulebook, cadres)
+    owed = {a.cadre_id for a in plan.of_assessor(current_user.id) if a.missing}
+    order = [c.cadre_id for c in cadres]
+    start = order.index(after) + 1 if after in order else 0
+    for cadre_id in order[start:] + order[:start]:
+        if cadre_id in owed:
+            return url_for(".rate", period_id=period.id, cadre_id=cadre_id)
+    return url_for(".ratings", period_id=period.id)
+
+
+@bp.route("/<int:period_id>/conflicts", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def conflicts(period_id: int) -> str | Response | tuple[str, int]:
+    """Declare a conflict of interest with a cadre (audited); my declarations so far."""
+    period = _period(period_id)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    form = ConflictForm()
+    form.cadre_id.choices = choices(
+        [(c.cadre_id, f"{c.code} {c.name} · {c.unit_name}") for c in cadres]
+    )
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            cadre = service.get_assessed(db.session, period, form.cadre_id.data, current_scope())
+            try:
+                with unit_of_work(current_user.id, reason=form.reason.data) as session:
+                    service.declare_conflict(
+                        session,
+                        period=period,
+                        assessor=current_user,
+                        cadre=cadre,
+                        reason=form.reason.data or "",
+                    )
+            except FieldError as error:
+                show_field_error(form, error)
+            else:
+                flash(
+                    _(
+                        "Conflict of interest declared: you no longer rate %(name)s.",
+                        name=cadre.name,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".conflicts", period_id=period.id))
+    page = _render(
+        "conflicts.html",
+        period=period,
+        form=form,
+        declarations=service.list_conflicts(db.session, period, current_user.id),
+        collecting=service.is_collecting(period),
+    )
+    return (page, status) if status != 200 else page
+
+
+@bp.route("/<int:period_id>/progress")
+@roles_required(*TEAM_ROLES)
+def progress(period_id: int) -> str:
+    """Which ratings are still missing, by assessor and by cadre (never the levels)."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    plan = service.build_rating_plan(db.session, period, rulebook, cadres)
+    by_id = {c.cadre_id: c for c in cadres}
+    names = {a.id: a.display_name for a in plan.assessors}
+    by_assessor = []
+    for account in plan.assessors:
+        own = plan.of_assessor(account.id)
+        if not own:
+            continue
+        by_assessor.append(
+            {
+                "name": account.display_name,
+                "expected": sum(len(a.indicators) for a in own),
+                "done": sum(len(a.done) for a in own),
+                "owed": [(by_id[a.cadre_id], len(a.missing)) for a in own if a.missing],
+            }
+        )
+    by_cadre = []
+    for cadre in cadres:
+        own = plan.of_cadre(cadre.cadre_id)
+        if not own:
+            continue
+        by_cadre.append(
+            {
+                "cadre": cadre,
+                "assessors": len(own),
+                "complete": sum(1 for a in own if not a.missing),
+                "owing": [(names[a.assessor_id], len(a.missing)) for a in own if a.missing],
+            }
+        )
+    return _render("progress.html", period=period, by_assessor=by_assessor, by_cadre=by_cadre)
+
+
+# ---------------------------------------------------------------------------
+# live preview
+# ---------------------------------------------------------------------------
+
+
+def _previews(period: Period, rulebook: Rulebook, cadres: Sequence[service.AssessedCadre]) -> Any:
+    minimum = 1 if service.is_computed(period) else SECRET_PANEL_MIN_RATINGS
+    return service.compute_previews(db.session, period, rulebook, cadres, min_panel_ratings=minimum)
+
+
+@bp.route("/<int:period_id>/preview")
+@roles_required(*TEAM_ROLES)
+def preview(period_id: int) -> str:
+    """The score each cadre would get now, and how many inputs are still missing."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    return _render(
+        "preview.html",
+        period=period,
+        cadres=cadres,
+        previews=_previews(period, rulebook, cadres),
+        min_ratings=SECRET_PANEL_MIN_RATINGS,
+        grade_label=lambda code: _label(rulebook.grading.grade(code).name) if code else "",
+    )
+
+
+@bp.route("/<int:period_id>/preview/<int:cadre_id>")
+@roles_required(*TEAM_ROLES)
+def preview_cadre(period_id: int, cadre_id: int) -> str:
+    """One cadre's preview: every indicator's points so far and every missing input."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadre = service.get_assessed(db.session, period, cadre_id, current_scope())
+    indicator_set = service.indicator_set_of(rulebook, cadre)
+    result = _previews(period, rulebook, [cadre]).get(cadre.cadre_id)
+    names = {}
+    if indicator_set is not None:
+        names = {i.code: _label(i.name) for i in indicator_set.indicators}
+    return _render(
+        "preview_cadre.html",
+        period=period,
+        cadre=cadre,
+        result=result,
+        names=names,
+        min_ratings=SECRET_PANEL_MIN_RATINGS,
+        grade_label=lambda code: _label(rulebook.grading.grade(code).name) if code else "",
+    )
