@@ -34,6 +34,8 @@ class DefaultConfig:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     MIN_GROUP_SIZE = 5
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    # UPLOAD_FOLDER defaults to <instance>/uploads (set in create_app, which knows the path).
 
 
 def database_uri(url: str) -> str:

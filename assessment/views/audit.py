@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request
 
 from assessment.access import roles_required
 from assessment.app.db import db
 from assessment.audit import verify_audit_chain
+from assessment.models import AuditEntry, Period
 from assessment.queries import list_audit_entries
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -24,6 +27,7 @@ def index() -> str:
     page = request.args.get("page", 1, type=int) or 1
     page = max(page, 1)
     entries, total = list_audit_entries(db.session, **filters, page=page, per_page=PER_PAGE)
+    sealed = {entry.seq for entry in entries if _is_secret_rating(entry)}
     return render_template(
         "assessment/audit/index.html",
         entries=entries,
@@ -31,5 +35,20 @@ def index() -> str:
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
         filters=filters,
+        sealed=sealed,
         verification=verify_audit_chain(db.session) if request.args.get("verify") else None,
     )
+
+
+# Ratings are secret from other assessors until results are computed (DESIGN section 2);
+# an administrator may also be an assessor, so the log must not show them earlier.
+SECRET_UNTIL_COMPUTED = frozenset({"rating"})
+OPEN_STATES = frozenset({"computed", "notice", "final"})
+
+
+def _is_secret_rating(entry: AuditEntry) -> bool:
+    if entry.object_type not in SECRET_UNTIL_COMPUTED:
+        return False
+    values = json.loads(entry.after) or json.loads(entry.before)
+    period = db.session.get(Period, values.get("period_id") or 0)
+    return period is None or period.status not in OPEN_STATES

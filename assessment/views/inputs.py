@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -207,12 +206,11 @@ def _rulebook(period: Period) -> Rulebook | None:
 
 
 def _upload_folder() -> str:
-    folder = current_app.config.get("UPLOAD_FOLDER")
-    return str(folder or os.path.join(current_app.instance_path, "uploads"))
+    return str(current_app.config["UPLOAD_FOLDER"])
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("EVIDENCE_MAX_BYTES", files.DEFAULT_MAX_BYTES))
+    return int(current_app.config["EVIDENCE_MAX_BYTES"])
 
 
 def _evidence_hint() -> str:

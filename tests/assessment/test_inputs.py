@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from assessment.app.db import db, utcnow
+from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import InputsClosedError
 from assessment.models import (
     Account,
@@ -675,3 +675,18 @@ def test_results_template_lists_the_missing_values(app, client, auth, period_id)
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0] == ",".join(HEADER)
     assert "QS009,W1,,," in lines
+
+
+def test_audit_log_hides_ratings_until_results_are_computed(app, client, auth, period_id):
+    qs009 = cadre_id(app, "QS009")
+    login(client, auth, "assessor1")
+    assert rate(client, period_id, qs009, W2="A").status_code == 302
+    login(client, auth, "admin")  # an administrator may sit on the panel too
+    page = text(client.get("/admin/audit/?object_type=rating"))
+    assert "Rating hidden until the results are computed." in page
+    assert '"level":"A"' not in page
+    with app.app_context(), unit_of_work(None):
+        period = db.session.get(Period, period_id)
+        advance_period(db.session, period, "computed")
+    page = text(client.get("/admin/audit/?object_type=rating"))
+    assert '"level":"A"' in page
