@@ -1,0 +1,45 @@
+"""The "surveys" command group."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from assessment.app.db import db
+from surveys import services
+from surveys.models import Survey
+
+surveys_cli = AppGroup("surveys", help="Resident surveys.")
+
+
+@surveys_cli.command("verify-seal")
+@click.argument("short_id", required=False)
+def verify_seal(short_id: str | None) -> None:
+    """Recompute each closed survey's digest and compare it with its seal."""
+    query = sa.select(Survey).where(Survey.status == "closed").order_by(Survey.id)
+    if short_id:
+        query = query.where(Survey.short_id == short_id.upper())
+    broken = 0
+    checked = 0
+    for survey in db.session.scalars(query):
+        check = services.verify_seal(db.session, survey)
+        if check is None:
+            click.echo(f"{survey.short_id}: closed but not sealed")
+            broken += 1
+            continue
+        checked += 1
+        if check.ok:
+            click.echo(
+                f"{survey.short_id}: OK ({check.current_count} responses, {check.sealed_digest})"
+            )
+        else:
+            broken += 1
+            click.echo(
+                f"{survey.short_id}: CHANGED since sealing: {check.sealed_count} responses "
+                f"{check.sealed_digest} sealed, {check.current_count} {check.current_digest} now"
+            )
+    if broken:
+        raise click.exceptions.Exit(1)
+    if not checked:
+        click.echo("No sealed survey found.")

@@ -1,0 +1,316 @@
+"""Survey forms: staff builder forms, resident code entry, and the response form
+built from a survey's items (one field per item, named ``q_<question code>`` or
+``q_<question code>__<target code>``). Shape checks only; rules live in services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from assessment.core.errors import FieldError
+from surveys.queries import ResidentItem
+from surveys.services import MAX_TEXT_LENGTH, SurveyError
+
+# ---------------------------------------------------------------------------
+# labels and messages
+# ---------------------------------------------------------------------------
+
+QUESTION_KIND_LABELS: dict[str, Any] = {
+    "likert": _l("Likert scale (satisfaction)"),
+    "scale10": _l("0–10 scale"),
+    "ballot": _l("Grade ballot (excellent / competent / basically competent / incompetent)"),
+    "choice": _l("Single choice (e.g. village, age band)"),
+    "text": _l("Free text"),
+}
+
+TARGET_KIND_LABELS: dict[str, Any] = {
+    "cadre": _l("Cadre"),
+    "unit": _l("Unit"),
+    "service": _l("Public service"),
+}
+
+SURVEY_STATUS_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+}
+
+LIKERT5_LABELS: tuple[Any, ...] = (
+    _l("Very dissatisfied"),
+    _l("Dissatisfied"),
+    _l("Neither satisfied nor dissatisfied"),
+    _l("Satisfied"),
+    _l("Very satisfied"),
+)
+
+BALLOT_LABELS: dict[str, Any] = {
+    "excellent": _l("Excellent"),
+    "competent": _l("Competent"),
+    "basic": _l("Basically competent"),
+    "incompetent": _l("Incompetent"),
+    "abstain": _l("Abstain"),
+}
+
+SURVEY_FIELD_MESSAGES: dict[str, Any] = {
+    "required": _l("This field is required."),
+    "too_long": _l("At most %(max)s characters."),
+    "period_final": _l("This period is final; no new survey can be added to it."),
+    "unknown_target_kind": _l("Unknown kind of target %(kind)s."),
+    "target_exists": _l("This is already a target of the survey."),
+    "no_current_post": _l("%(name)s holds no post today, so there is no post to name."),
+    "points_out_of_range": _l("A Likert scale has between %(min)s and %(max)s points."),
+    "ballot_grades": _l(
+        "A grade ballot has exactly the grades excellent, competent, basic and incompetent."
+    ),
+    "ballot_value_range": _l("The value of grade %(grade)s must be between 0 and 100."),
+    "too_few_options": _l("Give at least %(min)s options, one per line."),
+    "bad_option_code": _l(
+        "Line %(line)s: the option code “%(code)s” must be 1–32 small letters, digits or “-”."
+    ),
+    "duplicate_option": _l("Line %(line)s: the option code %(code)s is used twice."),
+    "option_without_label": _l("Line %(line)s: the option has no Chinese wording."),
+    "option_line": _l("Line %(line)s: write “code | Chinese | English”."),
+    "unknown_question_kind": _l("Unknown kind of question %(kind)s."),
+    "bad_question_code": _l("The code “%(code)s” must be 1–32 small letters, digits or “-”."),
+    "duplicate_question_code": _l("The code %(code)s is already used by another question."),
+    "unknown_target": _l("Unknown target."),
+    "not_a_respondent_unit": _l("Codes are issued to the villages and communities of the period."),
+    "batch_size": _l("Between %(min)s and %(max)s codes per batch."),
+    "unknown_item": _l("The form has an unknown question; reload the page."),
+    "not_a_choice": _l("Choose one of the answers shown."),
+    "nothing_answered": _l("Answer at least one question before submitting."),
+}
+
+SURVEY_STATE_MESSAGES: dict[str, Any] = {
+    "not_draft": _l("Only a draft survey can be changed; this one is open or closed."),
+    "not_open": _l("Only an open survey can be closed."),
+    "no_targets": _l("Add at least one target (a cadre, a unit or a service) first."),
+    "no_rated_questions": _l(
+        "Add at least one rated question (Likert, 0–10 or grade ballot) first."
+    ),
+    "no_assignments": _l("Choose which units' residents rate which targets first."),
+    "period_final": _l("The period is final."),
+    "closed": _l("The survey is closed."),
+    "already_revoked": _l("This batch is already revoked."),
+    "no_short_id": _l("Could not draw a free short id; try again."),
+}
+
+CODE_MESSAGES: dict[str, Any] = {
+    "malformed_code": _l(
+        "This is not a valid access code: check each character against your slip "
+        "(codes have 11 characters and never contain 0, O, 1, I or L)."
+    ),
+    "unknown_code": _l("This access code is not known. Check it against your slip."),
+    "used_code": _l(
+        "This access code has already been used. If you did not use it, tell the survey "
+        "team: someone else may have answered with your code."
+    ),
+    "revoked_code": _l("This access code was withdrawn. Ask the survey team for a new slip."),
+    "survey_draft": _l("This survey has not opened yet."),
+    "survey_closed": _l("This survey is closed; no more answers are taken."),
+    "submission_conflict": _l(
+        "These answers were already submitted with different content from this form. "
+        "Your first submission counts; nothing was changed."
+    ),
+    "expired": _l("The form expired. Enter your access code again."),
+}
+
+
+def field_message(error: FieldError) -> str:
+    template = SURVEY_FIELD_MESSAGES.get(error.code)
+    if template is None:
+        return str(gettext("Invalid value (%(code)s).", code=error.code))
+    return str(template) % error.params
+
+
+def state_message(error: SurveyError) -> str:
+    template = SURVEY_STATE_MESSAGES.get(error.code) or CODE_MESSAGES.get(error.code)
+    if template is None:
+        return str(gettext("Invalid value (%(code)s).", code=error.code))
+    return str(template) % error.params
+
+
+def code_message(code: str) -> str:
+    return str(CODE_MESSAGES.get(code, CODE_MESSAGES["unknown_code"]))
+
+
+def choices(pairs: Sequence[tuple[Any, Any]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+# ---------------------------------------------------------------------------
+# staff forms
+# ---------------------------------------------------------------------------
+
+
+class SurveyForm(FlaskForm):
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    intro_zh = TextAreaField(
+        _l("Introduction for residents (Chinese)"), validators=[Optional(), Length(max=4000)]
+    )
+    intro_en = TextAreaField(
+        _l("Introduction for residents (English)"), validators=[Optional(), Length(max=4000)]
+    )
+    one_per_screen = BooleanField(_l("One question per screen"))
+    submit = SubmitField(_l("Save"))
+
+
+class NewSurveyForm(SurveyForm):
+    period_id = SelectField(_l("Period"), coerce=int)
+
+
+class TargetForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind of target"),
+        choices=[SelectChoice(k, v) for k, v in TARGET_KIND_LABELS.items()],
+    )
+    cadre_id = SelectField(_l("Cadre"), coerce=int, validators=[Optional()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
+    label_zh = StringField(
+        _l("Wording (Chinese)"),
+        description=_l("Leave empty for cadres and units: the name and post are used."),
+        validators=[Optional(), Length(max=200)],
+    )
+    label_en = StringField(_l("Wording (English)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Add target"))
+
+
+class QuestionForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("Small letters, digits and “-”, e.g. overall or age-band."),
+        validators=[DataRequired(), Length(max=32)],
+    )
+    kind = SelectField(
+        _l("Kind of question"),
+        choices=[SelectChoice(k, v) for k, v in QUESTION_KIND_LABELS.items()],
+    )
+    text_zh = TextAreaField(_l("Question (Chinese)"), validators=[DataRequired(), Length(max=1000)])
+    text_en = TextAreaField(_l("Question (English)"), validators=[Optional(), Length(max=1000)])
+    points = IntegerField(
+        _l("Points of the Likert scale"),
+        default=5,
+        validators=[Optional(), NumberRange(min=3, max=11)],
+    )
+    options = TextAreaField(
+        _l("Options of a single choice"),
+        description=_l("One per line: code | Chinese | English, e.g. 18-29 | 18–29岁 | 18–29"),
+        validators=[Optional(), Length(max=8000)],
+    )
+    allow_abstain = BooleanField(_l("Grade ballot: allow abstaining"), default=True)
+    submit = SubmitField(_l("Add question"))
+
+
+class UnitTargetsForm(FlaskForm):
+    target_ids = SelectMultipleField(
+        _l("Targets the residents of this unit rate"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class BatchForm(FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=int)
+    size = IntegerField(
+        _l("Number of codes"),
+        description=_l("Usually one per household."),
+        validators=[InputRequired(), NumberRange(min=1, max=5000)],
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Generate and download the slips (PDF)"))
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Revoke the batch"))
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (CSRF token only)."""
+
+    submit = SubmitField()
+
+
+# ---------------------------------------------------------------------------
+# resident forms
+# ---------------------------------------------------------------------------
+
+
+class CodeEntryForm(FlaskForm):
+    code = StringField(
+        _l("Access code"),
+        description=_l("11 characters, printed on your slip, e.g. ABCD-EFGH-JKS."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    submit = SubmitField(_l("Start"))
+
+
+class CodeCheckForm(FlaskForm):
+    code = StringField(_l("Access code"), validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField(_l("Check"))
+
+
+def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
+    if item.kind == "likert":
+        if len(item.values) == 5:
+            return [
+                SelectChoice(v, f"{v} {label}")
+                for v, label in zip(item.values, LIKERT5_LABELS, strict=True)
+            ]
+        last = item.values[-1]
+        labels = {
+            "1": gettext("1 (very dissatisfied)"),
+            last: gettext("%(n)s (very satisfied)", n=last),
+        }
+        return [SelectChoice(v, labels.get(v, v)) for v in item.values]
+    if item.kind == "scale10":
+        labels = {"0": gettext("0 (very dissatisfied)"), "10": gettext("10 (very satisfied)")}
+        return [SelectChoice(v, labels.get(v, v)) for v in item.values]
+    if item.kind == "ballot":
+        return [SelectChoice(v, BALLOT_LABELS[v]) for v in item.values]
+    return [SelectChoice(code, zh if language == "zh" else en) for code, zh, en in item.options]
+
+
+class ResponseFormBase(FlaskForm):
+    #: Signed: survey, code hash, unit, submission id, start time.
+    entry = HiddenField()
+    #: Signed answers of earlier screens (one-question-per-screen mode).
+    carried = HiddenField()
+    step = HiddenField(default="0")
+
+
+def build_response_form(items: Sequence[ResidentItem], language: str) -> type[ResponseFormBase]:
+    """A form class with one field per item (all optional: a resident may skip)."""
+
+    class ResponseForm(ResponseFormBase):
+        pass
+
+    for item in items:
+        if item.kind == "text":
+            field: Any = TextAreaField(validators=[Optional(), Length(max=MAX_TEXT_LENGTH)])
+        else:
+            field = RadioField(choices=_option_labels(item, language), validators=[Optional()])
+        setattr(ResponseForm, item.field_name, field)
+    return ResponseForm

@@ -1,0 +1,965 @@
+"""The "surveys" blueprint: the builder and dashboards for staff under /admin/surveys,
+and the resident pages under /s/<short id>.
+
+Resident routes log nothing about the client and never put a code or a receipt in a
+redirect URL (an access log would keep it beside the client's address and the time).
+The QR URL /s/<short>/<code> itself is masked in the werkzeug and gunicorn access
+logs by :class:`CodeRedactingFilter`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, get_locale, refresh
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from assessment import throttle
+from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.errors import FieldError
+from assessment.models import Cadre, Unit
+from assessment.queries import NotFoundError as BaseNotFoundError
+from assessment.queries import get_period, list_cadres, list_periods
+from reports.pdf import html_to_pdf
+from surveys import queries, services, tokens
+from surveys.core.codes import format_code, normalise_code
+from surveys.forms import (
+    BALLOT_LABELS,
+    QUESTION_KIND_LABELS,
+    SURVEY_STATUS_LABELS,
+    TARGET_KIND_LABELS,
+    ActionForm,
+    BatchForm,
+    CodeCheckForm,
+    CodeEntryForm,
+    NewSurveyForm,
+    QuestionForm,
+    RevokeForm,
+    SurveyForm,
+    TargetForm,
+    UnitTargetsForm,
+    build_response_form,
+    choices,
+    code_message,
+    field_message,
+    state_message,
+)
+from surveys.models import RATED_KINDS, Question, Survey, Target
+from surveys.queries import ResidentItem
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("surveys", __name__)
+
+ENTRY_SALT = "survey-entry"
+CARRIED_SALT = "survey-carried"
+ENTRY_MAX_AGE = 12 * 3600
+DASHBOARD_REFRESH_SECONDS = 60
+MAX_DURATION_S = 24 * 3600
+
+# Code entry throttling (documented in BENCHMARKS.md and the module docstring of
+# surveys/models.py): failures per client (keyed hash of the address, never stored
+# with anything else) and, against guessing spread over many addresses, per survey.
+THROTTLE_DEFAULTS = {
+    "SURVEY_CODE_MAX_FAILURES_PER_CLIENT": 10,
+    "SURVEY_CODE_CLIENT_WINDOW_SECONDS": 15 * 60,
+    "SURVEY_CODE_CLIENT_LOCKOUT_SECONDS": 15 * 60,
+    "SURVEY_CODE_MAX_FAILURES_PER_SURVEY": 300,
+    "SURVEY_CODE_SURVEY_WINDOW_SECONDS": 3600,
+    "SURVEY_CODE_SURVEY_LOCKOUT_SECONDS": 10 * 60,
+}
+
+
+# ---------------------------------------------------------------------------
+# logging: never write an access code
+# ---------------------------------------------------------------------------
+
+_CODE_IN_PATH = re.compile(r"(/s/[A-Za-z0-9]+/)(?!check\b|receipts\b|answer\b)[A-Za-z0-9-]+")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CODE_IN_PATH.sub(r"\1[code]", value)
+    return value
+
+
+class CodeRedactingFilter(logging.Filter):
+    """Mask the access code in logged request lines of ``/s/<short>/<code>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _redact(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {key: _redact(value) for key, value in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redact(value) for value in record.args)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, CodeRedactingFilter) for f in target.filters):
+            target.addFilter(CodeRedactingFilter())
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and mask codes in access logs."""
+    app.register_blueprint(bp)
+    install_log_redaction()
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _language() -> str:
+    locale = get_locale()
+    return "zh" if locale is None or locale.language == "zh" else "en"
+
+
+def _survey_or_404(survey_id: int) -> Survey:
+    try:
+        return queries.get_survey(db.session, survey_id, current_scope())
+    except queries.NotFoundError:
+        abort(404)
+
+
+def _public_survey_or_404(short_id: str) -> Survey:
+    survey = queries.find_survey_by_short_id(db.session, short_id.upper())
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _config(name: str) -> int:
+    return int(current_app.config.get(name, THROTTLE_DEFAULTS[name]))
+
+
+def _policies() -> tuple[throttle.ThrottlePolicy, throttle.ThrottlePolicy]:
+    client = throttle.ThrottlePolicy(
+        max_failures=_config("SURVEY_CODE_MAX_FAILURES_PER_CLIENT"),
+        window=timedelta(seconds=_config("SURVEY_CODE_CLIENT_WINDOW_SECONDS")),
+        lockout=timedelta(seconds=_config("SURVEY_CODE_CLIENT_LOCKOUT_SECONDS")),
+    )
+    survey = throttle.ThrottlePolicy(
+        max_failures=_config("SURVEY_CODE_MAX_FAILURES_PER_SURVEY"),
+        window=timedelta(seconds=_config("SURVEY_CODE_SURVEY_WINDOW_SECONDS")),
+        lockout=timedelta(seconds=_config("SURVEY_CODE_SURVEY_LOCKOUT_SECONDS")),
+    )
+    return client, survey
+
+
+def _throttle_keys(survey: Survey) -> tuple[str, str]:
+    key = current_app.config["ACCESS_CODE_HASH_KEY"]
+    # Only a keyed hash of the address is kept, in the throttle table alone.
+    client = throttle.subject_key(key, "survey-code-client", request.remote_addr or "")
+    return client, throttle.subject_key(key, "survey-code-survey", str(survey.id))
+
+
+def _is_locked(survey: Survey) -> bool:
+    now = utcnow()
+    return any(
+        throttle.locked_until(db.session, key, now) is not None for key in _throttle_keys(survey)
+    )
+
+
+def _record_code_failure(survey: Survey) -> None:
+    client_policy, survey_policy = _policies()
+    client_key, survey_key = _throttle_keys(survey)
+    now = utcnow()
+    with unit_of_work(None):
+        throttle.record_failure(db.session, client_key, client_policy, now)
+        throttle.record_failure(db.session, survey_key, survey_policy, now)
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _no_referrer(response: Response) -> Response:
+    # Resident URLs may hold a code; keep them out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _resident(template: str, status: int = 200, **context: Any) -> Response:
+    html = render_template(template, language=_language(), **context)
+    return _no_referrer(Response(html, status=status, mimetype="text/html"))
+
+
+# ---------------------------------------------------------------------------
+# resident pages
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/s/<short_id>", methods=["GET", "POST"])
+def start(short_id: str, code: str | None = None) -> Response:
+    """The resident landing page: enter (or scan) an access code."""
+    survey = _public_survey_or_404(short_id)
+    form = CodeEntryForm()
+    if request.method == "GET" and code:
+        form.code.data = format_code(normalise_code(code))
+    status = 200
+    if survey.status == "open" and form.validate_on_submit():
+        typed = normalise_code(form.code.data)
+        if not tokens.is_access_code(typed):
+            # A typo, caught by the check character before any lookup.
+            form.code.errors = [code_message("malformed_code")]
+            status = 400
+        elif _is_locked(survey):
+            form.code.errors = [
+                _("Too many wrong codes were tried. Wait 15 minutes and try again.")
+            ]
+            status = 429
+        else:
+            code_hash = tokens.hash_access_code(
+                current_app.config["ACCESS_CODE_HASH_KEY"], survey.id, typed
+            )
+            try:
+                unit_id = services.check_code(db.session, survey=survey, code_hash=code_hash)
+            except services.CodeRejectedError as error:
+                _record_code_failure(survey)
+                form.code.errors = [code_message(error.code)]
+                status = 400
+            else:
+                entry = {
+                    "s": survey.id,
+                    "h": code_hash,
+                    "u": unit_id,
+                    "sub": tokens.new_submission_id(),
+                    "t": int(time.time()),
+                }
+                return _questionnaire(survey, entry, step=0, carried={}, form=None)
+    elif form.is_submitted():
+        status = 400
+    return _resident("surveys/resident/start.html", status, survey=survey, form=form)
+
+
+@bp.route("/s/<short_id>/<code>")
+def start_with_code(short_id: str, code: str) -> Response:
+    """The address in a slip's QR code: the landing page with the code filled in."""
+    return start(short_id, code)
+
+
+def _screens(survey: Survey, items: tuple[ResidentItem, ...]) -> list[list[ResidentItem]]:
+    if survey.one_per_screen:
+        return [[item] for item in items]
+    return [list(items)]
+
+
+def _questionnaire(
+    survey: Survey,
+    entry: dict[str, Any],
+    *,
+    step: int,
+    carried: dict[str, str],
+    form: Any,
+    status: int = 200,
+    error: str = "",
+    error_field: str = "",
+) -> Response:
+    items = queries.list_items(db.session, survey.id, entry["u"])
+    screens = _screens(survey, items)
+    step = max(0, min(step, len(screens) - 1))
+    if form is None:
+        form_class = build_response_form(items, _language())
+        form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
+    form.entry.data = _serializer(ENTRY_SALT).dumps(entry)
+    form.carried.data = _serializer(CARRIED_SALT).dumps({"sub": entry["sub"], "a": carried})
+    form.step.data = str(step)
+    return _resident(
+        "surveys/resident/answer.html",
+        status,
+        survey=survey,
+        form=form,
+        items=screens[step],
+        step=step,
+        steps=len(screens),
+        error=error,
+        error_field=error_field,
+        ballot_labels=BALLOT_LABELS,
+    )
+
+
+@bp.route("/s/<short_id>/answer", methods=["POST"])
+def answer(short_id: str) -> Response:
+    """Answer the questions (one long form or one screen at a time) and submit."""
+    survey = _public_survey_or_404(short_id)
+    try:
+        entry = _serializer(ENTRY_SALT).loads(request.form.get("entry", ""), max_age=ENTRY_MAX_AGE)
+        carried_token = _serializer(CARRIED_SALT).loads(request.form.get("carried", ""))
+    except BadSignature:
+        form = CodeEntryForm(formdata=None)
+        form.code.errors = [code_message("expired")]
+        return _resident("surveys/resident/start.html", 400, survey=survey, form=form)
+    if entry.get("s") != survey.id or carried_token.get("sub") != entry.get("sub"):
+        abort(400)
+    carried: dict[str, str] = dict(carried_token.get("a", {}))
+    if request.form.get("lang") in current_app.config["SUPPORTED_LOCALES"]:
+        # The language buttons re-show the same screen, answers kept, nothing saved.
+        session["lang"] = request.form["lang"]
+        refresh()
+    items = queries.list_items(db.session, survey.id, entry["u"])
+    screens = _screens(survey, items)
+    try:
+        step = max(0, min(int(request.form.get("step", "0")), len(screens) - 1))
+    except ValueError:
+        step = 0
+    # CSRF is checked for every POST by CSRFProtect; answer values are checked by the
+    # service (clean_answers), so the submit path builds no WTForms form at all.
+    carried.update(
+        {item.key: request.form.get(item.field_name, "")[:5000] for item in screens[step]}
+    )
+    if "lang" in request.form:
+        return _questionnaire(survey, entry, step=step, carried=carried, form=None)
+    navigation = request.form.get("nav", "submit")
+    if navigation == "back":
+        return _questionnaire(survey, entry, step=step - 1, carried=carried, form=None)
+    if navigation == "next" and step < len(screens) - 1:
+        return _questionnaire(survey, entry, step=step + 1, carried=carried, form=None)
+    return _submit(survey, entry, carried, step=step, items=items)
+
+
+def _submit(
+    survey: Survey,
+    entry: dict[str, Any],
+    answers: dict[str, str],
+    *,
+    step: int,
+    items: tuple[ResidentItem, ...],
+) -> Response:
+    duration = max(0, min(int(time.time()) - int(entry.get("t", 0)), MAX_DURATION_S))
+    try:
+        with unit_of_work(None):
+            result = services.submit_response(
+                db.session,
+                survey=survey,
+                code_hash=entry["h"],
+                unit_id=entry["u"],
+                submission_id=entry["sub"],
+                answers=answers,
+                today=utcnow().date(),
+                duration_s=duration,
+                items=items,
+            )
+    except FieldError as error:
+        return _questionnaire(
+            survey,
+            entry,
+            step=step,
+            carried=answers,
+            form=None,
+            status=400,
+            error=field_message(error),
+            error_field=error.field,
+        )
+    except services.SubmissionConflictError as error:
+        return _resident(
+            "surveys/resident/message.html", 409, survey=survey, message=state_message(error)
+        )
+    except (services.CodeRejectedError, IntegrityError) as error:
+        # A resend racing the first submission: if that one is stored, show its receipt.
+        receipt = _earlier_receipt(survey, entry, answers)
+        if receipt is None:
+            if isinstance(error, IntegrityError):
+                raise
+            return _resident(
+                "surveys/resident/message.html",
+                409,
+                survey=survey,
+                message=code_message(error.code),
+            )
+        return _receipt_page(survey, receipt)
+    except services.SurveyError as error:
+        return _resident(
+            "surveys/resident/message.html", 409, survey=survey, message=state_message(error)
+        )
+    return _receipt_page(survey, result.receipt)
+
+
+def _earlier_receipt(survey: Survey, entry: dict[str, Any], answers: dict[str, str]) -> str | None:
+    items = queries.list_items(db.session, survey.id, entry["u"])
+    try:
+        cleaned = services.clean_answers(items, answers)
+        return services.find_resubmission(
+            db.session,
+            survey_id=survey.id,
+            submission_id=entry["sub"],
+            digest=services.content_digest(entry["u"], cleaned),
+        )
+    except (FieldError, services.SubmissionConflictError):
+        return None
+
+
+def _receipt_page(survey: Survey, receipt: str) -> Response:
+    return _resident(
+        "surveys/resident/receipt.html", survey=survey, receipt=format_code(receipt, 3)
+    )
+
+
+@bp.route("/s/<short_id>/check", methods=["GET", "POST"])
+def check_code(short_id: str) -> Response:
+    """ "Was my code used?": any time, throttled like code entry."""
+    survey = _public_survey_or_404(short_id)
+    form = CodeCheckForm()
+    outcome = ""
+    status = 200
+    if form.validate_on_submit():
+        typed = normalise_code(form.code.data)
+        if not tokens.is_access_code(typed):
+            form.code.errors = [code_message("malformed_code")]
+            status = 400
+        elif _is_locked(survey):
+            form.code.errors = [
+                _("Too many wrong codes were tried. Wait 15 minutes and try again.")
+            ]
+            status = 429
+        else:
+            code_hash = tokens.hash_access_code(
+                current_app.config["ACCESS_CODE_HASH_KEY"], survey.id, typed
+            )
+            outcome = services.code_status(db.session, survey=survey, code_hash=code_hash)
+            if outcome == "unknown":
+                _record_code_failure(survey)
+    elif form.is_submitted():
+        status = 400
+    return _resident(
+        "surveys/resident/check.html", status, survey=survey, form=form, outcome=outcome
+    )
+
+
+@bp.route("/s/<short_id>/receipts")
+def receipts(short_id: str) -> Response:
+    """Every counted receipt, online and paper, once the survey is closed."""
+    survey = _public_survey_or_404(short_id)
+    wanted = normalise_code(request.args.get("receipt", ""))[:20]
+    listed: list[str] = []
+    if survey.status == "closed":
+        listed = queries.list_receipts(db.session, survey)
+    found = wanted in set(listed) if wanted and listed else None
+    return _resident(
+        "surveys/resident/receipts.html",
+        survey=survey,
+        receipts=[format_code(r, 3) for r in listed],
+        wanted=format_code(wanted, 3) if wanted else "",
+        found=found,
+    )
+
+
+# ---------------------------------------------------------------------------
+# staff: builder
+# ---------------------------------------------------------------------------
+
+
+def _survey_data(form: SurveyForm) -> services.SurveyData:
+    return services.SurveyData(
+        title_zh=form.title_zh.data or "",
+        title_en=form.title_en.data or "",
+        intro_zh=form.intro_zh.data or "",
+        intro_en=form.intro_en.data or "",
+        one_per_screen=bool(form.one_per_screen.data),
+    )
+
+
+def _show_field_error(form: Any, error: FieldError) -> str:
+    message = field_message(error)
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors), message]
+    return message
+
+
+@bp.route("/admin/surveys/")
+@roles_required(*STAFF_ROLES)
+def index() -> str:
+    """Surveys of the periods in the reader's scope."""
+    return render_template(
+        "surveys/index.html",
+        surveys=queries.list_surveys(db.session, current_scope()),
+        status_labels=SURVEY_STATUS_LABELS,
+    )
+
+
+@bp.route("/admin/surveys/new", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def new() -> str | Response:
+    """Create a draft survey in a period."""
+    form = NewSurveyForm()
+    form.period_id.choices = choices(
+        [(p.id, f"{p.name} ({p.year})") for p in list_periods(db.session, current_scope())]
+    )
+    if request.method == "GET" and request.args.get("period_id", "").isdigit():
+        form.period_id.data = int(request.args["period_id"])
+    if form.validate_on_submit():
+        try:
+            period = get_period(db.session, form.period_id.data, current_scope())
+        except BaseNotFoundError:
+            abort(404)
+        try:
+            with unit_of_work(current_user.id):
+                survey = services.create_survey(db.session, period=period, data=_survey_data(form))
+        except FieldError as error:
+            flash(_show_field_error(form, error), "error")
+        else:
+            flash(_("Survey created. Add targets and questions next."), "success")
+            return redirect(url_for(".show", survey_id=survey.id))
+    return render_template("surveys/new.html", form=form)
+
+
+def _builder_forms(survey: Survey) -> dict[str, Any]:
+    target_form = TargetForm(prefix="target")
+    scope = current_scope()
+    target_form.cadre_id.choices = choices(
+        [(0, "—")] + [(c.id, f"{c.name} ({c.code})") for c in list_cadres(db.session, scope)]
+    )
+    units = [survey.period.scope_unit, *queries.respondent_units(db.session, survey.period)]
+    target_form.unit_id.choices = choices(
+        [(0, "—")] + [(u.id, f"{u.name_zh} ({u.code})") for u in units]
+    )
+    return {
+        "target_form": target_form,
+        "question_form": QuestionForm(prefix="question"),
+        "survey_form": SurveyForm(prefix="survey", obj=survey),
+        "batch_form": _batch_form(survey),
+        "action_form": ActionForm(),
+        "revoke_form": RevokeForm(prefix="revoke"),
+    }
+
+
+def _batch_form(survey: Survey) -> BatchForm:
+    form = BatchForm(prefix="batch")
+    form.unit_id.choices = choices(
+        [
+            (u.id, f"{u.name_zh} ({u.code}) · {u.households}")
+            for u in queries.respondent_units(db.session, survey.period)
+        ]
+    )
+    return form
+
+
+def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, int]:
+    context = _builder_forms(survey)
+    context.update(forms)
+    units = queries.respondent_units(db.session, survey.period)
+    assigned: dict[int, list[Target]] = {}
+    by_id = {t.id: t for t in survey.targets}
+    for assignment in survey.assignments:
+        assigned.setdefault(assignment.unit_id, []).append(by_id[assignment.target_id])
+    return render_template(
+        "surveys/show.html",
+        survey=survey,
+        units=units,
+        assigned=assigned,
+        batches=queries.list_batches(db.session, survey.id),
+        seal=queries.find_seal(db.session, survey.id),
+        status_labels=SURVEY_STATUS_LABELS,
+        kind_labels=QUESTION_KIND_LABELS,
+        target_kind_labels=TARGET_KIND_LABELS,
+        rated_kinds=RATED_KINDS,
+        public_url=_public_url(survey),
+        **context,
+    ), status
+
+
+@bp.route("/admin/surveys/<int:survey_id>")
+@roles_required(*STAFF_ROLES)
+def show(survey_id: int) -> tuple[str, int]:
+    """A survey: wording, targets, questions, who rates whom, code batches, state."""
+    return _render_show(_survey_or_404(survey_id))
+
+
+def _state_error(error: services.SurveyError) -> None:
+    flash(state_message(error), "error")
+
+
+@bp.route("/admin/surveys/<int:survey_id>/edit", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def edit(survey_id: int) -> tuple[str, int] | Response:
+    """Change the wording of a draft survey."""
+    survey = _survey_or_404(survey_id)
+    form = SurveyForm(prefix="survey")
+    if not form.validate_on_submit():
+        return _render_show(survey, 400, survey_form=form)
+    try:
+        with unit_of_work(current_user.id):
+            services.update_survey(db.session, survey, data=_survey_data(form))
+    except FieldError as error:
+        flash(_show_field_error(form, error), "error")
+        return _render_show(survey, 400, survey_form=form)
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/admin/surveys/<int:survey_id>/targets", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def add_target(survey_id: int) -> tuple[str, int] | Response:
+    """Add a cadre, unit or service as a target."""
+    survey = _survey_or_404(survey_id)
+    forms = _builder_forms(survey)
+    form = forms["target_form"]
+    if not form.validate_on_submit():
+        return _render_show(survey, 400, target_form=form)
+    scope = current_scope()
+    cadre = db.session.get(Cadre, form.cadre_id.data) if form.cadre_id.data else None
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    if unit is not None and unit.id not in scope:
+        abort(404)
+    try:
+        with unit_of_work(current_user.id):
+            services.add_target(
+                db.session,
+                survey,
+                kind=form.kind.data,
+                today=utcnow().date(),
+                cadre=cadre,
+                unit=unit,
+                label_zh=form.label_zh.data or "",
+                label_en=form.label_en.data or "",
+            )
+    except FieldError as error:
+        flash(_show_field_error(form, error), "error")
+        return _render_show(survey, 400, target_form=form)
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("Target added."), "success")
+    return redirect(url_for(".show", survey_id=survey.id) + "#targets")
+
+
+@bp.route("/admin/surveys/<int:survey_id>/targets/<int:target_id>/delete", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def remove_target(survey_id: int, target_id: int) -> Response:
+    """Remove a target from a draft survey."""
+    survey = _survey_or_404(survey_id)
+    target = next((t for t in survey.targets if t.id == target_id), None)
+    if target is None or not ActionForm().validate_on_submit():
+        abort(404 if target is None else 400)
+    try:
+        with unit_of_work(current_user.id):
+            services.remove_target(db.session, survey, target)
+    except services.SurveyError as error:
+        _state_error(error)
+    return redirect(url_for(".show", survey_id=survey.id) + "#targets")
+
+
+def _parse_options(text: str) -> tuple[tuple[str, str, str], ...]:
+    options = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) not in (2, 3):
+            raise FieldError("options", "option_line", line=line_number)
+        code, zh = parts[0], parts[1]
+        options.append((code, zh, parts[2] if len(parts) == 3 else ""))
+    return tuple(options)
+
+
+@bp.route("/admin/surveys/<int:survey_id>/questions", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def add_question(survey_id: int) -> tuple[str, int] | Response:
+    """Add a question of any kind, with Chinese and English wording."""
+    survey = _survey_or_404(survey_id)
+    form = QuestionForm(prefix="question")
+    if not form.validate_on_submit():
+        return _render_show(survey, 400, question_form=form)
+    try:
+        data = services.QuestionData(
+            code=form.code.data or "",
+            kind=form.kind.data,
+            text_zh=form.text_zh.data or "",
+            text_en=form.text_en.data or "",
+            points=form.points.data,
+            options=_parse_options(form.options.data or ""),
+            allow_abstain=bool(form.allow_abstain.data),
+        )
+        with unit_of_work(current_user.id):
+            services.add_question(db.session, survey, data=data)
+    except FieldError as error:
+        flash(_show_field_error(form, error), "error")
+        return _render_show(survey, 400, question_form=form)
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("Question added."), "success")
+    return redirect(url_for(".show", survey_id=survey.id) + "#questions")
+
+
+@bp.route("/admin/surveys/<int:survey_id>/questions/<int:question_id>/delete", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def remove_question(survey_id: int, question_id: int) -> Response:
+    """Remove a question from a draft survey."""
+    survey = _survey_or_404(survey_id)
+    question: Question | None = next((q for q in survey.questions if q.id == question_id), None)
+    if question is None or not ActionForm().validate_on_submit():
+        abort(404 if question is None else 400)
+    try:
+        with unit_of_work(current_user.id):
+            services.remove_question(db.session, survey, question)
+    except services.SurveyError as error:
+        _state_error(error)
+    return redirect(url_for(".show", survey_id=survey.id) + "#questions")
+
+
+@bp.route("/admin/surveys/<int:survey_id>/assign-default", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def assign_default(survey_id: int) -> Response:
+    """Each village rates its own cadres and the township's (the default rule)."""
+    survey = _survey_or_404(survey_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(current_user.id):
+            count = services.assign_by_default(db.session, survey)
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("%(count)s unit–target pairs chosen by the default rule.", count=count), "success")
+    return redirect(url_for(".show", survey_id=survey.id) + "#raters")
+
+
+@bp.route("/admin/surveys/<int:survey_id>/units/<int:unit_id>", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def unit_targets(survey_id: int, unit_id: int) -> str | Response:
+    """Choose which targets one unit's residents rate."""
+    survey = _survey_or_404(survey_id)
+    unit = next(
+        (u for u in queries.respondent_units(db.session, survey.period) if u.id == unit_id), None
+    )
+    if unit is None:
+        abort(404)
+    form = UnitTargetsForm()
+    form.target_ids.choices = choices([(t.id, t.label_zh) for t in survey.targets])
+    if request.method == "GET":
+        form.target_ids.data = [a.target_id for a in survey.assignments if a.unit_id == unit.id]
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(current_user.id):
+                services.set_unit_targets(
+                    db.session, survey, unit=unit, target_ids=form.target_ids.data or []
+                )
+        except FieldError as error:
+            flash(_show_field_error(form, error), "error")
+        except services.SurveyError as error:
+            _state_error(error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".show", survey_id=survey.id) + "#raters")
+    return render_template("surveys/unit_targets.html", survey=survey, unit=unit, form=form)
+
+
+@bp.route("/admin/surveys/<int:survey_id>/open", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def open_survey(survey_id: int) -> Response:
+    """Open the survey to residents."""
+    survey = _survey_or_404(survey_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(current_user.id):
+            services.open_survey(db.session, survey, now=utcnow())
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("The survey is open."), "success")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/admin/surveys/<int:survey_id>/close", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def close_survey(survey_id: int) -> Response:
+    """Close the survey and seal its responses and receipts."""
+    survey = _survey_or_404(survey_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(current_user.id):
+            seal = services.close_survey(db.session, survey, now=utcnow())
+            digest = seal.digest
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("The survey is closed. Seal: %(digest)s", digest=digest), "success")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+# ---------------------------------------------------------------------------
+# staff: access codes
+# ---------------------------------------------------------------------------
+
+
+def _public_url(survey: Survey) -> str:
+    base = str(current_app.config.get("SURVEY_PUBLIC_BASE_URL") or request.url_root)
+    return base.rstrip("/") + url_for("surveys.start", short_id=survey.short_id)
+
+
+def _qr_svg(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True))
+
+
+@bp.route("/admin/surveys/<int:survey_id>/batches", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def new_batch(survey_id: int) -> tuple[str, int] | Response:
+    """Generate a batch of codes and return the printable slips: the only clear copy."""
+    survey = _survey_or_404(survey_id)
+    form = _batch_form(survey)
+    if not form.validate_on_submit():
+        return _render_show(survey, 400, batch_form=form)
+    unit = db.session.get(Unit, form.unit_id.data)
+    if unit is None:
+        abort(404)
+    url = _public_url(survey)
+    try:
+        with unit_of_work(current_user.id):
+            batch, slips = services.generate_batch(
+                db.session,
+                survey,
+                unit=unit,
+                size=form.size.data,
+                note=form.note.data or "",
+                key=current_app.config["ACCESS_CODE_HASH_KEY"],
+                now=utcnow(),
+            )
+            # Rendered inside the transaction: if the PDF fails, no unseen codes are kept.
+            with force_locale("zh_CN"):
+                html = render_template(
+                    "surveys/slips_pdf.html",
+                    title=survey.title_zh,
+                    unit_name=unit.name_zh,
+                    batch_id=batch.id,
+                    short_url=url,
+                    slips=[
+                        {
+                            "code": format_code(slip.code),
+                            "receipt": format_code(slip.receipt, 3),
+                            "qr_svg": _qr_svg(f"{url}/{slip.code}"),
+                        }
+                        for slip in slips
+                    ],
+                )
+            pdf = html_to_pdf(html)
+            batch_id = batch.id
+    except FieldError as error:
+        flash(_show_field_error(form, error), "error")
+        return _render_show(survey, 400, batch_form=form)
+    except services.SurveyError as error:
+        _state_error(error)
+        return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="survey-{survey.short_id}-batch-{batch_id}-slips.pdf"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/admin/surveys/<int:survey_id>/batches/<int:batch_id>/revoke", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def revoke_batch(survey_id: int, batch_id: int) -> Response:
+    """Withdraw a batch's unused codes (lost or stolen slips)."""
+    survey = _survey_or_404(survey_id)
+    try:
+        batch = queries.get_batch(db.session, survey.id, batch_id)
+    except queries.NotFoundError:
+        abort(404)
+    form = RevokeForm(prefix="revoke")
+    if not form.validate_on_submit():
+        flash(_("Give a reason for revoking the batch."), "error")
+        return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+    try:
+        with unit_of_work(current_user.id, reason=form.reason.data):
+            services.revoke_batch(db.session, batch, reason=form.reason.data or "", now=utcnow())
+    except FieldError as error:
+        flash(field_message(error), "error")
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        flash(_("Batch %(number)s revoked.", number=batch.id), "success")
+    return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+
+
+# ---------------------------------------------------------------------------
+# staff: participation, results, seal
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/surveys/<int:survey_id>/dashboard")
+@roles_required(*STAFF_ROLES)
+def dashboard(survey_id: int) -> Response:
+    """Response rate per unit against its households; refreshes itself."""
+    survey = _survey_or_404(survey_id)
+    rows = queries.list_participation(db.session, survey)
+    html = render_template(
+        "surveys/dashboard.html",
+        survey=survey,
+        rows=rows,
+        total_households=sum(r.households for r in rows),
+        total_responses=sum(r.responses for r in rows),
+        total_issued=sum(r.codes_issued for r in rows),
+        total_used=sum(r.codes_used for r in rows),
+        refresh_seconds=DASHBOARD_REFRESH_SECONDS,
+        status_labels=SURVEY_STATUS_LABELS,
+    )
+    response = Response(html, mimetype="text/html")
+    if survey.status == "open":
+        response.headers["Refresh"] = str(DASHBOARD_REFRESH_SECONDS)
+    return response
+
+
+@bp.route("/admin/surveys/<int:survey_id>/results")
+@roles_required(*STAFF_ROLES)
+def results(survey_id: int) -> str:
+    """Scores per target, once the survey is closed; before that only participation."""
+    survey = _survey_or_404(survey_id)
+    if survey.status != "closed":
+        rows = queries.list_participation(db.session, survey)
+        return render_template(
+            "surveys/embargo.html",
+            survey=survey,
+            total_responses=sum(r.responses for r in rows),
+            total_households=sum(r.households for r in rows),
+        )
+    return render_template(
+        "surveys/results.html",
+        survey=survey,
+        results=queries.list_results(db.session, survey),
+        ballot_labels=BALLOT_LABELS,
+        min_group_size=survey.period.min_group_size,
+    )
+
+
+@bp.route("/admin/surveys/<int:survey_id>/seal")
+@roles_required(*STAFF_ROLES)
+def seal(survey_id: int) -> str:
+    """Recompute the closed survey's digest and compare it with the sealed one."""
+    survey = _survey_or_404(survey_id)
+    check = services.verify_seal(db.session, survey)
+    return render_template("surveys/seal.html", survey=survey, check=check)

@@ -1,0 +1,130 @@
+"""Survey fixtures: a built survey over the demo township, open, with printed codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from assessment.app.db import utcnow
+from assessment.models import Cadre, Period, Unit
+from surveys import services
+
+
+@pytest.fixture
+def app_config(app_config):
+    """English pages: the tests read the English wording (Chinese is the product default)."""
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "en"}
+
+
+def _unit(session, code: str) -> Unit:
+    return session.scalars(sa.select(Unit).where(Unit.code == code)).one()
+
+
+def build_survey(session, *, one_per_screen: bool = False, open_it: bool = True) -> dict[str, Any]:
+    period = session.scalars(sa.select(Period)).first()
+    survey = services.create_survey(
+        session,
+        period=period,
+        data=services.SurveyData(
+            title_zh="2026年群众满意度测评",
+            title_en="2026 resident satisfaction survey",
+            one_per_screen=one_per_screen,
+        ),
+    )
+    today = date(2026, 6, 1)
+    secretary = session.scalars(sa.select(Cadre).where(Cadre.code == "QS001")).one()
+    village_head = session.scalars(sa.select(Cadre).where(Cadre.code == "QS009")).one()
+    other_village = session.scalars(sa.select(Cadre).where(Cadre.code == "QS013")).one()
+    for cadre in (secretary, village_head, other_village):
+        services.add_target(session, survey, kind="cadre", cadre=cadre, today=today)
+    services.add_target(session, survey, kind="unit", unit=_unit(session, "QSZ"), today=today)
+    services.add_target(
+        session,
+        survey,
+        kind="service",
+        label_zh="便民服务中心",
+        label_en="Service centre",
+        today=today,
+    )
+    services.add_question(
+        session,
+        survey,
+        data=services.QuestionData(
+            code="overall", kind="likert", text_zh="总体满意度", text_en="Overall satisfaction"
+        ),
+    )
+    services.add_question(
+        session,
+        survey,
+        data=services.QuestionData(
+            code="grade", kind="ballot", text_zh="民主测评", text_en="Grade"
+        ),
+    )
+    services.add_question(
+        session,
+        survey,
+        data=services.QuestionData(
+            code="age",
+            kind="choice",
+            text_zh="您的年龄段",
+            text_en="Your age band",
+            options=(
+                ("18-44", "18–44岁", "18–44"),
+                ("45-59", "45–59岁", "45–59"),
+                ("60", "60岁以上", "60+"),
+            ),
+        ),
+    )
+    services.add_question(
+        session,
+        survey,
+        data=services.QuestionData(
+            code="comment", kind="text", text_zh="意见建议", text_en="Comments"
+        ),
+    )
+    services.assign_by_default(session, survey)
+    if open_it:
+        services.open_survey(session, survey, now=utcnow())
+    return {"survey_id": survey.id, "short_id": survey.short_id}
+
+
+@pytest.fixture
+def survey_factory(app, make):
+    """``survey_factory(codes=5, unit="QSZ-01", ...)`` → ids, short id, plain codes."""
+
+    def create(
+        *, codes: int = 5, unit: str = "QSZ-01", one_per_screen: bool = False, open_it: bool = True
+    ) -> dict[str, Any]:
+        def change(session):
+            built = build_survey(session, one_per_screen=one_per_screen, open_it=open_it)
+            from surveys.models import Survey
+
+            survey = session.get(Survey, built["survey_id"])
+            batch, slips = services.generate_batch(
+                session,
+                survey,
+                unit=_unit(session, unit),
+                size=codes,
+                note="",
+                key=app.config["ACCESS_CODE_HASH_KEY"],
+                now=utcnow(),
+            )
+            return {
+                **built,
+                "batch_id": batch.id,
+                "unit_id": batch.unit_id,
+                "codes": [slip.code for slip in slips],
+                "receipts": [slip.receipt for slip in slips],
+            }
+
+        return make(change)
+
+    return create
+
+
+@pytest.fixture
+def open_survey(demo, survey_factory):
+    return survey_factory()
