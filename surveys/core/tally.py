@@ -645,26 +645,32 @@ def summarise_targets(
     n_targets = len(labels)
 
     valid = ~np.isnan(x_all)
-    codes = codes_all[valid]
-    x = x_all[valid]
+    if valid.all():  # the usual case: no copies of a million rows
+        codes, x = codes_all, x_all
+        n_invalid = np.zeros(n_targets, dtype=np.int64)
+    else:
+        codes, x = codes_all[valid], x_all[valid]
+        n_invalid = np.bincount(codes_all[~valid], minlength=n_targets)
     n = np.bincount(codes, minlength=n_targets)
-    n_invalid = np.bincount(codes_all[~valid], minlength=n_targets)
 
     weighted = unit_ids is not None and unit_populations is not None
+    w: FloatArray | None = None
     if unit_ids is not None and unit_populations is not None:
         units = np.asarray(unit_ids)
         if units.shape[0] != x_all.shape[0]:
             raise InvalidParameterError("unit_ids", units.shape[0], "length_differs_from_scores")
         w = _poststrat(codes, n_targets, units[valid], unit_populations)
-    else:
-        w = np.ones(x.shape[0], dtype=np.float64)
 
-    sum_w = np.bincount(codes, weights=w, minlength=n_targets)
+    # Unweighted, every weight is 1: the sums below skip the multiplications (the index
+    # step runs over every response of a county, so each pass over the data counts).
+    sum_w = n.astype(np.float64) if w is None else np.bincount(codes, weights=w, minlength=n_targets)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(codes, weights=w * x, minlength=n_targets) / sum_w
+        wx = x if w is None else w * x
+        mean = np.bincount(codes, weights=wx, minlength=n_targets) / sum_w
         # second pass around the group mean: no cancellation as in Σwx² − (Σwx)²/Σw
-        dev2 = np.bincount(codes, weights=w * (x - mean[codes]) ** 2, minlength=n_targets)
-        if weighted:
+        dev = (x - mean[codes]) ** 2
+        dev2 = np.bincount(codes, weights=dev if w is None else w * dev, minlength=n_targets)
+        if w is not None:
             n_eff = sum_w**2 / np.bincount(codes, weights=w * w, minlength=n_targets)
         else:
             n_eff = n.astype(np.float64)
@@ -675,7 +681,12 @@ def summarise_targets(
         ok = df > 0
         t_crit[ok] = stats.t.isf((1.0 - confidence) / 2.0, df[ok])
         half = t_crit * se
-        satisfied = np.bincount(codes, weights=w * (x >= satisfied_threshold), minlength=n_targets)
+        is_satisfied = x >= satisfied_threshold
+        satisfied = (
+            np.bincount(codes[is_satisfied], minlength=n_targets).astype(np.float64)
+            if w is None
+            else np.bincount(codes, weights=w * is_satisfied, minlength=n_targets)
+        )
         share = satisfied / sum_w
     share_low, share_high = _wilson(share, n_eff, confidence)
 
