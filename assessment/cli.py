@@ -1,4 +1,4 @@
-"""Commands of the base package: ``flask audit verify`` and ``flask demo seed``."""
+"""Commands of the base package: ``audit verify``, ``demo seed``, ``accounts create-admin``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from flask.cli import AppGroup
 
 from assessment.app.db import db, unit_of_work
 from assessment.audit import verify_audit_chain
+from assessment.core.errors import FieldError
 from assessment.demo import DEMO_PASSWORD, is_database_empty, seed_demo
+from assessment.queries import find_unit_by_code
+from assessment.services import accounts, org
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
+accounts_cli = AppGroup("accounts", help="Account commands.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
@@ -45,3 +49,39 @@ def seed(if_empty: bool) -> None:
         "Demo seeded: {units} units, {posts} posts, {cadres} cadres, {accounts} accounts; "
         "password for every demo account: {password}".format(**counts, password=DEMO_PASSWORD)
     )
+
+
+@accounts_cli.command("create-admin")
+@click.option("--username", required=True, help="User name of the new administrator.")
+@click.option("--name", "display_name", required=True, help="Name shown in the pages.")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit the admin manages.")
+@click.option(
+    "--new-county",
+    "county_name",
+    default=None,
+    help="Create the unit as a new county with this Chinese name (empty database).",
+)
+@click.password_option(help="Password (asked twice when not given).")
+def create_admin(
+    username: str, display_name: str, unit_code: str, county_name: str | None, password: str
+) -> None:
+    """Create an administrator (and, on an empty database, the county at the top)."""
+    try:
+        with unit_of_work(None, reason="accounts create-admin"):
+            unit = find_unit_by_code(db.session, unit_code)
+            if unit is None:
+                if not county_name:
+                    raise click.ClickException(
+                        f"no unit has the code {unit_code}; give --new-county to create it"
+                    )
+                unit = org.create_unit(
+                    db.session, org.UnitData(unit_code, "county", county_name, "", None, 0, 0)
+                )
+            accounts.save_account(
+                db.session,
+                accounts.AccountData(username, display_name, "admin", (unit.id,)),
+                password=password,
+            )
+    except FieldError as error:
+        raise click.ClickException(f"{error.field}: {error.code} {error.params}") from None
+    click.echo(f"Administrator {username} created for unit {unit_code}.")

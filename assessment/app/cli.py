@@ -54,8 +54,9 @@ def compile_catalogs() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from assessment.cli import audit_cli, demo_cli
+    from assessment.cli import accounts_cli, audit_cli, demo_cli
 
     app.cli.add_command(i18n_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)

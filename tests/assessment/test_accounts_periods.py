@@ -175,3 +175,30 @@ def test_demo_seed_command_builds_the_township(app, runner):
     assert "40 cadres" in result.output
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0
+
+
+def test_create_admin_on_an_empty_database(app, runner, client, auth):
+    result = runner.invoke(
+        args=["accounts", "create-admin", "--username", "root", "--name", "县考核办",
+              "--unit", "X1", "--new-county", "某县", "--password", "a-long-password"]
+    )
+    assert result.exit_code == 0, result.output
+    assert auth.login("root", "a-long-password").status_code == 302
+    assert "某县" in client.get("/admin/units/").get_data(as_text=True)
+
+
+def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
+    unknown = runner.invoke(
+        args=["accounts", "create-admin", "--username", "root", "--name", "x",
+              "--unit", "NOPE", "--password", "a-long-password"]
+    )
+    assert unknown.exit_code != 0
+    assert "no unit has the code NOPE" in unknown.output
+    short = runner.invoke(
+        args=["accounts", "create-admin", "--username", "root", "--name", "x",
+              "--unit", "QSZ", "--password", "short"]
+    )
+    assert short.exit_code != 0
+    assert "password_too_short" in short.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
