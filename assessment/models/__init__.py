@@ -11,6 +11,7 @@ from assessment.models.inputs import (
 )
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
+from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "ConflictDeclaration",
     "Event",
     "Evidence",
+    "MissingInputDecision",
     "Period",
     "Post",
     "QuantitativeResult",
     "Rating",
+    "ResultVersion",
     "Role",
     "RulebookVersion",
     "ThrottleCounter",
