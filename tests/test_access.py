@@ -116,6 +116,11 @@ ACCESS: dict[str, object] = {
     "assessment.inputs.progress": TEAM,
     "assessment.inputs.preview": TEAM,
     "assessment.inputs.preview_cadre": TEAM,
+    "assessment.results.index": STAFF,
+    "assessment.results.compute": TEAM,
+    "assessment.results.decide": TEAM,
+    "assessment.results.version": STAFF,
+    "assessment.results.what_if": STAFF,
 }
 
 # Ids of demo objects for URL parameters (the demo seeds these first).

@@ -74,7 +74,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The only place the base package reaches into surveys (STYLE section 19).
     from surveys import views as survey_views
     from surveys.cli import surveys_cli
+    from surveys.core.tally import summarise_targets
+    from surveys.results_source import survey_results_data
 
     survey_views.init_app(app)
     app.cli.add_command(surveys_cli)
+    # The results pages read survey scores and statistics through these two callables.
+    app.extensions["assessment.survey_source"] = survey_results_data
+    app.extensions["assessment.summarise_survey"] = summarise_targets
     return app

@@ -39,6 +39,9 @@ class ResultVersion(db.Model):  # type: ignore[name-defined,misc]
         sa.UniqueConstraint("period_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
     )
+    # The payload can be megabytes and holds every assessor's rating; the audit entry
+    # keeps the two digests, which bind it (the result follows from rules and inputs).
+    __audit_redact__ = frozenset({"payload"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("period.id"), index=True)

@@ -19,6 +19,7 @@ def create_blueprint() -> Blueprint:
         org,
         periods,
         public,
+        results,
         rulebooks,
     )
 
@@ -32,6 +33,6 @@ def create_blueprint() -> Blueprint:
     def labels() -> dict[str, object]:
         return {"state_label": lambda code: STATE_LABELS.get(code, code)}
 
-    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public, inputs):
+    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public, inputs, results):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -1,0 +1,545 @@
+"""A period's results: gather the stored inputs, compute, and keep every version.
+
+:func:`gather_inputs` turns the stored inputs into the plain records of
+``assessment.core.results``; :func:`compute_results` runs the pure engine and stores a
+new numbered :class:`~assessment.models.ResultVersion` (never changed afterwards).
+
+Survey data: this package may not import ``surveys``. The caller passes a
+``survey_source(session, period)`` returning plain data (see
+``surveys/results_source.py``) and ``summarise_survey``
+(``surveys.core.tally.summarise_targets``); the app factory registers both. Without a
+source, survey indicators are reported missing and need a team decision.
+
+Services flush and never commit; every flush inside ``unit_of_work`` is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessment.core.confidence import DEFAULT_SEED
+from assessment.core.digest import canonical_json
+from assessment.core.errors import AssessmentError, FieldError
+from assessment.core.results import (
+    ActualInput,
+    CadreInput,
+    DecisionInput,
+    DecisionKind,
+    EventInput,
+    MissingInput,
+    PeriodInputs,
+    PeriodResult,
+    RatingInput,
+    SurveyItemsInput,
+    SurveySummariser,
+    SurveyTargetInput,
+    UnitInput,
+    canonical_inputs,
+    compute_period_results,
+    find_missing_inputs,
+    result_to_plain,
+)
+from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook, to_plain
+from assessment.models import (
+    Account,
+    Event,
+    MissingInputDecision,
+    Period,
+    QuantitativeResult,
+    Rating,
+    ResultVersion,
+    Unit,
+)
+from assessment.queries import NotFoundError
+from assessment.services.inputs import find_rulebook, list_assessed
+from assessment.services.periods import advance_period
+
+#: ``survey_source(session, period)``: plain survey data (``surveys.results_source``).
+SurveySource = Callable[[Session, Period], Mapping[str, Any]]
+
+#: States from which results may be computed; "collecting" moves on to "computed".
+COMPUTE_STATES = ("collecting", "computed", "notice")
+#: Missing-input kinds a team decision can cover.
+DECIDABLE_KINDS = ("actual", "ratings", "survey_responses")
+MAX_REASON = 2000
+
+
+class ResultsRefusedError(AssessmentError):
+    """Computing or deciding is not possible in the period's state.
+
+    ``code`` is ``results_final`` (the period is final), ``results_not_collecting``
+    (before "collecting") or ``no_rulebook``.
+    """
+
+    def __init__(self, code: str, status: str) -> None:
+        self.code = code
+        self.status = status
+        super().__init__(f"{code} ({status})")
+
+
+# ---------------------------------------------------------------------------
+# reads
+# ---------------------------------------------------------------------------
+
+
+def list_versions(session: Session, period_id: int) -> list[ResultVersion]:
+    """Every result version of a period, newest first."""
+    return list(
+        session.scalars(
+            sa.select(ResultVersion)
+            .where(ResultVersion.period_id == period_id)
+            .order_by(ResultVersion.number.desc())
+        )
+    )
+
+
+def get_version(session: Session, period_id: int, number: int) -> ResultVersion:
+    """One version by number (NotFoundError when absent)."""
+    version = session.scalars(
+        sa.select(ResultVersion).where(
+            ResultVersion.period_id == period_id, ResultVersion.number == number
+        )
+    ).one_or_none()
+    if version is None:
+        raise NotFoundError(number)
+    return version
+
+
+def payload_of(version: ResultVersion) -> dict[str, Any]:
+    """The stored payload: ``result``, ``inputs``, ``rulebook``, ``resamples``, ``seed``."""
+    payload: dict[str, Any] = json.loads(version.payload)
+    return payload
+
+
+def list_decisions(session: Session, period: Period) -> list[MissingInputDecision]:
+    """The team's decisions about missing inputs, by cadre and indicator."""
+    return list(
+        session.scalars(
+            sa.select(MissingInputDecision)
+            .where(MissingInputDecision.period_id == period.id)
+            .order_by(MissingInputDecision.cadre_id, MissingInputDecision.indicator_code)
+        )
+    )
+
+
+def account_names(session: Session, ids: Collection[str]) -> dict[str, str]:
+    """Display names of accounts by id as text (assessors in a result)."""
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    rows = session.execute(
+        sa.select(Account.id, Account.display_name).where(Account.id.in_(numbers))
+    )
+    return {str(account_id): name for account_id, name in rows}
+
+
+def unit_names(session: Session, period: Period) -> dict[str, str]:
+    """Chinese names of the units in the period's scope by id as text."""
+    rows = session.execute(
+        sa.select(Unit.id, Unit.name_zh).where(Unit.path.startswith(period.scope_unit.path))
+    )
+    return {str(unit_id): name for unit_id, name in rows}
+
+
+# ---------------------------------------------------------------------------
+# stored inputs -> core inputs
+# ---------------------------------------------------------------------------
+
+
+def _survey_targets(
+    rulebook: Rulebook, cadres: list[CadreInput], data: Mapping[str, Any]
+) -> tuple[SurveyTargetInput, ...]:
+    """One entry per survey indicator and target that has responses."""
+    by_kind = {
+        "cadre": {str(k): v for k, v in data.get("cadre", {}).items()},
+        "unit": {str(k): v for k, v in data.get("unit", {}).items()},
+    }
+    out: dict[tuple[str, str], SurveyTargetInput] = {}
+    for cadre in cadres:
+        try:
+            indicator_set = rulebook.indicator_set(cadre.post)
+        except KeyError:
+            continue
+        for indicator in indicator_set.of_kind(IndicatorKind.SURVEY):
+            subject = indicator.subject or "cadre"
+            target = cadre.unit if subject == "unit" else cadre.id
+            entry = by_kind[subject].get(target)
+            if entry is None or (indicator.code, target) in out:
+                continue
+            scores = np.asarray(entry["scores"], dtype=np.float64)
+            if scores.size == 0:
+                continue
+            out[(indicator.code, target)] = SurveyTargetInput(
+                indicator=indicator.code,
+                target=target,
+                scores=scores,
+                unit_ids=np.asarray([str(u) for u in entry["unit_ids"]], dtype=object),
+                n_excluded=int(entry.get("n_excluded", 0)),
+            )
+    return tuple(out[k] for k in sorted(out))
+
+
+def gather_inputs(
+    session: Session,
+    period: Period,
+    rulebook: Rulebook,
+    survey_data: Mapping[str, Any] | None,
+) -> PeriodInputs:
+    """The period's stored inputs as core records.
+
+    Inputs for an indicator the cadre's indicator set does not have (of that kind) are
+    left out, as are ratings naming a level the rubric does not have; the engine then
+    reports the indicator missing if nothing else remains.
+    """
+    assessed = list_assessed(session, period)
+    cadres = [CadreInput(str(c.cadre_id), c.code, c.name, c.post, str(c.unit_id)) for c in assessed]
+    sets = {}
+    for c in assessed:
+        try:
+            sets[c.cadre_id] = rulebook.indicator_set(c.post)
+        except KeyError:
+            continue
+
+    def kind_of(cadre_id: int, code: str) -> str | None:
+        indicator_set = sets.get(cadre_id)
+        if indicator_set is None:
+            return None
+        try:
+            return str(indicator_set.indicator(code).kind)
+        except KeyError:
+            return None
+
+    units = tuple(
+        UnitInput(
+            str(unit.id),
+            float(unit.population) if unit.population > 0 else None,
+            int(unit.households) if unit.households > 0 else None,
+        )
+        for unit in session.scalars(
+            sa.select(Unit).where(Unit.path.startswith(period.scope_unit.path))
+        )
+    )
+    actuals = tuple(
+        ActualInput(str(r.cadre_id), r.indicator_code, float(r.actual))
+        for r in session.scalars(
+            sa.select(QuantitativeResult).where(QuantitativeResult.period_id == period.id)
+        )
+        if kind_of(r.cadre_id, r.indicator_code) == "quantitative"
+    )
+    ratings = []
+    for r in session.scalars(sa.select(Rating).where(Rating.period_id == period.id)):
+        if kind_of(r.cadre_id, r.indicator_code) != "qualitative":
+            continue
+        indicator = sets[r.cadre_id].indicator(r.indicator_code)
+        try:
+            levels = {lv.code: lv.value for lv in rulebook.rubric(indicator.rubric or "").levels}
+        except KeyError:
+            continue
+        if r.level in levels:
+            ratings.append(
+                RatingInput(str(r.assessor_id), str(r.cadre_id), r.indicator_code, levels[r.level])
+            )
+    events = tuple(
+        EventInput(str(e.id), str(e.cadre_id), e.indicator_code)
+        for e in session.scalars(sa.select(Event).where(Event.period_id == period.id))
+        if kind_of(e.cadre_id, e.indicator_code) in ("bonus", "penalty", "veto")
+    )
+    decisions = tuple(
+        DecisionInput(str(d.cadre_id), d.indicator_code, DecisionKind(d.kind), d.reason)
+        for d in list_decisions(session, period)
+        if kind_of(d.cadre_id, d.indicator_code) in ("quantitative", "qualitative", "survey")
+    )
+    surveys: tuple[SurveyTargetInput, ...] = ()
+    survey_items: tuple[SurveyItemsInput, ...] = ()
+    if survey_data is not None:
+        surveys = _survey_targets(rulebook, cadres, survey_data)
+        survey_items = tuple(
+            SurveyItemsInput(str(key), np.asarray(rows, dtype=np.float64))
+            for key, rows in sorted(survey_data.get("items", {}).items())
+            if len(rows)
+        )
+    return PeriodInputs(
+        cadres=tuple(cadres),
+        units=units,
+        actuals=actuals,
+        ratings=tuple(ratings),
+        events=events,
+        surveys=surveys,
+        survey_items=survey_items,
+        decisions=decisions,
+    )
+
+
+def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
+    """Core inputs back from :func:`canonical_inputs` (as stored in a version).
+
+    Everything that decides scores, ranks and grades comes back; survey item matrices
+    are stored only as digests, so Cronbach's alpha is not recomputed from them.
+    """
+    surveys = []
+    for s in plain["surveys"]:
+        scores: list[float] = []
+        unit_ids: list[str] = []
+        for unit, score, count in s["responses"]:
+            scores.extend([float(score)] * int(count))
+            unit_ids.extend([str(unit)] * int(count))
+        scores.extend([float("nan")] * int(s["n_invalid"]))
+        unit_ids.extend([""] * int(s["n_invalid"]))
+        has_units = any(unit_ids)
+        surveys.append(
+            SurveyTargetInput(
+                indicator=s["indicator"],
+                target=s["target"],
+                scores=np.asarray(scores, dtype=np.float64),
+                unit_ids=np.asarray(unit_ids, dtype=object) if has_units else None,
+                n_excluded=int(s["n_excluded"]),
+            )
+        )
+    return PeriodInputs(
+        cadres=tuple(
+            CadreInput(c["id"], c["code"], c["name"], c["post"], c["unit"], c["post_group"])
+            for c in plain["cadres"]
+        ),
+        units=tuple(UnitInput(u["id"], u["population"], u["households"]) for u in plain["units"]),
+        actuals=tuple(
+            ActualInput(a["cadre"], a["indicator"], float(a["value"])) for a in plain["actuals"]
+        ),
+        ratings=tuple(
+            RatingInput(r["assessor"], r["cadre"], r["indicator"], float(r["value"]))
+            for r in plain["ratings"]
+        ),
+        events=tuple(EventInput(e["id"], e["cadre"], e["indicator"]) for e in plain["events"]),
+        surveys=tuple(surveys),
+        decisions=tuple(
+            DecisionInput(d["cadre"], d["indicator"], DecisionKind(d["kind"]), d["reason"])
+            for d in plain["decisions"]
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# missing inputs and decisions
+# ---------------------------------------------------------------------------
+
+
+def _rulebook_or_refuse(session: Session, period: Period) -> Rulebook:
+    rulebook = find_rulebook(session, period)
+    if rulebook is None:
+        raise ResultsRefusedError("no_rulebook", period.status)
+    return rulebook
+
+
+def _survey_data(
+    session: Session, period: Period, survey_source: SurveySource | None
+) -> Mapping[str, Any] | None:
+    return survey_source(session, period) if survey_source is not None else None
+
+
+def find_missing(
+    session: Session, period: Period, *, survey_source: SurveySource | None
+) -> tuple[MissingInput, ...]:
+    """Every missing input of the period, each with the decision covering it (or None)."""
+    rulebook = _rulebook_or_refuse(session, period)
+    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    return find_missing_inputs(rulebook, inputs)
+
+
+def _check_open(period: Period) -> None:
+    if period.status == "final":
+        raise ResultsRefusedError("results_final", period.status)
+    if period.status not in COMPUTE_STATES:
+        raise ResultsRefusedError("results_not_collecting", period.status)
+
+
+def record_decision(
+    session: Session,
+    *,
+    period: Period,
+    cadre_id: int,
+    indicator_code: str,
+    kind: str,
+    reason: str,
+    actor_id: int | None,
+) -> MissingInputDecision:
+    """Record (or replace) the team's decision about one missing input of one cadre."""
+    _check_open(period)
+    rulebook = _rulebook_or_refuse(session, period)
+    try:
+        decision_kind = DecisionKind(kind)
+    except ValueError:
+        raise FieldError("kind", "unknown_decision_kind") from None
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", "required")
+    if len(reason) > MAX_REASON:
+        raise FieldError("reason", "too_long", max=MAX_REASON)
+    cadre = next((c for c in list_assessed(session, period) if c.cadre_id == cadre_id), None)
+    if cadre is None:
+        raise NotFoundError(cadre_id)
+    try:
+        indicator = rulebook.indicator_set(cadre.post).indicator(indicator_code)
+    except KeyError:
+        raise FieldError("indicator_code", "unknown_indicator_code", code=indicator_code) from None
+    if not indicator.is_weighted:
+        raise FieldError("indicator_code", "wrong_indicator_kind", code=indicator_code)
+    decision = session.scalars(
+        sa.select(MissingInputDecision).where(
+            MissingInputDecision.period_id == period.id,
+            MissingInputDecision.cadre_id == cadre_id,
+            MissingInputDecision.indicator_code == indicator_code,
+        )
+    ).one_or_none()
+    if decision is None:
+        decision = MissingInputDecision(
+            period_id=period.id, cadre_id=cadre_id, indicator_code=indicator_code
+        )
+        session.add(decision)
+    decision.kind = str(decision_kind)
+    decision.reason = reason
+    decision.created_by_id = actor_id
+    session.flush()
+    return decision
+
+
+# ---------------------------------------------------------------------------
+# computing and storing
+# ---------------------------------------------------------------------------
+
+
+def _next_number(session: Session, period_id: int) -> int:
+    current = session.scalar(
+        sa.select(sa.func.max(ResultVersion.number)).where(ResultVersion.period_id == period_id)
+    )
+    return int(current or 0) + 1
+
+
+def compute_results(
+    session: Session,
+    *,
+    period: Period,
+    reason: str,
+    actor_id: int | None,
+    survey_source: SurveySource | None,
+    summarise_survey: SurveySummariser | None,
+    resamples: int = 1000,
+    seed: int = DEFAULT_SEED,
+) -> ResultVersion:
+    """Compute the period's results from its stored inputs and store the next version.
+
+    From "collecting" the period then moves to "computed"; from "computed" or
+    "notice" a written reason is required (a new version; the old ones stay). Refused
+    in "final" and before "collecting".
+
+    Raises
+    ------
+    ResultsRefusedError
+        In a state that does not allow it, or without a published rulebook.
+    FieldError
+        ``reason`` missing after the first computation.
+    IncompleteInputsError
+        Inputs are missing without a decision (``error.missing`` lists them all).
+    """
+    _check_open(period)
+    reason = (reason or "").strip()
+    if period.status != "collecting" and not reason:
+        raise FieldError("reason", "reason_required_after_computed")
+    if len(reason) > MAX_REASON:
+        raise FieldError("reason", "too_long", max=MAX_REASON)
+    rulebook = _rulebook_or_refuse(session, period)
+    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    result = compute_period_results(
+        rulebook, inputs, summarise_survey=summarise_survey, resamples=resamples, seed=seed
+    )
+    payload = {
+        "result": result_to_plain(result),
+        "inputs": canonical_inputs(inputs),
+        "rulebook": to_plain(rulebook),
+        "resamples": resamples,
+        "seed": seed,
+    }
+    version = ResultVersion(
+        period_id=period.id,
+        number=_next_number(session, period.id),
+        rules_digest=result.rules_digest,
+        data_digest=result.data_digest,
+        payload=canonical_json(payload),
+        reason=reason,
+        created_by_id=actor_id,
+    )
+    session.add(version)
+    session.flush()
+    if period.status == "collecting":
+        advance_period(session, period, "computed")
+    return version
+
+
+# ---------------------------------------------------------------------------
+# what-if (in memory, nothing stored)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfChange:
+    """One change to try: an indicator's weight in a post's set, or a grade's minimum."""
+
+    post: str | None = None
+    indicator: str | None = None
+    weight: float | None = None
+    grade: str | None = None
+    minimum: float | None = None
+
+
+def changed_rulebook(rulebook: Rulebook, change: WhatIfChange) -> Rulebook:
+    """The rulebook with the one change applied (KeyError for an unknown code)."""
+    if change.post and change.indicator and change.weight is not None:
+        indicator_set = rulebook.indicator_set(change.post)
+        old = indicator_set.indicator(change.indicator)
+        if not old.is_weighted:
+            raise KeyError(change.indicator)
+        indicators = tuple(
+            replace(i, weight=change.weight) if i.code == old.code else i
+            for i in indicator_set.indicators
+        )
+        sets = tuple(
+            replace(s, indicators=indicators) if s.post == change.post else s
+            for s in rulebook.indicator_sets
+        )
+        rulebook = replace(rulebook, indicator_sets=sets)
+    if change.grade and change.minimum is not None:
+        rulebook.grading.grade(change.grade)
+        grades = tuple(
+            replace(g, minimum=change.minimum) if g.code == change.grade else g
+            for g in rulebook.grading.grades
+        )
+        rulebook = replace(rulebook, grading=replace(rulebook.grading, grades=grades))
+    return rulebook
+
+
+def rulebook_of_version(version: ResultVersion) -> Rulebook:
+    """The rulebook a version was computed with (stored in its payload)."""
+    return parse_rulebook(payload_of(version)["rulebook"])
+
+
+def what_if(
+    version: ResultVersion,
+    change: WhatIfChange,
+    *,
+    summarise_survey: SurveySummariser | None,
+    resamples: int = 0,
+) -> PeriodResult:
+    """Recompute a stored version's inputs under a changed rulebook, in memory only."""
+    payload = payload_of(version)
+    rulebook = changed_rulebook(parse_rulebook(payload["rulebook"]), change)
+    inputs = inputs_from_canonical(payload["inputs"])
+    return compute_period_results(
+        rulebook,
+        inputs,
+        summarise_survey=summarise_survey,
+        resamples=resamples,
+        seed=int(payload["seed"]),
+    )

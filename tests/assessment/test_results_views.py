@@ -1,0 +1,414 @@
+"""Results pages: compute from the demo, missing inputs and decisions, versions, what-if."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from assessment.app.db import utcnow
+from assessment.core.results import DecisionKind
+from assessment.core.rulebook import IndicatorKind
+from assessment.models import (
+    Account,
+    AuditEntry,
+    MissingInputDecision,
+    Period,
+    ResultVersion,
+)
+from assessment.models.results import ImmutableRowError
+from assessment.services import inputs as inputs_service
+from assessment.services import results as service
+from assessment.services.periods import advance_period
+
+PERIOD_ID = 1
+URL = f"/admin/periods/{PERIOD_ID}/results"
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    # Few bootstrap resamples: the pages and the storage are under test, not the bootstrap.
+    return {**app_config, "RESULTS_RESAMPLES": 40}
+
+
+def _actual(indicator: Any, index: int) -> float:
+    """A valid actual value that differs between cadres."""
+    if indicator.method == "binary":
+        return float(index % 2)
+    spread = (index * 7) % 10 / 10
+    if indicator.method == "steps":
+        return float(indicator.steps[-1].threshold) * spread if indicator.steps else spread
+    if indicator.method == "linear":
+        low, high = sorted((float(indicator.baseline), float(indicator.target)))
+        return low + (high - low) * spread
+    return float(indicator.target or 1) * (0.5 + spread / 2)
+
+
+@pytest.fixture
+def collecting(published_rulebook: int, make: Any) -> int:
+    """The demo period collecting, with every quantitative actual and every rating."""
+
+    def fill(session: Any) -> None:
+        period = session.get(Period, PERIOD_ID)
+        advance_period(session, period, "collecting")
+        rulebook = inputs_service.find_rulebook(session, period)
+        assert rulebook is not None
+        now = utcnow()
+        assessors = [
+            session.scalars(sa.select(Account).where(Account.username == name)).one()
+            for name in ("assessor1", "assessor2", "assessor3")
+        ]
+        for index, cadre in enumerate(inputs_service.list_assessed(session, period)):
+            indicator_set = inputs_service.indicator_set_of(rulebook, cadre)
+            assert indicator_set is not None
+            for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
+                inputs_service.save_result(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    cadre=cadre,
+                    indicator_code=indicator.code,
+                    actual=_actual(indicator, index),
+                    source="test",
+                    entered_by_id=None,
+                    now=now,
+                )
+            qualitative = indicator_set.of_kind(IndicatorKind.QUALITATIVE)
+            for number, assessor in enumerate(assessors):
+                levels = {}
+                for indicator in qualitative:
+                    rubric = rulebook.rubric(indicator.rubric or "")
+                    levels[indicator.code] = rubric.levels[(index + number) % 2].code
+                inputs_service.save_ratings(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    assessor=assessor,
+                    cadre=cadre,
+                    levels=levels,
+                    now=now,
+                )
+
+    make(fill)
+    return PERIOD_ID
+
+
+def _missing(app: Any) -> list[Any]:
+    with app.app_context():
+        from assessment.app.db import db
+
+        period = db.session.get(Period, PERIOD_ID)
+        return list(service.find_missing(db.session, period, survey_source=None))
+
+
+def _decide_all(client: Any, app: Any, kind: str = "score_zero_with_reason") -> int:
+    undecided = [m for m in _missing(app) if m.decision is None]
+    for m in undecided:
+        response = client.post(
+            f"{URL}/decisions",
+            data={
+                "cadre_id": m.cadre,
+                "indicator_code": m.indicator,
+                "kind": kind,
+                "reason": "no survey this year",
+            },
+        )
+        assert response.status_code == 302
+    return len(undecided)
+
+
+def _count(app: Any, model: Any) -> int:
+    with app.app_context():
+        from assessment.app.db import db
+
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(model)))
+
+
+def _versions(app: Any) -> list[tuple[int, str, str, dict[str, Any], str]]:
+    with app.app_context():
+        from assessment.app.db import db
+
+        rows = db.session.scalars(sa.select(ResultVersion).order_by(ResultVersion.number))
+        return [
+            (v.number, v.rules_digest, v.data_digest, json.loads(v.payload), v.reason) for v in rows
+        ]
+
+
+def _status(app: Any) -> str:
+    with app.app_context():
+        from assessment.app.db import db
+
+        return str(db.session.get(Period, PERIOD_ID).status)
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_missing_inputs_are_listed_and_block_computing(app, client, auth, collecting):
+    auth.login("admin")
+    missing = _missing(app)
+    # no survey source given here, and no closed survey: every survey indicator is missing
+    assert missing and {m.kind for m in missing} == {"survey_responses"}
+    page = client.get(URL).get_data(as_text=True)
+    assert "no valid survey response" in page
+    assert page.count('action="/admin/periods/1/results/decisions"') == len(missing)
+
+    response = client.post(f"{URL}/compute", data={"reason": ""}, follow_redirects=True)
+    assert "inputs are missing without a decision" in response.get_data(as_text=True)
+    assert _count(app, ResultVersion) == 0
+    assert _status(app) == "collecting"
+
+
+def test_decisions_then_compute_stores_version_one_and_moves_to_computed(
+    app, client, auth, collecting
+):
+    auth.login("admin")
+    decided = _decide_all(client, app)
+    assert decided > 0
+    assert _count(app, MissingInputDecision) == decided
+    assert "Every input is present or decided." in client.get(URL).get_data(as_text=True)
+
+    response = client.post(f"{URL}/compute", data={"reason": ""})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{URL}/versions/1")
+    assert _status(app) == "computed"
+    [(number, rules, data, payload, _reason)] = _versions(app)
+    assert number == 1 and len(rules) == 64 and len(data) == 64
+    assert payload["result"]["data_digest"] == data
+    assert len(payload["result"]["cadres"]) == 40
+    assert payload["result"]["confidence"]["resamples"] == 40
+    assert {d["kind"] for d in payload["inputs"]["decisions"]} == {"score_zero_with_reason"}
+
+    page = client.get(f"{URL}/versions/1").get_data(as_text=True)
+    assert rules in page and data in page
+    assert "<svg" in page and "<script" not in page and "style=" not in page
+    assert "missing input decided by the team" in page
+    # the version's canonical inputs recompute the same numbers (what the what-if uses)
+    with app.app_context():
+        from assessment.app.db import db
+
+        stored = service.get_version(db.session, PERIOD_ID, 1)
+        same = service.what_if(stored, service.WhatIfChange(), summarise_survey=None)
+    assert [(c.id, c.total, c.rank, c.grade) for c in same.cadres] == [
+        (c["id"], c["total"], c["rank"], c["grade"]) for c in payload["result"]["cadres"]
+    ]
+
+
+def test_recompute_needs_a_reason_and_gives_identical_digests(app, client, auth, collecting):
+    auth.login("admin")
+    _decide_all(client, app)
+    client.post(f"{URL}/compute", data={"reason": ""})
+
+    response = client.post(f"{URL}/compute", data={"reason": "  "}, follow_redirects=True)
+    assert "give the reason for a new version" in response.get_data(as_text=True)
+    assert _count(app, ResultVersion) == 1
+
+    response = client.post(f"{URL}/compute", data={"reason": "check reproducibility"})
+    assert response.headers["Location"].endswith(f"{URL}/versions/2")
+    first, second = _versions(app)
+    assert (first[0], second[0]) == (1, 2)
+    assert first[1:3] == second[1:3]  # rules digest and data digest
+    assert first[3] == second[3]  # every number, the grade confidence included
+    assert second[4] == "check reproducibility"
+    assert _status(app) == "computed"
+    page = client.get(URL).get_data(as_text=True)
+    assert "Version 1" in page and "Version 2" in page
+    # the old version stays readable
+    assert client.get(f"{URL}/versions/1").status_code == 200
+
+
+def test_exclude_and_reweight_decision_changes_the_weights(app, client, auth, collecting):
+    auth.login("admin")
+    _decide_all(client, app, kind="exclude_indicator_reweight")
+    client.post(f"{URL}/compute", data={"reason": ""})
+    [(_n, _r, _d, payload, _reason)] = _versions(app)
+    cadre = payload["result"]["cadres"][0]
+    excluded = [i for i in cadre["indicators"] if i["status"] == "excluded"]
+    assert excluded
+    assert sum(i["effective_weight"] for i in cadre["indicators"]) == pytest.approx(100.0)
+
+
+def test_refused_in_final_and_before_collecting(app, client, auth, published_rulebook, make):
+    auth.login("admin")
+    response = client.post(f"{URL}/compute", data={"reason": "x"}, follow_redirects=True)
+    assert "once the period is" in response.get_data(as_text=True)
+
+    def to_final(session: Any) -> None:
+        period = session.get(Period, PERIOD_ID)
+        for state in ("collecting", "computed", "notice", "final"):
+            advance_period(session, period, state)
+
+    make(to_final)
+    response = client.post(f"{URL}/compute", data={"reason": "late"}, follow_redirects=True)
+    assert "The period is final" in response.get_data(as_text=True)
+    response = client.post(
+        f"{URL}/decisions",
+        data={
+            "cadre_id": "1",
+            "indicator_code": "S1",
+            "kind": "score_zero_with_reason",
+            "reason": "late",
+        },
+        follow_redirects=True,
+    )
+    assert "The period is final" in response.get_data(as_text=True)
+    assert _count(app, ResultVersion) == 0
+    assert _count(app, MissingInputDecision) == 0
+
+
+def test_a_decision_needs_a_reason_and_a_known_kind(app, client, auth, collecting):
+    auth.login("admin")
+    m = next(m for m in _missing(app) if m.decision is None)
+    for data in (
+        {"kind": "score_zero_with_reason", "reason": ""},
+        {"kind": "guess", "reason": "because"},
+    ):
+        client.post(
+            f"{URL}/decisions", data={"cadre_id": m.cadre, "indicator_code": m.indicator, **data}
+        )
+    assert _count(app, MissingInputDecision) == 0
+
+
+def test_what_if_changes_ranks_without_writing_anything(app, client, auth, collecting):
+    auth.login("admin")
+    _decide_all(client, app)
+    client.post(f"{URL}/compute", data={"reason": ""})
+    [(_n, _r, _d, payload, _reason)] = _versions(app)
+    # the heaviest quantitative indicator of the largest post group, set to zero
+    rulebook = payload["rulebook"]
+    groups: dict[str, int] = {}
+    for cadre in payload["result"]["cadres"]:
+        groups[cadre["post_group"]] = groups.get(cadre["post_group"], 0) + 1
+    post = max(groups, key=lambda g: groups[g])
+    indicator_set = next(s for s in rulebook["posts"] if s["post"] == post)
+    heaviest = max(
+        (i for i in indicator_set["indicators"] if i["kind"] == "quantitative"),
+        key=lambda i: i["weight"],
+    )
+    before = (
+        _count(app, ResultVersion),
+        _count(app, AuditEntry),
+        _count(app, MissingInputDecision),
+    )
+
+    response = client.get(
+        f"{URL}/versions/1/what-if",
+        query_string={"indicator": f"{post}/{heaviest['code']}", "weight": "0"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    changed = re.search(r"(\d+) cadres? changes? rank or grade", page)
+    assert changed is not None and int(changed.group(1)) > 0
+    assert 'class="changed"' in page
+
+    # a grade minimum too: everyone falls below an impossible top grade
+    top = rulebook["grading"]["grades"][0]["code"]
+    page = client.get(
+        f"{URL}/versions/1/what-if", query_string={"grade": top, "minimum": "100"}
+    ).get_data(as_text=True)
+    assert "rank or grade" in page
+
+    page = client.get(
+        f"{URL}/versions/1/what-if", query_string={"indicator": "", "weight": ""}
+    ).get_data(as_text=True)
+    assert "Choose an indicator and a new weight" in page
+
+    after = (_count(app, ResultVersion), _count(app, AuditEntry), _count(app, MissingInputDecision))
+    assert after == before
+
+
+def test_versions_are_immutable(app, client, auth, collecting):
+    auth.login("admin")
+    _decide_all(client, app)
+    client.post(f"{URL}/compute", data={"reason": ""})
+    with app.app_context():
+        from assessment.app.db import db, unit_of_work
+
+        with pytest.raises(ImmutableRowError), unit_of_work(None):
+            version = service.get_version(db.session, PERIOD_ID, 1)
+            version.reason = "rewritten"
+            db.session.flush()
+    assert _versions(app)[0][4] == ""
+
+
+def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
+    """A source giving responses for every survey target: nothing is missing any more."""
+    with app.app_context():
+        from assessment.app.db import db, unit_of_work
+        from surveys.core.tally import summarise_targets
+
+        period = db.session.get(Period, PERIOD_ID)
+        cadres = inputs_service.list_assessed(db.session, period)
+
+        def source(session: Any, p: Period) -> dict[str, Any]:
+            def target(i: int) -> dict[str, Any]:
+                return {"scores": [60.0 + i % 40, 80.0, 100.0], "unit_ids": [3, 3, 4]}
+
+            return {
+                "cadre": {c.cadre_id: target(i) for i, c in enumerate(cadres)},
+                "unit": {c.unit_id: target(c.unit_id) for c in cadres},
+                "items": {},
+            }
+
+        assert service.find_missing(db.session, period, survey_source=source) == ()
+        with unit_of_work(None, reason="test"):
+            version = service.compute_results(
+                db.session,
+                period=period,
+                reason="",
+                actor_id=None,
+                survey_source=source,
+                summarise_survey=summarise_targets,
+                resamples=10,
+            )
+        payload = service.payload_of(version)
+        assert payload["result"]["surveys"]
+        survey_outcomes = [
+            i for c in payload["result"]["cadres"] for i in c["indicators"] if i["kind"] == "survey"
+        ]
+        assert survey_outcomes and all(i["status"] == "scored" for i in survey_outcomes)
+        assert DecisionKind.SCORE_ZERO not in {i["status"] for i in survey_outcomes}
+
+
+def test_registered_survey_source_reads_closed_surveys_only(app):
+    assert app.extensions["assessment.survey_source"].__module__ == "surveys.results_source"
+    assert app.extensions["assessment.summarise_survey"].__name__ == "summarise_targets"
+
+
+@pytest.mark.parametrize(
+    ("username", "index", "compute"),
+    [
+        ("admin", 200, 302),
+        ("assessor1", 200, 302),
+        ("clerk", 200, 403),
+        ("official", 200, 403),
+        ("cadre", 403, 403),
+    ],
+)
+def test_access_per_role(app, client, auth, collecting, username, index, compute):
+    auth.login(username)
+    page = client.get(URL)
+    assert page.status_code == index
+    if username in ("clerk", "official"):
+        assert "have not been computed yet" in page.get_data(as_text=True)
+    assert client.post(f"{URL}/compute", data={"reason": "x"}).status_code == compute
+    assert client.post(f"{URL}/decisions", data={}).status_code == compute
+    assert client.get(f"{URL}/versions/1").status_code == (403 if username == "cadre" else 404)
+
+
+def test_staff_read_versions_after_computed(app, client, auth, collecting):
+    auth.login("admin")
+    _decide_all(client, app)
+    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post("/logout")
+    for username in ("clerk", "official"):
+        auth.login(username)
+        page = client.get(URL).get_data(as_text=True)
+        assert "Latest results (version 1)" in page
+        assert 'action="/admin/periods/1/results/compute"' not in page
+        assert client.get(f"{URL}/versions/1").status_code == 200
+        assert client.get(f"{URL}/versions/1/what-if").status_code == 200
+        client.post("/logout")
