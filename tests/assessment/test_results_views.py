@@ -373,7 +373,7 @@ def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
         assert DecisionKind.SCORE_ZERO not in {i["status"] for i in survey_outcomes}
 
 
-def test_registered_survey_source_reads_closed_surveys_only(app):
+def test_app_factory_registers_the_survey_source_and_tally(app):
     assert app.extensions["assessment.survey_source"].__module__ == "surveys.results_source"
     assert app.extensions["assessment.summarise_survey"].__name__ == "summarise_targets"
 
