@@ -637,12 +637,12 @@ def summarise_targets(
     with np.errstate(invalid="ignore"):
         if ((x_all < 0) | (x_all > 100)).any():
             raise InvalidParameterError("scores", "…", "outside_0_100")
-    codes_all, labels = _factorize(target_ids, "target_ids")
+    codes_all, slot_labels = _target_slots(target_ids)
     if codes_all.shape[0] != x_all.shape[0]:
         raise InvalidParameterError("target_ids", codes_all.shape[0], "length_differs_from_scores")
     if (unit_ids is None) != (unit_populations is None):
         raise InvalidParameterError("unit_ids", None, "needs_both_unit_ids_and_populations")
-    n_targets = len(labels)
+    n_targets = len(slot_labels)
 
     valid = ~np.isnan(x_all)
     if valid.all():  # the usual case: no copies of a million rows
@@ -663,7 +663,9 @@ def summarise_targets(
 
     # Unweighted, every weight is 1: the sums below skip the multiplications (the index
     # step runs over every response of a county, so each pass over the data counts).
-    sum_w = n.astype(np.float64) if w is None else np.bincount(codes, weights=w, minlength=n_targets)
+    sum_w = (
+        n.astype(np.float64) if w is None else np.bincount(codes, weights=w, minlength=n_targets)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         wx = x if w is None else w * x
         mean = np.bincount(codes, weights=wx, minlength=n_targets) / sum_w
@@ -690,9 +692,14 @@ def summarise_targets(
         share = satisfied / sum_w
     share_low, share_high = _wilson(share, n_eff, confidence)
 
+    # Integer ids are used as slots directly; slots no response names are dropped here.
+    present = [
+        i for i, label in enumerate(slot_labels) if label is not None and n[i] + n_invalid[i]
+    ]
+    labels = [slot_labels[i] for i in present]
     rates: list[float | None] = []
     house_counts: list[int | None] = []
-    for index, label in enumerate(labels):
+    for index, label in zip(present, labels, strict=True):
         count = None if households is None else households.get(label)
         if count is not None and (isinstance(count, bool) or int(count) != count or count <= 0):
             raise InvalidParameterError(f"households[{label!r}]", count, "not_a_positive_integer")
@@ -711,14 +718,34 @@ def summarise_targets(
             n_invalid=int(n_invalid[i]),
             n_effective=float(n_eff[i]),
             weighted=weighted,
-            households=house_counts[i],
-            response_rate=rates[i],
+            households=house_counts[j],
+            response_rate=rates[j],
             share_satisfied=float(share[i]),
             share_ci_low=float(share_low[i]),
             share_ci_high=float(share_high[i]),
         )
-        for i, label in enumerate(labels)
+        for j, (i, label) in enumerate(zip(present, labels, strict=True))
     }
+
+
+def _target_slots(values: npt.ArrayLike) -> tuple[IntArray, list[Hashable | None]]:
+    """Slot per response and the label of each slot.
+
+    Non-negative integer ids (cadre ids) are their own slots, which saves factorizing a
+    million ids; slots that no response uses have the label None. Other ids are
+    factorized (labels in order of first appearance).
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "iu" and array.size:
+        low, high = int(array.min()), int(array.max())
+        if low >= 0 and high < 4 * array.size + 1024:
+            used = np.bincount(array, minlength=high + 1) > 0
+            labels: list[Hashable | None] = [
+                i if is_used else None for i, is_used in enumerate(used.tolist())
+            ]
+            return array.astype(np.int64, copy=False), labels
+    codes, uniques = _factorize(values, "target_ids")
+    return codes, list(uniques)
 
 
 def compute_satisfaction(

@@ -436,3 +436,23 @@ def test_a_million_responses_summarise_about_as_fast_as_a_groupby_mean():
     assert len(out) == 2000
     # generous margin for noisy machines; in practice the ratio is about 1-2
     assert elapsed < max(20 * baseline, 1.5)
+
+
+def test_summarise_targets_integer_ids_agree_with_labels():
+    """Integer ids take a fast path (ids as slots); the numbers must equal the general path."""
+    rng = np.random.default_rng(7)
+    ids = rng.choice([3, 17, 40, 41], size=400)  # sparse ids: slots 0..41 mostly unused
+    scores = rng.integers(0, 5, size=400) * 25.0
+    scores[::37] = np.nan
+    fast = summarise_targets(ids, scores, households={3: 120, 17: 90})
+    general = summarise_targets([f"c{i}" for i in ids], scores,
+                                households={"c3": 120, "c17": 90})
+    assert sorted(fast) == [3, 17, 40, 41]
+    for key, summary in fast.items():
+        other = general[f"c{key}"]
+        assert summary.index == pytest.approx(other.index, rel=1e-12)
+        assert summary.ci_low == pytest.approx(other.ci_low, rel=1e-12)
+        assert summary.n == other.n
+        assert summary.n_invalid == other.n_invalid
+        assert summary.response_rate == other.response_rate
+        assert summary.share_ci_high == pytest.approx(other.share_ci_high, rel=1e-12)
