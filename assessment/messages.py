@@ -143,6 +143,10 @@ def lifecycle_message(error: LifecycleError) -> str:
 # ---------------------------------------------------------------------------
 
 LIFECYCLE_MESSAGES: dict[str, Any] = {
+    "results_not_computed": _l(
+        "Compute the results on the results page: the period moves to “Computed” "
+        "when its first result version is stored."
+    ),
     "rulebook_not_published": _l(
         "Publish the rulebook first: the period moves to “Rules published” "
         "when its first rulebook version is published."

@@ -227,6 +227,12 @@ class RulebookNotPublishedError(LifecycleError):
     code = "rulebook_not_published"
 
 
+class ResultsNotComputedError(LifecycleError):
+    """A period becomes "computed" only by computing a result version, never by a bare step."""
+
+    code = "results_not_computed"
+
+
 class InputsClosedError(AssessmentError):
     """Inputs of a period (results, events, ratings) change only while it is "collecting".
 

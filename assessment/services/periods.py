@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessment.core.errors import FieldError, RulebookNotPublishedError
+from assessment.core.errors import FieldError, ResultsNotComputedError, RulebookNotPublishedError
 from assessment.core.lifecycle import check_transition
-from assessment.models import Period, RulebookVersion, Unit
+from assessment.models import Period, ResultVersion, RulebookVersion, Unit
 
 
 def create_period(session: Session, *, name: str, year: int, scope_unit: Unit) -> Period:
@@ -34,6 +34,13 @@ def advance_period(session: Session, period: Period, target: str) -> Period:
     ):
         # the public rules page goes live with this step, so there must be rules to show
         raise RulebookNotPublishedError(period.status, target, ())
+    if target == "computed" and not session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ResultVersion)
+        .where(ResultVersion.period_id == period.id)
+    ):
+        # "computed" means a stored result version exists, not just a button pressed
+        raise ResultsNotComputedError(period.status, target, ())
     period.status = target
     session.flush()
     return period

@@ -202,3 +202,17 @@ def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
     assert "password_too_short" in short.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
+
+
+def test_computed_is_reached_only_by_computing_results(app, client, auth, published_rulebook, make):
+    from assessment.services.periods import advance_period
+
+    make(lambda session: advance_period(session, session.get(Period, published_rulebook),
+                                        "collecting"))
+    auth.login("assessor1")
+    client.get("/lang/en")
+    response = client.post(f"/admin/periods/{published_rulebook}/transition",
+                           data={"target": "computed"}, follow_redirects=True)
+    assert "Compute the results on the results page" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Period, published_rulebook).status == "collecting"

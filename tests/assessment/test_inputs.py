@@ -48,7 +48,10 @@ def move_to(make, state):
         period = _period(session)
         order = ["rules_published", "collecting", "computed", "notice", "final"]
         for target in order[order.index(period.status) + 1 if period.status in order else 0 :]:
-            advance_period(session, period, target)
+            if target == "computed":
+                period.status = target  # stands in for computing results (tested elsewhere)
+            else:
+                advance_period(session, period, target)
             if target == state:
                 break
         return period.id
@@ -687,6 +690,6 @@ def test_audit_log_hides_ratings_until_results_are_computed(app, client, auth, p
     assert '"level":"A"' not in page
     with app.app_context(), unit_of_work(None):
         period = db.session.get(Period, period_id)
-        advance_period(db.session, period, "computed")
+        period.status = "computed"  # as if results were computed (that path has its own tests)
     page = text(client.get("/admin/audit/?object_type=rating"))
     assert '"level":"A"' in page
