@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from assessment.models import Period
 from surveys.core import tally
 from surveys.models import Answer, Question, Response, Survey, Target
+from surveys.paper import excluded_ids
 
 #: Question kinds scored on 0-100 and counted in the satisfaction index.
 SCORED_KINDS = ("likert", "scale10")
@@ -74,6 +75,8 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
                 sa.select(Response.id, Response.unit_id).where(Response.survey_id == survey.id)
             ).all()
         )
+        # excluded responses stay stored but are left out here, and counted (DESIGN section 4)
+        excluded = excluded_ids(session, survey.id)
         answered: dict[tuple[str, int], list[float]] = {}
         for response_id, target_id, question_id, value_int in rows:
             if target_id not in targets:
@@ -99,6 +102,9 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
                     target.unit_id, {"scores": [], "unit_ids": [], "n_excluded": 0}
                 )
             else:
+                continue
+            if response_id in excluded:
+                bucket["n_excluded"] += 1
                 continue
             bucket["scores"].append(score)
             bucket["unit_ids"].append(units[response_id])
