@@ -54,6 +54,10 @@ class PaperEntry(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("state IN ('pending', 'conflict', 'stored')", name="state_known"),
         sa.CheckConstraint("source IN ('form', 'import')", name="source_known"),
     )
+    # The audit log is readable before the survey closes; the typed answers must not be
+    # (embargo, DESIGN section 5). They are kept here and, once counted, in the sealed
+    # response set; the log records who entered which serial and receipt, and when.
+    __audit_redact__ = frozenset({"answers_json"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 
@@ -513,3 +514,16 @@ def test_import_template_lists_the_columns(client, auth, paper_survey):
     body = client.get(f"/admin/surveys/{paper_survey['survey_id']}/paper/import/template.csv")
     header = body.get_data().decode("utf-8-sig").splitlines()[0]
     assert header.startswith("serial,batch,receipt,q_")
+
+
+def test_the_audit_log_keeps_no_typed_answers(make, paper_survey):
+    from assessment.models import AuditEntry
+
+    _enter(make, paper_survey, "clerk")
+    after = make(
+        lambda s: s.scalars(
+            sa.select(AuditEntry.after).where(AuditEntry.object_type == "survey_paper_entries")
+        ).one()
+    )
+    assert json.loads(after)["answers_json"] == "***"
+    assert json.loads(after)["slip_receipt"] == paper_survey["receipts"][0]
