@@ -167,11 +167,16 @@ class RatingInput:
 
 @dataclass(frozen=True, slots=True)
 class EventInput:
-    """One recorded bonus, penalty or veto event (``id`` unique per event)."""
+    """One recorded bonus, penalty or veto event (``id`` unique per event).
+
+    ``points`` is what the team recorded for a bonus or penalty event (at most the
+    rulebook's points per event); None means the rulebook's points per event.
+    """
 
     id: str
     cadre: str
     indicator: str
+    points: float | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -676,7 +681,7 @@ class _Index:
     units: dict[str, UnitInput]
     actuals: dict[tuple[str, str], float]
     ratings: dict[tuple[str, str], dict[str, float]]
-    events: dict[tuple[str, str], int]
+    events: dict[tuple[str, str], list[float]]
     surveys: dict[tuple[str, str], SurveyTargetInput]
     decisions: dict[tuple[str, str], DecisionInput]
 
@@ -732,14 +737,21 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
                 "ratings", (rating.assessor, rating.cadre, rating.indicator), "outside_0_100"
             )
         panel[rating.assessor] = value
-    events: dict[tuple[str, str], int] = defaultdict(int)
+    events: dict[tuple[str, str], list[float]] = defaultdict(list)
     seen_events: set[str] = set()
     for event in inputs.events:
-        indicator_of("events", event.cadre, event.indicator, {"bonus", "penalty", "veto"})
+        indicator = indicator_of(
+            "events", event.cadre, event.indicator, {"bonus", "penalty", "veto"}
+        )
         if event.id in seen_events:
             raise _fail("events", event.id, "duplicate")
         seen_events.add(event.id)
-        events[(event.cadre, event.indicator)] += 1
+        per_event = float(indicator.points or 0.0)
+        if event.points is not None and not 0 <= event.points <= per_event:
+            raise _fail("events", event.id, "points_outside_rulebook")
+        events[(event.cadre, event.indicator)].append(
+            per_event if event.points is None else float(event.points)
+        )
     survey_codes = {
         i.code for s in rulebook.indicator_sets for i in s.indicators if i.kind == "survey"
     }
@@ -1002,7 +1014,15 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
             key=lambda d: (d["cadre"], d["indicator"], d["assessor"]),
         ),
         "events": sorted(
-            ({"id": e.id, "cadre": e.cadre, "indicator": e.indicator} for e in inputs.events),
+            (
+                {
+                    "id": e.id,
+                    "cadre": e.cadre,
+                    "indicator": e.indicator,
+                    "points": None if e.points is None else _num(e.points),
+                }
+                for e in inputs.events
+            ),
             key=lambda d: (d["cadre"], d["indicator"], d["id"]),
         ),
         "surveys": sorted(
@@ -1322,15 +1342,16 @@ def _score_cadre(
 
     scheme_codes = [g.code for g in rulebook.grading.grades]
     for ind in indicator_set.indicators:
-        count = index.events.get((cadre.id, ind.code), 0)
-        if ind.is_weighted or count == 0:
+        recorded = index.events.get((cadre.id, ind.code), [])
+        if ind.is_weighted or not recorded:
             continue
-        per_event = float(ind.points or 0.0)
-        work.events.append(EventOutcome(ind.code, str(ind.kind), count, per_event * count))
+        work.events.append(
+            EventOutcome(ind.code, str(ind.kind), len(recorded), math.fsum(recorded))
+        )
         if ind.kind == "bonus":
-            work.bonus.extend([per_event] * count)
+            work.bonus.extend(recorded)
         elif ind.kind == "penalty":
-            work.penalty.extend([per_event] * count)
+            work.penalty.extend(recorded)
         else:
             work.vetoes.append(ind.code)
             cap = ind.caps_at or scheme_codes[-1]

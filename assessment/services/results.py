@@ -245,7 +245,7 @@ def gather_inputs(
                 RatingInput(str(r.assessor_id), str(r.cadre_id), r.indicator_code, levels[r.level])
             )
     events = tuple(
-        EventInput(str(e.id), str(e.cadre_id), e.indicator_code)
+        EventInput(str(e.id), str(e.cadre_id), e.indicator_code, e.points)
         for e in session.scalars(sa.select(Event).where(Event.period_id == period.id))
         if kind_of(e.cadre_id, e.indicator_code) in ("bonus", "penalty", "veto")
     )
@@ -313,7 +313,10 @@ def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
             RatingInput(r["assessor"], r["cadre"], r["indicator"], float(r["value"]))
             for r in plain["ratings"]
         ),
-        events=tuple(EventInput(e["id"], e["cadre"], e["indicator"]) for e in plain["events"]),
+        events=tuple(
+            EventInput(e["id"], e["cadre"], e["indicator"], e.get("points"))
+            for e in plain["events"]
+        ),
         surveys=tuple(surveys),
         decisions=tuple(
             DecisionInput(d["cadre"], d["indicator"], DecisionKind(d["kind"]), d["reason"])

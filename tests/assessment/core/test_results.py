@@ -593,3 +593,27 @@ def test_property_raising_one_input_never_lowers_the_total(inputs, which, delta,
         raised = dataclasses.replace(inputs, actuals=actuals)
     after = compute(rb, raised)
     assert after.cadre(cadre_id).total >= before.cadre(cadre_id).total
+
+
+def test_recorded_event_points_count_instead_of_the_rulebook_maximum():
+    """By hand: B1 gives 2 points per event in the rulebook; the team recorded 0.5 and 1."""
+    rb = make_rulebook()
+    inputs = merge(
+        cadre_p("a"),
+        units=(UnitInput("u1", population=1000, households=40),),
+        events=(EventInput("e1", "a", "B1", 0.5), EventInput("e2", "a", "B1", 1.0)),
+    )
+    a = compute(rb, inputs).cadre("a")
+    assert (a.bonus_raw, a.bonus, a.bonus_capped) == (1.5, 1.5, False)
+    too_many = merge(cadre_p("a"), events=(EventInput("e1", "a", "B1", 2.5),))
+    with pytest.raises(InvalidParameterError) as caught:
+        compute(rb, too_many)
+    assert caught.value.reason == "points_outside_rulebook"
+    # the recorded points are part of the data digest
+    assert compute_data_digest(inputs) != compute_data_digest(
+        merge(
+            cadre_p("a"),
+            units=(UnitInput("u1", population=1000, households=40),),
+            events=(EventInput("e1", "a", "B1", 1.0), EventInput("e2", "a", "B1", 1.0)),
+        )
+    )
