@@ -31,6 +31,7 @@ from assessment.core.roster import RowError
 from assessment.forms import ImportForm, show_field_error
 from assessment.models import Account, Unit
 from assessment.spreadsheets import read_sheet
+from assessment.views.imports import error_rows
 from surveys import paper, queries
 from surveys.forms import BALLOT_LABELS, choices, field_message, state_message
 from surveys.models import Survey
@@ -44,7 +45,6 @@ bp = Blueprint("survey_paper", __name__, url_prefix="/admin/surveys/<int:survey_
 
 #: Who types and adjudicates paper ballots.
 ENTRY_ROLES = ("clerk", *TEAM_ROLES)
-MAX_ERRORS_SHOWN = 200
 
 PAPER_MESSAGES: dict[str, Any] = {
     "required": _l("This field is required."),
@@ -455,18 +455,6 @@ def _import_kind(survey: Survey) -> _ImportKind:
     )
 
 
-def _error_rows(errors: tuple[RowError, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "row": error.row,
-            "column": error.column,
-            "value": error.value,
-            "message": paper_message(FieldError(error.column, error.code, **error.params)),
-        }
-        for error in errors[:MAX_ERRORS_SHOWN]
-    ]
-
-
 @bp.route("/paper/import", methods=["GET", "POST"])
 @roles_required(*ENTRY_ROLES)
 def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
@@ -524,7 +512,7 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=_import_kind(survey),
         form=form,
-        errors=_error_rows(errors),
+        errors=error_rows(errors, paper_message),
         error_count=len(errors),
         summary=summary_text,
         template_url=url_for(".import_template", survey_id=survey.id),

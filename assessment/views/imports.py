@@ -120,19 +120,24 @@ CADRES = _ImportKind(
 )
 
 
-def _error_rows(errors: Sequence[RowError]) -> list[dict[str, Any]]:
+def error_rows(
+    errors: Sequence[RowError],
+    message: Callable[[FieldError], str] = field_error_message,
+) -> list[dict[str, Any]]:
+    """The rows of the error table every spreadsheet import shows (first 500 errors)."""
     return [
         {
             "row": error.row,
             "column": error.column,
             "value": error.value,
-            "message": field_error_message(FieldError(error.column, error.code, **error.params)),
+            "message": message(FieldError(error.column, error.code, **error.params)),
         }
         for error in errors[:MAX_ERRORS_SHOWN]
     ]
 
 
-def _summary(errors: Sequence[RowError]) -> str:
+def rejection_summary(errors: Sequence[RowError]) -> str:
+    """ "N errors in M rows; nothing was imported." for a rejected file."""
     rows = len({error.row for error in errors})
     if rows == 1:
         return str(
@@ -185,9 +190,9 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=kind,
         form=form,
-        errors=_error_rows(errors),
+        errors=error_rows(errors),
         error_count=len(errors),
-        summary=_summary(errors) if errors else "",
+        summary=rejection_summary(errors) if errors else "",
         template_url=url_for(f".{kind.name}_template"),
     )
     return (page, status) if status != 200 else page

@@ -57,7 +57,6 @@ from assessment.messages import (
     METHOD_LABELS,
     MISSING_LABELS,
     PREVIEW_STATUS_LABELS,
-    field_error_message,
     input_refused_message,
 )
 from assessment.models import Evidence, Period
@@ -65,6 +64,7 @@ from assessment.queries import NotFoundError, get_period, list_periods
 from assessment.services import inputs as service
 from assessment.services.imports import ImportRejected
 from assessment.spreadsheets import read_sheet
+from assessment.views.imports import error_rows, rejection_summary
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,6 @@ bp = Blueprint("inputs", __name__, url_prefix="/admin/periods")
 #: Before the results are computed, a panel value is shown from this many ratings on:
 #: one or two ratings would let a team member read a colleague's rating off the preview.
 SECRET_PANEL_MIN_RATINGS = 3
-MAX_ERRORS_SHOWN = 500
 
 # ---------------------------------------------------------------------------
 # forms (shape only; the rules live in the services and core)
@@ -390,38 +389,6 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
     return (page, status) if status != 200 else page
 
 
-def _import_error_rows(errors: Sequence[RowError]) -> list[dict[str, Any]]:
-    return [
-        {
-            "row": error.row,
-            "column": error.column,
-            "value": error.value,
-            "message": field_error_message(FieldError(error.column, error.code, **error.params)),
-        }
-        for error in errors[:MAX_ERRORS_SHOWN]
-    ]
-
-
-def _import_summary(errors: Sequence[RowError]) -> str:
-    rows = len({error.row for error in errors})
-    if rows == 1:
-        return str(
-            ngettext(
-                "%(num)s error in 1 row; nothing was imported.",
-                "%(num)s errors in 1 row; nothing was imported.",
-                len(errors),
-            )
-        )
-    # Two or more rows means two or more errors: both nouns are plural here.
-    return str(
-        _(
-            "%(errors)s errors in %(rows)s rows; nothing was imported.",
-            errors=len(errors),
-            rows=rows,
-        )
-    )
-
-
 @bp.route("/<int:period_id>/quantitative/import", methods=["GET", "POST"])
 @roles_required(*TEAM_ROLES)
 def import_results(period_id: int) -> str | Response | tuple[str, int]:
@@ -472,9 +439,9 @@ def import_results(period_id: int) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=RESULTS_IMPORT,
         form=form,
-        errors=_import_error_rows(errors),
+        errors=error_rows(errors),
         error_count=len(errors),
-        summary=_import_summary(errors) if errors else "",
+        summary=rejection_summary(errors) if errors else "",
         template_url=url_for(".results_template", period_id=period.id),
     )
     return (page, status) if status != 200 else page
