@@ -138,3 +138,120 @@ def make(app: Flask) -> Any:
             return change(_db.session)
 
     return run
+
+
+def _actual(indicator: Any, index: int) -> float:
+    """A valid actual value that differs between cadres."""
+    if indicator.method == "binary":
+        return float(index % 2)
+    spread = (index * 7) % 10 / 10
+    if indicator.method == "steps":
+        return float(indicator.steps[-1].threshold) * spread if indicator.steps else spread
+    if indicator.method == "linear":
+        low, high = sorted((float(indicator.baseline), float(indicator.target)))
+        return low + (high - low) * spread
+    return float(indicator.target or 1) * (0.5 + spread / 2)
+
+
+@pytest.fixture
+def collecting(published_rulebook: int, make: Any) -> int:
+    """The demo period collecting, with every quantitative actual and every rating."""
+    import sqlalchemy as sa
+
+    from assessment.app.db import utcnow
+    from assessment.core.rulebook import IndicatorKind
+    from assessment.models import Account, Period
+    from assessment.services import inputs as inputs_service
+    from assessment.services.periods import advance_period
+
+    def fill(session: Any) -> None:
+        period = session.get(Period, published_rulebook)
+        advance_period(session, period, "collecting")
+        rulebook = inputs_service.find_rulebook(session, period)
+        assert rulebook is not None
+        now = utcnow()
+        assessors = [
+            session.scalars(sa.select(Account).where(Account.username == name)).one()
+            for name in ("assessor1", "assessor2", "assessor3")
+        ]
+        for index, cadre in enumerate(inputs_service.list_assessed(session, period)):
+            indicator_set = inputs_service.indicator_set_of(rulebook, cadre)
+            assert indicator_set is not None
+            for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
+                inputs_service.save_result(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    cadre=cadre,
+                    indicator_code=indicator.code,
+                    actual=_actual(indicator, index),
+                    source="test",
+                    entered_by_id=None,
+                    now=now,
+                )
+            qualitative = indicator_set.of_kind(IndicatorKind.QUALITATIVE)
+            for number, assessor in enumerate(assessors):
+                levels = {}
+                for indicator in qualitative:
+                    rubric = rulebook.rubric(indicator.rubric or "")
+                    levels[indicator.code] = rubric.levels[(index + number) % 2].code
+                inputs_service.save_ratings(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    assessor=assessor,
+                    cadre=cadre,
+                    levels=levels,
+                    now=now,
+                )
+
+    make(fill)
+    return published_rulebook
+
+
+def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
+    """Survey scores for every cadre and unit of the period, without running a survey.
+
+    Stands in for ``surveys.results_source.survey_results_data`` where the pages under
+    test, not the survey, matter: target i gets the scores 60 + i % 40, 80 and 100 from
+    residents of units 3, 3 and 4 (so every group is smaller than the minimum size 5).
+    """
+    from assessment.services import inputs as inputs_service
+
+    cadres = inputs_service.list_assessed(session, period)
+
+    def target(i: int) -> dict[str, Any]:
+        return {"scores": [60.0 + i % 40, 80.0, 100.0], "unit_ids": [3, 3, 4]}
+
+    return {
+        "cadre": {c.cadre_id: target(i) for i, c in enumerate(cadres)},
+        "unit": {c.unit_id: target(c.unit_id) for c in cadres},
+        "items": {},
+    }
+
+
+@pytest.fixture
+def computed_period(app: Flask, collecting: int) -> int:
+    """The demo period "computed": result version 1 from every actual and rating.
+
+    Survey indicators are scored from :func:`synthetic_survey_source`, which also
+    replaces the app's survey source so that later versions see the same survey data.
+    Grade confidence uses 40 resamples (fast; the bootstrap has its own tests).
+    """
+    from assessment.models import Period
+    from assessment.services import results as results_service
+    from surveys.core.tally import summarise_targets
+
+    app.extensions["assessment.survey_source"] = synthetic_survey_source
+    with app.app_context(), unit_of_work(None, reason="test fixture"):
+        period = _db.session.get(Period, collecting)
+        results_service.compute_results(
+            _db.session,
+            period=period,
+            reason="",
+            actor_id=None,
+            survey_source=synthetic_survey_source,
+            summarise_survey=summarise_targets,
+            resamples=40,
+        )
+    return collecting

@@ -81,8 +81,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from surveys import paper_views
 
     paper_views.init_app(app)
+    from surveys import comment_views
+
+    comment_views.init_app(app)
     app.cli.add_command(surveys_cli)
     # The results pages read survey scores and statistics through these two callables.
     app.extensions["assessment.survey_source"] = survey_results_data
     app.extensions["assessment.summarise_survey"] = summarise_targets
+
+    from reports import verify_views
+    from reports import views as report_views
+    from reports.cli import reports_cli
+
+    report_views.init_app(app)
+    verify_views.init_app(app)
+    app.cli.add_command(reports_cli)
     return app

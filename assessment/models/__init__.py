@@ -11,6 +11,7 @@ from assessment.models.inputs import (
 )
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
+from assessment.models.publication import Notice, Objection
 from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
 
@@ -24,6 +25,8 @@ __all__ = [
     "Event",
     "Evidence",
     "MissingInputDecision",
+    "Notice",
+    "Objection",
     "Period",
     "Post",
     "QuantitativeResult",

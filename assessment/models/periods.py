@@ -22,6 +22,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     year: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(24), default="draft")
     min_group_size: Mapped[int] = mapped_column(default=5)
+    #: The result version published as final (set when the period becomes "final").
+    final_version_number: Mapped[int | None]
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     scope_unit: Mapped[Unit] = relationship()

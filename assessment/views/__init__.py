@@ -16,9 +16,13 @@ def create_blueprint() -> Blueprint:
         auth,
         imports,
         inputs,
+        notice,
         org,
+        overview,
         periods,
+        portal,
         public,
+        public_notice,
         results,
         rulebooks,
     )
@@ -33,6 +37,21 @@ def create_blueprint() -> Blueprint:
     def labels() -> dict[str, object]:
         return {"state_label": lambda code: STATE_LABELS.get(code, code)}
 
-    for area in (auth, org, imports, accounts, periods, audit, rulebooks, public, inputs, results):
+    for area in (
+        auth,
+        org,
+        imports,
+        accounts,
+        periods,
+        audit,
+        rulebooks,
+        public,
+        inputs,
+        results,
+        notice,
+        public_notice,
+        portal,
+        overview,
+    ):
         blueprint.register_blueprint(area.bp)
     return blueprint

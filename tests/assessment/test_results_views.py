@@ -9,11 +9,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from assessment.app.db import utcnow
 from assessment.core.results import DecisionKind
-from assessment.core.rulebook import IndicatorKind
 from assessment.models import (
-    Account,
     AuditEntry,
     MissingInputDecision,
     Period,
@@ -33,68 +30,6 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     # Few bootstrap resamples: the pages and the storage are under test, not the bootstrap.
     # English pages, so that the assertions hold whatever the Chinese catalog says.
     return {**app_config, "RESULTS_RESAMPLES": 40, "BABEL_DEFAULT_LOCALE": "en"}
-
-
-def _actual(indicator: Any, index: int) -> float:
-    """A valid actual value that differs between cadres."""
-    if indicator.method == "binary":
-        return float(index % 2)
-    spread = (index * 7) % 10 / 10
-    if indicator.method == "steps":
-        return float(indicator.steps[-1].threshold) * spread if indicator.steps else spread
-    if indicator.method == "linear":
-        low, high = sorted((float(indicator.baseline), float(indicator.target)))
-        return low + (high - low) * spread
-    return float(indicator.target or 1) * (0.5 + spread / 2)
-
-
-@pytest.fixture
-def collecting(published_rulebook: int, make: Any) -> int:
-    """The demo period collecting, with every quantitative actual and every rating."""
-
-    def fill(session: Any) -> None:
-        period = session.get(Period, PERIOD_ID)
-        advance_period(session, period, "collecting")
-        rulebook = inputs_service.find_rulebook(session, period)
-        assert rulebook is not None
-        now = utcnow()
-        assessors = [
-            session.scalars(sa.select(Account).where(Account.username == name)).one()
-            for name in ("assessor1", "assessor2", "assessor3")
-        ]
-        for index, cadre in enumerate(inputs_service.list_assessed(session, period)):
-            indicator_set = inputs_service.indicator_set_of(rulebook, cadre)
-            assert indicator_set is not None
-            for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
-                inputs_service.save_result(
-                    session,
-                    period=period,
-                    rulebook=rulebook,
-                    cadre=cadre,
-                    indicator_code=indicator.code,
-                    actual=_actual(indicator, index),
-                    source="test",
-                    entered_by_id=None,
-                    now=now,
-                )
-            qualitative = indicator_set.of_kind(IndicatorKind.QUALITATIVE)
-            for number, assessor in enumerate(assessors):
-                levels = {}
-                for indicator in qualitative:
-                    rubric = rulebook.rubric(indicator.rubric or "")
-                    levels[indicator.code] = rubric.levels[(index + number) % 2].code
-                inputs_service.save_ratings(
-                    session,
-                    period=period,
-                    rulebook=rulebook,
-                    assessor=assessor,
-                    cadre=cadre,
-                    levels=levels,
-                    now=now,
-                )
-
-    make(fill)
-    return PERIOD_ID
 
 
 def _missing(app: Any) -> list[Any]:
