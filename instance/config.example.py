@@ -49,3 +49,21 @@ Every setting below is optional; the values shown are the defaults unless said o
 # Smallest group of resident answers shown in any breakdown (by village, age, ...);
 # smaller groups show as suppressed. Each period may set its own.
 # MIN_GROUP_SIZE = 5
+
+# --- Public notice and objections -------------------------------------------------------
+# Length of the public notice (公示) of results and the time the team has to decide an
+# objection, in working days (Monday to Friday, less holidays, plus make-up days).
+# NOTICE_WORKING_DAYS = 5
+# NOTICE_REVIEW_WORKING_DAYS = 5
+# Public holidays and make-up working days (调休上班), as "YYYY-MM-DD". None are built in:
+# copy them from the State Council's holiday notice each year, for example
+# NOTICE_HOLIDAYS = ["2026-10-01", "2026-10-02", "2026-10-05"]
+# NOTICE_EXTRA_WORKDAYS = ["2026-10-10"]
+# NOTICE_HOLIDAYS = []
+# NOTICE_EXTRA_WORKDAYS = []
+# Objections from the public notice page allowed per client within the window, and how
+# long a client that sent too many waits, in seconds. No address is stored, only a keyed
+# hash.
+# PUBLIC_OBJECTION_MAX_PER_CLIENT = 5
+# PUBLIC_OBJECTION_WINDOW_SECONDS = 3600
+# PUBLIC_OBJECTION_LOCKOUT_SECONDS = 3600

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,16 @@ class DefaultConfig:
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     MIN_GROUP_SIZE = 5
     EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    # Public notice (公示) of results: its length and the review time per objection, in
+    # working days; public holidays and make-up working days (调休) as ISO dates.
+    NOTICE_WORKING_DAYS = 5
+    NOTICE_REVIEW_WORKING_DAYS = 5
+    NOTICE_HOLIDAYS: tuple[str, ...] = ()
+    NOTICE_EXTRA_WORKDAYS: tuple[str, ...] = ()
+    # Objections from the public notice page: per client, within the window.
+    PUBLIC_OBJECTION_MAX_PER_CLIENT = 5
+    PUBLIC_OBJECTION_WINDOW_SECONDS = 3600
+    PUBLIC_OBJECTION_LOCKOUT_SECONDS = 3600
     # UPLOAD_FOLDER defaults to <instance>/uploads (set in create_app, which knows the path).
 
 
@@ -84,3 +95,15 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("no database configured")
+    for key in ("NOTICE_HOLIDAYS", "NOTICE_EXTRA_WORKDAYS"):
+        try:
+            parse_dates(config.get(key) or ())
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a list of dates written as YYYY-MM-DD") from None
+
+
+def parse_dates(values: Any) -> frozenset[date]:
+    """ISO dates from the config (``NOTICE_HOLIDAYS``); ValueError on a bad one."""
+    if isinstance(values, str):
+        raise ValueError("a list of dates, not one string")
+    return frozenset(date.fromisoformat(str(value)) for value in values)
