@@ -1,0 +1,1 @@
+"""Pure report building: sections, rows, printed fields and verification codes."""
