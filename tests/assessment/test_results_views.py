@@ -175,9 +175,9 @@ def test_refused_in_final_and_before_collecting(app, client, auth, published_rul
     def to_final(session: Any) -> None:
         period = session.get(Period, PERIOD_ID)
         advance_period(session, period, "collecting")
-        period.status = "computed"  # stands in for computing results (tested above)
-        for state in ("notice", "final"):
-            advance_period(session, period, state)
+        # stands in for computing results (tested above), the notice and finalising
+        # (tested in test_publication.py)
+        period.status = "final"
 
     make(to_final)
     response = client.post(f"{URL}/compute", data={"reason": "late"}, follow_redirects=True)
