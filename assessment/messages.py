@@ -151,6 +151,15 @@ LIFECYCLE_MESSAGES: dict[str, Any] = {
         "Publish the rulebook first: the period moves to “Rules published” "
         "when its first rulebook version is published."
     ),
+    # Publication (issue 6): these two steps are taken on the period's notice page.
+    "notice_not_opened": _l(
+        "Open the public notice on the notice page: the period moves to “Public notice” "
+        "when the notice is opened with its dates."
+    ),
+    "finalise_on_notice_page": _l(
+        "Finalise on the notice page, which checks that the notice has ended and every "
+        "objection is decided."
+    ),
 }
 
 FIELD_MESSAGES.update(
