@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
+from assessment.core.charts import histogram, probability_segments
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.results import IncompleteInputsError, result_to_plain
 from assessment.core.rulebook import Label, Rulebook
@@ -190,46 +191,6 @@ def _grade_info(rulebook: Rulebook) -> list[dict[str, Any]]:
     ]
 
 
-def _histogram(totals: Sequence[float], minimums: Sequence[float]) -> dict[str, Any]:
-    """Bars of ten points each (0-100) and the grade minimums, in SVG units."""
-    width, height, top = 300.0, 100.0, 10.0
-    counts = [0] * 10
-    for total in totals:
-        counts[min(int(max(total, 0.0) // 10), 9)] += 1
-    peak = max(counts) or 1
-    bars = []
-    for i, count in enumerate(counts):
-        h = (height - top) * count / peak
-        bars.append(
-            {
-                "x": i * width / 10 + 1,
-                "y": height - h,
-                "width": width / 10 - 2,
-                "height": h,
-                "count": count,
-                "low": i * 10,
-                "high": i * 10 + 10,
-            }
-        )
-    lines = [{"x": width * m / 100, "minimum": m} for m in minimums if 0 < m < 100]
-    return {"width": width, "height": height, "bars": bars, "lines": lines}
-
-
-def _probability_bar(
-    probabilities: Mapping[str, float], grades: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    segments = []
-    x = 0.0
-    for grade in grades:
-        p = float(probabilities.get(grade["code"], 0.0))
-        if p > 0:
-            segments.append(
-                {"x": x, "width": 100.0 * p, "fill": grade["colour"], "code": grade["code"], "p": p}
-            )
-            x += 100.0 * p
-    return segments
-
-
 def _cadre_flags(cadre: Mapping[str, Any], flags: Sequence[Mapping[str, Any]]) -> list[str]:
     """Flag codes about this cadre: its decisions, its survey targets, its post's panels."""
     targets = {(i["code"], i["survey_target"]) for i in cadre["indicators"] if i["survey_target"]}
@@ -264,7 +225,11 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
                 "flags": _cadre_flags(cadre, result["flags"]),
                 "confidence": conf,
                 "p_grade": None if conf is None else conf["probabilities"].get(cadre["grade"]),
-                "segments": [] if conf is None else _probability_bar(conf["probabilities"], grades),
+                "segments": ()
+                if conf is None
+                else probability_segments(
+                    conf["probabilities"], [(g["code"], g["colour"]) for g in grades]
+                ),
             }
         )
     set_names = {s.post: _label(s.name) for s in rulebook.indicator_sets}
@@ -278,7 +243,7 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
                 "name": set_names.get(code, code),
                 "cadres": sorted(members, key=lambda c: (c["rank"], c["code"])),
                 "quota": quotas.get(code),
-                "histogram": _histogram([c["total"] for c in members], minimums),
+                "histogram": histogram([c["total"] for c in members], minimums),
             }
             for code, members in sorted(groups.items())
         ],
