@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from assessment.app.db import db, unit_of_work
+from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import verify_audit_chain
+from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import FieldError
-from assessment.demo import DEMO_PASSWORD, is_database_empty, seed_demo
+from assessment.demo import DEMO_PASSWORD, is_database_empty, seed_demo, seed_history
 from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 
@@ -36,18 +39,42 @@ def verify() -> None:
 
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
-def seed(if_empty: bool) -> None:
-    """Create the demo township with one account per role."""
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date the demo's history is built around (default: today, UTC).",
+)
+def seed(if_empty: bool, today: datetime | None) -> None:
+    """Create the demo township, a final 2025 period and a 2026 period on notice."""
     if not is_database_empty(db.session):
         if if_empty:
             click.echo("Database not empty; demo not seeded.")
             return
         raise click.ClickException("the database is not empty; refusing to add demo data")
+    # The resident surveys live in the surveys package, which this one may not import:
+    # the app factory hands their seeder over (see assessment/app/__init__.py).
+    seed_survey = current_app.extensions["assessment.demo_survey"]
     with unit_of_work(None, reason="demo seed"):
         counts = seed_demo(db.session)
+        history = seed_history(
+            db.session,
+            today=today.date() if today is not None else utcnow().date(),
+            seed_survey=seed_survey,
+            survey_source=current_app.extensions["assessment.survey_source"],
+            summarise_survey=current_app.extensions["assessment.summarise_survey"],
+            access_code_key=current_app.config["ACCESS_CODE_HASH_KEY"],
+            resamples=int(current_app.config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
+        )
     click.echo(
-        "Demo seeded: {units} units, {posts} posts, {cadres} cadres, {accounts} accounts; "
-        "password for every demo account: {password}".format(**counts, password=DEMO_PASSWORD)
+        "Demo seeded: {units} units, {posts} posts, {cadres} cadres, {accounts} accounts, "
+        "{periods} computed periods ({responses} survey responses); "
+        "password for every demo account: {password}".format(
+            **counts,
+            periods=history["periods"],
+            responses=history["responses"],
+            password=DEMO_PASSWORD,
+        )
     )
 
 

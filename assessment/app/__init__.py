@@ -88,6 +88,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The results pages read survey scores and statistics through these two callables.
     app.extensions["assessment.survey_source"] = survey_results_data
     app.extensions["assessment.summarise_survey"] = summarise_targets
+    # `demo seed` runs the demo periods' resident surveys through this callable.
+    from surveys.demo import seed_demo_survey
+
+    app.extensions["assessment.demo_survey"] = seed_demo_survey
 
     from reports import verify_views
     from reports import views as report_views
