@@ -1,0 +1,583 @@
+"""Template contexts of the PDF reports: labels, translations and plain dicts.
+
+``reports.core.layout`` gives codes and formatted numbers; this module puts names on
+them in the locale in force (call inside ``flask_babel.force_locale``), adds the
+formula of each indicator (``assessment.core.explain``), the chart geometry
+(``assessment.core.charts``), the verification code with its QR code, and the PDF
+metadata. Everything returned is plain data (dicts, lists, str, numbers): no ORM
+object reaches a template. Database reads happen in ``reports.documents``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Any
+
+import segno
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from assessment.core import charts
+from assessment.core.explain import (
+    category_points,
+    explain_cadre,
+    explain_events,
+    explain_total,
+    group_category_means,
+)
+from assessment.core.rulebook import IndicatorSet, Label, Rulebook
+from assessment.messages import KIND_LABELS, METHOD_LABELS, SUBJECT_LABELS
+from reports.core.codes import ReportKind, make_verification_code
+from reports.core.layout import (
+    NOT_AVAILABLE,
+    CadreRow,
+    format_number,
+    format_share,
+    layout_notice,
+    layout_scorecard,
+    layout_summary,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The distribution whose version every report prints.
+DISTRIBUTION = "township-assessment"
+#: Path of the public verification page; the code follows it.
+VERIFY_PATH = "/p/verify/"
+
+AGGREGATE_METHOD_LABELS: dict[str, Any] = {
+    "trimmed_mean": _l("trimmed mean"),
+    "mean": _l("mean"),
+    "poststratified_mean": _l("post-stratified mean"),
+}
+STATUS_LABELS: dict[str, Any] = {
+    "scored": _l("scored"),
+    "score_zero": _l("zero by decision"),
+    "excluded": _l("left out by decision"),
+    "recorded": _l("recorded"),
+    "triggered": _l("triggered"),
+}
+MISSING_KIND_LABELS: dict[str, Any] = {
+    "actual": _l("actual value not entered"),
+    "ratings": _l("no rating"),
+    "survey_responses": _l("no valid survey response"),
+    "indicator_set": _l("no indicator set for the post"),
+    "unit_population": _l("unit population missing"),
+}
+DECISION_LABELS: dict[str, Any] = {
+    "score_zero_with_reason": _l("scored zero"),
+    "exclude_indicator_reweight": _l("left out, others reweighted"),
+}
+AGREEMENT_STATUS_LABELS: dict[str, Any] = {
+    "ok": _l("computed"),
+    "insufficient_data": _l("too few ratings"),
+}
+REPORT_TITLES: dict[str, Any] = {
+    "scorecard": _l("Assessment scorecard"),
+    "summary": _l("Township assessment summary"),
+    "notice": _l("Public notice of assessment results"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFacts:
+    """What every report prints about where its numbers come from.
+
+    Parameters
+    ----------
+    period_id : int
+    period_name : str
+    version_id : int
+        Database id of the result version (in the verification code).
+    version_number : int
+        Its number within the period (printed).
+    rules_digest, data_digest : str
+        The version's digests.
+    generated_at : datetime
+        Time of generation (timezone-aware UTC; shown in the deployment time zone).
+    base_url : str
+        Absolute site root for the verification link, e.g. ``https://kh.example.gov.cn``.
+    """
+
+    period_id: int
+    period_name: str
+    version_id: int
+    version_number: int
+    rules_digest: str
+    data_digest: str
+    generated_at: datetime
+    base_url: str
+
+    @property
+    def layout_facts(self) -> dict[str, Any]:
+        """The keyword arguments of the ``reports.core.layout`` functions."""
+        return {
+            "period_name": self.period_name,
+            "version_number": self.version_number,
+            "rules_digest": self.rules_digest,
+            "data_digest": self.data_digest,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionCount:
+    """Responses of one survey excluded by the team for one written reason."""
+
+    survey: str
+    reason: str
+    count: int
+
+
+def software_version() -> str:
+    """``township-assessment 0.1.0`` from the installed package metadata."""
+    try:
+        return f"{DISTRIBUTION} {package_version(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        return f"{DISTRIBUTION} (not installed)"
+
+
+def is_chinese() -> bool:
+    """Whether the locale in force is Chinese (the default when none is)."""
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def label(value: Label | Mapping[str, str] | None) -> str:
+    """A rulebook label in the locale in force (Chinese when English is empty)."""
+    if value is None:
+        return ""
+    zh = value["zh"] if isinstance(value, Mapping) else value.zh
+    en = value["en"] if isinstance(value, Mapping) else value.en
+    return zh if is_chinese() else (en or zh)
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (the fetcher refuses ``data:`` URLs, so no image files)."""
+    return str(segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True))
+
+
+def _named(labels: Mapping[str, Any], code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(labels.get(code, code))
+
+
+def _grade_names(rulebook: Rulebook) -> dict[str, str]:
+    return {g.code: label(g.name) for g in rulebook.grading.grades}
+
+
+def _set_of(rulebook: Rulebook, post: str) -> IndicatorSet | None:
+    return next((s for s in rulebook.indicator_sets if s.post == post), None)
+
+
+def _verification(
+    facts: ReportFacts,
+    kind: ReportKind,
+    cadre_id: int | None,
+    fields: Sequence[tuple[str, str]],
+    title: str,
+) -> dict[str, Any]:
+    """Code, QR, fields, footer and PDF metadata shared by every report."""
+    code = make_verification_code(
+        version_id=facts.version_id, kind=str(kind), cadre_id=cadre_id, fields=fields
+    )
+    url = facts.base_url.rstrip("/") + VERIFY_PATH + code
+    generated = format_datetime(facts.generated_at, "yyyy-MM-dd HH:mm")
+    software = software_version()
+    keywords = [
+        f"period={facts.period_name}",
+        f"period_id={facts.period_id}",
+        f"version={facts.version_number}",
+        f"rules_digest={facts.rules_digest}",
+        f"data_digest={facts.data_digest}",
+        f"verification_code={code}",
+        f"generated={facts.generated_at.isoformat(timespec='seconds')}",
+        f"software={software}",
+    ]
+    return {
+        "title": title,
+        "code": code,
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+        "fields": [{"key": key, "value": value} for key, value in fields],
+        "generated": generated,
+        "generated_iso": facts.generated_at.isoformat(timespec="seconds"),
+        "software": software,
+        "period_name": facts.period_name,
+        "version_number": facts.version_number,
+        "rules_digest": facts.rules_digest,
+        "data_digest": facts.data_digest,
+        "keywords": ", ".join(keywords),
+        "subject": "; ".join(keywords),
+        "lang": "zh-CN" if is_chinese() else "en",
+    }
+
+
+# ---------------------------------------------------------------------------
+# scorecard
+# ---------------------------------------------------------------------------
+
+
+def _input_text(value: str, unit: Label | None) -> str:
+    if value == NOT_AVAILABLE or unit is None:
+        return value
+    return f"{value} {label(unit)}"
+
+
+def _chart_context(result: Mapping[str, Any], card: Any, rulebook: Rulebook) -> dict[str, Any]:
+    """Histogram of the post group's totals (own band marked); categories against the mean."""
+    indicator_set = _set_of(rulebook, card.post)
+    minimums = [float(g.minimum) for g in rulebook.grading.grades]
+    cadre = next(c for c in result["cadres"] if str(c["id"]) == card.cadre_id)
+    own = category_points(cadre)
+    means = group_category_means(result["cadres"], card.post_group)
+    categories = [c for c in indicator_set.categories if c.code in own] if indicator_set else []
+    bars = charts.paired_bars(
+        [(c.code, own[c.code], means.get(c.code, 0.0), float(c.weight)) for c in categories],
+        width=300.0,
+        bar=7.0,
+        label=12.0,
+        gap=5.0,
+    )
+    names = {c.code: label(c.name) for c in categories}
+    return {
+        "histogram": asdict(
+            charts.histogram(card.group_totals, minimums, own=card.total_value, height=90.0)
+        ),
+        "categories": {
+            **asdict(bars),
+            "rows": [
+                {
+                    **asdict(row),
+                    "name": names.get(row.code, row.code),
+                    "own_text": format_number(row.own),
+                    "mean_text": format_number(row.mean),
+                }
+                for row in bars.rows
+            ],
+        },
+    }
+
+
+def scorecard_context(
+    result: Mapping[str, Any],
+    rulebook: Rulebook,
+    facts: ReportFacts,
+    cadre_id: str,
+    *,
+    unit_names: Mapping[str, str],
+) -> dict[str, Any]:
+    """Everything ``templates/reports/scorecard.html`` prints for one cadre.
+
+    Raises
+    ------
+    assessment.core.errors.InvalidParameterError
+        When the cadre is not in the result, or the stored numbers do not match the
+        rulebook (``assessment.core.explain``).
+    """
+    card = layout_scorecard(result, cadre_id, **facts.layout_facts)
+    cadre = next(c for c in result["cadres"] if str(c["id"]) == card.cadre_id)
+    indicator_set = _set_of(rulebook, card.post)
+    grade_names = _grade_names(rulebook)
+    explained = {e.code: e for e in explain_cadre(cadre, rulebook)}
+    events = {e.code: e for e in explain_events(cadre, rulebook)}
+    categories = {c.code: label(c.name) for c in indicator_set.categories} if indicator_set else {}
+    rows = []
+    for row in card.indicators:
+        indicator = indicator_set.indicator(row.code) if indicator_set is not None else None
+        explanation = explained.get(row.code)
+        method_labels = METHOD_LABELS if row.kind == "quantitative" else AGGREGATE_METHOD_LABELS
+        rows.append(
+            {
+                "code": row.code,
+                "name": label(indicator.name) if indicator is not None else row.code,
+                "category": categories.get(row.category or "", row.category or ""),
+                "kind": _named(KIND_LABELS, row.kind),
+                "method": _named(method_labels, row.method),
+                "subject": _named(SUBJECT_LABELS, indicator.subject if indicator else None),
+                "input": _input_text(row.input, indicator.unit if indicator else None),
+                "n": row.n,
+                "weight": row.effective_weight,
+                "reweighted": row.effective_weight != row.weight,
+                "expression": explanation.expression if explanation is not None else "",
+                "points": row.points,
+                "status": row.status,
+                "status_label": _named(STATUS_LABELS, row.status),
+                "reason": row.reason or "",
+            }
+        )
+    event_rows = []
+    for event in card.events:
+        indicator = indicator_set.indicator(event.code) if indicator_set is not None else None
+        explanation = events.get(event.code)
+        event_rows.append(
+            {
+                "code": event.code,
+                "name": label(indicator.name) if indicator is not None else event.code,
+                "kind": _named(KIND_LABELS, event.kind),
+                "count": event.count,
+                "points": event.points,
+                "expression": explanation.expression if explanation is not None else "",
+            }
+        )
+    total = explain_total(cadre, rulebook)
+    confidence = [
+        {"grade": grade_names.get(c.grade, c.grade), "share": c.share, "p": c.probability}
+        for c in sorted(
+            card.confidence,
+            key=lambda c: (
+                [g.code for g in rulebook.grading.grades].index(c.grade)
+                if c.grade in grade_names
+                else len(grade_names)
+            ),
+        )
+    ]
+    name = card.name
+    title = f"{REPORT_TITLES['scorecard']} · {name}"
+    return {
+        **_verification(facts, ReportKind.SCORECARD, int(card.cadre_id), card.fields, title),
+        "cadre": {
+            "code": card.code,
+            "name": name,
+            "post": label(indicator_set.name) if indicator_set is not None else card.post,
+            "post_code": card.post,
+            "unit": unit_names.get(card.unit, card.unit),
+            "post_group": card.post_group,
+        },
+        "indicators": rows,
+        "events": event_rows,
+        "points": card.points,
+        "bonus": card.bonus,
+        "penalty": card.penalty,
+        "bonus_capped": card.bonus_capped,
+        "penalty_capped": card.penalty_capped,
+        "total": card.total,
+        "total_expression": total.expression,
+        "grade": grade_names.get(card.grade, card.grade),
+        "earned": grade_names.get(card.earned, card.earned),
+        "grade_lowered": card.grade != card.earned,
+        "dropped_by_quota": card.dropped_by_quota,
+        "tie_dropped": card.tie_dropped,
+        "veto_capped": card.veto_capped,
+        "vetoes": list(card.vetoes),
+        "rank": card.rank,
+        "group_size": card.group_size,
+        "grade_probability": card.grade_probability,
+        "rank_interval": card.rank_interval,
+        "confidence": confidence,
+        "resamples": card.resamples,
+        "charts": _chart_context(result, card, rulebook),
+    }
+
+
+# ---------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------
+
+
+def _cadre_row(row: CadreRow, rulebook: Rulebook, unit_names: Mapping[str, str]) -> dict[str, Any]:
+    grade_names = _grade_names(rulebook)
+    indicator_set = _set_of(rulebook, row.post)
+    return {
+        "rank": row.rank,
+        "code": row.code,
+        "name": row.name,
+        "post": label(indicator_set.name) if indicator_set is not None else row.post,
+        "unit": unit_names.get(row.unit, row.unit),
+        "total": row.total,
+        "grade": grade_names.get(row.grade, row.grade),
+        "earned": grade_names.get(row.earned, row.earned),
+        "lowered": row.grade != row.earned,
+        "dropped_by_quota": row.dropped_by_quota,
+        "tie_dropped": row.tie_dropped,
+        "veto_capped": row.veto_capped,
+    }
+
+
+def _grade_table(
+    counts: Sequence[tuple[str, int]], rulebook: Rulebook, size: int
+) -> list[dict[str, Any]]:
+    found = dict(counts)
+    return [
+        {
+            "code": g.code,
+            "name": label(g.name),
+            "count": found.get(g.code, 0),
+            "share": format_share(found.get(g.code, 0) / size if size else None),
+        }
+        for g in rulebook.grading.grades
+    ]
+
+
+def _indicator_name(rulebook: Rulebook, code: str) -> str:
+    for indicator_set in rulebook.indicator_sets:
+        for indicator in indicator_set.indicators:
+            if indicator.code == code:
+                return label(indicator.name)
+    return code
+
+
+def summary_context(
+    result: Mapping[str, Any],
+    rulebook: Rulebook,
+    facts: ReportFacts,
+    *,
+    unit_names: Mapping[str, str],
+    exclusions: Sequence[ExclusionCount] = (),
+) -> dict[str, Any]:
+    """Everything ``templates/reports/summary.html`` prints."""
+    summary = layout_summary(result, **facts.layout_facts)
+    set_names = {s.post: label(s.name) for s in rulebook.indicator_sets}
+    codes = {str(c["id"]): str(c["code"]) for c in result["cadres"]}
+    groups = [
+        {
+            "code": g.post_group,
+            "name": set_names.get(g.post_group, g.post_group),
+            "size": g.size,
+            "allowed": g.allowed,
+            "rows": [_cadre_row(r, rulebook, unit_names) for r in g.rows],
+            "grades": _grade_table(g.grade_counts, rulebook, g.size),
+        }
+        for g in summary.groups
+    ]
+    settings = summary.settings
+    grading = rulebook.grading
+    title = f"{REPORT_TITLES['summary']} · {facts.period_name}"
+    return {
+        **_verification(facts, ReportKind.SUMMARY, None, summary.fields, title),
+        "n_cadres": summary.n_cadres,
+        "groups": groups,
+        "grades": _grade_table(summary.grade_counts, rulebook, summary.n_cadres),
+        "response_rates": [
+            {
+                "indicator": r.indicator,
+                "indicator_name": _indicator_name(rulebook, r.indicator),
+                "subject": _named(SUBJECT_LABELS, r.subject),
+                "unit": unit_names.get(r.unit, r.unit),
+                "targets": r.targets,
+                "responses": r.responses,
+                "excluded": r.excluded,
+                "invalid": r.invalid,
+                "households": r.households,
+                "rate": r.rate,
+                "low": r.low,
+            }
+            for r in summary.response_rates
+        ],
+        "agreement": [
+            {
+                "post": set_names.get(r.post, r.post),
+                "indicator": r.indicator,
+                "indicator_name": _indicator_name(rulebook, r.indicator),
+                "n_cadres": r.n_cadres,
+                "n_assessors": r.n_assessors,
+                "icc": r.icc,
+                "kendall_w": r.kendall_w,
+                "kendall_p": r.kendall_p,
+                "status": _named(AGREEMENT_STATUS_LABELS, r.status),
+                "low": r.low,
+            }
+            for r in summary.agreement
+        ],
+        "leniency": [
+            {
+                "label": r.label,
+                "mean_deviation": r.mean_deviation,
+                "standardized": r.standardized,
+                "n_ratings": r.n_ratings,
+                "flagged": r.flagged,
+            }
+            for r in summary.leniency
+        ],
+        "reliability": [
+            {
+                "survey": r.survey,
+                "alpha": r.alpha,
+                "ci": r.ci,
+                "n_respondents": r.n_respondents,
+                "k_items": r.k_items,
+                "low": r.low,
+            }
+            for r in summary.reliability
+        ],
+        "excluded_total": summary.excluded_responses,
+        "exclusions": [
+            {"survey": e.survey, "reason": e.reason, "count": e.count} for e in exclusions
+        ],
+        "missing": [
+            {
+                "cadre": r.cadre_code or codes.get(r.cadre, r.cadre),
+                "indicator": r.indicator or "",
+                "indicator_name": _indicator_name(rulebook, r.indicator) if r.indicator else "",
+                "kind": _named(MISSING_KIND_LABELS, r.kind),
+                "subject": unit_names.get(r.subject, r.subject),
+                "decision": _named(DECISION_LABELS, r.decision),
+                "reason": r.reason or "",
+            }
+            for r in summary.missing
+        ],
+        "method": {
+            "grades": [
+                {"name": label(g.name), "minimum": format_number(g.minimum, 0)}
+                for g in grading.grades
+            ],
+            "top_grade": label(grading.top.name),
+            "top_quota": format_share(grading.top_quota, 0),
+            "trim_threshold": rulebook.aggregation.trim_threshold,
+            "post_stratification": rulebook.aggregation.post_stratification,
+            "satisfied": format_number(settings.get("satisfied_threshold", 75.0), 0),
+            "confidence": format_share(settings.get("confidence", 0.95), 0),
+            "low_agreement": format_number(settings.get("low_agreement", 0.5)),
+            "leniency_threshold": format_number(settings.get("leniency_threshold", 2.0), 0),
+            "low_alpha": format_number(settings.get("low_alpha", 0.7)),
+            "low_response_rate": format_share(settings.get("low_response_rate", 0.2), 0),
+            "resamples": summary.resamples,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------
+# public notice
+# ---------------------------------------------------------------------------
+
+
+def notice_context(
+    result: Mapping[str, Any],
+    rulebook: Rulebook,
+    facts: ReportFacts,
+    *,
+    unit_names: Mapping[str, str],
+    starts_on: date,
+    ends_on: date,
+    instructions: str,
+) -> dict[str, Any]:
+    """Everything ``templates/reports/notice.html`` prints."""
+    notice = layout_notice(
+        result,
+        **facts.layout_facts,
+        starts_on=starts_on.isoformat(),
+        ends_on=ends_on.isoformat(),
+    )
+    set_names = {s.post: label(s.name) for s in rulebook.indicator_sets}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in notice.rows:
+        groups.setdefault(row.post_group, []).append(_cadre_row(row, rulebook, unit_names))
+    title = f"{REPORT_TITLES['notice']} · {facts.period_name}"
+    return {
+        **_verification(facts, ReportKind.NOTICE, None, notice.fields, title),
+        "groups": [
+            {"code": code, "name": set_names.get(code, code), "rows": rows}
+            for code, rows in groups.items()
+        ],
+        "grades": _grade_table(notice.grade_counts, rulebook, len(notice.rows)),
+        "n_cadres": len(notice.rows),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "instructions": instructions,
+        "site": facts.base_url.rstrip("/") + "/",
+    }

@@ -1,0 +1,292 @@
+"""The reports of a result version: read what they need, render them, build them all.
+
+The one pipeline of STYLE.md section 7: stored version → ``reports.core.layout`` →
+``reports.context`` → ``templates/reports/<kind>.html`` → ``reports.pdf.html_to_pdf``.
+Views (one report, or a zip) and ``flask reports build`` (every report into
+``instance/``) call these functions; nothing here commits or writes to the database.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from assessment.core.rulebook import Rulebook, parse_rulebook
+from assessment.models import Period, ResultVersion
+from assessment.services import results as results_service
+from assessment.services.publication import find_notice
+from reports.context import (
+    ExclusionCount,
+    ReportFacts,
+    notice_context,
+    scorecard_context,
+    summary_context,
+)
+from reports.pdf import html_to_pdf
+from surveys.models import Response, Survey
+from surveys.paper_models import ResponseExclusion
+
+logger = logging.getLogger(__name__)
+
+#: Languages a report can be rendered in (``--lang`` and ``?lang=``).
+REPORT_LANGUAGES = ("zh_CN", "en")
+
+
+class ReportNotFoundError(LookupError):
+    """The version, cadre, notice or language asked for does not exist."""
+
+    def __init__(self, what: str, value: object) -> None:
+        self.what = what
+        self.value = value
+        super().__init__(f"no {what} {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class VersionData:
+    """A stored version's payload, its rulebook, and the period facts the reports need."""
+
+    period: Period
+    version: ResultVersion
+    payload: Mapping[str, Any]
+    rulebook: Rulebook
+    unit_names: Mapping[str, str]
+
+    @property
+    def result(self) -> Mapping[str, Any]:
+        """``payload["result"]``."""
+        return self.payload["result"]  # type: ignore[no-any-return]
+
+    def cadre_ids(self) -> list[str]:
+        """Cadre ids of the result in report order (post group, rank, code)."""
+        cadres = sorted(
+            self.result["cadres"], key=lambda c: (c["post_group"], c["rank"], c["code"])
+        )
+        return [str(c["id"]) for c in cadres]
+
+    def has_cadre(self, cadre_id: str) -> bool:
+        """Whether the cadre is in this result."""
+        return any(str(c["id"]) == str(cadre_id) for c in self.result["cadres"])
+
+    def facts(self, *, now: datetime, base_url: str) -> ReportFacts:
+        """The facts every report of this version prints."""
+        return ReportFacts(
+            period_id=self.period.id,
+            period_name=self.period.name,
+            version_id=self.version.id,
+            version_number=self.version.number,
+            rules_digest=self.version.rules_digest,
+            data_digest=self.version.data_digest,
+            generated_at=now,
+            base_url=base_url,
+        )
+
+
+def check_language(lang: str | None) -> str:
+    """The language code, or :class:`ReportNotFoundError` for an unknown one."""
+    if lang not in REPORT_LANGUAGES:
+        raise ReportNotFoundError("language", lang)
+    return str(lang)
+
+
+def load_version(session: Session, period: Period, number: int) -> VersionData:
+    """Read a version of the period with its rulebook and unit names.
+
+    Raises
+    ------
+    ReportNotFoundError
+        When the period has no such version.
+    """
+    try:
+        version = results_service.get_version(session, period.id, number)
+    except LookupError:
+        raise ReportNotFoundError("version", number) from None
+    payload = results_service.payload_of(version)
+    return VersionData(
+        period=period,
+        version=version,
+        payload=payload,
+        rulebook=parse_rulebook(payload["rulebook"]),
+        unit_names=results_service.unit_names(session, period),
+    )
+
+
+def exclusion_counts(session: Session, period: Period) -> list[ExclusionCount]:
+    """Responses excluded by the team, counted per survey and written reason.
+
+    Only the latest decision about a response counts (decisions are appended). Reasons
+    are the team's words; no response id or answer leaves this function.
+    """
+    latest = (
+        sa.select(ResponseExclusion.response_id, sa.func.max(ResponseExclusion.id).label("last"))
+        .join(Survey, Survey.id == ResponseExclusion.survey_id)
+        .where(Survey.period_id == period.id)
+        .group_by(ResponseExclusion.response_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            Survey.title_zh,
+            Survey.title_en,
+            ResponseExclusion.decision_reason,
+            sa.func.count(),
+        )
+        .join(latest, latest.c.last == ResponseExclusion.id)
+        .join(Survey, Survey.id == ResponseExclusion.survey_id)
+        .join(Response, Response.id == ResponseExclusion.response_id)
+        .where(ResponseExclusion.decision == "exclude")
+        .group_by(Survey.id, Survey.title_zh, Survey.title_en, ResponseExclusion.decision_reason)
+        .order_by(Survey.id, ResponseExclusion.decision_reason)
+    )
+    return [
+        ExclusionCount(survey=title_zh, reason=reason, count=int(count))
+        for title_zh, _title_en, reason, count in rows
+    ]
+
+
+# ---------------------------------------------------------------------------
+# rendering
+# ---------------------------------------------------------------------------
+
+
+def scorecard_html(data: VersionData, cadre_id: str, facts: ReportFacts, lang: str) -> str:
+    """The HTML of one cadre's scorecard (inside an app context)."""
+    if not data.has_cadre(cadre_id):
+        raise ReportNotFoundError("cadre", cadre_id)
+    with force_locale(check_language(lang)):
+        report = scorecard_context(
+            data.result, data.rulebook, facts, str(cadre_id), unit_names=data.unit_names
+        )
+        return render_template("reports/scorecard.html", report=report)
+
+
+def summary_html(
+    data: VersionData, facts: ReportFacts, lang: str, exclusions: list[ExclusionCount]
+) -> str:
+    """The HTML of the township summary."""
+    with force_locale(check_language(lang)):
+        report = summary_context(
+            data.result,
+            data.rulebook,
+            facts,
+            unit_names=data.unit_names,
+            exclusions=exclusions,
+        )
+        return render_template("reports/summary.html", report=report)
+
+
+def notice_html(session: Session, data: VersionData, facts: ReportFacts, lang: str) -> str:
+    """The HTML of the public notice; :class:`ReportNotFoundError` before a notice opened."""
+    notice = find_notice(session, data.period)
+    if notice is None:
+        raise ReportNotFoundError("notice", data.period.id)
+    with force_locale(check_language(lang)):
+        report = notice_context(
+            data.result,
+            data.rulebook,
+            facts,
+            unit_names=data.unit_names,
+            starts_on=notice.starts_on,
+            ends_on=notice.ends_on,
+            instructions=notice.instructions,
+        )
+        return render_template("reports/notice.html", report=report)
+
+
+def scorecard_filename(data: VersionData, cadre_id: str, lang: str) -> str:
+    """``scorecard-p1-v2-QS028-zh_CN.pdf``: ASCII only (the code, never the name)."""
+    code = next(str(c["code"]) for c in data.result["cadres"] if str(c["id"]) == str(cadre_id))
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in code)
+    return f"scorecard-p{data.period.id}-v{data.version.number}-{safe}-{lang}.pdf"
+
+
+def report_filename(data: VersionData, kind: str, lang: str) -> str:
+    """``summary-p1-v2-en.pdf``, ``notice-p1-v2-zh_CN.pdf``, ``reports-p1-v2-en.zip``."""
+    return f"{kind}-p{data.period.id}-v{data.version.number}-{lang}"
+
+
+# ---------------------------------------------------------------------------
+# every report of a version
+# ---------------------------------------------------------------------------
+
+
+def iter_reports(
+    session: Session, data: VersionData, *, lang: str, now: datetime, base_url: str
+) -> Iterator[tuple[str, bytes]]:
+    """``(file name, PDF)`` of every scorecard, then the summary."""
+    facts = data.facts(now=now, base_url=base_url)
+    for cadre_id in data.cadre_ids():
+        html = scorecard_html(data, cadre_id, facts, lang)
+        yield scorecard_filename(data, cadre_id, lang), html_to_pdf(html)
+    html = summary_html(data, facts, lang, exclusion_counts(session, data.period))
+    yield report_filename(data, "summary", lang) + ".pdf", html_to_pdf(html)
+
+
+def zip_reports(
+    session: Session, data: VersionData, *, lang: str, now: datetime, base_url: str
+) -> bytes:
+    """A zip of every scorecard and the summary (stored, not compressed: PDFs are)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
+            archive.writestr(name, pdf)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What ``flask reports build`` wrote."""
+
+    directory: Path
+    files: tuple[str, ...]
+    bytes_written: int
+
+
+def default_directory(instance_path: str, period_id: int, number: int) -> Path:
+    """``instance/reports/<period>/v<N>/``."""
+    return Path(instance_path) / "reports" / str(period_id) / f"v{number}"
+
+
+def build_reports(
+    session: Session,
+    data: VersionData,
+    *,
+    lang: str,
+    out_dir: Path,
+    now: datetime,
+    base_url: str,
+    progress: Callable[[str], None] = lambda name: None,
+) -> BuildResult:
+    """Render every scorecard and the summary into ``out_dir``.
+
+    Files are written to a temporary folder beside ``out_dir`` and moved into it only
+    when all are rendered, so a failure leaves no half-built set (earlier builds of the
+    same files are replaced one by one at the end). ``progress`` is called after each
+    file with its name.
+    """
+    check_language(lang)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    total = 0
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".build-") as staging:
+        for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
+            (Path(staging) / name).write_bytes(pdf)
+            written.append(name)
+            total += len(pdf)
+            progress(name)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in written:
+            os.replace(Path(staging) / name, out_dir / name)
+    return BuildResult(directory=out_dir, files=tuple(written), bytes_written=total)
