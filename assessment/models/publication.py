@@ -80,6 +80,9 @@ class Objection(db.Model):  # type: ignore[name-defined,misc]
             "channel = 'public' OR filed_by_id IS NOT NULL", name="cadre_objection_has_account"
         ),
     )
+    # A resident's name and contact stay in this row (readable by the team) but are not
+    # copied into the permanent audit log.
+    __audit_redact__ = frozenset({"contact_name", "contact"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("period.id"), index=True)

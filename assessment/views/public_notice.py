@@ -1,7 +1,242 @@
-"""Public notice pages (no login): a period's notice of results and the public objection form."""
+"""Public notice pages (no login): a period's notice of results and the public objection form.
+
+The page shows, for the version on notice (or the final one), each cadre's name, post,
+unit, total and grade, ranked within the post group, with the digests, the notice dates
+and how to object. Nothing else of the result is shown: no ratings, no answers, no
+assessor, no confidence details. Before a notice is opened the page does not exist.
+Public objections are throttled per client by a keyed hash of its address (no address is
+stored).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from assessment import throttle
+from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.errors import FieldError
+from assessment.forms import choices
+from assessment.models import Period, Post, ResultVersion
+from assessment.services import publication as service
+from assessment.services.results import get_version, payload_of, rulebook_of_version, unit_names
+from assessment.views.notice import (
+    attach_error,
+    attachment_hint,
+    file_in_unit_of_work,
+    label,
+    local_today,
+    refusal_message,
+    shown_version,
+)
 
 bp = Blueprint("public_notice", __name__, url_prefix="/p")
+
+
+class PublicObjectionForm(FlaskForm):
+    contact_name = StringField(
+        _l("Your name"), validators=[InputRequired(), Length(max=service.MAX_CONTACT_NAME)]
+    )
+    contact = StringField(
+        _l("Phone or address"),
+        description=_l("So that the team can send you its answer; it is not published."),
+        validators=[InputRequired(), Length(max=service.MAX_CONTACT)],
+    )
+    cadre_id = SelectField(_l("Cadre concerned"), validate_choice=False)
+    reason = TextAreaField(
+        _l("Your objection"), validators=[InputRequired(), Length(max=service.MAX_OBJECTION_REASON)]
+    )
+    attachment = FileField(_l("Attachment"))
+    submit = SubmitField(_l("Send the objection"))
+
+
+def _period(period_id: int) -> tuple[Period, ResultVersion]:
+    """A period with a result version on notice or final, else 404."""
+    period = db.session.get(Period, period_id)
+    version = shown_version(period) if period is not None else None
+    if period is None or version is None:
+        abort(404)
+    return period, version
+
+
+def _post_names() -> dict[str, str]:
+    rows = db.session.execute(sa.select(Post.code, Post.name_zh))
+    return {str(code): str(name) for code, name in rows}
+
+
+def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
+    """Post groups with their cadres ranked: name, post, unit, total, grade; nothing else."""
+    payload = payload_of(version)
+    rulebook = rulebook_of_version(version)
+    grades = {g.code: label(g.name) for g in rulebook.grading.grades}
+    groups = {s.post: label(s.name) for s in rulebook.indicator_sets}
+    posts = _post_names()
+    units = unit_names(db.session, period)
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for cadre in payload["result"]["cadres"]:
+        members[cadre["post_group"]].append(
+            {
+                "id": cadre["id"],
+                "rank": cadre["rank"],
+                "name": cadre["name"],
+                "post": posts.get(cadre["post"], cadre["post"]),
+                "unit": units.get(cadre["unit"], cadre["unit"]),
+                "total": cadre["total"],
+                "grade": grades.get(cadre["grade"], cadre["grade"]),
+            }
+        )
+    return [
+        {
+            "code": code,
+            "name": groups.get(code, code),
+            "cadres": sorted(rows, key=lambda r: (r["rank"], r["name"])),
+        }
+        for code, rows in sorted(members.items())
+    ]
+
+
+def _policy() -> throttle.ThrottlePolicy:
+    config = current_app.config
+    return throttle.ThrottlePolicy(
+        max_failures=int(config["PUBLIC_OBJECTION_MAX_PER_CLIENT"]),
+        window=timedelta(seconds=int(config["PUBLIC_OBJECTION_WINDOW_SECONDS"])),
+        lockout=timedelta(seconds=int(config["PUBLIC_OBJECTION_LOCKOUT_SECONDS"])),
+    )
+
+
+@bp.route("/periods/<int:period_id>/notice")
+@bp.route("/periods/<int:period_id>/notice/v/<int:number>")
+def show(period_id: int, number: int | None = None) -> str:
+    """The public notice of results (or the final results), and earlier noticed versions."""
+    period, current = _period(period_id)
+    versions = service.list_shown_versions(db.session, period)
+    version = current
+    if number is not None and number != current.number:
+        if number not in {v.number for v in versions}:
+            abort(404)
+        version = get_version(db.session, period.id, number)
+    notice = service.find_notice(db.session, period)
+    return render_template(
+        "public/notice.html",
+        period=period,
+        version=version,
+        current=current,
+        versions=versions,
+        notice=notice,
+        groups=public_rows(period, version),
+        is_open=notice is not None and service.is_notice_open(notice, local_today()),
+        is_final=period.status == "final",
+    )
+
+
+def _cadre_choices(version: ResultVersion) -> list[tuple[str, str]]:
+    pairs = [("", _("(none in particular)"))]
+    cadres: list[Mapping[str, Any]] = payload_of(version)["result"]["cadres"]
+    pairs.extend((c["id"], c["name"]) for c in sorted(cadres, key=lambda c: c["name"]))
+    return pairs
+
+
+@bp.route("/periods/<int:period_id>/notice/objection", methods=["GET", "POST"])
+def objection(period_id: int) -> str | Response | tuple[str, int]:
+    """A member of the public objects while the notice is open (throttled per client)."""
+    period, version = _period(period_id)
+    notice = service.find_notice(db.session, period)
+    form = PublicObjectionForm()
+    form.cadre_id.choices = choices(_cadre_choices(version))
+    form.attachment.description = attachment_hint()
+    closed = None
+    if period.status != "notice" or notice is None:
+        closed = refusal_message(service.PublicationRefusedError("no_notice", period.status))
+    elif not service.is_notice_open(notice, local_today()):
+        closed = refusal_message(
+            service.PublicationRefusedError(
+                "notice_closed", period.status, starts_on=notice.starts_on, ends_on=notice.ends_on
+            )
+        )
+    status = 200
+    problem = None
+    if form.is_submitted() and closed is None:
+        status = 400
+        now = utcnow()
+        key = throttle.subject_key(
+            current_app.config["SECRET_KEY"], "public_objection", request.remote_addr or ""
+        )
+        # Every attempt counts, valid or not; the count commits even if filing fails.
+        with unit_of_work(None) as session:
+            until = throttle.locked_until(session, key, now)
+            if until is None:
+                throttle.record_failure(session, key, _policy(), now)
+        if until is not None:
+            status = 429
+            problem = _(
+                "Too many objections were sent from this connection. Try again after %(time)s.",
+                time=format_datetime(until, "short"),
+            )
+        elif form.validate():
+            cadre = form.cadre_id.data or ""
+            try:
+                filed = file_in_unit_of_work(
+                    period=period,
+                    form=form,
+                    uploader_id=None,
+                    channel="public",
+                    cadre_id=int(cadre) if cadre.isdigit() else None,
+                    filed_by_id=None,
+                    contact_name=form.contact_name.data or "",
+                    contact=form.contact.data or "",
+                    indicator_code=None,
+                    reason=form.reason.data or "",
+                )
+            except service.PublicationRefusedError as error:
+                closed = refusal_message(error)
+            except FieldError as error:
+                attach_error(form, error)
+            else:
+                return redirect(
+                    url_for(
+                        ".objection_sent",
+                        period_id=period.id,
+                        number=filed.id,
+                        due=filed.review_due_on.isoformat(),
+                    )
+                )
+    page = render_template(
+        "public/notice_objection.html",
+        period=period,
+        notice=notice,
+        form=form,
+        closed=closed,
+        problem=problem,
+    )
+    return (page, status) if status != 200 else page
+
+
+@bp.route("/periods/<int:period_id>/notice/objection/sent")
+def objection_sent(period_id: int) -> str:
+    """Confirmation with the objection's number (nothing is read back from the database)."""
+    period, _version = _period(period_id)
+    number = request.args.get("number", "")
+    due = request.args.get("due", "")
+    try:
+        due_text = format_date(date.fromisoformat(due)) if due else ""
+    except ValueError:
+        due_text = ""
+    return render_template(
+        "public/notice_sent.html",
+        period=period,
+        number=number if number.isdigit() else "",
+        due=due_text,
+    )
