@@ -130,6 +130,32 @@ ACCESS: dict[str, object] = {
     "assessment.results.decide": TEAM,
     "assessment.results.version": STAFF,
     "assessment.results.what_if": STAFF,
+    # officials' overview (issue 6 item 4) and the team's review of resident comments
+    "assessment.overview.index": ("admin", "assessor", "official"),
+    "assessment.overview.export": ("admin", "assessor", "official"),
+    "assessment.overview.compare": ("admin", "assessor", "official"),
+    "assessment.overview.compare_export": ("admin", "assessor", "official"),
+    "assessment.overview.period_export": ("admin", "assessor", "official"),
+    "survey_comments.index": TEAM,
+    "survey_comments.review": TEAM,
+    # public notice, objections and review, finalisation (issue 6 items 1, 2, 5)
+    "assessment.notice.show": TEAM,
+    "assessment.notice.open_notice": TEAM,
+    "assessment.notice.finalise": TEAM,
+    "assessment.notice.objection": TEAM,
+    "assessment.notice.assign": TEAM,
+    "assessment.notice.decide": TEAM,
+    "assessment.notice.attachment": TEAM,
+    "assessment.notice.new_objection": ("cadre",),
+    "assessment.public_notice.show": PUBLIC,
+    "assessment.public_notice.objection": PUBLIC,
+    "assessment.public_notice.objection_sent": PUBLIC,
+    # PDF reports (issue 7 items 2-3): downloads for the team and officials, own scorecard
+    "reports.scorecard": ("admin", "assessor", "official"),
+    "reports.summary": ("admin", "assessor", "official"),
+    "reports.notice": ("admin", "assessor", "official"),
+    "reports.archive": ("admin", "assessor", "official"),
+    "reports.my_scorecard": ("cadre",),
 }
 
 # Ids of demo objects for URL parameters (the demo seeds these first).
