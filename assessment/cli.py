@@ -9,11 +9,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import verify_audit_chain
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import FieldError
-from assessment.demo import DEMO_PASSWORD, is_database_empty, seed_demo, seed_history
+from assessment.demo import (
+    DEMO_PASSWORD,
+    NoticeSettings,
+    is_database_empty,
+    seed_demo,
+    seed_history,
+)
 from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 
@@ -55,21 +62,33 @@ def seed(if_empty: bool, today: datetime | None) -> None:
     # The resident surveys live in the surveys package, which this one may not import:
     # the app factory hands their seeder over (see assessment/app/__init__.py).
     seed_survey = current_app.extensions["assessment.demo_survey"]
+    config = current_app.config
+    now = utcnow()
+    if today is not None:  # the clock's time of day on the chosen date
+        now = datetime.combine(today.date(), now.timetz())
+    notice = NoticeSettings(
+        working_days=int(config["NOTICE_WORKING_DAYS"]),
+        review_working_days=int(config["NOTICE_REVIEW_WORKING_DAYS"]),
+        holidays=parse_dates(config["NOTICE_HOLIDAYS"]),
+        extra_workdays=parse_dates(config["NOTICE_EXTRA_WORKDAYS"]),
+    )
     with unit_of_work(None, reason="demo seed"):
         counts = seed_demo(db.session)
         history = seed_history(
             db.session,
-            today=today.date() if today is not None else utcnow().date(),
+            today=now.date(),
+            now=now,
             seed_survey=seed_survey,
             survey_source=current_app.extensions["assessment.survey_source"],
             summarise_survey=current_app.extensions["assessment.summarise_survey"],
-            access_code_key=current_app.config["ACCESS_CODE_HASH_KEY"],
-            resamples=int(current_app.config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
+            access_code_key=config["ACCESS_CODE_HASH_KEY"],
+            resamples=int(config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
+            notice=notice,
         )
     click.echo(
         "Demo seeded: {units} units, {posts} posts, {cadres} cadres, {accounts} accounts, "
-        "{periods} computed periods ({responses} survey responses); "
-        "password for every demo account: {password}".format(
+        "{periods} computed periods (2025 final, 2026 first half on notice) from {responses} "
+        "survey responses; password for every demo account: {password}".format(
             **counts,
             periods=history["periods"],
             responses=history["responses"],

@@ -16,8 +16,24 @@ from sqlalchemy.orm import Session
 
 from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import Indicator, IndicatorKind, Rubric
-from assessment.models import Account, Cadre, Period, RulebookVersion, Unit
-from assessment.services import accounts, inputs, org, periods, results, rulebooks
+from assessment.models import (
+    Account,
+    Cadre,
+    Event,
+    Period,
+    QuantitativeResult,
+    RulebookVersion,
+    Unit,
+)
+from assessment.services import (
+    accounts,
+    inputs,
+    org,
+    periods,
+    publication,
+    results,
+    rulebooks,
+)
 from assessment.services.results import SurveySource
 
 EXAMPLE_RULEBOOKS = Path(__file__).resolve().parent.parent / "docs" / "examples" / "rulebooks"
@@ -500,30 +516,64 @@ def _enter_inputs(
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeSettings:
+    """The deployment's notice settings (``NOTICE_*`` in the config)."""
+
+    working_days: int = 5
+    review_working_days: int = 5
+    holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
+
+
+#: How to object, shown on the public notice pages.
+NOTICE_INSTRUCTIONS = (
+    "对公示结果有异议的，请在公示期内提出：干部本人登录“我的考核”提交；群众可在本页填写"
+    "姓名和联系方式提交，或到镇考核办（镇政府二楼204室）当面反映。考核组将在5个工作日内复核并答复。"
+)
+#: The public objection to the 2026 first-half results that the team upholds, and the
+#: cadre's own objection that waits for review: (cadre, indicator, reason).
+PUBLIC_OBJECTION = (
+    "QS012",
+    "P1",
+    "我是石桥村村民。那次网格事件孙玉芳当天就打电话报给了镇综治中心，是平台故障没录进去，"
+    "通报批评扣分不应该算在她头上。",
+)
+PUBLIC_DECISION = "经核查镇综治中心值班电话记录，该事件当日已电话上报，撤销通报批评扣分，重新计算。"
+CADRE_OBJECTION = (
+    "W6",
+    "本村上半年信访件数登记为{actual:g}件，其中有同一户就同一事项重复登记的，请核实后按实际件数计算。",
+)
+
+
 def seed_history(
     session: Session,
     *,
     today: date,
+    now: datetime,
     seed_survey: SurveySeeder,
     survey_source: SurveySource,
     summarise_survey: SurveySummariser,
     access_code_key: str,
     resamples: int = 1000,
+    notice: NoticeSettings | None = None,
 ) -> dict[str, int]:
     """Add the computed demo periods to the township made by :func:`seed_demo`.
 
     Period 2 "2025年度考核" goes draft → rules published → collecting → computed →
-    notice → final; period 3 "2026年上半年考核" stops on notice, which opens
-    ``today``. Every step goes through the services (inputs, the resident survey by
-    ``seed_survey``, results), audited under the account that would have done it.
+    notice → final, all in the past; period 3 "2026年上半年考核" opens its notice
+    ``today``, with a public objection upheld (result version 2) and the ``cadre``
+    account's objection waiting for review. Every step goes through the services
+    (inputs, the resident survey by ``seed_survey``, results, publication), audited
+    under the account that would have done it; ``now`` is when today's steps happen.
     Returns counts of what was made.
     """
+    notice = notice or NoticeSettings()
     plans = history_plans(today)
     township = _unit(session, "QSZ")
     admin = _account(session, "admin")
     clerk = _account(session, "clerk")
-    assessed_ids = [cadre.id for cadre in _list_cadres(session)]
-    standings = _standings(assessed_ids, HISTORY_SEED)
+    standings = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)
     counts = {"periods": 0, "actuals": 0, "ratings": 0, "events": 0, "responses": 0}
     former: list[Account] = []
     with acting_as(session, admin):
@@ -535,6 +585,7 @@ def seed_history(
                     password=DEMO_PASSWORD,
                 )
             )
+    made = []
     for plan, standing in zip(plans, standings, strict=True):
         with acting_as(session, admin):
             period = periods.create_period(
@@ -542,8 +593,7 @@ def seed_history(
             )
             publish_demo_rulebook(session, period, _at(plan.published_on, 9, 30), title=plan.title)
             periods.advance_period(session, period, "collecting")
-        made = _enter_inputs(session, period, plan, standing)
-        for key, value in made.items():
+        for key, value in _enter_inputs(session, period, plan, standing).items():
             counts[key] += value
         survey = seed_survey(
             session,
@@ -560,7 +610,7 @@ def seed_history(
                 clerk_ids=(clerk.id, admin.id),
             ),
         )
-        counts["responses"] += sum(survey.values())
+        counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)
         with acting_as(session, admin):
             results.compute_results(
                 session,
@@ -572,23 +622,160 @@ def seed_history(
                 resamples=resamples,
             )
         counts["periods"] += 1
+        made.append(period)
         if plan.year == 2025:
             # the 2025 panel's two extra members have left the team since
             with acting_as(session, admin):
                 for account in former:
-                    accounts.save_account(
-                        session,
-                        accounts.AccountData(
-                            account.username,
-                            account.display_name,
-                            "assessor",
-                            (township.id,),
-                            is_enabled=False,
-                        ),
-                        password=None,
-                        account=account,
-                    )
+                    _disable(session, account, township)
+    final, on_notice = made
+    with acting_as(session, admin):
+        _publish_final(session, final, plans[0], notice, admin)
+    _open_today(
+        session,
+        on_notice,
+        plans[1],
+        notice,
+        admin,
+        now=now,
+        survey_source=survey_source,
+        summarise_survey=summarise_survey,
+        resamples=resamples,
+    )
     return counts
+
+
+def _disable(session: Session, account: Account, township: Unit) -> None:
+    accounts.save_account(
+        session,
+        accounts.AccountData(
+            account.username, account.display_name, "assessor", (township.id,), is_enabled=False
+        ),
+        password=None,
+        account=account,
+    )
+
+
+def _publish_final(
+    session: Session, period: Period, plan: _PeriodPlan, notice: NoticeSettings, admin: Account
+) -> None:
+    """The 2025 notice ran its course without objections; the team then finalised."""
+    opened = publication.open_notice(
+        session,
+        period=period,
+        starts_on=plan.notice_starts_on,
+        working_days=notice.working_days,
+        review_working_days=notice.review_working_days,
+        instructions=NOTICE_INSTRUCTIONS,
+        holidays=notice.holidays,
+        extra_workdays=notice.extra_workdays,
+        actor_id=admin.id,
+    )
+    day = opened.ends_on + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    publication.finalise_period(
+        session, period=period, today=day, actor_id=admin.id, now=_at(day, 10)
+    )
+
+
+def _open_today(
+    session: Session,
+    period: Period,
+    plan: _PeriodPlan,
+    notice: NoticeSettings,
+    admin: Account,
+    *,
+    now: datetime,
+    survey_source: SurveySource,
+    summarise_survey: SurveySummariser,
+    resamples: int,
+) -> None:
+    """Open the 2026 first-half notice today; a resident's objection is upheld at once
+    (a new result version), the cadre's own objection waits for review."""
+    today = plan.notice_starts_on
+    calendar = {"holidays": notice.holidays, "extra_workdays": notice.extra_workdays}
+    with acting_as(session, admin):
+        publication.open_notice(
+            session,
+            period=period,
+            starts_on=today,
+            working_days=notice.working_days,
+            review_working_days=notice.review_working_days,
+            instructions=NOTICE_INSTRUCTIONS,
+            actor_id=admin.id,
+            today=today,
+            **calendar,
+        )
+    cadre_code, indicator_code, reason = PUBLIC_OBJECTION
+    objected = _cadre(session, cadre_code)
+    with acting_as(session, None):  # a resident, on the public notice page
+        public = publication.file_objection(
+            session,
+            period=period,
+            channel="public",
+            cadre_id=objected.id,
+            filed_by_id=None,
+            contact_name="李大伯",
+            contact="石桥村三组",
+            indicator_code=indicator_code,
+            reason=reason,
+            attachment=None,
+            today=today,
+            **calendar,
+        )
+    penalty = session.scalars(
+        sa.select(Event).where(
+            Event.period_id == period.id,
+            Event.cadre_id == objected.id,
+            Event.indicator_code == indicator_code,
+        )
+    ).one()
+    with acting_as(session, admin):
+        publication.assign_objection(session, objection=public, assignee_id=admin.id)
+        publication.decide_objection(
+            session,
+            objection=public,
+            outcome="upheld",
+            reason=PUBLIC_DECISION,
+            correction=publication.Correction(kind="remove_event", event_id=penalty.id),
+            actor_id=admin.id,
+            now=now,
+            survey_source=survey_source,
+            summarise_survey=summarise_survey,
+            resamples=resamples,
+            today=today,
+        )
+    account = _account(session, "cadre")
+    if account.cadre_id is None:  # pragma: no cover - seed_demo links it
+        raise RuntimeError("the demo cadre account has no cadre")
+    indicator_code, template = CADRE_OBJECTION
+    actual = session.scalars(
+        sa.select(QuantitativeResult.actual).where(
+            QuantitativeResult.period_id == period.id,
+            QuantitativeResult.cadre_id == account.cadre_id,
+            QuantitativeResult.indicator_code == indicator_code,
+        )
+    ).one()
+    with acting_as(session, account):
+        publication.file_objection(
+            session,
+            period=period,
+            channel="cadre",
+            cadre_id=account.cadre_id,
+            filed_by_id=account.id,
+            contact_name="",
+            contact="",
+            indicator_code=indicator_code,
+            reason=template.format(actual=actual),
+            attachment=None,
+            today=today,
+            **calendar,
+        )
+
+
+def _cadre(session: Session, code: str) -> Cadre:
+    return session.scalars(sa.select(Cadre).where(Cadre.code == code)).one()
 
 
 def _list_cadres(session: Session) -> list[Cadre]:
