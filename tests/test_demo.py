@@ -1,0 +1,344 @@
+"""The seeded demo (`flask demo seed`): the township of ``seed_demo`` plus two computed
+periods built through the real services, the 2025 annual period final and the 2026
+first-half period on notice.
+
+The seed runs once per module into its own SQLite file (it takes seconds); the tests
+read what it made. Expected dates are worked out by hand from the 2026 calendar:
+12 January 2026 is a Monday and 1 December 2026 a Tuesday.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
+
+from assessment import passwords
+from assessment.app import create_app
+from assessment.app.db import db
+from assessment.core.rulebook import IndicatorKind, parse_rulebook
+from assessment.demo import demo_actual, demo_rulebook_document, history_plans, is_database_empty
+from assessment.models import Account, Notice, Objection, Period, ResultVersion
+from assessment.services import inputs, publication, results
+from surveys.models import Response, Survey, SurveySeal
+from surveys.paper_models import ResponseExclusion
+from tests.conftest import TEST_SECRET
+
+TODAY = "2026-12-01"
+#: A small bootstrap keeps the module fast; the grade confidence has its own tests.
+RESAMPLES = 50
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, "RESULTS_RESAMPLES": RESAMPLES}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
+    """An app on a file database that ``demo seed --today 2026-12-01`` filled."""
+    folder = tmp_path_factory.mktemp("demo")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "ACCESS_CODE_HASH_KEY": "test-access-code-key-" + "y" * 32,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "OUTPUT_FOLDER": str(folder / "output"),
+            "RESULTS_RESAMPLES": RESAMPLES,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        result = app.test_cli_runner().invoke(args=["demo", "seed", "--today", TODAY])
+    assert result.exit_code == 0, result.output
+    yield app, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(seeded: tuple[Flask, str]) -> Iterator[Any]:
+    app, _output = seeded
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+def _latest(session: Any, period_id: int) -> dict[str, Any]:
+    return results.payload_of(results.list_versions(session, period_id)[0])["result"]
+
+
+def _by_code(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {cadre["code"]: cadre for cadre in result["cadres"]}
+
+
+def test_command_says_what_it_made(seeded):
+    _app, output = seeded
+    assert "40 cadres" in output
+    assert "2 computed periods (2025 final, 2026 first half on notice)" in output
+
+
+def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
+    states = dict(session.execute(sa.select(Period.name, Period.status)).all())
+    assert states == {
+        "2026年度考核": "draft",
+        "2025年度考核": "final",
+        "2026年上半年考核": "notice",
+    }
+    final = session.get(Period, 2)
+    assert (final.name, final.year, final.final_version_number) == ("2025年度考核", 2025, 1)
+    notices = {n.period_id: (n.starts_on, n.ends_on) for n in session.scalars(sa.select(Notice))}
+    # five working days from Monday 12 January: Mon-Fri; from Tuesday 1 December: Tue-Fri
+    # and Monday 7 December
+    assert notices == {
+        2: (date(2026, 1, 12), date(2026, 1, 16)),
+        3: (date(2026, 12, 1), date(2026, 12, 7)),
+    }
+    # finalised on the first working day after the notice ended
+    assert final.finalised_at.date() == date(2026, 1, 19)
+
+
+def test_every_cadre_is_scored_from_stored_inputs_and_the_real_survey(session):
+    for period_id in (2, 3):
+        result = _latest(session, period_id)
+        assert len(result["cadres"]) == 40
+        assert result["missing"] == []
+        for cadre in result["cadres"]:
+            assert {i["status"] for i in cadre["indicators"]} == {"scored"}, cadre["code"]
+            surveyed = [i for i in cadre["indicators"] if i["kind"] == "survey"]
+            assert len(surveyed) == 1
+            # the smallest village answered 30 times (MIN_RESPONSES in surveys/demo.py)
+            assert surveyed[0]["n"] >= 29, cadre["code"]
+        # a realistic spread: more than one grade, most cadres competent
+        grades = [cadre["grade"] for cadre in result["cadres"]]
+        assert len(set(grades)) >= 3
+        assert grades.count("competent") > len(grades) / 2
+
+
+def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_village(session):
+    surveys = list(session.scalars(sa.select(Survey).order_by(Survey.id)))
+    assert [(s.period_id, s.status) for s in surveys] == [(2, "closed"), (3, "closed")]
+    for survey in surveys:
+        seal = session.scalars(sa.select(SurveySeal).where(SurveySeal.survey_id == survey.id)).one()
+        per_unit = dict(
+            session.execute(
+                sa.select(Response.unit_id, sa.func.count())
+                .where(Response.survey_id == survey.id)
+                .group_by(Response.unit_id)
+            ).all()
+        )
+        assert len(per_unit) == 8
+        assert all(30 <= n <= 80 for n in per_unit.values()), per_unit
+        assert seal.response_count == sum(per_unit.values())
+        channels = set(
+            session.scalars(sa.select(Response.channel).where(Response.survey_id == survey.id))
+        )
+        assert channels == {"online", "paper"}
+        exclusion = session.scalars(
+            sa.select(ResponseExclusion).where(ResponseExclusion.survey_id == survey.id)
+        ).one()
+        assert exclusion.decision == "exclude"
+        assert exclusion.decision_reason
+
+
+def test_survey_seals_and_the_audit_chain_verify(seeded):
+    app, _output = seeded
+    runner = app.test_cli_runner()
+    seals = runner.invoke(args=["surveys", "verify-seal"])
+    assert seals.exit_code == 0, seals.output
+    assert seals.output.count(": OK (") == 2
+    chain = runner.invoke(args=["audit", "verify"])
+    assert chain.exit_code == 0, chain.output
+    assert "chain intact" in chain.output
+
+
+def test_steps_are_audited_under_the_people_who_would_take_them(session):
+    from assessment.models import AuditEntry
+
+    actors = {
+        (row.actor_name, row.action)
+        for row in session.execute(sa.select(AuditEntry.actor_name, AuditEntry.action).distinct())
+    }
+    assert ("assessor2", "rating.create") in actors
+    assert ("clerk", "survey_paper_entries.create") in actors
+    assert ("admin", "result_version.create") in actors
+    assert ("cadre", "objection.create") in actors
+    assert ("system", "objection.create") in actors  # the resident on the public page
+
+
+def test_the_cadre_account_has_results_in_both_periods_and_an_open_objection(session):
+    account = session.scalars(sa.select(Account).where(Account.username == "cadre")).one()
+    for period_id in (2, 3):
+        mine = _by_code(_latest(session, period_id))["QS009"]
+        assert mine["name"] == "周文斌"
+        assert mine["id"] == str(account.cadre_id)
+        assert mine["grade"]
+        assert mine["total"] > 0
+    objections = publication.list_objections(session, 3, cadre_id=account.cadre_id)
+    assert [(o.channel, o.status, o.indicator_code, o.filed_by_id) for o in objections] == [
+        ("cadre", "open", "W6", account.id)
+    ]
+
+
+def test_the_upheld_public_objection_made_version_2_without_the_penalty(session):
+    versions = results.list_versions(session, 3)
+    assert [v.number for v in versions] == [2, 1]
+    assert versions[0].reason.startswith("objection #")
+    first = _by_code(results.payload_of(versions[1])["result"])["QS012"]
+    second = _by_code(results.payload_of(versions[0])["result"])["QS012"]
+    # the grid workers' rulebook charges 2 points for a public criticism (P1)
+    assert first["penalty"] == 2.0
+    assert second["penalty"] == 0.0
+    assert second["total"] == pytest.approx(first["total"] + 2.0)
+    objection = session.scalars(
+        sa.select(Objection).where(Objection.period_id == 3, Objection.channel == "public")
+    ).one()
+    assert (objection.status, objection.outcome, objection.new_version_number) == (
+        "decided",
+        "upheld",
+        2,
+    )
+    assert publication.shown_version_number(session, session.get(Period, 3)) == 2
+
+
+def test_trimmed_means_where_five_assessors_rated(session):
+    qualitative = {}
+    for period_id in (2, 3):
+        for cadre in _latest(session, period_id)["cadres"]:
+            for item in cadre["indicators"]:
+                if item["kind"] == "qualitative":
+                    qualitative[(period_id, cadre["code"])] = (item["n"], item["trimmed"])
+    # 2025: five raters, except where the fourth declared a conflict of interest
+    assert qualitative[(2, "QS009")] == (5, True)
+    assert qualitative[(2, "QS013")] == (4, False)
+    assert qualitative[(2, "QS014")] == (4, False)
+    # 2026: the three current assessors
+    assert {value for (period_id, _), value in qualitative.items() if period_id == 3} == {
+        (3, False)
+    }
+
+
+def test_the_current_panel_is_the_four_accounts_of_the_township(session):
+    panel = inputs.list_panel(session, session.get(Period, 3))
+    assert [account.username for account in panel] == [
+        "admin",
+        "assessor1",
+        "assessor2",
+        "assessor3",
+    ]
+    former = session.scalars(
+        sa.select(Account.is_enabled).where(Account.username.in_(["assessor4", "assessor5"]))
+    ).all()
+    assert former == [False, False]
+
+
+def test_public_notice_page_shows_the_period_on_notice(seeded):
+    app, _output = seeded
+    page = app.test_client().get("/p/periods/3/notice")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "2026年上半年考核" in text
+    assert "周文斌" in text
+
+
+def test_seeding_again_refuses_and_if_empty_skips(seeded):
+    app, _output = seeded
+    runner = app.test_cli_runner()
+    again = runner.invoke(args=["demo", "seed"])
+    assert again.exit_code != 0
+    assert "not empty" in again.output
+    skipped = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert skipped.exit_code == 0
+    assert "not seeded" in skipped.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 3
+
+
+def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
+    """Rules and data digests of every version match those of a second seed."""
+    seeded_app, _output = seeded
+    result = runner.invoke(args=["demo", "seed", "--today", TODAY])
+    assert result.exit_code == 0, result.output
+
+    def digests(flask_app: Flask) -> list[tuple[int, int, str, str]]:
+        with flask_app.app_context():
+            return [
+                tuple(row)
+                for row in db.session.execute(
+                    sa.select(
+                        ResultVersion.period_id,
+                        ResultVersion.number,
+                        ResultVersion.rules_digest,
+                        ResultVersion.data_digest,
+                    ).order_by(ResultVersion.period_id, ResultVersion.number)
+                )
+            ]
+
+    first = digests(seeded_app)
+    assert len(first) == 3
+    assert digests(app) == first
+
+
+def test_a_failing_step_leaves_the_database_empty(app, runner):
+    def broken_survey(session, plan):
+        raise RuntimeError("printer jammed")
+
+    app.extensions["assessment.demo_survey"] = broken_survey
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError)
+    with app.app_context():
+        assert is_database_empty(db.session)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 0
+
+
+def test_a_malformed_today_is_refused(app, runner):
+    result = runner.invoke(args=["demo", "seed", "--today", "2026-13-01"])
+    assert result.exit_code == 2
+    assert "--today" in result.output
+    with app.app_context():
+        assert is_database_empty(db.session)
+
+
+def test_history_dates_follow_today():
+    late, early = history_plans(date(2026, 12, 1)), history_plans(date(2026, 2, 20))
+    assert late[0].notice_starts_on == date(2026, 1, 12)
+    assert late[1].notice_starts_on == date(2026, 12, 1)
+    # 60 days before Friday 20 February 2026 is Monday 22 December 2025
+    assert early[0].notice_starts_on == date(2025, 12, 22)
+    for plans in (late, early):
+        for plan in plans:
+            assert plan.published_on <= plan.survey_opens_on < plan.survey_closes_on
+            assert plan.survey_closes_on < plan.computed_on < plan.notice_starts_on
+            assert plan.computed_on.weekday() < 5
+
+
+@pytest.mark.parametrize("achievement", [0.3, 0.55, 0.8, 1.0, 1.25])
+def test_demo_actuals_are_valid_and_plausible(achievement):
+    import numpy as np
+
+    rulebook = parse_rulebook(demo_rulebook_document())
+    rng = np.random.default_rng(0)
+    for indicator_set in rulebook.indicator_sets:
+        for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
+            value = demo_actual(indicator, achievement, rng)
+            assert value >= 0, indicator.code
+            unit = indicator.unit.en if indicator.unit else ""
+            if unit == "%":
+                assert value <= 100 * max(1.0, indicator.cap), indicator.code
+            if unit in ("cases", "fires", "items", "households"):
+                assert value == int(value), indicator.code
+            # the check the input services apply accepts it
+            assert inputs.check_actual(indicator, value) == value
