@@ -1,0 +1,384 @@
+"""Verification of a report from its code or its PDF (DESIGN section 5, "Verification").
+
+For a code (typed, or from the QR on the report) :func:`verify_code` loads the result
+version it names, recomputes the result from the version's stored canonical inputs and
+rulebook with the app's engine (same resamples and seed), and compares:
+
+* the fields the report should print, rebuilt by ``reports.core.layout`` from the
+  recomputed result, with the fields of the stored result (what the report was made
+  from) — field by field;
+* the stored result with the recomputed one on every published number
+  (:func:`reports.core.verify.compare_results`), and the two digests with the stored
+  rulebook and inputs.
+
+The code's check is then compared with the one made from the stored result's fields:
+a code that does not match was not issued from these results.
+
+For a PDF :func:`verify_pdf` reads the text (pypdf), finds the code and the printed
+"Verification" table, and compares the printed fields with the recomputed ones.
+
+Cronbach's alpha cannot be recomputed: a version stores the survey item matrices only
+as digests. The summary's ``reliability`` field is therefore rebuilt from the stored
+alpha values; :data:`CARRIED_OVER` names what is carried over.
+
+Reads only: nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from assessment.core.digest import canonical_json, sha256_hex
+from assessment.core.errors import InvalidParameterError
+from assessment.core.results import ResultSettings, compute_period_results, result_to_plain
+from assessment.core.rulebook import parse_rulebook, rules_digest
+from assessment.models import Period, ResultVersion
+from assessment.services import results as results_service
+from assessment.services.publication import find_notice
+from reports.core.codes import (
+    ReportKind,
+    VerificationCode,
+    make_verification_code,
+    parse_verification_code,
+)
+from reports.core.layout import notice_fields, scorecard_fields, summary_fields
+from reports.core.verify import (
+    FieldCheck,
+    compare_fields,
+    compare_results,
+    find_codes,
+    printed_fields,
+)
+from surveys.core.tally import summarise_targets
+
+logger = logging.getLogger(__name__)
+
+#: Parts of the recomputed result taken from the stored one (see the module docstring).
+CARRIED_OVER = ("reliability",)
+#: Largest PDF accepted, and most pages read.
+MAX_PDF_BYTES = 5 * 1024 * 1024
+MAX_PDF_PAGES = 40
+#: Recomputed results kept in memory (versions never change; the key is the payload's hash).
+CACHE_SIZE = 8
+
+_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+
+class Problem(StrEnum):
+    """Why a verification could not compare anything."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_VERSION = "unknown_version"
+    UNKNOWN_CADRE = "unknown_cadre"
+    NO_NOTICE = "no_notice"
+    NOT_A_PDF = "not_a_pdf"
+    UNREADABLE_PDF = "unreadable_pdf"
+    TOO_LARGE = "too_large"
+    NO_CODE = "no_code"
+    PDF_SUPPORT_MISSING = "pdf_support_missing"
+
+
+class VersionStatus(StrEnum):
+    """Where the version stands in its period."""
+
+    FINAL = "final"
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of one verification.
+
+    Parameters
+    ----------
+    code : str or None
+        The code as printed (normalised) or as typed when it could not be read.
+    source : str
+        ``"code"`` or ``"pdf"``.
+    problem : Problem or None
+        Set when nothing could be compared.
+    issued : bool
+        The code's check matches the stored result's fields of that report.
+    kind : ReportKind or None
+    cadre_id : int or None
+    period_id, period_name, version_number, latest_number : optional
+        Where the version stands.
+    status : VersionStatus or None
+    fields : tuple of FieldCheck
+        The report's fields: ``expected`` = rebuilt from the recomputed result,
+        ``found`` = from the stored result (code) or printed in the PDF.
+    result_checks : tuple of FieldCheck
+        The whole stored result against the recomputation (digests first).
+    """
+
+    code: str | None
+    source: str
+    problem: Problem | None = None
+    issued: bool = False
+    kind: ReportKind | None = None
+    cadre_id: int | None = None
+    period_id: int | None = None
+    period_name: str | None = None
+    version_number: int | None = None
+    latest_number: int | None = None
+    status: VersionStatus | None = None
+    fields: tuple[FieldCheck, ...] = ()
+    result_checks: tuple[FieldCheck, ...] = field(default_factory=tuple)
+
+    @property
+    def fields_ok(self) -> bool:
+        """Every field of the report matches."""
+        return bool(self.fields) and all(c.ok for c in self.fields)
+
+    @property
+    def result_ok(self) -> bool:
+        """The stored result equals its recomputation, digests included."""
+        return bool(self.result_checks) and all(c.ok for c in self.result_checks)
+
+    @property
+    def ok(self) -> bool:
+        """Issued from these results, every field matches, and the recompute agrees."""
+        return self.problem is None and self.issued and self.fields_ok and self.result_ok
+
+    @property
+    def differing_fields(self) -> tuple[FieldCheck, ...]:
+        """The fields that do not match."""
+        return tuple(c for c in self.fields if not c.ok)
+
+    @property
+    def differing_results(self) -> tuple[FieldCheck, ...]:
+        """The result values that do not match."""
+        return tuple(c for c in self.result_checks if not c.ok)
+
+
+# ---------------------------------------------------------------------------
+# recomputing a version
+# ---------------------------------------------------------------------------
+
+
+def recompute_plain(version: ResultVersion) -> dict[str, Any]:
+    """The version's result recomputed from its stored inputs, as plain data.
+
+    Same engine, survey statistics, settings, resamples and seed as when it was
+    stored; :data:`CARRIED_OVER` parts come from the stored result. Kept in a small
+    in-memory cache keyed by the SHA-256 of the stored payload.
+    """
+    key = hashlib.sha256(version.payload.encode("utf-8")).hexdigest()
+    cached = _cache.get(key)
+    if cached is not None:
+        _cache.move_to_end(key)
+        return cached
+    payload = results_service.payload_of(version)
+    stored = payload["result"]
+    settings = ResultSettings(**stored["settings"]) if stored.get("settings") else None
+    result = compute_period_results(
+        parse_rulebook(payload["rulebook"]),
+        results_service.inputs_from_canonical(payload["inputs"]),
+        summarise_survey=summarise_targets,
+        settings=settings,
+        resamples=int(payload["resamples"]),
+        seed=int(payload["seed"]),
+    )
+    plain = result_to_plain(result)
+    for name in CARRIED_OVER:
+        plain[name] = stored.get(name, [])
+    _cache[key] = plain
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return plain
+
+
+def digest_checks(version: ResultVersion) -> list[tuple[str, str, str]]:
+    """``(name, expected, found)``: the digests of the stored rulebook and inputs
+    against the version's, then the result's own against the version's."""
+    payload = results_service.payload_of(version)
+    stored = payload["result"]
+    return [
+        ("rules_digest", rules_digest(parse_rulebook(payload["rulebook"])), version.rules_digest),
+        ("data_digest", sha256_hex(canonical_json(payload["inputs"])), version.data_digest),
+        ("result.rules_digest", version.rules_digest, str(stored.get("rules_digest"))),
+        ("result.data_digest", version.data_digest, str(stored.get("data_digest"))),
+    ]
+
+
+def report_fields(
+    session: Session,
+    version: ResultVersion,
+    result: Mapping[str, Any],
+    code: VerificationCode,
+) -> tuple[tuple[str, str], ...]:
+    """The fields the report named by ``code`` prints, built from ``result``.
+
+    Raises
+    ------
+    LookupError
+        The cadre is not in the result, or (notice) no notice was opened.
+    """
+    period = version.period
+    facts = {
+        "period_name": period.name,
+        "version_number": version.number,
+        "rules_digest": version.rules_digest,
+        "data_digest": version.data_digest,
+    }
+    if code.kind is ReportKind.SCORECARD:
+        try:
+            return scorecard_fields(result, str(code.cadre_id), **facts)
+        except InvalidParameterError:
+            raise LookupError(Problem.UNKNOWN_CADRE) from None
+    if code.kind is ReportKind.SUMMARY:
+        return summary_fields(result, **facts)
+    notice = find_notice(session, period)
+    if notice is None:
+        raise LookupError(Problem.NO_NOTICE)
+    return notice_fields(
+        result,
+        **facts,
+        starts_on=notice.starts_on.isoformat(),
+        ends_on=notice.ends_on.isoformat(),
+    )
+
+
+def version_status(session: Session, version: ResultVersion) -> tuple[VersionStatus, int]:
+    """Final, current (the newest) or superseded, and the newest number."""
+    latest = results_service.list_versions(session, version.period_id)[0].number
+    if version.period.final_version_number == version.number:
+        return VersionStatus.FINAL, latest
+    if version.number == latest:
+        return VersionStatus.CURRENT, latest
+    return VersionStatus.SUPERSEDED, latest
+
+
+# ---------------------------------------------------------------------------
+# the two entry points
+# ---------------------------------------------------------------------------
+
+
+def _verify(
+    session: Session,
+    code: VerificationCode,
+    *,
+    source: str,
+    printed: Sequence[tuple[str, str]] | None,
+) -> Verification:
+    base: dict[str, Any] = {
+        "code": code.text,
+        "source": source,
+        "kind": code.kind,
+        "cadre_id": code.cadre_id,
+    }
+    version = session.get(ResultVersion, code.version_id)
+    if version is None:
+        return Verification(**base, problem=Problem.UNKNOWN_VERSION)
+    period: Period = version.period
+    status, latest = version_status(session, version)
+    base.update(
+        period_id=period.id,
+        period_name=period.name,
+        version_number=version.number,
+        latest_number=latest,
+        status=status,
+    )
+    stored = results_service.payload_of(version)["result"]
+    try:
+        stored_fields = report_fields(session, version, stored, code)
+    except LookupError as error:
+        return Verification(**base, problem=Problem(str(error.args[0])))
+    issued = (
+        make_verification_code(
+            version_id=version.id,
+            kind=str(code.kind),
+            cadre_id=code.cadre_id,
+            fields=stored_fields,
+        )
+        == code.text
+    )
+    if not issued:
+        # nothing else is worked out: a code that was not issued proves nothing
+        return Verification(**base, issued=False)
+    recomputed = recompute_plain(version)
+    expected = report_fields(session, version, recomputed, code)
+    found = stored_fields if printed is None else printed
+    return Verification(
+        **base,
+        issued=True,
+        fields=compare_fields(expected, found),
+        result_checks=compare_results(stored, recomputed, digests=digest_checks(version)),
+    )
+
+
+def verify_code(session: Session, text: str) -> Verification:
+    """Verify a report from its code (typed or scanned)."""
+    code = parse_verification_code(text)
+    if code is None:
+        return Verification(
+            code=(text or "").strip()[:80], source="code", problem=Problem.MALFORMED
+        )
+    return _verify(session, code, source="code", printed=None)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, pages joined by new lines.
+
+    Raises
+    ------
+    LookupError
+        With a :class:`Problem`: not a PDF, unreadable, too large, or pypdf missing.
+    """
+    if len(data) > MAX_PDF_BYTES:
+        raise LookupError(Problem.TOO_LARGE)
+    if not data.startswith(b"%PDF-"):
+        raise LookupError(Problem.NOT_A_PDF)
+    try:
+        # pypdf is only needed here; without it the rest of the app works
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError:
+        raise LookupError(Problem.PDF_SUPPORT_MISSING) from None
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted or len(reader.pages) > MAX_PDF_PAGES:
+            raise LookupError(Problem.UNREADABLE_PDF)
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        logger.info("unreadable PDF uploaded for verification: %s", type(error).__name__)
+        raise LookupError(Problem.UNREADABLE_PDF) from None
+
+
+def verify_pdf(session: Session, data: bytes) -> Verification:
+    """Verify a report PDF: its code, and each printed field against the recomputation."""
+    try:
+        text = pdf_text(data)
+    except LookupError as error:
+        return Verification(code=None, source="pdf", problem=Problem(str(error.args[0])))
+    codes = find_codes(text)
+    code = parse_verification_code(codes[0]) if codes else None
+    if code is None:
+        return Verification(code=None, source="pdf", problem=Problem.NO_CODE)
+    return _verify(session, code, source="pdf", printed=printed_fields(text))
+
+
+__all__ = [
+    "CARRIED_OVER",
+    "MAX_PDF_BYTES",
+    "Problem",
+    "Verification",
+    "VersionStatus",
+    "digest_checks",
+    "pdf_text",
+    "recompute_plain",
+    "report_fields",
+    "verify_code",
+    "verify_pdf",
+    "version_status",
+]
