@@ -225,25 +225,33 @@ def report_fields(
         The cadre is not in the result, or (notice) no notice was opened.
     """
     period = version.period
-    facts = {
-        "period_name": period.name,
-        "version_number": version.number,
-        "rules_digest": version.rules_digest,
-        "data_digest": version.data_digest,
-    }
+    name, number = period.name, version.number
+    rules, data = version.rules_digest, version.data_digest
     if code.kind is ReportKind.SCORECARD:
         try:
-            return scorecard_fields(result, str(code.cadre_id), **facts)
+            return scorecard_fields(
+                result,
+                str(code.cadre_id),
+                period_name=name,
+                version_number=number,
+                rules_digest=rules,
+                data_digest=data,
+            )
         except InvalidParameterError:
             raise LookupError(Problem.UNKNOWN_CADRE) from None
     if code.kind is ReportKind.SUMMARY:
-        return summary_fields(result, **facts)
+        return summary_fields(
+            result, period_name=name, version_number=number, rules_digest=rules, data_digest=data
+        )
     notice = find_notice(session, period)
     if notice is None:
         raise LookupError(Problem.NO_NOTICE)
     return notice_fields(
         result,
-        **facts,
+        period_name=name,
+        version_number=number,
+        rules_digest=rules,
+        data_digest=data,
         starts_on=notice.starts_on.isoformat(),
         ends_on=notice.ends_on.isoformat(),
     )
