@@ -156,6 +156,13 @@ ACCESS: dict[str, object] = {
     "reports.notice": ("admin", "assessor", "official"),
     "reports.archive": ("admin", "assessor", "official"),
     "reports.my_scorecard": ("cadre",),
+    # verification and open data (issue 7 items 4-5): public checks; the bundle for the
+    # team and officials in scope, and for anyone once the period is final
+    "verify.form": PUBLIC,
+    "verify.code": PUBLIC,
+    "verify.upload": PUBLIC,
+    "verify.bundle": ("admin", "assessor", "official"),
+    "verify.public_bundle": PUBLIC,
 }
 
 # Ids of demo objects for URL parameters (the demo seeds these first).
