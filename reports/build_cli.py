@@ -2,7 +2,86 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from assessment.app.db import db
+from assessment.models import Period
+from assessment.services import results as results_service
+from reports import documents
+
+#: Shown in the verification link when PUBLIC_BASE_URL is not configured.
+FALLBACK_BASE_URL = "http://localhost:5000"
+
+
+def latest_number(period: Period) -> int | None:
+    """The newest result version's number of the period, or None before any."""
+    versions = results_service.list_versions(db.session, period.id)
+    return max((v.number for v in versions), default=None)
+
+
+@click.command("build")
+@click.option("--period", "period_id", type=int, required=True, help="Period id.")
+@click.option("--version", "number", type=int, help="Result version number (default: newest).")
+@click.option(
+    "--lang",
+    type=click.Choice(documents.REPORT_LANGUAGES),
+    default="zh_CN",
+    show_default=True,
+    help="Language of the reports.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder (default: instance/reports/<period>/v<N>/).",
+)
+@with_appcontext
+def build_command(period_id: int, number: int | None, lang: str, out_dir: Path | None) -> None:
+    """Render every scorecard and the summary of a period's result version to PDF files."""
+    period = db.session.get(Period, period_id)
+    if period is None:
+        raise click.BadParameter(f"no period {period_id}", param_hint="--period")
+    if number is None:
+        number = latest_number(period)
+        if number is None:
+            raise click.BadParameter(
+                f"period {period_id} has no computed result version", param_hint="--period"
+            )
+    try:
+        data = documents.load_version(db.session, period, number)
+    except documents.ReportNotFoundError:
+        raise click.BadParameter(
+            f"period {period_id} has no result version {number}", param_hint="--version"
+        ) from None
+    base_url = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if not base_url:
+        click.echo(
+            f"warning: PUBLIC_BASE_URL is not set; verification links use {FALLBACK_BASE_URL}",
+            err=True,
+        )
+        base_url = FALLBACK_BASE_URL
+    target = out_dir or documents.default_directory(current_app.instance_path, period.id, number)
+    count = len(data.cadre_ids()) + 1
+    with click.progressbar(length=count, label="Rendering reports", file=None) as bar:
+        result = documents.build_reports(
+            db.session,
+            data,
+            lang=lang,
+            out_dir=target,
+            now=datetime.now(UTC),
+            base_url=base_url,
+            progress=lambda _name: bar.update(1),
+        )
+    click.echo(
+        f"Wrote {len(result.files)} PDF files ({len(result.files) - 1} scorecards and the "
+        f"summary, {result.bytes_written / 1_000_000:.1f} MB) to {result.directory}"
+    )
+
 
 #: The commands this module adds to the ``reports`` group.
-COMMANDS: tuple[click.Command, ...] = ()
+COMMANDS: tuple[click.Command, ...] = (build_command,)

@@ -1,10 +1,152 @@
-"""Report downloads for staff: one PDF, or a zip of a period's reports."""
+"""Report downloads: one PDF or a zip of a result version for staff, a cadre's own scorecard.
+
+GET only; nothing is stored. Officials and the team download the reports of any
+computed version of a period in their scope; a cadre downloads their own scorecard of
+the version shown publicly (on notice or final). Unknown versions, cadres, languages,
+or a notice that was never opened are 404s; the PDF is rendered completely before the
+response starts, so a failure never sends half a file.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, abort, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from assessment.access import current_scope, roles_required
+from assessment.app.db import db
+from assessment.models import Period
+from assessment.queries import NotFoundError, get_period
+from assessment.services.publication import shown_version_number
+from reports import documents
+from reports.pdf import html_to_pdf
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("reports", __name__)
+
+#: Who downloads a period's reports: the team and the county's officials (not clerks).
+REPORT_ROLES = ("admin", "assessor", "official")
+PREFIX = "/admin/periods/<int:period_id>/results/versions/<int:number>/reports"
+
+
+def base_url() -> str:
+    """Site root for the verification links: ``PUBLIC_BASE_URL``, else this request's host."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    return str(configured or request.url_root).rstrip("/")
+
+
+def _lang() -> str:
+    """``?lang=`` (404 when unknown), else the language of the page the reader came from."""
+    asked = request.args.get("lang")
+    if asked is None:
+        locale = get_locale()
+        asked = "en" if locale is not None and locale.language == "en" else "zh_CN"
+    try:
+        return documents.check_language(asked)
+    except documents.ReportNotFoundError:
+        abort(404)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    return _download(body, filename, "application/pdf")
+
+
+def _data(period_id: int, number: int) -> documents.VersionData:
+    try:
+        period = get_period(db.session, period_id, current_scope())
+        return documents.load_version(db.session, period, number)
+    except (NotFoundError, documents.ReportNotFoundError):
+        abort(404)
+
+
+@bp.route(f"{PREFIX}/scorecards/<int:cadre_id>.pdf")
+@roles_required(*REPORT_ROLES)
+def scorecard(period_id: int, number: int, cadre_id: int) -> Response:
+    """One cadre's scorecard of a result version."""
+    lang = _lang()
+    data = _data(period_id, number)
+    facts = data.facts(now=_now(), base_url=base_url())
+    try:
+        html = documents.scorecard_html(data, str(cadre_id), facts, lang)
+    except documents.ReportNotFoundError:
+        abort(404)
+    return _pdf(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
+
+
+@bp.route(f"{PREFIX}/summary.pdf")
+@roles_required(*REPORT_ROLES)
+def summary(period_id: int, number: int) -> Response:
+    """The township summary of a result version."""
+    lang = _lang()
+    data = _data(period_id, number)
+    facts = data.facts(now=_now(), base_url=base_url())
+    exclusions = documents.exclusion_counts(db.session, data.period)
+    html = documents.summary_html(data, facts, lang, exclusions)
+    return _pdf(html_to_pdf(html), documents.report_filename(data, "summary", lang) + ".pdf")
+
+
+@bp.route(f"{PREFIX}/notice.pdf")
+@roles_required(*REPORT_ROLES)
+def notice(period_id: int, number: int) -> Response:
+    """The public notice of a result version (once a notice was opened)."""
+    lang = _lang()
+    data = _data(period_id, number)
+    facts = data.facts(now=_now(), base_url=base_url())
+    try:
+        html = documents.notice_html(db.session, data, facts, lang)
+    except documents.ReportNotFoundError:
+        abort(404)
+    return _pdf(html_to_pdf(html), documents.report_filename(data, "notice", lang) + ".pdf")
+
+
+@bp.route(f"{PREFIX}/all.zip")
+@roles_required(*REPORT_ROLES)
+def archive(period_id: int, number: int) -> Response:
+    """Every scorecard and the summary of a result version, in one zip."""
+    lang = _lang()
+    data = _data(period_id, number)
+    body = documents.zip_reports(db.session, data, lang=lang, now=_now(), base_url=base_url())
+    logger.info("reports zip period=%s version=%s", period_id, number)
+    return _download(
+        body, documents.report_filename(data, "reports", lang) + ".zip", "application/zip"
+    )
+
+
+@bp.route("/me/periods/<int:period_id>/scorecard.pdf")
+@roles_required("cadre")
+def my_scorecard(period_id: int) -> Response:
+    """The signed-in cadre's own scorecard, once the results are public (notice or final)."""
+    lang = _lang()
+    cadre_id = current_user.cadre_id
+    period = db.session.get(Period, period_id)
+    if cadre_id is None or period is None:
+        abort(404)
+    number = shown_version_number(db.session, period)
+    if number is None:
+        abort(404)
+    try:
+        data = documents.load_version(db.session, period, number)
+        facts = data.facts(now=_now(), base_url=base_url())
+        html = documents.scorecard_html(data, str(cadre_id), facts, lang)
+    except documents.ReportNotFoundError:
+        abort(404)
+    return _pdf(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
 
 
 def init_app(app: Flask) -> None:
