@@ -156,6 +156,10 @@ ACCESS: dict[str, object] = {
     "reports.notice": ("admin", "assessor", "official"),
     "reports.archive": ("admin", "assessor", "official"),
     "reports.my_scorecard": ("cadre",),
+    # the cadre portal (issue 6 item 3): the cadre's own results only
+    "assessment.portal.index": ("cadre",),
+    "assessment.portal.period": ("cadre",),
+    "assessment.portal.version": ("cadre",),
     # verification and open data (issue 7 items 4-5): public checks; the bundle for the
     # team and officials in scope, and for anyone once the period is final
     "verify.form": PUBLIC,

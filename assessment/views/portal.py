@@ -1,7 +1,429 @@
-"""The cadre portal: a cadre's own results, explained point by point."""
+"""The cadre portal: a cadre's own results, explained point by point (issue 6 item 3).
+
+Only the ``cadre`` role, and only for the cadre its account belongs to: no URL names a
+cadre, so no other cadre can be asked for; a period or version whose results are not
+public (on notice or final, :func:`assessment.services.publication.shown_version_number`),
+or in which this cadre is not assessed, is 404. The page shows what the stored result
+holds about the cadre, with each indicator's formula and numbers
+(:mod:`assessment.core.explain`), and about the post group only numbers without names:
+the distribution of totals and the category means (:mod:`assessment.core.charts`). The
+stored inputs (individual ratings, who gave them) never reach the template. Nothing
+here writes; objections are filed on the notice package's form.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from assessment.access import roles_required
+from assessment.app.db import db
+from assessment.core.charts import histogram, paired_bars, probability_segments, trend_line
+from assessment.core.errors import AssessmentError
+from assessment.core.explain import (
+    category_points,
+    explain_cadre,
+    explain_events,
+    explain_total,
+    group_category_means,
+)
+from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
+from assessment.messages import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, STATE_LABELS
+from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
+from assessment.services import publication
+from assessment.services.results import get_version, payload_of
+from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
+from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
+from assessment.views.notice import label as _label
+from assessment.views.results import STATUS_LABELS as INDICATOR_STATUS_LABELS
+from assessment.views.results import _grade_info
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
+
+#: Period states in which results are public.
+PUBLIC_STATES = ("notice", "final")
+#: How a panel value or a satisfaction index was formed.
+AGGREGATE_LABELS: dict[str, Any] = {
+    "trimmed_mean": _l("mean without the highest and the lowest rating"),
+    "mean": _l("mean"),
+    "poststratified_mean": _l("mean weighted by unit population"),
+}
+#: Endpoint of the cadre's own scorecard PDF (reports package), linked when registered.
+SCORECARD_ENDPOINT = "reports.my_scorecard"
+#: ``app.extensions`` key of the team-approved resident comments about a cadre.
+COMMENTS_EXTENSION = "assessment.approved_comments"
+
+ApprovedComments = Callable[[Session, Period, int], "list[str] | None"]
+
+
+# ---------------------------------------------------------------------------
+# finding the cadre's public results
+# ---------------------------------------------------------------------------
+
+
+def _cadre_id() -> int:
+    cadre_id: int | None = current_user.cadre_id
+    if cadre_id is None:
+        abort(404)
+    return cadre_id
+
+
+def _candidate_periods(cadre_id: int) -> list[Period]:
+    """Public periods whose scope holds one of the cadre's units, oldest first."""
+    unit_paths = db.session.scalars(
+        sa.select(Unit.path)
+        .join(Appointment, Appointment.unit_id == Unit.id)
+        .where(Appointment.cadre_id == cadre_id)
+    )
+    ancestors = {int(part) for path in unit_paths for part in path.strip("/").split("/") if part}
+    if not ancestors:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Period)
+            .where(Period.scope_unit_id.in_(ancestors), Period.status.in_(PUBLIC_STATES))
+            .order_by(Period.year, Period.id)
+        )
+    )
+
+
+def _own(result: Mapping[str, Any], cadre_id: int) -> dict[str, Any] | None:
+    mine = str(cadre_id)
+    for cadre in result["cadres"]:
+        if cadre["id"] == mine:
+            return dict(cadre)
+    return None
+
+
+def _history(cadre_id: int) -> list[dict[str, Any]]:
+    """The cadre's total and grade in every public period it was assessed in, oldest first."""
+    rows = []
+    for period in _candidate_periods(cadre_id):
+        version = shown_version(period)
+        if version is None:
+            continue
+        payload = payload_of(version)
+        own = _own(payload["result"], cadre_id)
+        if own is None:
+            continue
+        grades = {g["code"]: g["name"] for g in _grade_info(parse_rulebook(payload["rulebook"]))}
+        group = [c for c in payload["result"]["cadres"] if c["post_group"] == own["post_group"]]
+        rows.append(
+            {
+                "period": period,
+                "version": version.number,
+                "total": own["total"],
+                "grade": grades.get(own["grade"], own["grade"]),
+                "rank": own["rank"],
+                "size": len(group),
+            }
+        )
+    return rows
+
+
+@bp.app_context_processor
+def _my_public_results() -> dict[str, Any]:
+    """``my_public_results()`` for the cadre's home page (computed only when called)."""
+
+    def results() -> list[dict[str, Any]]:
+        if current_user.is_anonymous or current_user.role != "cadre":
+            return []
+        cadre_id: int | None = current_user.cadre_id
+        return [] if cadre_id is None else _history(cadre_id)
+
+    return {"my_public_results": results}
+
+
+def _public_period(period_id: int) -> Period:
+    period = db.session.get(Period, period_id)
+    if period is None or period.status not in PUBLIC_STATES:
+        abort(404)
+    return period
+
+
+# ---------------------------------------------------------------------------
+# the page's data (plain dicts: no ORM object with inputs reaches the template)
+# ---------------------------------------------------------------------------
+
+
+def _survey_entry(
+    result: Mapping[str, Any], code: str, target: str | None
+) -> Mapping[str, Any] | None:
+    for entry in result["surveys"]:
+        if entry["indicator"] == code and entry["target"] == target:
+            return dict(entry)
+    return None
+
+
+def _indicator_rows(
+    own: Mapping[str, Any],
+    result: Mapping[str, Any],
+    rulebook: Rulebook,
+    indicator_set: IndicatorSet,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Every weighted indicator with its explanation; whether the explanations hold."""
+    outcomes = {o["code"]: o for o in own["indicators"]}
+    try:
+        explanations = {e.code: e for e in explain_cadre(own, rulebook)}
+    except AssessmentError as error:
+        # the stored numbers are shown even if the formula cannot be rebuilt (a bug)
+        logger.error("explanation of cadre %s failed: %s", own["id"], error)
+        explanations = {}
+    rows = []
+    for code, outcome in outcomes.items():
+        indicator = indicator_set.indicator(code)
+        explanation = explanations.get(code)
+        survey = None
+        if outcome["kind"] == "survey" and outcome["status"] == "scored":
+            survey = _survey_entry(result, code, outcome.get("survey_target"))
+        rows.append(
+            {
+                "code": code,
+                "name": _label(indicator.name),
+                "kind": outcome["kind"],
+                "category": outcome["category"],
+                "status": outcome["status"],
+                "input": outcome["input"],
+                "input_unit": _label(indicator.unit) if indicator.unit else "",
+                "method": outcome["method"],
+                "direction": indicator.direction,
+                "subject": indicator.subject,
+                "weight": outcome["weight"],
+                "effective_weight": outcome["effective_weight"],
+                "points": outcome["points"],
+                "n": outcome["n"],
+                "reason": outcome["reason"],
+                "expression": explanation.expression if explanation else "",
+                "survey": survey,
+            }
+        )
+    return rows, len(explanations) == len(outcomes)
+
+
+def _categories(
+    own: Mapping[str, Any],
+    result: Mapping[str, Any],
+    indicator_set: IndicatorSet,
+    rows: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], Any]:
+    """Categories with own points, group mean and their indicators; the paired-bar chart."""
+    own_points = category_points(own)
+    means = group_category_means(result["cadres"], own["post_group"])
+    categories = []
+    for category in indicator_set.categories:
+        categories.append(
+            {
+                "code": category.code,
+                "name": _label(category.name),
+                "weight": category.weight,
+                "points": own_points.get(category.code, 0.0),
+                "mean": means.get(category.code, 0.0),
+                "indicators": [r for r in rows if r["category"] == category.code],
+            }
+        )
+    chart = paired_bars(
+        [
+            (str(c["code"]), float(c["points"]), float(c["mean"]), float(c["weight"]))
+            for c in categories
+        ]
+    )
+    return categories, chart
+
+
+def _events(own: Mapping[str, Any], rulebook: Rulebook, indicator_set: IndicatorSet) -> list[Any]:
+    grade_names = {g.code: _label(g.name) for g in rulebook.grading.grades}
+    try:
+        explained = explain_events(own, rulebook)
+    except AssessmentError as error:
+        logger.error("events of cadre %s not explained: %s", own["id"], error)
+        explained = ()
+    out = []
+    for event in explained:
+        indicator = indicator_set.indicator(event.code)
+        out.append(
+            {
+                "code": event.code,
+                "name": _label(indicator.name),
+                "kind": event.kind,
+                "count": event.n,
+                "points": event.points,
+                "expression": event.expression,
+                "caps_at": grade_names.get(indicator.caps_at or "", indicator.caps_at),
+            }
+        )
+    return out
+
+
+def _comments(period: Period, cadre_id: int) -> tuple[bool, list[str] | None]:
+    """(whether comments are offered at all, the approved comments or None if hidden)."""
+    source: ApprovedComments | None = current_app.extensions.get(COMMENTS_EXTENSION)
+    if source is None:
+        return False, None
+    return True, source(db.session, period, cadre_id)
+
+
+def _objections(period: Period, cadre_id: int) -> list[Objection]:
+    return publication.list_objections(db.session, period.id, cadre_id=cadre_id)
+
+
+def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[str, Any]:
+    payload = payload_of(version)
+    result = payload["result"]
+    own = _own(result, cadre_id)
+    if own is None:
+        abort(404)
+    rulebook = parse_rulebook(payload["rulebook"])
+    try:
+        indicator_set = rulebook.indicator_set(own["post"])
+    except KeyError:  # pragma: no cover - the engine scored the cadre with this set
+        abort(404)
+    grades = _grade_info(rulebook)
+    grade_names = {g["code"]: g["name"] for g in grades}
+    group = [c for c in result["cadres"] if c["post_group"] == own["post_group"]]
+    confidence = None
+    if result.get("confidence"):
+        for entry in result["confidence"]["cadres"]:
+            if entry["cadre"] == own["id"]:
+                confidence = {
+                    **entry,
+                    "resamples": result["confidence"]["resamples"],
+                    "level": result["confidence"]["level"],
+                    "rows": [
+                        {**g, "p": entry["probabilities"].get(g["code"], 0.0)} for g in grades
+                    ],
+                    "segments": probability_segments(
+                        entry["probabilities"],
+                        [(g["code"], g["colour"]) for g in grades],
+                        width=300.0,
+                    ),
+                }
+    rows, explained = _indicator_rows(own, result, rulebook, indicator_set)
+    categories, category_chart = _categories(own, result, indicator_set, rows)
+    try:
+        total = explain_total(own, rulebook)
+    except AssessmentError as error:
+        logger.error("total of cadre %s not explained: %s", own["id"], error)
+        total = None
+        explained = False
+    quota = next((g for g in result["groups"] if g["post_group"] == own["post_group"]), None)
+    unit = db.session.get(Unit, int(own["unit"])) if str(own["unit"]).isdigit() else None
+    return {
+        "own": own,
+        "post_name": _label(indicator_set.name),
+        "unit_name": unit.name_zh if unit is not None else "",
+        "grade_name": grade_names.get(own["grade"], own["grade"]),
+        "earned_name": grade_names.get(own["earned"], own["earned"]),
+        "veto_names": [grade_names.get(own["veto_cap"] or "", own["veto_cap"])],
+        "grades": grades,
+        "group_size": len(group),
+        "quota": quota,
+        "confidence": confidence,
+        "categories": categories,
+        "category_chart": category_chart,
+        "events": _events(own, rulebook, indicator_set),
+        "total": total,
+        "explained": explained,
+        "histogram": histogram(
+            [c["total"] for c in group], [g["minimum"] for g in grades], own=own["total"]
+        ),
+        "rules_title": _label(rulebook.title),
+        "rules_digest": version.rules_digest,
+        "data_digest": version.data_digest,
+    }
+
+
+def _render(template: str, **context: Any) -> str:
+    return render_template(
+        f"assessment/portal/{template}",
+        label=_label,
+        kind_label=lambda code: KIND_LABELS.get(code, code),
+        method_label=lambda code: METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code),
+        direction_label=lambda code: DIRECTION_LABELS.get(code, code),
+        status_label=lambda code: INDICATOR_STATUS_LABELS.get(code, code),
+        objection_status_label=lambda code: OBJECTION_STATUS_LABELS.get(code, code),
+        outcome_label=lambda code: OUTCOME_LABELS.get(code, code),
+        period_state_label=lambda code: STATE_LABELS.get(code, code),
+        **context,
+    )
+
+
+# ---------------------------------------------------------------------------
+# pages
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required("cadre")
+def index() -> str:
+    """The cadre's results in every public period, with the trend."""
+    cadre_id = _cadre_id()
+    history = _history(cadre_id)
+    return _render("index.html", history=history, trend=trend_line([h["total"] for h in history]))
+
+
+def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
+    cadre_id = _cadre_id()
+    view = _period_view(period, version, cadre_id)
+    notice = publication.find_notice(db.session, period)
+    can_object = (
+        latest
+        and period.status == "notice"
+        and notice is not None
+        and publication.is_notice_open(notice, local_today())
+    )
+    comments_offered, comments = _comments(period, cadre_id)
+    history = _history(cadre_id)
+    scorecard = None
+    if SCORECARD_ENDPOINT in current_app.view_functions:
+        scorecard = url_for(SCORECARD_ENDPOINT, period_id=period.id)
+    versions = [v.number for v in publication.list_shown_versions(db.session, period)]
+    return _render(
+        "period.html",
+        period=period,
+        version=version,
+        latest=latest,
+        versions=versions,
+        view=view,
+        notice=notice,
+        can_object=can_object,
+        objections=_objections(period, cadre_id),
+        comments_offered=comments_offered,
+        comments=comments,
+        min_group_size=period.min_group_size,
+        history=history,
+        trend=trend_line([h["total"] for h in history], [g["minimum"] for g in view["grades"]]),
+        scorecard=scorecard,
+    )
+
+
+@bp.route("/periods/<int:period_id>")
+@roles_required("cadre")
+def period(period_id: int) -> str:
+    """One period's result of the cadre, every point explained."""
+    found = _public_period(period_id)
+    version = shown_version(found)
+    if version is None:
+        abort(404)
+    return _page(found, version, latest=True)
+
+
+@bp.route("/periods/<int:period_id>/versions/<int:number>")
+@roles_required("cadre")
+def version(period_id: int, number: int) -> str:
+    """An earlier public version of the period (replaced after an objection)."""
+    found = _public_period(period_id)
+    shown = {v.number for v in publication.list_shown_versions(db.session, found)}
+    if number not in shown:
+        abort(404)
+    stored = get_version(db.session, found.id, number)
+    current = publication.shown_version_number(db.session, found)
+    return _page(found, stored, latest=number == current)

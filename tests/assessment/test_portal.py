@@ -1,0 +1,439 @@
+"""The cadre portal: own results only, explained point by point, nothing about others.
+
+The period under test is the shared ``computed_period`` fixture (the demo period with
+result version 1) put on public notice through the publication service. Expected
+numbers are read from the stored payload (the page must show what was stored) and
+formatted as the page does (two decimals); the formulas are
+``assessment.core.explain``'s, which has its own hand-worked tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import template_rendered
+
+from assessment.app.db import db as _db
+from assessment.core.explain import explain_cadre, explain_total
+from assessment.core.rulebook import parse_rulebook
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "en"}
+
+
+def _today(app: Any) -> date:
+    from assessment.views.notice import local_today
+
+    with app.test_request_context():
+        return local_today()
+
+
+def _cadre_id(app: Any, username: str = "cadre") -> int:
+    from assessment.models import Account
+
+    with app.app_context():
+        account = _db.session.query(Account).filter_by(username=username).one()
+        return int(account.cadre_id)
+
+
+@pytest.fixture
+def on_notice(app, computed_period, make) -> int:
+    """The computed demo period on public notice from today for 5 working days."""
+    from assessment.models import Period
+    from assessment.services import publication
+
+    today = _today(app)
+
+    def open_it(session):
+        publication.open_notice(
+            session,
+            period=session.get(Period, computed_period),
+            starts_on=today,
+            working_days=5,
+            review_working_days=5,
+            instructions="",
+            holidays=(),
+            extra_workdays=(),
+            actor_id=None,
+        )
+
+    make(open_it)
+    return computed_period
+
+
+def _payload(app, period_id: int, number: int | None = None) -> dict[str, Any]:
+    from assessment.models import Period
+    from assessment.services import publication
+    from assessment.services.results import get_version, payload_of
+
+    with app.app_context():
+        period = _db.session.get(Period, period_id)
+        number = number or publication.shown_version_number(_db.session, period)
+        return payload_of(get_version(_db.session, period_id, number))
+
+
+def _own(payload: dict[str, Any], cadre_id: int) -> dict[str, Any]:
+    return next(c for c in payload["result"]["cadres"] if c["id"] == str(cadre_id))
+
+
+@pytest.fixture
+def contexts(app):
+    """Template contexts rendered during the test."""
+    seen: list[dict[str, Any]] = []
+
+    def record(sender, template, context, **extra):
+        seen.append(dict(context))
+
+    template_rendered.connect(record, app)
+    yield seen
+    template_rendered.disconnect(record, app)
+
+
+# --- access -------------------------------------------------------------------------
+
+
+def test_before_the_notice_nothing_is_shown(client, auth, computed_period):
+    auth.login("cadre")
+    page = client.get("/me/")
+    assert page.status_code == 200
+    assert "No results are public yet" in page.get_data(as_text=True)
+    assert client.get(f"/me/periods/{computed_period}").status_code == 404
+    assert client.get(f"/me/periods/{computed_period}/versions/1").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["admin", "assessor1", "clerk", "official"])
+def test_staff_roles_are_refused(client, auth, on_notice, username):
+    auth.login(username)
+    assert client.get("/me/").status_code == 403
+    assert client.get(f"/me/periods/{on_notice}").status_code == 403
+    assert client.get(f"/me/periods/{on_notice}/versions/1").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, on_notice):
+    response = client.get(f"/me/periods/{on_notice}")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_guessed_periods_and_versions_are_404(client, auth, on_notice, make):
+    from assessment.models import Period
+
+    def draft_period(session):
+        period = session.get(Period, on_notice)
+        other = Period(name="another", scope_unit_id=period.scope_unit_id, year=2030)
+        session.add(other)
+        session.flush()
+        return other.id
+
+    draft_id = make(draft_period)
+    auth.login("cadre")
+    assert client.get(f"/me/periods/{on_notice}").status_code == 200
+    assert client.get("/me/periods/9999").status_code == 404
+    assert client.get(f"/me/periods/{draft_id}").status_code == 404
+    # version 1 is shown; a version that does not exist is not
+    assert client.get(f"/me/periods/{on_notice}/versions/1").status_code == 200
+    assert client.get(f"/me/periods/{on_notice}/versions/2").status_code == 404
+    assert client.get(f"/me/periods/{draft_id}/versions/1").status_code == 404
+
+
+def test_a_cadre_not_assessed_in_the_period_sees_nothing(app, client, auth, on_notice, make):
+    from assessment.models import Cadre, Period
+    from assessment.services import accounts
+
+    def new_cadre_account(session):
+        cadre = Cadre(code="X999", name="局外人")
+        session.add(cadre)
+        session.flush()
+        scope = (session.get(Period, on_notice).scope_unit_id,)
+        accounts.save_account(
+            session,
+            accounts.AccountData("outsider", "局外人", "cadre", scope, cadre_id=cadre.id),
+            password="outsider-password-1",
+        )
+        return cadre.id
+
+    make(new_cadre_account)
+    auth.login("outsider", "outsider-password-1")
+    assert client.get(f"/me/periods/{on_notice}").status_code == 404
+    assert client.get(f"/me/periods/{on_notice}/versions/1").status_code == 404
+    page = client.get("/me/").get_data(as_text=True)
+    assert "No results are public yet" in page
+
+
+# --- content --------------------------------------------------------------------------
+
+
+def test_the_page_shows_the_stored_numbers_and_every_formula(app, client, auth, on_notice):
+    cadre_id = _cadre_id(app)
+    payload = _payload(app, on_notice)
+    own = _own(payload, cadre_id)
+    rulebook = parse_rulebook(payload["rulebook"])
+    group = [c for c in payload["result"]["cadres"] if c["post_group"] == own["post_group"]]
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert f"{own['total']:.2f}" in page
+    grade = rulebook.grading.grade(own["grade"]).name.en
+    assert grade in page
+    assert f"{own['rank']} of {len(group)}" in page
+    for explanation in explain_cadre(own, rulebook):
+        # the expression, HTML-escaped as Jinja writes it
+        assert explanation.expression.replace(">", "&gt;").replace("<", "&lt;") in page
+        assert f"{explanation.points:.2f} points" in page
+        assert f'id="indicator-{explanation.code}"' in page
+    assert explain_total(own, rulebook).expression in page
+    # the panel value comes with the number of assessors, the index with its interval
+    panel = next(o for o in own["indicators"] if o["kind"] == "qualitative")
+    assert f"of {panel['n']} assessors' ratings" in page
+    survey = next(o for o in own["indicators"] if o["kind"] == "survey")
+    entry = next(
+        s
+        for s in payload["result"]["surveys"]
+        if (s["indicator"], s["target"]) == (survey["code"], survey["survey_target"])
+    )
+    assert f"{entry['ci_low']:.1f}–{entry['ci_high']:.1f}" in page
+    assert f"Responses</dt>\n      <dd>{entry['n']}" in page
+    # digests of the version and the public rulebook link
+    version = payload["result"]
+    assert version["rules_digest"] in page
+    assert f"/periods/{on_notice}/rules" in page
+    # grade confidence: the rank interval of the stored bootstrap
+    conf = next(c for c in version["confidence"]["cadres"] if c["cadre"] == str(cadre_id))
+    assert f"between {conf['rank_low']} and {conf['rank_high']}" in page
+
+
+def test_no_other_name_no_assessor_and_no_individual_rating(app, client, auth, on_notice, contexts):
+    from assessment.models import Account
+
+    cadre_id = _cadre_id(app)
+    payload = _payload(app, on_notice)
+    with app.app_context():
+        staff = [a.display_name for a in _db.session.query(Account) if a.role != "cadre"]
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    others = [c for c in payload["result"]["cadres"] if c["id"] != str(cadre_id)]
+    assert others
+    for other in others:
+        assert other["name"] not in page
+        assert other["code"] not in page
+    for name in staff:
+        assert name not in page
+    # nothing rendered carries the stored inputs (ratings by assessor)
+
+    def walk(value, path="context"):
+        if isinstance(value, dict):
+            assert "assessor" not in value, path
+            assert "ratings" not in value, path
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    (context,) = [c for c in contexts if "view" in c]
+    walk(context["view"])
+    walk(context["history"])
+
+
+def test_objection_links_while_the_notice_is_open_and_not_after(app, client, auth, on_notice, make):
+    from assessment.models import Notice
+
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert f"/me/periods/{on_notice}/objections/new" in page
+    assert f"/me/periods/{on_notice}/objections/new?indicator=" in page
+    assert "Object to my result" in page
+
+    def close(session):
+        notice = session.query(Notice).filter_by(period_id=on_notice).one()
+        notice.starts_on = _today(app) - timedelta(days=20)
+        notice.ends_on = _today(app) - timedelta(days=10)
+
+    make(close)
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "/objections/new" not in page
+    assert "Objections are accepted from" in page
+
+
+def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_notice, make):
+    from assessment.models import Objection, Period
+    from assessment.services import publication
+
+    cadre_id = _cadre_id(app)
+    today = _today(app)
+
+    def file(session):
+        from assessment.models import Account
+
+        account = session.query(Account).filter_by(username="cadre").one()
+        period = session.get(Period, on_notice)
+        first, _second = (
+            publication.file_objection(
+                session,
+                period=period,
+                channel="cadre",
+                cadre_id=cadre_id,
+                filed_by_id=account.id,
+                contact_name="",
+                contact="",
+                indicator_code=None,
+                reason=reason,
+                attachment=None,
+                today=today,
+                holidays=(),
+                extra_workdays=(),
+            )
+            for reason in ("我的得分有误", "第二条异议")
+        )
+        # decided by the team (the decision itself is the notice package's, tested there)
+        first.status = "decided"
+        first.outcome = "rejected"
+        first.decision_reason = "数据核实无误"
+        return first.id
+
+    make(file)
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "我的得分有误" in page and "第二条异议" in page
+    assert "Rejected" in page and "数据核实无误" in page
+    assert "Open" in page  # the second one
+    with app.app_context():
+        assert _db.session.query(Objection).count() == 2
+
+
+def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, on_notice, make):
+    from assessment.models import Period
+    from assessment.services import publication
+
+    payload = _payload(app, on_notice)
+    other = next(c for c in payload["result"]["cadres"] if c["id"] != str(_cadre_id(app)))
+
+    def file(session):
+        publication.file_objection(
+            session,
+            period=session.get(Period, on_notice),
+            channel="public",
+            cadre_id=int(other["id"]),
+            filed_by_id=None,
+            contact_name="某村民",
+            contact="13800000000",
+            indicator_code=None,
+            reason="别人的异议",
+            attachment=None,
+            today=_today(app),
+            holidays=(),
+            extra_workdays=(),
+        )
+
+    make(file)
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "别人的异议" not in page
+    assert "13800000000" not in page
+    assert "You filed no objection" not in page  # the notice is open: the button shows instead
+
+
+@pytest.mark.parametrize(
+    ("comments", "expected"),
+    [
+        (["服务态度很好", "办事效率高"], ["服务态度很好", "办事效率高"]),
+        (None, ["Comments are not shown: fewer than 5 residents"]),
+        ([], ["No comment was approved for publication."]),
+    ],
+)
+def test_approved_comments_or_why_they_are_hidden(app, client, auth, on_notice, comments, expected):
+    calls = []
+
+    def approved(session, period, cadre_id):
+        calls.append((period.id, cadre_id))
+        return comments
+
+    app.extensions["assessment.approved_comments"] = approved
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    for text in expected:
+        assert text in page
+    assert calls == [(on_notice, _cadre_id(app))]
+
+
+def test_without_a_comment_source_there_is_no_comment_section(app, client, auth, on_notice):
+    app.extensions.pop("assessment.approved_comments", None)
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "Residents' comments" not in page
+
+
+def test_scorecard_link_when_the_reports_endpoint_exists(app, client, auth, on_notice):
+    if "reports.my_scorecard" not in app.view_functions:
+        app.add_url_rule(
+            "/me/periods/<int:period_id>/scorecard.pdf",
+            endpoint="reports.my_scorecard",
+            view_func=lambda period_id: "",
+        )
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    with app.test_request_context():
+        from flask import url_for
+
+        link = url_for("reports.my_scorecard", period_id=on_notice)
+    assert f'href="{link}"' in page
+
+
+def test_a_later_version_replaces_the_shown_one_and_the_earlier_stays_readable(
+    app, client, auth, on_notice
+):
+    from assessment.app.db import unit_of_work
+    from assessment.models import Period
+    from assessment.services import results as results_service
+    from surveys.core.tally import summarise_targets
+    from tests.conftest import synthetic_survey_source
+
+    with app.app_context(), unit_of_work(None, reason="test"):
+        results_service.compute_results(
+            _db.session,
+            period=_db.session.get(Period, on_notice),
+            reason="objection upheld",
+            actor_id=None,
+            survey_source=synthetic_survey_source,
+            summarise_survey=summarise_targets,
+            resamples=0,
+        )
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "Result version 2." in page
+    assert f'href="/me/periods/{on_notice}/versions/1"' in page
+    # without a bootstrap in version 2, no confidence section
+    assert "How certain is the grade?" not in page
+    earlier = client.get(f"/me/periods/{on_notice}/versions/1").get_data(as_text=True)
+    assert "This is an earlier version" in earlier
+    assert "How certain is the grade?" in earlier
+    assert "/objections/new" not in earlier  # objections go against the version in force
+
+
+def test_final_results_have_no_objection_button(app, client, auth, on_notice, make):
+    from assessment.models import Period
+
+    def finalise(session):
+        period = session.get(Period, on_notice)
+        period.status = "final"
+        period.final_version_number = 1
+
+    make(finalise)
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "Final results." in page
+    assert "/objections/new" not in page
+    index = client.get("/me/").get_data(as_text=True)
+    assert f'href="/me/periods/{on_notice}"' in index
+    payload = _payload(app, on_notice, 1)
+    assert f"{_own(payload, _cadre_id(app))['total']:.2f}" in index
+
+
+def test_the_home_page_sends_the_cadre_to_the_portal(client, auth, on_notice):
+    auth.login("cadre")
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/me/"' in home
+    assert f'href="/me/periods/{on_notice}"' in home
