@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 import yaml
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
 
+from assessment.app.db import UTCDateTime
 from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import Indicator, IndicatorKind, Rubric
 from assessment.models import (
@@ -288,7 +290,7 @@ class _PeriodPlan:
     conflicts: tuple[tuple[str, str, str], ...] = ()
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
+def local_time(day: date, hour: int, minute: int = 0) -> datetime:
     """``hour:minute`` China time on ``day``, as aware UTC."""
     return datetime.combine(day, time(hour, minute), tzinfo=CHINA_TIME).astimezone(UTC)
 
@@ -346,23 +348,51 @@ def history_plans(today: date) -> tuple[_PeriodPlan, _PeriodPlan]:
     )
 
 
+#: ``session.info`` key of the time the demo's rows are stamped with (see below).
+_DEMO_TIME = "demo_time"
+
+
 @contextmanager
-def acting_as(session: Session, account: Account | None) -> Iterator[None]:
-    """Record the writes inside as ``account``'s in the audit log (same transaction).
+def acting_as(
+    session: Session, account: Account | None, *, at: datetime | None = None
+) -> Iterator[None]:
+    """Record the writes inside as ``account``'s, made ``at`` (same transaction).
 
     The demo plays every role in one unit of work, so that a failure leaves nothing
     half-seeded; each step is still audited under the person who would have done it.
+    With ``at``, rows created inside whose time the services leave to the column
+    default (a result version's ``created_at``, a notice's ``opened_at``, ...) get
+    ``at`` instead of the clock: the demo's past happened in the past. The audit log
+    keeps the real time of writing.
     """
     if "actor_id" not in session.info:
         raise RuntimeError("acting_as() runs inside unit_of_work()")
-    previous = session.info["actor_id"]
+    previous = session.info["actor_id"], session.info.get(_DEMO_TIME)
     session.flush()
     session.info["actor_id"] = account.id if account is not None else None
+    session.info[_DEMO_TIME] = at if at is not None else previous[1]
     try:
         yield
         session.flush()
     finally:
-        session.info["actor_id"] = previous
+        session.info["actor_id"] = previous[0]
+        session.info[_DEMO_TIME] = previous[1]
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_demo_time(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    when = session.info.get(_DEMO_TIME)
+    if when is None:
+        return
+    for obj in session.new:
+        for attribute in sa.inspect(obj).mapper.column_attrs:
+            column = attribute.columns[0]
+            if (
+                isinstance(column.type, UTCDateTime)
+                and column.default is not None
+                and getattr(obj, attribute.key) is None
+            ):
+                setattr(obj, attribute.key, when)
 
 
 def _account(session: Session, username: str) -> Account:
@@ -439,8 +469,8 @@ def _enter_inputs(
     by_code = {cadre.code: cadre for cadre in assessed}
     admin = _account(session, "admin")
     counts = {"actuals": 0, "ratings": 0, "events": 0}
-    entered_at = _at(plan.computed_on - timedelta(days=14), 10)
-    with acting_as(session, admin):
+    entered_at = local_time(plan.computed_on - timedelta(days=14), 10)
+    with acting_as(session, admin, at=entered_at):
         for cadre in assessed:
             indicator_set = inputs.indicator_set_of(rulebook, cadre)
             if indicator_set is None:  # pragma: no cover - every demo post has a set
@@ -459,7 +489,12 @@ def _enter_inputs(
                     now=entered_at,
                 )
                 counts["actuals"] += 1
-        for code, indicator_code, points, days, reason in plan.events:
+    for code, indicator_code, points, days, reason in plan.events:
+        # within the period, and before the results (whatever "today" is)
+        occurred_on = min(
+            plan.published_on + timedelta(days=days), plan.computed_on - timedelta(days=5)
+        )
+        with acting_as(session, admin, at=local_time(occurred_on + timedelta(days=2), 11)):
             inputs.record_event(
                 session,
                 period=period,
@@ -467,14 +502,15 @@ def _enter_inputs(
                 cadre=by_code[code],
                 indicator_code=indicator_code,
                 points=points,
-                occurred_on=plan.published_on + timedelta(days=days),
+                occurred_on=occurred_on,
                 reason=reason,
                 recorded_by_id=admin.id,
                 today=plan.computed_on,
             )
             counts["events"] += 1
     for username, code, reason in plan.conflicts:
-        with acting_as(session, _account(session, username)):
+        declared_at = local_time(plan.computed_on - timedelta(days=10), 9)
+        with acting_as(session, _account(session, username), at=declared_at):
             inputs.declare_conflict(
                 session,
                 period=period,
@@ -482,10 +518,10 @@ def _enter_inputs(
                 cadre=by_code[code],
                 reason=reason,
             )
-    rated_at = _at(plan.computed_on - timedelta(days=7), 15)
+    rated_at = local_time(plan.computed_on - timedelta(days=7), 15)
     for username in plan.raters:
         assessor = _account(session, username)
-        with acting_as(session, assessor):
+        with acting_as(session, assessor, at=rated_at):
             for cadre in assessed:
                 if inputs.may_rate(session, period, assessor, cadre.cadre_id) is not None:
                     continue
@@ -576,7 +612,7 @@ def seed_history(
     standings = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)
     counts = {"periods": 0, "actuals": 0, "ratings": 0, "events": 0, "responses": 0}
     former: list[Account] = []
-    with acting_as(session, admin):
+    with acting_as(session, admin, at=local_time(plans[0].published_on, 9)):
         for username, display in FORMER_ASSESSORS:
             former.append(
                 accounts.save_account(
@@ -587,11 +623,13 @@ def seed_history(
             )
     made = []
     for plan, standing in zip(plans, standings, strict=True):
-        with acting_as(session, admin):
+        with acting_as(session, admin, at=local_time(plan.published_on, 9)):
             period = periods.create_period(
                 session, name=plan.name, year=plan.year, scope_unit=township
             )
-            publish_demo_rulebook(session, period, _at(plan.published_on, 9, 30), title=plan.title)
+            publish_demo_rulebook(
+                session, period, local_time(plan.published_on, 9, 30), title=plan.title
+            )
             periods.advance_period(session, period, "collecting")
         for key, value in _enter_inputs(session, period, plan, standing).items():
             counts[key] += value
@@ -602,8 +640,8 @@ def seed_history(
                 seed=plan.seed,
                 title_zh=plan.survey_title[0],
                 title_en=plan.survey_title[1],
-                opens_at=_at(plan.survey_opens_on, 9),
-                closes_at=_at(plan.survey_closes_on, 18),
+                opens_at=local_time(plan.survey_opens_on, 9),
+                closes_at=local_time(plan.survey_closes_on, 18),
                 standing=standing,
                 access_code_key=access_code_key,
                 team_id=admin.id,
@@ -611,7 +649,7 @@ def seed_history(
             ),
         )
         counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)
-        with acting_as(session, admin):
+        with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
             results.compute_results(
                 session,
                 period=period,
@@ -629,8 +667,7 @@ def seed_history(
                 for account in former:
                     _disable(session, account, township)
     final, on_notice = made
-    with acting_as(session, admin):
-        _publish_final(session, final, plans[0], notice, admin)
+    _publish_final(session, final, plans[0], notice, admin)
     _open_today(
         session,
         on_notice,
@@ -660,23 +697,25 @@ def _publish_final(
     session: Session, period: Period, plan: _PeriodPlan, notice: NoticeSettings, admin: Account
 ) -> None:
     """The 2025 notice ran its course without objections; the team then finalised."""
-    opened = publication.open_notice(
-        session,
-        period=period,
-        starts_on=plan.notice_starts_on,
-        working_days=notice.working_days,
-        review_working_days=notice.review_working_days,
-        instructions=NOTICE_INSTRUCTIONS,
-        holidays=notice.holidays,
-        extra_workdays=notice.extra_workdays,
-        actor_id=admin.id,
-    )
+    with acting_as(session, admin, at=local_time(plan.notice_starts_on, 9)):
+        opened = publication.open_notice(
+            session,
+            period=period,
+            starts_on=plan.notice_starts_on,
+            working_days=notice.working_days,
+            review_working_days=notice.review_working_days,
+            instructions=NOTICE_INSTRUCTIONS,
+            holidays=notice.holidays,
+            extra_workdays=notice.extra_workdays,
+            actor_id=admin.id,
+        )
     day = opened.ends_on + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    publication.finalise_period(
-        session, period=period, today=day, actor_id=admin.id, now=_at(day, 10)
-    )
+    with acting_as(session, admin, at=local_time(day, 10)):
+        publication.finalise_period(
+            session, period=period, today=day, actor_id=admin.id, now=local_time(day, 10)
+        )
 
 
 def _open_today(
@@ -695,7 +734,7 @@ def _open_today(
     (a new result version), the cadre's own objection waits for review."""
     today = plan.notice_starts_on
     calendar = {"holidays": notice.holidays, "extra_workdays": notice.extra_workdays}
-    with acting_as(session, admin):
+    with acting_as(session, admin, at=now):
         publication.open_notice(
             session,
             period=period,
@@ -709,7 +748,7 @@ def _open_today(
         )
     cadre_code, indicator_code, reason = PUBLIC_OBJECTION
     objected = _cadre(session, cadre_code)
-    with acting_as(session, None):  # a resident, on the public notice page
+    with acting_as(session, None, at=now):  # a resident, on the public notice page
         public = publication.file_objection(
             session,
             period=period,
@@ -731,7 +770,7 @@ def _open_today(
             Event.indicator_code == indicator_code,
         )
     ).one()
-    with acting_as(session, admin):
+    with acting_as(session, admin, at=now):
         publication.assign_objection(session, objection=public, assignee_id=admin.id)
         publication.decide_objection(
             session,
@@ -757,7 +796,7 @@ def _open_today(
             QuantitativeResult.indicator_code == indicator_code,
         )
     ).one()
-    with acting_as(session, account):
+    with acting_as(session, account, at=now):
         publication.file_objection(
             session,
             period=period,

@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from assessment.core.rulebook import IndicatorKind
-from assessment.demo import DemoSurveyPlan, acting_as
+from assessment.demo import DemoSurveyPlan, acting_as, local_time
 from assessment.models import Account, Cadre, Unit
 from assessment.services import inputs
 from surveys import paper, services, tokens
@@ -217,7 +217,7 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
     team = session.get(Account, plan.team_id)
     clerks = [session.get(Account, clerk_id) for clerk_id in plan.clerk_ids]
     counts = {"online": 0, "paper": 0, "excluded": 0}
-    with acting_as(session, team):
+    with acting_as(session, team, at=plan.opens_at):
         survey = _build(session, plan)
         batches = []
         for unit in respondent_units(session, plan.period):
@@ -247,10 +247,11 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
             on_paper = rng.random() < (PAPER_SHARE * 1.5 if older else PAPER_SHARE / 2)
             if on_paper and not straight:
                 typed = _typed(items, answers)
-                day = _day(rng, plan)
+                # typed in at the township a couple of days after it was filled in
+                day = min(_day(rng, plan) + timedelta(days=2), plan.closes_at.date())
                 serial = f"{unit.code}-{number:04d}"
                 for clerk in clerks:
-                    with acting_as(session, clerk):
+                    with acting_as(session, clerk, at=local_time(day, 14)):
                         ballot = paper.clean_ballot(
                             session,
                             survey,
@@ -266,7 +267,7 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
                             survey,
                             ballot,
                             clerk_id=clerk.id,
-                            today=day + timedelta(days=2),
+                            today=day,
                         )
                 counts["paper"] += 1
                 continue
@@ -283,8 +284,9 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
                 items=items,
             )
             counts["online"] += 1
-    with acting_as(session, team):
+    with acting_as(session, team, at=plan.closes_at):
         services.close_survey(session, survey, now=plan.closes_at)
+    with acting_as(session, team, at=plan.closes_at + timedelta(days=1)):
         report = paper.quality_report(session, survey, min_group_size=plan.period.min_group_size)
         for flagged in report.flagged:
             if {"straight_lining", "too_fast"} <= set(flagged.flags):
