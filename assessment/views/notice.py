@@ -54,7 +54,7 @@ from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Label, Rulebook
 from assessment.forms import choices
 from assessment.messages import STATE_LABELS, field_error_message, lifecycle_message
-from assessment.models import Evidence, Objection, Period, ResultVersion
+from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import publication as service
 from assessment.services.inputs import (
@@ -191,6 +191,19 @@ def finalise_message(error: LifecycleError) -> str:
             ids = ", ".join(f"#{i}" for i in error.params["ids"])  # type: ignore[union-attr]
             return _("Objections still open or under review: %(ids)s. Decide them first.", ids=ids)
     return lifecycle_message(error)
+
+
+def closed_message(period: Period, notice: Notice | None) -> str | None:
+    """Why objections cannot be filed today, or None while the notice is open."""
+    if period.status != "notice" or notice is None:
+        return refusal_message(service.PublicationRefusedError("no_notice", period.status))
+    if not service.is_notice_open(notice, local_today()):
+        return refusal_message(
+            service.PublicationRefusedError(
+                "notice_closed", period.status, starts_on=notice.starts_on, ends_on=notice.ends_on
+            )
+        )
+    return None
 
 
 def upload_folder() -> str:
@@ -727,15 +740,7 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
     form.attachment.description = attachment_hint()
     if request.method == "GET" and request.args.get("indicator"):
         form.indicator.data = request.args["indicator"]
-    closed = None
-    if period.status != "notice" or notice is None:
-        closed = refusal_message(service.PublicationRefusedError("no_notice", period.status))
-    elif not service.is_notice_open(notice, local_today()):
-        closed = refusal_message(
-            service.PublicationRefusedError(
-                "notice_closed", period.status, starts_on=notice.starts_on, ends_on=notice.ends_on
-            )
-        )
+    closed = closed_message(period, notice)
     status = 200
     if form.is_submitted():
         status = 400

@@ -36,6 +36,7 @@ from assessment.services.results import get_version, payload_of, rulebook_of_ver
 from assessment.views.notice import (
     attach_error,
     attachment_hint,
+    closed_message,
     file_in_unit_of_work,
     label,
     local_today,
@@ -157,15 +158,7 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
     form = PublicObjectionForm()
     form.cadre_id.choices = choices(_cadre_choices(version))
     form.attachment.description = attachment_hint()
-    closed = None
-    if period.status != "notice" or notice is None:
-        closed = refusal_message(service.PublicationRefusedError("no_notice", period.status))
-    elif not service.is_notice_open(notice, local_today()):
-        closed = refusal_message(
-            service.PublicationRefusedError(
-                "notice_closed", period.status, starts_on=notice.starts_on, ends_on=notice.ends_on
-            )
-        )
+    closed = closed_message(period, notice)
     status = 200
     problem = None
     if form.is_submitted() and closed is None:
