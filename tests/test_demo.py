@@ -110,6 +110,26 @@ def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
     assert final.finalised_at.date() == date(2026, 1, 19)
 
 
+def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):
+    from assessment.models import AuditEntry
+
+    _app, _output = seeded
+    # 2025: survey from 3 to 31 December 2025, results on Thursday 8 January 2026 at
+    # 16:00 China time (08:00 UTC), notice opened on 12 January at 09:00 (01:00 UTC)
+    survey = session.scalars(sa.select(Survey).where(Survey.period_id == 2)).one()
+    assert survey.opened_at.date() == date(2025, 12, 3)
+    assert survey.closed_at.date() == date(2025, 12, 31)
+    version = results.get_version(session, 2, 1)
+    assert version.created_at.isoformat() == "2026-01-08T08:00:00+00:00"
+    notice = publication.find_notice(session, session.get(Period, 2))
+    assert notice.opened_at.isoformat() == "2026-01-12T01:00:00+00:00"
+    # the audit log says when the rows were really written: during the seed
+    first, last = session.execute(
+        sa.select(sa.func.min(AuditEntry.at), sa.func.max(AuditEntry.at))
+    ).one()
+    assert (last - first).total_seconds() < 600
+
+
 def test_every_cadre_is_scored_from_stored_inputs_and_the_real_survey(session):
     for period_id in (2, 3):
         result = _latest(session, period_id)
