@@ -234,8 +234,8 @@ def find_codes(text: str) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> find_codes("code 1-C28-S5VJE927 · x\\nVerification code: 1-C28-S5VJE927 1-S-ABCDEFGH")
-    ('1-C28-S5VJE927',)
+    >>> find_codes("1-S-ABCDEFGH · 1-C28-S5VJE927\\ncode: 1-C28-S5VJE927, 1-S-ABCDEF0")
+    ('1-C28-S5VJE927', '1-S-ABCDEFGH')
     """
     counts: dict[str, int] = {}
     for match in _CODE_IN_TEXT.finditer(text):
