@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -188,7 +188,8 @@ def finalise_message(error: LifecycleError) -> str:
                 date=format_date(error.params["ends_on"]),
             )
         if error.code == "objections_pending":
-            ids = ", ".join(f"#{i}" for i in error.params["ids"])  # type: ignore[union-attr]
+            pending = cast(tuple[int, ...], error.params["ids"])
+            ids = ", ".join(f"#{i}" for i in pending)
             return _("Objections still open or under review: %(ids)s. Decide them first.", ids=ids)
     return lifecycle_message(error)
 
