@@ -88,6 +88,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The results pages read survey scores and statistics through these two callables.
     app.extensions["assessment.survey_source"] = survey_results_data
     app.extensions["assessment.summarise_survey"] = summarise_targets
+    # The cadre portal reads the team-approved resident comments through this one.
+    from surveys.comments import approved_comments
+
+    app.extensions["assessment.approved_comments"] = approved_comments
     # `demo seed` runs the demo periods' resident surveys through this callable.
     from surveys.demo import seed_demo_survey
 
