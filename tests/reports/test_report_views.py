@@ -148,3 +148,34 @@ def test_cadre_gets_own_scorecard_only_once_results_are_public(app, client, auth
     assert not [name for name in others if name in text]
     assert client.get(f"/me/periods/{computed_period}/scorecard.pdf?lang=de").status_code == 404
     assert client.get("/me/periods/999/scorecard.pdf").status_code == 404
+
+
+def test_version_page_links_to_the_reports_for_officials_not_clerks(
+    app, client, auth, computed_period
+):
+    cadre = _result(app, computed_period)["cadres"][0]
+    page = f"/admin/periods/{computed_period}/results/versions/1"
+    base = BASE.format(period=computed_period, number=1)
+    auth.login("official")
+    html = client.get(page).get_data(as_text=True)
+    assert f'href="{base}/summary.pdf?lang=en"' in html
+    assert f'href="{base}/all.zip"' in html
+    assert f'href="{base}/scorecards/{cadre["id"]}.pdf"' in html
+    assert f"{base}/notice.pdf" not in html  # not on notice yet
+    client.post("/logout")
+    auth.login("clerk")
+    html = client.get(page).get_data(as_text=True)
+    assert "/reports/" not in html
+
+
+def test_period_page_links_to_the_final_reports(app, client, auth, computed_period, make):
+    def finalise(session):
+        period = session.get(Period, computed_period)
+        period.status = "final"
+        period.final_version_number = 1
+
+    make(finalise)
+    auth.login("official")
+    html = client.get(f"/admin/periods/{computed_period}").get_data(as_text=True)
+    base = BASE.format(period=computed_period, number=1)
+    assert f'href="{base}/summary.pdf"' in html and f'href="{base}/all.zip"' in html
