@@ -402,7 +402,8 @@ class TrendLine:
     """A polyline of totals, oldest left, with grade minimum lines across.
 
     ``points`` is the SVG ``points`` attribute of the polyline; ``lines`` are
-    ``(y, minimum)`` of the grade minimums strictly inside the scale.
+    ``(y, minimum)`` of the grade minimums strictly inside the scale, which runs from
+    ``low`` (at ``y = bottom``) to 100 (at ``y = top``).
     """
 
     width: float
@@ -410,6 +411,9 @@ class TrendLine:
     dots: tuple[TrendPoint, ...]
     points: str
     lines: tuple[tuple[float, float], ...]
+    low: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
 
 
 def trend_line(
@@ -419,6 +423,7 @@ def trend_line(
     width: float = 300.0,
     height: float = 80.0,
     pad: float = 8.0,
+    low: float = 0.0,
 ) -> TrendLine:
     """Lay out a cadre's totals across periods on the 0-100 scale.
 
@@ -432,16 +437,24 @@ def trend_line(
         Chart size.
     pad : float
         Margin on every side.
+    low : float
+        Bottom of the scale (default 0; totals below it are drawn at it), so that
+        totals between, say, 60 and 90 do not sit in a thin band at the top.
 
     Returns
     -------
     TrendLine
         One period is drawn in the middle; more are spread evenly.
 
+    Raises
+    ------
+    InvalidParameterError
+        A non-finite total or minimum; ``low`` outside [0, 100); no room inside ``pad``.
+
     Notes
     -----
     ``x_i = pad + i × (width − 2 pad) / (k − 1)``;
-    ``y = height − pad − clamp(total, 0, 100) / 100 × (height − 2 pad)``.
+    ``y = height − pad − (clamp(total, low, 100) − low) / (100 − low) × (height − 2 pad)``.
 
     Examples
     --------
@@ -450,14 +463,20 @@ def trend_line(
     '8,48 58,28 108,8'
     >>> line.lines
     ((18.0, 90.0),)
+    >>> trend_line([60.0, 80.0], low=50.0, width=116, height=116).points
+    '8,88 108,48'
     """
     width, height = _positive("width", width), _positive("height", height)
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
     if inner_w <= 0 or inner_h <= 0:
         raise InvalidParameterError("pad", pad, "no_room_for_the_line")
 
+    low = _finite("low", low)
+    if not 0 <= low < SCALE:
+        raise InvalidParameterError("low", low, "outside_0_100")
+
     def y_of(score: float) -> float:
-        return height - pad - _on_scale(score) / SCALE * inner_h
+        return height - pad - (max(_on_scale(score), low) - low) / (SCALE - low) * inner_h
 
     values = [_finite("totals", t) for t in totals]
     count = len(values)
@@ -470,8 +489,19 @@ def trend_line(
         for i, total in enumerate(values)
     )
     points = " ".join(f"{_svg(d.x)},{_svg(d.y)}" for d in dots)
-    lines = tuple((y_of(m), m) for m in (_finite("minimums", v) for v in minimums) if 0 < m < SCALE)
-    return TrendLine(width=width, height=height, dots=dots, points=points, lines=lines)
+    lines = tuple(
+        (y_of(m), m) for m in (_finite("minimums", v) for v in minimums) if low < m < SCALE
+    )
+    return TrendLine(
+        width=width,
+        height=height,
+        dots=dots,
+        points=points,
+        lines=lines,
+        low=low,
+        top=pad,
+        bottom=height - pad,
+    )
 
 
 def _svg(value: float) -> str:

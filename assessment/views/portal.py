@@ -14,6 +14,7 @@ here writes; objections are filed on the notice package's form.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from assessment.core.explain import (
     explain_cadre,
     explain_events,
     explain_total,
+    format_number,
     group_category_means,
 )
 from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
@@ -330,6 +332,9 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "categories": categories,
         "category_chart": category_chart,
         "events": _events(own, rulebook, indicator_set),
+        "points_sum": " + ".join(format_number(c["points"]) for c in categories)
+        + f" = {format_number(own['points'])}",
+        "indicator_names": {i.code: _label(i.name) for i in indicator_set.indicators},
         "total": total,
         "explained": explained,
         "histogram": histogram(
@@ -339,6 +344,15 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "rules_digest": version.rules_digest,
         "data_digest": version.data_digest,
     }
+
+
+def _trend(history: Sequence[Mapping[str, Any]], minimums: Sequence[float] = ()) -> Any:
+    """The trend chart on a scale from ten points below the lowest total or grade line."""
+    values = [float(h["total"]) for h in history] + [m for m in minimums if m > 0]
+    low = max(0.0, 10 * math.floor(min(values, default=0.0) / 10) - 10)
+    return trend_line(
+        [h["total"] for h in history], minimums, low=min(low, 90.0), height=120.0, pad=16.0
+    )
 
 
 def _render(template: str, **context: Any) -> str:
@@ -367,7 +381,7 @@ def index() -> str:
     """The cadre's results in every public period, with the trend."""
     cadre_id = _cadre_id()
     history = _history(cadre_id)
-    return _render("index.html", history=history, trend=trend_line([h["total"] for h in history]))
+    return _render("index.html", history=history, trend=_trend(history))
 
 
 def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
@@ -400,7 +414,7 @@ def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
         comments=comments,
         min_group_size=period.min_group_size,
         history=history,
-        trend=trend_line([h["total"] for h in history], [g["minimum"] for g in view["grades"]]),
+        trend=_trend(history, [g["minimum"] for g in view["grades"]]),
         scorecard=scorecard,
     )
 

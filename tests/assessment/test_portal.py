@@ -16,7 +16,7 @@ import pytest
 from flask import template_rendered
 
 from assessment.app.db import db as _db
-from assessment.core.explain import explain_cadre, explain_total
+from assessment.core.explain import category_points, explain_cadre, explain_total, format_number
 from assessment.core.rulebook import parse_rulebook
 
 
@@ -184,7 +184,10 @@ def test_the_page_shows_the_stored_numbers_and_every_formula(app, client, auth, 
         assert explanation.expression.replace(">", "&gt;").replace("<", "&lt;") in page
         assert f"{explanation.points:.2f} points" in page
         assert f'id="indicator-{explanation.code}"' in page
-    assert explain_total(own, rulebook).expression in page
+    # no bonus or penalty: the total is the sum of the category points
+    sums = " + ".join(format_number(v) for v in category_points(own).values())
+    assert f"{sums} = {format_number(own['points'])}" in page
+    assert explain_total(own, rulebook).formula == "{P}"
     # the panel value comes with the number of assessors, the index with its interval
     panel = next(o for o in own["indicators"] if o["kind"] == "qualitative")
     assert f"of {panel['n']} assessors' ratings" in page
@@ -203,6 +206,57 @@ def test_the_page_shows_the_stored_numbers_and_every_formula(app, client, auth, 
     # grade confidence: the rank interval of the stored bootstrap
     conf = next(c for c in version["confidence"]["cadres"] if c["cadre"] == str(cadre_id))
     assert f"between {conf['rank_low']} and {conf['rank_high']}" in page
+
+
+@pytest.fixture
+def cadre_events(app, collecting, make) -> None:
+    """Two bonus events and one penalty for the cadre account's cadre, before computing."""
+    from assessment.core.rulebook import IndicatorKind
+    from assessment.models import Period
+    from assessment.services import inputs
+
+    cadre_id = _cadre_id(app)
+    today = _today(app)
+
+    def record(session):
+        period = session.get(Period, collecting)
+        rulebook = inputs.find_rulebook(session, period)
+        cadre = next(c for c in inputs.list_assessed(session, period) if c.cadre_id == cadre_id)
+        indicator_set = inputs.indicator_set_of(rulebook, cadre)
+        bonus = indicator_set.of_kind(IndicatorKind.BONUS)[0]
+        penalty = indicator_set.of_kind(IndicatorKind.PENALTY)[0]
+        for indicator, points in ((bonus, bonus.points), (bonus, bonus.points), (penalty, 0.5)):
+            inputs.record_event(
+                session,
+                period=period,
+                rulebook=rulebook,
+                cadre=cadre,
+                indicator_code=indicator.code,
+                points=points,
+                occurred_on=today,
+                reason="test event",
+                recorded_by_id=None,
+                today=today,
+            )
+
+    make(record)
+
+
+def test_bonus_and_penalty_events_and_the_capped_total(app, client, auth, cadre_events, on_notice):
+    cadre_id = _cadre_id(app)
+    payload = _payload(app, on_notice)
+    own = _own(payload, cadre_id)
+    rulebook = parse_rulebook(payload["rulebook"])
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    kinds = sorted(e["kind"] for e in own["events"])
+    assert kinds == ["bonus", "penalty"]
+    assert "2 events" in page and "1 event" in page
+    total = explain_total(own, rulebook)
+    # the points, bonus and penalty with their caps: P + min(B, Bc) − min(Q, Qc)
+    assert "min(" in total.expression
+    assert total.expression in page
+    assert f"{own['total']:.2f}" in page
 
 
 def test_no_other_name_no_assessor_and_no_individual_rating(app, client, auth, on_notice, contexts):

@@ -132,6 +132,19 @@ def test_trend_line_spreads_periods_and_clamps_totals():
         trend_line([50.0], pad=40)
 
 
+def test_trend_line_from_a_raised_bottom():
+    # low 50: y = 72 - (total - 50) / 50 × 64: 75 -> 40, 40 (below the bottom) -> 72
+    line = trend_line([75.0, 40.0], [90.0, 60.0, 50.0], low=50.0)
+    assert [d.y for d in line.dots] == [40.0, 72.0]
+    # 90 -> 72 - 51.2 = 20.8; 60 -> 72 - 12.8 = 59.2; 50 is the bottom itself: no line
+    assert [y for y, _ in line.lines] == pytest.approx([20.8, 59.2])
+    assert (line.low, line.top, line.bottom) == (50.0, 8.0, 72.0)
+    for bad in (-1.0, 100.0, float("nan")):
+        with pytest.raises(InvalidParameterError) as caught:
+            trend_line([50.0], low=bad)
+        assert caught.value.name == "low"
+
+
 def test_docstring_examples():
     failures, tried = doctest.testmod(charts_module)
     assert (failures, tried > 8) == (0, True)
