@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +25,7 @@ from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError
 from assessment.rulebook_io import dump_rulebook_yaml
 from assessment.services import results as results_service
+from reports.context import software_version
 from reports.core.bundle import (
     CHECKSUMS,
     FORMAT,
@@ -44,8 +44,6 @@ from reports.recompute import recompute_results
 from surveys.models import Answer, Response, Survey
 from surveys.paper import excluded_ids
 from surveys.results_source import SCORED_KINDS
-
-DISTRIBUTION = "township-assessment"
 
 
 class NoResultsError(AssessmentError):
@@ -66,14 +64,6 @@ class Bundle:
     def reproduced(self) -> bool:
         """The builder's own recompute gave back ``results.csv`` byte for byte."""
         return bool(self.manifest.get("reproduced"))
-
-
-def software_version() -> str:
-    """The installed version of this software (``"unknown"`` when not installed)."""
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def bundle_version(session: Session, period: Period, number: int | None) -> ResultVersion:
@@ -258,6 +248,5 @@ __all__ = [
     "NotFoundError",
     "build_bundle",
     "bundle_version",
-    "software_version",
     "survey_records",
 ]
