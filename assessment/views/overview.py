@@ -25,10 +25,11 @@ from werkzeug.wrappers import Response
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db
-from assessment.messages import STATE_LABELS
+from assessment.messages import KIND_LABELS, STATE_LABELS
+from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import overview as service
-from assessment.services.results import payload_of
+from assessment.services.results import payload_of, rulebook_of_version
 from assessment.views.results import GRADE_COLOURS, _label
 
 bp = Blueprint("overview", __name__, url_prefix="/admin/overview")
@@ -122,7 +123,7 @@ def _facts_sheet(
     periods: Sequence[service.PeriodResults], names: Mapping[int, service.TownshipInfo]
 ) -> Sheet:
     """Name, version, digests, state and export time of every period in the workbook."""
-    exported = _naive_utc(datetime.now(UTC))
+    exported = _naive_utc(datetime.now(UTC).replace(microsecond=0))
     sheet = Sheet(
         _("Periods"),
         [
@@ -618,5 +619,27 @@ def period_export(period_id: int) -> Response:
                 *[points.get(code) for code in codes],
             ]
         )
-    data = build_workbook([sheet, _facts_sheet(loaded, names)])
+    data = build_workbook([sheet, _indicator_sheet(version), _facts_sheet(loaded, names)])
     return _xlsx(data, f"period-{period.id}-v{results.version_number}")
+
+
+def _indicator_sheet(version: ResultVersion) -> Sheet:
+    """What the "Points <code>" columns are: each weighted indicator of each post group."""
+    sheet = Sheet(
+        _("Indicators"),
+        [_("Post group"), _("Code"), _("Indicator"), _("Kind"), _("Weight")],
+        formats={4: DECIMAL_FORMAT},
+    )
+    for indicator_set in rulebook_of_version(version).indicator_sets:
+        for indicator in indicator_set.indicators:
+            if indicator.is_weighted:
+                sheet.rows.append(
+                    [
+                        _label(indicator_set.name),
+                        indicator.code,
+                        _label(indicator.name),
+                        str(KIND_LABELS.get(indicator.kind.value, indicator.kind.value)),
+                        indicator.weight,
+                    ]
+                )
+    return sheet

@@ -328,7 +328,7 @@ def test_period_workbook_has_every_indicator_as_numbers(client, auth, computed_p
     result = _payload(app)["result"]
     auth.login("assessor1")
     book = _read(client.get("/admin/overview/periods/1.xlsx"))
-    assert book.sheetnames == ["Results", "Periods"]
+    assert book.sheetnames == ["Results", "Indicators", "Periods"]
     sheet = book["Results"]
     assert sheet.freeze_panes == "A2"
     rows = {r["Code"]: r for r in _rows(sheet)}
@@ -343,6 +343,9 @@ def test_period_workbook_has_every_indicator_as_numbers(client, auth, computed_p
     points = headers.index(f"Points {result['cadres'][0]['indicators'][0]['code']}") + 1
     assert sheet.cell(2, points).number_format == "0.00"
     assert sheet.cell(2, headers.index("Total") + 1).number_format == "0.00"
+    # every "Points <code>" column is explained on the Indicators sheet
+    explained = {r["Code"] for r in _rows(book["Indicators"])}
+    assert {h.removeprefix("Points ") for h in headers if h.startswith("Points ")} <= explained
 
 
 def test_period_workbook_outside_scope_or_unknown_is_404(client, auth, computed_period):

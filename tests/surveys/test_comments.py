@@ -198,7 +198,7 @@ def test_review_page_withholds_the_unit_of_a_small_group(client, auth, survey_wi
     page = client.get(f"/admin/surveys/{built['survey_id']}/comments/").get_data(as_text=True)
     assert page.count("石桥村意见") == 3
     assert page.count("Unit and rated targets withheld") == 3
-    assert "From: 石桥村" not in page
+    assert "From: 石桥村" not in page and "Rated in this response" not in page
 
 
 def test_review_page_names_the_unit_of_a_large_group(client, auth, survey_with_comments):
@@ -206,6 +206,7 @@ def test_review_page_names_the_unit_of_a_large_group(client, auth, survey_with_c
     auth.login("assessor1")
     page = client.get(f"/admin/surveys/{built['survey_id']}/comments/").get_data(as_text=True)
     assert page.count("From: 石桥村") == 5
+    assert page.count("Rated in this response") == 5
 
 
 # ---------------------------------------------------------------------------

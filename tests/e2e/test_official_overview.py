@@ -1,0 +1,94 @@
+"""The county official compares the demo's computed periods and downloads the workbook.
+
+The demo (``flask demo seed``) has two computed periods of 青山镇: 2025年度考核 (final)
+and 2026年上半年考核 (on notice, so not final). Locators use the pages' structure and
+addresses, not wording, so the test holds in either language.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.navigators import StaffNavigator
+
+pytestmark = pytest.mark.e2e
+
+FINAL_PERIOD = "2025年度考核"
+NOTICE_PERIOD = "2026年上半年考核"
+
+
+class OverviewNavigator:
+    """The officials' overview: the period table, the comparison, the downloads."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open_from_the_menu(self) -> None:
+        self.page.locator('nav.main-nav a[href="/admin/overview/"]').click()
+        self.page.wait_for_url(re.compile(r"/admin/overview/$"))
+
+    def period_row(self, name: str) -> Locator:
+        return self.page.locator("table.results tbody tr").filter(has_text=name)
+
+    def compare_one_post_group(self) -> str:
+        """Open the comparison, choose the first post group, show; return its name."""
+        self.page.locator('a[href$="/admin/overview/compare"]').click()
+        select = self.page.locator('select[name="group"]')
+        option = select.locator("option").nth(1)
+        value, name = option.get_attribute("value"), option.inner_text()
+        select.select_option(value)
+        self.page.locator('main form button[type="submit"]').click()
+        self.page.wait_for_url(re.compile(r"group="))
+        return name
+
+    def download(self, selector: str) -> bytes:
+        with self.page.expect_download() as info:
+            self.page.locator(selector).click()
+        path = info.value.path()
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavigator, page):
+    overview = OverviewNavigator(page)
+    staff.log_in_as("official")
+    overview.open_from_the_menu()
+
+    final, notice = overview.period_row(FINAL_PERIOD), overview.period_row(NOTICE_PERIOD)
+    expect(final).to_have_count(1)
+    expect(notice).to_have_count(1)
+    # only the period still on notice is marked "not final"
+    expect(notice.locator(".missing")).to_have_count(1)
+    expect(final.locator(".missing")).to_have_count(0)
+    # the version links go to the team's version pages
+    href = final.locator('a[href*="/results/versions/"]').first.get_attribute("href")
+    assert href and re.search(r"/admin/periods/\d+/results/versions/\d+$", href)
+
+    book = load_workbook(io.BytesIO(overview.download('a[href$="/admin/overview/overview.xlsx"]')))
+    overview_sheet, facts = book.worksheets[0], book.worksheets[-1]
+    assert overview_sheet.freeze_panes == "A2" and facts.freeze_panes == "A2"
+    rows = list(overview_sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[1] for r in rows) == sorted([FINAL_PERIOD, NOTICE_PERIOD])
+    for row in rows:
+        assert isinstance(row[6], int) and row[6] > 0  # cadres assessed
+        assert isinstance(row[7], float) and 0 <= row[7] <= 100  # mean total
+    digests = [r[6] for r in facts.iter_rows(min_row=2, values_only=True)]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests)
+
+    group = overview.compare_one_post_group()
+    cadre_rows = page.locator("section.card").nth(1).locator("tbody tr")
+    expect(cadre_rows.first).to_be_visible()
+    # every cadre row is in the chosen post group, with a total in both periods
+    for text in cadre_rows.all_inner_texts():
+        assert group in text
+    compared = load_workbook(
+        io.BytesIO(overview.download('a[href*="/admin/overview/compare.xlsx"]'))
+    )
+    cadres = list(compared.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert cadres and {r[1] for r in cadres} == {group}
+    assert len(cadres) == 2 * cadre_rows.count()  # one row per cadre and period
