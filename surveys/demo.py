@@ -25,7 +25,7 @@ from assessment.core.rulebook import IndicatorKind
 from assessment.demo import DemoSurveyPlan, acting_as, local_time
 from assessment.models import Account, Cadre, Unit
 from assessment.services import inputs
-from surveys import paper, services, tokens
+from surveys import comments, paper, services, tokens
 from surveys.models import Survey
 from surveys.queries import ResidentItem, list_items, respondent_units
 
@@ -40,17 +40,21 @@ AGE_BANDS = (
     ("45-59", "45–59岁", "45–59"),
     ("60", "60岁及以上", "60 and over"),
 )
-#: Free-text comments a few residents write (positive ones from satisfied residents).
+#: Free-text comments a few residents write (praise from satisfied residents), each with
+#: the post of the village cadre it is about: the team approves it about that cadre.
 PRAISE = (
-    "村里的路修好了，下雨天出门方便多了，感谢村干部。",
-    "网格员经常上门走访，老人有事找得到人。",
-    "便民服务中心办医保很快，一次就办好了。",
+    ("村里的路修好了，下雨天出门方便多了，感谢村党组织书记。", "VSEC"),
+    ("网格员经常上门走访，家里老人有事找得到人。", "GRID"),
+    ("村委会主任帮我们协调了灌溉用水，解决了大问题。", "VDIR"),
 )
 COMPLAINTS = (
-    "垃圾清运不够及时，夏天有异味，希望增加清运次数。",
-    "村务公开栏很久没有更新，希望按时公开财务。",
-    "反映的路灯损坏问题两个月了还没修。",
+    ("垃圾清运不够及时，夏天有异味，希望网格员多督促。", "GRID"),
+    ("村务公开栏很久没有更新，希望村委会按时公开财务。", "VDIR"),
+    ("反映的路灯损坏问题两个月了还没修，希望村里重视。", "VSEC"),
 )
+#: One comment names a household; the team hides it to keep residents anonymous.
+IDENTIFYING = "我住三组最里面那户，姓王，家门口的路灯坏了两个月没人修，希望村干部上门看看。"
+HIDE_REASON = "含可识别住户身份的信息，不予公开"
 #: Share of households in a village that get a slip, and bounds on the slips printed.
 SLIP_SHARE, MIN_SLIPS, MAX_SLIPS = 0.12, 80, 220
 #: Share of slip holders who answer, and bounds per village (kept small: seeding is fast).
@@ -187,7 +191,7 @@ def _answers(
             answers[item.key] = item.values[int(rng.choice(len(item.values), p=weights))]
         elif item.kind == "text" and rng.random() < 0.05:
             pool = PRAISE if np.mean(mood or [3.0]) >= 4 else COMPLAINTS
-            answers[item.key] = pool[int(rng.integers(len(pool)))]
+            answers[item.key] = pool[int(rng.integers(len(pool)))][0]
     return answers
 
 
@@ -211,12 +215,12 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
     Returns
     -------
     dict
-        ``{"online": n, "paper": n, "excluded": n}``.
+        ``{"online": n, "paper": n, "excluded": n, "comments": n}`` (comments reviewed).
     """
     rng = np.random.default_rng(plan.seed)
     team = session.get(Account, plan.team_id)
     clerks = [session.get(Account, clerk_id) for clerk_id in plan.clerk_ids]
-    counts = {"online": 0, "paper": 0, "excluded": 0}
+    counts = {"online": 0, "paper": 0, "excluded": 0, "comments": 0}
     with acting_as(session, team, at=plan.opens_at):
         survey = _build(session, plan)
         batches = []
@@ -244,6 +248,8 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
             # first village does so in 20 seconds: the quality page flags both
             straight = number == 7
             answers = _answers(items, targets, rng, straight=straight, older=older)
+            if unit_number == 2 and number == 11:
+                answers["comment"] = IDENTIFYING
             on_paper = rng.random() < (PAPER_SHARE * 1.5 if older else PAPER_SHARE / 2)
             if on_paper and not straight:
                 typed = _typed(items, answers)
@@ -299,4 +305,51 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
                     decided_by=plan.team_id,
                 )
                 counts["excluded"] += 1
+    with acting_as(session, team, at=plan.closes_at + timedelta(days=2)):
+        counts["comments"] = _review_comments(session, survey, plan, team)
     return counts
+
+
+def _review_comments(session: Session, survey: Survey, plan: DemoSurveyPlan, team: Account) -> int:
+    """The team approves comments about the village cadre they speak of, hides the one
+    that names a household, and leaves every fourth for later (the review page shows
+    them waiting); returns how many were reviewed."""
+    posts = {c.cadre_id: c.post for c in inputs.list_assessed(session, plan.period)}
+    about = dict(PRAISE + COMPLAINTS)
+    listing = comments.list_comments(session, survey, min_group_size=plan.period.min_group_size)
+    # the listing's order is random (response keys); this one is the same every time
+    ordered = sorted(listing.comments, key=lambda c: (c.unit_id or 0, c.text, c.rated or ()))
+    reviewed = 0
+    for number, comment in enumerate(ordered, start=1):
+        if comment.text == IDENTIFYING:
+            action, target_id, reason = "hide", None, HIDE_REASON
+        elif number % 4 == 0 or comment.excluded or not comment.rated:
+            continue
+        else:
+            action, reason = "approve", ""
+            target_id = next(
+                (
+                    target.id
+                    for target in survey.targets
+                    if target.id in comment.rated
+                    and target.cadre_id is not None
+                    and target.unit_id == comment.unit_id
+                    and posts.get(target.cadre_id) == about.get(comment.text)
+                ),
+                None,
+            )
+            if target_id is None:  # a comment of another kind: left for the team
+                continue
+        comments.review_comment(
+            session,
+            survey,
+            response_id=comment.response_id,
+            item=comment.item,
+            action=action,
+            about_target_id=target_id,
+            reason=reason,
+            reviewer_id=team.id,
+            now=plan.closes_at + timedelta(days=2),
+        )
+        reviewed += 1
+    return reviewed

@@ -173,6 +173,33 @@ def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_vill
         assert exclusion.decision_reason
 
 
+def test_comments_are_reviewed_one_hidden_some_waiting(seeded, session):
+    from surveys.comment_models import CommentReview
+    from surveys.comments import list_comments
+    from surveys.demo import HIDE_REASON
+
+    app, _output = seeded
+    approved_comments = app.extensions["assessment.approved_comments"]
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.id)):
+        listing = list_comments(session, survey, min_group_size=5)
+        statuses = [comment.status for comment in listing.comments]
+        assert statuses.count("hidden") == 1
+        assert statuses.count("approved") >= 10
+        assert statuses.count("pending") >= 1
+        hidden = session.scalars(
+            sa.select(CommentReview).where(
+                CommentReview.survey_id == survey.id, CommentReview.review_status == "hidden"
+            )
+        ).one()
+        assert hidden.review_reason == HIDE_REASON
+        # every approved comment is about a village cadre, and reaches their portal
+        period = session.get(Period, survey.period_id)
+        about = {c.about_target_id for c in listing.comments if c.status == "approved"}
+        cadres = {t.cadre_id for t in survey.targets if t.id in about}
+        assert None not in cadres
+        assert all(approved_comments(session, period, cadre_id) for cadre_id in cadres)
+
+
 def test_survey_seals_and_the_audit_chain_verify(seeded):
     app, _output = seeded
     runner = app.test_cli_runner()
