@@ -259,6 +259,78 @@ def test_bonus_and_penalty_events_and_the_capped_total(app, client, auth, cadre_
     assert f"{own['total']:.2f}" in page
 
 
+@pytest.fixture
+def veto_and_decision(app, collecting, make) -> str:
+    """Before computing: a veto for the cadre, and one actual removed and left out."""
+    from assessment.core.rulebook import IndicatorKind
+    from assessment.models import Period, QuantitativeResult
+    from assessment.services import inputs
+    from assessment.services import results as results_service
+
+    cadre_id = _cadre_id(app)
+    today = _today(app)
+
+    def record(session):
+        period = session.get(Period, collecting)
+        rulebook = inputs.find_rulebook(session, period)
+        cadre = next(c for c in inputs.list_assessed(session, period) if c.cadre_id == cadre_id)
+        indicator_set = inputs.indicator_set_of(rulebook, cadre)
+        veto = indicator_set.of_kind(IndicatorKind.VETO)[0]
+        inputs.record_event(
+            session,
+            period=period,
+            rulebook=rulebook,
+            cadre=cadre,
+            indicator_code=veto.code,
+            points=None,
+            occurred_on=today,
+            reason="test veto",
+            recorded_by_id=None,
+            today=today,
+        )
+        left_out = indicator_set.of_kind(IndicatorKind.QUANTITATIVE)[0].code
+        session.query(QuantitativeResult).filter_by(
+            period_id=period.id, cadre_id=cadre_id, indicator_code=left_out
+        ).delete()
+        results_service.record_decision(
+            session,
+            period=period,
+            cadre_id=cadre_id,
+            indicator_code=left_out,
+            kind="exclude_indicator_reweight",
+            reason="本年度无此项任务",
+            actor_id=None,
+        )
+        return left_out
+
+    return make(record)
+
+
+def test_a_veto_and_a_left_out_indicator_are_explained(
+    app, client, auth, veto_and_decision, on_notice
+):
+    cadre_id = _cadre_id(app)
+    payload = _payload(app, on_notice)
+    own = _own(payload, cadre_id)
+    rulebook = parse_rulebook(payload["rulebook"])
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    left_out = next(o for o in own["indicators"] if o["code"] == veto_and_decision)
+    assert left_out["status"] == "excluded"
+    assert "left out by decision" in page and "本年度无此项任务" in page
+    # every other indicator's weight is scaled by W / (W - w_left_out)
+    assert "because the team left out another indicator" in page
+    kept = 100 - left_out["weight"]
+    assert f"× 100 / {format_number(kept)})" in page
+    for explanation in explain_cadre(own, rulebook):
+        assert f"{explanation.points:.2f} points" in page
+    (veto,) = [e for e in own["events"] if e["kind"] == "veto"]
+    cap = rulebook.grading.grade(
+        rulebook.indicator_set(own["post"]).indicator(veto["code"]).caps_at
+    )
+    assert f"caps the grade at “{cap.name.en}”" in page
+
+
 def test_no_other_name_no_assessor_and_no_individual_rating(app, client, auth, on_notice, contexts):
     from assessment.models import Account
 
