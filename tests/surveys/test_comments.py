@@ -8,6 +8,7 @@ service centre; residents of other villages rate QS001 and not QS009. The questi
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.app.db import utcnow
+from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, AuditEntry, Cadre, Period, Unit
 from surveys import comments, paper, services
 from surveys.comment_models import CommentReview
@@ -415,3 +417,26 @@ def test_the_minimum_group_size_is_the_periods(make, survey_with_comments):
 
     make(lower)
     assert _approved(make, ids["QS009"]) == ["石桥村意见 0"]
+
+
+class TestWithCsrf:
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {**app_config, "WTF_CSRF_ENABLED": True}
+
+    def test_a_review_without_the_form_token_is_refused(self, client, make, survey_with_comments):
+        built = survey_with_comments()
+        login = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+        logged_in = client.post(
+            "/login", data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert logged_in.status_code == 302 and "/login" not in logged_in.headers["Location"]
+        data = {
+            "response_id": built["responses"]["石桥村意见 0"],
+            "item": "comment",
+            "hide": "hide",
+        }
+        response = client.post(f"/admin/surveys/{built['survey_id']}/comments/review", data=data)
+        assert response.status_code == 400
+        assert _reviews(make) == []
