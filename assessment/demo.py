@@ -111,7 +111,7 @@ GENDERS = "MFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMFMF"
 
 def seed_demo(session: Session) -> dict[str, int]:
     """Create the demo township; returns counts of what was made."""
-    units = {}
+    units: dict[str, Unit] = {}
     for code, kind, name_zh, name_en, _unused, parent, households, population in [
         COUNTY,
         TOWNSHIP,

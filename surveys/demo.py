@@ -218,8 +218,8 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
         ``{"online": n, "paper": n, "excluded": n, "comments": n}`` (comments reviewed).
     """
     rng = np.random.default_rng(plan.seed)
-    team = session.get(Account, plan.team_id)
-    clerks = [session.get(Account, clerk_id) for clerk_id in plan.clerk_ids]
+    team = session.get_one(Account, plan.team_id)
+    clerks = [session.get_one(Account, clerk_id) for clerk_id in plan.clerk_ids]
     counts = {"online": 0, "paper": 0, "excluded": 0, "comments": 0}
     with acting_as(session, team, at=plan.opens_at):
         survey = _build(session, plan)
