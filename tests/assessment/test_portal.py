@@ -208,30 +208,27 @@ def test_the_page_shows_the_stored_numbers_and_every_formula(app, client, auth, 
     assert f"between {conf['rank_low']} and {conf['rank_high']}" in page
 
 
-@pytest.fixture
-def cadre_events(app, collecting, make) -> None:
-    """Two bonus events and one penalty for the cadre account's cadre, before computing."""
-    from assessment.core.rulebook import IndicatorKind
+def _before_computing(app, period_id, make, change):
+    """Run ``change(session, period, rulebook, cadre, indicator_set, record_event)`` on the
+    cadre account's cadre while the period is collecting (before ``computed_period``)."""
     from assessment.models import Period
     from assessment.services import inputs
 
     cadre_id = _cadre_id(app)
     today = _today(app)
 
-    def record(session):
-        period = session.get(Period, collecting)
+    def run(session):
+        period = session.get(Period, period_id)
         rulebook = inputs.find_rulebook(session, period)
         cadre = next(c for c in inputs.list_assessed(session, period) if c.cadre_id == cadre_id)
-        indicator_set = inputs.indicator_set_of(rulebook, cadre)
-        bonus = indicator_set.of_kind(IndicatorKind.BONUS)[0]
-        penalty = indicator_set.of_kind(IndicatorKind.PENALTY)[0]
-        for indicator, points in ((bonus, bonus.points), (bonus, bonus.points), (penalty, 0.5)):
+
+        def record_event(code, points):
             inputs.record_event(
                 session,
                 period=period,
                 rulebook=rulebook,
                 cadre=cadre,
-                indicator_code=indicator.code,
+                indicator_code=code,
                 points=points,
                 occurred_on=today,
                 reason="test event",
@@ -239,7 +236,24 @@ def cadre_events(app, collecting, make) -> None:
                 today=today,
             )
 
-    make(record)
+        indicator_set = inputs.indicator_set_of(rulebook, cadre)
+        return change(session, period, indicator_set, record_event)
+
+    return make(run)
+
+
+@pytest.fixture
+def cadre_events(app, collecting, make) -> None:
+    """Two bonus events and one penalty for the cadre account's cadre, before computing."""
+    from assessment.core.rulebook import IndicatorKind
+
+    def record(session, period, indicator_set, record_event):
+        bonus = indicator_set.of_kind(IndicatorKind.BONUS)[0]
+        penalty = indicator_set.of_kind(IndicatorKind.PENALTY)[0]
+        for indicator, points in ((bonus, bonus.points), (bonus, bonus.points), (penalty, 0.5)):
+            record_event(indicator.code, points)
+
+    _before_computing(app, collecting, make, record)
 
 
 def test_bonus_and_penalty_events_and_the_capped_total(app, client, auth, cadre_events, on_notice):
@@ -263,31 +277,13 @@ def test_bonus_and_penalty_events_and_the_capped_total(app, client, auth, cadre_
 def veto_and_decision(app, collecting, make) -> str:
     """Before computing: a veto for the cadre, and one actual removed and left out."""
     from assessment.core.rulebook import IndicatorKind
-    from assessment.models import Period, QuantitativeResult
-    from assessment.services import inputs
+    from assessment.models import QuantitativeResult
     from assessment.services import results as results_service
 
     cadre_id = _cadre_id(app)
-    today = _today(app)
 
-    def record(session):
-        period = session.get(Period, collecting)
-        rulebook = inputs.find_rulebook(session, period)
-        cadre = next(c for c in inputs.list_assessed(session, period) if c.cadre_id == cadre_id)
-        indicator_set = inputs.indicator_set_of(rulebook, cadre)
-        veto = indicator_set.of_kind(IndicatorKind.VETO)[0]
-        inputs.record_event(
-            session,
-            period=period,
-            rulebook=rulebook,
-            cadre=cadre,
-            indicator_code=veto.code,
-            points=None,
-            occurred_on=today,
-            reason="test veto",
-            recorded_by_id=None,
-            today=today,
-        )
+    def record(session, period, indicator_set, record_event):
+        record_event(indicator_set.of_kind(IndicatorKind.VETO)[0].code, None)
         left_out = indicator_set.of_kind(IndicatorKind.QUANTITATIVE)[0].code
         session.query(QuantitativeResult).filter_by(
             period_id=period.id, cadre_id=cadre_id, indicator_code=left_out
@@ -303,7 +299,7 @@ def veto_and_decision(app, collecting, make) -> str:
         )
         return left_out
 
-    return make(record)
+    return _before_computing(app, collecting, make, record)
 
 
 def test_a_veto_and_a_left_out_indicator_are_explained(
