@@ -6,7 +6,7 @@ Only published versions are ever shown here; drafts stay with the assessment tea
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from assessment.app.db import db
@@ -45,7 +45,9 @@ def index() -> str:
     periods = db.session.scalars(
         sa.select(Period).where(Period.id.in_(period_ids)).order_by(Period.year.desc(), Period.id)
     )
-    return render_template("public/index.html", periods=list(periods))
+    # The verification page belongs to the reports package, which this one may not import.
+    verify_url = url_for("verify.form") if "verify.form" in current_app.view_functions else None
+    return render_template("public/index.html", periods=list(periods), verify_url=verify_url)
 
 
 @bp.route("/periods/<int:period_id>/rules")
