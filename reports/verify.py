@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from sqlalchemy.orm import Session
 
 from assessment.core.digest import canonical_json, sha256_hex
@@ -84,7 +86,6 @@ class Problem(StrEnum):
     UNREADABLE_PDF = "unreadable_pdf"
     TOO_LARGE = "too_large"
     NO_CODE = "no_code"
-    PDF_SUPPORT_MISSING = "pdf_support_missing"
 
 
 class VersionStatus(StrEnum):
@@ -341,18 +342,12 @@ def pdf_text(data: bytes) -> str:
     Raises
     ------
     LookupError
-        With a :class:`Problem`: not a PDF, unreadable, too large, or pypdf missing.
+        With a :class:`Problem`: not a PDF, unreadable or too large.
     """
     if len(data) > MAX_PDF_BYTES:
         raise LookupError(Problem.TOO_LARGE)
     if not data.startswith(b"%PDF-"):
         raise LookupError(Problem.NOT_A_PDF)
-    try:
-        # pypdf is only needed here; without it the rest of the app works
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
-    except ImportError:
-        raise LookupError(Problem.PDF_SUPPORT_MISSING) from None
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted or len(reader.pages) > MAX_PDF_PAGES:

@@ -56,9 +56,6 @@ PROBLEMS: dict[str, Any] = {
     Problem.UNREADABLE_PDF: _l("The PDF cannot be read (damaged, encrypted or too many pages)."),
     Problem.TOO_LARGE: _l("The file is larger than %(size)s MB."),
     Problem.NO_CODE: _l("No verification code was found in the PDF's text."),
-    Problem.PDF_SUPPORT_MISSING: _l(
-        "Checking PDFs is not available on this server; enter the code instead."
-    ),
 }
 KIND_LABELS: dict[str, Any] = {
     ReportKind.SCORECARD: _l("Scorecard"),
