@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import render_template
 from flask_babel import force_locale
 
 from assessment.core.results import result_to_plain
@@ -204,3 +205,37 @@ def test_software_version_comes_from_the_package_metadata():
     from importlib.metadata import version
 
     assert software_version() == f"township-assessment {version('township-assessment')}"
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_summary_template_renders_every_optional_section(app, rulebook, result, lang):
+    # Sections the demo fixture leaves empty: alpha, missing inputs, exclusions.
+    filled = {
+        **result,
+        "reliability": [
+            {
+                "survey": "S1",
+                "alpha": 0.65,
+                "ci_low": 0.5,
+                "ci_high": 0.77,
+                "n_respondents": 40,
+                "k_items": 4,
+                "n_dropped": 0,
+            },
+        ],
+        "missing": [
+            {
+                "kind": "actual",
+                "cadre": "2",
+                "indicator": "Q1",
+                "subject": "",
+                "decision": "score_zero_with_reason",
+            },
+        ],
+    }
+    exclusions = [ExclusionCount("满意度测评", "同一人重复填写", 3)]
+    with app.app_context(), force_locale(lang):
+        report = summary_context(filled, rulebook, FACTS, unit_names={}, exclusions=exclusions)
+        html = render_template("reports/summary.html", report=report)
+    assert "0.50-0.77" in html and "同一人重复填写" in html
+    assert "95%" in html  # a literal percent sign survives gettext's % formatting
