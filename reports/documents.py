@@ -234,13 +234,47 @@ def iter_reports(
     yield report_filename(data, "summary", lang) + ".pdf", html_to_pdf(html)
 
 
+def report_names(data: VersionData, lang: str) -> list[str]:
+    """File names of every scorecard and the summary, in :func:`iter_reports` order."""
+    names = [scorecard_filename(data, cadre_id, lang) for cadre_id in data.cadre_ids()]
+    return [*names, report_filename(data, "summary", lang) + ".pdf"]
+
+
+def find_built(data: VersionData, lang: str, directory: Path) -> list[Path] | None:
+    """The files ``flask reports build`` wrote for this version and language, if all are there.
+
+    A version never changes, so its built reports stay valid; only their generation
+    time differs from a fresh rendering. None when any file is missing.
+    """
+    paths = [directory / name for name in report_names(data, lang)]
+    return paths if all(path.is_file() for path in paths) else None
+
+
 def zip_reports(
-    session: Session, data: VersionData, *, lang: str, now: datetime, base_url: str
+    session: Session,
+    data: VersionData,
+    *,
+    lang: str,
+    now: datetime,
+    base_url: str,
+    built: Path | None = None,
 ) -> bytes:
-    """A zip of every scorecard and the summary (stored, not compressed: PDFs are)."""
+    """A zip of every scorecard and the summary (stored, not compressed: PDFs are).
+
+    When ``built`` (the folder of ``flask reports build``) holds every file of this
+    version and language, they are zipped as they are: rendering a large township's
+    reports takes minutes, longer than a web request may take. Otherwise they are
+    rendered now.
+    """
+    files = find_built(data, lang, built) if built is not None else None
+    entries: Iterator[tuple[str, bytes]]
+    if files is not None:
+        entries = ((path.name, path.read_bytes()) for path in files)
+    else:
+        entries = iter_reports(session, data, lang=lang, now=now, base_url=base_url)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
+        for name, pdf in entries:
             archive.writestr(name, pdf)
     return buffer.getvalue()
 

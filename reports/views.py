@@ -118,10 +118,17 @@ def notice(period_id: int, number: int) -> Response:
 @bp.route(f"{PREFIX}/all.zip")
 @roles_required(*REPORT_ROLES)
 def archive(period_id: int, number: int) -> Response:
-    """Every scorecard and the summary of a result version, in one zip."""
+    """Every scorecard and the summary of a result version, in one zip.
+
+    Uses the files of ``flask reports build`` when they are all there (a large township
+    takes minutes to render); renders them now otherwise.
+    """
     lang = _lang()
     data = _data(period_id, number)
-    body = documents.zip_reports(db.session, data, lang=lang, now=_now(), base_url=base_url())
+    built = documents.default_directory(current_app.instance_path, period_id, number)
+    body = documents.zip_reports(
+        db.session, data, lang=lang, now=_now(), base_url=base_url(), built=built
+    )
     logger.info("reports zip period=%s version=%s", period_id, number)
     return _download(
         body, documents.report_filename(data, "reports", lang) + ".zip", "application/zip"

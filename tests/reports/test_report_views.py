@@ -179,3 +179,29 @@ def test_period_page_links_to_the_final_reports(app, client, auth, computed_peri
     html = client.get(f"/admin/periods/{computed_period}").get_data(as_text=True)
     base = BASE.format(period=computed_period, number=1)
     assert f'href="{base}/summary.pdf"' in html and f'href="{base}/all.zip"' in html
+
+
+def test_zip_uses_the_built_files_when_every_one_is_there(
+    app, client, auth, computed_period, tmp_path, monkeypatch
+):
+    from reports import documents
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setattr(documents, "html_to_pdf", lambda html: b"%PDF fresh")
+    folder = tmp_path / "reports" / str(computed_period) / "v1"
+    folder.mkdir(parents=True)
+    with app.app_context():
+        data = documents.load_version(db.session, db.session.get(Period, computed_period), 1)
+        names = documents.report_names(data, "en")
+    for name in names:
+        (folder / name).write_bytes(b"%PDF built " + name.encode())
+    auth.login("official")
+    url = BASE.format(period=computed_period, number=1) + "/all.zip?lang=en"
+    with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
+        assert archive.namelist() == names
+        assert archive.read(names[0]) == b"%PDF built " + names[0].encode()
+    # One file missing (a build that did not finish): everything is rendered afresh.
+    (folder / names[5]).unlink()
+    with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
+        assert archive.namelist() == names
+        assert {archive.read(n) for n in names} == {b"%PDF fresh"}
