@@ -475,6 +475,30 @@ def add_evidence(
 ) -> Evidence:
     """Record an uploaded file (already written by :mod:`assessment.evidence`)."""
     check_collecting(period)
+    return record_evidence(
+        session,
+        period=period,
+        stored_name=stored_name,
+        original_name=original_name,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        uploaded_by_id=uploaded_by_id,
+    )
+
+
+def record_evidence(
+    session: Session,
+    *,
+    period: Period,
+    stored_name: str,
+    original_name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    uploaded_by_id: int | None,
+) -> Evidence:
+    """The Evidence row of a stored file, whatever the period's state: callers check it."""
     evidence = Evidence(
         period_id=period.id,
         stored_name=stored_name,

@@ -53,6 +53,7 @@ from assessment.services.inputs import (
     find_rulebook,
     indicator_set_of,
     list_assessed,
+    record_evidence,
 )
 from assessment.services.periods import (
     PENDING_OBJECTION_STATUSES,
@@ -337,18 +338,16 @@ def add_attachment(
     :func:`assessment.evidence.store_upload` (types, size, content)."""
     if period.status != "notice":
         raise PublicationRefusedError("no_notice", period.status)
-    evidence = Evidence(
-        period_id=period.id,
+    return record_evidence(
+        session,
+        period=period,
         stored_name=stored.stored_name,
-        original_name=stored.original_name[:255],
+        original_name=stored.original_name,
         content_type=stored.content_type,
         size=stored.size,
         sha256=stored.sha256,
         uploaded_by_id=uploaded_by_id,
     )
-    session.add(evidence)
-    session.flush()
-    return evidence
 
 
 def file_objection(
