@@ -67,3 +67,9 @@ Every setting below is optional; the values shown are the defaults unless said o
 # PUBLIC_OBJECTION_MAX_PER_CLIENT = 5
 # PUBLIC_OBJECTION_WINDOW_SECONDS = 3600
 # PUBLIC_OBJECTION_LOCKOUT_SECONDS = 3600
+
+# --- Reports ------------------------------------------------------------------------
+# The public address of this site, printed in every PDF report's verification link and
+# QR code (/p/verify/<code>). Set it in production: without it, web downloads use the
+# host the request came to, and `flask reports build` uses http://localhost:5000.
+# PUBLIC_BASE_URL = "https://kaohe.example.gov.cn"

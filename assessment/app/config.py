@@ -46,6 +46,10 @@ class DefaultConfig:
     PUBLIC_OBJECTION_MAX_PER_CLIENT = 5
     PUBLIC_OBJECTION_WINDOW_SECONDS = 3600
     PUBLIC_OBJECTION_LOCKOUT_SECONDS = 3600
+    # Site root printed in the reports' verification links and QR codes, such as
+    # "https://kaohe.example.gov.cn"; empty means the host of the request (web downloads)
+    # or http://localhost:5000 with a warning (``flask reports build``).
+    PUBLIC_BASE_URL = ""
     # UPLOAD_FOLDER defaults to <instance>/uploads (set in create_app, which knows the path).
 
 
