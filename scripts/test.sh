@@ -23,10 +23,16 @@ run() {
     "$@"
 }
 
+# One pytest-xdist worker per core (TEST_WORKERS=N to choose; PYTEST ARGS "-n 0" turns it
+# off): CI runs both passes within 20 minutes only this way. Each worker gets its own
+# database on PostgreSQL (tests/conftest.py) and its own browser-test server.
+workers=(-n "${TEST_WORKERS:-auto}")
+
 sqlite_status=0
 postgres_status=0
-run SQLite .venv/bin/python -m pytest "$@" || sqlite_status=$?
-run PostgreSQL scripts/with-postgres.sh .venv/bin/python -m pytest "$@" || postgres_status=$?
+run SQLite .venv/bin/python -m pytest "${workers[@]}" "$@" || sqlite_status=$?
+run PostgreSQL scripts/with-postgres.sh .venv/bin/python -m pytest "${workers[@]}" "$@" ||
+    postgres_status=$?
 
 if [ "$sqlite_status" -ne 0 ]; then
     exit "$sqlite_status"

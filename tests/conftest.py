@@ -6,6 +6,7 @@ a throwaway cluster); otherwise each test gets a fresh in-memory SQLite database
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,34 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 
 
 def _database_uri() -> str:
-    return database_uri(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    uri = database_uri(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not uri.startswith("sqlite"):
+        uri = _worker_database(uri, worker)
+    return uri
+
+
+@functools.cache
+def _worker_database(uri: str, worker: str) -> str:
+    """A database of its own for each pytest-xdist worker, beside TEST_DATABASE_URL's.
+
+    Every test drops and creates the tables, so two workers may not share a database.
+    """
+    import sqlalchemy as sa
+
+    base = sa.make_url(uri)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(autouse=True)
