@@ -139,7 +139,6 @@ def _seed(env: dict[str, str], database: Path, count: int) -> tuple[str, list[st
     from assessment.models import Unit
     from surveys import services
     from surveys.models import Survey
-
     from tests.surveys.conftest import build_survey
 
     app = create_app()

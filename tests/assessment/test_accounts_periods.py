@@ -179,8 +179,20 @@ def test_demo_seed_command_builds_the_township(app, runner):
 
 def test_create_admin_on_an_empty_database(app, runner, client, auth):
     result = runner.invoke(
-        args=["accounts", "create-admin", "--username", "root", "--name", "县考核办",
-              "--unit", "X1", "--new-county", "某县", "--password", "a-long-password"]
+        args=[
+            "accounts",
+            "create-admin",
+            "--username",
+            "root",
+            "--name",
+            "县考核办",
+            "--unit",
+            "X1",
+            "--new-county",
+            "某县",
+            "--password",
+            "a-long-password",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert auth.login("root", "a-long-password").status_code == 302
@@ -189,14 +201,34 @@ def test_create_admin_on_an_empty_database(app, runner, client, auth):
 
 def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
     unknown = runner.invoke(
-        args=["accounts", "create-admin", "--username", "root", "--name", "x",
-              "--unit", "NOPE", "--password", "a-long-password"]
+        args=[
+            "accounts",
+            "create-admin",
+            "--username",
+            "root",
+            "--name",
+            "x",
+            "--unit",
+            "NOPE",
+            "--password",
+            "a-long-password",
+        ]
     )
     assert unknown.exit_code != 0
     assert "no unit has the code NOPE" in unknown.output
     short = runner.invoke(
-        args=["accounts", "create-admin", "--username", "root", "--name", "x",
-              "--unit", "QSZ", "--password", "short"]
+        args=[
+            "accounts",
+            "create-admin",
+            "--username",
+            "root",
+            "--name",
+            "x",
+            "--unit",
+            "QSZ",
+            "--password",
+            "short",
+        ]
     )
     assert short.exit_code != 0
     assert "password_too_short" in short.output
@@ -207,12 +239,18 @@ def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
 def test_computed_is_reached_only_by_computing_results(app, client, auth, published_rulebook, make):
     from assessment.services.periods import advance_period
 
-    make(lambda session: advance_period(session, session.get(Period, published_rulebook),
-                                        "collecting"))
+    make(
+        lambda session: advance_period(
+            session, session.get(Period, published_rulebook), "collecting"
+        )
+    )
     auth.login("assessor1")
     client.get("/lang/en")
-    response = client.post(f"/admin/periods/{published_rulebook}/transition",
-                           data={"target": "computed"}, follow_redirects=True)
+    response = client.post(
+        f"/admin/periods/{published_rulebook}/transition",
+        data={"target": "computed"},
+        follow_redirects=True,
+    )
     assert "Compute the results on the results page" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Period, published_rulebook).status == "collecting"

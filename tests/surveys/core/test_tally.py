@@ -445,8 +445,7 @@ def test_summarise_targets_integer_ids_agree_with_labels():
     scores = rng.integers(0, 5, size=400) * 25.0
     scores[::37] = np.nan
     fast = summarise_targets(ids, scores, households={3: 120, 17: 90})
-    general = summarise_targets([f"c{i}" for i in ids], scores,
-                                households={"c3": 120, "c17": 90})
+    general = summarise_targets([f"c{i}" for i in ids], scores, households={"c3": 120, "c17": 90})
     assert sorted(fast) == [3, 17, 40, 41]
     for key, summary in fast.items():
         other = general[f"c{key}"]
