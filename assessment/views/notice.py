@@ -85,7 +85,7 @@ OUTCOME_LABELS: dict[str, Any] = {
     "rejected": _l("Rejected"),
 }
 STATUS_LABELS: dict[str, Any] = {
-    "open": _l("Open"),
+    "open": _l("Awaiting review"),
     "under_review": _l("Under review"),
     "decided": _l("Decided"),
 }

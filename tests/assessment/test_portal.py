@@ -421,7 +421,7 @@ def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_not
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "我的得分有误" in page and "第二条异议" in page
     assert "Rejected" in page and "数据核实无误" in page
-    assert "Open" in page  # the second one
+    assert "Awaiting review" in page  # the second one
     with app.app_context():
         assert _db.session.query(Objection).count() == 2
 

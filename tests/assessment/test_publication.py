@@ -263,7 +263,7 @@ def test_the_public_page_shows_the_ranking_and_nothing_more(app, client, on_noti
         notice = db.session.scalars(sa.select(Notice)).one()
         rows = re.findall(
             r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td>"
-            r"<td>([^<]+)</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td>"
+            r"<td class=\"col-post\">([^<]+)</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td>"
             r"<td>([^<]+)</td></tr>",
             page,
         )
