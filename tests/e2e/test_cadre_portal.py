@@ -150,7 +150,7 @@ def test_cadre_sees_the_open_notice_with_objection_links_and_their_objection(cad
     # the demo cadre's own objection is listed with its status
     objections = page.locator("ul.portal-objections li")
     expect(objections.first).to_be_visible()
-    expect(objections.first).to_contain_text(re.compile(r"Open|Under review|Decided"))
+    expect(objections.first).to_contain_text(re.compile(r"Awaiting review|Under review|Decided"))
     for heading, points, formula in cadre.indicators():
         assert formula.endswith(f"= {points:.2f}") or formula == "0", (heading, formula)
     assert cadre.fits_the_screen()
