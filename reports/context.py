@@ -511,7 +511,10 @@ def summary_context(
             }
             for r in summary.reliability
         ],
-        "excluded_total": summary.excluded_responses,
+        # A response rating several targets is one excluded response but one left-out
+        # rating per target: the result counts the latter, the decisions the former.
+        "excluded_responses": sum(e.count for e in exclusions),
+        "excluded_ratings": summary.excluded_responses,
         "exclusions": [
             {"survey": e.survey, "reason": e.reason, "count": e.count} for e in exclusions
         ],
