@@ -171,6 +171,12 @@ def test_summary_context_letters_assessors_and_explains_the_method(app, rulebook
     assert report["exclusions"] == [
         {"survey": "满意度测评", "reason": "同一人重复填写", "count": 3}
     ]
+    # Responses are counted once each (the decisions); their left-out ratings per target
+    # come from the result's n_excluded, summed over targets.
+    assert report["excluded_responses"] == 3
+    assert report["excluded_ratings"] == sum(
+        int(s.get("n_excluded") or 0) for s in result["surveys"]
+    )
     assert report["response_rates"][0]["unit"] == "竹园村"
     method = report["method"]
     assert (method["top_quota"], method["trim_threshold"], method["resamples"]) == ("20%", 5, 30)
