@@ -194,3 +194,23 @@ def verify_audit_chain(session: Session) -> ChainVerification:
             for row in rows
         ]
     )
+
+
+def find_chain_head(session: Session) -> tuple[int, str] | None:
+    """The newest entry's ``(seq, entry_hash)``, or None for an empty log (reads only).
+
+    Reports print it: the log must still hold that entry with that hash later, so
+    deleting the newest entries, which the chain alone cannot reveal, comes to light.
+    """
+    table = AuditEntry.__table__
+    row = session.execute(
+        sa.select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    return (int(row.seq), str(row.entry_hash)) if row else None
+
+
+def find_entry_hash(session: Session, seq: int) -> str | None:
+    """The stored hash of entry ``seq``, or None when the log has no such entry."""
+    table = AuditEntry.__table__
+    value = session.scalar(sa.select(table.c.entry_hash).where(table.c.seq == seq))
+    return None if value is None else str(value)

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.audit import verify_audit_chain
+from assessment.audit import find_entry_hash, verify_audit_chain
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import FieldError
 from assessment.demo import (
@@ -29,19 +29,51 @@ accounts_cli = AppGroup("accounts", help="Account commands.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
+def _anchor(value: str) -> tuple[int, str]:
+    seq, _sep, entry_hash = value.strip().partition(":")
+    entry_hash = entry_hash.strip().lower()
+    if not seq.isdigit() or len(entry_hash) != 64 or set(entry_hash) - set("0123456789abcdef"):
+        raise click.BadParameter(
+            f"{value!r} is not SEQ:HASH (a number, a colon, 64 hex digits)", param_hint="--anchor"
+        )
+    return int(seq), entry_hash
+
+
 @audit_cli.command("verify")
-def verify() -> None:
-    """Recompute the audit hash chain and name the first broken entry."""
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    help="SEQ:HASH of an entry printed earlier (a report's 'audit-head'); it must still be there.",
+)
+def verify(anchors: tuple[str, ...]) -> None:
+    """Recompute the audit hash chain, name the first broken entry, and check anchors."""
+    wanted = [_anchor(a) for a in anchors]
     result = verify_audit_chain(db.session)
+    broken = False
     if result.ok:
         click.echo(f"OK: {result.checked} entries, chain intact.")
-        return
-    click.echo(
-        f"BROKEN at entry seq={result.first_broken_seq}: {result.problem} "
-        f"(checked {result.checked} entries).",
-        err=True,
-    )
-    sys.exit(1)
+    else:
+        click.echo(
+            f"BROKEN at entry seq={result.first_broken_seq}: {result.problem} "
+            f"(checked {result.checked} entries).",
+            err=True,
+        )
+        broken = True
+    # The chain cannot show that its newest entries were deleted; a hash printed on
+    # paper (every report carries the head at its generation) can.
+    for seq, expected in wanted:
+        stored = find_entry_hash(db.session, seq)
+        if stored == expected:
+            click.echo(f"OK: anchor seq={seq} is in the log with its hash.")
+        elif stored is None:
+            click.echo(f"MISSING: anchor seq={seq} is no longer in the log.", err=True)
+            broken = True
+        else:
+            click.echo(f"CHANGED: anchor seq={seq} has hash {stored}, not {expected}.", err=True)
+            broken = True
+    if broken:
+        sys.exit(1)
 
 
 @demo_cli.command("seed")

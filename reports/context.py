@@ -102,6 +102,9 @@ class ReportFacts:
         Time of generation (timezone-aware UTC; shown in the deployment time zone).
     base_url : str
         Absolute site root for the verification link, e.g. ``https://kh.example.gov.cn``.
+    audit_head : tuple of (int, str), optional
+        ``(seq, entry_hash)`` of the newest audit entry at generation: an anchor outside
+        the database (``flask audit verify --anchor``, and the verify page for a PDF).
     """
 
     period_id: int
@@ -112,6 +115,7 @@ class ReportFacts:
     data_digest: str
     generated_at: datetime
     base_url: str
+    audit_head: tuple[int, str] | None = None
 
     @property
     def layout_facts(self) -> dict[str, Any]:
@@ -199,6 +203,10 @@ def _verification(
         f"generated={facts.generated_at.isoformat(timespec='seconds')}",
         f"software={software}",
     ]
+    audit_head = None
+    if facts.audit_head is not None:
+        audit_head = f"{facts.audit_head[0]}:{facts.audit_head[1]}"
+        keywords.append(f"audit_head={audit_head}")
     return {
         "title": title,
         "code": code,
@@ -213,6 +221,7 @@ def _verification(
         "rules_digest": facts.rules_digest,
         "data_digest": facts.data_digest,
         "keywords": ", ".join(keywords),
+        "audit_head": audit_head,
         "subject": "; ".join(keywords),
         "lang": "zh-CN" if is_chinese() else "en",
     }

@@ -24,6 +24,7 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from assessment.audit import find_chain_head
 from assessment.core.rulebook import Rulebook, parse_rulebook
 from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service
@@ -63,6 +64,8 @@ class VersionData:
     payload: Mapping[str, Any]
     rulebook: Rulebook
     unit_names: Mapping[str, str]
+    #: ``(seq, hash)`` of the newest audit entry when the data was loaded (printed).
+    audit_head: tuple[int, str] | None = None
 
     @property
     def result(self) -> Mapping[str, Any]:
@@ -91,6 +94,7 @@ class VersionData:
             data_digest=self.version.data_digest,
             generated_at=now,
             base_url=base_url,
+            audit_head=self.audit_head,
         )
 
 
@@ -120,6 +124,7 @@ def load_version(session: Session, period: Period, number: int) -> VersionData:
         payload=payload,
         rulebook=parse_rulebook(payload["rulebook"]),
         unit_names=results_service.unit_names(session, period),
+        audit_head=find_chain_head(session),
     )
 
 

@@ -39,6 +39,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from sqlalchemy.orm import Session
 
+from assessment.audit import find_entry_hash
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError
 from assessment.core.results import ResultSettings, compute_period_results, result_to_plain
@@ -57,6 +58,7 @@ from reports.core.verify import (
     FieldCheck,
     compare_fields,
     compare_results,
+    find_audit_head,
     find_codes,
     printed_fields,
 )
@@ -97,6 +99,23 @@ class VersionStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AnchorCheck:
+    """The audit-log entry a PDF printed as the head at its generation, checked now.
+
+    ``stored`` is the hash the log holds for ``seq`` today (None: the entry is gone).
+    """
+
+    seq: int
+    printed: str
+    stored: str | None
+
+    @property
+    def ok(self) -> bool:
+        """The log still holds that entry with that hash."""
+        return self.stored == self.printed
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     """The outcome of one verification.
 
@@ -120,6 +139,8 @@ class Verification:
         ``found`` = from the stored result (code) or printed in the PDF.
     result_checks : tuple of FieldCheck
         The whole stored result against the recomputation (digests first).
+    anchor : AnchorCheck or None
+        A PDF's printed audit-log head, checked against the log (None for a code).
     """
 
     code: str | None
@@ -135,6 +156,7 @@ class Verification:
     status: VersionStatus | None = None
     fields: tuple[FieldCheck, ...] = ()
     result_checks: tuple[FieldCheck, ...] = field(default_factory=tuple)
+    anchor: AnchorCheck | None = None
 
     @property
     def fields_ok(self) -> bool:
@@ -148,8 +170,12 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """Issued from these results, every field matches, and the recompute agrees."""
-        return self.problem is None and self.issued and self.fields_ok and self.result_ok
+        """Issued from these results, every field matches, the recompute agrees, and the
+        audit log still holds the entry the report printed as its head."""
+        anchor_ok = self.anchor is None or self.anchor.ok
+        return (
+            self.problem is None and self.issued and self.fields_ok and self.result_ok and anchor_ok
+        )
 
     @property
     def differing_fields(self) -> tuple[FieldCheck, ...]:
@@ -279,6 +305,7 @@ def _verify(
     *,
     source: str,
     printed: Sequence[tuple[str, str]] | None,
+    audit_head: tuple[int, str] | None = None,
 ) -> Verification:
     base: dict[str, Any] = {
         "code": code.text,
@@ -323,6 +350,9 @@ def _verify(
         issued=True,
         fields=compare_fields(expected, found),
         result_checks=compare_results(stored, recomputed, digests=digest_checks(version)),
+        anchor=None
+        if audit_head is None
+        else AnchorCheck(audit_head[0], audit_head[1], find_entry_hash(session, audit_head[0])),
     )
 
 
@@ -368,11 +398,14 @@ def verify_pdf(session: Session, data: bytes) -> Verification:
     code = parse_verification_code(codes[0]) if codes else None
     if code is None:
         return Verification(code=None, source="pdf", problem=Problem.NO_CODE)
-    return _verify(session, code, source="pdf", printed=printed_fields(text))
+    return _verify(
+        session, code, source="pdf", printed=printed_fields(text), audit_head=find_audit_head(text)
+    )
 
 
 __all__ = [
     "CARRIED_OVER",
+    "AnchorCheck",
     "MAX_PDF_BYTES",
     "Problem",
     "Verification",

@@ -62,6 +62,14 @@ def describe(verification: Verification, *, show_all: bool) -> list[str]:
         f"{len(v.result_checks)} values match" + (f", {len(wrong)} DIFFER" if wrong else "")
     )
     lines += [_line(c, "stored") for c in wrong]
+    if v.anchor is not None:
+        a = v.anchor
+        if a.ok:
+            lines.append(f"audit log: still holds entry seq={a.seq} printed as its head")
+        elif a.stored is None:
+            lines.append(f"audit log: entry seq={a.seq} printed as its head is GONE")
+        else:
+            lines.append(f"audit log: entry seq={a.seq} CHANGED (hash {a.stored})")
     lines.append("verified: the report matches" if v.ok else "NOT VERIFIED")
     return lines
 

@@ -244,3 +244,22 @@ def find_codes(text: str) -> tuple[str, ...]:
             counts[parsed.text] = counts.get(parsed.text, 0) + 1
     order = list(counts)
     return tuple(sorted(counts, key=lambda c: (-counts[c], order.index(c))))
+
+
+_AUDIT_HEAD = re.compile(r"audit-head\s+(\d+)\s*:\s*((?:[0-9a-f]\s*){64})")
+
+
+def find_audit_head(text: str) -> tuple[int, str] | None:
+    """The ``audit-head SEQ:HASH`` a report prints, or None; line breaks inside are ignored.
+
+    Examples
+    --------
+    >>> find_audit_head("log: audit-head 12:" + "ab" * 16 + "\\n" + "cd" * 16)[0]
+    12
+    >>> find_audit_head("no anchor here") is None
+    True
+    """
+    match = _AUDIT_HEAD.search(text)
+    if match is None:
+        return None
+    return int(match.group(1)), re.sub(r"\s", "", match.group(2))

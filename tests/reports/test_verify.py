@@ -26,6 +26,7 @@ from assessment.services import results as results_service
 from reports import documents
 from reports.core.codes import make_verification_code
 from reports.core.layout import format_number, scorecard_fields, summary_fields
+from reports.core.verify import find_audit_head
 from reports.pdf import html_to_pdf
 from reports.verify import Problem, VersionStatus, verify_code, verify_pdf
 from surveys.core.tally import summarise_targets
@@ -436,3 +437,63 @@ def test_command_refuses_a_pdf_larger_than_the_limit(runner, computed_period, tm
     result = runner.invoke(args=["reports", "verify", str(path)])
     assert result.exit_code == 2
     assert "larger than" in result.output
+
+
+# ---------------------------------------------------------------------------
+# the audit-log head printed on every report: an anchor outside the database
+# ---------------------------------------------------------------------------
+
+
+def _delete_audit_entries_from(app, seq: int) -> None:
+    """What a forger with database access does: drop the newest entries (raw SQL)."""
+    with app.app_context():
+        db.session.execute(sa.text("DELETE FROM audit_entry WHERE seq >= :seq"), {"seq": seq})
+        db.session.commit()
+
+
+def test_pdf_prints_the_audit_head_and_verify_checks_it(app, runner, scorecard, tmp_path):
+    from assessment.audit import find_chain_head, verify_audit_chain
+
+    with app.app_context():
+        head = find_chain_head(db.session)
+    assert head is not None
+    assert find_audit_head(_text(scorecard["pdf"])) == head
+    with app.app_context():
+        v = verify_pdf(db.session, scorecard["pdf"])
+    assert v.anchor is not None and v.anchor.ok and v.ok
+
+    # Cutting the log at the printed head leaves a chain that verifies on its own ...
+    _delete_audit_entries_from(app, head[0])
+    with app.app_context():
+        assert verify_audit_chain(db.session).ok
+        v = verify_pdf(db.session, scorecard["pdf"])
+    # ... but the report's anchor is gone: the numbers still match, the verdict does not.
+    assert v.fields_ok and v.result_ok
+    assert v.anchor is not None and v.anchor.stored is None and not v.ok
+    path = tmp_path / "card.pdf"
+    path.write_bytes(scorecard["pdf"])
+    result = runner.invoke(args=["reports", "verify", str(path)])
+    assert result.exit_code == 1
+    assert f"entry seq={head[0]} printed as its head is GONE" in result.output
+    # the command of the audit log says the same from the printed anchor
+    anchor = f"{head[0]}:{head[1]}"
+    result = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1
+    assert f"MISSING: anchor seq={head[0]}" in result.output
+
+
+def test_audit_verify_anchor_matches_changes_and_bad_values(app, runner, computed_period):
+    from assessment.audit import find_chain_head
+
+    with app.app_context():
+        seq, entry_hash = find_chain_head(db.session)
+    result = runner.invoke(args=["audit", "verify", "--anchor", f"{seq}:{entry_hash}"])
+    assert result.exit_code == 0, result.output
+    assert f"OK: anchor seq={seq} is in the log with its hash." in result.output
+    other = ("0" if entry_hash[0] != "0" else "1") + entry_hash[1:]
+    result = runner.invoke(args=["audit", "verify", "--anchor", f"{seq}:{other}"])
+    assert result.exit_code == 1
+    assert f"CHANGED: anchor seq={seq} has hash {entry_hash}" in result.output
+    result = runner.invoke(args=["audit", "verify", "--anchor", "12:not-a-hash"])
+    assert result.exit_code == 2
+    assert "is not SEQ:HASH" in result.output
