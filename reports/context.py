@@ -423,12 +423,6 @@ def _grade_table(
     ]
 
 
-def _group_order(rulebook: Rulebook, post_group: str) -> tuple[int, str]:
-    """Post groups in the rulebook's order of posts (township posts first), then by code."""
-    posts = [s.post for s in rulebook.indicator_sets]
-    return (posts.index(post_group) if post_group in posts else len(posts), post_group)
-
-
 def _indicator_name(rulebook: Rulebook, code: str) -> str:
     for indicator_set in rulebook.indicator_sets:
         for indicator in indicator_set.indicators:
@@ -458,7 +452,7 @@ def summary_context(
             "rows": [_cadre_row(r, rulebook, unit_names) for r in g.rows],
             "grades": _grade_table(g.grade_counts, rulebook, g.size),
         }
-        for g in sorted(summary.groups, key=lambda g: _group_order(rulebook, g.post_group))
+        for g in sorted(summary.groups, key=lambda g: rulebook.post_sort_key(g.post_group))
     ]
     settings = summary.settings
     grading = rulebook.grading
@@ -590,7 +584,7 @@ def notice_context(
         **_verification(facts, ReportKind.NOTICE, None, notice.fields, title),
         "groups": [
             {"code": code, "name": set_names.get(code, code), "rows": groups[code]}
-            for code in sorted(groups, key=lambda code: _group_order(rulebook, code))
+            for code in sorted(groups, key=rulebook.post_sort_key)
         ],
         "grades": _grade_table(notice.grade_counts, rulebook, len(notice.rows)),
         "n_cadres": len(notice.rows),

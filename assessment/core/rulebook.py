@@ -347,6 +347,15 @@ class Rulebook:
         """Post codes of the indicator sets, in document order."""
         return tuple(s.post for s in self.indicator_sets)
 
+    def post_sort_key(self, post: str) -> tuple[int, str]:
+        """Sort key putting posts (post groups) in the rulebook's order, unknown ones last.
+
+        Pages and reports list post groups as the published rules do (township leaders
+        first in the examples), not by code.
+        """
+        codes = self.post_codes
+        return (codes.index(post) if post in codes else len(codes), post)
+
 
 @dataclass(frozen=True, slots=True)
 class RulebookProblem:

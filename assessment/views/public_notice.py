@@ -84,7 +84,6 @@ def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
     rulebook = rulebook_of_version(version)
     grades = {g.code: label(g.name) for g in rulebook.grading.grades}
     groups = {s.post: label(s.name) for s in rulebook.indicator_sets}
-    order = {s.post: i for i, s in enumerate(rulebook.indicator_sets)}
     posts = _post_names()
     units = unit_names(db.session, period)
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -106,10 +105,7 @@ def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
             "name": groups.get(code, code),
             "cadres": sorted(rows, key=lambda r: (r["rank"], r["name"])),
         }
-        # In the rulebook's order of posts (township leaders first), as the rules page lists them.
-        for code, rows in sorted(
-            members.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
-        )
+        for code, rows in sorted(members.items(), key=lambda item: rulebook.post_sort_key(item[0]))
     ]
 
 

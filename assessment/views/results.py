@@ -245,7 +245,9 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
                 "quota": quotas.get(code),
                 "histogram": histogram([c["total"] for c in members], minimums),
             }
-            for code, members in sorted(groups.items())
+            for code, members in sorted(
+                groups.items(), key=lambda item: rulebook.post_sort_key(item[0])
+            )
         ],
         "result": result,
     }

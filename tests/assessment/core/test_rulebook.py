@@ -170,6 +170,18 @@ def test_example_rulebooks_are_complete(name):
     assert methods == {"linear", "ratio", "steps", "binary"}
 
 
+def test_post_sort_key_follows_the_document_and_puts_unknown_posts_last():
+    township = parse_rulebook(yaml.safe_load((EXAMPLES / "township.yaml").read_text("utf-8")))
+    # The example lists the Party secretary, the township head, then station chiefs.
+    codes = ["STATION", "ZZZ", "THEAD", "AAA", "TSEC"]
+    assert sorted(codes, key=township.post_sort_key) == [
+        *township.post_codes,
+        "AAA",
+        "ZZZ",
+    ]
+    assert township.post_codes == ("TSEC", "THEAD", "STATION")
+
+
 def test_examples_cover_the_demo_posts_and_weigh_work_results_most():
     township = parse_rulebook(yaml.safe_load((EXAMPLES / "township.yaml").read_text("utf-8")))
     village = parse_rulebook(yaml.safe_load((EXAMPLES / "village.yaml").read_text("utf-8")))
