@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
+from assessment.core.rulebook import Label
 
 FIELD_MESSAGES: dict[str, Any] = {
     "duplicate_code": _l("The code %(code)s is already used."),
@@ -101,6 +103,17 @@ UNIT_KIND_LABELS: dict[str, Any] = {
     "village": _l("Village"),
     "community": _l("Community"),
 }
+
+
+def rulebook_label(value: Label | Mapping[str, str] | None) -> str:
+    """A rulebook label (record or plain dict) in the reader's language; Chinese when the
+    English is empty."""
+    if value is None:
+        return ""
+    zh = value["zh"] if isinstance(value, Mapping) else value.zh
+    en = value["en"] if isinstance(value, Mapping) else value.en
+    language = get_locale()
+    return zh if language is None or language.language == "zh" else (en or zh)
 
 
 def field_error_message(error: FieldError) -> str:

@@ -32,6 +32,7 @@ from assessment.core.explain import (
 )
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
 from assessment.messages import KIND_LABELS, METHOD_LABELS, SUBJECT_LABELS
+from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
 from reports.core.layout import (
     NOT_AVAILABLE,
@@ -149,15 +150,6 @@ def is_chinese() -> bool:
     """Whether the locale in force is Chinese (the default when none is)."""
     locale = get_locale()
     return locale is None or locale.language == "zh"
-
-
-def label(value: Label | Mapping[str, str] | None) -> str:
-    """A rulebook label in the locale in force (Chinese when English is empty)."""
-    if value is None:
-        return ""
-    zh = value["zh"] if isinstance(value, Mapping) else value.zh
-    en = value["en"] if isinstance(value, Mapping) else value.en
-    return zh if is_chinese() else (en or zh)
 
 
 def qr_svg(url: str) -> str:

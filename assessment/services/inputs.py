@@ -170,9 +170,10 @@ def indicator_set_of(rulebook: Rulebook, cadre: AssessedCadre) -> IndicatorSet |
         return None
 
 
-def _indicator(
+def indicator_of(
     rulebook: Rulebook, cadre: AssessedCadre, code: str, kinds: Iterable[str], field_name: str
 ) -> Indicator:
+    """The indicator ``code`` of the cadre's set, of one of ``kinds``; else a FieldError."""
     indicator_set = indicator_set_of(rulebook, cadre)
     if indicator_set is None:
         raise FieldError(field_name, "no_indicator_set", post=cadre.post)
@@ -417,7 +418,8 @@ def check_collecting(period: Period) -> None:
         raise InputsClosedError(period.status)
 
 
-def _text(value: str | None, field_name: str, *, required: bool, limit: int) -> str:
+def check_text(value: str | None, field_name: str, *, required: bool, limit: int) -> str:
+    """Text typed by a person, stripped; FieldError when required and empty, or too long."""
     text = (value or "").strip()
     if required and not text:
         raise FieldError(field_name, "required")
@@ -532,12 +534,43 @@ def save_result(
     New evidence replaces the previous file's link; without it the link is kept.
     """
     check_collecting(period)
-    indicator = _indicator(
+    return write_result(
+        session,
+        period=period,
+        rulebook=rulebook,
+        cadre=cadre,
+        indicator_code=indicator_code,
+        actual=actual,
+        source=source,
+        note=note,
+        evidence=evidence,
+        entered_by_id=entered_by_id,
+        now=now,
+    )
+
+
+def write_result(
+    session: Session,
+    *,
+    period: Period,
+    rulebook: Rulebook,
+    cadre: AssessedCadre,
+    indicator_code: str,
+    actual: float | None,
+    source: str,
+    note: str = "",
+    evidence: Evidence | None = None,
+    entered_by_id: int | None,
+    now: datetime,
+) -> QuantitativeResult:
+    """:func:`save_result` without the state check: for callers that check their own
+    (a correction decided on an objection during the notice)."""
+    indicator = indicator_of(
         rulebook, cadre, indicator_code, (IndicatorKind.QUANTITATIVE,), "indicator_code"
     )
     value = check_actual(indicator, actual)
-    source = _text(source, "source", required=True, limit=MAX_SOURCE)
-    note = _text(note, "note", required=False, limit=MAX_TEXT)
+    source = check_text(source, "source", required=True, limit=MAX_SOURCE)
+    note = check_text(note, "note", required=False, limit=MAX_TEXT)
     result = find_result(session, period, cadre.cadre_id, indicator_code)
     if result is None:
         result = QuantitativeResult(
@@ -602,7 +635,7 @@ def _check_result_rows(
             fail("indicator_code", "required")
         elif cadre is not None:
             try:
-                indicator = _indicator(
+                indicator = indicator_of(
                     rulebook,
                     cadre,
                     indicator_code,
@@ -707,7 +740,37 @@ def record_event(
     item (the rulebook sets the points per event; a smaller award is allowed).
     """
     check_collecting(period)
-    indicator = _indicator(rulebook, cadre, indicator_code, EVENT_KINDS, "indicator_code")
+    return write_event(
+        session,
+        period=period,
+        rulebook=rulebook,
+        cadre=cadre,
+        indicator_code=indicator_code,
+        points=points,
+        occurred_on=occurred_on,
+        reason=reason,
+        evidence=evidence,
+        recorded_by_id=recorded_by_id,
+        today=today,
+    )
+
+
+def write_event(
+    session: Session,
+    *,
+    period: Period,
+    rulebook: Rulebook,
+    cadre: AssessedCadre,
+    indicator_code: str,
+    points: float | None,
+    occurred_on: date | None,
+    reason: str,
+    evidence: Evidence | None = None,
+    recorded_by_id: int | None,
+    today: date,
+) -> Event:
+    """:func:`record_event` without the state check (see :func:`write_result`)."""
+    indicator = indicator_of(rulebook, cadre, indicator_code, EVENT_KINDS, "indicator_code")
     if indicator.kind == IndicatorKind.VETO:
         points = None
     else:
@@ -720,7 +783,7 @@ def record_event(
         raise FieldError("occurred_on", "required")
     if occurred_on > today:
         raise FieldError("occurred_on", "date_in_future")
-    reason = _text(reason, "reason", required=True, limit=MAX_TEXT)
+    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT)
     event = Event(
         period_id=period.id,
         cadre_id=cadre.cadre_id,
@@ -784,7 +847,9 @@ def save_ratings(
     for code, level in levels.items():
         if not level:
             continue
-        indicator = _indicator(rulebook, cadre, code, (IndicatorKind.QUALITATIVE,), f"level_{code}")
+        indicator = indicator_of(
+            rulebook, cadre, code, (IndicatorKind.QUALITATIVE,), f"level_{code}"
+        )
         rubric = rulebook.rubric(indicator.rubric or "")
         if level not in {lv.code for lv in rubric.levels}:
             raise FieldError(f"level_{code}", "unknown_rubric_level", level=level)
@@ -826,7 +891,7 @@ def declare_conflict(
     check_collecting(period)
     if assessor.role not in PANEL_ROLES:
         raise RatingRefusedError("not_an_assessor")
-    reason = _text(reason, "reason", required=True, limit=MAX_TEXT)
+    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT)
     if has_conflict(session, period, assessor.id, cadre.cadre_id):
         raise FieldError("cadre_id", "conflict_already_declared")
     declaration = ConflictDeclaration(

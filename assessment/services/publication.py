@@ -19,7 +19,6 @@ Services flush and never commit; every flush inside ``unit_of_work`` is audited.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from assessment.core.errors import AssessmentError, FieldError, InvalidParameterError
 from assessment.core.results import SurveySummariser
-from assessment.core.rulebook import Indicator, IndicatorKind, Rulebook
+from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.core.workdays import add_working_days, notice_end
 from assessment.evidence import StoredFile
 from assessment.models import (
@@ -39,21 +38,19 @@ from assessment.models import (
     Notice,
     Objection,
     Period,
-    QuantitativeResult,
     ResultVersion,
 )
 from assessment.models.publication import OBJECTION_CHANNELS, OBJECTION_OUTCOMES
 from assessment.services.inputs import (
-    EVENT_KINDS,
-    MAX_SOURCE,
     PANEL_ROLES,
     AssessedCadre,
-    check_actual,
-    find_result,
+    check_text,
     find_rulebook,
-    indicator_set_of,
+    indicator_of,
     list_assessed,
     record_evidence,
+    write_event,
+    write_result,
 )
 from assessment.services.periods import (
     PENDING_OBJECTION_STATUSES,
@@ -200,15 +197,6 @@ def is_overdue(objection: Objection, today: date) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _text(value: str | None, field_name: str, *, required: bool, limit: int) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise FieldError(field_name, "required")
-    if len(text) > limit:
-        raise FieldError(field_name, "too_long", max=limit)
-    return text
-
-
 def _working_days(value: int | None, field_name: str) -> int:
     if value is None:
         raise FieldError(field_name, "required")
@@ -231,25 +219,6 @@ def _assessed(session: Session, period: Period, cadre_id: int | None) -> Assesse
         if cadre.cadre_id == cadre_id:
             return cadre
     return None
-
-
-def _indicator_of(
-    rulebook: Rulebook,
-    cadre: AssessedCadre,
-    code: str,
-    kinds: Collection[str],
-    field_name: str,
-) -> Indicator:
-    indicator_set = indicator_set_of(rulebook, cadre)
-    try:
-        if indicator_set is None:
-            raise KeyError(code)
-        indicator = indicator_set.indicator(code)
-    except KeyError:
-        raise FieldError(field_name, "unknown_indicator_code", code=code, post=cadre.post) from None
-    if indicator.kind not in set(kinds):
-        raise FieldError(field_name, "wrong_indicator_kind", code=code)
-    return indicator
 
 
 def _check_not_final(period: Period) -> None:
@@ -301,7 +270,7 @@ def open_notice(
         raise FieldError("starts_on", "date_in_past")
     days = _working_days(working_days, "working_days")
     review_days = _working_days(review_working_days, "review_working_days")
-    text = _text(instructions, "instructions", required=False, limit=MAX_INSTRUCTIONS)
+    text = check_text(instructions, "instructions", required=False, limit=MAX_INSTRUCTIONS)
     try:
         ends_on = notice_end(
             starts_on, days, holidays=set(holidays), extra_workdays=set(extra_workdays)
@@ -403,8 +372,10 @@ def file_objection(
         contact_name = contact = ""
     else:
         filed_by_id = None
-        contact_name = _text(contact_name, "contact_name", required=True, limit=MAX_CONTACT_NAME)
-        contact = _text(contact, "contact", required=True, limit=MAX_CONTACT)
+        contact_name = check_text(
+            contact_name, "contact_name", required=True, limit=MAX_CONTACT_NAME
+        )
+        contact = check_text(contact, "contact", required=True, limit=MAX_CONTACT)
     cadre = _assessed(session, period, cadre_id)
     if cadre_id is not None and cadre is None:
         raise FieldError("cadre_id", "cadre_not_assessed")
@@ -412,14 +383,14 @@ def file_objection(
     if code is not None:
         if cadre is None:
             raise FieldError("indicator_code", "indicator_needs_cadre")
-        _indicator_of(
+        indicator_of(
             _rulebook(session, period),
             cadre,
             code,
             [str(kind) for kind in IndicatorKind],
             "indicator_code",
         )
-    text = _text(reason, "reason", required=True, limit=MAX_OBJECTION_REASON)
+    text = check_text(reason, "reason", required=True, limit=MAX_OBJECTION_REASON)
     number = _latest_number(session, period.id)
     if number is None:  # pragma: no cover - a notice opens only with a version
         raise PublicationRefusedError("no_result_version", period.status)
@@ -489,80 +460,6 @@ class Correction:
     event_id: int | None = None
 
 
-def _correct_actual(
-    session: Session,
-    *,
-    period: Period,
-    rulebook: Rulebook,
-    cadre: AssessedCadre,
-    correction: Correction,
-    objection: Objection,
-    actor_id: int | None,
-    now: datetime,
-) -> None:
-    indicator = _indicator_of(
-        rulebook, cadre, correction.indicator_code, (IndicatorKind.QUANTITATIVE,), "indicator_code"
-    )
-    value = check_actual(indicator, correction.actual)
-    source = _text(correction.source, "source", required=True, limit=MAX_SOURCE)
-    result = find_result(session, period, cadre.cadre_id, indicator.code)
-    if result is None:
-        result = QuantitativeResult(
-            period_id=period.id, cadre_id=cadre.cadre_id, indicator_code=indicator.code
-        )
-        session.add(result)
-    result.actual = value
-    result.source = source
-    result.note = f"objection #{objection.id}"
-    result.entered_by_id = actor_id
-    result.entered_at = now
-
-
-def _add_event(
-    session: Session,
-    *,
-    period: Period,
-    rulebook: Rulebook,
-    cadre: AssessedCadre,
-    correction: Correction,
-    reason: str,
-    actor_id: int | None,
-    today: date,
-) -> None:
-    indicator = _indicator_of(
-        rulebook,
-        cadre,
-        correction.indicator_code,
-        [str(kind) for kind in EVENT_KINDS],
-        "indicator_code",
-    )
-    points = correction.points
-    if indicator.kind == IndicatorKind.VETO:
-        points = None
-    else:
-        if points is None or not math.isfinite(points):
-            raise FieldError("points", "required")
-        limit = indicator.points or 0.0
-        if not 0 < points <= limit:
-            raise FieldError("points", "points_out_of_range", max=limit)
-    if correction.occurred_on is None:
-        raise FieldError("occurred_on", "required")
-    if correction.occurred_on > today:
-        raise FieldError("occurred_on", "date_in_future")
-    session.add(
-        Event(
-            period_id=period.id,
-            cadre_id=cadre.cadre_id,
-            indicator_code=indicator.code,
-            kind=indicator.kind.value,
-            points=points,
-            occurred_on=correction.occurred_on,
-            reason=reason,
-            recorded_by_id=actor_id,
-        )
-    )
-
-
 def _remove_event(
     session: Session, *, period: Period, cadre: AssessedCadre, correction: Correction
 ) -> None:
@@ -612,7 +509,7 @@ def decide_objection(
         raise PublicationRefusedError("no_notice", period.status)
     if outcome not in OBJECTION_OUTCOMES:
         raise FieldError("outcome", "unknown_outcome")
-    text = _text(reason, "reason", required=True, limit=MAX_DECISION_REASON)
+    text = check_text(reason, "reason", required=True, limit=MAX_DECISION_REASON)
     if correction is not None:
         if outcome == "rejected":
             raise FieldError("outcome", "rejected_with_correction")
@@ -622,26 +519,32 @@ def decide_objection(
         if cadre is None:
             raise FieldError("correction", "correction_needs_cadre")
         rulebook = _rulebook(session, period)
+        # The input services' own checks, without their "collecting only" rule: this
+        # audited decision is the one way to change an input during the notice.
         if correction.kind == "actual":
-            _correct_actual(
+            write_result(
                 session,
                 period=period,
                 rulebook=rulebook,
                 cadre=cadre,
-                correction=correction,
-                objection=objection,
-                actor_id=actor_id,
+                indicator_code=correction.indicator_code,
+                actual=correction.actual,
+                source=correction.source,
+                note=f"objection #{objection.id}",
+                entered_by_id=actor_id,
                 now=now,
             )
         elif correction.kind == "add_event":
-            _add_event(
+            write_event(
                 session,
                 period=period,
                 rulebook=rulebook,
                 cadre=cadre,
-                correction=correction,
+                indicator_code=correction.indicator_code,
+                points=correction.points,
+                occurred_on=correction.occurred_on,
                 reason=f"objection #{objection.id}: {text}",
-                actor_id=actor_id,
+                recorded_by_id=actor_id,
                 today=today or now.date(),
             )
         else:

@@ -26,9 +26,9 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -50,7 +50,7 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedError
 from assessment.core.roster import RowError
-from assessment.core.rulebook import IndicatorKind, Label, Rulebook
+from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.forms import ImportForm, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
@@ -59,6 +59,7 @@ from assessment.messages import (
     PREVIEW_STATUS_LABELS,
     input_refused_message,
 )
+from assessment.messages import rulebook_label as _label
 from assessment.models import Evidence, Period
 from assessment.queries import NotFoundError, get_period, list_periods
 from assessment.services import inputs as service
@@ -153,13 +154,6 @@ RESULTS_IMPORT = _ImportKind(
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-
-def _label(label: Label | None) -> str:
-    if label is None:
-        return ""
-    language = get_locale()
-    return label.zh if language is None or language.language == "zh" else label.en
 
 
 def _render(template: str, **context: Any) -> str:

@@ -27,7 +27,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -49,11 +49,13 @@ from assessment import evidence as files
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
-from assessment.core.rulebook import IndicatorKind, Label, Rulebook
+from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.forms import choices
 from assessment.messages import STATE_LABELS, field_error_message, lifecycle_message
+from assessment.messages import rulebook_label as label
 from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import publication as service
@@ -76,8 +78,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("notice", __name__)
 
-#: Resamples of the grade confidence when the config does not say (as the results pages).
-DEFAULT_RESAMPLES = 1000
 
 OUTCOME_LABELS: dict[str, Any] = {
     "upheld": _l("Upheld"),
@@ -145,16 +145,6 @@ def local_today() -> date:
     """Today in the deployment's time zone (notice dates are local dates)."""
     zone = ZoneInfo(str(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"))
     return datetime.now(zone).date()
-
-
-def label(value: Label | Mapping[str, str] | None) -> str:
-    """A rulebook label in the reader's language (Chinese when English is missing)."""
-    if value is None:
-        return ""
-    zh = value["zh"] if isinstance(value, Mapping) else value.zh
-    en = value["en"] if isinstance(value, Mapping) else value.en
-    language = get_locale()
-    return zh if language is None or language.language == "zh" else (en or zh)
 
 
 def refusal_message(error: service.PublicationRefusedError) -> str:

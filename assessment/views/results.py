@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -26,11 +26,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
 from assessment.core.charts import histogram, probability_segments
+from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.results import IncompleteInputsError, result_to_plain
-from assessment.core.rulebook import Label, Rulebook
+from assessment.core.rulebook import Rulebook
 from assessment.forms import choices
 from assessment.messages import STATE_LABELS, field_error_message
+from assessment.messages import rulebook_label as _label
 from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import results as service
@@ -40,8 +42,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("results", __name__, url_prefix="/admin/periods")
 
-#: Resamples of the grade confidence when the config does not say (DESIGN section 4).
-DEFAULT_RESAMPLES = 1000
 
 MISSING_KIND_LABELS: dict[str, Any] = {
     "actual": _l("actual value not entered"),
@@ -123,15 +123,6 @@ class WhatIfForm(Form):
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-
-def _label(label: Label | Mapping[str, str] | None) -> str:
-    if label is None:
-        return ""
-    zh = label["zh"] if isinstance(label, Mapping) else label.zh
-    en = label["en"] if isinstance(label, Mapping) else label.en
-    language = get_locale()
-    return zh if language is None or language.language == "zh" else (en or zh)
 
 
 def _period(period_id: int) -> Period:

@@ -549,6 +549,32 @@ def test_a_decision_needs_a_reason_and_a_consistent_outcome(app, client, auth, m
         assert db.session.get(Objection, objection).status == "open"
 
 
+def test_bad_event_corrections_name_the_field_and_save_nothing(app, client, auth, make, on_notice):
+    objection = file_as_cadre(make, indicator_code="B1")
+    url = f"{TEAM_URL}/objections/{objection}/decide"
+    auth.login("admin")
+    too_many = {
+        "outcome": "upheld",
+        "reason": "县级表彰未计入",
+        "correction": "add_event",
+        "indicator_code": "B1",
+        "points": "999",
+        "occurred_on": today().isoformat(),
+    }
+    response = client.post(url, data=too_many)
+    assert response.status_code == 400
+    assert "Points must be more than 0 and at most" in text(response)
+    unknown = {"outcome": "upheld", "reason": "撤回", "correction": "remove_event"}
+    response = client.post(url, data={**unknown, "event_id": "987654"})
+    assert response.status_code == 400
+    assert "Choose one of the cadre's recorded events." in text(response)
+    assert count(app, ResultVersion) == 1
+    with app.app_context():
+        from assessment.app.db import db
+
+        assert db.session.get(Objection, objection).status == "open"
+
+
 def test_a_correction_makes_version_2_and_the_public_page_shows_it(
     app, client, auth, make, on_notice
 ):
