@@ -96,6 +96,22 @@ ROLE_LABELS: dict[str, Any] = {
     "official": _l("Official"),
 }
 
+#: What became of a weighted indicator in a result (``IndicatorOutcome.status``).
+INDICATOR_STATUS_LABELS: dict[str, Any] = {
+    "scored": _l("scored"),
+    "score_zero": _l("zero by decision"),
+    "excluded": _l("left out by decision"),
+}
+
+#: Inputs the results engine found missing (``MissingInput.kind``).
+MISSING_KIND_LABELS: dict[str, Any] = {
+    "actual": _l("actual value not entered"),
+    "ratings": _l("no rating"),
+    "survey_responses": _l("no valid survey response"),
+    "indicator_set": _l("the rulebook has no indicator set for this post"),
+    "unit_population": _l("unit population missing (needed for post-stratification)"),
+}
+
 UNIT_KIND_LABELS: dict[str, Any] = {
     "county": _l("County"),
     "township": _l("Township"),

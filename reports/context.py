@@ -31,7 +31,13 @@ from assessment.core.explain import (
     group_category_means,
 )
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
-from assessment.messages import KIND_LABELS, METHOD_LABELS, SUBJECT_LABELS
+from assessment.messages import (
+    INDICATOR_STATUS_LABELS,
+    KIND_LABELS,
+    METHOD_LABELS,
+    MISSING_KIND_LABELS,
+    SUBJECT_LABELS,
+)
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
 from reports.core.layout import (
@@ -56,19 +62,11 @@ AGGREGATE_METHOD_LABELS: dict[str, Any] = {
     "mean": _l("mean"),
     "poststratified_mean": _l("post-stratified mean"),
 }
+#: Indicator statuses, and the two of bonus/penalty and veto rows.
 STATUS_LABELS: dict[str, Any] = {
-    "scored": _l("scored"),
-    "score_zero": _l("zero by decision"),
-    "excluded": _l("left out by decision"),
+    **INDICATOR_STATUS_LABELS,
     "recorded": _l("recorded"),
     "triggered": _l("triggered"),
-}
-MISSING_KIND_LABELS: dict[str, Any] = {
-    "actual": _l("actual value not entered"),
-    "ratings": _l("no rating"),
-    "survey_responses": _l("no valid survey response"),
-    "indicator_set": _l("no indicator set for the post"),
-    "unit_population": _l("unit population missing"),
 }
 DECISION_LABELS: dict[str, Any] = {
     "score_zero_with_reason": _l("scored zero"),

@@ -405,8 +405,8 @@ def verify_pdf(session: Session, data: bytes) -> Verification:
 
 __all__ = [
     "CARRIED_OVER",
-    "AnchorCheck",
     "MAX_PDF_BYTES",
+    "AnchorCheck",
     "Problem",
     "Verification",
     "VersionStatus",

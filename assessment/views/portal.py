@@ -37,14 +37,19 @@ from assessment.core.explain import (
     group_category_means,
 )
 from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
-from assessment.messages import DIRECTION_LABELS, KIND_LABELS, METHOD_LABELS, STATE_LABELS
+from assessment.messages import (
+    DIRECTION_LABELS,
+    INDICATOR_STATUS_LABELS,
+    KIND_LABELS,
+    METHOD_LABELS,
+    STATE_LABELS,
+)
 from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
 from assessment.services import publication
 from assessment.services.results import get_version, payload_of
 from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
 from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
-from assessment.views.results import STATUS_LABELS as INDICATOR_STATUS_LABELS
 from assessment.views.results import _grade_info
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,12 @@ from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.results import IncompleteInputsError, result_to_plain
 from assessment.core.rulebook import Rulebook
 from assessment.forms import choices
-from assessment.messages import STATE_LABELS, field_error_message
+from assessment.messages import (
+    INDICATOR_STATUS_LABELS,
+    MISSING_KIND_LABELS,
+    STATE_LABELS,
+    field_error_message,
+)
 from assessment.messages import rulebook_label as _label
 from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
@@ -43,13 +48,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("results", __name__, url_prefix="/admin/periods")
 
 
-MISSING_KIND_LABELS: dict[str, Any] = {
-    "actual": _l("actual value not entered"),
-    "ratings": _l("no rating"),
-    "survey_responses": _l("no valid survey response"),
-    "indicator_set": _l("the rulebook has no indicator set for this post"),
-    "unit_population": _l("unit population missing (needed for post-stratification)"),
-}
 DECISION_LABELS: dict[str, Any] = {
     "score_zero_with_reason": _l("Score zero points"),
     "exclude_indicator_reweight": _l("Leave the indicator out and reweight the others"),
@@ -62,11 +60,6 @@ FLAG_LABELS: dict[str, Any] = {
     "low_alpha": _l("low Cronbach's alpha"),
     "excluded_responses": _l("responses excluded"),
     "decision_applied": _l("missing input decided by the team"),
-}
-STATUS_LABELS: dict[str, Any] = {
-    "scored": _l("scored"),
-    "score_zero": _l("zero by decision"),
-    "excluded": _l("left out by decision"),
 }
 REFUSALS: dict[str, Any] = {
     "results_final": _l("The period is final: results can no longer be computed or changed."),
@@ -164,7 +157,7 @@ def _render(template: str, **context: Any) -> str:
         missing_label=lambda code: MISSING_KIND_LABELS.get(code, code),
         decision_label=lambda code: DECISION_LABELS.get(code, code),
         flag_label=lambda code: FLAG_LABELS.get(code, code),
-        status_label=lambda code: STATUS_LABELS.get(code, code),
+        status_label=lambda code: INDICATOR_STATUS_LABELS.get(code, code),
         is_team=current_user.role in TEAM_ROLES,
         **context,
     )
