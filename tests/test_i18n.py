@@ -78,3 +78,35 @@ def test_english_catalog_exists_for_the_same_messages():
     english = {m.id for m in _catalog("en") if m.id}
     chinese = {m.id for m in _catalog("zh_Hans_CN") if m.id}
     assert english == chinese
+
+
+def _placeholders(message_id: str) -> dict[str, int]:
+    import re
+
+    return {name: 1 for name in re.findall(r"%\((\w+)\)[sd]", message_id)}
+
+
+def test_every_translation_formats_as_jinja_and_babel_will_format_it():
+    """A translation must survive the ``%`` formatting its message gets.
+
+    Jinja's gettext (newstyle) formats every string, with or without variables, so a
+    bare ``%`` in a translation whose English has none raised ``unsupported format
+    character`` and answered 500 on the Chinese survey results page ("置信区间（95%）").
+    Chinese text writes the full-width ``％`` instead.
+    """
+    for locale in ("zh_Hans_CN", "en"):
+        for message in _catalog(locale):
+            if not message.id or not message.string:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            params = {}
+            for message_id in ids:
+                params.update(_placeholders(message_id))
+            for string in strings:
+                if not string:
+                    continue
+                if not any("%" in message_id for message_id in ids):
+                    assert "%" not in string, (locale, ids[0], string)
+                else:
+                    string % params  # raises on a stray %

@@ -360,6 +360,22 @@ def test_results_show_after_closing(app, client, auth, open_survey, make):
     assert "match the seal" in seal
 
 
+def test_results_page_renders_in_chinese_the_default_language(app, client, auth, open_survey, make):
+    """The Chinese page answered 500: a bare % in the translation of "95 per cent"."""
+    short = open_survey["short_id"]
+    page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
+    answer(
+        client, short, hidden_fields(page), q_overall__t1="5", q_grade__t1="excellent", nav="submit"
+    )
+    make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
+    auth.login("official")
+    client.get("/lang/zh_CN")
+    response = client.get(f"/admin/surveys/{open_survey['survey_id']}/results")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="zh-CN">' in text and "置信区间（95％）" in text
+
+
 # -- staff builder ------------------------------------------------------------------------
 
 
