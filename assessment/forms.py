@@ -45,11 +45,13 @@ CODE_PATTERN = Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ 
 
 def control_character_message(field: Field, label: str) -> str:
     """The text rule's message for a field, naming it (shown beside it and in summaries)."""
-    return gettext(
-        "“%(field)s” contains an invisible control character (%(character)s) that cannot "
-        "be saved; remove it (retype the text if need be).",
-        field=field.label.text,
-        character=label,
+    return str(
+        gettext(
+            "“%(field)s” contains an invisible control character (%(character)s) that cannot "
+            "be saved; remove it (retype the text if need be).",
+            field=field.label.text,
+            character=label,
+        )
     )
 
 

@@ -63,7 +63,7 @@ class CheckedMultiDict(ImmutableMultiDict[str, Any]):
     def keys(self) -> Any:
         return list(self)
 
-    def items(self, multi: bool = False) -> Iterator[tuple[str, Any]]:
+    def items(self, multi: bool = False) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
         for key, values in self._checked_lists():
             if multi:
                 yield from ((key, value) for value in values)
@@ -73,7 +73,7 @@ class CheckedMultiDict(ImmutableMultiDict[str, Any]):
     def lists(self) -> Iterator[tuple[str, list[Any]]]:
         return ((key, list(values)) for key, values in self._checked_lists())
 
-    def values(self) -> Iterator[Any]:
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
         return (values[0] for _key, values in self._checked_lists())
 
     def listvalues(self) -> Iterator[list[Any]]:

@@ -90,20 +90,21 @@ def find_control_character(text: str, *, multiline: bool) -> ControlCharacter | 
 
 
 def _walk(data: object, path: str) -> Iterator[tuple[str, str]]:
-    """Every string in a tree of mappings and lists with its path (``a.b[2]``); keys too."""
-    stack: list[tuple[object, str]] = [(data, path)]
+    """Every string in a tree of mappings and lists with its path (``a.b[2]``), keys too,
+    in document order (iteratively: a deep tree must not exhaust Python's stack)."""
+    stack: list[tuple[str, object]] = [(path, data)]
     while stack:
-        item, where = stack.pop()
+        where, item = stack.pop()
         if isinstance(item, str):
             yield where, item
         elif isinstance(item, Mapping):
-            for key, value in reversed(list(item.items())):
-                name = str(key)
-                child = f"{where}.{name}" if where else name
-                yield child, name
-                stack.append((value, child))
+            children: list[tuple[str, object]] = []
+            for key, value in item.items():
+                child = f"{where}.{key}" if where else str(key)
+                children += [(child, str(key)), (child, value)]
+            stack.extend(reversed(children))
         elif isinstance(item, list | tuple):
-            stack.extend((value, f"{where}[{i}]") for i, value in reversed(list(enumerate(item))))
+            stack.extend((f"{where}[{i}]", value) for i, value in reversed(list(enumerate(item))))
 
 
 def find_control_character_in_tree(
