@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_babel import gettext
@@ -69,10 +69,7 @@ class _TextRule:
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)  # type: ignore[misc]
-        for field in self:  # type: ignore[attr-defined]
-            # Sub-forms are forms of this kind and check their own fields.
-            if isinstance(field, FormField | FieldList):
-                continue
+        for field in _own_fields(self):
             multiline = isinstance(field, TextAreaField)
             for value in field.raw_data or ():
                 found = (
@@ -88,6 +85,15 @@ class _TextRule:
                     valid = False
                     break
         return valid
+
+
+def _own_fields(form: Any) -> Iterator[Field]:
+    """The fields of a form, list entries included; sub-forms check their own fields."""
+    for field in form:
+        if isinstance(field, FieldList):
+            yield from _own_fields(field.entries)
+        elif not isinstance(field, FormField):
+            yield field
 
 
 class BaseForm(_TextRule, FlaskForm):
