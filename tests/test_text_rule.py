@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assessment.app.db import db, unit_of_work, utcnow
+from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError, RulebookError
 from assessment.models import (
     Appointment,
@@ -179,6 +179,7 @@ def test_a_nul_in_a_public_objection_is_named_and_nothing_is_saved(app, client, 
 
 def test_the_objection_service_refuses_a_nul_too(app, on_notice):
     from assessment.services import publication
+    from tests.assessment.test_publication import today
 
     with app.app_context(), pytest.raises(FieldError) as caught, unit_of_work(None):
         publication.file_objection(
@@ -192,7 +193,7 @@ def test_the_objection_service_refuses_a_nul_too(app, on_notice):
             contact="13800000000",
             filed_by_id=None,
             attachment=None,
-            today=utcnow().date(),
+            today=today(),
             holidays=(),
             extra_workdays=(),
         )
