@@ -18,9 +18,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @login_manager.user_loader
-def _load_account(account_id: str) -> Account | None:
+def _load_account(session_id: str) -> Account | None:
+    """The account a session names, if that session has not been ended since.
+
+    The session holds ``"<id>:<session_version>"`` (:meth:`Account.get_id`); a logout,
+    password change or reset raises the version, which ends every older session.
+    """
+    account_id, _sep, version = session_id.partition(":")
+    if not account_id.isdigit() or not version.isdigit():
+        return None
     account = db.session.get(Account, int(account_id))
-    return account if account is not None and account.is_enabled else None
+    if account is None or not account.is_enabled or account.session_version != int(version):
+        return None
+    return account
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -135,15 +135,14 @@ def entry_content(row: Any) -> dict[str, Any]:
     }
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit_entries(session: Session, flush_context: UOWTransaction) -> None:
-    changes = _collect(session)
-    if not changes:
-        return
+def _append(
+    session: Session, changes: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Chain ``(action, object_type, object_id, before, after)`` entries onto the log."""
     if "actor_id" not in session.info:
         raise AuditError(
             "audited write outside unit_of_work(): "
-            + ", ".join(sorted({type(obj).__name__ for _, obj, _, _ in changes}))
+            + ", ".join(sorted({object_type for _, object_type, _, _, _ in changes}))
         )
     connection = session.connection()
     actor_id = session.info["actor_id"]
@@ -152,17 +151,16 @@ def _write_audit_entries(session: Session, flush_context: UOWTransaction) -> Non
     seq, prev_hash = _chain_head(connection)
     at = utcnow()
     rows = []
-    for operation, obj, before, after in changes:
+    for action, object_type, object_id, before, after in changes:
         seq += 1
-        object_type = type(obj).__tablename__
         content = {
             "seq": seq,
             "at": at.isoformat(),
             "actor_id": actor_id,
             "actor_name": actor_name,
-            "action": f"{object_type}.{operation}",
+            "action": action,
             "object_type": object_type,
-            "object_id": _object_id(obj),
+            "object_id": object_id,
             "before": canonical_json(before),
             "after": canonical_json(after),
             "reason": reason,
@@ -172,6 +170,49 @@ def _write_audit_entries(session: Session, flush_context: UOWTransaction) -> Non
         prev_hash = entry_hash
     connection.execute(sa.insert(AuditEntry.__table__), rows)
     logger.info("audit: %d entries up to seq %d", len(rows), seq)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_entries(session: Session, flush_context: UOWTransaction) -> None:
+    changes = _collect(session)
+    if changes:
+        _append(
+            session,
+            [
+                (
+                    f"{type(obj).__tablename__}.{operation}",
+                    type(obj).__tablename__,
+                    _object_id(obj),
+                    before,
+                    after,
+                )
+                for operation, obj, before, after in changes
+            ],
+        )
+
+
+def record_action(
+    session: Session,
+    *,
+    action: str,
+    obj: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Log an act on ``obj`` that changes no audited row (unlocking a login, say).
+
+    The entry is chained like any other, with the actor and reason of the unit of work;
+    ``action`` is ``<table>.<verb>``, e.g. ``account.unlock``.
+    """
+    session.flush()
+    object_type = type(obj).__tablename__
+    _append(
+        session, [(action, object_type, _object_id(obj), _plain_dict(before), _plain_dict(after))]
+    )
+
+
+def _plain_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in values.items()}
 
 
 @event.listens_for(AuditEntry, "before_update")

@@ -1,7 +1,9 @@
-"""Commands of the base package: ``audit verify``, ``demo seed``, ``accounts create-admin``."""
+"""Commands of the base package: ``audit verify``, ``demo seed``, ``accounts create-admin``,
+``accounts unlock``."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import datetime
 
@@ -21,7 +23,7 @@ from assessment.demo import (
     seed_demo,
     seed_history,
 )
-from assessment.queries import find_unit_by_code
+from assessment.queries import find_account_by_username, find_unit_by_code
 from assessment.services import accounts, org
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
@@ -163,3 +165,22 @@ def create_admin(
     except FieldError as error:
         raise click.ClickException(f"{error.field}: {error.code} {error.params}") from None
     click.echo(f"Administrator {username} created for unit {unit_code}.")
+
+
+@accounts_cli.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Let USERNAME log in again after too many failed logins (audited)."""
+    # No account runs a command: the reason names the operating-system user instead.
+    try:
+        operator = getpass.getuser()
+    except (OSError, KeyError):
+        operator = "unknown"
+    with unit_of_work(None, reason=f"accounts unlock on the command line by {operator}"):
+        account = find_account_by_username(db.session, username)
+        if account is None:
+            raise click.ClickException(f"no account has the user name {username}")
+        removed = accounts.unlock_account(
+            db.session, account, secret=current_app.config["SECRET_KEY"]
+        )
+    click.echo(f"{username} unlocked ({removed} login counters cleared).")

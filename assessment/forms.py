@@ -2,38 +2,134 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
+from assessment.app.hygiene import unchecked
 from assessment.core.errors import FieldError
+from assessment.core.text import find_control_character
 from assessment.messages import field_error_message
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))
 
 
-class LoginForm(FlaskForm):
+def control_character_message(field: Field, label: str) -> str:
+    """The text rule's message for a field, naming it (shown beside it and in summaries)."""
+    return str(
+        gettext(
+            "“%(field)s” contains an invisible control character (%(character)s) that cannot "
+            "be saved; remove it (retype the text if need be).",
+            field=field.label.text,
+            character=label,
+        )
+    )
+
+
+class _TextRule:
+    """The text rule (:mod:`assessment.core.text`) on every field of a form.
+
+    The form reads the request's parameters unchecked (the request-level backstop of
+    :mod:`assessment.app.hygiene` would answer a bare 400) and puts the message beside
+    the field instead. Text areas may hold tab and line breaks; other fields may not.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            return unchecked(super().wrap_formdata(form, formdata))  # type: ignore[misc]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
+        for field in _own_fields(self):
+            multiline = isinstance(field, TextAreaField)
+            for value in field.raw_data or ():
+                found = (
+                    find_control_character(value, multiline=multiline)
+                    if isinstance(value, str)
+                    else None
+                )
+                if found is not None:
+                    field.errors = [
+                        *list(field.errors),
+                        control_character_message(field, found.label),
+                    ]
+                    valid = False
+                    break
+        return valid
+
+
+def _own_fields(form: Any) -> Iterator[Field]:
+    """The fields of a form, list entries included; sub-forms check their own fields."""
+    for field in form:
+        if isinstance(field, FieldList):
+            yield from _own_fields(field.entries)
+        elif not isinstance(field, FormField):
+            yield field
+
+
+class BaseForm(_TextRule, FlaskForm):
+    """The base of every form of the product: CSRF, and the text rule on every field."""
+
+
+class BaseSubform(_TextRule, Form):
+    """The base of forms nested in another (``FormField``) or read from a query string."""
+
+
+class LoginForm(BaseForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Log in"))
 
 
-class UnitForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two new passwords differ.")),
+        ],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class UnitForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE_PATTERN])
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=100)])
@@ -44,7 +140,7 @@ class UnitForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PostForm(FlaskForm):
+class PostForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE_PATTERN])
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=100)])
@@ -58,7 +154,7 @@ class PostForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CadreForm(FlaskForm):
+class CadreForm(BaseForm):
     code = StringField(
         _l("Personnel number"), validators=[DataRequired(), Length(max=32), CODE_PATTERN]
     )
@@ -77,7 +173,7 @@ class CadreForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class AppointmentForm(FlaskForm):
+class AppointmentForm(BaseForm):
     post_id = SelectField(_l("Post"), coerce=int)
     unit_id = SelectField(_l("Unit"), coerce=int)
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
@@ -85,12 +181,12 @@ class AppointmentForm(FlaskForm):
     submit = SubmitField(_l("Appoint"))
 
 
-class RetireForm(FlaskForm):
+class RetireForm(BaseForm):
     on = DateField(_l("Date"), validators=[InputRequired()])
     submit = SubmitField(_l("Retire"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     username = StringField(
         _l("User name"), validators=[DataRequired(), Length(max=64), CODE_PATTERN]
     )
@@ -107,19 +203,19 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     scope_unit_id = SelectField(_l("Scope unit"), coerce=int)
     submit = SubmitField(_l("Create period"))
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(BaseForm):
     target = StringField(validators=[DataRequired()])
     submit = SubmitField(_l("Move to the next step"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("Spreadsheet (.xlsx or .csv)"),
         validators=[

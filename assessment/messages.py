@@ -32,6 +32,7 @@ FIELD_MESSAGES: dict[str, Any] = {
         "This cadre already holds this post in this unit during these dates."
     ),
     "password_too_short": _l("The password must have at least %(min)s characters."),
+    "wrong_password": _l("The current password is not right."),
     "required": _l("This field is required."),
     "unknown_role": _l("Unknown role."),
     "cadre_required": _l("A cadre account must be linked to a cadre."),
@@ -77,6 +78,20 @@ FIELD_MESSAGES: dict[str, Any] = {
     "csv_extra_cells": _l("Row %(row)s has more cells than the header row."),
     "empty_file": _l("The file has no rows below the header row."),
     "too_many_rows": _l("At most %(max)s rows can be imported at once."),
+    "too_large_unpacked": _l(
+        "The workbook unpacks to more than %(max_mb)s MB (or is packed unusually densely), "
+        "more than any roster needs; nothing was read. Save only the sheet to import, or "
+        "save it as .csv."
+    ),
+    # The text rule (assessment.core.text): services, spreadsheet cells.
+    "control_character": _l(
+        "Contains an invisible control character (%(character)s) that cannot be saved; "
+        "remove it (retype the text if need be)."
+    ),
+    "control_character_in_cell": _l(
+        "Row %(row)s, column %(column)s contains an invisible control character "
+        "(%(character)s) that cannot be saved; remove it from the sheet and import again."
+    ),
 }
 
 STATE_LABELS: dict[str, Any] = {
@@ -326,6 +341,20 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     "duplicate_key": _l("The key %(key)s appears twice in one place (line %(line)s)."),
     "too_large": _l("The file is too large (at most %(max)s bytes)."),
     "not_utf8": _l("The file is not UTF-8 text."),
+    "too_deep": _l(
+        "The file nests lists and mappings more than %(max)s levels deep; a rulebook "
+        "needs far fewer. Nothing was read."
+    ),
+    "too_many_aliases": _l(
+        "The file uses more than %(max)s aliases (*name); write the values out instead."
+    ),
+    "too_many_nodes": _l(
+        "The file stands for more than %(max)s values once its aliases (*name) are "
+        "expanded, or an alias repeats the value it is part of. Nothing was read."
+    ),
+    "control_character": _l(
+        "Contains an invisible control character (%(character)s) that cannot be saved; remove it."
+    ),
 }
 
 
@@ -424,7 +453,7 @@ MISSING_LABELS: dict[str, Any] = {
 PREVIEW_STATUS_LABELS: dict[str, Any] = {
     "scored": _l("scored"),
     "partial": _l("partly rated"),
-    "withheld": _l("too few ratings to show"),
+    "withheld": _l("hidden until the results are computed"),
     "missing": _l("missing"),
     "pending_survey": _l("pending survey"),
     "invalid": _l("cannot be scored"),

@@ -3,6 +3,14 @@
 Only :func:`yaml.safe_load`-level constructors are used: no Python objects, no tags.
 Problems are reported as :class:`~assessment.core.rulebook.RulebookProblem` so that a
 syntax error, a duplicate key and a broken rule reach the reader the same way.
+
+Heavy documents are refused while they are read, before any work is done on them: more
+than :data:`MAX_YAML_BYTES`, nesting deeper than :data:`MAX_YAML_DEPTH` (PyYAML composes
+nodes recursively, so 10,000 ``[`` would end in a RecursionError), more than
+:data:`MAX_YAML_ALIASES` aliases, or more than :data:`MAX_YAML_NODES` nodes once every
+alias is counted as the node it repeats ("billion laughs": a few lines of aliases can
+stand for more nodes than any later step could walk). Text holding a control character
+is refused by the text rule (:mod:`assessment.core.text`), naming where it is.
 """
 
 from __future__ import annotations
@@ -13,9 +21,25 @@ import yaml
 
 from assessment.core.errors import RulebookError
 from assessment.core.rulebook import FORMAT, Rulebook, RulebookProblem, parse_rulebook, to_plain
+from assessment.core.text import find_control_character_in_tree
 
 #: Largest YAML document accepted (a full rulebook of a county is about 100 kB).
 MAX_YAML_BYTES = 1024 * 1024
+#: Deepest nesting of lists and mappings (a rulebook needs 7: sets, indicators, steps...).
+MAX_YAML_DEPTH = 32
+#: Most aliases (``*name``); the rulebook's own YAML has none.
+MAX_YAML_ALIASES = 100
+#: Most nodes with every alias expanded (1 MB of YAML holds at most about 500,000).
+MAX_YAML_NODES = 1_000_000
+
+
+class _TooHeavyError(yaml.MarkedYAMLError):
+    """The document is too deep or stands for too many nodes; ``code`` says which."""
+
+    def __init__(self, code: str, limit: int, mark: Any) -> None:
+        super().__init__(problem=code, problem_mark=mark)
+        self.code = code
+        self.limit = limit
 
 
 class _DuplicateKeyError(yaml.MarkedYAMLError):
@@ -23,7 +47,45 @@ class _DuplicateKeyError(yaml.MarkedYAMLError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key repeated in one mapping (YAML allows it silently)."""
+    """SafeLoader that refuses a key repeated in one mapping (YAML allows it silently),
+    and a document too deep or too large once its aliases are expanded."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        # nodes counted so far in each open collection (innermost last)
+        self._counts: list[int] = [0]
+        # expanded size of every finished node, for the aliases that repeat it
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _TooHeavyError("too_many_aliases", MAX_YAML_ALIASES, event.start_mark)
+            node: yaml.Node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # an alias inside the node it names: endless when expanded
+                raise _TooHeavyError("too_many_nodes", MAX_YAML_NODES, event.start_mark)
+            self._count(size, event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _TooHeavyError("too_deep", MAX_YAML_DEPTH, event.start_mark)
+        self._counts.append(0)
+        node = super().compose_node(parent, index)
+        size = 1 + self._counts.pop()
+        self._sizes[id(node)] = size
+        self._depth -= 1
+        self._count(size, event.start_mark)
+        return node
+
+    def _count(self, size: int, mark: Any) -> None:
+        self._counts[-1] += size
+        if self._counts[0] > MAX_YAML_NODES or self._counts[-1] > MAX_YAML_NODES:
+            raise _TooHeavyError("too_many_nodes", MAX_YAML_NODES, mark)
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -54,7 +116,9 @@ def read_yaml(text: str | bytes) -> Any:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise RulebookError((RulebookProblem("", "too_large", {"max": MAX_YAML_BYTES}),))
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _TooHeavyError as error:
+        raise RulebookError((RulebookProblem("", error.code, {"max": error.limit}),)) from None
     except _DuplicateKeyError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -74,6 +138,13 @@ def read_yaml(text: str | bytes) -> Any:
                 ),
             )
         ) from None
+    found = find_control_character_in_tree(data)
+    if found is not None:
+        path, character = found
+        raise RulebookError(
+            (RulebookProblem(path, "control_character", {"character": character.label}),)
+        )
+    return data
 
 
 def load_rulebook_yaml(text: str | bytes, *, partial: bool = False) -> Rulebook:

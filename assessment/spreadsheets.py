@@ -3,7 +3,13 @@
 Every cell is read as text (no number or date guessing by pandas, no "NA" turned into a
 missing value), trimmed, and fully blank rows are left out without renumbering the others,
 so that an error can name "row 7" and mean the row Excel shows as 7. A file that cannot
-be read raises :class:`~assessment.core.errors.FieldError` on the ``file`` field.
+be read raises :class:`~assessment.core.errors.FieldError` on the ``file`` field, and so
+does a cell holding a control character (the text rule, :mod:`assessment.core.text`,
+naming its row and column).
+
+An .xlsx file is a zip archive: its members' sizes are checked before anything is
+unpacked, so that a small upload that would unpack to gigabytes (a "zip bomb") is
+refused at once instead of holding a worker until the server's timeout.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
 from typing import IO
 
 import pandas as pd
 
 from assessment.core.errors import FieldError
 from assessment.core.roster import Sheet
+from assessment.core.text import find_control_character
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +32,15 @@ FIELD = "file"
 EXTENSIONS = ("xlsx", "csv")
 #: More rows than a county roster ever has; keeps one upload from running for minutes.
 MAX_ROWS = 20_000
+#: Most bytes an .xlsx may unpack to: four times a 20,000-row roster written by openpyxl
+#: (8.5 MB); pandas reads that much in about 6 s on one core.
+MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024
+#: Most an .xlsx member over 1 MB may expand (unpacked / packed). Spreadsheets reach
+#: about 15; a zip bomb's deflate streams reach 1,000.
+MAX_XLSX_RATIO = 100
+_RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+#: Most members an .xlsx may have (a workbook has a dozen, one more per sheet).
+MAX_XLSX_MEMBERS = 1_000
 # Tried in order. UTF-8 (with or without the BOM Excel writes for "CSV UTF-8"), then
 # GB18030, a superset of the GBK that Chinese Excel uses for plain "CSV".
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -55,7 +72,34 @@ def read_sheet(stream: IO[bytes], filename: str) -> Sheet:
     return _to_sheet(frame.to_numpy().tolist())
 
 
+def check_xlsx_size(data: bytes) -> None:
+    """Refuse an .xlsx that would unpack to too much, from its zip directory alone.
+
+    The directory's sizes cannot lie about the amount unpacked: Python's ``zipfile``
+    stops every member at its declared ``file_size``. Raises ``FieldError("file", code)``
+    with ``unreadable_file`` (not a zip) or ``too_large_unpacked`` (with ``max_mb``).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        logger.info("unreadable .xlsx upload: %s", type(error).__name__)
+        raise FieldError(FIELD, "unreadable_file") from error
+    unpacked = sum(member.file_size for member in members)
+    too_dense = any(
+        member.file_size > _RATIO_CHECKED_FROM_BYTES
+        and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED_BYTES or too_dense:
+        logger.info("refused .xlsx upload: %d members, %d bytes unpacked", len(members), unpacked)
+        raise FieldError(
+            FIELD, "too_large_unpacked", max_mb=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
+        )
+
+
 def _read_xlsx(data: bytes) -> pd.DataFrame:
+    check_xlsx_size(data)
     try:
         # header=None keeps every row, blank ones included, so the frame's index + 1 is
         # the spreadsheet row number.
@@ -105,12 +149,40 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _column_letter(position: int) -> str:
+    """Excel's name of a 0-based column: A, B, ..., Z, AA, ..."""
+    letters = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _check_cells(cells: list[list[str]], header: list[str] | None, first_row: int) -> None:
+    """The text rule on every cell; a line break inside a cell is allowed (Alt+Enter)."""
+    for index, row in enumerate(cells, start=first_row):
+        for position, text in enumerate(row):
+            found = find_control_character(text, multiline=True)
+            if found is not None:
+                name = header[position] if header and position < len(header) else ""
+                raise FieldError(
+                    FIELD,
+                    "control_character_in_cell",
+                    row=index + 1,
+                    column=name or _column_letter(position),
+                    character=found.label,
+                )
+
+
 def _to_sheet(table: list[list[object]]) -> Sheet:
     cells = [[_cell(value) for value in row] for row in table]
     header_index = next((i for i, row in enumerate(cells) if any(row)), None)
     if header_index is None:
         raise FieldError(FIELD, "empty_file")
+    _check_cells(cells[: header_index + 1], None, 0)
     header = [name.lower() for name in cells[header_index]]
+    _check_cells(cells[header_index + 1 :], header, header_index + 1)
     # Cells under an unnamed header column, or under a repeated name, are not read.
     named = {name: position for position, name in reversed(list(enumerate(header))) if name}
     rows: list[dict[str, str]] = []

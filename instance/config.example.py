@@ -37,9 +37,21 @@ Every setting below is optional; the values shown are the defaults unless said o
 # Largest accepted request (spreadsheet imports), in bytes.
 # MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
+# --- Reverse proxy ----------------------------------------------------------------------
+# How many reverse proxies stand in front of the app and append the client's address to
+# X-Forwarded-For (and the scheme to X-Forwarded-Proto): 1 for one nginx on the same
+# machine. With 0 (the default) the client is whoever connects, so behind a proxy every
+# request seems to come from the proxy and the login and access-code limits count all
+# clients as one. Set it only when the app cannot be reached except through the proxies.
+# Also read as ASSESSMENT_TRUSTED_PROXY_COUNT; a whole number, 0 or more.
+# TRUSTED_PROXY_COUNT = 0
+
 # --- Login throttling -------------------------------------------------------------------
-# Failed logins allowed per account and per client address within the window, and how
-# long the lock-out lasts, in seconds.
+# Failed logins allowed for one account from one client address, and for one client
+# address over all accounts, within the window; then that client waits out the lock-out
+# (in seconds). A stranger's wrong passwords never lock the account's owner out.
+# `flask accounts unlock USERNAME`, or the Unlock button on the accounts page, ends a
+# lock-out early (both are in the audit log).
 # LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 # LOGIN_MAX_FAILURES_PER_CLIENT = 20
 # LOGIN_WINDOW_SECONDS = 15 * 60

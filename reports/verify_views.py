@@ -21,13 +21,13 @@ from typing import Any
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db
+from assessment.forms import BaseForm
 from assessment.models import Period
 from assessment.queries import NotFoundError, get_period
 from assessment.views.notice import local_today
@@ -70,7 +70,7 @@ STATUS_LABELS: dict[str, Any] = {
 }
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     pdf = FileField(
         _l("Report PDF"),
         validators=[FileRequired(_l("Choose the PDF file of the report."))],

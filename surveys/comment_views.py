@@ -14,7 +14,6 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.forms import BaseForm
 from assessment.services.results import account_names
 from surveys import comments as service
 from surveys import queries
@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     response_id = HiddenField(validators=[DataRequired(), Length(max=32)])
     item = HiddenField(validators=[DataRequired(), Length(max=80)])
     about_target_id = StringField(_l("About"), validators=[Optional()])

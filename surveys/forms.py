@@ -10,7 +10,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -27,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.core.errors import FieldError
+from assessment.forms import BaseForm
 from surveys.queries import ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
@@ -162,7 +162,7 @@ def choices(pairs: Sequence[tuple[Any, Any]]) -> list[SelectChoice]:
 # ---------------------------------------------------------------------------
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(BaseForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     intro_zh = TextAreaField(
@@ -179,7 +179,7 @@ class NewSurveyForm(SurveyForm):
     period_id = SelectField(_l("Period"), coerce=int)
 
 
-class TargetForm(FlaskForm):
+class TargetForm(BaseForm):
     kind = SelectField(
         _l("Kind of target"),
         choices=[SelectChoice(k, v) for k, v in TARGET_KIND_LABELS.items()],
@@ -195,7 +195,7 @@ class TargetForm(FlaskForm):
     submit = SubmitField(_l("Add target"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     code = StringField(
         _l("Code"),
         description=_l("Small letters, digits and “-”, e.g. overall or age-band."),
@@ -221,7 +221,7 @@ class QuestionForm(FlaskForm):
     submit = SubmitField(_l("Add question"))
 
 
-class UnitTargetsForm(FlaskForm):
+class UnitTargetsForm(BaseForm):
     target_ids = SelectMultipleField(
         _l("Targets the residents of this unit rate"),
         coerce=int,
@@ -231,7 +231,7 @@ class UnitTargetsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class BatchForm(FlaskForm):
+class BatchForm(BaseForm):
     unit_id = SelectField(_l("Unit"), coerce=int)
     size = IntegerField(
         _l("Number of codes"),
@@ -242,12 +242,12 @@ class BatchForm(FlaskForm):
     submit = SubmitField(_l("Generate and download the slips (PDF)"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Revoke the batch"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that posts (CSRF token only)."""
 
     submit = SubmitField()
@@ -258,7 +258,7 @@ class ActionForm(FlaskForm):
 # ---------------------------------------------------------------------------
 
 
-class CodeEntryForm(FlaskForm):
+class CodeEntryForm(BaseForm):
     code = StringField(
         _l("Access code"),
         description=_l("11 characters, printed on your slip, e.g. ABCD-EFGH-JKS."),
@@ -267,7 +267,7 @@ class CodeEntryForm(FlaskForm):
     submit = SubmitField(_l("Start"))
 
 
-class CodeCheckForm(FlaskForm):
+class CodeCheckForm(BaseForm):
     code = StringField(_l("Access code"), validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Check"))
 
@@ -293,7 +293,7 @@ def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
     return [SelectChoice(code, zh if language == "zh" else en) for code, zh, en in item.options]
 
 
-class ResponseFormBase(FlaskForm):
+class ResponseFormBase(BaseForm):
     #: Signed: survey, code hash, unit, submission id, start time.
     entry = HiddenField()
     #: Signed answers of earlier screens (one-question-per-screen mode).

@@ -8,8 +8,6 @@ digits, and after each ballot the page comes back empty with the batch kept.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -28,7 +25,8 @@ from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.core.roster import RowError
-from assessment.forms import ImportForm, show_field_error
+from assessment.downloads import csv_download
+from assessment.forms import BaseForm, ImportForm, show_field_error
 from assessment.models import Account, Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
@@ -135,7 +133,7 @@ def _unit_or_404(survey: Survey, unit_id: int) -> Unit:
 # ---------------------------------------------------------------------------
 
 
-class BallotFormBase(FlaskForm):
+class BallotFormBase(BaseForm):
     serial = StringField(_l("Ballot serial"), validators=[Length(max=64)])
     batch = StringField(_l("Batch"), validators=[Length(max=64)])
     receipt = StringField(_l("Receipt code (from the slip)"), validators=[Length(max=32)])
@@ -183,12 +181,12 @@ def build_ballot_form(items: tuple[ResidentItem, ...]) -> type[BallotFormBase]:
     return BallotForm
 
 
-class DoubleEntryForm(FlaskForm):
+class DoubleEntryForm(BaseForm):
     double_entry = BooleanField(_l("Double entry: two different accounts type each ballot"))
     submit = SubmitField(_l("Save setting"))
 
 
-class ExclusionForm(FlaskForm):
+class ExclusionForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Record decision"))
 
@@ -349,7 +347,7 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
     if conflict is None:
         abort(404)
 
-    class AdjudicationForm(FlaskForm):
+    class AdjudicationForm(BaseForm):
         submit = SubmitField(_l("Store the ballot with these values"))
 
     first, second = conflict.first_fields, conflict.second_fields
@@ -524,12 +522,8 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
 @roles_required(*ENTRY_ROLES)
 def import_template(survey_id: int) -> Response:
     survey = _survey_or_404(survey_id)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(paper.template_columns(db.session, survey))
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=paper-ballots-template.csv"},
+    return csv_download(
+        paper.template_columns(db.session, survey), [], "paper-ballots-template.csv"
     )
 
 

@@ -29,6 +29,9 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Reverse proxies in front of the app that append the client's address to
+    # X-Forwarded-For (nginx: 1). 0 trusts no such header: the client is the peer.
+    TRUSTED_PROXY_COUNT = 0
     # Staff login throttling: failures allowed in the window before a lock-out.
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_CLIENT = 20
@@ -99,6 +102,11 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("no database configured")
+    proxies = config.get("TRUSTED_PROXY_COUNT", 0)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ConfigError(
+            f"TRUSTED_PROXY_COUNT must be a whole number of proxies, 0 or more (got {proxies!r})"
+        )
     for key in ("NOTICE_HOLIDAYS", "NOTICE_EXTRA_WORKDAYS"):
         try:
             parse_dates(config.get(key) or ())

@@ -14,6 +14,8 @@ from flask_babel import (
     get_locale,
 )
 
+from assessment.app.hygiene import ControlCharacterError
+
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
 
 
@@ -23,7 +25,11 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in supported:
         return str(chosen)
-    asked = request.args.get("lang")
+    try:
+        asked = request.args.get("lang")
+    except ControlCharacterError:
+        # Compared with the supported list only; the error page must still render.
+        asked = None
     if asked in supported:
         return str(asked)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])

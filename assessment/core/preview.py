@@ -7,9 +7,13 @@ until a satisfaction index is given. The provisional total adds only the indicat
 could be scored; a grade is given only when nothing is missing.
 
 Secrecy of ratings: the preview receives every assessor's rating values for a cadre, but
-returns only the panel value and the number of ratings, and it withholds the panel value
-while fewer than ``min_panel_ratings`` ratings exist (one or two ratings would otherwise
-show an individual assessor's choice).
+never returns one. Before the results are computed it must not return a panel value
+either, nor points or a total that include one (``show_panels=False``): one more rating
+moves a mean of ``n`` values by ``(x − v) / (n + 1)``, so a team member who reads the
+preview before and after a colleague rates (or changes a rating) and knows ``n`` works
+out the colleague's level ``x`` exactly, however many ratings there are, trimmed or
+not. Rounding the value into bands would still give the level away whenever a band
+edge is crossed. So qualitative indicators then show only how many ratings are in.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class IndicatorStatus(StrEnum):
     SCORED = "scored"
     #: Some ratings are in, others missing; points from the ratings so far.
     PARTIAL = "partial"
-    #: Ratings are in but too few to show a panel value without revealing one of them.
+    #: Ratings are in, but no panel value may be shown before the results are computed.
     WITHHELD = "withheld"
     #: No usable input yet.
     MISSING = "missing"
@@ -181,8 +185,8 @@ class PreviewResult:
     veto_cap : str or None
         The worst grade code the triggered vetoes cap the grade at.
     grade : str or None
-        Grade of the total after the veto cap, only when nothing is missing (the
-        top-grade quota of the post group is applied only by the final computation).
+        Grade of the total after the veto cap, only when nothing is missing or withheld
+        (the top-grade quota of the post group is applied only by the final computation).
     """
 
     post: str
@@ -250,7 +254,7 @@ def _qualitative(
     rulebook: Rulebook,
     levels: Sequence[str],
     expected: int,
-    min_panel_ratings: int,
+    show_panel: bool,
 ) -> tuple[IndicatorPreview, list[MissingInput]]:
     weight = indicator.weight or 0.0
     kind = indicator.kind.value
@@ -279,7 +283,7 @@ def _qualitative(
         return replace(base, status=IndicatorStatus.MISSING), missing
     if outstanding:
         missing.insert(0, MissingInput(indicator.code, kind, "ratings_missing", count=outstanding))
-    if len(values) < min_panel_ratings:
+    if not show_panel:
         return replace(base, status=IndicatorStatus.WITHHELD), missing
     status = IndicatorStatus.PARTIAL if outstanding else IndicatorStatus.SCORED
     preview = replace(
@@ -328,7 +332,7 @@ def compute_preview(
     expected_ratings: int,
     events: Sequence[PreviewEvent] = (),
     survey_indices: Mapping[str, float | None] | None = None,
-    min_panel_ratings: int = 1,
+    show_panels: bool = True,
 ) -> PreviewResult:
     """Score one cadre provisionally from the inputs entered so far.
 
@@ -350,9 +354,10 @@ def compute_preview(
         Recorded bonus, penalty and veto events.
     survey_indices : mapping of str to float, optional
         Survey indicator code to satisfaction index (0-100) once a survey is tallied.
-    min_panel_ratings : int
-        Fewest ratings from which a panel value is shown (default 1). While fewer
-        exist the indicator is "withheld" and gives no points in the preview.
+    show_panels : bool
+        Whether panel values may be shown (once the results are computed). When False,
+        a qualitative indicator with ratings is "withheld": its number of ratings only,
+        no value and no points, and no grade is given (module docstring).
 
     Returns
     -------
@@ -362,7 +367,7 @@ def compute_preview(
     Raises
     ------
     InvalidParameterError
-        When ``expected_ratings`` is negative or ``min_panel_ratings`` is below 1.
+        When ``expected_ratings`` is negative.
 
     Notes
     -----
@@ -379,11 +384,12 @@ def compute_preview(
       by :func:`~assessment.core.scoring.compute_total`, over the indicators scored so
       far (with the caps of the indicator set);
     - grade: :func:`~assessment.core.scoring.compute_grade`, capped by the worst grade
-      any recorded veto caps at; ``None`` while anything is missing.
+      any recorded veto caps at; ``None`` while anything is missing or withheld.
 
     References
     ----------
-    DESIGN.md section 4; issue "Assessment rulebooks", item 7 (live preview).
+    DESIGN.md section 4; issue "Assessment rulebooks", item 7 (live preview); issue 11,
+    item 6 (a preview that reveals no single rating).
 
     Examples
     --------
@@ -401,11 +407,13 @@ def compute_preview(
     ...     rating_levels={"R1": ["A", "B"]}, expected_ratings=3)
     >>> result.total.total, [(m.indicator, m.reason, m.count) for m in result.missing]
     (67.0, [('R1', 'ratings_missing', 1)])
+    >>> hidden = compute_preview(book, iset, actuals={"Q1": 5.0},
+    ...     rating_levels={"R1": ["A", "B"]}, expected_ratings=3, show_panels=False)
+    >>> hidden.total.total, hidden.indicators[1].status.value, hidden.indicators[1].n_ratings
+    (30.0, 'withheld', 2)
     """
     if isinstance(expected_ratings, bool) or expected_ratings < 0:
         raise InvalidParameterError("expected_ratings", expected_ratings, "negative")
-    if isinstance(min_panel_ratings, bool) or min_panel_ratings < 1:
-        raise InvalidParameterError("min_panel_ratings", min_panel_ratings, "below_1")
     indices = survey_indices or {}
     previews: list[IndicatorPreview] = []
     missing: list[MissingInput] = []
@@ -419,7 +427,7 @@ def compute_preview(
                 rulebook,
                 rating_levels.get(indicator.code, ()),
                 expected_ratings,
-                min_panel_ratings,
+                show_panels,
             )
         elif indicator.kind == IndicatorKind.SURVEY:
             preview, gap = _survey(indicator, indices.get(indicator.code))
@@ -454,7 +462,7 @@ def compute_preview(
     caps = [indicator_set.indicator(code).caps_at or "" for code in vetoes]
     veto_cap = _worst_grade(rulebook, caps)
     grade = None
-    if not missing:
+    if not missing and all(p.status != IndicatorStatus.WITHHELD for p in previews):
         earned = compute_grade(total.total, rulebook.grading.grades)
         grade = _worst_grade(rulebook, [earned, veto_cap] if veto_cap else [earned])
     return PreviewResult(

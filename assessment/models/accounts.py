@@ -35,6 +35,9 @@ class Account(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     cadre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cadre.id"), unique=True)
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Raised by a logout, a password change or a password reset; a session that holds
+    #: an older value (see :meth:`get_id`) no longer logs anyone in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cadre: Mapped[Cadre | None] = relationship()
     scopes: Mapped[list[AccountScope]] = relationship(
@@ -44,6 +47,10 @@ class Account(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: ``"<id>:<session_version>"``."""
+        return f"{self.id}:{self.session_version}"
 
 
 class AccountScope(db.Model):  # type: ignore[name-defined,misc]
@@ -61,7 +68,11 @@ class AccountScope(db.Model):  # type: ignore[name-defined,misc]
 
 
 class ThrottleCounter(db.Model):  # type: ignore[name-defined,misc]
-    """Failed attempts for one keyed-hashed subject (an account name or a client)."""
+    """Failed attempts for one keyed-hashed subject (a client, an account from a client).
+
+    ``owner_hash`` and ``linked_key`` let an administrator unlock one account: every
+    counter of that account goes, with the counters it is linked to (its clients').
+    """
 
     __tablename__ = "throttle_counter"
     # Counters change on every failed login; auditing them would flood the log and
@@ -72,3 +83,7 @@ class ThrottleCounter(db.Model):  # type: ignore[name-defined,misc]
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Keyed hash of the account name a counter belongs to (None: belongs to none).
+    owner_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    #: ``key_hash`` of a counter cleared together with this one (the client's).
+    linked_key: Mapped[str | None] = mapped_column(sa.String(64))

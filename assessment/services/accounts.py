@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from assessment import throttle
+from assessment.audit import record_action
 from assessment.core.errors import FieldError
 from assessment.models import Account, AccountScope, Role, Unit
 from assessment.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
@@ -51,6 +53,8 @@ def save_account(
     if password:
         _check_password(password)
         account.password_hash = hash_password(password)
+        if account.id is not None:  # a reset: the account's sessions end
+            end_sessions(account)
     account.username = data.username
     account.display_name = data.display_name
     account.role = data.role
@@ -70,10 +74,35 @@ def save_account(
     return account
 
 
+def end_sessions(account: Account) -> None:
+    """End every session of the account (logout, password change or reset).
+
+    Sessions carry the account's ``session_version`` (:meth:`Account.get_id`); the user
+    loader accepts only the current one.
+    """
+    account.session_version += 1
+
+
+def change_password(
+    session: Session, account: Account, *, current_password: str, new_password: str
+) -> None:
+    """The account's own password change: the current one must be right."""
+    if not check_password(account.password_hash, current_password):
+        raise FieldError("current_password", "wrong_password")
+    _check_password(new_password)
+    account.password_hash = hash_password(new_password)
+    end_sessions(account)
+    session.flush()
+
+
 @dataclass(frozen=True, slots=True)
 class LoginOutcome:
     account: Account | None
     locked_until: datetime | None = None
+
+
+def _account_hash(secret: str, username: str) -> str:
+    return throttle.subject_key(secret, "account", username.strip().lower())
 
 
 def authenticate(
@@ -87,25 +116,55 @@ def authenticate(
     client_policy: throttle.ThrottlePolicy,
     now: datetime,
 ) -> LoginOutcome:
-    """Check a password under per-account and per-client throttling.
+    """Check a password under throttling per account from a client, and per client.
 
-    A locked subject is refused without checking the password, so guessing during a
+    Failures count against the account name *from this client* and against the client,
+    never against the account alone: a stranger's wrong guesses lock the stranger out,
+    not the account's owner (``client`` is the real address behind a trusted proxy). A
+    locked subject is refused without checking the password, so guessing during a
     lock-out learns nothing.
     """
-    account_key = throttle.subject_key(secret, "account", username.lower())
+    owner = _account_hash(secret, username)
     client_key = throttle.subject_key(secret, "client", client)
-    for key in (account_key, client_key):
+    pair_key = throttle.subject_key(secret, "account-client", f"{owner}:{client}")
+    for key in (pair_key, client_key):
         until = throttle.locked_until(session, key, now)
         if until is not None:
             return LoginOutcome(None, until)
     account = find_account_by_username(session, username)
     valid = check_password(account.password_hash if account else None, password)
     if valid and account is not None and account.is_enabled:
-        throttle.clear(session, account_key)
+        throttle.clear(session, pair_key)
         return LoginOutcome(account)
-    throttle.record_failure(session, account_key, account_policy, now)
+    throttle.record_failure(session, pair_key, account_policy, now, owner=owner, linked=client_key)
     throttle.record_failure(session, client_key, client_policy, now)
-    until = throttle.locked_until(session, account_key, now) or throttle.locked_until(
+    until = throttle.locked_until(session, pair_key, now) or throttle.locked_until(
         session, client_key, now
     )
     return LoginOutcome(None, until)
+
+
+def find_locked_accounts(
+    session: Session, accounts: Iterable[Account], *, secret: str, now: datetime
+) -> set[int]:
+    """Ids of the accounts whose owner is locked out of logging in now (from some client)."""
+    by_owner = {_account_hash(secret, a.username): a.id for a in accounts}
+    return {by_owner[o] for o in throttle.find_locked_owners(session, list(by_owner), now)}
+
+
+def unlock_account(session: Session, account: Account, *, secret: str) -> int:
+    """Clear the account's login counters and those of the clients they came from.
+
+    The counters are not audited (they change on every failed login), so the unlock is
+    logged explicitly: ``account.unlock`` by the unit of work's actor, naming the account.
+    Returns how many counters were removed.
+    """
+    removed = throttle.clear_owner(session, _account_hash(secret, account.username))
+    record_action(
+        session,
+        action="account.unlock",
+        obj=account,
+        before={"username": account.username},
+        after={"username": account.username, "counters_cleared": removed},
+    )
+    return removed

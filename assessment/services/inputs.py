@@ -34,6 +34,7 @@ from assessment.core.preview import PreviewEvent, PreviewResult, compute_preview
 from assessment.core.roster import RowError, Sheet
 from assessment.core.rulebook import Indicator, IndicatorKind, IndicatorSet, Rulebook
 from assessment.core.scoring import score_quantitative
+from assessment.core.text import find_control_character
 from assessment.models import (
     Account,
     AccountScope,
@@ -418,9 +419,15 @@ def check_collecting(period: Period) -> None:
         raise InputsClosedError(period.status)
 
 
-def check_text(value: str | None, field_name: str, *, required: bool, limit: int) -> str:
-    """Text typed by a person, stripped; FieldError when required and empty, or too long."""
+def check_text(
+    value: str | None, field_name: str, *, required: bool, limit: int, multiline: bool
+) -> str:
+    """Text typed by a person, stripped; FieldError when required and empty, too long, or
+    holding a control character (the text rule, :mod:`assessment.core.text`)."""
     text = (value or "").strip()
+    found = find_control_character(text, multiline=multiline)
+    if found is not None:
+        raise FieldError(field_name, "control_character", character=found.label)
     if required and not text:
         raise FieldError(field_name, "required")
     if len(text) > limit:
@@ -569,8 +576,8 @@ def write_result(
         rulebook, cadre, indicator_code, (IndicatorKind.QUANTITATIVE,), "indicator_code"
     )
     value = check_actual(indicator, actual)
-    source = check_text(source, "source", required=True, limit=MAX_SOURCE)
-    note = check_text(note, "note", required=False, limit=MAX_TEXT)
+    source = check_text(source, "source", required=True, limit=MAX_SOURCE, multiline=False)
+    note = check_text(note, "note", required=False, limit=MAX_TEXT, multiline=True)
     result = find_result(session, period, cadre.cadre_id, indicator_code)
     if result is None:
         result = QuantitativeResult(
@@ -783,7 +790,7 @@ def write_event(
         raise FieldError("occurred_on", "required")
     if occurred_on > today:
         raise FieldError("occurred_on", "date_in_future")
-    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT)
+    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT, multiline=True)
     event = Event(
         period_id=period.id,
         cadre_id=cadre.cadre_id,
@@ -891,7 +898,7 @@ def declare_conflict(
     check_collecting(period)
     if assessor.role not in PANEL_ROLES:
         raise RatingRefusedError("not_an_assessor")
-    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT)
+    reason = check_text(reason, "reason", required=True, limit=MAX_TEXT, multiline=True)
     if has_conflict(session, period, assessor.id, cadre.cadre_id):
         raise FieldError("cadre_id", "conflict_already_declared")
     declaration = ConflictDeclaration(
@@ -921,7 +928,7 @@ def compute_previews(
     rulebook: Rulebook,
     cadres: Sequence[AssessedCadre],
     *,
-    min_panel_ratings: int,
+    show_panels: bool,
 ) -> dict[int, PreviewResult]:
     """The provisional score of each cadre from the inputs so far (cadres without an
     indicator set are left out)."""
@@ -958,6 +965,6 @@ def compute_previews(
             rating_levels=levels.get(cadre.cadre_id, {}),
             expected_ratings=expected[cadre.cadre_id],
             events=events.get(cadre.cadre_id, []),
-            min_panel_ratings=min_panel_ratings,
+            show_panels=show_panels,
         )
     return previews

@@ -270,7 +270,9 @@ def open_notice(
         raise FieldError("starts_on", "date_in_past")
     days = _working_days(working_days, "working_days")
     review_days = _working_days(review_working_days, "review_working_days")
-    text = check_text(instructions, "instructions", required=False, limit=MAX_INSTRUCTIONS)
+    text = check_text(
+        instructions, "instructions", required=False, limit=MAX_INSTRUCTIONS, multiline=True
+    )
     try:
         ends_on = notice_end(
             starts_on, days, holidays=set(holidays), extra_workdays=set(extra_workdays)
@@ -373,9 +375,9 @@ def file_objection(
     else:
         filed_by_id = None
         contact_name = check_text(
-            contact_name, "contact_name", required=True, limit=MAX_CONTACT_NAME
+            contact_name, "contact_name", required=True, limit=MAX_CONTACT_NAME, multiline=False
         )
-        contact = check_text(contact, "contact", required=True, limit=MAX_CONTACT)
+        contact = check_text(contact, "contact", required=True, limit=MAX_CONTACT, multiline=False)
     cadre = _assessed(session, period, cadre_id)
     if cadre_id is not None and cadre is None:
         raise FieldError("cadre_id", "cadre_not_assessed")
@@ -390,7 +392,7 @@ def file_objection(
             [str(kind) for kind in IndicatorKind],
             "indicator_code",
         )
-    text = check_text(reason, "reason", required=True, limit=MAX_OBJECTION_REASON)
+    text = check_text(reason, "reason", required=True, limit=MAX_OBJECTION_REASON, multiline=True)
     number = _latest_number(session, period.id)
     if number is None:  # pragma: no cover - a notice opens only with a version
         raise PublicationRefusedError("no_result_version", period.status)
@@ -509,7 +511,7 @@ def decide_objection(
         raise PublicationRefusedError("no_notice", period.status)
     if outcome not in OBJECTION_OUTCOMES:
         raise FieldError("outcome", "unknown_outcome")
-    text = check_text(reason, "reason", required=True, limit=MAX_DECISION_REASON)
+    text = check_text(reason, "reason", required=True, limit=MAX_DECISION_REASON, multiline=True)
     if correction is not None:
         if outcome == "rejected":
             raise FieldError("outcome", "rejected_with_correction")

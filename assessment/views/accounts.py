@@ -2,32 +2,59 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
-from assessment.app.db import db, unit_of_work
+from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.forms import AccountForm, choices, show_field_error
 from assessment.messages import ROLE_LABELS
 from assessment.models import Account
 from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units
-from assessment.services.accounts import AccountData, save_account
+from assessment.services.accounts import (
+    AccountData,
+    find_locked_accounts,
+    save_account,
+    unlock_account,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
+
+
+def _locked(accounts: list[Account]) -> set[int]:
+    return find_locked_accounts(
+        db.session, accounts, secret=current_app.config["SECRET_KEY"], now=utcnow()
+    )
 
 
 @bp.route("/")
 @roles_required("admin")
 def index() -> str:
     """Accounts whose scope lies inside the administrator's."""
+    accounts = list_accounts(db.session, current_scope())
     return render_template(
         "assessment/accounts/index.html",
-        accounts=list_accounts(db.session, current_scope()),
+        accounts=accounts,
+        locked=_locked(accounts),
         role_labels=ROLE_LABELS,
     )
+
+
+@bp.route("/<int:account_id>/unlock", methods=["POST"])
+@roles_required("admin")
+def unlock(account_id: int) -> Response:
+    """Let a locked-out account log in again (audited: who unlocked whom)."""
+    try:
+        account = get_account(db.session, account_id, current_scope())
+    except NotFoundError:
+        abort(404)
+    with unit_of_work(current_user.id, reason="unlock login"):
+        unlock_account(db.session, account, secret=current_app.config["SECRET_KEY"])
+    flash(_("%(username)s can log in again.", username=account.username), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -70,14 +97,21 @@ def edit(account_id: int | None = None) -> str | Response:
         )
         try:
             with unit_of_work(current_user.id):
-                save_account(db.session, data, password=form.password.data or None, account=account)
+                saved = save_account(
+                    db.session, data, password=form.password.data or None, account=account
+                )
         except FieldError as error:
             flash(show_field_error(form, error), "error")
         else:
+            if saved.id == current_user.id:
+                # A reset of one's own password ends one's other sessions, not this one.
+                login_user(saved)
             flash(_("Account saved."), "success")
             return redirect(url_for(".index"))
     return render_template(
         "assessment/accounts/edit.html",
         form=form,
+        account=account,
+        is_locked=account is not None and account.id in _locked([account]),
         title=_("Edit account") if account else _("New account"),
     )

@@ -23,9 +23,10 @@ from werkzeug.wrappers import Response
 from assessment import throttle
 from assessment.access import current_scope
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.forms import LoginForm
+from assessment.core.errors import FieldError
+from assessment.forms import LoginForm, PasswordChangeForm, show_field_error
 from assessment.queries import list_periods
-from assessment.services.accounts import authenticate
+from assessment.services.accounts import authenticate, change_password, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -90,11 +91,39 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """End the session."""
+    """End the session, and every other session of the account (other browsers too)."""
+    if current_user.is_authenticated:
+        with unit_of_work(current_user.id, reason="logout"):
+            end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("assessment.auth.login"))
+
+
+@bp.route("/admin/password", methods=["GET", "POST"])
+@login_required
+def password() -> str | Response | tuple[str, int]:
+    """Change one's own password; every other session of the account ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        account = current_user._get_current_object()
+        try:
+            with unit_of_work(account.id, reason="password change"):
+                change_password(
+                    db.session,
+                    account,
+                    current_password=form.current_password.data,
+                    new_password=form.new_password.data,
+                )
+        except FieldError as error:
+            show_field_error(form, error)
+        else:
+            login_user(account)  # this session goes on, under the new session version
+            flash(_("Password changed. You were logged out everywhere else."), "success")
+            return redirect(url_for("assessment.auth.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("assessment/password.html", form=form), status
 
 
 @bp.route("/lang/<code>")

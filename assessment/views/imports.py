@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from assessment.core.roster import (
     RowError,
     Sheet,
 )
+from assessment.downloads import csv_download
 from assessment.forms import ImportForm, show_field_error
 from assessment.messages import field_error_message
 from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
@@ -199,17 +198,7 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
 
 
 def _template_csv(kind: _ImportKind) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(kind.columns)
-    writer.writerow(kind.example)
-    # The byte-order mark makes Excel open the file as UTF-8 instead of the local code page.
-    body = "\ufeff" + buffer.getvalue()
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={kind.name}-template.csv"},
-    )
+    return csv_download(kind.columns, [kind.example], f"{kind.name}-template.csv")
 
 
 @bp.route("/units", methods=["GET", "POST"])

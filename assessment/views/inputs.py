@@ -3,13 +3,12 @@
 Every staff role in scope reads results and events and downloads evidence; the team
 (admin, assessor) enters them, rates, sees the progress and the live preview. Inputs
 change only while the period is "collecting". An assessor sees only their own ratings
-until the results are computed; the preview shows panel values, never single ratings.
+until the results are computed, and until then the preview shows no panel value (nor
+points or totals that include one): comparing two previews would give a rating away.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +50,8 @@ from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedError
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import ImportForm, choices, show_field_error
+from assessment.downloads import csv_download
+from assessment.forms import BaseForm, ImportForm, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
     METHOD_LABELS,
@@ -71,10 +71,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("inputs", __name__, url_prefix="/admin/periods")
 
-#: Before the results are computed, a panel value is shown from this many ratings on:
-#: one or two ratings would let a team member read a colleague's rating off the preview.
-SECRET_PANEL_MIN_RATINGS = 3
-
 # ---------------------------------------------------------------------------
 # forms (shape only; the rules live in the services and core)
 # ---------------------------------------------------------------------------
@@ -82,7 +78,7 @@ SECRET_PANEL_MIN_RATINGS = 3
 _EVIDENCE_HINT = _l("PDF, JPG, PNG, XLSX or DOCX, at most %(mb)s MB.")
 
 
-class ResultForm(FlaskForm):
+class ResultForm(BaseForm):
     actual = FloatField(_l("Actual value"), validators=[InputRequired()])
     source = StringField(
         _l("Source"),
@@ -94,7 +90,7 @@ class ResultForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class EventForm(FlaskForm):
+class EventForm(BaseForm):
     indicator_code = SelectField(_l("Item"), validators=[DataRequired()])
     points = FloatField(
         _l("Points"),
@@ -107,7 +103,7 @@ class EventForm(FlaskForm):
     submit = SubmitField(_l("Record"))
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(BaseForm):
     cadre_id = SelectField(_l("Cadre"), coerce=int)
     reason = TextAreaField(
         _l("Reason"),
@@ -117,7 +113,7 @@ class ConflictForm(FlaskForm):
     submit = SubmitField(_l("Declare and stop rating this cadre"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     submit = SubmitField(_l("Confirm"))
 
 
@@ -447,9 +443,7 @@ def results_template(period_id: int) -> Response:
     """A CSV with the header row and one row per missing value of the cadres in scope."""
     period = _period(period_id)
     rulebook = _rulebook(period)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(service.RESULT_COLUMNS)
+    rows = []
     if rulebook is not None:
         results = service.list_results(db.session, period)
         for cadre in service.list_assessed(db.session, period, current_scope()):
@@ -458,14 +452,8 @@ def results_template(period_id: int) -> Response:
                 continue
             for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
                 if (cadre.cadre_id, indicator.code) not in results:
-                    writer.writerow([cadre.code, indicator.code, "", "", ""])
-    # The byte-order mark makes Excel open the file as UTF-8 instead of the local code page.
-    body = "\ufeff" + buffer.getvalue()
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=quantitative-results.csv"},
-    )
+                    rows.append([cadre.code, indicator.code, "", "", ""])
+    return csv_download(service.RESULT_COLUMNS, rows, "quantitative-results.csv")
 
 
 @bp.route("/<int:period_id>/evidence/<int:evidence_id>")
@@ -645,7 +633,7 @@ def ratings(period_id: int) -> str:
 def _rating_form(rulebook: Rulebook, indicators: Sequence[Any], mine: dict[str, str]) -> FlaskForm:
     """A form with one radio group per qualitative indicator (``level_<code>``)."""
 
-    class RatingForm(FlaskForm):
+    class RatingForm(BaseForm):
         submit = SubmitField(_l("Save my ratings"))
 
     for indicator in indicators:
@@ -841,8 +829,10 @@ def progress(period_id: int) -> str:
 
 
 def _previews(period: Period, rulebook: Rulebook, cadres: Sequence[service.AssessedCadre]) -> Any:
-    minimum = 1 if service.is_computed(period) else SECRET_PANEL_MIN_RATINGS
-    return service.compute_previews(db.session, period, rulebook, cadres, min_panel_ratings=minimum)
+    # Panel values only once the team may see the ratings themselves (core.preview).
+    return service.compute_previews(
+        db.session, period, rulebook, cadres, show_panels=service.is_computed(period)
+    )
 
 
 @bp.route("/<int:period_id>/preview")
@@ -859,7 +849,7 @@ def preview(period_id: int) -> str:
         period=period,
         cadres=cadres,
         previews=_previews(period, rulebook, cadres),
-        min_ratings=SECRET_PANEL_MIN_RATINGS,
+        panels_shown=service.is_computed(period),
         grade_label=lambda code: _label(rulebook.grading.grade(code).name) if code else "",
     )
 
@@ -884,6 +874,6 @@ def preview_cadre(period_id: int, cadre_id: int) -> str:
         cadre=cadre,
         result=result,
         names=names,
-        min_ratings=SECRET_PANEL_MIN_RATINGS,
+        panels_shown=service.is_computed(period),
         grade_label=lambda code: _label(rulebook.grading.grade(code).name) if code else "",
     )

@@ -53,7 +53,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import choices
+from assessment.forms import BaseForm, choices
 from assessment.messages import STATE_LABELS, field_error_message, lifecycle_message
 from assessment.messages import rulebook_label as label
 from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
@@ -270,7 +270,7 @@ def file_in_unit_of_work(
 # ---------------------------------------------------------------------------
 
 
-class OpenNoticeForm(FlaskForm):
+class OpenNoticeForm(BaseForm):
     starts_on = DateField(_l("First day of the notice"), validators=[InputRequired()])
     working_days = IntegerField(
         _l("Length in working days"),
@@ -290,12 +290,12 @@ class OpenNoticeForm(FlaskForm):
     submit = SubmitField(_l("Open the public notice"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     assignee_id = SelectField(_l("Reviewer"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("Assign"))
 
 
-class DecideForm(FlaskForm):
+class DecideForm(BaseForm):
     outcome = SelectField(
         _l("Outcome"), choices=choices(OUTCOME_LABELS.items()), validate_choice=False
     )
@@ -318,11 +318,11 @@ class DecideForm(FlaskForm):
     submit = SubmitField(_l("Record the decision"))
 
 
-class FinaliseForm(FlaskForm):
+class FinaliseForm(BaseForm):
     submit = SubmitField(_l("Finalise the results"))
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(BaseForm):
     """A cadre's objection to their own result."""
 
     indicator = SelectField(_l("What you object to"), validate_choice=False)

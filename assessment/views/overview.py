@@ -3,28 +3,25 @@
 Officials (county scope) and the assessment team (their township) read every period
 in their scope that has a stored result version: the final version when the period is
 final, else the latest, marked as not final. Nothing here computes or writes. The
-workbooks are built with openpyxl from the same plain rows as the pages.
+workbooks are built by :mod:`assessment.downloads` from the same plain rows as the pages.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db
+from assessment.downloads import Sheet, xlsx_download
 from assessment.messages import KIND_LABELS, STATE_LABELS
 from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
@@ -36,7 +33,6 @@ bp = Blueprint("overview", __name__, url_prefix="/admin/overview")
 
 #: Who reads the overview: officials (county) and the team (their township).
 OVERVIEW_ROLES = ("official", *TEAM_ROLES)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Two decimals for scores, as everywhere else (STYLE section 19: rounding for display).
 DECIMAL_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
@@ -51,65 +47,6 @@ REPORT_LINKS: tuple[tuple[str, Any], ...] = (
 # ---------------------------------------------------------------------------
 # workbooks
 # ---------------------------------------------------------------------------
-
-
-@dataclass
-class Sheet:
-    """One worksheet: a header row and rows of plain values, with number formats."""
-
-    title: str
-    headers: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    #: Column index (0-based) -> Excel number format.
-    formats: dict[int, str] = field(default_factory=dict)
-
-
-def _sheet_title(text: str) -> str:
-    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``."""
-    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in text)
-    return cleaned[:31] or "Sheet"
-
-
-def build_workbook(sheets: Sequence[Sheet]) -> bytes:
-    """An .xlsx file: bold, frozen header row, numbers stored as numbers."""
-    book = Workbook()
-    book.remove(book.active)
-    used: set[str] = set()
-    for sheet in sheets:
-        title = _sheet_title(sheet.title)
-        base, n = title, 2
-        while title in used:
-            title = _sheet_title(f"{base[:27]} ({n})")
-            n += 1
-        used.add(title)
-        ws = book.create_sheet(title)
-        ws.append(sheet.headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            ws.append(row)
-        for column, number_format in sheet.formats.items():
-            for (cell,) in ws.iter_rows(
-                min_row=2, min_col=column + 1, max_col=column + 1, max_row=ws.max_row
-            ):
-                cell.number_format = number_format
-        for index, header in enumerate(sheet.headers, start=1):
-            width = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in sheet.rows])
-            ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx(data: bytes, name: str) -> Response:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return send_file(
-        io.BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"{name}-{stamp}.xlsx",
-    )
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -332,8 +269,9 @@ def export() -> Response:
     """The overview as a workbook: one row per period, and the periods' facts."""
     periods = _scope_periods()
     names = _names_of(periods)
-    data = build_workbook([_overview_sheet(periods, names), _facts_sheet(periods, names)])
-    return _xlsx(data, "overview")
+    return xlsx_download(
+        [_overview_sheet(periods, names), _facts_sheet(periods, names)], "overview"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -555,7 +493,7 @@ def compare_export() -> Response | tuple[str, int]:
     context, filters, chosen, rows = _compare_context(periods)
     if filters.problems:
         return compare()
-    return _xlsx(build_workbook(_compare_sheets(chosen, rows, context)), "comparison")
+    return xlsx_download(_compare_sheets(chosen, rows, context), "comparison")
 
 
 # ---------------------------------------------------------------------------
@@ -619,8 +557,10 @@ def period_export(period_id: int) -> Response:
                 *[points.get(code) for code in codes],
             ]
         )
-    data = build_workbook([sheet, _indicator_sheet(version), _facts_sheet(loaded, names)])
-    return _xlsx(data, f"period-{period.id}-v{results.version_number}")
+    return xlsx_download(
+        [sheet, _indicator_sheet(version), _facts_sheet(loaded, names)],
+        f"period-{period.id}-v{results.version_number}",
+    )
 
 
 def _indicator_sheet(version: ResultVersion) -> Sheet:

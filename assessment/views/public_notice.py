@@ -20,7 +20,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
@@ -29,7 +28,7 @@ from wtforms.validators import InputRequired, Length
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
-from assessment.forms import choices
+from assessment.forms import BaseForm, choices
 from assessment.models import Period, Post, ResultVersion
 from assessment.services import publication as service
 from assessment.services.results import get_version, payload_of, rulebook_of_version, unit_names
@@ -47,7 +46,7 @@ from assessment.views.notice import (
 bp = Blueprint("public_notice", __name__, url_prefix="/p")
 
 
-class PublicObjectionForm(FlaskForm):
+class PublicObjectionForm(BaseForm):
     contact_name = StringField(
         _l("Your name"), validators=[InputRequired(), Length(max=service.MAX_CONTACT_NAME)]
     )

@@ -18,9 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
@@ -30,7 +29,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.results import IncompleteInputsError, result_to_plain
 from assessment.core.rulebook import Rulebook
-from assessment.forms import choices
+from assessment.forms import BaseForm, BaseSubform, choices
 from assessment.messages import (
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
@@ -83,7 +82,7 @@ GRADE_COLOURS = ("#2e7d32", "#1565c0", "#f9a825", "#c62828", "#6a1b9a", "#455a64
 # ---------------------------------------------------------------------------
 
 
-class ComputeForm(FlaskForm):
+class ComputeForm(BaseForm):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("Required once the results have been computed: why a new version?"),
@@ -92,7 +91,7 @@ class ComputeForm(FlaskForm):
     submit = SubmitField(_l("Compute the results"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     cadre_id = HiddenField(validators=[DataRequired()])
     indicator_code = HiddenField(validators=[DataRequired()])
     kind = SelectField(
@@ -104,7 +103,7 @@ class DecisionForm(FlaskForm):
     submit = SubmitField(_l("Record the decision"))
 
 
-class WhatIfForm(Form):
+class WhatIfForm(BaseSubform):
     """GET form: one indicator weight or one grade minimum (no CSRF: it changes nothing)."""
 
     indicator = SelectField(_l("Indicator"), validate_choice=False)

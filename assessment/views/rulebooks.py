@@ -31,7 +31,6 @@ from wtforms import (
     BooleanField,
     FieldList,
     FloatField,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -53,7 +52,7 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
-from assessment.forms import CODE_PATTERN
+from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform
 from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -79,7 +78,7 @@ _CODE = [DataRequired(), Length(max=32), CODE_PATTERN]
 _NAME = [DataRequired(), Length(max=200)]
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for the new version"),
         description=_l("Required once the rules are published; shown on the public page."),
@@ -88,18 +87,18 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Start a draft"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class GradeForm(Form):
+class GradeForm(BaseSubform):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
     name_en = StringField(_l("English name"), validators=_NAME)
     minimum = FloatField(_l("Minimum total"), validators=[InputRequired()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=_NAME)
     title_en = StringField(_l("Title (English)"), validators=_NAME)
     grades = FieldList(FormField(GradeForm), label=_l("Grades, best first"), min_entries=2)
@@ -117,7 +116,7 @@ class SettingsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class IndicatorSetForm(FlaskForm):
+class IndicatorSetForm(BaseForm):
     post = SelectField(_l("Post"), validators=[DataRequired()])
     bonus_cap = FloatField(
         _l("Bonus cap"),
@@ -132,7 +131,7 @@ class IndicatorSetForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
     name_en = StringField(_l("English name"), validators=_NAME)
@@ -165,7 +164,7 @@ def _number(text: str) -> float:
     return int(value) if value.is_integer() else value
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
     name_en = StringField(_l("English name"), validators=_NAME)
@@ -222,7 +221,7 @@ class IndicatorForm(FlaskForm):
             ) from None
 
 
-class LevelForm(Form):
+class LevelForm(BaseSubform):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=32), CODE_PATTERN])
     name_zh = StringField(_l("Chinese name"), validators=[Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Length(max=200)])
@@ -231,7 +230,7 @@ class LevelForm(Form):
     description_en = StringField(_l("Description (English)"), validators=[Length(max=2000)])
 
 
-class RubricForm(FlaskForm):
+class RubricForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
     name_en = StringField(_l("English name"), validators=_NAME)
@@ -241,7 +240,7 @@ class RubricForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("Rulebook file (.yaml)"),
         validators=[FileAllowed(["yaml", "yml"], _l("Only .yaml files can be imported."))],

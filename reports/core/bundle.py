@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from assessment.core.cells import read_csv_cell, write_csv
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.results import (
     ActualInput,
@@ -223,23 +224,11 @@ def fixed_number(value: float | int | None, places: int = RESULT_PLACES) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """CSV text: comma, ``\\n`` line ends, quotes only where needed, header first.
-
-    Examples
-    --------
-    >>> write_csv(("a", "b"), [(1, "x,y")])
-    'a,b\\n1,"x,y"\\n'
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def read_csv(name: str, text: str) -> list[dict[str, str]]:
     """Rows of a bundle CSV file as dicts, after checking its header.
+
+    A cell :func:`~assessment.core.cells.write_csv` wrote with a protective single quote
+    (text starting like a formula) is read back without it.
 
     Raises
     ------
@@ -251,6 +240,8 @@ def read_csv(name: str, text: str) -> list[dict[str, str]]:
     --------
     >>> read_csv("quantitative.csv", "cadre,indicator,value\\n7,Q1,95\\n")
     [{'cadre': '7', 'indicator': 'Q1', 'value': '95'}]
+    >>> read_csv("units.csv", "id,name,population,households\\n3,'=1+1,-1,2\\n")[0]["name"]
+    '=1+1'
     """
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
@@ -261,7 +252,7 @@ def read_csv(name: str, text: str) -> list[dict[str, str]]:
     for line, cells in enumerate(reader, start=2):
         if len(cells) != len(header):
             raise BundleError(name, "wrong_number_of_cells", row=line)
-        rows.append(dict(zip(header, cells, strict=True)))
+        rows.append(dict(zip(header, map(read_csv_cell, cells), strict=True)))
     return rows
 
 

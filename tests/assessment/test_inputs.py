@@ -518,7 +518,7 @@ def test_assessor_cannot_see_other_assessors_ratings_before_results_are_computed
         assert "checked" not in page, name
         assert "panel value" not in page, name
         assert "Ratings of the panel" not in page, name
-    assert "too few ratings to show" in text(pages["detail"])
+    assert "hidden until the results are computed" in text(pages["detail"])
     with app.app_context(), pytest.raises(InputsClosedError):
         period = db.session.get(Period, period_id)
         service.list_panel_ratings(db.session, period, qs009)
@@ -529,14 +529,36 @@ def test_assessor_cannot_see_other_assessors_ratings_before_results_are_computed
     assert "考核组成员一" in page
 
 
-def test_preview_shows_a_panel_value_only_from_three_ratings(app, client, auth, period_id):
+def _main(response):
+    assert response.status_code == 200
+    return re.search(r"<main>.*</main>", text(response), re.S).group(0)
+
+
+def test_preview_gives_no_colleagues_rating_away_before_results_are_computed(
+    app, client, auth, make, period_id
+):
+    """The differencing attack: assessor1 reads the live preview, a colleague rates (or
+    changes a rating), assessor1 reads it again. Whatever level the colleague chose,
+    assessor1 must see the same pages, so the difference gives no level away."""
     qs009 = cadre_id(app, "QS009")
-    for username, level in (("assessor1", "A"), ("assessor2", "B"), ("assessor3", "C")):
+    for username, level in (("assessor2", "A"), ("assessor3", "C"), ("assessor1", "B")):
         login(client, auth, username)
         rate(client, period_id, qs009, W2=level)
+    paths = (f"{base(period_id)}/preview", f"{base(period_id)}/preview/{qs009}")
+    seen = {}
+    for level in ("A", "B", "C", "D"):  # the admin's rating, changed each time
+        login(client, auth, "admin")
+        assert rate(client, period_id, qs009, W2=level).status_code == 302
+        login(client, auth, "assessor1")
+        seen[level] = [_main(client.get(path)) for path in paths]
+    assert seen["A"] == seen["B"] == seen["C"] == seen["D"]
+    assert "4 of 4 ratings" in seen["A"][1]
+    assert "panel value" not in seen["A"][1]
+    # Once computed, the team sees the ratings themselves, and the preview the panel value.
+    move_to(make, "computed")
     detail = text(client.get(f"{base(period_id)}/preview/{qs009}"))
-    assert "panel value 85.00" in detail
-    assert "1 of 4 ratings" not in detail and "3 of 4 ratings" in detail
+    # A B C D: 100 85 70 50, below the trim threshold: the mean
+    assert "panel value 76.25" in detail
 
 
 def test_assessor_cannot_rate_themselves(app, client, auth, make, period_id):

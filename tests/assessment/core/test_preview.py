@@ -80,7 +80,7 @@ def _book(indicator_set, trim_threshold=5):
     )
 
 
-def _preview(actuals=None, levels=None, expected=5, events=(), survey=None, minimum=1, **kw):
+def _preview(actuals=None, levels=None, expected=5, events=(), survey=None, panels=True, **kw):
     indicator_set = _set(**kw)
     return compute_preview(
         _book(indicator_set),
@@ -90,7 +90,7 @@ def _preview(actuals=None, levels=None, expected=5, events=(), survey=None, mini
         expected_ratings=expected,
         events=events,
         survey_indices=survey,
-        min_panel_ratings=minimum,
+        show_panels=panels,
     )
 
 
@@ -166,12 +166,31 @@ def test_preview_partial_panel_lists_the_missing_ratings():
     assert (gap.reason, gap.count) == ("ratings_missing", 2)
 
 
-def test_preview_withholds_a_panel_value_of_too_few_ratings():
-    result = _preview(levels={"Q1": ["A", "D"]}, expected=4, minimum=3)
-    q1 = _by_code(result)["Q1"]
+def test_preview_before_computation_withholds_every_panel_value_and_the_grade():
+    inputs = {
+        "actuals": {"W1": 100.0, "W2": 100.0, "W3": 1.0},
+        "levels": {"Q1": ["A", "D", "B", "C", "A"]},
+        "survey": {"S1": 80.0},
+    }
+    hidden = _preview(**inputs, panels=False)
+    shown = _preview(**inputs, panels=True)
+    q1 = _by_code(hidden)["Q1"]
     assert q1.status is IndicatorStatus.WITHHELD
-    assert q1.panel_value is None and q1.points is None
-    assert result.total.total == 0.0
+    assert (q1.panel_value, q1.points, q1.trimmed, q1.n_ratings) == (None, None, False, 5)
+    # the same total without the panel's points, and no grade although nothing is missing
+    assert hidden.total.total == pytest.approx(shown.total.total - _by_code(shown)["Q1"].points)
+    assert shown.grade is not None
+    assert hidden.is_complete and hidden.grade is None
+
+
+@pytest.mark.parametrize("other_level", ["A", "B", "C", "D"])
+def test_preview_before_computation_is_the_same_whatever_another_assessor_chose(other_level):
+    # The differencing attack on the pure function: everything the preview returns is
+    # the same for every level the last assessor could have picked.
+    def seen(levels):
+        return _preview(actuals={"W1": 80.0}, levels={"Q1": levels}, panels=False)
+
+    assert seen(["B", "C", "A", other_level]) == seen(["B", "C", "A", "D"])
 
 
 def test_preview_unknown_level_is_listed_and_not_counted():
@@ -225,7 +244,6 @@ def test_preview_does_not_depend_on_the_order_of_ratings():
     assert _by_code(a)["Q1"].panel_value == _by_code(b)["Q1"].panel_value
 
 
-@pytest.mark.parametrize(("expected", "minimum"), [(-1, 1), (3, 0)])
-def test_preview_refuses_bad_arguments(expected, minimum):
+def test_preview_refuses_a_negative_number_of_expected_ratings():
     with pytest.raises(InvalidParameterError):
-        _preview(expected=expected, minimum=minimum)
+        _preview(expected=-1)
