@@ -51,9 +51,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Imported here, not at module level: binding the name ``db`` in this package would
     # hide the ``assessment.app.db`` module that migrations refer to.
-    from assessment.app.db import db
+    from assessment.app.db import configure_engine, db
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(
         app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
     )
