@@ -63,7 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from assessment import audit  # noqa: F401  (registers the audited write path)
-    from assessment.app import errors, hygiene, i18n, security
+    from assessment.app import errors, health, hygiene, i18n, security
     from assessment.app.cli import register_commands
     from assessment.views import create_blueprint
 
@@ -71,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     hygiene.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     app.register_blueprint(create_blueprint())
     register_commands(app)
 
