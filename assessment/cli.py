@@ -11,7 +11,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import find_entry_hash, verify_audit_chain
 from assessment.core.confidence import DEFAULT_RESAMPLES
@@ -24,7 +23,7 @@ from assessment.demo import (
     seed_history,
 )
 from assessment.queries import find_account_by_username, find_unit_by_code
-from assessment.services import accounts, org
+from assessment.services import accounts, org, site_settings
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
 accounts_cli = AppGroup("accounts", help="Account commands.")
@@ -100,11 +99,18 @@ def seed(if_empty: bool, today: datetime | None) -> None:
     now = utcnow()
     if today is not None:  # the clock's time of day on the chosen date
         now = datetime.combine(today.date(), now.timetz())
+    settings = site_settings.config_defaults(config)
+    # The demo's notices run from the previous year (2025 final) to today's.
+    holidays, extra_workdays = site_settings.working_calendar(
+        settings,
+        calendar=str(config["HOLIDAY_CALENDAR"]),
+        years=range(now.year - 2, now.year + 2),
+    )
     notice = NoticeSettings(
-        working_days=int(config["NOTICE_WORKING_DAYS"]),
-        review_working_days=int(config["NOTICE_REVIEW_WORKING_DAYS"]),
-        holidays=parse_dates(config["NOTICE_HOLIDAYS"]),
-        extra_workdays=parse_dates(config["NOTICE_EXTRA_WORKDAYS"]),
+        working_days=settings.notice_working_days,
+        review_working_days=settings.review_working_days,
+        holidays=holidays,
+        extra_workdays=extra_workdays,
     )
     with unit_of_work(None, reason="demo seed"):
         counts = seed_demo(db.session)

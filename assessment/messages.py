@@ -48,6 +48,17 @@ FIELD_MESSAGES: dict[str, Any] = {
     "not_integer": _l("Must be a whole number."),
     "bad_date": _l("Must be a date written as %(format)s."),
     "out_of_range": _l("Must be between %(min)s and %(max)s."),
+    "bad_site_address": _l(
+        "Write the site address as it is typed in a browser, starting with https:// "
+        "(for example https://kaohe.example.gov.cn), with no ? or # part."
+    ),
+    "bad_date_in_list": _l(
+        "Line %(line)s (“%(value)s”) is not a date written as YYYY-MM-DD, such as 2026-10-08."
+    ),
+    "date_added_and_removed": _l("%(day)s is both added and removed; keep it in one list."),
+    "date_holiday_and_workday": _l(
+        "%(day)s is both a day off and a make-up working day; keep it in one list."
+    ),
     "bad_gender": _l("Gender must be M, F, 男, 女 or empty."),
     "duplicate_in_file": _l("The code %(code)s is already used in row %(first_row)s."),
     "unknown_parent": _l("No unit has the code %(code)s, neither saved nor in this file."),

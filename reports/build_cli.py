@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from assessment.app.db import db
 from assessment.models import Period
 from assessment.services import results as results_service
+from assessment.services import site_settings
 from reports import documents
 
 #: Shown in the verification link when PUBLIC_BASE_URL is not configured.
@@ -58,7 +59,7 @@ def build_command(period_id: int, number: int | None, lang: str, out_dir: Path |
         raise click.BadParameter(
             f"period {period_id} has no result version {number}", param_hint="--version"
         ) from None
-    base_url = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    base_url = site_settings.get_site_settings(db.session, current_app.config).public_base_url
     if not base_url:
         click.echo(
             f"warning: PUBLIC_BASE_URL is not set; verification links use {FALLBACK_BASE_URL}",

@@ -21,6 +21,7 @@ from assessment.access import current_scope, roles_required
 from assessment.app.db import db
 from assessment.models import Period
 from assessment.queries import NotFoundError, get_period
+from assessment.services import site_settings
 from assessment.services.publication import shown_version_number
 from reports import documents
 from reports.pdf import html_to_pdf
@@ -35,8 +36,8 @@ PREFIX = "/admin/periods/<int:period_id>/results/versions/<int:number>/reports"
 
 
 def base_url() -> str:
-    """Site root for the verification links: ``PUBLIC_BASE_URL``, else this request's host."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
+    """Site root for the verification links: the settings page's, else this request's host."""
+    configured = site_settings.get_site_settings(db.session, current_app.config).public_base_url
     return str(configured or request.url_root).rstrip("/")
 
 

@@ -100,14 +100,15 @@ def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
     final = session.get(Period, 2)
     assert (final.name, final.year, final.final_version_number) == ("2025年度考核", 2025, 1)
     notices = {n.period_id: (n.starts_on, n.ends_on) for n in session.scalars(sa.select(Notice))}
-    # five working days from Monday 12 January: Mon-Fri; from Tuesday 1 December: Tue-Fri
-    # and Monday 7 December
+    # five working days counted from the day after publication (Civil Code art. 201):
+    # published Monday 12 January: Tue 13 to Mon 19; published Tuesday 1 December:
+    # Wed 2 to Tue 8 December
     assert notices == {
-        2: (date(2026, 1, 12), date(2026, 1, 16)),
-        3: (date(2026, 12, 1), date(2026, 12, 7)),
+        2: (date(2026, 1, 12), date(2026, 1, 19)),
+        3: (date(2026, 12, 1), date(2026, 12, 8)),
     }
     # finalised on the first working day after the notice ended
-    assert final.finalised_at.date() == date(2026, 1, 19)
+    assert final.finalised_at.date() == date(2026, 1, 20)
 
 
 def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):

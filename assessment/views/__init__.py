@@ -25,6 +25,7 @@ def create_blueprint() -> Blueprint:
         public_notice,
         results,
         rulebooks,
+        settings,
     )
 
     login_manager.login_view = "assessment.auth.login"
@@ -52,6 +53,7 @@ def create_blueprint() -> Blueprint:
         public_notice,
         portal,
         overview,
+        settings,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint
