@@ -63,10 +63,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from assessment import audit  # noqa: F401  (registers the audited write path)
-    from assessment.app import errors, health, hygiene, i18n, security
+    from assessment.app import errors, health, hygiene, i18n, logging_setup, security
     from assessment.app.cli import register_commands
     from assessment.views import create_blueprint
 
+    logging_setup.configure_logging(app)
     i18n.init_app(app, babel)
     security.init_app(app)
     hygiene.init_app(app)

@@ -38,6 +38,8 @@ class DefaultConfig:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     MIN_GROUP_SIZE = 5
+    # Log lines go to stderr (journald under systemd) at this level.
+    LOG_LEVEL = "INFO"
     EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
     # Public notice (公示) of results: its length and the review time per objection, in
     # working days; public holidays and make-up working days (调休) as ISO dates.
