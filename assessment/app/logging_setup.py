@@ -22,6 +22,8 @@ from werkzeug.wrappers import Response
 DEFAULT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 REQUEST_ID_HEADER = "X-Request-ID"
 _GOOD_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: Libraries whose INFO lines are progress noise (WeasyPrint logs every CSS step).
+QUIET_LIBRARIES = ("weasyprint", "fontTools")
 #: The handler this module installs on the root logger, found again by its name.
 HANDLER_NAME = "assessment"
 
@@ -82,5 +84,7 @@ def configure_logging(app: Flask, *, filters: tuple[logging.Filter, ...] = ()) -
             if not any(type(old) is type(new) for old in target.filters):
                 target.addFilter(new)
     logging.getLogger("assessment").setLevel(level)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     app.before_request(_assign_request_id)
     app.after_request(_return_request_id)
