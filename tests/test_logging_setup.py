@@ -50,12 +50,23 @@ def test_configuring_twice_adds_no_second_handler(production_like):
     assert names.count(HANDLER_NAME) == 1
 
 
+def _dispose(*apps):
+    from assessment.app.db import db
+
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_a_request_id_is_taken_from_a_trusted_proxy_only(app_config):
-    untrusted = create_app(app_config).test_client()
+    untrusted_app = create_app(app_config)
+    trusted_app = create_app({**app_config, "TRUSTED_PROXY_COUNT": 1})
+    untrusted = untrusted_app.test_client()
     sent = untrusted.get("/healthz", headers={"X-Request-ID": "from-the-client"})
     assert sent.headers["X-Request-ID"] != "from-the-client"
-    trusted = create_app({**app_config, "TRUSTED_PROXY_COUNT": 1}).test_client()
+    trusted = trusted_app.test_client()
     kept = trusted.get("/healthz", headers={"X-Request-ID": "nginx-4f2a"})
     assert kept.headers["X-Request-ID"] == "nginx-4f2a"
     bad = trusted.get("/healthz", headers={"X-Request-ID": "a b;c"})
     assert bad.headers["X-Request-ID"] != "a b;c"
+    _dispose(untrusted_app, trusted_app)

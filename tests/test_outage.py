@@ -71,6 +71,8 @@ def test_an_unreachable_database_gives_503_pages_and_one_log_line(app_config, ca
     check = client.get("/healthz")
     assert check.status_code == 503
     assert check.get_json() == {"status": "unavailable", "database": "unreachable"}
+    with app.app_context():
+        db.engine.dispose()
     lines = _outage_lines(caplog)
     assert len(lines) == 1 and lines[0].levelno == logging.ERROR
     assert lines[0].exc_info is None  # no traceback
