@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -477,3 +479,26 @@ def input_refused_message(code: str, status: str = "") -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=code)
     return str(template) % {"state": str(STATE_LABELS.get(status, status))}
+
+
+_OBJECTION_REASON = re.compile(r"^objection #(\d+): (.*)$", re.DOTALL)
+
+
+def version_reason(reason: str | None) -> str:
+    """A result version's stored reason, in the reader's language.
+
+    A version made by an upheld objection is stored with the reason
+    ``"objection #N: <the reviewer's words>"`` (:func:`assessment.services.publication.
+    decide_objection`); the prefix is the product's and is translated here, the rest is
+    shown as written. Other reasons are people's own words.
+    """
+    if not reason:
+        return ""
+    match = _OBJECTION_REASON.match(reason)
+    if match is None:
+        return reason
+    return gettext(
+        "After objection no. %(number)s: %(reason)s",
+        number=match.group(1),
+        reason=match.group(2),
+    )
