@@ -10,8 +10,8 @@ from datetime import datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
-from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import find_entry_hash, verify_audit_chain
 from assessment.core.confidence import DEFAULT_RESAMPLES
@@ -23,8 +23,9 @@ from assessment.demo import (
     seed_demo,
     seed_history,
 )
+from assessment.messages import field_error_message
 from assessment.queries import find_account_by_username, find_unit_by_code
-from assessment.services import accounts, org
+from assessment.services import accounts, org, site_settings
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
 accounts_cli = AppGroup("accounts", help="Account commands.")
@@ -36,7 +37,8 @@ def _anchor(value: str) -> tuple[int, str]:
     entry_hash = entry_hash.strip().lower()
     if not seq.isdigit() or len(entry_hash) != 64 or set(entry_hash) - set("0123456789abcdef"):
         raise click.BadParameter(
-            f"{value!r} is not SEQ:HASH (a number, a colon, 64 hex digits)", param_hint="--anchor"
+            _("%(value)s is not SEQ:HASH (a number, a colon, 64 hex digits)", value=repr(value)),
+            param_hint="--anchor",
         )
     return int(seq), entry_hash
 
@@ -54,11 +56,15 @@ def verify(anchors: tuple[str, ...]) -> None:
     result = verify_audit_chain(db.session)
     broken = False
     if result.ok:
-        click.echo(f"OK: {result.checked} entries, chain intact.")
+        click.echo(_("OK: %(count)s entries, chain intact.", count=result.checked))
     else:
         click.echo(
-            f"BROKEN at entry seq={result.first_broken_seq}: {result.problem} "
-            f"(checked {result.checked} entries).",
+            _(
+                "BROKEN at entry seq=%(seq)s: %(problem)s (checked %(count)s entries).",
+                seq=result.first_broken_seq,
+                problem=result.problem,
+                count=result.checked,
+            ),
             err=True,
         )
         broken = True
@@ -67,12 +73,20 @@ def verify(anchors: tuple[str, ...]) -> None:
     for seq, expected in wanted:
         stored = find_entry_hash(db.session, seq)
         if stored == expected:
-            click.echo(f"OK: anchor seq={seq} is in the log with its hash.")
+            click.echo(_("OK: anchor seq=%(seq)s is in the log with its hash.", seq=seq))
         elif stored is None:
-            click.echo(f"MISSING: anchor seq={seq} is no longer in the log.", err=True)
+            click.echo(_("MISSING: anchor seq=%(seq)s is no longer in the log.", seq=seq), err=True)
             broken = True
         else:
-            click.echo(f"CHANGED: anchor seq={seq} has hash {stored}, not {expected}.", err=True)
+            click.echo(
+                _(
+                    "CHANGED: anchor seq=%(seq)s has hash %(stored)s, not %(expected)s.",
+                    seq=seq,
+                    stored=stored,
+                    expected=expected,
+                ),
+                err=True,
+            )
             broken = True
     if broken:
         sys.exit(1)
@@ -90,9 +104,9 @@ def seed(if_empty: bool, today: datetime | None) -> None:
     """Create the demo township, a final 2025 period and a 2026 period on notice."""
     if not is_database_empty(db.session):
         if if_empty:
-            click.echo("Database not empty; demo not seeded.")
+            click.echo(_("Database not empty; demo not seeded."))
             return
-        raise click.ClickException("the database is not empty; refusing to add demo data")
+        raise click.ClickException(_("The database is not empty; refusing to add demo data."))
     # The resident surveys live in the surveys package, which this one may not import:
     # the app factory hands their seeder over (see assessment/app/__init__.py).
     seed_survey = current_app.extensions["assessment.demo_survey"]
@@ -100,11 +114,18 @@ def seed(if_empty: bool, today: datetime | None) -> None:
     now = utcnow()
     if today is not None:  # the clock's time of day on the chosen date
         now = datetime.combine(today.date(), now.timetz())
+    settings = site_settings.config_defaults(config)
+    # The demo's notices run from the previous year (2025 final) to today's.
+    holidays, extra_workdays = site_settings.working_calendar(
+        settings,
+        calendar=str(config["HOLIDAY_CALENDAR"]),
+        years=range(now.year - 2, now.year + 2),
+    )
     notice = NoticeSettings(
-        working_days=int(config["NOTICE_WORKING_DAYS"]),
-        review_working_days=int(config["NOTICE_REVIEW_WORKING_DAYS"]),
-        holidays=parse_dates(config["NOTICE_HOLIDAYS"]),
-        extra_workdays=parse_dates(config["NOTICE_EXTRA_WORKDAYS"]),
+        working_days=settings.notice_working_days,
+        review_working_days=settings.review_working_days,
+        holidays=holidays,
+        extra_workdays=extra_workdays,
     )
     with unit_of_work(None, reason="demo seed"):
         counts = seed_demo(db.session)
@@ -120,10 +141,15 @@ def seed(if_empty: bool, today: datetime | None) -> None:
             notice=notice,
         )
     click.echo(
-        "Demo seeded: {units} units, {posts} posts, {cadres} cadres, {accounts} accounts, "
-        "{periods} computed periods (2025 final, 2026 first half on notice) from {responses} "
-        "survey responses; password for every demo account: {password}".format(
-            **counts,
+        _(
+            "Demo seeded: %(units)s units, %(posts)s posts, %(cadres)s cadres, %(accounts)s "
+            "accounts, %(periods)s computed periods (2025 final, 2026 first half on notice) "
+            "from %(responses)s survey responses; password for every demo account: "
+            "%(password)s",
+            units=counts["units"],
+            posts=counts["posts"],
+            cadres=counts["cadres"],
+            accounts=counts["accounts"],
             periods=history["periods"],
             responses=history["responses"],
             password=DEMO_PASSWORD,
@@ -152,7 +178,10 @@ def create_admin(
             if unit is None:
                 if not county_name:
                     raise click.ClickException(
-                        f"no unit has the code {unit_code}; give --new-county to create it"
+                        _(
+                            "No unit has the code %(code)s; give --new-county to create it.",
+                            code=unit_code,
+                        )
                     )
                 unit = org.create_unit(
                     db.session, org.UnitData(unit_code, "county", county_name, "", None, 0, 0)
@@ -163,8 +192,14 @@ def create_admin(
                 password=password,
             )
     except FieldError as error:
-        raise click.ClickException(f"{error.field}: {error.code} {error.params}") from None
-    click.echo(f"Administrator {username} created for unit {unit_code}.")
+        raise click.ClickException(f"{error.field}: {field_error_message(error)}") from None
+    click.echo(
+        _(
+            "Administrator %(username)s created for unit %(code)s.",
+            username=username,
+            code=unit_code,
+        )
+    )
 
 
 @accounts_cli.command("unlock")
@@ -179,8 +214,16 @@ def unlock(username: str) -> None:
     with unit_of_work(None, reason=f"accounts unlock on the command line by {operator}"):
         account = find_account_by_username(db.session, username)
         if account is None:
-            raise click.ClickException(f"no account has the user name {username}")
+            raise click.ClickException(
+                _("No account has the user name %(username)s.", username=username)
+            )
         removed = accounts.unlock_account(
             db.session, account, secret=current_app.config["SECRET_KEY"]
         )
-    click.echo(f"{username} unlocked ({removed} login counters cleared).")
+    click.echo(
+        _(
+            "%(username)s unlocked (%(count)s login counters cleared).",
+            username=username,
+            count=removed,
+        )
+    )

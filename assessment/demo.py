@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from assessment.app.db import UTCDateTime
 from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import Indicator, IndicatorKind, Rubric
+from assessment.core.workdays import add_working_days
 from assessment.models import (
     Account,
     Cadre,
@@ -709,9 +710,9 @@ def _publish_final(
             extra_workdays=notice.extra_workdays,
             actor_id=admin.id,
         )
-    day = opened.ends_on + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
+    day = add_working_days(
+        opened.ends_on, 1, holidays=notice.holidays, extra_workdays=notice.extra_workdays
+    )
     with acting_as(session, admin, at=local_time(day, 10)):
         publication.finalise_period(
             session, period=period, today=day, actor_id=admin.id, now=local_time(day, 10)

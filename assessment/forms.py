@@ -238,3 +238,43 @@ def show_field_error(form: FlaskForm, error: FieldError) -> str:
     if field is not None and hasattr(field, "errors"):
         field.errors = [*list(field.errors), message]
     return message
+
+
+class SiteSettingsForm(BaseForm):
+    """The settings page: what a township changes without touching the server's files."""
+
+    notice_working_days = IntegerField(
+        _l("Length of a public notice (working days)"), validators=[InputRequired()]
+    )
+    review_working_days = IntegerField(
+        _l("Time to decide an objection (working days)"), validators=[InputRequired()]
+    )
+    holidays_added = TextAreaField(
+        _l("Extra days off"),
+        description=_l("One date per line, written as YYYY-MM-DD (for example a local holiday)."),
+    )
+    holidays_removed = TextAreaField(
+        _l("Statutory days off that are worked here"),
+        description=_l("One date per line, written as YYYY-MM-DD."),
+    )
+    workdays_added = TextAreaField(
+        _l("Extra make-up working days"),
+        description=_l("Weekend days that are worked; one date per line, written as YYYY-MM-DD."),
+    )
+    workdays_removed = TextAreaField(
+        _l("Statutory make-up working days that are not worked here"),
+        description=_l("One date per line, written as YYYY-MM-DD."),
+    )
+    public_base_url = StringField(
+        _l("Site address printed in reports"),
+        description=_l(
+            "Used in the verification links and QR codes of the PDF reports, for example "
+            "https://kaohe.example.gov.cn. Empty: the address the report was downloaded from."
+        ),
+        validators=[Length(max=200)],
+    )
+    min_group_size = IntegerField(
+        _l("Smallest group of survey answers shown (new periods)"),
+        validators=[InputRequired()],
+    )
+    submit = SubmitField(_l("Save settings"))

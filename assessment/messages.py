@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,17 @@ FIELD_MESSAGES: dict[str, Any] = {
     "not_integer": _l("Must be a whole number."),
     "bad_date": _l("Must be a date written as %(format)s."),
     "out_of_range": _l("Must be between %(min)s and %(max)s."),
+    "bad_site_address": _l(
+        "Write the site address as it is typed in a browser, starting with https:// "
+        "(for example https://kaohe.example.gov.cn), with no ? or # part."
+    ),
+    "bad_date_in_list": _l(
+        "Line %(line)s (“%(value)s”) is not a date written as YYYY-MM-DD, such as 2026-10-08."
+    ),
+    "date_added_and_removed": _l("%(day)s is both added and removed; keep it in one list."),
+    "date_holiday_and_workday": _l(
+        "%(day)s is both a day off and a make-up working day; keep it in one list."
+    ),
     "bad_gender": _l("Gender must be M, F, 男, 女 or empty."),
     "duplicate_in_file": _l("The code %(code)s is already used in row %(first_row)s."),
     "unknown_parent": _l("No unit has the code %(code)s, neither saved nor in this file."),
@@ -466,3 +478,26 @@ def input_refused_message(code: str, status: str = "") -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=code)
     return str(template) % {"state": str(STATE_LABELS.get(status, status))}
+
+
+_OBJECTION_REASON = re.compile(r"^objection #(\d+): (.*)$", re.DOTALL)
+
+
+def version_reason(reason: str | None) -> str:
+    """A result version's stored reason, in the reader's language.
+
+    A version made by an upheld objection is stored with the reason
+    ``"objection #N: <the reviewer's words>"`` (:func:`assessment.services.publication.
+    decide_objection`); the prefix is the product's and is translated here, the rest is
+    shown as written. Other reasons are people's own words.
+    """
+    if not reason:
+        return ""
+    match = _OBJECTION_REASON.match(reason)
+    if match is None:
+        return reason
+    return gettext(
+        "After objection no. %(number)s: %(reason)s",
+        number=match.group(1),
+        reason=match.group(2),
+    )

@@ -57,6 +57,10 @@ Every setting below is optional; the values shown are the defaults unless said o
 # LOGIN_WINDOW_SECONDS = 15 * 60
 # LOGIN_LOCKOUT_SECONDS = 15 * 60
 
+# --- Logging --------------------------------------------------------------------------
+# Level of the app's lines on stderr (the journal under systemd): DEBUG, INFO, WARNING.
+# LOG_LEVEL = "INFO"
+
 # --- Privacy of survey results ----------------------------------------------------------
 # Smallest group of resident answers shown in any breakdown (by village, age, ...);
 # smaller groups show as suppressed. Each period may set its own.
@@ -67,10 +71,11 @@ Every setting below is optional; the values shown are the defaults unless said o
 # objection, in working days (Monday to Friday, less holidays, plus make-up days).
 # NOTICE_WORKING_DAYS = 5
 # NOTICE_REVIEW_WORKING_DAYS = 5
-# Public holidays and make-up working days (调休上班), as "YYYY-MM-DD". None are built in:
-# copy them from the State Council's holiday notice each year, for example
-# NOTICE_HOLIDAYS = ["2026-10-01", "2026-10-02", "2026-10-05"]
-# NOTICE_EXTRA_WORKDAYS = ["2026-10-10"]
+# China's statutory public holidays and make-up working days (调休上班) count by default,
+# from the maintained `holidays` package ("CN"); "" turns them off (weekends only).
+# HOLIDAY_CALENDAR = "CN"
+# The deployment's own extra days off and make-up working days, as "YYYY-MM-DD"; the
+# settings page (administrators) adds and removes more, and shows the statutory ones.
 # NOTICE_HOLIDAYS = []
 # NOTICE_EXTRA_WORKDAYS = []
 # Objections from the public notice page allowed per client within the window, and how

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from assessment.app.db import db
 from assessment.models import Period
 from assessment.services import results as results_service
+from assessment.services import site_settings
 from reports import documents
 
 #: Shown in the verification link when PUBLIC_BASE_URL is not configured.
@@ -45,29 +47,35 @@ def build_command(period_id: int, number: int | None, lang: str, out_dir: Path |
     """Render every scorecard and the summary of a period's result version to PDF files."""
     period = db.session.get(Period, period_id)
     if period is None:
-        raise click.BadParameter(f"no period {period_id}", param_hint="--period")
+        raise click.BadParameter(_("No period %(id)s.", id=period_id), param_hint="--period")
     if number is None:
         number = latest_number(period)
         if number is None:
             raise click.BadParameter(
-                f"period {period_id} has no computed result version", param_hint="--period"
+                _("Period %(id)s has no computed result version.", id=period_id),
+                param_hint="--period",
             )
     try:
         data = documents.load_version(db.session, period, number)
     except documents.ReportNotFoundError:
         raise click.BadParameter(
-            f"period {period_id} has no result version {number}", param_hint="--version"
+            _("Period %(id)s has no result version %(number)s.", id=period_id, number=number),
+            param_hint="--version",
         ) from None
-    base_url = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    base_url = site_settings.get_site_settings(db.session, current_app.config).public_base_url
     if not base_url:
         click.echo(
-            f"warning: PUBLIC_BASE_URL is not set; verification links use {FALLBACK_BASE_URL}",
+            _(
+                "Warning: no site address is set (PUBLIC_BASE_URL or the settings page); "
+                "verification links use %(url)s.",
+                url=FALLBACK_BASE_URL,
+            ),
             err=True,
         )
         base_url = FALLBACK_BASE_URL
     target = out_dir or documents.default_directory(current_app.instance_path, period.id, number)
     count = len(data.cadre_ids()) + 1
-    with click.progressbar(length=count, label="Rendering reports", file=None) as bar:
+    with click.progressbar(length=count, label=_("Rendering reports"), file=None) as bar:
         result = documents.build_reports(
             db.session,
             data,
@@ -78,8 +86,14 @@ def build_command(period_id: int, number: int | None, lang: str, out_dir: Path |
             progress=lambda _name: bar.update(1),
         )
     click.echo(
-        f"Wrote {len(result.files)} PDF files ({len(result.files) - 1} scorecards and the "
-        f"summary, {result.bytes_written / 1_000_000:.1f} MB) to {result.directory}"
+        _(
+            "Wrote %(files)s PDF files (%(scorecards)s scorecards and the summary, "
+            "%(megabytes)s MB) to %(folder)s",
+            files=len(result.files),
+            scorecards=len(result.files) - 1,
+            megabytes=round(result.bytes_written / 1_000_000, 1),
+            folder=result.directory,
+        )
     )
 
 

@@ -255,32 +255,12 @@ def find_built(data: VersionData, lang: str, directory: Path) -> list[Path] | No
     return paths if all(path.is_file() for path in paths) else None
 
 
-def zip_reports(
-    session: Session,
-    data: VersionData,
-    *,
-    lang: str,
-    now: datetime,
-    base_url: str,
-    built: Path | None = None,
-) -> bytes:
-    """A zip of every scorecard and the summary (stored, not compressed: PDFs are).
-
-    When ``built`` (the folder of ``flask reports build``) holds every file of this
-    version and language, they are zipped as they are: rendering a large township's
-    reports takes minutes, longer than a web request may take. Otherwise they are
-    rendered now.
-    """
-    files = find_built(data, lang, built) if built is not None else None
-    entries: Iterator[tuple[str, bytes]]
-    if files is not None:
-        entries = ((path.name, path.read_bytes()) for path in files)
-    else:
-        entries = iter_reports(session, data, lang=lang, now=now, base_url=base_url)
+def zip_files(paths: list[Path]) -> bytes:
+    """A zip of report files (stored, not compressed: PDFs already are)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, pdf in entries:
-            archive.writestr(name, pdf)
+        for path in paths:
+            archive.write(path, path.name)
     return buffer.getvalue()
 
 

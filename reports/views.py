@@ -12,20 +12,26 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
-from assessment.app.db import db
+from assessment.app.db import db, unit_of_work
 from assessment.models import Period
 from assessment.queries import NotFoundError, get_period
+from assessment.services import site_settings
 from assessment.services.publication import shown_version_number
-from reports import documents
+from reports import builds, documents
+from reports.forms import StartBuildForm
 from reports.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between reloads of the build page while reports are being rendered.
+BUILD_REFRESH_SECONDS = 3
 
 bp = Blueprint("reports", __name__)
 
@@ -35,8 +41,8 @@ PREFIX = "/admin/periods/<int:period_id>/results/versions/<int:number>/reports"
 
 
 def base_url() -> str:
-    """Site root for the verification links: ``PUBLIC_BASE_URL``, else this request's host."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
+    """Site root for the verification links: the settings page's, else this request's host."""
+    configured = site_settings.get_site_settings(db.session, current_app.config).public_base_url
     return str(configured or request.url_root).rstrip("/")
 
 
@@ -120,19 +126,74 @@ def notice(period_id: int, number: int) -> Response:
 def archive(period_id: int, number: int) -> Response:
     """Every scorecard and the summary of a result version, in one zip.
 
-    Uses the files of ``flask reports build`` when they are all there (a large township
-    takes minutes to render); renders them now otherwise.
+    Served from the files of a finished build (``flask reports build`` or the build
+    page); without them, the build page, which starts one and shows its progress.
     """
     lang = _lang()
     data = _data(period_id, number)
     built = documents.default_directory(current_app.instance_path, period_id, number)
-    body = documents.zip_reports(
-        db.session, data, lang=lang, now=_now(), base_url=base_url(), built=built
-    )
+    files = documents.find_built(data, lang, built)
+    if files is None:
+        return redirect(url_for(".build", period_id=period_id, number=number, lang=lang), 303)
     logger.info("reports zip period=%s version=%s", period_id, number)
     return _download(
-        body, documents.report_filename(data, "reports", lang) + ".zip", "application/zip"
+        documents.zip_files(files),
+        documents.report_filename(data, "reports", lang) + ".zip",
+        "application/zip",
     )
+
+
+@bp.route(f"{PREFIX}/build", methods=["GET", "POST"])
+@roles_required(*REPORT_ROLES)
+def build(period_id: int, number: int) -> Response | str:
+    """Prepare every report of a version outside the request, and show how far it got."""
+    lang = _lang()
+    data = _data(period_id, number)
+    built = documents.default_directory(current_app.instance_path, period_id, number)
+    ready = documents.find_built(data, lang, built) is not None
+    form = StartBuildForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if not ready:
+            _start_build(period_id, number, lang, total=len(documents.report_names(data, lang)))
+        return redirect(url_for(".build", period_id=period_id, number=number, lang=lang), 303)
+    progress = builds.progress_of(builds.find_build(db.session, period_id, number, lang), _now())
+    html = render_template(
+        "reports/build.html",
+        data=data,
+        lang=lang,
+        ready=ready,
+        progress=progress,
+        form=form,
+        refresh_seconds=BUILD_REFRESH_SECONDS,
+    )
+    response = Response(html, mimetype="text/html")
+    if progress.state == "running" and not ready:
+        response.headers["Refresh"] = str(BUILD_REFRESH_SECONDS)
+    return response
+
+
+def _start_build(period_id: int, number: int, lang: str, *, total: int) -> None:
+    try:
+        with unit_of_work(current_user.id) as session:
+            build_id = builds.claim_build(
+                session,
+                period_id=period_id,
+                number=number,
+                lang=lang,
+                total=total,
+                requested_by_id=current_user.id,
+                now=_now(),
+            )
+    except IntegrityError:  # another worker inserted the same build a moment ago
+        return
+    if build_id is not None:
+        current_app.extensions["reports.start_build"](
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            build_id,
+            base_url(),
+        )
 
 
 @bp.route("/me/periods/<int:period_id>/scorecard.pdf")
@@ -158,3 +219,5 @@ def my_scorecard(period_id: int) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # Tests may run builds in the request's thread instead (same function, no thread).
+    app.extensions.setdefault("reports.start_build", builds.start_in_thread)

@@ -128,8 +128,6 @@ def _seed(env: dict[str, str], database: Path, count: int) -> tuple[str, list[st
     flask = [str(VENV_BIN / "flask"), "--app", "assessment.app"]
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([*flask, *args], cwd=REPO, env=env, check=True, capture_output=True)  # noqa: S603
-    with sqlite3.connect(database) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
     os.environ.update(env)
     sys.path.insert(0, str(REPO))
     import sqlalchemy as sa

@@ -27,6 +27,7 @@ DEMO_USER = {
 
 ACCESS: dict[str, object] = {
     "static": PUBLIC,
+    "healthz": PUBLIC,
     "assessment.auth.login": PUBLIC,
     "assessment.auth.logout": PUBLIC,
     "assessment.auth.switch_language": PUBLIC,
@@ -54,6 +55,7 @@ ACCESS: dict[str, object] = {
     "assessment.accounts.index": ADMIN,
     "assessment.accounts.edit": ADMIN,
     "assessment.accounts.unlock": ADMIN,
+    "assessment.settings.edit": ADMIN,
     "assessment.periods.index": STAFF,
     "assessment.periods.new": ADMIN,
     "assessment.periods.show": STAFF,
@@ -157,6 +159,7 @@ ACCESS: dict[str, object] = {
     "reports.summary": ("admin", "assessor", "official"),
     "reports.notice": ("admin", "assessor", "official"),
     "reports.archive": ("admin", "assessor", "official"),
+    "reports.build": ("admin", "assessor", "official"),
     "reports.my_scorecard": ("cadre",),
     # the cadre portal (issue 6 item 3): the cadre's own results only
     "assessment.portal.index": ("cadre",),

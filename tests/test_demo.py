@@ -86,8 +86,9 @@ def _by_code(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_command_says_what_it_made(seeded):
     _app, output = seeded
-    assert "40 cadres" in output
-    assert "2 computed periods (2025 final, 2026 first half on notice)" in output
+    # The command speaks the deployment's language (Chinese by default).
+    assert "40 名干部" in output
+    assert "2 个已计算的考核周期（2025年度已定稿，2026年上半年正在公示）" in output
 
 
 def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
@@ -100,14 +101,15 @@ def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
     final = session.get(Period, 2)
     assert (final.name, final.year, final.final_version_number) == ("2025年度考核", 2025, 1)
     notices = {n.period_id: (n.starts_on, n.ends_on) for n in session.scalars(sa.select(Notice))}
-    # five working days from Monday 12 January: Mon-Fri; from Tuesday 1 December: Tue-Fri
-    # and Monday 7 December
+    # five working days counted from the day after publication (Civil Code art. 201):
+    # published Monday 12 January: Tue 13 to Mon 19; published Tuesday 1 December:
+    # Wed 2 to Tue 8 December
     assert notices == {
-        2: (date(2026, 1, 12), date(2026, 1, 16)),
-        3: (date(2026, 12, 1), date(2026, 12, 7)),
+        2: (date(2026, 1, 12), date(2026, 1, 19)),
+        3: (date(2026, 12, 1), date(2026, 12, 8)),
     }
     # finalised on the first working day after the notice ended
-    assert final.finalised_at.date() == date(2026, 1, 19)
+    assert final.finalised_at.date() == date(2026, 1, 20)
 
 
 def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):
@@ -208,7 +210,7 @@ def test_survey_seals_and_the_audit_chain_verify(seeded):
     assert seals.output.count(": OK (") == 2
     chain = runner.invoke(args=["audit", "verify"])
     assert chain.exit_code == 0, chain.output
-    assert "chain intact" in chain.output
+    assert "哈希链完整" in chain.output
 
 
 def test_steps_are_audited_under_the_people_who_would_take_them(session):
@@ -305,10 +307,10 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     runner = app.test_cli_runner()
     again = runner.invoke(args=["demo", "seed"])
     assert again.exit_code != 0
-    assert "not empty" in again.output
+    assert "数据库不为空" in again.output
     skipped = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert skipped.exit_code == 0
-    assert "not seeded" in skipped.output
+    assert "未写入演示数据" in skipped.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 3
 

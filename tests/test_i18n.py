@@ -83,7 +83,7 @@ def test_english_catalog_exists_for_the_same_messages():
 def _placeholders(message_id: str) -> dict[str, int]:
     import re
 
-    return {name: 1 for name in re.findall(r"%\((\w+)\)[sd]", message_id)}
+    return dict.fromkeys(re.findall(r"%\((\w+)\)[sd]", message_id), 1)
 
 
 def test_every_translation_formats_as_jinja_and_babel_will_format_it():

@@ -51,9 +51,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Imported here, not at module level: binding the name ``db`` in this package would
     # hide the ``assessment.app.db`` module that migrations refer to.
-    from assessment.app.db import db
+    from assessment.app.db import configure_engine, db
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(
         app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
     )
@@ -61,14 +63,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from assessment import audit  # noqa: F401  (registers the audited write path)
-    from assessment.app import errors, hygiene, i18n, security
+    from assessment.app import errors, health, hygiene, i18n, logging_setup, security
     from assessment.app.cli import register_commands
     from assessment.views import create_blueprint
 
+    logging_setup.configure_logging(app)
     i18n.init_app(app, babel)
     security.init_app(app)
     hygiene.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     app.register_blueprint(create_blueprint())
     register_commands(app)
 

@@ -38,11 +38,17 @@ class DefaultConfig:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     MIN_GROUP_SIZE = 5
+    # Log lines go to stderr (journald under systemd) at this level.
+    LOG_LEVEL = "INFO"
     EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
     # Public notice (公示) of results: its length and the review time per objection, in
     # working days; public holidays and make-up working days (调休) as ISO dates.
     NOTICE_WORKING_DAYS = 5
     NOTICE_REVIEW_WORKING_DAYS = 5
+    # China's statutory holidays and make-up working days ("CN", from the maintained
+    # `holidays` package) count by default; "" turns them off. NOTICE_HOLIDAYS and
+    # NOTICE_EXTRA_WORKDAYS add the deployment's own, and the settings page more.
+    HOLIDAY_CALENDAR = "CN"
     NOTICE_HOLIDAYS: tuple[str, ...] = ()
     NOTICE_EXTRA_WORKDAYS: tuple[str, ...] = ()
     # Objections from the public notice page: per client, within the window.
@@ -107,6 +113,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"TRUSTED_PROXY_COUNT must be a whole number of proxies, 0 or more (got {proxies!r})"
         )
+    if config.get("HOLIDAY_CALENDAR", "CN") not in ("CN", ""):
+        raise ConfigError('HOLIDAY_CALENDAR must be "CN" (China\'s statutory calendar) or ""')
     for key in ("NOTICE_HOLIDAYS", "NOTICE_EXTRA_WORKDAYS"):
         try:
             parse_dates(config.get(key) or ())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -24,6 +26,37 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+#: Milliseconds a SQLite connection waits for another's write lock before failing.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Make every SQLite connection of the app durable and concurrent (a connect event).
+
+    - ``journal_mode=WAL``: readers never block the writer, so residents keep loading
+      pages while a submission commits (an in-memory database stays in "memory" mode).
+    - ``synchronous=FULL``: each commit syncs the write-ahead log to disk before it
+      returns, so an acknowledged submission survives a power cut or a kernel crash,
+      not only a crash of the process (``NORMAL`` in WAL mode may lose the last
+      commits on a machine crash; https://www.sqlite.org/pragma.html#pragma_synchronous).
+    - ``busy_timeout``: wait for the write lock instead of failing at once.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Attach the per-connection settings of the app's database (SQLite only today)."""
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", set_sqlite_pragmas)
 
 
 def utcnow() -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import (
     Babel,
     format_date,
@@ -20,8 +20,14 @@ TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
 
 
 def select_locale() -> str:
-    """The reader's choice from the language switch, else the configured default."""
+    """The reader's choice from the language switch, else the configured default.
+
+    Outside a request (the command line) it is the configured default, so ``flask ...``
+    commands speak the deployment's language through the same catalogs.
+    """
     supported = current_app.config["SUPPORTED_LOCALES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("lang")
     if chosen in supported:
         return str(chosen)

@@ -137,16 +137,18 @@ def notice_end(
     holidays: Collection[date] = (),
     extra_workdays: Collection[date] = (),
 ) -> date:
-    """The last day of a notice that runs ``working_days`` working days from ``starts_on``.
+    """The last day of a notice published on ``starts_on`` for ``working_days`` working days.
 
-    The first working day on or after ``starts_on`` is day 1; the result is day
-    ``working_days``:
-    ``add_working_days(working_day_on_or_after(starts_on), working_days - 1)``.
+    The day of publication is not counted; counting starts the next day, as for every
+    period reckoned in days (民法典 Civil Code of the PRC, art. 201: "按照年、月、日计算期间的，
+    开始的当日不计入，自下一日开始计算"), and as the review deadline of an objection
+    counts. The result is the ``working_days``-th working day after ``starts_on``:
+    ``add_working_days(starts_on, working_days)``.
 
     Parameters
     ----------
     starts_on : date
-        The first day of the notice.
+        The day the notice is published (it is readable from that day).
     working_days : int
         Length of the notice, ``1 <= working_days <= 366``.
     holidays, extra_workdays : collection of date
@@ -159,19 +161,25 @@ def notice_end(
 
     Examples
     --------
-    Five working days from Monday 2 March 2026 end on Friday 6 March; from Wednesday
-    4 March they end on Tuesday 10 March (the weekend is skipped):
+    Published on Monday 2 March 2026, five working days end on Monday 9 March; published
+    on Thursday 12 February 2026 with no holidays, on Thursday 19 February:
 
     >>> notice_end(date(2026, 3, 2), 5)
-    datetime.date(2026, 3, 6)
-    >>> notice_end(date(2026, 3, 4), 5)
-    datetime.date(2026, 3, 10)
+    datetime.date(2026, 3, 9)
+    >>> notice_end(date(2026, 2, 12), 5)
+    datetime.date(2026, 2, 19)
+
+    With the State Council's 2026 Spring Festival schedule (15-23 February off,
+    Saturday 14 February worked) the same notice ends on 26 February:
+
+    >>> off = {date(2026, 2, day) for day in (16, 17, 18, 19, 20, 23)}
+    >>> notice_end(date(2026, 2, 12), 5, holidays=off, extra_workdays={date(2026, 2, 14)})
+    datetime.date(2026, 2, 26)
     """
     if isinstance(working_days, bool) or not isinstance(working_days, int):
         raise InvalidParameterError("working_days", working_days, "not_an_integer")
     if not 1 <= working_days <= MAX_WORKING_DAYS:
         raise InvalidParameterError("working_days", working_days, "out_of_range")
-    first = working_day_on_or_after(starts_on, holidays=holidays, extra_workdays=extra_workdays)
     return add_working_days(
-        first, working_days - 1, holidays=holidays, extra_workdays=extra_workdays
+        starts_on, working_days, holidays=holidays, extra_workdays=extra_workdays
     )

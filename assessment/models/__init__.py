@@ -14,6 +14,7 @@ from assessment.models.periods import Period
 from assessment.models.publication import Notice, Objection
 from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
+from assessment.models.settings import SiteSetting
 
 __all__ = [
     "Account",
@@ -34,6 +35,7 @@ __all__ = [
     "ResultVersion",
     "Role",
     "RulebookVersion",
+    "SiteSetting",
     "ThrottleCounter",
     "Unit",
     "UnitKind",

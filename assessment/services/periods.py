@@ -40,12 +40,17 @@ class FinaliseRefusedError(LifecycleError):
         self.params = params
 
 
-def create_period(session: Session, *, name: str, year: int, scope_unit: Unit) -> Period:
+def create_period(
+    session: Session, *, name: str, year: int, scope_unit: Unit, min_group_size: int = 5
+) -> Period:
+    """A new draft period; ``min_group_size`` is the settings page's default for new periods."""
     if scope_unit.kind not in {"county", "township", "street"}:
         raise FieldError("scope_unit_id", "period_scope_kind")
     if not 2000 <= year <= 2100:
         raise FieldError("year", "year_out_of_range")
-    period = Period(name=name, year=year, scope_unit=scope_unit, status="draft")
+    period = Period(
+        name=name, year=year, scope_unit=scope_unit, status="draft", min_group_size=min_group_size
+    )
     session.add(period)
     session.flush()
     return period

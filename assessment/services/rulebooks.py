@@ -39,6 +39,16 @@ CLOSED_STATES = frozenset({"final"})
 # ---------------------------------------------------------------------------
 
 
+def default_title(period_name: str) -> Label:
+    """The title a new rulebook gets from its period: "2026年度考核" → "2026年度考核细则".
+
+    Period names usually end in 考核 already; adding "考核细则" to them gave "考核考核细则".
+    """
+    name = period_name.strip()
+    chinese = f"{name}细则" if name.endswith("考核") else f"{name}考核细则"
+    return Label(chinese, f"{name} assessment rules")
+
+
 def list_versions(session: Session, period_id: int) -> list[RulebookVersion]:
     """Every version of a period's rulebook, oldest first."""
     query = (
@@ -189,9 +199,7 @@ def start_rulebook(
         if published is not None:
             document = document_of(published)
         else:
-            document = default_document(
-                Label(f"{period.name}考核细则", f"{period.name} assessment rules")
-            )
+            document = default_document(default_title(period.name))
     version = RulebookVersion(
         period=period,
         number=(versions[-1].number + 1) if versions else 1,

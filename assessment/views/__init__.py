@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from assessment.app.extensions import login_manager
-from assessment.messages import STATE_LABELS
+from assessment.messages import STATE_LABELS, version_reason
 
 
 def create_blueprint() -> Blueprint:
@@ -25,6 +25,7 @@ def create_blueprint() -> Blueprint:
         public_notice,
         results,
         rulebooks,
+        settings,
     )
 
     login_manager.login_view = "assessment.auth.login"
@@ -35,7 +36,10 @@ def create_blueprint() -> Blueprint:
 
     @blueprint.app_context_processor
     def labels() -> dict[str, object]:
-        return {"state_label": lambda code: STATE_LABELS.get(code, code)}
+        return {
+            "state_label": lambda code: STATE_LABELS.get(code, code),
+            "version_reason": version_reason,
+        }
 
     for area in (
         auth,
@@ -52,6 +56,7 @@ def create_blueprint() -> Blueprint:
         public_notice,
         portal,
         overview,
+        settings,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -47,7 +47,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from assessment import evidence as files
 from assessment.access import TEAM_ROLES, current_scope, roles_required
-from assessment.app.config import parse_dates
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
@@ -59,6 +58,7 @@ from assessment.messages import rulebook_label as label
 from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import publication as service
+from assessment.services import site_settings
 from assessment.services.inputs import (
     EVENT_KINDS,
     find_result,
@@ -132,13 +132,9 @@ FIELD_MESSAGES: dict[str, Any] = {
 # ---------------------------------------------------------------------------
 
 
-def calendar() -> tuple[frozenset[date], frozenset[date]]:
-    """Configured public holidays and make-up working days (checked at start-up)."""
-    config = current_app.config
-    return (
-        parse_dates(config.get("NOTICE_HOLIDAYS") or ()),
-        parse_dates(config.get("NOTICE_EXTRA_WORKDAYS") or ()),
-    )
+def calendar(around: date) -> tuple[frozenset[date], frozenset[date]]:
+    """Days off and make-up working days near ``around``: statutory, plus the township's."""
+    return site_settings.notice_calendar(db.session, current_app.config, around=around)
 
 
 def local_today() -> date:
@@ -244,7 +240,7 @@ def file_in_unit_of_work(
     The written file is removed again when anything fails.
     """
     stored = store_attachment(form)
-    holidays, extra = calendar()
+    holidays, extra = calendar(local_today())
     with (
         files.discard_on_error(upload_folder(), stored),
         unit_of_work(uploader_id, reason=_("objection filed")) as session,
@@ -376,11 +372,12 @@ def show(period_id: int) -> str:
     """The notice of a period: open it, the review queue, and finalising."""
     period = _period(period_id)
     notice = service.find_notice(db.session, period)
+    settings = site_settings.get_site_settings(db.session, current_app.config)
     form = OpenNoticeForm(
         data={
             "starts_on": local_today(),
-            "working_days": current_app.config["NOTICE_WORKING_DAYS"],
-            "review_working_days": current_app.config["NOTICE_REVIEW_WORKING_DAYS"],
+            "working_days": settings.notice_working_days,
+            "review_working_days": settings.review_working_days,
         }
     )
     blockers: list[str] = []
@@ -410,7 +407,7 @@ def open_notice(period_id: int) -> str | Response | tuple[str, int]:
     period = _period(period_id)
     form = OpenNoticeForm()
     if form.validate_on_submit():
-        holidays, extra = calendar()
+        holidays, extra = calendar(form.starts_on.data)
         try:
             with unit_of_work(current_user.id, reason=_("public notice opened")) as session:
                 notice = service.open_notice(

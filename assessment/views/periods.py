@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -21,6 +21,7 @@ from assessment.queries import (
     list_periods,
     list_units,
 )
+from assessment.services import site_settings
 from assessment.services.periods import advance_period, create_period
 
 bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
@@ -62,6 +63,9 @@ def new() -> str | Response:
                     name=form.name.data.strip(),
                     year=form.year.data,
                     scope_unit=get_unit(db.session, form.scope_unit_id.data, current_scope()),
+                    min_group_size=site_settings.get_site_settings(
+                        db.session, current_app.config
+                    ).min_group_size,
                 )
         except FieldError as error:
             flash(show_field_error(form, error), "error")

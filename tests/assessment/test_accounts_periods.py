@@ -163,16 +163,16 @@ def test_admin_creates_a_period_and_bad_year_is_named(app, client, auth, demo):
 def test_demo_seed_command_refuses_a_non_empty_database(runner, demo):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code != 0
-    assert "not empty" in result.output
+    assert "数据库不为空" in result.output
     quiet = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert quiet.exit_code == 0
-    assert "not seeded" in quiet.output
+    assert "未写入演示数据" in quiet.output
 
 
 def test_demo_seed_command_builds_the_township(app, runner):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "40 cadres" in result.output
+    assert "40 名干部" in result.output
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0
 
@@ -215,7 +215,7 @@ def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
         ]
     )
     assert unknown.exit_code != 0
-    assert "no unit has the code NOPE" in unknown.output
+    assert "没有代码为 NOPE 的单位" in unknown.output
     short = runner.invoke(
         args=[
             "accounts",
@@ -231,7 +231,7 @@ def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
         ]
     )
     assert short.exit_code != 0
-    assert "password_too_short" in short.output
+    assert "password: 密码至少需要 10 个字符" in short.output  # the message, not its code
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
 

@@ -125,7 +125,7 @@ def test_swapped_entries_are_named(db, demo):
 def test_cli_verify_passes_then_names_the_tampered_entry(db, demo, runner):
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0
-    assert "chain intact" in ok.output
+    assert "哈希链完整" in ok.output  # the command speaks the default language
     _tamper(db, "UPDATE audit_entry SET object_id = '999' WHERE seq = 20")
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1

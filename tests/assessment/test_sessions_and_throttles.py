@@ -180,7 +180,7 @@ def test_unlock_command_clears_the_lock_and_names_who_ran_it(app, runner, demo):
     locked_out = lock_clerk(app)
     result = runner.invoke(args=["accounts", "unlock", "clerk"])
     assert result.exit_code == 0, result.output
-    assert "clerk unlocked (2 login counters cleared)." in result.output
+    assert "clerk 已解锁（清除了 2 个登录计数）。" in result.output
     assert login_from(locked_out, STRANGER, "clerk").status_code == 302
     (entry,) = audit(app, "account.unlock")
     assert entry.actor_name == "system"
@@ -191,7 +191,7 @@ def test_unlock_command_clears_the_lock_and_names_who_ran_it(app, runner, demo):
 def test_unlock_command_refuses_an_unknown_user_name(app, runner, demo):
     result = runner.invoke(args=["accounts", "unlock", "nobody"])
     assert result.exit_code != 0
-    assert "no account has the user name nobody" in result.output
+    assert "没有用户名为 nobody 的账号" in result.output
     assert audit(app, "account.unlock") == []
 
 

@@ -16,7 +16,8 @@ from reports import documents
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "PUBLIC_BASE_URL": "https://kh.example.cn"}
+    # English output, read by the assertions below (Chinese is the default).
+    return {**app_config, "PUBLIC_BASE_URL": "https://kh.example.cn", "BABEL_DEFAULT_LOCALE": "en"}
 
 
 def _cadres(app, period_id):
@@ -61,7 +62,7 @@ def test_build_defaults_to_the_newest_version_under_instance(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--period", "999"], "no period 999"),
+        (["--period", "999"], "No period 999"),
         (["--period", "{period}", "--version", "7"], "has no result version 7"),
         (["--period", "{period}", "--lang", "fr"], "'fr' is not one of"),
     ],

@@ -74,10 +74,24 @@ def test_team_downloads_the_summary_in_chinese(app, client, auth, computed_perio
         assert f"{cadre['total']:.2f}" in text
 
 
-def test_zip_holds_every_scorecard_and_the_summary(app, client, auth, computed_period):
+def test_zip_holds_every_scorecard_and_the_summary(
+    app, client, auth, computed_period, tmp_path, monkeypatch
+):
+    from reports import builds
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    # The build runs in the request's thread here: the same function, no thread to wait on.
+    monkeypatch.setitem(app.extensions, "reports.start_build", builds.run_build)
     cadres = _result(app, computed_period)["cadres"]
     auth.login("official")
-    response = client.get(BASE.format(period=computed_period, number=1) + "/all.zip?lang=en")
+    base = BASE.format(period=computed_period, number=1)
+    first = client.get(base + "/all.zip?lang=en")
+    assert first.status_code == 303 and first.headers["Location"].endswith("/build?lang=en")
+    assert "Prepare every report" in client.get(base + "/build?lang=en").get_data(as_text=True)
+    assert client.post(base + "/build?lang=en").status_code == 303
+    page = client.get(base + "/build?lang=en").get_data(as_text=True)
+    assert "The reports are ready." in page
+    response = client.get(base + "/all.zip?lang=en")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
@@ -200,8 +214,7 @@ def test_zip_uses_the_built_files_when_every_one_is_there(
     with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
         assert archive.namelist() == names
         assert archive.read(names[0]) == b"%PDF built " + names[0].encode()
-    # One file missing (a build that did not finish): everything is rendered afresh.
+    # One file missing (a build that did not finish): the build page, nothing rendered.
     (folder / names[5]).unlink()
-    with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
-        assert archive.namelist() == names
-        assert {archive.read(n) for n in names} == {b"%PDF fresh"}
+    missing = client.get(url)
+    assert missing.status_code == 303 and "/build?lang=en" in missing.headers["Location"]

@@ -344,7 +344,8 @@ def test_notice_code_verifies_once_the_notice_is_open(app, make, runner, compute
     with app.app_context():
         v = verify_pdf(db.session, pdf)
     assert v.ok, v.differing_fields
-    assert {c.field: c.found for c in v.fields}["ends_on"] == "2026-12-11"
+    # Published Monday 7 December: Tue 8 to Mon 14 (the day of publication not counted).
+    assert {c.field: c.found for c in v.fields}["ends_on"] == "2026-12-14"
 
 
 def test_a_replaced_version_says_so(app, make, runner, scorecard, computed_period):

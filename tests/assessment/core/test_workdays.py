@@ -56,20 +56,33 @@ def test_holidays_and_make_up_days():
     assert add_working_days(date(2026, 9, 29), 5) == date(2026, 10, 6)
 
 
-def test_a_notice_counts_its_first_day():
-    # Monday 2 March to Friday 6 March is five working days.
-    assert notice_end(date(2026, 3, 2), 5) == date(2026, 3, 6)
-    # Wednesday 4 March: Wed, Thu, Fri, Mon 9, Tue 10.
-    assert notice_end(date(2026, 3, 4), 5) == date(2026, 3, 10)
-    # Starting on a Saturday, day 1 is Monday 9 March.
+def test_a_notice_counts_from_the_day_after_it_is_published():
+    # Civil Code art. 201: the day a period starts is not counted.
+    # Published Monday 2 March: Tue 3 (1), Wed 4, Thu 5, Fri 6, Mon 9 (5).
+    assert notice_end(date(2026, 3, 2), 5) == date(2026, 3, 9)
+    # Wednesday 4 March: Thu 5, Fri 6, Mon 9, Tue 10, Wed 11.
+    assert notice_end(date(2026, 3, 4), 5) == date(2026, 3, 11)
+    # Published on a Saturday, day 1 is Monday 9 March.
     assert notice_end(date(2026, 3, 7), 1) == date(2026, 3, 9)
-    # From Tuesday 29 September: Tue 29 (1), Wed 30 (2), Thu 8 Oct (3), Fri 9 (4),
-    # Sat 10 worked (5).
+    # From Tuesday 29 September: Wed 30 (1), 1-7 Oct off, Thu 8 (2), Fri 9 (3),
+    # Sat 10 worked (4), Mon 12 (5).
     end = notice_end(date(2026, 9, 29), 5, holidays=GOLDEN_WEEK, extra_workdays=MAKE_UP)
-    assert end == date(2026, 10, 10)
+    assert end == date(2026, 10, 12)
 
 
-def test_a_notice_opened_on_a_holiday_starts_on_the_next_working_day():
+def test_the_spring_festival_case_of_the_issue():
+    # Published Thursday 12 February 2026. Without holidays: Fri 13, Mon 16, Tue 17,
+    # Wed 18, Thu 19. With the State Council's schedule (15-23 February off, Saturday
+    # 14 February worked): Fri 13, Sat 14, Tue 24, Wed 25, Thu 26.
+    assert notice_end(date(2026, 2, 12), 5) == date(2026, 2, 19)
+    off = {date(2026, 2, d) for d in (16, 17, 18, 19, 20, 23)}
+    worked = {date(2026, 2, 14), date(2026, 2, 28)}
+    assert notice_end(date(2026, 2, 12), 5, holidays=off, extra_workdays=worked) == date(
+        2026, 2, 26
+    )
+
+
+def test_a_notice_published_on_a_holiday_runs_from_the_next_working_day():
     assert working_day_on_or_after(date(2026, 10, 1), holidays=GOLDEN_WEEK) == date(2026, 10, 8)
     assert notice_end(date(2026, 10, 1), 2, holidays=GOLDEN_WEEK) == date(2026, 10, 9)
 

@@ -1,0 +1,157 @@
+"""Report builds outside the request: start one, follow its progress, serve its files.
+
+Rendering every scorecard of a township takes longer than a web request may take (35 s
+for the 40-cadre demo, against gunicorn's timeout), so the zip download serves the files
+of a finished build, and a build runs in a thread of the worker that was asked for it.
+Its row in ``report_builds`` holds the progress every worker can show. If the worker dies
+(a restart, a crash), the build's heartbeat stops and anyone may start it again; the
+files appear only when all are rendered (:func:`reports.documents.build_reports`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from assessment.app.db import db, unit_of_work, utcnow
+from assessment.models import Period
+from reports import documents
+from reports.models import ReportBuild
+
+logger = logging.getLogger(__name__)
+
+#: A running build that has not rendered a file for this long died with its worker.
+STALE_AFTER = timedelta(minutes=3)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProgress:
+    """What the build page shows."""
+
+    #: ``none``, ``running``, ``done``, ``failed`` or ``interrupted``.
+    state: str
+    done: int = 0
+    total: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str = ""
+
+
+def find_build(session: Session, period_id: int, number: int, lang: str) -> ReportBuild | None:
+    return session.scalars(
+        sa.select(ReportBuild).where(
+            ReportBuild.period_id == period_id,
+            ReportBuild.version_number == number,
+            ReportBuild.lang == lang,
+        )
+    ).first()
+
+
+def progress_of(build: ReportBuild | None, now: datetime) -> BuildProgress:
+    if build is None:
+        return BuildProgress("none")
+    state = build.status
+    if state == "running" and now - build.heartbeat_at > STALE_AFTER:
+        state = "interrupted"
+    return BuildProgress(
+        state, build.done, build.total, build.started_at, build.finished_at, build.error
+    )
+
+
+def claim_build(
+    session: Session,
+    *,
+    period_id: int,
+    number: int,
+    lang: str,
+    total: int,
+    requested_by_id: int | None,
+    now: datetime,
+) -> int | None:
+    """Mark a build of these files as running; its id, or None when one already runs.
+
+    One conditional UPDATE (or the unique INSERT), so two workers asked at once never
+    both start it: the database decides.
+    """
+    fresh = {
+        "status": "running",
+        "done": 0,
+        "total": total,
+        "requested_by_id": requested_by_id,
+        "started_at": now,
+        "heartbeat_at": now,
+        "finished_at": None,
+        "error": "",
+    }
+    build = find_build(session, period_id, number, lang)
+    if build is None:
+        build = ReportBuild(period_id=period_id, version_number=number, lang=lang, **fresh)
+        session.add(build)
+        session.flush()  # the unique constraint refuses a second one started at once
+        return int(build.id)
+    claimed = session.execute(
+        sa.update(ReportBuild)
+        .where(
+            ReportBuild.id == build.id,
+            sa.or_(ReportBuild.status != "running", ReportBuild.heartbeat_at < now - STALE_AFTER),
+        )
+        .values(**fresh)
+        .execution_options(synchronize_session=False)
+    )
+    return int(build.id) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _record(build_id: int, **values: object) -> None:
+    with unit_of_work(None) as session:
+        session.execute(sa.update(ReportBuild).where(ReportBuild.id == build_id).values(**values))
+
+
+def run_build(app: Flask, build_id: int, base_url: str) -> None:
+    """Render the build's files (in its own app context and session), recording progress."""
+    with app.app_context():
+        build = db.session.get(ReportBuild, build_id)
+        if build is None:  # pragma: no cover - the row was just committed
+            return
+        period_id, number, lang = build.period_id, build.version_number, build.lang
+        try:
+            period = db.session.get(Period, period_id)
+            data = documents.load_version(db.session, period, number)
+            done = 0
+
+            def advance(_name: str) -> None:
+                nonlocal done
+                done += 1
+                _record(build_id, done=done, heartbeat_at=utcnow())
+
+            documents.build_reports(
+                db.session,
+                data,
+                lang=lang,
+                out_dir=documents.default_directory(app.instance_path, period_id, number),
+                now=utcnow(),
+                base_url=base_url,
+                progress=advance,
+            )
+        except Exception as error:
+            db.session.rollback()
+            logger.exception("report build %s failed", build_id)
+            _record(build_id, status="failed", error=type(error).__name__, finished_at=utcnow())
+            return
+        _record(build_id, status="done", finished_at=utcnow())
+        logger.info("report build %s done: period=%s version=%s", build_id, period_id, number)
+
+
+def start_in_thread(app: Flask, build_id: int, base_url: str) -> None:
+    """Run the build beside the worker's requests (daemon: it dies with its worker)."""
+    threading.Thread(
+        target=run_build,
+        args=(app, build_id, base_url),
+        name=f"report-build-{build_id}",
+        daemon=True,
+    ).start()

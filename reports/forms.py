@@ -1,0 +1,14 @@
+"""Forms of the report pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SubmitField
+
+from assessment.forms import BaseForm
+
+
+class StartBuildForm(BaseForm):
+    """Start rendering every report of a version (CSRF-protected POST)."""
+
+    submit = SubmitField(_l("Prepare every report"))
