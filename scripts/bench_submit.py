@@ -118,7 +118,6 @@ def _env(database: Path) -> dict[str, str]:
         ASSESSMENT_ACCESS_CODE_HASH_KEY="k" + secrets.token_hex(20),
         # A benchmark sends thousands of codes from one address; lift the per-client lock.
         ASSESSMENT_SURVEY_CODE_MAX_FAILURES_PER_CLIENT="1000000",
-        ASSESSMENT_SURVEY_CODE_MAX_FAILURES_PER_SURVEY="1000000",
         BENCH_DB=str(database),
     )
     return env

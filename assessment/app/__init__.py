@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from assessment.app import logs
 from assessment.app.config import (
     DefaultConfig,
     database_uri,
@@ -48,6 +50,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # SQLite has no pool pre-ping need, and waits for the write lock instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     validate_config(app.config)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+    if proxies:
+        # The client address as the trusted reverse proxies saw it (request.remote_addr):
+        # the code-entry limits fall on each resident, not on the proxy's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    logs.init_app(app)
 
     # Imported here, not at module level: binding the name ``db`` in this package would
     # hide the ``assessment.app.db`` module that migrations refer to.

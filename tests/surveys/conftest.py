@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Cadre, Period, Unit
-from surveys import services
+from surveys import services, tokens
 
 
 @pytest.fixture
@@ -89,6 +89,41 @@ def build_survey(session, *, one_per_screen: bool = False, open_it: bool = True)
     if open_it:
         services.open_survey(session, survey, now=utcnow())
     return {"survey_id": survey.id, "short_id": survey.short_id}
+
+
+def answer_online(
+    session,
+    *,
+    survey,
+    key: str,
+    code: str,
+    unit_id: int,
+    answers: dict[str, str],
+    today: date,
+    submission_id: str | None = None,
+    duration_band_s: int | None = None,
+) -> services.SubmitResult:
+    """Both steps of an online response in the caller's transaction, for test set-up.
+
+    The web path (surveys.views._submit) commits between the two; tests that look at
+    transactions go through the web.
+    """
+    submission_id = submission_id or tokens.new_submission_id()
+    services.claim_code(
+        session,
+        survey=survey,
+        code_hash=tokens.hash_access_code(key, survey.id, code),
+        claim_key=tokens.claim_key(key, survey.id, submission_id),
+    )
+    return services.store_online_response(
+        session,
+        survey=survey,
+        unit_id=unit_id,
+        submission_key=tokens.submission_key(key, survey.id, submission_id),
+        answers=answers,
+        today=today,
+        duration_band_s=duration_band_s,
+    )
 
 
 @pytest.fixture
