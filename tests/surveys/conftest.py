@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -89,6 +90,33 @@ def build_survey(session, *, one_per_screen: bool = False, open_it: bool = True)
     if open_it:
         services.open_survey(session, survey, now=utcnow())
     return {"survey_id": survey.id, "short_id": survey.short_id}
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The questionnaire's hidden state, as a browser sends it back."""
+    return dict(re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page))
+
+
+def receipt_in(page: str) -> str:
+    found = re.search(r'<p class="receipt">([^<]+)</p>', page)
+    assert found, page
+    return found.group(1)
+
+
+def resident_answers(client, short_id: str, code: str, **answers: str) -> tuple[str, dict]:
+    """A resident's whole journey through the web: scan, start, answer, submit.
+
+    Returns the receipt shown and the hidden fields of the questionnaire.
+    """
+    client.get(f"/s/{short_id}/{code}")
+    page = client.post(f"/s/{short_id}", data={"code": code}).get_data(as_text=True)
+    fields = hidden_fields(page)
+    done = client.post(
+        f"/s/{short_id}/answer",
+        data={**fields, **(answers or {"q_overall__t1": "4"}), "nav": "submit"},
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)
+    return receipt_in(done.get_data(as_text=True)), fields
 
 
 def answer_online(
