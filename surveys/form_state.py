@@ -62,7 +62,7 @@ def open_sealed(
         ``max_age`` seconds.
     """
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise FormStateError("not_base64") from None
     if len(raw) <= NONCE_BYTES:
