@@ -34,9 +34,12 @@ SERVER_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 _SHORT_ID = re.compile(r"[A-Za-z0-9]{6}")
 _RESIDENT_URL = re.compile(r"/s/([^\s?#\"/]*)((?:/[^\s?#\"]*)?)(\?[^\s#\"]*)?", re.IGNORECASE)
+# In a URL after "?", "&" or ";"; at the start of a bare query string (gunicorn's %(q)s).
 _SECRET_PARAMETER = re.compile(
-    r"([?&;](?:code|receipt|entry|carried|sub)=)[^&;\s\"#]*", re.IGNORECASE
+    r"((?:^|[?&;])(?:code|receipt|entry|carried|sub)=)[^&;\s\"#]*", re.IGNORECASE
 )
+# Atoms holding a bare query string: all of it goes when the request is a resident's.
+_QUERY_ATOM = re.compile(r"^q$|query_string", re.IGNORECASE)
 # Werkzeug's request lines start with the client address: "ADDRESS - - [date] ...".
 _WERKZEUG_ADDRESS = re.compile(r"^\S+ - - \[")
 _ADDRESS_ATOM = re.compile(r"forwarded|real-ip|remote_addr", re.IGNORECASE)
@@ -85,6 +88,8 @@ class ResidentRedactingFilter(logging.Filter):
             for key, value in list(args.items()):
                 if about_resident and (key == "h" or _ADDRESS_ATOM.search(str(key))):
                     args[key] = "-"
+                elif about_resident and _QUERY_ATOM.search(str(key)) and value:
+                    args[key] = REDACTED
                 else:
                     args[key] = _redact_value(value)
         elif isinstance(args, tuple):
