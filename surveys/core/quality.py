@@ -103,9 +103,10 @@ def duration_band(seconds: float) -> int:
     -----
     ``band(d) = max{e in EDGES : e <= d}``. Consecutive edges differ by a factor of at
     most 2, so ``d / 2 < band(d) <= d`` for ``d >= 10``. :func:`flag_too_fast` applied to
-    bands keeps its rule (``band < median(bands) / 3``); a response can land on the other
-    side of the limit than its exact time would only when that time lies within one
-    band of the limit, never a response far faster or slower than a third of the median.
+    bands keeps its rule (``band < median(bands) / 3``). With ``L = median(d) / 3`` the
+    banded limit lies in ``(L/2, L]``, so a response is flagged as from its exact time
+    whenever that time is below ``L/2`` or at least ``2L``; only times in ``[L/2, 2L)``
+    may fall on the other side (one response in 408 of the demo's distribution).
 
     Examples
     --------
