@@ -120,9 +120,23 @@ def _response_set_digest(connection: sa.Connection, survey_id: int, *, old: bool
                 "text": row.value_text,
             }
         )
+    c = responses.c
+    stored_then = [c.submission_id, c.duration_s] if old else [c.duration_band_s]
     records = []
     for r in connection.execute(
-        sa.select(responses).where(responses.c.survey_id == survey_id).order_by(responses.c.id)
+        sa.select(
+            c.id,
+            c.unit_id,
+            c.channel,
+            c.submitted_on,
+            c.receipt,
+            c.content_digest,
+            c.paper_serial,
+            c.paper_batch,
+            *stored_then,
+        )
+        .where(c.survey_id == survey_id)
+        .order_by(c.id)
     ):
         record: dict[str, Any] = {
             "id": r.id,
