@@ -387,9 +387,16 @@ def main() -> None:
             print(_line(f"{name} fetch form", fetched), flush=True)  # noqa: T201
             print(_line(f"{name} SUBMIT", results[name]), flush=True)  # noqa: T201
         with sqlite3.connect(database) as connection:
-            stored = connection.execute("SELECT count(*) FROM survey_responses").fetchone()[0]
+            # Only the benchmark's survey: the demo periods hold resident surveys of their own.
+            (survey_id,) = connection.execute(
+                "SELECT id FROM surveys WHERE short_id = ?", (short_id,)
+            ).fetchone()
+            stored = connection.execute(
+                "SELECT count(*) FROM survey_responses WHERE survey_id = ?", (survey_id,)
+            ).fetchone()[0]
             used = connection.execute(
-                "SELECT count(*) FROM survey_access_codes WHERE used"
+                "SELECT count(*) FROM survey_access_codes WHERE used AND survey_id = ?",
+                (survey_id,),
             ).fetchone()[0]
             ceiling_rows = connection.execute("SELECT count(*) FROM bench_rows").fetchone()[0]
         ratio = results["app"]["rate"] / results["ceiling"]["rate"]

@@ -22,8 +22,9 @@ control so that it can be restarted):
    receipts must equal the receipts the residents were shown (each once; both copies of a
    double click show the same one), with no receipt shown twice.
 
-At the end the survey is closed in this process and the compaction timed. Prints a
-summary table and exits with 1 when any check fails.
+At the end ``--extra-responses`` synthetic responses are added in bulk (a county-sized
+survey), the survey is closed in this process, and the close (rewrite and seal) and the
+compaction are timed. Prints a summary table and exits with 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -227,13 +228,71 @@ def _counts(env: dict[str, str], survey_id: int) -> tuple[int, int, set[str]]:
     return int(responses or 0), int(used or 0), stored
 
 
-def _close_and_compact(env: dict[str, str], survey_id: int) -> tuple[float, float, str]:
+def _add_synthetic_responses(session: Any, survey_id: int, count: int) -> None:
+    """``count`` more responses of the unit's residents, answered at random, in bulk."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from assessment.app.db import utcnow
+    from assessment.models import Unit
+    from surveys import services
+    from surveys.models import Answer, Response
+    from surveys.queries import list_items
+
+    unit_id = session.scalars(sa.select(Unit.id).where(Unit.code == "QSZ-01")).one()
+    items = [i for i in list_items(session, survey_id, unit_id) if i.kind == "likert"]
+    today = utcnow().date()
+    for start in range(0, count, 1000):
+        responses, answers = [], []
+        for _ in range(min(1000, count - start)):
+            response_id = uuid.uuid4().hex
+            chosen = {item.key: random.choice(item.values) for item in items}  # noqa: S311
+            responses.append(
+                {
+                    "id": response_id,
+                    "survey_id": survey_id,
+                    "unit_id": unit_id,
+                    "channel": "online",
+                    "submitted_on": today,
+                    "receipt": uuid.uuid4().hex[:9].upper(),
+                    "submission_key": secrets.token_hex(32),
+                    "content_digest": services.content_digest(unit_id, chosen),
+                    "duration_band_s": 240,
+                }
+            )
+            answers += [
+                {
+                    "response_id": response_id,
+                    "item": item.key,
+                    "question_id": item.question_id,
+                    "target_id": item.target_id,
+                    "value_int": int(chosen[item.key]),
+                    "value_text": None,
+                }
+                for item in items
+            ]
+        session.execute(sa.insert(Response), responses)
+        session.execute(sa.insert(Answer), answers)
+
+
+def _close_and_compact(
+    env: dict[str, str], survey_id: int, extra: int
+) -> tuple[int, int, float, float, str]:
+    import sqlalchemy as sa
+
     from assessment.app.db import db, unit_of_work, utcnow
     from surveys import services, storage
-    from surveys.models import Survey
+    from surveys.models import Answer, Response, Survey
 
     app = _app(env)
     with app.app_context():
+        if extra:
+            with unit_of_work(None, reason="reliability check") as session:
+                _add_synthetic_responses(session, survey_id, extra)
+        responses = db.session.scalar(sa.select(sa.func.count()).select_from(Response))
+        answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
+        db.session.remove()
         started = time.perf_counter()
         with unit_of_work(None, reason="reliability check") as session:
             services.close_survey(session, session.get(Survey, survey_id), now=utcnow())
@@ -247,7 +306,8 @@ def _close_and_compact(env: dict[str, str], survey_id: int) -> tuple[float, floa
         db.session.remove()
         db.engine.dispose()
     verdict = "done" if result.done else result.problem
-    return closed, compacted, f"{verdict}, seal {'verifies' if check and check.ok else 'BROKEN'}"
+    seal = "verifies" if check and check.ok else "BROKEN"
+    return int(responses or 0), int(answers or 0), closed, compacted, f"{verdict}, seal {seal}"
 
 
 # ---------------------------------------------------------------------------
@@ -547,6 +607,12 @@ def main() -> None:
     parser.add_argument("--levels", default="8,32,64", help="concurrent residents per level")
     parser.add_argument("--seconds", type=float, default=20.0, help="time of each level")
     parser.add_argument("--codes", type=int, default=12000, help="access codes to draw")
+    parser.add_argument(
+        "--extra-responses",
+        type=int,
+        default=20000,
+        help="responses added in bulk before closing, to time the close and the compaction",
+    )
     options = parser.parse_args()
     levels = [int(level) for level in options.levels.split(",")]
     backends = ["sqlite", "postgresql"] if options.backend == "both" else [options.backend]
@@ -576,11 +642,13 @@ def main() -> None:
                     print(_table([result]).splitlines()[-1], flush=True)  # noqa: T201
                     for error in result.tally.errors[:5]:
                         print(f"  error: {error}", flush=True)  # noqa: T201
-                closed, compacted, verdict = _close_and_compact(env, survey_id)
-                stored = sum(r.stored for r in results if r.backend == backend)
+                responses, answers, closed, compacted, verdict = _close_and_compact(
+                    env, survey_id, options.extra_responses
+                )
                 closing.append(
-                    f"{backend}: closing {stored} responses (rewrite and seal) {closed:.2f} s, "
-                    f"compaction {compacted:.2f} s ({verdict})"
+                    f"{backend}: closing the survey ({responses} responses, {answers} answers in "
+                    f"the tables; rewrite and seal) {closed:.2f} s, compaction {compacted:.2f} s "
+                    f"({verdict})"
                 )
     print()  # noqa: T201
     print(_table(results))  # noqa: T201
