@@ -61,11 +61,12 @@ class CompactionResult:
 
 
 def _older_transactions(connection: sa.Connection) -> set[tuple[int, object]]:
+    # Every kind of backend of this database counts, not only clients: an autovacuum
+    # worker's ANALYZE holds a snapshot too, and CLUSTER would copy what it may still see.
     rows = connection.execute(
         sa.text(
             "SELECT pid, xact_start FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend' AND xact_start IS NOT NULL "
             "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
         )
     ).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -191,7 +192,7 @@ def test_each_time_falls_in_the_band_starting_at_the_largest_edge_not_above_it()
     assert [quality.duration_band(edge - 0.5) for edge in edges[1:]] == list(edges[:-1])
     assert quality.duration_band(10**9) == 86400
     # Never finer than a factor of two from ten seconds on (the flag's precision, below).
-    assert all(b / a <= 2 for a, b in zip(edges[1:], edges[2:], strict=False))
+    assert all(b / a <= 2 for a, b in itertools.pairwise(edges[1:]))
 
 
 @pytest.mark.parametrize(("seconds", "reason"), [(-1, "negative"), (nan, "not_finite")])
