@@ -7,9 +7,10 @@ the table is rebuilt. This module rebuilds the tables after the commit:
 
 * PostgreSQL: ``CLUSTER`` each table on an index whose key is random (the response's
   UUID, the HMAC of the code), which writes the live rows into a new file in that order,
-  drops every dead version and rebuilds the indexes. It first waits for the transactions
-  of this database that began before it, since a version some snapshot may still see is
-  copied rather than dropped. ``lock_timeout`` bounds the wait for the tables' exclusive
+  drops every dead version and rebuilds the indexes. It first waits for every
+  transaction (in any database of the cluster) and every snapshot (in this database)
+  older than itself, since a version that some snapshot may still see is copied rather
+  than dropped. ``lock_timeout`` bounds the wait for the tables' exclusive
   lock (other surveys' residents wait while it is held) and ``statement_timeout`` the
   rebuild; when either runs out nothing is lost and ``flask surveys compact`` finishes
   the job later.
@@ -60,17 +61,35 @@ class CompactionResult:
     problem: str = ""
 
 
-def _older_transactions(connection: sa.Connection) -> set[tuple[int, object]]:
-    # Every kind of backend of this database counts, not only clients: an autovacuum
-    # worker's ANALYZE holds a snapshot too, and CLUSTER would copy what it may still see.
-    rows = connection.execute(
-        sa.text(
-            "SELECT pid, xact_start FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+def _new_transaction_id(connection: sa.Connection) -> str:
+    """A transaction id newer than every one handed out so far, as a 32-bit ``xid`` in text.
+
+    (A snapshot's ``xmax`` would not do: it follows the latest *completed* transaction.)
+    """
+    value = connection.scalar(sa.text("SELECT pg_current_xact_id()::text"))
+    return str(int(value) % 2**32)
+
+
+def _holding_older_versions(connection: sa.Connection, marker: str) -> int:
+    """Backends that may still see row versions deleted before transaction ``marker``.
+
+    CLUSTER copies a dead version when the oldest snapshot that matters may still see
+    it. That is any snapshot held in this database (a client's, or an autovacuum
+    worker's ANALYZE), and, in any database of the cluster, any running transaction
+    with an id: the snapshot CLUSTER itself takes keeps every such id in view.
+    """
+    return int(
+        connection.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND ((datname = current_database() "
+                "      AND age(backend_xmin) > age(CAST(:marker AS xid))) "
+                "  OR age(backend_xid) > age(CAST(:marker AS xid)))"
+            ),
+            {"marker": marker},
         )
-    ).all()
-    return {(int(row.pid), row.xact_start) for row in rows}
+        or 0
+    )
 
 
 def _compact_postgresql(
@@ -84,13 +103,14 @@ def _compact_postgresql(
     # SET takes no bind parameters; both values are numbers formatted here.
     connection.exec_driver_sql(f"SET lock_timeout = '{int(lock_timeout_s * 1000)}ms'")
     connection.exec_driver_sql(f"SET statement_timeout = '{int(statement_timeout_s * 1000)}ms'")
-    waiting = _older_transactions(connection)
+    # Every transaction id below the marker began before this compaction, so after the
+    # close committed: wait until none of them, and no snapshot taken while one ran, is left.
+    marker = _new_transaction_id(connection)
     deadline = clock() + lock_timeout_s
-    while waiting:
+    while _holding_older_versions(connection, marker):
         if clock() > deadline:
             return CompactionResult(False, "postgresql", "older_transactions")
         sleep(0.05)
-        waiting &= _older_transactions(connection)
     for table, index in CLUSTER_INDEXES.items():
         try:
             connection.exec_driver_sql(f"CLUSTER {table} USING {index}")

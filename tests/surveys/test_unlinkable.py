@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from assessment.app.db import db as _db
-from surveys import form_state, services, tokens
+from assessment.app.db import utcnow
+from surveys import form_state, services, storage, tokens
 from surveys import views as survey_views
 from surveys.core.quality import DURATION_BAND_EDGES
-from surveys.models import AccessCode, Response
+from surveys.models import AccessCode, Response, Survey
 from tests.conftest import TEST_SECRET
 from tests.surveys.conftest import hidden_fields, receipt_in, resident_answers
 
@@ -260,3 +261,32 @@ def test_the_time_taken_is_stored_as_its_coarse_band(app, open_survey, monkeypat
     with app.app_context():
         stored = _db.session.scalars(sa.select(Response.duration_band_s)).one()
     assert stored == 120 and stored in DURATION_BAND_EDGES
+
+
+def test_compaction_waits_for_an_older_transaction_of_any_database(app, demo, survey_factory, make):
+    """A transaction begun before the compaction, even in another database of the cluster,
+    keeps CLUSTER's own snapshot from dropping the old row versions: wait for it, or say so."""
+    if _dialect(app) != "postgresql":
+        pytest.skip("one SQLite file is one database; VACUUM needs no other to finish")
+    built = survey_factory(codes=2)
+    secrets = []
+    for code in built["codes"]:
+        _, fields = resident_answers(app.test_client(), built["short_id"], code)
+        secrets += [key.encode() for key in _keys_of(app, built["survey_id"], fields)]
+    with app.app_context():
+        other = sa.create_engine(_db.engine.url.set(database="postgres"))
+        try:
+            with other.connect() as elsewhere:
+                elsewhere.execute(sa.text("SELECT pg_current_xact_id()"))  # begun before
+                make(
+                    lambda s: services.close_survey(
+                        s, s.get(Survey, built["survey_id"]), now=utcnow()
+                    )
+                )
+                held = storage.compact_survey_tables(_db.engine, lock_timeout_s=0.5)
+                elsewhere.rollback()
+        finally:
+            other.dispose()
+        assert (held.done, held.problem) == (False, "older_transactions")
+        assert storage.compact_survey_tables(_db.engine).done
+    assert not [secret for secret in secrets if secret in _stored_bytes(app)]
