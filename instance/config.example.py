@@ -66,6 +66,16 @@ Every setting below is optional; the values shown are the defaults unless said o
 # smaller groups show as suppressed. Each period may set its own.
 # MIN_GROUP_SIZE = 5
 
+# --- Resident access codes ----------------------------------------------------------------
+# Wrong codes one client (its address; behind TRUSTED_PROXY_COUNT proxies the forwarded
+# one) may try within the window before it waits out the lock-out, in seconds. Only that
+# client is locked out. From SURVEY_CODE_ALARM_PER_HOUR wrong codes on one survey within
+# an hour, from any number of clients, the survey page warns the team (no lock).
+# SURVEY_CODE_MAX_FAILURES_PER_CLIENT = 10
+# SURVEY_CODE_CLIENT_WINDOW_SECONDS = 15 * 60
+# SURVEY_CODE_CLIENT_LOCKOUT_SECONDS = 15 * 60
+# SURVEY_CODE_ALARM_PER_HOUR = 30
+
 # --- Public notice and objections -------------------------------------------------------
 # Length of the public notice (公示) of results and the time the team has to decide an
 # objection, in working days (Monday to Friday, less holidays, plus make-up days).

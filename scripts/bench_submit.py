@@ -118,7 +118,6 @@ def _env(database: Path) -> dict[str, str]:
         ASSESSMENT_ACCESS_CODE_HASH_KEY="k" + secrets.token_hex(20),
         # A benchmark sends thousands of codes from one address; lift the per-client lock.
         ASSESSMENT_SURVEY_CODE_MAX_FAILURES_PER_CLIENT="1000000",
-        ASSESSMENT_SURVEY_CODE_MAX_FAILURES_PER_SURVEY="1000000",
         BENCH_DB=str(database),
     )
     return env
@@ -386,9 +385,16 @@ def main() -> None:
             print(_line(f"{name} fetch form", fetched), flush=True)  # noqa: T201
             print(_line(f"{name} SUBMIT", results[name]), flush=True)  # noqa: T201
         with sqlite3.connect(database) as connection:
-            stored = connection.execute("SELECT count(*) FROM survey_responses").fetchone()[0]
+            # Only the benchmark's survey: the demo periods hold resident surveys of their own.
+            (survey_id,) = connection.execute(
+                "SELECT id FROM surveys WHERE short_id = ?", (short_id,)
+            ).fetchone()
+            stored = connection.execute(
+                "SELECT count(*) FROM survey_responses WHERE survey_id = ?", (survey_id,)
+            ).fetchone()[0]
             used = connection.execute(
-                "SELECT count(*) FROM survey_access_codes WHERE used"
+                "SELECT count(*) FROM survey_access_codes WHERE used AND survey_id = ?",
+                (survey_id,),
             ).fetchone()[0]
             ceiling_rows = connection.execute("SELECT count(*) FROM bench_rows").fetchone()[0]
         ratio = results["app"]["rate"] / results["ceiling"]["rate"]

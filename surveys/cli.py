@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from assessment.app.db import db
-from surveys import services
+from surveys import services, storage
 from surveys.models import Survey
 
 surveys_cli = AppGroup("surveys", help="Resident surveys.")
@@ -43,3 +43,30 @@ def verify_seal(short_id: str | None) -> None:
         raise click.exceptions.Exit(1)
     if not checked:
         click.echo("No sealed survey found.")
+
+
+@surveys_cli.command("compact")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the tables' lock and for older transactions (PostgreSQL).",
+)
+@click.option(
+    "--statement-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds each table rebuild may take; 0 for no limit (PostgreSQL).",
+)
+def compact(lock_timeout: float, statement_timeout: float) -> None:
+    """Rebuild the code, response and answer tables so no old row version remains."""
+    db.session.remove()
+    result = storage.compact_survey_tables(
+        db.engine, lock_timeout_s=lock_timeout, statement_timeout_s=statement_timeout
+    )
+    if not result.done:
+        click.echo(f"Not compacted ({result.backend}): {result.problem}. Try again later.")
+        raise click.exceptions.Exit(1)
+    click.echo(f"Survey tables compacted ({result.backend}).")

@@ -26,6 +26,7 @@ from assessment.demo import DemoSurveyPlan, acting_as, local_time
 from assessment.models import Account, Cadre, Unit
 from assessment.services import inputs
 from surveys import comments, paper, services, tokens
+from surveys.core.quality import duration_band
 from surveys.models import Survey
 from surveys.queries import ResidentItem, list_items, respondent_units
 
@@ -278,15 +279,25 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
                 counts["paper"] += 1
                 continue
             duration = 20 if straight and unit_number == 1 else int(rng.lognormal(np.log(240), 0.4))
-            services.submit_response(
+            # The web path commits between these two steps; the demo's fake residents
+            # share the seeding transaction, and closing below rewrites their rows.
+            submission_id = tokens.new_submission_id()
+            services.claim_code(
                 session,
                 survey=survey,
                 code_hash=tokens.hash_access_code(plan.access_code_key, survey.id, slip.code),
+                claim_key=tokens.claim_key(plan.access_code_key, survey.id, submission_id),
+            )
+            services.store_online_response(
+                session,
+                survey=survey,
                 unit_id=unit.id,
-                submission_id=tokens.new_submission_id(),
+                submission_key=tokens.submission_key(
+                    plan.access_code_key, survey.id, submission_id
+                ),
                 answers=answers,
                 today=_day(rng, plan),
-                duration_s=duration,
+                duration_band_s=duration_band(duration),
                 items=items,
             )
             counts["online"] += 1

@@ -272,6 +272,12 @@ class CodeCheckForm(BaseForm):
     submit = SubmitField(_l("Check"))
 
 
+class ReceiptLookupForm(BaseForm):
+    """ "Is my receipt counted?": posted, never in a URL (a receipt leads to a response)."""
+
+    receipt = StringField(_l("Receipt"), validators=[DataRequired(), Length(max=20)])
+
+
 def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
     if item.kind == "likert":
         if len(item.values) == 5:
@@ -294,9 +300,9 @@ def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
 
 
 class ResponseFormBase(BaseForm):
-    #: Signed: survey, code hash, unit, submission id, start time.
+    #: Encrypted (surveys.form_state): survey, code hash, unit, submission id, start time.
     entry = HiddenField()
-    #: Signed answers of earlier screens (one-question-per-screen mode).
+    #: Encrypted answers of earlier screens (one-question-per-screen mode).
     carried = HiddenField()
     step = HiddenField(default="0")
 

@@ -3,8 +3,8 @@
 Anonymity is a property of this schema (DESIGN section 5). Two groups of tables
 hold what must never be joined:
 
-* participation: :class:`CodeBatch` and :class:`AccessCode` (a keyed hash and a
-  ``used`` flag only);
+* participation: :class:`CodeBatch` and :class:`AccessCode` (a keyed hash, a ``used``
+  flag and, while the survey is open, a keyed-hash claim);
 * content: :class:`Response` and :class:`Answer`.
 
 :class:`PaperReceipt`, the pool of receipts pre-printed on the slips' tear-offs, names
@@ -14,6 +14,11 @@ No foreign key, no shared id and no time finer than a day connect the two groups
 (``tests/surveys/test_anonymity.py`` walks the metadata to prove it). Responses and
 answers have random text keys, and on SQLite they are ``WITHOUT ROWID`` tables, so not
 even the hidden rowid records the order in which they arrived.
+
+What the database keeps beside the declared columns (PostgreSQL's ``xmin`` and ``ctid``,
+old row versions, physical order) is dealt with by the submission path and by closing:
+a code is used and its response stored in two transactions, and closing rewrites the
+survey's rows and compacts the tables (:mod:`surveys.storage`, ``docs/threat-model.md``).
 """
 
 from __future__ import annotations
@@ -180,6 +185,11 @@ class AccessCode(db.Model):  # type: ignore[name-defined,misc]
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     #: True once a response was accepted with this code. No time is kept.
     used: Mapped[bool] = mapped_column(default=False)
+    #: While the survey is open: HMAC-SHA256 hex of the submission id of the form that
+    #: used the code (surveys.tokens.claim_key), so that a resend of that same form may
+    #: finish storing its answers. The response holds a different keyed hash of the id,
+    #: which cannot be matched to this one without the key. Cleared when the survey closes.
+    claim_key: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class PaperReceipt(db.Model):  # type: ignore[name-defined,misc]
@@ -213,13 +223,14 @@ class PaperReceipt(db.Model):  # type: ignore[name-defined,misc]
 class Response(db.Model):  # type: ignore[name-defined,misc]
     """One resident's answers, online or from a paper ballot.
 
-    The key is a random UUID; the only time is the day. The submission id makes a
-    resent form idempotent: the database refuses a second row with the same one.
+    The key is a random UUID; the only time is the day. A keyed hash of the form's
+    submission id makes a resent form idempotent while the survey is open: the database
+    refuses a second row with the same one. It is cleared when the survey closes.
     """
 
     __tablename__ = "survey_responses"
     __table_args__ = (
-        sa.UniqueConstraint("survey_id", "submission_id"),
+        sa.UniqueConstraint("survey_id", "submission_key"),
         sa.UniqueConstraint("survey_id", "receipt"),
         sa.CheckConstraint("channel IN ('online', 'paper')", name="channel_known"),
         sa.CheckConstraint(
@@ -242,12 +253,16 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     submitted_on: Mapped[date]
     #: Published after closing so residents can see their response was counted.
     receipt: Mapped[str] = mapped_column(sa.String(16))
-    #: Random id carried by the form; a resend with the same id is the same response.
-    submission_id: Mapped[str] = mapped_column(sa.String(64))
+    #: Online, while the survey is open: HMAC-SHA256 hex of the random submission id the
+    #: form carries (surveys.tokens.submission_key); a resend of the form is the same
+    #: response. NULL for paper and once the survey is closed.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
     #: SHA-256 of the canonical JSON of the answers, to tell a resend from a change.
     content_digest: Mapped[str] = mapped_column(sa.String(64))
-    #: Whole seconds from opening the form to submitting (for the too-fast flag).
-    duration_s: Mapped[int | None]
+    #: Time from entering the code to submitting, as the lower bound in seconds of its
+    #: coarse band (surveys.core.quality.duration_band): what the too-fast flag needs and
+    #: no finer, so access-log times cannot pick the response out. NULL for paper.
+    duration_band_s: Mapped[int | None]
     #: Serial number printed on a paper ballot, and the batch it was entered in.
     paper_serial: Mapped[str | None] = mapped_column(sa.String(64))
     paper_batch: Mapped[str | None] = mapped_column(sa.String(64))
@@ -293,3 +308,20 @@ class SurveySeal(db.Model):  # type: ignore[name-defined,misc]
     response_count: Mapped[int]
     #: SHA-256 hex of the canonical JSON of every response, its answers and receipts.
     digest: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CodeFailureCount(db.Model):  # type: ignore[name-defined,misc]
+    """Wrong access codes tried on one survey in one 5-minute bucket: the guessing alarm.
+
+    Counts only: no address, no code, no outcome. The team sees the last hour's sum on
+    the survey's pages; nothing is locked by it (limits fall on each guessing client).
+    """
+
+    __tablename__ = "survey_code_failures"
+    __table_args__ = (sa.CheckConstraint("wrong_codes >= 0", name="count_not_negative"),)
+    __audit_exempt__ = "a count of wrong codes per 5 minutes; holds no address or code"
+
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), primary_key=True)
+    #: Start of the 5-minute bucket (UTC).
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    wrong_codes: Mapped[int] = mapped_column(default=0)

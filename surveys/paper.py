@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -243,7 +242,6 @@ def _store(session: Session, survey: Survey, ballot: Ballot, *, today: date) -> 
         channel="paper",
         answers=cleaned,
         receipt=ballot.receipt,
-        submission_id=uuid.uuid4().hex,
         today=today,
         paper_serial=ballot.serial,
         paper_batch=ballot.batch or None,
@@ -688,7 +686,7 @@ def quality_report(session: Session, survey: Survey, *, min_group_size: int) -> 
             Response.id,
             Response.unit_id,
             Response.channel,
-            Response.duration_s,
+            Response.duration_band_s,
             Response.paper_serial,
         )
         .where(Response.survey_id == survey.id)
@@ -754,7 +752,8 @@ def quality_report(session: Session, survey: Survey, *, min_group_size: int) -> 
         if a.value_int is not None and a.item in column:
             matrix[position[a.response_id], column[a.item]] = a.value_int
     durations = np.array(
-        [np.nan if r.duration_s is None else float(r.duration_s) for r in rows], dtype=float
+        [np.nan if r.duration_band_s is None else float(r.duration_band_s) for r in rows],
+        dtype=float,
     )
     straight = quality.flag_straight_lining(matrix) if rows else np.zeros(0, dtype=bool)
     fast = quality.flag_too_fast(durations) if rows else np.zeros(0, dtype=bool)

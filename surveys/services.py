@@ -12,17 +12,21 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import FieldError
 from assessment.models import Appointment, Cadre, Period, Unit
+from assessment.services.inputs import check_text
 from surveys import tokens
 from surveys.models import (
     RATED_KINDS,
@@ -30,6 +34,7 @@ from surveys.models import (
     Answer,
     Assignment,
     CodeBatch,
+    CodeFailureCount,
     PaperReceipt,
     Question,
     Response,
@@ -96,20 +101,17 @@ def _require_draft(survey: Survey) -> None:
         raise SurveyStateError("not_draft", status=survey.status)
 
 
-def _check_text(field: str, value: str, max_length: int, *, required: bool = False) -> str:
-    value = value.strip()
-    if required and not value:
-        raise FieldError(field, "required")
-    if len(value) > max_length:
-        raise FieldError(field, "too_long", max=max_length)
-    return value
+def _check_text(
+    field: str, value: str, max_length: int, *, required: bool = False, multiline: bool = False
+) -> str:
+    return check_text(value, field, required=required, limit=max_length, multiline=multiline)
 
 
 def _apply(survey: Survey, data: SurveyData) -> None:
     survey.title_zh = _check_text("title_zh", data.title_zh, 200, required=True)
     survey.title_en = _check_text("title_en", data.title_en, 200)
-    survey.intro_zh = _check_text("intro_zh", data.intro_zh, 4000)
-    survey.intro_en = _check_text("intro_en", data.intro_en, 4000)
+    survey.intro_zh = _check_text("intro_zh", data.intro_zh, 4000, multiline=True)
+    survey.intro_en = _check_text("intro_en", data.intro_en, 4000, multiline=True)
     survey.one_per_screen = data.one_per_screen
 
 
@@ -437,7 +439,7 @@ def revoke_batch(session: Session, batch: CodeBatch, *, reason: str, now: dateti
     """Make a batch's unused codes unusable (lost or stolen slips)."""
     if batch.revoked_at is not None:
         raise SurveyStateError("already_revoked")
-    batch.revoke_reason = _check_text("reason", reason, 1000, required=True)
+    batch.revoke_reason = _check_text("reason", reason, 1000, required=True, multiline=True)
     batch.revoked_at = now
     session.flush()
 
@@ -466,6 +468,52 @@ def check_code(session: Session, *, survey: Survey, code_hash: str) -> int:
     if code.used:
         raise CodeRejectedError("used_code")
     return batch.unit_id
+
+
+#: Wrong codes are counted per survey in buckets this long (the guessing alarm).
+ALARM_BUCKET = timedelta(minutes=5)
+#: The alarm shows the wrong codes of this last stretch of time.
+ALARM_WINDOW = timedelta(hours=1)
+
+
+def _bucket_of(moment: datetime) -> datetime:
+    seconds = int(ALARM_BUCKET.total_seconds())
+    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, tz=UTC)
+
+
+def record_wrong_code(session: Session, *, survey_id: int, now: datetime) -> None:
+    """Count one wrong code tried on the survey (no address, no code), for the alarm.
+
+    One upsert, so concurrent workers never lose a count; buckets older than twice the
+    window are deleted on the way.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CodeFailureCount).values(
+        survey_id=survey_id, bucket_start=_bucket_of(now), wrong_codes=1
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["survey_id", "bucket_start"],
+            set_={"wrong_codes": CodeFailureCount.wrong_codes + 1},
+        )
+    )
+    session.execute(
+        sa.delete(CodeFailureCount).where(
+            CodeFailureCount.survey_id == survey_id,
+            CodeFailureCount.bucket_start < _bucket_of(now - 2 * ALARM_WINDOW),
+        )
+    )
+
+
+def count_wrong_codes(session: Session, *, survey_id: int, now: datetime) -> int:
+    """Wrong codes tried on the survey in the last hour (to the 5-minute bucket). Reads only."""
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CodeFailureCount.wrong_codes), 0)).where(
+            CodeFailureCount.survey_id == survey_id,
+            CodeFailureCount.bucket_start >= _bucket_of(now - ALARM_WINDOW),
+        )
+    )
+    return int(total or 0)
 
 
 def code_status(session: Session, *, survey: Survey, code_hash: str) -> str:
@@ -520,18 +568,18 @@ def content_digest(unit_id: int, answers: Mapping[str, str]) -> str:
 
 
 def find_resubmission(
-    session: Session, *, survey_id: int, submission_id: str, digest: str
+    session: Session, *, survey_id: int, submission_key: str, digest: str
 ) -> str | None:
-    """The receipt of an earlier response with this submission id, if it says the same.
+    """The receipt of an earlier response with this submission key, if it says the same.
 
     Raises
     ------
     SubmissionConflictError
-        When the earlier response with this submission id says something else.
+        When the earlier response with this submission key says something else.
     """
     earlier = session.execute(
         sa.select(Response.receipt, Response.content_digest).where(
-            Response.survey_id == survey_id, Response.submission_id == submission_id
+            Response.survey_id == survey_id, Response.submission_key == submission_key
         )
     ).first()
     if earlier is None:
@@ -570,16 +618,16 @@ def store_response(
     channel: str,
     answers: Mapping[str, str],
     receipt: str,
-    submission_id: str,
     today: date,
-    duration_s: int | None = None,
+    submission_key: str | None = None,
+    duration_band_s: int | None = None,
     paper_serial: str | None = None,
     paper_batch: str | None = None,
     items: Sequence[ResidentItem] | None = None,
 ) -> str:
     """Insert one response and its clean answers (both channels end here); return its id.
 
-    The database's unique constraint on (survey, submission id) is the last guard
+    The database's unique constraint on (survey, submission key) is the last guard
     against a double submission that slipped past every check above it.
     """
     if items is None:
@@ -595,9 +643,9 @@ def store_response(
                 "channel": channel,
                 "submitted_on": today,
                 "receipt": receipt,
-                "submission_id": submission_id,
+                "submission_key": submission_key,
                 "content_digest": content_digest(unit_id, answers),
-                "duration_s": duration_s,
+                "duration_band_s": duration_band_s,
                 "paper_serial": paper_serial,
                 "paper_batch": paper_batch,
             }
@@ -633,50 +681,72 @@ class SubmitResult:
     repeated: bool
 
 
-def submit_response(
+def claim_code(session: Session, *, survey: Survey, code_hash: str, claim_key: str) -> None:
+    """Step 1 of an online response: use up the code for one form, in its own transaction.
+
+    The code row is marked used and keeps ``claim_key`` (a keyed hash of the form's
+    submission id, :func:`surveys.tokens.claim_key`). The same form may claim it again,
+    so a resend after a failure between the two steps can finish; any other form is
+    refused. One conditional UPDATE: two concurrent requests cannot both claim a code.
+    The caller commits before :func:`store_online_response`, so that the response never
+    shares a transaction (PostgreSQL's ``xmin``) with its code.
+
+    Raises
+    ------
+    CodeRejectedError
+        ``survey_<status>`` when the survey is not open; ``used_code`` when the code is
+        unknown, revoked, or used by another form.
+    """
+    if survey.status != "open":
+        raise CodeRejectedError("survey_" + survey.status)
+    revoked = sa.select(CodeBatch.id).where(CodeBatch.revoked_at.is_not(None))
+    claimed = session.execute(
+        sa.update(AccessCode)
+        .where(
+            AccessCode.survey_id == survey.id,
+            AccessCode.code_hash == code_hash,
+            sa.or_(AccessCode.used.is_(False), AccessCode.claim_key == claim_key),
+            AccessCode.batch_id.not_in(revoked),
+        )
+        .values(used=True, claim_key=claim_key)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise CodeRejectedError("used_code")
+
+
+def store_online_response(
     session: Session,
     *,
     survey: Survey,
-    code_hash: str,
     unit_id: int,
-    submission_id: str,
+    submission_key: str,
     answers: Mapping[str, str],
     today: date,
-    duration_s: int | None = None,
+    duration_band_s: int | None = None,
     items: Sequence[ResidentItem] | None = None,
 ) -> SubmitResult:
-    """Take one online response: use up the code, store the answers, return a receipt.
+    """Step 2 of an online response: store the answers of a form whose code is claimed.
 
-    A resend with the same submission id and the same answers returns the first
+    A resend with the same submission key and the same answers returns the first
     receipt and stores nothing; with different answers it raises
-    :class:`SubmissionConflictError`. Marking the code used is one conditional UPDATE,
-    so two concurrent requests cannot both use it.
+    :class:`SubmissionConflictError`. Two copies racing past that check meet the
+    unique constraint: the caller maps the IntegrityError (:func:`is_duplicate_submission`)
+    to the receipt of the copy that won.
     """
     if survey.status != "open":
         raise CodeRejectedError("survey_" + survey.status)
     if items is None:
         items = list_items(session, survey.id, unit_id)
     cleaned = clean_answers(items, answers)
-    digest = content_digest(unit_id, cleaned)
     earlier = find_resubmission(
-        session, survey_id=survey.id, submission_id=submission_id, digest=digest
+        session,
+        survey_id=survey.id,
+        submission_key=submission_key,
+        digest=content_digest(unit_id, cleaned),
     )
     if earlier is not None:
         return SubmitResult(earlier, repeated=True)
-    revoked = sa.select(CodeBatch.id).where(CodeBatch.revoked_at.is_not(None))
-    used = session.execute(
-        sa.update(AccessCode)
-        .where(
-            AccessCode.survey_id == survey.id,
-            AccessCode.code_hash == code_hash,
-            AccessCode.used.is_(False),
-            AccessCode.batch_id.not_in(revoked),
-        )
-        .values(used=True)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        raise CodeRejectedError("used_code")
     receipt = _fresh_receipt(session, survey.id)
     store_response(
         session,
@@ -685,18 +755,18 @@ def submit_response(
         channel="online",
         answers=cleaned,
         receipt=receipt,
-        submission_id=submission_id,
+        submission_key=submission_key,
         today=today,
-        duration_s=duration_s,
+        duration_band_s=duration_band_s,
         items=items,
     )
     return SubmitResult(receipt, repeated=False)
 
 
 def is_duplicate_submission(error: IntegrityError) -> bool:
-    """Whether an IntegrityError is the (survey, submission id) unique constraint."""
+    """Whether an IntegrityError is the (survey, submission key) unique constraint."""
     text = str(error.orig)
-    return "submission_id" in text or "uq_survey_responses_survey_id_submission_id" in text
+    return "submission_key" in text or "uq_survey_responses_survey_id_submission_key" in text
 
 
 # ---------------------------------------------------------------------------
@@ -731,9 +801,8 @@ def _canonical_response_set(session: Session, survey_id: int) -> tuple[str, int]
             "channel": r.channel,
             "on": r.submitted_on.isoformat(),
             "receipt": r.receipt,
-            "submission": r.submission_id,
             "digest": r.content_digest,
-            "duration": r.duration_s,
+            "duration_band": r.duration_band_s,
             "serial": r.paper_serial,
             "paper_batch": r.paper_batch,
             "answers": answers.get(r.id, []),
@@ -745,13 +814,64 @@ def _canonical_response_set(session: Session, survey_id: int) -> tuple[str, int]
     return sha256_hex(canonical_json(document)), len(records)
 
 
+def _own_transaction_id(session: Session) -> AbstractContextManager[object]:
+    """A savepoint on PostgreSQL, whose writes carry a transaction id of their own.
+
+    SQLite has no transaction ids in its rows (and pysqlite's savepoints are fragile), so
+    there the writes simply join the surrounding transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return session.begin_nested()
+    return nullcontext()
+
+
+def _rewrite_rows_of(session: Session, survey_id: int) -> None:
+    """Give every code, response and answer row of the survey a new row version.
+
+    While the survey was open each code row was written when it was used and each
+    response when it arrived, so PostgreSQL's ``xmin`` (and its order) dated them and
+    paired a code with the response that followed it. Rewriting all of them here, the
+    codes in one savepoint and the responses and answers in another (each savepoint
+    writes under a transaction id of its own), leaves one ``xmin`` for all the codes
+    and one other for all the content. Claims and submission keys are dropped: nothing
+    needs them once no answer can come in. The old row versions stay in the table files
+    until :func:`surveys.storage.compact_survey_tables` runs after the commit.
+    """
+    with _own_transaction_id(session):
+        session.execute(
+            sa.update(AccessCode)
+            .where(AccessCode.survey_id == survey_id)
+            .values(claim_key=None, used=AccessCode.used)
+            .execution_options(synchronize_session=False)
+        )
+    with _own_transaction_id(session):
+        session.execute(
+            sa.update(Response)
+            .where(Response.survey_id == survey_id)
+            .values(submission_key=None, receipt=Response.receipt)
+            .execution_options(synchronize_session=False)
+        )
+        of_survey = sa.select(Response.id).where(Response.survey_id == survey_id)
+        session.execute(
+            sa.update(Answer)
+            .where(Answer.response_id.in_(of_survey))
+            .values(value_text=Answer.value_text)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def close_survey(session: Session, survey: Survey, *, now: datetime) -> SurveySeal:
-    """Open → closed: no more answers; the response set is sealed in one audited row."""
+    """Open → closed: no more answers; rows rewritten; the final set sealed in one audited row.
+
+    The caller compacts the survey tables after the commit
+    (:func:`surveys.storage.compact_survey_tables`), so that no old row version remains.
+    """
     if survey.status != "open":
         raise SurveyStateError("not_open", status=survey.status)
     survey.status = "closed"
     survey.closed_at = now
     session.flush()
+    _rewrite_rows_of(session, survey.id)
     digest, count = _canonical_response_set(session, survey.id)
     seal = SurveySeal(survey_id=survey.id, sealed_at=now, response_count=count, digest=digest)
     session.add(seal)

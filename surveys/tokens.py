@@ -5,6 +5,11 @@ Access codes are secrets: they are stored only as HMAC-SHA256 under the deployme
 The survey id is part of the hashed message, so the same code in two surveys has two
 unrelated hashes. Receipts are not secrets (they are published when a survey closes),
 so they are stored in plain text.
+
+The random submission id a questionnaire carries is never stored either: the code row
+keeps one keyed hash of it (:func:`claim_key`) and the response another
+(:func:`submission_key`). Without the key nobody can tell which claim goes with which
+response; with it, the server can still recognise a resent form.
 """
 
 from __future__ import annotations
@@ -49,10 +54,24 @@ def new_submission_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _keyed(key: str, purpose: str, survey_id: int, value: str) -> str:
+    message = f"{purpose}:{survey_id}:{value}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
 def hash_access_code(key: str, survey_id: int, code: str) -> str:
     """HMAC-SHA256 (hex) of a normalised access code, bound to one survey."""
-    message = f"survey-access-code:{survey_id}:{normalise_code(code)}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return _keyed(key, "survey-access-code", survey_id, normalise_code(code))
+
+
+def claim_key(key: str, survey_id: int, submission_id: str) -> str:
+    """HMAC-SHA256 (hex) of a submission id as kept on the code it used (the claim)."""
+    return _keyed(key, "survey-code-claim", survey_id, submission_id)
+
+
+def submission_key(key: str, survey_id: int, submission_id: str) -> str:
+    """HMAC-SHA256 (hex) of a submission id as kept on its response; unlike the claim."""
+    return _keyed(key, "survey-submission", survey_id, submission_id)
 
 
 def is_access_code(text: str) -> bool:

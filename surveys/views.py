@@ -2,15 +2,17 @@
 and the resident pages under /s/<short id>.
 
 Resident routes log nothing about the client and never put a code or a receipt in a
-redirect URL (an access log would keep it beside the client's address and the time).
-The QR URL /s/<short>/<code> itself is masked in the werkzeug and gunicorn access
-logs by :class:`CodeRedactingFilter`.
+URL (an access log would keep it beside the client's address and the time): code checks
+and receipt lookups are POSTs. The QR URL /s/<short>/<code> itself is masked in the
+werkzeug and gunicorn access logs by :mod:`assessment.app.logs`.
+
+An online response is stored in two transactions (:func:`_submit`), and the form state
+the browser carries between them is encrypted (:mod:`surveys.form_state`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -31,7 +33,6 @@ from flask import (
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -43,8 +44,9 @@ from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
 from reports.pdf import html_to_pdf
-from surveys import queries, services, tokens
+from surveys import form_state, queries, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
+from surveys.core.quality import duration_band
 from surveys.forms import (
     BALLOT_LABELS,
     QUESTION_KIND_LABELS,
@@ -56,6 +58,7 @@ from surveys.forms import (
     CodeEntryForm,
     NewSurveyForm,
     QuestionForm,
+    ReceiptLookupForm,
     RevokeForm,
     SurveyForm,
     TargetForm,
@@ -73,62 +76,27 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("surveys", __name__)
 
-ENTRY_SALT = "survey-entry"
-CARRIED_SALT = "survey-carried"
+ENTRY_PURPOSE = "survey-entry"
+CARRIED_PURPOSE = "survey-carried"
 ENTRY_MAX_AGE = 12 * 3600
 DASHBOARD_REFRESH_SECONDS = 60
 MAX_DURATION_S = 24 * 3600
 
-# Code entry throttling (documented in BENCHMARKS.md and the module docstring of
-# surveys/models.py): failures per client (keyed hash of the address, never stored
-# with anything else) and, against guessing spread over many addresses, per survey.
+# Code entry limits fall on the client that tries wrong codes (a keyed hash of its
+# address, the forwarded one behind TRUSTED_PROXY_COUNT proxies, never stored with
+# anything else). Guessing spread over many addresses locks nobody out: it raises an
+# alarm the team sees on the survey's pages (wrong codes in the last hour).
 THROTTLE_DEFAULTS = {
     "SURVEY_CODE_MAX_FAILURES_PER_CLIENT": 10,
     "SURVEY_CODE_CLIENT_WINDOW_SECONDS": 15 * 60,
     "SURVEY_CODE_CLIENT_LOCKOUT_SECONDS": 15 * 60,
-    "SURVEY_CODE_MAX_FAILURES_PER_SURVEY": 300,
-    "SURVEY_CODE_SURVEY_WINDOW_SECONDS": 3600,
-    "SURVEY_CODE_SURVEY_LOCKOUT_SECONDS": 10 * 60,
+    "SURVEY_CODE_ALARM_PER_HOUR": 30,
 }
 
 
-# ---------------------------------------------------------------------------
-# logging: never write an access code
-# ---------------------------------------------------------------------------
-
-_CODE_IN_PATH = re.compile(r"(/s/[A-Za-z0-9]+/)(?!check\b|receipts\b|answer\b)[A-Za-z0-9-]+")
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, str):
-        return _CODE_IN_PATH.sub(r"\1[code]", value)
-    return value
-
-
-class CodeRedactingFilter(logging.Filter):
-    """Mask the access code in logged request lines of ``/s/<short>/<code>``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = _redact(record.msg)
-        if isinstance(record.args, dict):
-            record.args = {key: _redact(value) for key, value in record.args.items()}
-        elif isinstance(record.args, tuple):
-            record.args = tuple(_redact(value) for value in record.args)
-        return True
-
-
-def install_log_redaction() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        target = logging.getLogger(name)
-        if not any(isinstance(f, CodeRedactingFilter) for f in target.filters):
-            target.addFilter(CodeRedactingFilter())
-
-
 def init_app(app: Flask) -> None:
-    """Register the blueprint and mask codes in access logs."""
+    """Register the blueprint."""
     app.register_blueprint(bp)
-    install_log_redaction()
 
 
 # ---------------------------------------------------------------------------
@@ -159,45 +127,46 @@ def _config(name: str) -> int:
     return int(current_app.config.get(name, THROTTLE_DEFAULTS[name]))
 
 
-def _policies() -> tuple[throttle.ThrottlePolicy, throttle.ThrottlePolicy]:
-    client = throttle.ThrottlePolicy(
+def _client_policy() -> throttle.ThrottlePolicy:
+    return throttle.ThrottlePolicy(
         max_failures=_config("SURVEY_CODE_MAX_FAILURES_PER_CLIENT"),
         window=timedelta(seconds=_config("SURVEY_CODE_CLIENT_WINDOW_SECONDS")),
         lockout=timedelta(seconds=_config("SURVEY_CODE_CLIENT_LOCKOUT_SECONDS")),
     )
-    survey = throttle.ThrottlePolicy(
-        max_failures=_config("SURVEY_CODE_MAX_FAILURES_PER_SURVEY"),
-        window=timedelta(seconds=_config("SURVEY_CODE_SURVEY_WINDOW_SECONDS")),
-        lockout=timedelta(seconds=_config("SURVEY_CODE_SURVEY_LOCKOUT_SECONDS")),
-    )
-    return client, survey
 
 
-def _throttle_keys(survey: Survey) -> tuple[str, str]:
-    key = current_app.config["ACCESS_CODE_HASH_KEY"]
+def _client_key() -> str:
     # Only a keyed hash of the address is kept, in the throttle table alone.
-    client = throttle.subject_key(key, "survey-code-client", request.remote_addr or "")
-    return client, throttle.subject_key(key, "survey-code-survey", str(survey.id))
+    key = current_app.config["ACCESS_CODE_HASH_KEY"]
+    return throttle.subject_key(key, "survey-code-client", request.remote_addr or "")
 
 
-def _is_locked(survey: Survey) -> bool:
-    now = utcnow()
-    return any(
-        throttle.locked_until(db.session, key, now) is not None for key in _throttle_keys(survey)
-    )
+def _is_locked() -> bool:
+    return throttle.locked_until(db.session, _client_key(), utcnow()) is not None
 
 
 def _record_code_failure(survey: Survey) -> None:
-    client_policy, survey_policy = _policies()
-    client_key, survey_key = _throttle_keys(survey)
     now = utcnow()
     with unit_of_work(None):
-        throttle.record_failure(db.session, client_key, client_policy, now)
-        throttle.record_failure(db.session, survey_key, survey_policy, now)
+        throttle.record_failure(db.session, _client_key(), _client_policy(), now)
+        services.record_wrong_code(db.session, survey_id=survey.id, now=now)
 
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+def _code_alarm(survey: Survey) -> dict[str, int | bool]:
+    """The guessing alarm shown to the team: wrong codes in the last hour."""
+    count = services.count_wrong_codes(db.session, survey_id=survey.id, now=utcnow())
+    threshold = _config("SURVEY_CODE_ALARM_PER_HOUR")
+    return {"count": count, "threshold": threshold, "raised": count >= threshold}
+
+
+def _seal_state(purpose: str, payload: dict[str, Any]) -> str:
+    return form_state.seal(current_app.config["SECRET_KEY"], purpose, payload, now=int(time.time()))
+
+
+def _open_state(purpose: str, token: str, max_age: int | None = None) -> dict[str, Any]:
+    return form_state.open_sealed(
+        current_app.config["SECRET_KEY"], purpose, token, now=int(time.time()), max_age=max_age
+    )
 
 
 def _no_referrer(response: Response) -> Response:
@@ -231,7 +200,7 @@ def start(short_id: str, code: str | None = None) -> Response:
             # A typo, caught by the check character before any lookup.
             form.code.errors = [code_message("malformed_code")]
             status = 400
-        elif _is_locked(survey):
+        elif _is_locked():
             form.code.errors = [
                 _("Too many wrong codes were tried. Wait 15 minutes and try again.")
             ]
@@ -289,8 +258,8 @@ def _questionnaire(
     if form is None:
         form_class = build_response_form(items, _language())
         form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
-    form.entry.data = _serializer(ENTRY_SALT).dumps(entry)
-    form.carried.data = _serializer(CARRIED_SALT).dumps({"sub": entry["sub"], "a": carried})
+    form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
+    form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
     form.step.data = str(step)
     return _resident(
         "surveys/resident/answer.html",
@@ -311,9 +280,9 @@ def answer(short_id: str) -> Response:
     """Answer the questions (one long form or one screen at a time) and submit."""
     survey = _public_survey_or_404(short_id)
     try:
-        entry = _serializer(ENTRY_SALT).loads(request.form.get("entry", ""), max_age=ENTRY_MAX_AGE)
-        carried_token = _serializer(CARRIED_SALT).loads(request.form.get("carried", ""))
-    except BadSignature:
+        entry = _open_state(ENTRY_PURPOSE, request.form.get("entry", ""), ENTRY_MAX_AGE)
+        carried_token = _open_state(CARRIED_PURPOSE, request.form.get("carried", ""))
+    except form_state.FormStateError:
         form = CodeEntryForm(formdata=None)
         form.code.errors = [code_message("expired")]
         return _resident("surveys/resident/start.html", 400, survey=survey, form=form)
@@ -353,20 +322,20 @@ def _submit(
     step: int,
     items: tuple[ResidentItem, ...],
 ) -> Response:
-    duration = max(0, min(int(time.time()) - int(entry.get("t", 0)), MAX_DURATION_S))
+    """Use up the code, then store the answers: two transactions, one after the other.
+
+    In one transaction, PostgreSQL would stamp the code's update and the response with
+    the same transaction id (``xmin``) and join them for anyone who reads the tables.
+    Between the two commits the code is claimed by this form alone (a keyed hash of its
+    submission id), so when the second step fails (a worker killed, the database
+    restarted) the resident's resend of the same form finishes it instead of hearing
+    that the code was used; no receipt is shown before the answers are stored.
+    """
+    key = current_app.config["ACCESS_CODE_HASH_KEY"]
+    elapsed = max(0, min(int(time.time()) - int(entry.get("t", 0)), MAX_DURATION_S))
+    submission_key = tokens.submission_key(key, survey.id, entry["sub"])
     try:
-        with unit_of_work(None):
-            result = services.submit_response(
-                db.session,
-                survey=survey,
-                code_hash=entry["h"],
-                unit_id=entry["u"],
-                submission_id=entry["sub"],
-                answers=answers,
-                today=utcnow().date(),
-                duration_s=duration,
-                items=items,
-            )
+        cleaned = services.clean_answers(items, answers)
     except FieldError as error:
         return _questionnaire(
             survey,
@@ -378,23 +347,41 @@ def _submit(
             error=field_message(error),
             error_field=error.field,
         )
+    try:
+        with unit_of_work(None):
+            services.claim_code(
+                db.session,
+                survey=survey,
+                code_hash=entry["h"],
+                claim_key=tokens.claim_key(key, survey.id, entry["sub"]),
+            )
+        with unit_of_work(None):
+            result = services.store_online_response(
+                db.session,
+                survey=survey,
+                unit_id=entry["u"],
+                submission_key=submission_key,
+                answers=cleaned,
+                today=utcnow().date(),
+                duration_band_s=duration_band(elapsed),
+                items=items,
+            )
     except services.SubmissionConflictError as error:
         return _resident(
             "surveys/resident/message.html", 409, survey=survey, message=state_message(error)
         )
-    except (services.CodeRejectedError, IntegrityError) as error:
-        # A resend racing the first submission: if that one is stored, show its receipt.
-        receipt = _earlier_receipt(survey, entry, answers)
+    except IntegrityError as error:
+        # A copy of this form (double click, resend) stored its answers first.
+        if not services.is_duplicate_submission(error):
+            raise
+        receipt = _earlier_receipt(survey, submission_key, entry["u"], cleaned)
         if receipt is None:
-            if isinstance(error, IntegrityError):
-                raise
-            return _resident(
-                "surveys/resident/message.html",
-                409,
-                survey=survey,
-                message=code_message(error.code),
-            )
+            raise
         return _receipt_page(survey, receipt)
+    except services.CodeRejectedError as error:
+        return _resident(
+            "surveys/resident/message.html", 409, survey=survey, message=code_message(error.code)
+        )
     except services.SurveyError as error:
         return _resident(
             "surveys/resident/message.html", 409, survey=survey, message=state_message(error)
@@ -402,17 +389,17 @@ def _submit(
     return _receipt_page(survey, result.receipt)
 
 
-def _earlier_receipt(survey: Survey, entry: dict[str, Any], answers: dict[str, str]) -> str | None:
-    items = queries.list_items(db.session, survey.id, entry["u"])
+def _earlier_receipt(
+    survey: Survey, submission_key: str, unit_id: int, cleaned: dict[str, str]
+) -> str | None:
     try:
-        cleaned = services.clean_answers(items, answers)
         return services.find_resubmission(
             db.session,
             survey_id=survey.id,
-            submission_id=entry["sub"],
-            digest=services.content_digest(entry["u"], cleaned),
+            submission_key=submission_key,
+            digest=services.content_digest(unit_id, cleaned),
         )
-    except (FieldError, services.SubmissionConflictError):
+    except services.SubmissionConflictError:
         return None
 
 
@@ -434,7 +421,7 @@ def check_code(short_id: str) -> Response:
         if not tokens.is_access_code(typed):
             form.code.errors = [code_message("malformed_code")]
             status = 400
-        elif _is_locked(survey):
+        elif _is_locked():
             form.code.errors = [
                 _("Too many wrong codes were tried. Wait 15 minutes and try again.")
             ]
@@ -453,18 +440,31 @@ def check_code(short_id: str) -> Response:
     )
 
 
-@bp.route("/s/<short_id>/receipts")
+@bp.route("/s/<short_id>/receipts", methods=["GET", "POST"])
 def receipts(short_id: str) -> Response:
-    """Every counted receipt, online and paper, once the survey is closed."""
+    """Every counted receipt, online and paper, once the survey is closed.
+
+    "Is my receipt counted?" is a POST: a receipt leads to a response, so it must not
+    sit in a URL (access logs, browser history, proxies).
+    """
     survey = _public_survey_or_404(short_id)
-    wanted = normalise_code(request.args.get("receipt", ""))[:20]
+    form = ReceiptLookupForm()
     listed: list[str] = []
     if survey.status == "closed":
         listed = queries.list_receipts(db.session, survey)
-    found = wanted in set(listed) if wanted and listed else None
+    wanted = ""
+    found = None
+    status = 200
+    if form.validate_on_submit():
+        wanted = normalise_code(form.receipt.data or "")[:20]
+        found = wanted in set(listed) if wanted and listed else None
+    elif form.is_submitted():
+        status = 400
     return _resident(
         "surveys/resident/receipts.html",
+        status,
         survey=survey,
+        form=form,
         receipts=[format_code(r, 3) for r in listed],
         wanted=format_code(wanted, 3) if wanted else "",
         found=found,
@@ -582,6 +582,7 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         target_kind_labels=TARGET_KIND_LABELS,
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
+        code_alarm=_code_alarm(survey),
         **context,
     ), status
 
@@ -806,9 +807,21 @@ def close_survey(survey_id: int) -> Response:
             digest = seal.digest
     except services.SurveyError as error:
         _state_error(error)
-    else:
-        flash(_("The survey is closed. Seal: %(digest)s", digest=digest), "success")
-    return redirect(url_for(".show", survey_id=survey.id))
+        return redirect(url_for(".show", survey_id=survey_id))
+    # After the commit, and before this request reads anything again: the compaction
+    # waits for transactions older than itself.
+    compacted = storage.compact_survey_tables(db.engine)
+    flash(_("The survey is closed. Seal: %(digest)s", digest=digest), "success")
+    if not compacted.done:
+        flash(
+            _(
+                "The database could not yet drop the old copies of the rows (%(problem)s). "
+                "Ask the administrator to run “flask surveys compact”.",
+                problem=compacted.problem,
+            ),
+            "error",
+        )
+    return redirect(url_for(".show", survey_id=survey_id))
 
 
 # ---------------------------------------------------------------------------
@@ -927,6 +940,7 @@ def dashboard(survey_id: int) -> Response:
         total_used=sum(r.codes_used for r in rows),
         refresh_seconds=DASHBOARD_REFRESH_SECONDS,
         status_labels=SURVEY_STATUS_LABELS,
+        code_alarm=_code_alarm(survey),
     )
     response = Response(html, mimetype="text/html")
     if survey.status == "open":

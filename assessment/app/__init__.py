@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from assessment.app import logs
 from assessment.app.config import (
     DefaultConfig,
     database_uri,
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # SQLite has no pool pre-ping need, and waits for the write lock instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     validate_config(app.config)
+    logs.init_app(app)
 
     # Imported here, not at module level: binding the name ``db`` in this package would
     # hide the ``assessment.app.db`` module that migrations refer to.
@@ -67,7 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from assessment.app.cli import register_commands
     from assessment.views import create_blueprint
 
-    logging_setup.configure_logging(app)
+    logging_setup.configure_logging(app, filters=(logs.ResidentRedactingFilter(),))
     i18n.init_app(app, babel)
     security.init_app(app)
     hygiene.init_app(app)

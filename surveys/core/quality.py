@@ -13,6 +13,11 @@ paper serials). This module adds the group signals:
 * :func:`unit_uniformity` — per unit (village), the mean within-unit standard deviation
   of the answers, compared with the other units by a leave-one-out z-score.
 
+Response times are stored only as coarse bands (:func:`duration_band`): the too-fast
+flag compares a response with a third of the median, which a band of at most a factor
+of two in width serves, while an exact number of seconds beside the access log's times
+of code entry and submission would pick a resident's response out of a day's.
+
 Bursts of responses from one code batch are **not** computed. Code redemptions carry no
 time at all (``survey_access_codes`` has a ``used`` flag only) and responses keep the day
 only (DESIGN section 5); a burst signal would need per-batch redemption times, which the
@@ -22,6 +27,7 @@ batch would time residents' participation, so the signal is left out on purpose.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -33,8 +39,10 @@ from assessment.core.errors import InvalidParameterError
 from surveys.core.tally import flag_duplicate_serials, flag_straight_lining, flag_too_fast
 
 __all__ = [
+    "DURATION_BAND_EDGES",
     "GroupSignal",
     "clerk_uniformity",
+    "duration_band",
     "flag_duplicate_serials",
     "flag_identical_rows",
     "flag_straight_lining",
@@ -44,6 +52,14 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: Lower bounds, in seconds, of the bands response times are stored in. Each band is at
+#: most twice as wide as its lower bound (half-minute steps under a minute, then steps of
+#: 1.5 or 4/3), up to a day.
+DURATION_BAND_EDGES: tuple[int, ...] = (
+    0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 960, 1440, 1920, 2880,
+    3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200, 86400,
+)  # fmt: skip
 
 #: Flag a clerk whose suspect share exceeds the other clerks' by this many standard errors.
 CLERK_Z = 3.0
@@ -63,6 +79,47 @@ def _groups(groups: Sequence[Hashable] | npt.ArrayLike, n: int, name: str) -> pd
     if len(series) != n:
         raise InvalidParameterError(name, len(series), "length_differs_from_items")
     return series
+
+
+def duration_band(seconds: float) -> int:
+    """The lower bound of the coarse band a response time falls in, in seconds.
+
+    Parameters
+    ----------
+    seconds : float
+        Time from entering the access code to submitting; 0 or more.
+
+    Returns
+    -------
+    int
+        The largest edge of :data:`DURATION_BAND_EDGES` not above ``seconds``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``seconds`` is negative, infinite or NaN.
+
+    Notes
+    -----
+    ``band(d) = max{e in EDGES : e <= d}``. Consecutive edges differ by a factor of at
+    most 2, so ``d / 2 < band(d) <= d`` for ``d >= 10``. :func:`flag_too_fast` applied to
+    bands keeps its rule (``band < median(bands) / 3``). With ``L = median(d) / 3`` the
+    banded limit lies in ``(L/2, L]``, so a response is flagged as from its exact time
+    whenever that time is below ``L/2`` or at least ``2L``; only times in ``[L/2, 2L)``
+    may fall on the other side (one response in 408 of the demo's distribution).
+
+    Examples
+    --------
+    >>> duration_band(0), duration_band(59), duration_band(60), duration_band(250)
+    (0, 45, 60, 240)
+    >>> duration_band(200_000)
+    86400
+    """
+    if not np.isfinite(seconds):
+        raise InvalidParameterError("seconds", seconds, "not_finite")
+    if seconds < 0:
+        raise InvalidParameterError("seconds", seconds, "negative")
+    return DURATION_BAND_EDGES[bisect.bisect_right(DURATION_BAND_EDGES, seconds) - 1]
 
 
 def flag_identical_rows(

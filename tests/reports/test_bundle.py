@@ -16,7 +16,6 @@ import math
 import re
 import subprocess
 import sys
-import uuid
 import zipfile
 from collections import Counter
 from datetime import date
@@ -51,10 +50,10 @@ from reports.core.bundle import (
     write_zip,
 )
 from reports.recompute import check_bundle, check_bundle_files
-from surveys import services, tokens
+from surveys import services
 from surveys.models import Response, Survey
 from surveys.queries import list_items
-from tests.surveys.conftest import build_survey
+from tests.surveys.conftest import answer_online, build_survey
 from tests.test_demo import seeded  # noqa: F401 (the module-scoped seeded demo)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,15 +401,15 @@ def _respond(app: Flask, survey_id: int, unit_code: str, codes: int, likert: int
         items = list_items(session, survey.id, unit.id)
         for slip in slips:
             answers = {i.key: str(likert) for i in items if i.kind == "likert"}
-            result = services.submit_response(
+            result = answer_online(
                 session,
                 survey=survey,
-                code_hash=tokens.hash_access_code(key, survey.id, slip.code),
+                key=key,
+                code=slip.code,
                 unit_id=unit.id,
-                submission_id=uuid.uuid4().hex,
                 answers=answers,
                 today=date(2026, 6, 2),
-                duration_s=123,
+                duration_band_s=120,
             )
             secrets += [slip.code, slip.receipt, result.receipt]
         return secrets
@@ -424,9 +423,9 @@ def surveyed_bundle(app, computed_period) -> dict[str, Any]:
     survey_id = built["survey_id"]
     secrets = _respond(app, survey_id, "QSZ-01", 6, 4) + _respond(app, survey_id, "QSZ-02", 2, 2)
     with app.app_context(), unit_of_work(None):
+        keys = [str(k) for k in db.session.scalars(sa.select(Response.submission_key))]
         services.close_survey(db.session, db.session.get(Survey, survey_id), now=utcnow())
-        responses = db.session.scalars(sa.select(Response)).all()
-        stored = [r.id for r in responses] + [r.submission_id for r in responses]
+        stored = [str(r) for r in db.session.scalars(sa.select(Response.id))] + keys
     with app.app_context():
         built_bundle = build_bundle(
             db.session, period=db.session.get(Period, computed_period), today=TODAY

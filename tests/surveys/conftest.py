@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Cadre, Period, Unit
-from surveys import services
+from surveys import services, tokens
 
 
 @pytest.fixture
@@ -89,6 +90,68 @@ def build_survey(session, *, one_per_screen: bool = False, open_it: bool = True)
     if open_it:
         services.open_survey(session, survey, now=utcnow())
     return {"survey_id": survey.id, "short_id": survey.short_id}
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The questionnaire's hidden state, as a browser sends it back."""
+    return dict(re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page))
+
+
+def receipt_in(page: str) -> str:
+    found = re.search(r'<p class="receipt">([^<]+)</p>', page)
+    assert found, page
+    return found.group(1)
+
+
+def resident_answers(client, short_id: str, code: str, **answers: str) -> tuple[str, dict]:
+    """A resident's whole journey through the web: scan, start, answer, submit.
+
+    Returns the receipt shown and the hidden fields of the questionnaire.
+    """
+    client.get(f"/s/{short_id}/{code}")
+    page = client.post(f"/s/{short_id}", data={"code": code}).get_data(as_text=True)
+    fields = hidden_fields(page)
+    done = client.post(
+        f"/s/{short_id}/answer",
+        data={**fields, **(answers or {"q_overall__t1": "4"}), "nav": "submit"},
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)
+    return receipt_in(done.get_data(as_text=True)), fields
+
+
+def answer_online(
+    session,
+    *,
+    survey,
+    key: str,
+    code: str,
+    unit_id: int,
+    answers: dict[str, str],
+    today: date,
+    submission_id: str | None = None,
+    duration_band_s: int | None = None,
+) -> services.SubmitResult:
+    """Both steps of an online response in the caller's transaction, for test set-up.
+
+    The web path (surveys.views._submit) commits between the two; tests that look at
+    transactions go through the web.
+    """
+    submission_id = submission_id or tokens.new_submission_id()
+    services.claim_code(
+        session,
+        survey=survey,
+        code_hash=tokens.hash_access_code(key, survey.id, code),
+        claim_key=tokens.claim_key(key, survey.id, submission_id),
+    )
+    return services.store_online_response(
+        session,
+        survey=survey,
+        unit_id=unit_id,
+        submission_key=tokens.submission_key(key, survey.id, submission_id),
+        answers=answers,
+        today=today,
+        duration_band_s=duration_band_s,
+    )
 
 
 @pytest.fixture

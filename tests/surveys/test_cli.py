@@ -6,21 +6,20 @@ import sqlalchemy as sa
 
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
-from surveys import services, tokens
+from surveys import services
 from surveys.models import Answer, Survey
+from tests.surveys.conftest import answer_online
 
 
 def test_verify_seal_passes_then_names_a_changed_survey(app, runner, open_survey, make):
     def respond_and_close(session):
         survey = session.get(Survey, open_survey["survey_id"])
-        services.submit_response(
+        answer_online(
             session,
             survey=survey,
-            code_hash=tokens.hash_access_code(
-                app.config["ACCESS_CODE_HASH_KEY"], survey.id, open_survey["codes"][0]
-            ),
+            key=app.config["ACCESS_CODE_HASH_KEY"],
+            code=open_survey["codes"][0],
             unit_id=open_survey["unit_id"],
-            submission_id="s1",
             answers={"overall__t1": "5"},
             today=utcnow().date(),
         )

@@ -41,7 +41,7 @@ def _store(session: Any, survey: Survey, unit_code: str, comment: str | None) ->
         channel="online",
         answers=answers,
         receipt=uuid.uuid4().hex[:12].upper(),
-        submission_id=uuid.uuid4().hex,
+        submission_key=uuid.uuid4().hex,
         today=DAY,
         items=items,
     )

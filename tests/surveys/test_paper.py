@@ -107,7 +107,7 @@ def test_two_matching_entries_store_one_paper_response(make, paper_survey):
         assert response.channel == "paper"
         assert (response.paper_serial, response.paper_batch) == ("P001", "B1")
         assert response.receipt == ps["receipts"][0]
-        assert response.duration_s is None
+        assert response.duration_band_s is None and response.submission_key is None
         values = {a.item: (a.value_int, a.value_text) for a in response.answers}
         grade = next(k for k, kind in ps["kinds"].items() if kind == "ballot")
         age = next(k for k, kind in ps["kinds"].items() if kind == "choice")

@@ -12,6 +12,7 @@ from assessment.app.db import utcnow
 from assessment.core.errors import FieldError
 from assessment.models import Account, AuditEntry
 from surveys import paper, services
+from surveys.core.quality import duration_band
 from surveys.models import Response, Survey
 from surveys.paper_models import PaperEntry, ResponseExclusion
 from surveys.queries import list_items
@@ -31,9 +32,9 @@ def _store(session, survey, unit_id, *, likert: int, duration=None, serial=None,
         channel="paper" if serial else "online",
         answers=answers,
         receipt=uuid.uuid4().hex[:12].upper(),
-        submission_id=uuid.uuid4().hex,
+        submission_key=None if serial else uuid.uuid4().hex,
         today=DAY,
-        duration_s=duration,
+        duration_band_s=None if duration is None else duration_band(duration),
         paper_serial=serial,
         items=items,
     )

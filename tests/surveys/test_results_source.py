@@ -29,7 +29,7 @@ def _store(session, survey, unit_id, likert):
         channel="online",
         answers=answers,
         receipt=uuid.uuid4().hex[:12].upper(),
-        submission_id=uuid.uuid4().hex,
+        submission_key=uuid.uuid4().hex,
         today=DAY,
         items=items,
     )

@@ -16,7 +16,7 @@ from assessment.models import AuditEntry, Period, Unit
 from surveys import services, tokens
 from surveys.models import AccessCode, Answer, CodeBatch, PaperReceipt, Response, Survey
 from surveys.queries import list_items, list_participation, list_receipts, list_results
-from tests.surveys.conftest import build_survey
+from tests.surveys.conftest import answer_online, build_survey
 
 KEY_NAME = "ACCESS_CODE_HASH_KEY"
 TODAY = date(2026, 6, 2)
@@ -32,13 +32,13 @@ def _hash(app, survey_id, code):
 
 def _submit(app, built, code, answers=None, submission_id=None):
     with app.app_context(), unit_of_work(None):
-        survey = _survey(_db.session, built["survey_id"])
-        return services.submit_response(
+        return answer_online(
             _db.session,
-            survey=survey,
-            code_hash=_hash(app, survey.id, code),
+            survey=_survey(_db.session, built["survey_id"]),
+            key=app.config[KEY_NAME],
+            code=code,
             unit_id=built["unit_id"],
-            submission_id=submission_id or uuid.uuid4().hex,
+            submission_id=submission_id,
             answers=answers or {"overall__t1": "4", "grade__t1": "excellent"},
             today=TODAY,
         )
@@ -162,6 +162,28 @@ def test_state_moves_draft_open_closed_and_locks_the_builder(app, demo, make):
         assert _survey(_db.session, built["survey_id"]).status == "closed"
 
 
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (services.SurveyData("满意度\x00调查"), "title_zh"),
+        (services.SurveyData("满意度调查", intro_zh="请\x1b作答"), "intro_zh"),
+    ],
+)
+def test_survey_text_follows_the_text_rule(app, demo, data, field):
+    """Control characters are refused in survey texts as in every other typed text
+    (assessment.core.text); line breaks stay allowed in the multi-line intro."""
+    with app.app_context(), pytest.raises(FieldError) as caught, unit_of_work(None):
+        period = _db.session.scalars(sa.select(Period)).first()
+        services.create_survey(_db.session, period=period, data=data)
+    assert (caught.value.field, caught.value.code) == (field, "control_character")
+    with app.app_context(), unit_of_work(None):
+        period = _db.session.scalars(sa.select(Period)).first()
+        survey = services.create_survey(
+            _db.session, period=period, data=services.SurveyData("调查", intro_zh="第一行\n第二行")
+        )
+        assert survey.intro_zh == "第一行\n第二行"
+
+
 # -- codes ------------------------------------------------------------------------------
 
 
@@ -241,8 +263,9 @@ def test_resend_with_other_content_is_refused(app, open_survey):
         )
 
 
-def test_database_refuses_a_second_row_with_the_same_submission_id(app, open_survey):
+def test_database_refuses_a_second_row_with_the_same_submission_key(app, open_survey):
     _submit(app, open_survey, open_survey["codes"][0], submission_id="dup")
+    key = tokens.submission_key(app.config[KEY_NAME], open_survey["survey_id"], "dup")
     with app.app_context(), pytest.raises(IntegrityError), unit_of_work(None):
         _db.session.execute(
             sa.insert(Response).values(
@@ -252,7 +275,7 @@ def test_database_refuses_a_second_row_with_the_same_submission_id(app, open_sur
                 channel="online",
                 submitted_on=TODAY,
                 receipt="OTHER",
-                submission_id="dup",
+                submission_key=key,
                 content_digest="0" * 64,
             )
         )
@@ -315,7 +338,6 @@ def test_paper_responses_share_the_storage(app, open_survey, make):
             channel="paper",
             answers={"overall__t1": "3"},
             receipt=receipt,
-            submission_id="paper-1",
             today=TODAY,
             paper_serial="0001",
             paper_batch="B1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -180,3 +181,53 @@ def test_signals_do_not_depend_on_row_order(rows, rnd):
     assert quality.flag_identical_rows(shuffled, shuffled_clerks).tolist() == [
         identical[i] for i in order
     ]
+
+
+# -- response times as coarse bands ----------------------------------------------------
+
+
+def test_each_time_falls_in_the_band_starting_at_the_largest_edge_not_above_it():
+    edges = quality.DURATION_BAND_EDGES
+    assert [quality.duration_band(edge) for edge in edges] == list(edges)
+    assert [quality.duration_band(edge - 0.5) for edge in edges[1:]] == list(edges[:-1])
+    assert quality.duration_band(10**9) == 86400
+    # Never finer than a factor of two from ten seconds on (the flag's precision, below).
+    assert all(b / a <= 2 for a, b in itertools.pairwise(edges[1:]))
+
+
+@pytest.mark.parametrize(("seconds", "reason"), [(-1, "negative"), (nan, "not_finite")])
+def test_a_time_that_is_no_time_is_refused(seconds, reason):
+    with pytest.raises(InvalidParameterError) as caught:
+        quality.duration_band(seconds)
+    assert caught.value.reason == reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(min_value=10, max_value=7200), min_size=30, max_size=200),
+)
+def test_the_too_fast_flag_on_bands_agrees_with_exact_times_away_from_the_limit(durations):
+    """Why: ``band`` is monotone with ``d/2 < band(d) <= d`` for ``d >= 10``, so the median
+    of the bands lies in ``(m/2, m]`` and the banded limit ``Lb`` in ``(L/2, L]`` where
+    ``L = median(d)/3``. A time below ``L/2`` is then below ``Lb`` as a band, and a time
+    of ``2L`` or more has a band of at least ``L >= Lb``: only times in ``[L/2, 2L)`` can
+    be flagged differently."""
+    exact = np.asarray(durations)
+    bands = np.asarray([quality.duration_band(d) for d in durations], dtype=float)
+    limit = float(np.median(exact)) / 3
+    clear = (exact < limit / 2) | (exact >= 2 * limit)
+    assert (quality.flag_too_fast(exact)[clear] == quality.flag_too_fast(bands)[clear]).all()
+
+
+def test_the_too_fast_flag_on_bands_of_a_typical_survey():
+    """The demo's times (log-normal around four minutes) with eight 20-second answers:
+    those eight are flagged from bands as from seconds; the one response flagged
+    differently (65 s, against limits of 77 s exact and 60 s banded) lies near the limit."""
+    rng = np.random.default_rng(7)
+    exact = np.concatenate([rng.lognormal(np.log(240), 0.4, size=400), [20.0] * 8])
+    bands = np.asarray([quality.duration_band(d) for d in exact], dtype=float)
+    from_seconds, from_bands = quality.flag_too_fast(exact), quality.flag_too_fast(bands)
+    assert from_seconds[-8:].all() and from_bands[-8:].all()
+    differ = exact[from_seconds != from_bands]
+    limit = float(np.median(exact)) / 3
+    assert len(differ) == 1 and limit / 2 <= differ[0] < 2 * limit
