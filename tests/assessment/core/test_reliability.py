@@ -306,3 +306,67 @@ def test_cronbach_alpha_of_identical_items_is_one():
 def test_cronbach_alpha_bad_input(items, kwargs, error):
     with pytest.raises(error):
         compute_cronbach_alpha(items, **kwargs)
+
+
+# --- leniency that can fire (issue 13) ---------------------------------------------
+
+#: 8 cadres rated by 5 assessors on the default rubric (50/70/85/100). a-d rate as
+#: their colleagues do, give or take a level; e rates every cadre 100. Before issue 13
+#: (deviation from a panel mean that includes the assessor, over the SD of all ratings)
+#: e scored z = 1.11 and could not be flagged.
+TOP_RATER_PANEL = np.array(
+    [
+        [85, 85, 70, 85, 100],
+        [70, 70, 70, 50, 100],
+        [100, 85, 100, 100, 100],
+        [50, 70, 50, 50, 100],
+        [85, 100, 85, 85, 100],
+        [70, 85, 70, 70, 100],
+        [85, 70, 85, 100, 100],
+        [50, 50, 70, 50, 100],
+    ],
+    dtype=float,
+)
+
+
+def _leave_one_out_by_loops(ratings: np.ndarray) -> list[float]:
+    """z of each assessor, written out with loops (independent of the vectorised code).
+
+    d[i][j] = rating of j on target i minus the mean of the other assessors' ratings of
+    target i; z_j = mean_i d[i][j] / SD(d[i][j'] over every i and every j' != j).
+    """
+    n, k = ratings.shape
+    d = [[0.0] * k for _ in range(n)]
+    for i in range(n):
+        for j in range(k):
+            others = [ratings[i][m] for m in range(k) if m != j]
+            d[i][j] = ratings[i][j] - sum(others) / len(others)
+    out = []
+    for j in range(k):
+        mean = sum(d[i][j] for i in range(n)) / n
+        rest = [d[i][m] for i in range(n) for m in range(k) if m != j]
+        centre = sum(rest) / len(rest)
+        sd = math.sqrt(sum((x - centre) ** 2 for x in rest) / (len(rest) - 1))
+        out.append(mean / sd)
+    return out
+
+
+def test_leniency_flags_the_assessor_who_rates_everyone_at_the_top():
+    result = compute_leniency(TOP_RATER_PANEL, raters=list("abcde"))
+    by_rater = {r.rater: r for r in result.raters}
+    # e against the other four: target 1: 100 - (85 + 85 + 70 + 85) / 4 = 18.75, ...
+    assert by_rater["e"].mean_deviation == pytest.approx(25.0)
+    assert [r.standardized for r in result.raters] == pytest.approx(
+        _leave_one_out_by_loops(TOP_RATER_PANEL)
+    )
+    assert by_rater["e"].standardized > 2
+    assert result.flagged == ("e",)
+    # the fair assessors stay well inside the band
+    assert all(abs(by_rater[x].standardized) < 1 for x in "abcd")
+
+
+def test_leniency_a_fair_panel_flags_nobody():
+    fair = TOP_RATER_PANEL[:, :4]
+    result = compute_leniency(fair, raters=list("abcd"))
+    assert result.flagged == ()
+    assert all(abs(r.standardized) < 2 for r in result.raters)
