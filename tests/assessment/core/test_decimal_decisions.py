@@ -45,7 +45,7 @@ L = Label("例", "example")
 K = IndicatorKind
 
 
-def linear_rulebook() -> Rulebook:
+def linear_rulebook(top_quota: float = 0.2) -> Rulebook:
     """Q1 15, Q2 30, Q3 45: linear, baseline 0.2, target 0.8; S1 survey 10."""
     indicators = tuple(
         Indicator(code, L, K.QUANTITATIVE, "work", weight, "linear", "higher", 0.2, 0.8)
@@ -55,14 +55,14 @@ def linear_rulebook() -> Rulebook:
     post = IndicatorSet(
         "P", L, (Category("work", L, 90.0), Category("sat", L, 10.0)), (*indicators, survey)
     )
-    return Rulebook(L, GradingScheme(DEFAULT_GRADES, top_quota=0.2), Aggregation(), (), (post,))
+    grading = GradingScheme(DEFAULT_GRADES, top_quota=top_quota)
+    return Rulebook(L, grading, Aggregation(), (), (post,))
 
 
 def cadre(cid: str, actuals: tuple[float, float, float], scores: tuple[float, ...]):
     return (
         CadreInput(cid, cid.upper(), cid, "P", "u1"),
-        tuple(ActualInput(cid, code, a) for code, a in zip(("Q1", "Q2", "Q3"), actuals))
-        + (),
+        tuple(ActualInput(cid, code, a) for code, a in zip(("Q1", "Q2", "Q3"), actuals)),
         SurveyTargetInput("S1", cid, np.array(scores, dtype=np.float64)),
     )
 
@@ -82,7 +82,8 @@ def test_a_total_of_exactly_90_is_excellent():
     # r = (a - 0.2) / (0.8 - 0.2): Q1 a = 0.6 -> 2/3, 15 × 2/3 = 10;
     # Q2 a = 0.7 -> 5/6, 30 × 5/6 = 25; Q3 a = 0.8 -> 1, 45 × 1 = 45; S1 = 100 -> 10.
     # Total 10 + 25 + 45 + 10 = 90 exactly; binary floating point gave 89.99999999999999.
-    result = compute(linear_rulebook(), [cadre("x", (0.6, 0.7, 0.8), (100.0,))])
+    # (quota 1: a group of one may keep 优秀)
+    result = compute(linear_rulebook(top_quota=1.0), [cadre("x", (0.6, 0.7, 0.8), (100.0,))])
     x = result.cadre("x")
     assert [o.points for o in x.indicators] == [10.0, 25.0, 45.0, 10.0]
     assert x.total == 90.0
