@@ -31,6 +31,7 @@ layer and the reports translate.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,6 @@ from assessment.core.scoring import (
     compute_quantitative_points,
     compute_survey_points,
     compute_total,
-    exact_ratio,
 )
 
 __all__ = [
@@ -213,9 +213,7 @@ def _term(value: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def _render(
-    formula: str, terms: Mapping[str, float], points: str, prefix: str = ""
-) -> str:
+def _render(formula: str, terms: Mapping[str, float], points: str, prefix: str = "") -> str:
     """``prefix`` + the formula with its numbers + `` = `` + the published points."""
     shown = formula.format(**{name: _term(value) for name, value in terms.items()})
     if shown == "0":
@@ -281,9 +279,7 @@ def _bounded(
     kept = {k: v for k, v in terms.items() if k == "c"}
     if bound == "cap":
         return _Shown(f"{{c}} × {w_term}", kept, prefix, bound, float(raw), float(value))
-    return _Shown(
-        f"{_term(float(value))} × {w_term}", {}, prefix, bound, float(raw), float(value)
-    )
+    return _Shown(f"{_term(float(value))} × {w_term}", {}, prefix, bound, float(raw), float(value))
 
 
 def _quantitative(outcome: Mapping[str, Any], indicator: Indicator, w_term: str) -> _Shown:
@@ -324,10 +320,14 @@ def _quantitative(outcome: Mapping[str, Any], indicator: Indicator, w_term: str)
         toward_best = 1 if last[0] > first[0] else -1
         worse, better = ("≤", "≥") if toward_best == 1 else ("≥", "≤")
         if (a - first[0]) * toward_best <= 0:
-            return _Shown(f"{{r}} × {w_term}", {"r": first[1]}, f"{_term(a)} {worse} {_term(first[0])} → ")
+            return _Shown(
+                f"{{r}} × {w_term}", {"r": first[1]}, f"{_term(a)} {worse} {_term(first[0])} → "
+            )
         if (a - last[0]) * toward_best >= 0:
-            return _Shown(f"{{r}} × {w_term}", {"r": last[1]}, f"{_term(a)} {better} {_term(last[0])} → ")
-        for (x0, r0), (x1, r1) in zip(points, points[1:], strict=False):
+            return _Shown(
+                f"{{r}} × {w_term}", {"r": last[1]}, f"{_term(a)} {better} {_term(last[0])} → "
+            )
+        for (x0, r0), (x1, r1) in itertools.pairwise(points):
             if (a - x1) * toward_best <= 0:
                 core = "({r0} + ({r1} − {r0}) × ({a} − {x0}) / ({x1} − {x0}))"
                 return _Shown(

@@ -29,6 +29,7 @@ from assessment.core.errors import (
     InvalidParameterError,
     MissingInputError,
 )
+from assessment.core.precision import Precision
 from assessment.core.rulebook import (
     Indicator,
     IndicatorKind,
@@ -37,7 +38,6 @@ from assessment.core.rulebook import (
     max_points,
     quantitative_rule,
 )
-from assessment.core.precision import Precision
 from assessment.core.scoring import (
     TotalResult,
     compute_grade,
@@ -300,9 +300,7 @@ def _survey(
             MissingInput(indicator.code, indicator.kind.value, "survey_pending"),
         )
     try:
-        points = compute_survey_points(
-            weight, index, indicator=indicator.code, precision=precision
-        )
+        points = compute_survey_points(weight, index, indicator=indicator.code, precision=precision)
     except AssessmentError as error:
         detail = error.reason if isinstance(error, InvalidParameterError) else error.code
         return (
@@ -459,9 +457,7 @@ def compute_preview(
     veto_cap = _worst_grade(rulebook, caps)
     grade = None
     if not missing and all(p.status != IndicatorStatus.WITHHELD for p in previews):
-        earned = compute_grade(
-            total.total, rulebook.grading.grades, precision=rulebook.precision
-        )
+        earned = compute_grade(total.total, rulebook.grading.grades, precision=rulebook.precision)
         grade = _worst_grade(rulebook, [earned, veto_cap] if veto_cap else [earned])
     return PreviewResult(
         post=indicator_set.post,

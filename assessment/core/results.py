@@ -543,7 +543,10 @@ class PanelAgreement:
     """Agreement of the panel on one qualitative indicator of one post.
 
     ``icc2_k`` and ``kendall_w`` are ``None`` with ``status = "insufficient_data"``
-    when fewer than two complete cadres or two assessors remain.
+    when fewer than two complete cadres or two assessors remain. ``icc2_k_low`` and
+    ``icc2_k_high`` are the ends of ICC(2,k)'s confidence interval at the settings'
+    level (McGraw and Wong 1996), ``None`` when undefined; results stored before issue 13
+    have neither.
     """
 
     post: str
@@ -555,17 +558,26 @@ class PanelAgreement:
     kendall_w: float | None
     kendall_p: float | None
     status: str
+    icc2_k_low: float | None = None
+    icc2_k_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AssessorLeniency:
-    """An assessor's mean deviation from the panels over every qualitative rating."""
+    """An assessor against the rest of the panel over every qualitative rating.
+
+    ``mean_deviation`` is the mean of (own rating − the other assessors' mean) and
+    ``standardized`` divides it by ``spread``, the SD of the other assessors'
+    leave-one-out differences (:func:`~assessment.core.reliability.compute_leniency`);
+    ``None`` in plain form when undefined.
+    """
 
     assessor: str
     mean_deviation: float
     standardized: float
     n_ratings: int
     flagged: bool
+    spread: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1221,7 +1233,9 @@ class _CadreWork:
     penalty: list[float]
 
 
-def _weighted_mean(pairs: Sequence[tuple[Fraction, Fraction]], precision: Precision) -> float | None:
+def _weighted_mean(
+    pairs: Sequence[tuple[Fraction, Fraction]], precision: Precision
+) -> float | None:
     """``Σ w v / Σ w`` over published values, exactly, then published (None: no weight)."""
     den = sum((w for w, _ in pairs), Fraction(0))
     if not pairs or den <= 0:
@@ -1396,7 +1410,7 @@ def _agreement(
             [[rows[c].get(a, np.nan) for a in assessors] for c in cadre_ids], dtype=np.float64
         )
         try:
-            icc = compute_icc(matrix)
+            icc = compute_icc(matrix, confidence=settings.confidence)
             kendall = compute_kendall_w(matrix)
         except InsufficientDataError:
             agreement.append(
@@ -1425,6 +1439,8 @@ def _agreement(
                 None if math.isnan(kendall.w) else kendall.w,
                 None if math.isnan(kendall.p_value) else kendall.p_value,
                 "ok",
+                None if icc2k is None or math.isnan(icc.icc2_k_ci.low) else icc.icc2_k_ci.low,
+                None if icc2k is None or math.isnan(icc.icc2_k_ci.high) else icc.icc2_k_ci.high,
             )
         )
         if icc2k is not None and icc2k < settings.low_agreement:
@@ -1444,7 +1460,14 @@ def _agreement(
             return agreement, leniency, flags
         for r in result.raters:
             leniency.append(
-                AssessorLeniency(r.rater, r.mean_deviation, r.standardized, r.n_targets, r.flagged)
+                AssessorLeniency(
+                    r.rater,
+                    r.mean_deviation,
+                    r.standardized,
+                    r.n_targets,
+                    r.flagged,
+                    None if math.isnan(r.spread) else r.spread,
+                )
             )
             if r.flagged:
                 code = "lenient_assessor" if r.standardized > 0 else "severe_assessor"

@@ -42,6 +42,7 @@ __all__ = [
     "TIE_RULES",
     "WEIGHTED_KINDS",
     "Aggregation",
+    "Breakpoint",
     "Category",
     "FormulaSummary",
     "Grade",
@@ -50,7 +51,6 @@ __all__ = [
     "IndicatorKind",
     "IndicatorSet",
     "Label",
-    "Breakpoint",
     "Rubric",
     "RubricLevel",
     "Rulebook",
@@ -809,7 +809,9 @@ def _parse_breakpoints(
             continue
         if points:
             previous = points[-1]
-            ordered = actual > previous.actual if direction == "higher" else actual < previous.actual
+            ordered = (
+                actual > previous.actual if direction == "higher" else actual < previous.actual
+            )
             if not ordered:
                 check.add(
                     _at(point_path, "actual"),
@@ -1270,9 +1272,7 @@ def _parse_precision(check: _Checker, value: object) -> Precision | None:
     if "places" in data:
         places = check.integer(data["places"], "precision.places", minimum=0)
         if places is not None and places > MAX_PLACES:
-            check.add(
-                "precision.places", "out_of_range", value=places, min=0, max=MAX_PLACES
-            )
+            check.add("precision.places", "out_of_range", value=places, min=0, max=MAX_PLACES)
             places = None
     rounding: str | None = DEFAULT_PRECISION.rounding.value
     if "rounding" in data:
@@ -1767,7 +1767,9 @@ def describe_indicator(
     )
 
 
-def quantitative_rule(indicator: Indicator, weight: float | Fraction | None = None) -> QuantitativeRule:
+def quantitative_rule(
+    indicator: Indicator, weight: float | Fraction | None = None
+) -> QuantitativeRule:
     """The scoring rule of a quantitative indicator (the one mapping for every caller).
 
     Parameters

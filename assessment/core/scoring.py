@@ -140,7 +140,9 @@ def _check_ordered_pairs(
         a_value = _finite(name, actual)
         r_value = _non_negative(name, ratio)
         if previous is not None:
-            ordered = a_value > previous[0] if direction is Direction.HIGHER else a_value < previous[0]
+            ordered = (
+                a_value > previous[0] if direction is Direction.HIGHER else a_value < previous[0]
+            )
             if not ordered:
                 raise InvalidParameterError(name, pairs, "thresholds_not_strictly_ordered")
             # a better actual must never lower the ratio
@@ -184,11 +186,17 @@ def _check_rule(
         u = _finite("unacceptable", unacceptable)
         s = _finite("satisfactory", satisfactory)
         if s == u:
-            raise InvalidParameterError("satisfactory", satisfactory, "satisfactory_equals_unacceptable")
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_equals_unacceptable"
+            )
         if direction is Direction.HIGHER and s < u:
-            raise InvalidParameterError("satisfactory", satisfactory, "satisfactory_below_unacceptable")
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_below_unacceptable"
+            )
         if direction is Direction.LOWER and s > u:
-            raise InvalidParameterError("satisfactory", satisfactory, "satisfactory_above_unacceptable")
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_above_unacceptable"
+            )
         floor_value = _non_negative("floor", floor)
         if floor_value >= cap_value:
             raise InvalidParameterError("floor", floor, "floor_not_below_cap")
@@ -756,9 +764,7 @@ def compute_qualitative_points(
     _non_negative("weight", weight)
     value, trimmed = _panel(ratings, trim_threshold, indicator, precision)
     points = precision.publish(exact(weight, "weight") * Fraction(value) / 100)
-    return PanelResult(
-        value=float(value), points=points, n_ratings=len(ratings), trimmed=trimmed
-    )
+    return PanelResult(value=float(value), points=points, n_ratings=len(ratings), trimmed=trimmed)
 
 
 def compute_survey_points(
@@ -1277,8 +1283,12 @@ _SortKey = tuple[Decimal, int, Decimal, int, Decimal]
 def _sort_key(c: GradingCandidate, precision: Precision) -> _SortKey:
     """Ascending key on the published values: best first; ``None`` after every number."""
     zero = Decimal(0)
-    s_missing, s_value = (1, zero) if c.survey_index is None else (0, -precision.round(c.survey_index))
-    p_missing, p_value = (1, zero) if c.panel_value is None else (0, -precision.round(c.panel_value))
+    s_missing, s_value = (
+        (1, zero) if c.survey_index is None else (0, -precision.round(c.survey_index))
+    )
+    p_missing, p_value = (
+        (1, zero) if c.panel_value is None else (0, -precision.round(c.panel_value))
+    )
     return (-precision.round(c.total), s_missing, s_value, p_missing, p_value)
 
 

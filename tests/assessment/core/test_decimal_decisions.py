@@ -62,7 +62,9 @@ def linear_rulebook(top_quota: float = 0.2) -> Rulebook:
 def cadre(cid: str, actuals: tuple[float, float, float], scores: tuple[float, ...]):
     return (
         CadreInput(cid, cid.upper(), cid, "P", "u1"),
-        tuple(ActualInput(cid, code, a) for code, a in zip(("Q1", "Q2", "Q3"), actuals)),
+        tuple(
+            ActualInput(cid, code, a) for code, a in zip(("Q1", "Q2", "Q3"), actuals, strict=True)
+        ),
         SurveyTargetInput("S1", cid, np.array(scores, dtype=np.float64)),
     )
 
@@ -73,9 +75,7 @@ def compute(rulebook: Rulebook, parts):
         actuals=tuple(a for p in parts for a in p[1]),
         surveys=tuple(p[2] for p in parts),
     )
-    return compute_period_results(
-        rulebook, inputs, summarise_survey=summarise_targets, resamples=0
-    )
+    return compute_period_results(rulebook, inputs, summarise_survey=summarise_targets, resamples=0)
 
 
 def test_a_total_of_exactly_90_is_excellent():

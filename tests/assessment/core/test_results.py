@@ -29,7 +29,6 @@ from assessment.core.results import (
     IncompleteInputsError,
     PeriodInputs,
     RatingInput,
-    ResultSettings,
     SurveyItemsInput,
     SurveyTargetInput,
     UnitInput,
@@ -374,18 +373,21 @@ def test_agreement_leniency_alpha_and_survey_flags():
     part_surveys = list(parts[0]["surveys"])
     part_surveys[0] = dataclasses.replace(part_surveys[0], n_excluded=3)
     parts[0] = {**parts[0], "surveys": tuple(part_surveys)}
-    result = compute(
-        rb,
-        merge(*parts, survey_items=(SurveyItemsInput("SV", items),)),
-        settings=ResultSettings(leniency_threshold=1.0),
-    )
+    # the default threshold of 2 SD (before issue 13 this needed a threshold of 1)
+    result = compute(rb, merge(*parts, survey_items=(SurveyItemsInput("SV", items),)))
     (agreement,) = result.agreement
     matrix = np.array([[[100.0, 85.0, 70.0, 50.0][i % 4]] * 5 + [100.0] for i in range(8)])
-    assert agreement.icc2_k == pytest.approx(compute_icc(matrix).icc2_k)
+    icc = compute_icc(matrix)
+    assert agreement.icc2_k == pytest.approx(icc.icc2_k)
+    assert (agreement.icc2_k_low, agreement.icc2_k_high) == pytest.approx(
+        (icc.icc2_k_ci.low, icc.icc2_k_ci.high)
+    )
+    assert agreement.icc2_k_low < agreement.icc2_k < agreement.icc2_k_high
     assert agreement.status == "ok"
     lenient = {x.assessor: x for x in result.leniency}
     assert lenient["a5"].flagged
-    assert lenient["a5"].standardized > 0
+    assert lenient["a5"].standardized > 2
+    assert not any(lenient[f"a{i}"].flagged for i in range(5))
     codes = {(f.code, f.subject) for f in result.flags}
     assert ("lenient_assessor", "a5") in codes
     assert ("low_alpha", "SV") in codes
