@@ -293,8 +293,8 @@ def _quantitative(outcome: Mapping[str, Any], indicator: Indicator, w_term: str)
     if method is Method.LINEAR:
         terms.update(b=float(indicator.baseline or 0.0), t=float(indicator.target or 0.0))
         core = "({a} − {b}) / ({t} − {b})" if higher else "({b} − {a}) / ({b} − {t})"
-        x, b, t = exact(a), exact(terms["b"]), exact(terms["t"])
-        raw = (x - b) / (t - b) if higher else (b - x) / (b - t)
+        xe, be, te = exact(a), exact(terms["b"]), exact(terms["t"])
+        raw = (xe - be) / (te - be) if higher else (be - xe) / (be - te)
         return _bounded(core, terms, w_term, raw, Fraction(0), cap)
     if method is Method.RATIO:
         terms["t"] = float(indicator.target or 0.0)

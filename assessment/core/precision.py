@@ -193,7 +193,7 @@ class Precision:
     @property
     def scale(self) -> int:
         """``10 ** places``: published values are whole numbers of ``1 / scale``."""
-        return 10**self.places
+        return int(10**self.places)
 
     def quanta(self, value: object) -> int:
         """The value rounded by the rule, in units of ``10 ** -places``.
