@@ -11,18 +11,26 @@ fix (``git show HEAD~1:assessment/core/scoring.py``).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessment.core.results import (
     ActualInput,
     CadreInput,
+    EventInput,
     PeriodInputs,
+    RatingInput,
     SurveyTargetInput,
     compute_period_results,
+    result_to_plain,
 )
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     Aggregation,
+    Breakpoint,
     Category,
     GradingScheme,
     Indicator,
@@ -139,3 +147,112 @@ def test_the_total_is_the_exact_sum_of_the_published_points():
     # 15 × 0.7 + 30 × 0.2 + 45 × 0.1 = 10.5 + 6 + 4.5 = 21
     points = [15 * 0.7, 30 * 0.2, 45 * 0.1]
     assert compute_total(points, [0.1], [0.2], bonus_cap=3, penalty_cap=3).total == 20.9
+
+
+# --- properties: re-adding the printed numbers --------------------------------------
+
+# decimals as a township types them: 0-2 decimals
+decimals = st.integers(min_value=0, max_value=10_000).map(lambda h: h / 100)
+ratings = st.sampled_from([100.0, 85.0, 70.0, 50.0])
+
+
+def mixed_rulebook() -> Rulebook:
+    """Q1 linear 15 (b 0.2, t 0.9), Q2 efficacy 30 (u 40, s 95), Q3 piecewise 45, I1 panel 10."""
+    post = IndicatorSet(
+        "P",
+        L,
+        (Category("work", L, 90.0), Category("ability", L, 10.0)),
+        (
+            Indicator("Q1", L, K.QUANTITATIVE, "work", 15.0, "linear", "higher", 0.2, 0.9),
+            Indicator(
+                "Q2",
+                L,
+                K.QUANTITATIVE,
+                "work",
+                30.0,
+                "efficacy",
+                "higher",
+                cap=1.2,
+                unacceptable=40.0,
+                satisfactory=95.0,
+            ),
+            Indicator(
+                "Q3",
+                L,
+                K.QUANTITATIVE,
+                "work",
+                45.0,
+                "piecewise",
+                "lower",
+                breakpoints=(Breakpoint(30.0, 0.0), Breakpoint(10.0, 0.7), Breakpoint(3.0, 1.0)),
+            ),
+            Indicator("I1", L, K.QUALITATIVE, "ability", 10.0, rubric="standard"),
+            Indicator("B1", L, K.BONUS, points=0.25),
+            Indicator("P1", L, K.PENALTY, points=0.5),
+        ),
+        bonus_cap=1.5,
+        penalty_cap=2.0,
+    )
+    return Rulebook(
+        L, GradingScheme(DEFAULT_GRADES, top_quota=0.3), Aggregation(trim_threshold=3), (), (post,)
+    )
+
+
+@st.composite
+def mixed_inputs(draw: st.DrawFn) -> PeriodInputs:
+    n = draw(st.integers(min_value=1, max_value=6))
+    cadres, actuals, panel, events = [], [], [], []
+    for i in range(n):
+        cid = f"c{i}"
+        cadres.append(CadreInput(cid, cid.upper(), cid, "P", "u"))
+        for code in ("Q1", "Q2", "Q3"):
+            actuals.append(ActualInput(cid, code, draw(decimals)))
+        for a, value in enumerate(draw(st.lists(ratings, min_size=1, max_size=5))):
+            panel.append(RatingInput(f"a{a}", cid, "I1", value))
+        for e in range(draw(st.integers(0, 3))):
+            events.append(EventInput(f"{cid}e{e}", cid, draw(st.sampled_from(["B1", "P1"]))))
+    return PeriodInputs(
+        cadres=tuple(cadres), actuals=tuple(actuals), ratings=tuple(panel), events=tuple(events)
+    )
+
+
+def printed(value: float) -> Decimal:
+    """A number as the report prints it: two decimals."""
+    return Decimal(f"{value:.2f}")
+
+
+@settings(max_examples=150, deadline=None)
+@given(mixed_inputs())
+def test_property_re_adding_the_printed_points_gives_the_printed_total_and_grade(inputs):
+    rulebook = mixed_rulebook()
+    result = compute_period_results(rulebook, inputs, resamples=0)
+    for c in result.cadres:
+        points = sum((printed(o.points) for o in c.indicators), Decimal(0))
+        assert printed(c.points) == points
+        total = max(points + printed(c.bonus) - printed(c.penalty), Decimal(0))
+        assert printed(c.total) == total
+        # every published number is exactly its printed form
+        assert Decimal(repr(c.total)) == total
+        # the printed total earns the printed grade (before the quota): grade minimums
+        earned = next(g.code for g in rulebook.grading.grades if total >= Decimal(g.minimum))
+        assert c.earned == earned
+
+
+@settings(max_examples=60, deadline=None)
+@given(mixed_inputs(), st.randoms(use_true_random=False))
+def test_property_input_order_does_not_change_the_result(inputs, rnd):
+    def shuffled(values):
+        values = list(values)
+        rnd.shuffle(values)
+        return tuple(values)
+
+    other = PeriodInputs(
+        cadres=shuffled(inputs.cadres),
+        actuals=shuffled(inputs.actuals),
+        ratings=shuffled(inputs.ratings),
+        events=shuffled(inputs.events),
+    )
+    rulebook = mixed_rulebook()
+    assert result_to_plain(compute_period_results(rulebook, other, resamples=0)) == (
+        result_to_plain(compute_period_results(rulebook, inputs, resamples=0))
+    )
