@@ -231,6 +231,8 @@ METHOD_LABELS: dict[str, Any] = {
     "ratio": _l("ratio"),
     "steps": _l("steps"),
     "binary": _l("met or not met"),
+    "efficacy": _l("efficacy coefficient"),
+    "piecewise": _l("piecewise linear"),
 }
 
 DIRECTION_LABELS: dict[str, Any] = {
@@ -299,6 +301,29 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     ),
     "step_ratio_decreasing": _l(
         "A harder step must not give a lower ratio (%(value)s after %(previous)s)."
+    ),
+    "satisfactory_equals_unacceptable": _l(
+        "The satisfactory value must differ from the unacceptable value (both are "
+        "%(value)s): otherwise the efficacy coefficient divides by zero."
+    ),
+    "satisfactory_wrong_side": _l(
+        "With “%(direction)s” the satisfactory value must lie beyond the unacceptable value "
+        "(unacceptable %(unacceptable)s, satisfactory %(satisfactory)s)."
+    ),
+    "floor_not_below_cap": _l("The lowest ratio (%(value)s) must be below the cap (%(cap)s)."),
+    "too_few_breakpoints": _l(
+        "Piecewise linear scoring needs at least %(min)s breakpoints (got %(count)s)."
+    ),
+    "breakpoints_not_ordered": _l(
+        "Breakpoints must be strictly ordered from the worst value to the best "
+        "(%(direction)s): %(value)s does not come after %(previous)s."
+    ),
+    "breakpoint_ratio_decreasing": _l(
+        "A better breakpoint must not give a lower ratio (%(value)s after %(previous)s)."
+    ),
+    "more_decimals_than_precision": _l(
+        "%(value)s has more decimals than the rulebook publishes (%(places)s): no published "
+        "total could be compared with it exactly. Round it, or declare more decimals."
     ),
     "unknown_category": _l("There is no category “%(value)s” in this indicator set."),
     "unknown_rubric": _l("There is no rubric “%(value)s”."),

@@ -146,8 +146,11 @@ class CategoryForm(BaseForm):
 _STEP = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*:\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def parse_steps(text: str) -> list[dict[str, float]]:
-    """Read ``threshold:ratio; threshold:ratio`` (shape only; order is checked in core)."""
+def parse_steps(text: str, key: str = "threshold") -> list[dict[str, float]]:
+    """Read ``value:ratio; value:ratio`` (shape only; order is checked in core).
+
+    ``key`` names the first number: ``threshold`` for steps, ``actual`` for breakpoints.
+    """
     steps = []
     for part in re.split(r"[;；\n]", text):
         if not part.strip():
@@ -155,7 +158,7 @@ def parse_steps(text: str) -> list[dict[str, float]]:
         match = _STEP.match(part.replace("：", ":"))
         if match is None:
             raise ValueError(part)
-        steps.append({"threshold": _number(match[1]), "ratio": _number(match[2])})
+        steps.append({key: _number(match[1]), "ratio": _number(match[2])})
     return steps
 
 
@@ -194,6 +197,31 @@ class IndicatorForm(BaseForm):
         description=_l("Threshold:ratio pairs from the easiest to the hardest, e.g. 60:0.6; 80:1"),
         validators=[Optional(), Length(max=1000)],
     )
+    unacceptable = FloatField(
+        _l("Unacceptable value"),
+        description=_l("Efficacy coefficient only: at this value the score is 0.6 × the weight."),
+        validators=[Optional()],
+    )
+    satisfactory = FloatField(
+        _l("Satisfactory value"),
+        description=_l("Efficacy coefficient only: at this value the score is the full weight."),
+        validators=[Optional()],
+    )
+    floor = FloatField(
+        _l("Lowest ratio"),
+        description=_l(
+            "Efficacy coefficient only: the ratio never falls below this; 0 by default."
+        ),
+        validators=[Optional()],
+    )
+    breakpoints = StringField(
+        _l("Breakpoints"),
+        description=_l(
+            "Piecewise linear only: actual:ratio pairs from the worst value to the best, "
+            "at least two, e.g. 60:0.6; 80:0.9; 100:1"
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
     unit_zh = StringField(_l("Unit of the value (Chinese)"), validators=[Length(max=40)])
     unit_en = StringField(_l("Unit of the value (English)"), validators=[Length(max=40)])
     rubric = SelectField(_l("Rubric"), validate_choice=False, description=_l("Qualitative only."))
@@ -218,6 +246,17 @@ class IndicatorForm(BaseForm):
         except ValueError:
             raise ValidationError(
                 _("Write steps as threshold:ratio pairs separated by “;”, e.g. 60:0.6; 80:1")
+            ) from None
+
+    def validate_breakpoints(self, field: StringField) -> None:
+        try:
+            parse_steps(field.data or "", "actual")
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "Write breakpoints as actual:ratio pairs separated by “;”, "
+                    "e.g. 60:0.6; 80:0.9; 100:1"
+                )
             ) from None
 
 
@@ -343,8 +382,9 @@ def _entry(field: Any, index: str) -> Any:
 
 def _flat_field(rest: str) -> str | None:
     """``name.zh`` → ``name_zh``; ``steps[1].ratio`` → ``steps``; ``weight`` → ``weight``."""
-    if rest.startswith("steps"):
-        return "steps"
+    for listed in ("steps", "breakpoints"):
+        if rest.startswith(listed):
+            return listed
     return rest.replace(".", "_") if rest else None
 
 
@@ -794,6 +834,9 @@ def _indicator_form_data(item: dict[str, Any]) -> dict[str, Any]:
             "subject",
             "caps_at",
             "points",
+            "unacceptable",
+            "satisfactory",
+            "floor",
         )
         if key in item
     }
@@ -803,6 +846,8 @@ def _indicator_form_data(item: dict[str, Any]) -> dict[str, Any]:
             data[f"{key}_en"] = item[key]["en"]
     if "steps" in item:
         data["steps"] = "; ".join(f"{s['threshold']}:{s['ratio']}" for s in item["steps"])
+    if "breakpoints" in item:
+        data["breakpoints"] = "; ".join(f"{p['actual']}:{p['ratio']}" for p in item["breakpoints"])
     return data
 
 
@@ -833,6 +878,12 @@ def _indicator_document(form: IndicatorForm) -> dict[str, Any]:
             put("target", form.target.data)
         if method == "steps":
             item["steps"] = parse_steps(form.steps.data or "")
+        if method == "efficacy":
+            put("unacceptable", form.unacceptable.data)
+            put("satisfactory", form.satisfactory.data)
+            put("floor", form.floor.data)
+        if method == "piecewise":
+            item["breakpoints"] = parse_steps(form.breakpoints.data or "", "actual")
         unit = _label(form, "unit")
         if unit["zh"] or unit["en"]:
             item["unit"] = unit

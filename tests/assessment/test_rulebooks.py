@@ -283,6 +283,24 @@ INDICATOR_ERRORS = [
     ({"method": "ratio", "target": "0"}, "Must be greater than 0"),
     ({"method": "linear", "target": "90"}, "The linear method needs this value."),
     ({"category": "", "method": "binary"}, "This field is required."),
+    (
+        {"method": "efficacy", "unacceptable": "60", "satisfactory": "60"},
+        "The satisfactory value must differ from the unacceptable value (both are 60)",
+    ),
+    (
+        {"method": "efficacy", "unacceptable": "60", "satisfactory": "50"},
+        "the satisfactory value must lie beyond the unacceptable value",
+    ),
+    ({"method": "efficacy", "unacceptable": "60"}, "The efficacy coefficient method needs"),
+    (
+        {"method": "piecewise", "breakpoints": "60:0.6"},
+        "Piecewise linear scoring needs at least 2 breakpoints (got 1).",
+    ),
+    (
+        {"method": "piecewise", "breakpoints": "80:0.6; 60:1"},
+        "Breakpoints must be strictly ordered from the worst value to the best",
+    ),
+    ({"method": "piecewise", "breakpoints": "sixty"}, "Write breakpoints as actual:ratio pairs"),
 ]
 
 
@@ -305,6 +323,52 @@ def test_indicator_form_shows_each_validation_message(client, auth, db, demo, fi
     assert response.status_code == 200
     assert message in _text(response)
     assert _document(db) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "stored", "shown"),
+    [
+        (
+            {"method": "efficacy", "unacceptable": "60", "satisfactory": "100", "floor": "0.2"},
+            {"unacceptable": 60, "satisfactory": 100, "floor": 0.2},
+            'name="satisfactory" step="any" type="number" value="100"',
+        ),
+        (
+            {"method": "piecewise", "breakpoints": "60：0.6；80:0.9; 100:1"},
+            {
+                "breakpoints": [
+                    {"actual": 60, "ratio": 0.6},
+                    {"actual": 80, "ratio": 0.9},
+                    {"actual": 100, "ratio": 1},
+                ]
+            },
+            'value="60:0.6; 80:0.9; 100:1"',
+        ),
+    ],
+)
+def test_editor_saves_efficacy_and_piecewise_indicators(
+    client, auth, db, demo, fields, stored, shown
+):
+    _start_with_set(client, auth)
+    data = {
+        "code": "J1",
+        "name_zh": "指标",
+        "name_en": "Indicator",
+        "kind": "quantitative",
+        "category": "ji",
+        "weight": "60",
+        "direction": "higher",
+        "cap": "1",
+        **fields,
+    }
+    response = client.post(f"{BASE}/posts/TSEC/indicators/new", data=data, follow_redirects=True)
+    assert "Indicator J1 saved." in _text(response)
+    (indicator,) = _document(db)["posts"][0]["indicators"]
+    assert {key: indicator[key] for key in stored} == stored
+    assert "target" not in indicator and "baseline" not in indicator
+    # the form comes back with the values for editing
+    page = client.get(f"{BASE}/posts/TSEC/indicators/J1/edit").get_data(as_text=True)
+    assert shown in page
 
 
 def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
