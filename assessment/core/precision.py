@@ -21,6 +21,7 @@ were written, and every published value is rounded once, by one rule, here:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -189,6 +190,24 @@ class Precision:
             object.__setattr__(self, "rounding", Rounding(self.rounding))
         except ValueError:
             raise InvalidParameterError("rounding", self.rounding, "unknown_rounding") from None
+
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any] | None) -> Precision:
+        """The precision of a plain result or document (``{"places", "rounding"}``).
+
+        ``None`` or empty gives the default: a result stored before the precision was
+        declared (issue 13) was printed with two decimals.
+
+        Examples
+        --------
+        >>> Precision.from_plain(None) == DEFAULT_PRECISION
+        True
+        >>> Precision.from_plain({"places": 1, "rounding": "half_even"}).places
+        1
+        """
+        if not plain:
+            return DEFAULT_PRECISION
+        return cls(int(plain["places"]), plain["rounding"])
 
     @property
     def scale(self) -> int:
