@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
+from assessment.core.explain import format_number
 from assessment.core.rulebook import Label
 
 FIELD_MESSAGES: dict[str, Any] = {
@@ -491,3 +492,37 @@ def input_refused_message(code: str, status: str = "") -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=code)
     return str(template) % {"state": str(STATE_LABELS.get(status, status))}
+
+
+def explanation_text(explanation: Any) -> str:
+    """An explanation's expression, with the bound that counted said in the reader's language.
+
+    ``explanation`` is an ``assessment.core.explain.IndicatorExplanation``. When the
+    formula's ratio lay beyond a bound of the rule, the expression shows an arrow to the
+    bound (``(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00``) and the words say which
+    bound it was; the portal and the scorecard PDF print the same text.
+    """
+    expression = str(explanation.expression)
+    bound = getattr(explanation, "bound", None)
+    if bound is None:
+        return expression
+    ratio = format_formula_number(explanation.bound_ratio)
+    value = format_formula_number(explanation.bound_value)
+    if bound == "cap":
+        note = gettext(
+            "the ratio %(ratio)s is above the cap %(cap)s, so %(cap)s counts",
+            ratio=ratio,
+            cap=value,
+        )
+    else:
+        note = gettext(
+            "the ratio %(ratio)s is below the lowest ratio %(floor)s, so %(floor)s counts",
+            ratio=ratio,
+            floor=value,
+        )
+    return f"{expression} ({note})"
+
+
+def format_formula_number(value: float | None) -> str:
+    """A number as formulas print it (at most 4 decimals, the minus sign U+2212)."""
+    return "" if value is None else format_number(float(value))

@@ -37,6 +37,7 @@ from assessment.messages import (
     METHOD_LABELS,
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
+    explanation_text,
 )
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
@@ -303,7 +304,7 @@ def scorecard_context(
                 "n": row.n,
                 "weight": row.effective_weight,
                 "reweighted": row.effective_weight != row.weight,
-                "expression": explanation.expression if explanation is not None else "",
+                "expression": explanation_text(explanation) if explanation is not None else "",
                 "points": row.points,
                 "status": row.status,
                 "status_label": _named(STATUS_LABELS, row.status),
@@ -476,6 +477,7 @@ def summary_context(
                 "n_cadres": r.n_cadres,
                 "n_assessors": r.n_assessors,
                 "icc": r.icc,
+                "icc_ci": r.icc_ci,
                 "kendall_w": r.kendall_w,
                 "kendall_p": r.kendall_p,
                 "status": _named(AGREEMENT_STATUS_LABELS, r.status),

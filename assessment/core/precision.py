@@ -285,6 +285,19 @@ class Precision:
         )
         return rounded
 
+    def tie_example(self) -> tuple[str, str]:
+        """A value exactly half-way at this precision and what it is published as.
+
+        Examples
+        --------
+        >>> Precision().tie_example(), Precision(2, "half_even").tie_example()
+        (('28.125', '28.13'), ('28.125', '28.12'))
+        >>> Precision(0).tie_example()
+        ('2812.5', '2813')
+        """
+        tie = Decimal(28125).scaleb(-(self.places + 1))
+        return f"{tie:f}", self.format(tie)
+
     def format(self, value: object) -> str:
         """The published value as text with exactly ``places`` decimals.
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from flask import render_template_string
+from flask_babel import force_locale
 
-from assessment.core.rulebook import rules_digest
+from assessment.core.rulebook import describe_indicator, parse_rulebook, rules_digest
 from assessment.models import AuditEntry, Period, Post, RulebookVersion
 from assessment.rulebook_io import load_rulebook_yaml
 from assessment.services import org, periods, rulebooks
@@ -326,12 +328,18 @@ def test_indicator_form_shows_each_validation_message(client, auth, db, demo, fi
 
 
 @pytest.mark.parametrize(
-    ("fields", "stored", "shown"),
+    ("fields", "stored", "shown", "words"),
     [
         (
             {"method": "efficacy", "unacceptable": "60", "satisfactory": "100", "floor": "0.2"},
             {"unacceptable": 60, "satisfactory": 100, "floor": 0.2},
             'name="satisfactory" step="any" type="number" value="100"',
+            (
+                "efficacy coefficient, higher is better: "
+                '<code class="formula">score = (60 + 40 × (actual − 60) / (100 − 60)) / 100 × 60'
+                "</code>.",
+                "功效系数法",
+            ),
         ),
         (
             {"method": "piecewise", "breakpoints": "60：0.6；80:0.9; 100:1"},
@@ -343,11 +351,12 @@ def test_indicator_form_shows_each_validation_message(client, auth, db, demo, fi
                 ]
             },
             'value="60:0.6; 80:0.9; 100:1"',
+            ("<code>actual = 80 → r = 0.9</code>", "其中 r 在相邻分段点之间按直线变化"),
         ),
     ],
 )
 def test_editor_saves_efficacy_and_piecewise_indicators(
-    client, auth, db, demo, fields, stored, shown
+    app, client, auth, db, demo, fields, stored, shown, words
 ):
     _start_with_set(client, auth)
     data = {
@@ -369,6 +378,20 @@ def test_editor_saves_efficacy_and_piecewise_indicators(
     # the form comes back with the values for editing
     page = client.get(f"{BASE}/posts/TSEC/indicators/J1/edit").get_data(as_text=True)
     assert shown in page
+    # the rules page phrases the formula in words, in English and in Chinese
+    english, chinese = words
+    assert english in " ".join(_text(client.get(f"{BASE}/?lang=en")).split())
+    document = _document(db)
+    with app.test_request_context(), force_locale("zh_CN"):
+        book = parse_rulebook(document, partial=True)
+        indicator_set = book.indicator_sets[0]
+        summary = describe_indicator(indicator_set.indicator("J1"), book, indicator_set)
+        text = render_template_string(
+            '{% from "public/_formula.html" import formula with context %}{{ formula(s, rb) }}',
+            s=summary,
+            rb=book,
+        )
+    assert chinese in " ".join(text.split())
 
 
 def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
@@ -616,9 +639,15 @@ def test_public_rules_page_is_readable_anonymously(client, db, published):
     version = rulebooks.find_published(db.session, 1)
     assert version.digest in page
     assert "linear, higher is better:" in page
-    assert "score = clamp((actual − 80) / (95 − 80), 0, 1) × 10" in page
-    assert "score = clamp(actual / 100, 0, 1.1) × 10" in page  # ratio with a cap
-    assert "score = clamp((20 − actual) / (20 − 5), 0, 1) × 6" in page  # lower is better
+    # formulas in words and standard notation (no clamp(...)): the bounds said in words
+    assert "clamp" not in page
+    assert "score = (actual − 80) / (95 − 80) × 10" in page
+    assert "counts as at least 0 and at most 1, so the score is between 0 and 10 points" in page
+    assert "score = actual / 100 × 10" in page  # ratio with a cap
+    assert "at least 0 and at most 1.1, so the score is between 0 and 11 points" in page
+    assert "score = (20 − actual) / (20 − 5) × 6" in page  # lower is better
+    # the declared precision, in words
+    assert "has 2 decimals, rounded half up (四舍五入: 28.125 becomes 28.13)" in page
     assert "actual ≥ 50 → r = 0.6" in page  # steps
     assert "when met, else 0" in page  # binary
     assert "Each assessor picks a level:" in page and "优 100" in page
