@@ -52,7 +52,7 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
-from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform
+from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform, choices
 from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -113,6 +113,25 @@ class SettingsForm(BaseForm):
         validators=[InputRequired()],
     )
     post_stratification = BooleanField(_l("Weight survey responses by unit population"))
+    places = IntegerField(
+        _l("Decimals of published scores"),
+        description=_l(
+            "Points, panel values, satisfaction indices and totals are published with this "
+            "many decimals (0-4, usually 2), and grades and ranks are decided on them."
+        ),
+        default=2,
+        validators=[Optional()],
+    )
+    rounding = SelectField(
+        _l("Rounding"),
+        choices=choices(
+            [
+                ("half_up", _l("half up (四舍五入)")),
+                ("half_even", _l("half to even (四舍六入五成双, GB/T 8170)")),
+            ]
+        ),
+        default="half_up",
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -629,6 +648,8 @@ def _settings_field(rest: str) -> str | None:
         "title.en": "title_en",
         "grading.top_quota": "top_quota",
         "aggregation.trim_threshold": "trim_threshold",
+        "precision.places": "places",
+        "precision.rounding": "rounding",
     }
     if rest in mapping:
         return mapping[rest]
@@ -663,6 +684,8 @@ def settings(period_id: int) -> str | Response:
                 "top_quota": document["grading"]["top_quota"],
                 "trim_threshold": document["aggregation"]["trim_threshold"],
                 "post_stratification": document["aggregation"]["post_stratification"],
+                "places": document.get("precision", {}).get("places", 2),
+                "rounding": document.get("precision", {}).get("rounding", "half_up"),
             }
         )
     else:
@@ -687,6 +710,10 @@ def settings(period_id: int) -> str | Response:
                 top_quota=_number(str(form.top_quota.data)),
                 trim_threshold=form.trim_threshold.data,
                 post_stratification=bool(form.post_stratification.data),
+                precision={
+                    "places": 2 if form.places.data is None else form.places.data,
+                    "rounding": form.rounding.data or "half_up",
+                },
             ),
             fields=_settings_field,
         )

@@ -425,6 +425,11 @@ def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
         ({"trim_threshold": "2"}, "Must be at least 3 (got 2)"),
         ({"grades-1-minimum": "95"}, "95 is not below 90"),
         ({"grades-3-minimum": "5"}, "its minimum must be 0"),
+        ({"places": "5"}, "Must be between 0 and 4 (got 5)"),
+        (
+            {"grades-0-minimum": "89.995"},
+            "89.995 has more decimals than the rulebook publishes (2)",
+        ),
     ],
 )
 def test_settings_form_shows_each_validation_message(client, auth, db, demo, change, message):
@@ -446,6 +451,34 @@ def test_settings_form_shows_each_validation_message(client, auth, db, demo, cha
     response = client.post(f"{BASE}/settings", data=data)
     assert message in _text(response)
     assert _document(db)["grading"]["top_quota"] == 0.2
+
+
+def test_settings_declare_the_precision(client, auth, db, demo):
+    auth.login("admin")
+    client.post(f"{BASE}/start")
+    data = {"title_zh": "细则", "title_en": "Rules", "top_quota": "0.2", "trim_threshold": "5"}
+    for index, (code, minimum) in enumerate(
+        [("excellent", 89.5), ("competent", 70), ("basic", 60), ("incompetent", 0)]
+    ):
+        data.update(
+            {
+                f"grades-{index}-code": code,
+                f"grades-{index}-name_zh": code,
+                f"grades-{index}-name_en": code,
+                f"grades-{index}-minimum": minimum,
+            }
+        )
+    response = client.post(
+        f"{BASE}/settings", data={**data, "places": "1", "rounding": "half_even"}
+    )
+    assert response.status_code == 302
+    assert _document(db)["precision"] == {"places": 1, "rounding": "half_even"}
+    page = " ".join(_text(client.get(f"{BASE}/")).split())
+    assert "has 1 decimal; a value exactly half-way goes to the even last digit" in page
+    assert "281.25 becomes 281.2" in page
+    # back to the default: the document says nothing (and keeps its digest)
+    client.post(f"{BASE}/settings", data={**data, "places": "2", "rounding": "half_up"})
+    assert "precision" not in _document(db)
 
 
 def test_veto_bonus_cap_and_rubric_messages(client, auth, db, demo):
