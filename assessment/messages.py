@@ -494,18 +494,18 @@ def input_refused_message(code: str, status: str = "") -> str:
     return str(template) % {"state": str(STATE_LABELS.get(status, status))}
 
 
-def explanation_text(explanation: Any) -> str:
-    """An explanation's expression, with the bound that counted said in the reader's language.
+def explanation_note(explanation: Any) -> str:
+    """The bound that counted instead of the formula's ratio, in the reader's language.
 
     ``explanation`` is an ``assessment.core.explain.IndicatorExplanation``. When the
-    formula's ratio lay beyond a bound of the rule, the expression shows an arrow to the
-    bound (``(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00``) and the words say which
-    bound it was; the portal and the scorecard PDF print the same text.
+    formula's ratio lay beyond a bound of the rule, its expression shows an arrow to the
+    bound (``(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00``) and this note says which
+    bound it was; ``""`` otherwise. The portal and the scorecard PDF print the same note
+    beside the expression.
     """
-    expression = str(explanation.expression)
     bound = getattr(explanation, "bound", None)
     if bound is None:
-        return expression
+        return ""
     ratio = format_formula_number(explanation.bound_ratio)
     value = format_formula_number(explanation.bound_value)
     if bound == "cap":
@@ -520,7 +520,7 @@ def explanation_text(explanation: Any) -> str:
             ratio=ratio,
             floor=value,
         )
-    return f"{expression} ({note})"
+    return str(note)
 
 
 def format_formula_number(value: float | None) -> str:

@@ -37,7 +37,7 @@ from assessment.messages import (
     METHOD_LABELS,
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
-    explanation_text,
+    explanation_note,
 )
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
@@ -304,7 +304,8 @@ def scorecard_context(
                 "n": row.n,
                 "weight": row.effective_weight,
                 "reweighted": row.effective_weight != row.weight,
-                "expression": explanation_text(explanation) if explanation is not None else "",
+                "expression": explanation.expression if explanation is not None else "",
+                "note": explanation_note(explanation) if explanation is not None else "",
                 "points": row.points,
                 "status": row.status,
                 "status_label": _named(STATUS_LABELS, row.status),

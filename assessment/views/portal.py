@@ -43,7 +43,7 @@ from assessment.messages import (
     KIND_LABELS,
     METHOD_LABELS,
     STATE_LABELS,
-    explanation_text,
+    explanation_note,
 )
 from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
@@ -210,7 +210,8 @@ def _indicator_rows(
                 "points": outcome["points"],
                 "n": outcome["n"],
                 "reason": outcome["reason"],
-                "expression": explanation_text(explanation) if explanation else "",
+                "expression": explanation.expression if explanation else "",
+                "note": explanation_note(explanation) if explanation else "",
                 "survey": survey,
             }
         )

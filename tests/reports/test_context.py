@@ -7,6 +7,7 @@ Results come from the real engine on the small rulebook of the engine's tests
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -250,7 +251,7 @@ def test_summary_template_renders_every_optional_section(app, rulebook, result, 
 
 def test_a_bound_that_counted_is_said_in_the_readers_language(app):
     from assessment.core.explain import IndicatorExplanation
-    from assessment.messages import explanation_text
+    from assessment.messages import explanation_note
 
     capped = IndicatorExplanation(
         code="L1",
@@ -279,13 +280,10 @@ def test_a_bound_that_counted_is_said_in_the_readers_language(app):
         bound_value=0.0,
     )
     with app.app_context(), force_locale("en"):
-        assert explanation_text(capped) == (
-            "(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00 "
-            "(the ratio 1.6 is above the cap 1.2, so 1.2 counts)"
+        assert explanation_note(capped) == "the ratio 1.6 is above the cap 1.2, so 1.2 counts"
+        assert explanation_note(floored) == (
+            "the ratio −0.2 is below the lowest ratio 0, so 0 counts"
         )
-        assert explanation_text(floored).endswith(
-            "(the ratio −0.2 is below the lowest ratio 0, so 0 counts)"
-        )
+        assert explanation_note(dataclasses.replace(capped, bound=None)) == ""
     with app.app_context(), force_locale("zh_Hans_CN"):
-        text = explanation_text(capped)
-    assert "上限" in text and "clamp" not in text
+        assert explanation_note(capped) == "得分率1.6高于上限1.2，按1.2计"
