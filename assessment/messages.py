@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
+from assessment.core.explain import format_number
 from assessment.core.rulebook import Label
 
 FIELD_MESSAGES: dict[str, Any] = {
@@ -243,6 +244,8 @@ METHOD_LABELS: dict[str, Any] = {
     "ratio": _l("ratio"),
     "steps": _l("steps"),
     "binary": _l("met or not met"),
+    "efficacy": _l("efficacy coefficient"),
+    "piecewise": _l("piecewise linear"),
 }
 
 DIRECTION_LABELS: dict[str, Any] = {
@@ -311,6 +314,29 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     ),
     "step_ratio_decreasing": _l(
         "A harder step must not give a lower ratio (%(value)s after %(previous)s)."
+    ),
+    "satisfactory_equals_unacceptable": _l(
+        "The satisfactory value must differ from the unacceptable value (both are "
+        "%(value)s): otherwise the efficacy coefficient divides by zero."
+    ),
+    "satisfactory_wrong_side": _l(
+        "With “%(direction)s” the satisfactory value must lie beyond the unacceptable value "
+        "(unacceptable %(unacceptable)s, satisfactory %(satisfactory)s)."
+    ),
+    "floor_not_below_cap": _l("The lowest ratio (%(value)s) must be below the cap (%(cap)s)."),
+    "too_few_breakpoints": _l(
+        "Piecewise linear scoring needs at least %(min)s breakpoints (got %(count)s)."
+    ),
+    "breakpoints_not_ordered": _l(
+        "Breakpoints must be strictly ordered from the worst value to the best "
+        "(%(direction)s): %(value)s does not come after %(previous)s."
+    ),
+    "breakpoint_ratio_decreasing": _l(
+        "A better breakpoint must not give a lower ratio (%(value)s after %(previous)s)."
+    ),
+    "more_decimals_than_precision": _l(
+        "%(value)s has more decimals than the rulebook publishes (%(places)s): no published "
+        "total could be compared with it exactly. Round it, or declare more decimals."
     ),
     "unknown_category": _l("There is no category “%(value)s” in this indicator set."),
     "unknown_rubric": _l("There is no rubric “%(value)s”."),
@@ -501,3 +527,37 @@ def version_reason(reason: str | None) -> str:
         number=match.group(1),
         reason=match.group(2),
     )
+
+
+def explanation_note(explanation: Any) -> str:
+    """The bound that counted instead of the formula's ratio, in the reader's language.
+
+    ``explanation`` is an ``assessment.core.explain.IndicatorExplanation``. When the
+    formula's ratio lay beyond a bound of the rule, its expression shows an arrow to the
+    bound (``(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00``) and this note says which
+    bound it was; ``""`` otherwise. The portal and the scorecard PDF print the same note
+    beside the expression.
+    """
+    bound = getattr(explanation, "bound", None)
+    if bound is None:
+        return ""
+    ratio = format_formula_number(explanation.bound_ratio)
+    value = format_formula_number(explanation.bound_value)
+    if bound == "cap":
+        note = gettext(
+            "the ratio %(ratio)s is above the cap %(cap)s, so %(cap)s counts",
+            ratio=ratio,
+            cap=value,
+        )
+    else:
+        note = gettext(
+            "the ratio %(ratio)s is below the lowest ratio %(floor)s, so %(floor)s counts",
+            ratio=ratio,
+            floor=value,
+        )
+    return str(note)
+
+
+def format_formula_number(value: float | None) -> str:
+    """A number as formulas print it (at most 4 decimals, the minus sign U+2212)."""
+    return "" if value is None else format_number(float(value))

@@ -30,7 +30,6 @@ from reports.core.bundle import (
     CHECKSUMS,
     FORMAT,
     MANIFEST,
-    RESULT_PLACES,
     QuestionRecord,
     ResponseRecord,
     checksums_text,
@@ -226,7 +225,11 @@ def build_bundle(
         "generated_on": today.isoformat(),
         "min_group_size": min_group_size,
         "post_stratification": rulebook.aggregation.post_stratification,
-        "result_places": RESULT_PLACES,
+        # results.csv is written at the rulebook's declared precision (issue 13)
+        "precision": {
+            "places": rulebook.precision.places,
+            "rounding": rulebook.precision.rounding.value,
+        },
         "suppressed": {
             "responses_rows": rows_left_out,
             "survey_score_units_blanked": surveys.blanked_groups,

@@ -37,6 +37,7 @@ from assessment.messages import (
     METHOD_LABELS,
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
+    explanation_note,
 )
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
@@ -202,7 +203,10 @@ def _verification(
         "code": code,
         "verify_url": url,
         "qr_svg": qr_svg(url),
-        "fields": [{"key": key, "value": value} for key, value in fields],
+        "fields": [
+            {"key": key, "value": value, "label": verification_field_label(key)}
+            for key, value in fields
+        ],
         "generated": generated,
         "generated_iso": facts.generated_at.isoformat(timespec="seconds"),
         "software": software,
@@ -304,6 +308,7 @@ def scorecard_context(
                 "weight": row.effective_weight,
                 "reweighted": row.effective_weight != row.weight,
                 "expression": explanation.expression if explanation is not None else "",
+                "note": explanation_note(explanation) if explanation is not None else "",
                 "points": row.points,
                 "status": row.status,
                 "status_label": _named(STATUS_LABELS, row.status),
@@ -476,6 +481,7 @@ def summary_context(
                 "n_cadres": r.n_cadres,
                 "n_assessors": r.n_assessors,
                 "icc": r.icc,
+                "icc_ci": r.icc_ci,
                 "kendall_w": r.kendall_w,
                 "kendall_p": r.kendall_p,
                 "status": _named(AGREEMENT_STATUS_LABELS, r.status),
@@ -583,3 +589,51 @@ def notice_context(
         "instructions": instructions,
         "site": facts.base_url.rstrip("/") + "/",
     }
+
+
+#: What each field of the "Verification" table is, in words; the key stays beside it
+#: because the check (and an auditor's script) reads the keys back from the PDF.
+VERIFICATION_FIELD_LABELS: dict[str, Any] = {
+    "period": _l("Assessment period"),
+    "version": _l("Result version"),
+    "cadre": _l("Cadre number"),
+    "name": _l("Name"),
+    "post": _l("Post"),
+    "bonus": _l("Bonus points"),
+    "penalty": _l("Penalty points"),
+    "total": _l("Total score"),
+    "grade": _l("Grade"),
+    "rank": _l("Rank"),
+    "grade_probability": _l("Chance of this grade"),
+    "rank_interval": _l("Likely ranks"),
+    "cadres": _l("Cadres assessed"),
+    "rankings": _l("Digest of the ranking table"),
+    "response_rates": _l("Digest of the response-rate table"),
+    "agreement": _l("Digest of the agreement table"),
+    "leniency": _l("Digest of the leniency table"),
+    "reliability": _l("Digest of the reliability table"),
+    "missing": _l("Digest of the missing-input table"),
+    "list": _l("Digest of the published list"),
+    "starts_on": _l("Notice starts on"),
+    "ends_on": _l("Notice ends on"),
+    "rules_digest": _l("Digest of the rules"),
+    "data_digest": _l("Digest of the inputs"),
+}
+#: Keys ``prefix.<code>``: the words name the code's part (an indicator, event or grade).
+VERIFICATION_PREFIX_LABELS: dict[str, Any] = {
+    "input": _l("Input of %(code)s"),
+    "points": _l("Points of %(code)s"),
+    "events": _l("Times %(code)s was recorded"),
+    "event_points": _l("Points from %(code)s"),
+    "group": _l("Cadres in group %(code)s"),
+    "grades": _l("Cadres graded %(code)s"),
+}
+
+
+def verification_field_label(key: str) -> str:
+    """The words for a verification field's key (the key itself when it has none)."""
+    if key in VERIFICATION_FIELD_LABELS:
+        return str(VERIFICATION_FIELD_LABELS[key])
+    prefix, _dot, code = key.partition(".")
+    template = VERIFICATION_PREFIX_LABELS.get(prefix)
+    return str(template) % {"code": code} if template is not None and code else key

@@ -32,6 +32,7 @@ from assessment.models import Period
 from assessment.queries import NotFoundError, get_period
 from assessment.views.notice import local_today
 from reports.bundle import Bundle, NoResultsError, build_bundle
+from reports.context import verification_field_label
 from reports.core.codes import ReportKind
 from reports.core.verify import CheckStatus
 from reports.verify import MAX_PDF_BYTES, Problem, Verification, verify_code, verify_pdf
@@ -100,6 +101,7 @@ def _render(verification: Verification, status: int = 200) -> tuple[str, int]:
             problem=problem_message(verification.problem) if verification.problem else None,
             kind_label=KIND_LABELS.get(str(verification.kind), ""),
             status_labels=STATUS_LABELS,
+            field_label=verification_field_label,
         ),
         status,
     )

@@ -51,3 +51,23 @@ def test_rulebook_doc_names_every_problem_code():
     text = (DOCS / "rulebook.md").read_text(encoding="utf-8")
     missing = [code for code in RULEBOOK_PROBLEM_MESSAGES if f"`{code}`" not in text]
     assert not missing
+
+
+def test_efficacy_piecewise_and_precision_match_the_schema(validator):
+    data = yaml.safe_load(EXAMPLES[0].read_text(encoding="utf-8"))
+    quantitative = [i for i in data["posts"][0]["indicators"] if i["kind"] == "quantitative"]
+    first, second = quantitative[0], quantitative[1]
+    for item in (first, second):
+        for key in ("baseline", "target", "steps", "cap", "direction"):
+            item.pop(key, None)
+    first.update(method="efficacy", unacceptable=60, satisfactory=100, floor=0.2)
+    second.update(
+        method="piecewise",
+        breakpoints=[{"actual": 60, "ratio": 0.6}, {"actual": 100, "ratio": 1}],
+    )
+    data["precision"] = {"places": 1, "rounding": "half_even"}
+    assert [e.message for e in validator.iter_errors(data)] == []
+    assert [e.message for e in validator.iter_errors(to_plain(parse_rulebook(data)))] == []
+    # and the schema refuses the parameters of one method on another
+    first["breakpoints"] = second["breakpoints"]
+    assert list(validator.iter_errors(data))

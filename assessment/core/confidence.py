@@ -12,6 +12,13 @@ take the four rubric values. So each resample draws one small count vector per t
 (``rng.multinomial``) instead of indexing a billion responses, and the totals, ranks and
 grades (quota included) of all resamples are computed at once as arrays.
 
+Resampled totals are graded by the rule of the point estimate (issue 13): each
+resampled panel value and satisfaction index is rounded to the declared precision, the
+points are the exact weight times that value rounded again, and totals, ranking keys
+and grade minimums are compared as whole numbers of ``10 ** -places`` (integer
+arithmetic, no binary floating point), through the same rounding
+(:func:`~assessment.core.precision.divide_rounded`) as the scalar path.
+
 Everything here is pure: plain arrays in, frozen dataclasses out.
 """
 
@@ -26,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assessment.core.errors import InvalidParameterError
+from assessment.core.precision import DEFAULT_PRECISION, Precision, divide_rounded, exact
 from assessment.core.scoring import GradeLike
 
 __all__ = [
@@ -62,9 +70,9 @@ class PanelSample:
     ----------
     cadre : int
         Position of the cadre in :attr:`BootstrapModel.cadre_ids`.
-    weight : float
-        Effective weight: the panel adds ``weight × value / 100`` points.
-    key_weight : float
+    weight : float or Fraction
+        Effective weight (exact): the panel adds ``round(weight × value / 100)`` points.
+    key_weight : float or Fraction
         Weight of the panel value in the cadre's ranking key (the weighted mean of its
         panel values).
     values : numpy.ndarray of float64
@@ -72,8 +80,8 @@ class PanelSample:
     """
 
     cadre: int
-    weight: float
-    key_weight: float
+    weight: float | Fraction
+    key_weight: float | Fraction
     values: FloatArray
 
 
@@ -107,16 +115,16 @@ class SurveyLink:
         Position in :attr:`BootstrapModel.surveys`.
     cadre : int
         Position of the cadre.
-    weight : float
-        Effective weight: ``weight × S / 100`` points.
-    key_weight : float
+    weight : float or Fraction
+        Effective weight (exact): ``round(weight × S / 100)`` points.
+    key_weight : float or Fraction
         Weight of ``S`` in the cadre's survey ranking key.
     """
 
     sample: int
     cadre: int
-    weight: float
-    key_weight: float
+    weight: float | Fraction
+    key_weight: float | Fraction
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -130,9 +138,10 @@ class BootstrapModel:
     post_groups : tuple of str
         Post group of each cadre (the quota applies within a group).
     fixed_points : numpy.ndarray of float64
-        Points that do not vary: quantitative indicators, scored-zero indicators.
+        Points that do not vary: quantitative indicators, scored-zero indicators
+        (published values).
     adjustment : numpy.ndarray of float64
-        Counted bonus minus counted penalty of each cadre.
+        Counted bonus minus counted penalty of each cadre (published values).
     veto_caps : numpy.ndarray of int64
         Best grade position each cadre may get (0 when no veto).
     panels : tuple of PanelSample
@@ -140,6 +149,8 @@ class BootstrapModel:
     links : tuple of SurveyLink
     trim_threshold : int
         Panels with at least this many ratings use the trimmed mean.
+    precision : Precision
+        The rulebook's declared precision.
     """
 
     cadre_ids: tuple[str, ...]
@@ -151,6 +162,7 @@ class BootstrapModel:
     surveys: tuple[SurveySample, ...]
     links: tuple[SurveyLink, ...]
     trim_threshold: int = 5
+    precision: Precision = DEFAULT_PRECISION
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +325,12 @@ def _survey_indices(model: BootstrapModel, rng: np.random.Generator, resamples: 
 def _quota_count(quota: float | Fraction | None, size: int) -> int:
     if quota is None:
         return size
-    exact = quota if isinstance(quota, Fraction) else Fraction(str(quota))
-    return math.floor(exact * size)
+    exact_quota = quota if isinstance(quota, Fraction) else Fraction(str(quota))
+    return math.floor(exact_quota * size)
+
+
+#: A missing ranking key (no survey / no panel) in quanta: below every real key (>= 0).
+_MISSING_KEY = -1
 
 
 def grade_resampled_totals(
@@ -325,6 +341,7 @@ def grade_resampled_totals(
     *,
     scheme: Sequence[GradeLike],
     top_quota: float | Fraction | None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> tuple[IntArray, IntArray]:
     """Grade and rank one post group in every resample at once.
 
@@ -339,6 +356,8 @@ def grade_resampled_totals(
         Grades, best first.
     top_quota : float, Fraction or None
         Largest share of the group that may keep the top grade.
+    precision : Precision
+        Declared precision: totals and keys are compared as published (rounded).
 
     Returns
     -------
@@ -349,12 +368,13 @@ def grade_resampled_totals(
 
     Notes
     -----
-    The same rule as :func:`assessment.core.scoring.assign_grades`, vectorised: rank by
-    total, survey key and panel key (descending, missing last); ``earned`` is the first
-    grade whose minimum the total reaches; a veto caps it; of the cadres holding the
-    top grade, those past ``floor(quota × g)`` in rank order drop one grade, and when
-    the last kept and the first dropped are tied on every key the whole tied block
-    drops.
+    The same rule as :func:`assessment.core.scoring.assign_grades`, vectorised, on the
+    values rounded to the declared precision and compared as whole numbers of
+    ``10 ** -places``: rank by total, survey key and panel key (descending, missing
+    last); ``earned`` is the first grade whose minimum the total reaches; a veto caps
+    it; of the cadres holding the top grade, those past ``floor(quota × g)`` in rank
+    order drop one grade, and when the last kept and the first dropped are tied on
+    every key the whole tied block drops.
 
     Examples
     --------
@@ -366,12 +386,44 @@ def grade_resampled_totals(
     >>> g.tolist(), r.tolist()
     ([[0, 1, 1, 1, 3]], [[1, 2, 2, 4, 5]])
     """
+
+    def quanta(keys: FloatArray) -> IntArray:
+        missing = np.isnan(keys)
+        values = precision.quanta_of_floats(np.where(missing, 0.0, keys))
+        return np.where(missing, _MISSING_KEY, values).astype(np.int64)
+
+    return _grade_quanta(
+        precision.quanta_of_floats(totals),
+        quanta(np.asarray(survey_keys, dtype=np.float64)),
+        quanta(np.asarray(panel_keys, dtype=np.float64)),
+        veto_caps,
+        scheme=scheme,
+        top_quota=top_quota,
+        precision=precision,
+    )
+
+
+def _grade_quanta(
+    totals: IntArray,
+    survey_keys: IntArray,
+    panel_keys: IntArray,
+    veto_caps: IntArray,
+    *,
+    scheme: Sequence[GradeLike],
+    top_quota: float | Fraction | None,
+    precision: Precision,
+) -> tuple[IntArray, IntArray]:
+    """:func:`grade_resampled_totals` on published values in quanta (missing keys -1)."""
     b, g = totals.shape
-    minimums = np.array([band.minimum for band in scheme[:-1]], dtype=np.float64)
-    earned = (totals[..., None] < minimums).sum(axis=-1).astype(np.int64)
+    # total >= minimum exactly  <=>  total in quanta >= ceil(minimum × 10^places)
+    thresholds = np.array(
+        [math.ceil(exact(band.minimum) * precision.scale) for band in scheme[:-1]],
+        dtype=np.int64,
+    )
+    earned = (totals[..., None] < thresholds).sum(axis=-1).astype(np.int64)
     capped = np.maximum(earned, veto_caps[None, :])
-    # descending keys with missing last: negate, and let NaN become +inf
-    keys = [np.nan_to_num(-k, nan=np.inf) for k in (totals, survey_keys, panel_keys)]
+    # descending keys with missing last: every key is >= 0 and missing is -1
+    keys = [-k for k in (totals, survey_keys, panel_keys)]
     tiebreak = np.broadcast_to(np.arange(g), (b, g))
     order = np.lexsort((tiebreak, keys[2], keys[1], keys[0]), axis=-1)
     sorted_keys = [np.take_along_axis(k, order, axis=1) for k in keys]
@@ -407,6 +459,25 @@ def grade_resampled_totals(
     np.put_along_axis(grades, order, final_sorted, axis=1)
     np.put_along_axis(ranks, order, rank_sorted.astype(np.int64), axis=1)
     return grades, ranks
+
+
+def _points_quanta(weight: Fraction, value_quanta: IntArray, precision: Precision) -> IntArray:
+    """``round(weight × value / 100)`` in quanta, for published values in quanta."""
+    points: IntArray = np.asarray(
+        divide_rounded(
+            np.int64(weight.numerator) * value_quanta,
+            np.int64(weight.denominator * 100),
+            precision.rounding,
+        ),
+        dtype=np.int64,
+    )
+    return points
+
+
+def _integer_weights(weights: Sequence[Fraction]) -> list[int]:
+    """Exact weights scaled by their common denominator to integers (same ratios)."""
+    common = math.lcm(*(w.denominator for w in weights)) if weights else 1
+    return [int(w * common) for w in weights]
 
 
 def _check(resamples: int, seed: int, level: float) -> None:
@@ -469,8 +540,10 @@ def compute_grade_confidence(
       estimate;
     - each panel's ratings are redrawn the same way and the panel value recomputed
       (trimmed mean from ``trim_threshold`` ratings on);
-    - ``total* = max(0, fixed + Σ w v*/100 + Σ w S*/100 + bonus - penalty)``, then the
-      grading rule of :func:`grade_resampled_totals` (quota and tie rule included).
+    - ``total* = max(0, fixed + Σ round(w round(v*)/100) + Σ round(w round(S*)/100)
+      + bonus - penalty)``, each value and points rounded to the declared precision as
+      in the point estimate, then the grading rule of :func:`grade_resampled_totals`
+      (quota and tie rule included) on published values, in integer arithmetic.
 
     Drawing ``n`` values with replacement is the same as drawing the counts of the
     ``d`` distinct values from ``Multinomial(n, observed frequencies)``, so the work is
@@ -517,39 +590,53 @@ def compute_grade_confidence(
     panel_rng, survey_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)
     )
-    totals = np.broadcast_to(model.fixed_points + model.adjustment, (resamples, n_cadres)).copy()
-    survey_num = np.zeros((resamples, n_cadres))
-    survey_den = np.zeros(n_cadres)
-    panel_num = np.zeros((resamples, n_cadres))
-    panel_den = np.zeros(n_cadres)
+    precision = model.precision
+    # everything below is in quanta (whole numbers of 10^-places), as published
+    fixed = precision.quanta_of_floats(model.fixed_points) + precision.quanta_of_floats(
+        model.adjustment
+    )
+    totals = np.broadcast_to(fixed, (resamples, n_cadres)).copy()
+    panel_key_weights = _integer_weights([exact(p.key_weight) for p in model.panels])
+    survey_key_weights = _integer_weights([exact(link.key_weight) for link in model.links])
+    survey_num = np.zeros((resamples, n_cadres), dtype=np.int64)
+    survey_den = np.zeros(n_cadres, dtype=np.int64)
+    panel_num = np.zeros((resamples, n_cadres), dtype=np.int64)
+    panel_den = np.zeros(n_cadres, dtype=np.int64)
 
-    panel_values = _panel_values(model, panel_rng, resamples)
+    panel_values = precision.quanta_of_floats(_panel_values(model, panel_rng, resamples))
     for j, panel in enumerate(model.panels):
-        totals[:, panel.cadre] += panel.weight * panel_values[:, j] / 100.0
-        panel_num[:, panel.cadre] += panel.key_weight * panel_values[:, j]
-        panel_den[panel.cadre] += panel.key_weight
-    indices = _survey_indices(model, survey_rng, resamples)
-    for link in model.links:
-        totals[:, link.cadre] += link.weight * indices[:, link.sample] / 100.0
-        survey_num[:, link.cadre] += link.key_weight * indices[:, link.sample]
-        survey_den[link.cadre] += link.key_weight
-    np.maximum(totals, 0.0, out=totals)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        survey_keys = np.where(survey_den > 0, survey_num / survey_den, np.nan)
-        panel_keys = np.where(panel_den > 0, panel_num / panel_den, np.nan)
+        totals[:, panel.cadre] += _points_quanta(exact(panel.weight), panel_values[:, j], precision)
+        panel_num[:, panel.cadre] += panel_key_weights[j] * panel_values[:, j]
+        panel_den[panel.cadre] += panel_key_weights[j]
+    indices = precision.quanta_of_floats(_survey_indices(model, survey_rng, resamples))
+    for i, link in enumerate(model.links):
+        totals[:, link.cadre] += _points_quanta(
+            exact(link.weight), indices[:, link.sample], precision
+        )
+        survey_num[:, link.cadre] += survey_key_weights[i] * indices[:, link.sample]
+        survey_den[link.cadre] += survey_key_weights[i]
+    np.maximum(totals, 0, out=totals)
+
+    def key(num: IntArray, den: IntArray) -> IntArray:
+        rounded = divide_rounded(num, np.maximum(den, 1)[None, :], precision.rounding)
+        return np.where(den[None, :] > 0, rounded, _MISSING_KEY).astype(np.int64)
+
+    survey_keys = key(survey_num, survey_den)
+    panel_keys = key(panel_num, panel_den)
 
     groups = np.asarray(model.post_groups, dtype=object)
     grades = np.empty((resamples, n_cadres), dtype=np.int64)
     ranks = np.empty((resamples, n_cadres), dtype=np.int64)
     for group in sorted(set(model.post_groups)):
         members = np.flatnonzero(groups == group)
-        g, r = grade_resampled_totals(
+        g, r = _grade_quanta(
             totals[:, members],
             survey_keys[:, members],
             panel_keys[:, members],
             model.veto_caps[members],
             scheme=scheme,
             top_quota=top_quota,
+            precision=precision,
         )
         grades[:, members] = g
         ranks[:, members] = r

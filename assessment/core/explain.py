@@ -4,40 +4,57 @@ A cadre has the right to know how every point came about (DESIGN sections 2 and 
 functions here take one cadre of a stored result (an entry of
 ``result_to_plain(result)["cadres"]``) and the rulebook it was computed under, and return
 for each indicator the formula with the actual numbers put in, such as
-``clamp((92 − 80) / (95 − 80), 0, 1) × 20 = 16.00``, and the points stored.
+``(92 − 80) / (95 − 80) × 20 = 16.00``, and the points stored.
 
-The ratio of a quantitative indicator is recomputed with
-:func:`~assessment.core.scoring.score_quantitative`, panel and survey points with
-:func:`~assessment.core.scoring.compute_qualitative_points`'s rule ``w × v / 100``
-(:func:`~assessment.core.scoring.compute_survey_points`), and the total with
-:func:`~assessment.core.scoring.compute_total`: one implementation of every rule. An
-explanation whose numbers do not give the stored points raises
-:class:`~assessment.core.errors.InvalidParameterError` (``points_mismatch``) rather than
-print a formula that does not add up (for example with the rulebook of another version).
+The points are recomputed with the engine's own functions
+(:func:`~assessment.core.scoring.compute_quantitative_points`,
+:func:`~assessment.core.scoring.compute_qualitative_points`,
+:func:`~assessment.core.scoring.compute_survey_points` and
+:func:`~assessment.core.scoring.compute_total`), in the rulebook's declared precision:
+one implementation of every rule. An explanation whose numbers do not give the stored
+points raises :class:`~assessment.core.errors.InvalidParameterError`
+(``points_mismatch``) rather than print a formula that does not add up (for example with
+the rulebook of another version).
 
 Every explanation carries its ``formula`` with named placeholders and the full-precision
-``terms``: ``formula.format(**terms)`` with ``×`` read as ``*`` and ``−`` as ``-`` gives
-the points to within rounding error. The printed ``expression`` has the numbers rounded
-for reading (up to 4 decimals, the result to 2). Symbols are language-neutral; method
-and status are codes that the web layer and the reports translate.
+``terms``: ``formula.format(**terms)`` with ``×`` read as ``*`` and ``−`` as ``-``, rounded
+to the declared precision, gives the points. The printed ``expression`` has the numbers
+rounded for reading (up to 4 decimals, the points at the declared precision).
+
+When the formula's ratio lies beyond a bound of the rule (below 0 or the efficacy floor,
+above the cap), the expression shows the ratio the formula gives, an arrow and the bound
+that counts (``(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00``), and ``bound`` says
+which bound it was, so that the web layer and the reports can say it in the reader's
+language. Symbols are language-neutral; method, status and bound are codes that the web
+layer and the reports translate.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from assessment.core.errors import InvalidParameterError
-from assessment.core.rulebook import Indicator, IndicatorKind, IndicatorSet, Rulebook
+from assessment.core.precision import Precision, exact
+from assessment.core.rulebook import (
+    Indicator,
+    IndicatorKind,
+    IndicatorSet,
+    Rulebook,
+    quantitative_rule,
+)
 from assessment.core.scoring import (
     Direction,
     Method,
     compute_qualitative_points,
+    compute_quantitative_points,
     compute_survey_points,
     compute_total,
-    score_quantitative,
 )
 
 __all__ = [
@@ -52,7 +69,7 @@ __all__ = [
     "group_category_means",
 ]
 
-#: Largest difference tolerated between recomputed and stored points.
+#: Largest difference tolerated between two weights that should be the same number.
 TOLERANCE = 1e-9
 
 Terms = tuple[tuple[str, float], ...]
@@ -77,7 +94,7 @@ class IndicatorExplanation:
         (survey); ``None`` when a decision replaced it and for events.
     expression : str
         The formula with the numbers put in and its result, e.g.
-        ``clamp((92 − 80) / (95 − 80), 0, 1) × 20 = 16.00``.
+        ``(92 − 80) / (95 − 80) × 20 = 16.00``.
     points : float
         The points stored in the result (for a penalty, the positive magnitude).
     n : int or None
@@ -95,6 +112,11 @@ class IndicatorExplanation:
         ``expression`` before the numbers go in: placeholders such as ``{a}``, ``{w}``.
     terms : tuple of (str, float)
         The full-precision numbers of the placeholders.
+    bound : str or None
+        ``"cap"`` when the formula's ratio was above the cap ``c``, ``"floor"`` when it
+        was below the lowest ratio (0, or the efficacy floor); ``None`` otherwise.
+    bound_ratio, bound_value : float or None
+        The ratio the formula gave, and the bound that counted instead.
     """
 
     code: str
@@ -112,6 +134,9 @@ class IndicatorExplanation:
     reason: str | None = None
     formula: str = ""
     terms: Terms = ()
+    bound: str | None = None
+    bound_ratio: float | None = None
+    bound_value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,31 +213,40 @@ def _term(value: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def _render(formula: str, terms: Mapping[str, float], points: float, prefix: str = "") -> str:
-    """``prefix`` + the formula with its numbers + `` = `` + the points to 2 decimals."""
+def _render(formula: str, terms: Mapping[str, float], points: str, prefix: str = "") -> str:
+    """``prefix`` + the formula with its numbers + `` = `` + the published points."""
     shown = formula.format(**{name: _term(value) for name, value in terms.items()})
     if shown == "0":
         return f"{prefix}0"
-    return f"{prefix}{shown} = {points:.2f}"
+    return f"{prefix}{shown} = {points}"
 
 
-def _check(code: str, recomputed: float, stored: float) -> None:
-    if not math.isclose(recomputed, stored, rel_tol=0.0, abs_tol=TOLERANCE):
+def _check(code: str, recomputed: float, stored: float, precision: Precision) -> None:
+    """The recomputed points must be the stored ones as published.
+
+    A result stored before issue 13 holds unrounded floats (28.124999999999996); read at
+    the declared precision they are the published numbers the explanation reproduces.
+    """
+    if precision.round(recomputed) != precision.round(stored):
         raise InvalidParameterError("outcome", code, "points_mismatch")
 
 
 def _weight_term(
     weight: float, effective: float, reweight: tuple[float, float] | None
-) -> tuple[str, dict[str, float]]:
-    """``{w}``, or ``({w} × {W} / {Wk})`` after leaving out indicators of weight ``W − Wk``."""
+) -> tuple[str, dict[str, float], Fraction]:
+    """``{w}``, or ``({w} × {W} / {Wk})`` after leaving out indicators of weight ``W − Wk``.
+
+    The third value is the exact effective weight the points are computed with.
+    """
     if math.isclose(weight, effective, rel_tol=0.0, abs_tol=TOLERANCE):
-        return "{w}", {"w": weight}
+        return "{w}", {"w": weight}, exact(weight)
     if reweight is not None:
         total, kept = reweight
-        if math.isclose(weight * total / kept, effective, rel_tol=1e-12, abs_tol=TOLERANCE):
-            return "({w} × {W} / {Wk})", {"w": weight, "W": total, "Wk": kept}
+        exact_weight = exact(weight) * exact(total) / exact(kept)
+        if math.isclose(float(exact_weight), effective, rel_tol=1e-12, abs_tol=TOLERANCE):
+            return "({w} × {W} / {Wk})", {"w": weight, "W": total, "Wk": kept}, exact_weight
     # no breakdown of the reweighting available: the effective weight as one number
-    return "{w}", {"w": effective}
+    return "{w}", {"w": effective}, exact(effective)
 
 
 # ---------------------------------------------------------------------------
@@ -220,68 +254,110 @@ def _weight_term(
 # ---------------------------------------------------------------------------
 
 
-def _quantitative(
-    outcome: Mapping[str, Any], indicator: Indicator, w_term: str
-) -> tuple[str, dict[str, float], str, float]:
-    """Formula, terms, prefix and ratio of a scored quantitative indicator."""
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """How a quantitative ratio is shown (internal)."""
+
+    formula: str
+    terms: dict[str, float]
+    prefix: str
+    bound: str | None = None
+    bound_ratio: float | None = None
+    bound_value: float | None = None
+
+
+def _bounded(
+    core: str, terms: dict[str, float], w_term: str, raw: Fraction, low: Fraction, cap: Fraction
+) -> _Shown:
+    """The ratio formula ``core`` times the weight, or the bound that counts instead."""
+    if low <= raw <= cap:
+        used = {k: v for k, v in terms.items() if f"{{{k}}}" in core}
+        return _Shown(f"{core} × {w_term}", used, "")
+    bound, value = ("cap", cap) if raw > cap else ("floor", low)
+    shown = core.format(**{name: _term(v) for name, v in terms.items()})
+    prefix = f"{shown} = {format_number(float(raw))} → "
+    kept = {k: v for k, v in terms.items() if k == "c"}
+    if bound == "cap":
+        return _Shown(f"{{c}} × {w_term}", kept, prefix, bound, float(raw), float(value))
+    return _Shown(f"{_term(float(value))} × {w_term}", {}, prefix, bound, float(raw), float(value))
+
+
+def _quantitative(outcome: Mapping[str, Any], indicator: Indicator, w_term: str) -> _Shown:
+    """Formula, terms, prefix and bound of a scored quantitative indicator."""
     a = float(outcome["input"])
     method = Method(indicator.method or "")
-    direction = Direction(indicator.direction or "higher")
-    higher = direction is Direction.HIGHER
+    higher = Direction(indicator.direction or "higher") is Direction.HIGHER
     c = float(indicator.cap)
-    ratio = score_quantitative(
-        method,
-        a,
-        direction=direction,
-        baseline=indicator.baseline,
-        target=indicator.target,
-        cap=c,
-        steps=tuple((s.threshold, s.ratio) for s in indicator.steps),
-        indicator=indicator.code,
-    )
+    cap = exact(c)
     terms: dict[str, float] = {"a": a, "c": c}
-    prefix = ""
     if method is Method.LINEAR:
         terms.update(b=float(indicator.baseline or 0.0), t=float(indicator.target or 0.0))
         core = "({a} − {b}) / ({t} − {b})" if higher else "({b} − {a}) / ({b} − {t})"
-        formula = f"clamp({core}, 0, {{c}}) × {w_term}"
-    elif method is Method.RATIO:
+        xe, be, te = exact(a), exact(terms["b"]), exact(terms["t"])
+        raw = (xe - be) / (te - be) if higher else (be - xe) / (be - te)
+        return _bounded(core, terms, w_term, raw, Fraction(0), cap)
+    if method is Method.RATIO:
         terms["t"] = float(indicator.target or 0.0)
-        if higher:
-            formula = f"clamp({{a}} / {{t}}, 0, {{c}}) × {w_term}"
-        elif a == 0:
+        if not higher and a == 0:
             # lower is better and nothing happened: full marks up to the cap
-            prefix = f"{_term(a)} = 0 → "
-            formula = f"{{c}} × {w_term}"
-            del terms["a"], terms["t"]
+            return _Shown(f"{{c}} × {w_term}", {"c": c}, f"{_term(a)} = 0 → ")
+        core = "{a} / {t}" if higher else "{t} / {a}"
+        raw = exact(a) / exact(terms["t"]) if higher else exact(terms["t"]) / exact(a)
+        return _bounded(core, terms, w_term, raw, Fraction(0), cap)
+    if method is Method.EFFICACY:
+        terms.update(u=float(indicator.unacceptable or 0.0), s=float(indicator.satisfactory or 0.0))
+        if higher:
+            core = "(60 + 40 × ({a} − {u}) / ({s} − {u})) / 100"
+            e = (exact(a) - exact(terms["u"])) / (exact(terms["s"]) - exact(terms["u"]))
         else:
-            formula = f"clamp({{t}} / {{a}}, 0, {{c}}) × {w_term}"
-    elif method is Method.STEPS:
+            core = "(60 + 40 × ({u} − {a}) / ({u} − {s})) / 100"
+            e = (exact(terms["u"]) - exact(a)) / (exact(terms["u"]) - exact(terms["s"]))
+        raw = (60 + 40 * e) / 100
+        return _bounded(core, terms, w_term, raw, exact(indicator.floor), cap)
+    if method is Method.PIECEWISE:
+        points = [(p.actual, p.ratio) for p in indicator.breakpoints]
+        first, last = points[0], points[-1]
+        toward_best = 1 if last[0] > first[0] else -1
+        worse, better = ("≤", "≥") if toward_best == 1 else ("≥", "≤")
+        if (a - first[0]) * toward_best <= 0:
+            return _Shown(
+                f"{{r}} × {w_term}", {"r": first[1]}, f"{_term(a)} {worse} {_term(first[0])} → "
+            )
+        if (a - last[0]) * toward_best >= 0:
+            return _Shown(
+                f"{{r}} × {w_term}", {"r": last[1]}, f"{_term(a)} {better} {_term(last[0])} → "
+            )
+        for (x0, r0), (x1, r1) in itertools.pairwise(points):
+            if (a - x1) * toward_best <= 0:
+                core = "({r0} + ({r1} − {r0}) × ({a} − {x0}) / ({x1} − {x0}))"
+                return _Shown(
+                    f"{core} × {w_term}", {"a": a, "x0": x0, "r0": r0, "x1": x1, "r1": r1}, ""
+                )
+    if method is Method.STEPS:
         reached = [s for s in indicator.steps if (a >= s.threshold if higher else a <= s.threshold)]
         if reached:
             step = reached[-1]
             prefix = f"{_term(a)} {'≥' if higher else '≤'} {_term(step.threshold)} → "
-            terms["r"] = float(step.ratio)
+            ratio = float(step.ratio)
         else:
-            first = indicator.steps[0]
-            prefix = f"{_term(a)} {'<' if higher else '>'} {_term(first.threshold)} → "
-            terms["r"] = 0.0
-        formula = ("min({r}, {c})" if terms["r"] > c else "{r}") + f" × {w_term}"
-        del terms["a"]
+            first_step = indicator.steps[0]
+            prefix = f"{_term(a)} {'<' if higher else '>'} {_term(first_step.threshold)} → "
+            ratio = 0.0
+        if ratio > c:
+            return _Shown(f"{{c}} × {w_term}", {"c": c}, prefix, "cap", ratio, c)
+        return _Shown(f"{{r}} × {w_term}", {"r": ratio}, prefix)
+    # binary
+    prefix = ""
+    if indicator.target is None:
+        met = a == 1.0
     else:
-        if indicator.target is None:
-            met = a == 1.0
-        else:
-            t = float(indicator.target)
-            met = a >= t if higher else a <= t
-            sign = ("≥" if higher else "≤") if met else ("<" if higher else ">")
-            prefix = f"{_term(a)} {sign} {_term(t)} → "
-        terms["r"] = 1.0 if met else 0.0
-        formula = ("min({r}, {c})" if met and c < 1.0 else "{r}") + f" × {w_term}"
-        del terms["a"]
-    if "{c}" not in formula:
-        del terms["c"]
-    return formula, terms, prefix, ratio
+        t = float(indicator.target)
+        met = a >= t if higher else a <= t
+        sign = ("≥" if higher else "≤") if met else ("<" if higher else ">")
+        prefix = f"{_term(a)} {sign} {_term(t)} → "
+    if met and c < 1.0:
+        return _Shown(f"{{c}} × {w_term}", {"c": c}, prefix, "cap", 1.0, c)
+    return _Shown(f"{{r}} × {w_term}", {"r": 1.0 if met else 0.0}, prefix)
 
 
 def explain_indicator(
@@ -322,11 +398,13 @@ def explain_indicator(
     -----
     With ``w`` the effective weight (DESIGN section 4):
 
-    - quantitative ``points = w × r``; linear ``r = clamp((a − b) / (t − b), 0, c)``
-      (lower better ``clamp((b − a) / (b − t), 0, c)``); ratio ``clamp(a / t, 0, c)``
-      (lower better ``clamp(t / a, 0, c)``, ``a = 0`` gives ``c``); steps: the ratio of
-      the hardest threshold reached, capped at ``c``; binary: 1 when met (capped at
-      ``c``), else 0;
+    - quantitative ``points = w × r``; linear ``r = (a − b) / (t − b)`` (lower better
+      ``(b − a) / (b − t)``); ratio ``a / t`` (lower better ``t / a``, ``a = 0`` gives
+      ``c``); efficacy ``(60 + 40 × (a − u) / (s − u)) / 100`` (lower better
+      ``(60 + 40 × (u − a) / (u − s)) / 100``); piecewise: interpolated between the two
+      breakpoints around ``a``; each kept within ``[0, c]`` (efficacy ``[f, c]``, and the
+      expression then shows the bound, with ``bound`` set); steps: the ratio of the
+      hardest threshold reached, at most ``c``; binary: 1 when met (at most ``c``), else 0;
     - qualitative ``points = v × w / 100`` with the panel value ``v`` (trimmed mean of
       ``n`` ratings from ``trim_threshold`` on, else the mean);
     - survey ``points = S × w / 100`` with the satisfaction index ``S``;
@@ -345,7 +423,10 @@ def explain_indicator(
     ...            "effective_weight": 20.0, "status": "scored", "input": 92.0,
     ...            "method": "linear", "ratio": 0.8, "points": 16.0, "n": None}
     >>> explain_indicator(outcome, q, rb).expression
-    'clamp((92 − 80) / (95 − 80), 0, 1) × 20 = 16.00'
+    '(92 − 80) / (95 − 80) × 20 = 16.00'
+    >>> capped = explain_indicator({**outcome, "input": 98.0, "ratio": 1.0, "points": 20.0}, q, rb)
+    >>> capped.expression, capped.bound
+    ('(98 − 80) / (95 − 80) = 1.2 → 1 × 20 = 20.00', 'cap')
     """
     code = str(outcome["code"])
     kind = str(outcome["kind"])
@@ -354,9 +435,10 @@ def explain_indicator(
     status = str(outcome["status"])
     weight = float(outcome["weight"])
     effective = float(outcome["effective_weight"])
-    stored = float(outcome["points"])
-    w_term, terms = _weight_term(weight, effective, reweight)
-    prefix = ""
+    precision = rulebook.precision
+    stored = precision.publish(float(outcome["points"]))
+    w_term, terms, exact_weight = _weight_term(weight, effective, reweight)
+    shown = _Shown("", {}, "")
     ratio: float | None = outcome.get("ratio")
     value = outcome.get("input")
     if status == "excluded":
@@ -366,21 +448,28 @@ def explain_indicator(
     elif value is None:
         raise InvalidParameterError("input", code, "missing_for_scored_indicator")
     elif kind == IndicatorKind.QUANTITATIVE:
-        formula, extra, prefix, ratio = _quantitative(outcome, indicator, w_term)
-        terms.update(extra)
-        recomputed = effective * ratio
+        shown = _quantitative(outcome, indicator, w_term)
+        formula = shown.formula
+        terms.update(shown.terms)
+        rule = quantitative_rule(indicator, exact_weight)
+        scored = compute_quantitative_points(rule, float(value), precision=precision)
+        ratio, recomputed = scored.ratio, scored.points
     elif kind == IndicatorKind.QUALITATIVE:
         terms["v"] = float(value)
         formula = f"{{v}} × {w_term} / 100"
         # the rule of compute_qualitative_points, on the stored panel value
-        recomputed = compute_qualitative_points(effective, [terms["v"]]).points
+        recomputed = compute_qualitative_points(
+            exact_weight, [terms["v"]], precision=precision
+        ).points
     elif kind == IndicatorKind.SURVEY:
         terms["S"] = float(value)
         formula = f"{{S}} × {w_term} / 100"
-        recomputed = compute_survey_points(effective, terms["S"], indicator=code)
+        recomputed = compute_survey_points(
+            exact_weight, terms["S"], indicator=code, precision=precision
+        )
     else:
         raise InvalidParameterError("outcome", code, "not_a_weighted_indicator")
-    _check(code, recomputed, stored)
+    _check(code, recomputed, stored, precision)
     n = outcome.get("n")
     return IndicatorExplanation(
         code=code,
@@ -388,7 +477,7 @@ def explain_indicator(
         category=outcome.get("category"),
         status=status,
         input=None if value is None else float(value),
-        expression=_render(formula, terms, stored, prefix),
+        expression=_render(formula, terms, precision.format(stored), shown.prefix),
         points=stored,
         n=None if n is None else int(n),
         method=outcome.get("method"),
@@ -398,6 +487,9 @@ def explain_indicator(
         reason=outcome.get("reason"),
         formula=formula,
         terms=tuple(terms.items()),
+        bound=shown.bound,
+        bound_ratio=shown.bound_ratio,
+        bound_value=shown.bound_value,
     )
 
 
@@ -507,12 +599,13 @@ def explain_events(
         else:
             status = "recorded"
             per = indicator.points
-            if per is not None and math.isclose(count * per, points, abs_tol=TOLERANCE):
+            precision = rulebook.precision
+            if per is not None and exact(per) * count == exact(precision.publish(points)):
                 formula, terms = "{k} × {p}", {"k": float(count), "p": float(per)}
-                expression = _render(formula, terms, points)
+                expression = _render(formula, terms, precision.format(points))
             else:
                 formula, terms = "{s}", {"s": points}
-                expression = f"Σ (n = {count}) = {points:.2f}"
+                expression = f"Σ (n = {count}) = {precision.format(points)}"
         out.append(
             IndicatorExplanation(
                 code=code,
@@ -569,18 +662,20 @@ def explain_total(cadre: Mapping[str, Any], rulebook: Rulebook) -> TotalExplanat
     'max(0, 85.25 + min(4, 3) − min(1, 5)) = 87.25'
     """
     indicator_set = _indicator_set(cadre, rulebook)
-    points = float(cadre["points"])
-    bonus_raw = float(cadre["bonus_raw"])
-    penalty_raw = float(cadre["penalty_raw"])
-    stored = float(cadre["total"])
+    precision = rulebook.precision
+    points = precision.publish(float(cadre["points"]))
+    bonus_raw = precision.publish(float(cadre["bonus_raw"]))
+    penalty_raw = precision.publish(float(cadre["penalty_raw"]))
+    stored = precision.publish(float(cadre["total"]))
     recomputed = compute_total(
         [points],
         [bonus_raw],
         [penalty_raw],
         bonus_cap=indicator_set.bonus_cap,
         penalty_cap=indicator_set.penalty_cap,
+        precision=precision,
     )
-    _check("total", recomputed.total, stored)
+    _check("total", recomputed.total, stored, precision)
     formula = "{P}"
     terms: dict[str, float] = {"P": points}
     if bonus_raw > 0:
@@ -608,7 +703,7 @@ def explain_total(cadre: Mapping[str, Any], rulebook: Rulebook) -> TotalExplanat
         penalty=recomputed.penalty,
         total=stored,
         floored=recomputed.floored,
-        expression=_render(formula, terms, stored),
+        expression=_render(formula, terms, precision.format(stored)),
         formula=formula,
         terms=tuple(terms.items()),
     )
@@ -630,7 +725,8 @@ def category_points(cadre: Mapping[str, Any]) -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        ``Σ points`` of the cadre's weighted indicators in each category (``math.fsum``).
+        ``Σ points`` of the cadre's weighted indicators in each category, an exact
+        decimal sum of the published points (so the categories add up to the total).
 
     Examples
     --------
@@ -642,7 +738,10 @@ def category_points(cadre: Mapping[str, Any]) -> dict[str, float]:
     parts: dict[str, list[float]] = {}
     for outcome in cadre["indicators"]:
         parts.setdefault(str(outcome["category"]), []).append(float(outcome["points"]))
-    return {code: math.fsum(values) for code, values in parts.items()}
+    return {
+        code: float(sum((Decimal(repr(v)) for v in values), Decimal(0)))
+        for code, values in parts.items()
+    }
 
 
 def group_category_means(cadres: Sequence[Mapping[str, Any]], post_group: str) -> dict[str, float]:

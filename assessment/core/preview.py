@@ -29,15 +29,16 @@ from assessment.core.errors import (
     InvalidParameterError,
     MissingInputError,
 )
+from assessment.core.precision import Precision
 from assessment.core.rulebook import (
     Indicator,
     IndicatorKind,
     IndicatorSet,
     Rulebook,
     max_points,
+    quantitative_rule,
 )
 from assessment.core.scoring import (
-    QuantitativeRule,
     TotalResult,
     compute_grade,
     compute_qualitative_points,
@@ -217,22 +218,13 @@ def _blank(indicator: Indicator) -> IndicatorPreview:
 
 
 def _quantitative(
-    indicator: Indicator, actual: float | None
+    indicator: Indicator, actual: float | None, precision: Precision
 ) -> tuple[IndicatorPreview, MissingInput | None]:
-    weight = indicator.weight or 0.0
     base = replace(_blank(indicator), actual=actual)
     try:
-        rule = QuantitativeRule(
-            method=indicator.method or "",  # type: ignore[arg-type]  # coerced by the rule
-            direction=indicator.direction or "higher",  # type: ignore[arg-type]
-            weight=weight,
-            baseline=indicator.baseline,
-            target=indicator.target,
-            cap=indicator.cap,
-            steps=tuple((step.threshold, step.ratio) for step in indicator.steps),
-            code=indicator.code,
+        scored = compute_quantitative_points(
+            quantitative_rule(indicator), actual, precision=precision
         )
-        scored = compute_quantitative_points(rule, actual)
     except MissingInputError:
         return (
             replace(base, status=IndicatorStatus.MISSING),
@@ -277,6 +269,7 @@ def _qualitative(
             values,
             trim_threshold=rulebook.aggregation.trim_threshold,
             indicator=indicator.code,
+            precision=rulebook.precision,
         )
     except EmptyPanelError:
         missing.insert(0, MissingInput(indicator.code, kind, "no_ratings", count=expected))
@@ -297,7 +290,7 @@ def _qualitative(
 
 
 def _survey(
-    indicator: Indicator, index: float | None
+    indicator: Indicator, index: float | None, precision: Precision
 ) -> tuple[IndicatorPreview, MissingInput | None]:
     weight = indicator.weight or 0.0
     base = _blank(indicator)
@@ -307,7 +300,7 @@ def _survey(
             MissingInput(indicator.code, indicator.kind.value, "survey_pending"),
         )
     try:
-        points = compute_survey_points(weight, index, indicator=indicator.code)
+        points = compute_survey_points(weight, index, indicator=indicator.code, precision=precision)
     except AssessmentError as error:
         detail = error.reason if isinstance(error, InvalidParameterError) else error.code
         return (
@@ -419,7 +412,7 @@ def compute_preview(
     missing: list[MissingInput] = []
     for indicator in indicator_set.indicators:
         if indicator.kind == IndicatorKind.QUANTITATIVE:
-            preview, gap = _quantitative(indicator, actuals.get(indicator.code))
+            preview, gap = _quantitative(indicator, actuals.get(indicator.code), rulebook.precision)
             gaps = [gap] if gap else []
         elif indicator.kind == IndicatorKind.QUALITATIVE:
             preview, gaps = _qualitative(
@@ -430,7 +423,7 @@ def compute_preview(
                 show_panels,
             )
         elif indicator.kind == IndicatorKind.SURVEY:
-            preview, gap = _survey(indicator, indices.get(indicator.code))
+            preview, gap = _survey(indicator, indices.get(indicator.code), rulebook.precision)
             gaps = [gap] if gap else []
         else:
             continue
@@ -458,12 +451,13 @@ def compute_preview(
         penalty,
         bonus_cap=indicator_set.bonus_cap,
         penalty_cap=indicator_set.penalty_cap,
+        precision=rulebook.precision,
     )
     caps = [indicator_set.indicator(code).caps_at or "" for code in vetoes]
     veto_cap = _worst_grade(rulebook, caps)
     grade = None
     if not missing and all(p.status != IndicatorStatus.WITHHELD for p in previews):
-        earned = compute_grade(total.total, rulebook.grading.grades)
+        earned = compute_grade(total.total, rulebook.grading.grades, precision=rulebook.precision)
         grade = _worst_grade(rulebook, [earned, veto_cap] if veto_cap else [earned])
     return PreviewResult(
         post=indicator_set.post,

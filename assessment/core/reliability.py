@@ -22,6 +22,7 @@ from assessment.core.errors import InsufficientDataError, InvalidParameterError
 __all__ = [
     "CronbachResult",
     "IccResult",
+    "Interval",
     "KendallWResult",
     "LeniencyResult",
     "RaterLeniency",
@@ -64,8 +65,19 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Interval:
+    """A confidence interval; both ends NaN when it cannot be computed."""
+
+    low: float
+    high: float
+
+
+_NO_INTERVAL = Interval(float("nan"), float("nan"))
+
+
+@dataclass(frozen=True, slots=True)
 class IccResult:
-    """Intraclass correlations in the six Shrout–Fleiss forms.
+    """Intraclass correlations in the six Shrout–Fleiss forms, with confidence intervals.
 
     Parameters
     ----------
@@ -84,6 +96,10 @@ class IccResult:
         Size of the complete-case matrix used.
     n_dropped : int
         Targets dropped because at least one rating was missing.
+    icc1_1_ci, icc2_1_ci, icc3_1_ci, icc1_k_ci, icc2_k_ci, icc3_k_ci : Interval
+        The F-based confidence interval of each form at ``confidence``.
+    confidence : float
+        Level of the intervals (default 0.95).
     """
 
     icc1_1: float
@@ -103,25 +119,95 @@ class IccResult:
     n_targets: int
     k_raters: int
     n_dropped: int
+    icc1_1_ci: Interval = _NO_INTERVAL
+    icc2_1_ci: Interval = _NO_INTERVAL
+    icc3_1_ci: Interval = _NO_INTERVAL
+    icc1_k_ci: Interval = _NO_INTERVAL
+    icc2_k_ci: Interval = _NO_INTERVAL
+    icc3_k_ci: Interval = _NO_INTERVAL
+    confidence: float = 0.95
 
 
-def compute_icc(ratings: npt.ArrayLike) -> IccResult:
+def _finite_or_nan(value: float) -> float:
+    return float(value) if np.isfinite(value) else float("nan")
+
+
+def _interval(low: float, high: float) -> Interval:
+    return Interval(_finite_or_nan(low), _finite_or_nan(high))
+
+
+def _icc_intervals(
+    *,
+    n: int,
+    k: int,
+    bms: float,
+    wms: float,
+    jms: float,
+    ems: float,
+    icc2_1: float,
+    confidence: float,
+) -> dict[str, Interval]:
+    """McGraw and Wong (1996) Table 7 / Shrout and Fleiss (1979) intervals (see compute_icc)."""
+    tail = (1.0 - confidence) / 2.0
+    df1, df_within, df_error = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    # numpy floats: a division by zero gives inf or NaN (an undefined interval), not an error
+    bms, wms, jms, ems = (np.float64(x) for x in (bms, wms, jms, ems))
+    out: dict[str, Interval] = {}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for name, f_value, df2 in (
+            ("1", np.divide(bms, wms), df_within),
+            ("3", np.divide(bms, ems), df_error),
+        ):
+            f_low = f_value / stats.f.isf(tail, df1, df2)
+            f_high = f_value * stats.f.isf(tail, df2, df1)
+            out[f"icc{name}_1_ci"] = _interval(
+                (f_low - 1) / (f_low + k - 1), (f_high - 1) / (f_high + k - 1)
+            )
+            out[f"icc{name}_k_ci"] = _interval(1 - 1 / f_low, 1 - 1 / f_high)
+        rho = np.float64(icc2_1)
+        a = k * rho / (n * (1 - rho))
+        b = 1 + k * rho * (n - 1) / (n * (1 - rho))
+        v = (a * jms + b * ems) ** 2 / ((a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / df_error)
+        if not np.isfinite(v) or v <= 0:
+            out["icc2_1_ci"] = out["icc2_k_ci"] = _NO_INTERVAL
+            return out
+        f_star_low = stats.f.isf(tail, df1, v)
+        f_star_high = stats.f.isf(tail, v, df1)
+        spread = k * jms + (k * n - k - n) * ems
+        low = n * (bms - f_star_low * ems) / (f_star_low * spread + n * bms)
+        high = n * (f_star_high * bms - ems) / (spread + n * f_star_high * bms)
+        out["icc2_1_ci"] = _interval(low, high)
+        out["icc2_k_ci"] = _interval(_spearman_brown(low, k), _spearman_brown(high, k))
+    return out
+
+
+def _spearman_brown(single: float, k: int) -> float:
+    """``k r / (1 + (k − 1) r)``; below ``r = −1 / (k − 1)`` the bound is −inf (no bound)."""
+    denominator = 1 + (k - 1) * single
+    return float(k * single / denominator) if denominator > 0 else float("-inf")
+
+
+def compute_icc(ratings: npt.ArrayLike, *, confidence: float = 0.95) -> IccResult:
     """Intraclass correlation of a panel in the six forms of Shrout and Fleiss (1979).
 
     Parameters
     ----------
     ratings : array_like, shape (n_targets, k_raters)
         One row per target (cadre), one column per rater (assessor); NaN is missing.
+    confidence : float
+        Level of the intervals, in (0, 1); default 0.95.
 
     Returns
     -------
     IccResult
-        The six ICCs, the mean squares, F tests and the sizes used.
+        The six ICCs with their confidence intervals, the mean squares, F tests and
+        the sizes used.
 
     Raises
     ------
     InvalidParameterError
-        When ``ratings`` is not a numeric 2-D matrix or holds an infinity.
+        When ``ratings`` is not a numeric 2-D matrix or holds an infinity, or
+        ``confidence`` is outside (0, 1).
     InsufficientDataError
         When fewer than 2 complete targets or 2 raters remain.
 
@@ -146,6 +232,29 @@ def compute_icc(ratings: npt.ArrayLike) -> IccResult:
     An ICC whose denominator is 0 (no variance at all) is NaN. DESIGN section 4 shows
     ICC(2,k) as the panel's agreement.
 
+    Confidence intervals (F-based; Shrout and Fleiss 1979, McGraw and Wong 1996 Table 7),
+    with ``F(q; d1, d2)`` the upper ``q`` quantile of the F distribution and
+    ``q = (1 − confidence) / 2``:
+
+    - ICC(1,·): ``F1 = BMS / WMS`` on ``(n − 1, n(k − 1))`` degrees of freedom;
+      ``FL = F1 / F(q; n − 1, n(k − 1))``, ``FU = F1 × F(q; n(k − 1), n − 1)``;
+      ICC(1,1) from ``(FL − 1) / (FL + k − 1)`` to ``(FU − 1) / (FU + k − 1)``,
+      ICC(1,k) from ``1 − 1 / FL`` to ``1 − 1 / FU``.
+    - ICC(3,·): the same with ``F3 = BMS / EMS`` on ``(n − 1, (n − 1)(k − 1))``.
+    - ICC(2,1): with ``ρ`` = ICC(2,1), ``a = kρ / (n(1 − ρ))`` and
+      ``b = 1 + kρ(n − 1) / (n(1 − ρ))``, Satterthwaite's degrees of freedom
+      ``v = (a JMS + b EMS)² / ((a JMS)² / (k − 1) + (b EMS)² / ((n − 1)(k − 1)))``,
+      ``F* = F(q; n − 1, v)`` and ``F** = F(q; v, n − 1)``; from
+      ``n (BMS − F* EMS) / (F* (k JMS + (kn − k − n) EMS) + n BMS)`` to
+      ``n (F** BMS − EMS) / (k JMS + (kn − k − n) EMS + n F** BMS)``.
+    - ICC(2,k): both ends of ICC(2,1)'s interval through the Spearman-Brown formula
+      ``kL / (1 + (k − 1)L)``; a lower end of ICC(2,1) at or below ``−1 / (k − 1)``
+      leaves the average measure without a lower bound (NaN), where a literal
+      application of the formula would give a bound above the estimate.
+
+    An interval that cannot be computed (no variance, ICC(2,1) of 1) is NaN at both
+    ends.
+
     References
     ----------
     Shrout, P. E. and Fleiss, J. L. (1979). Intraclass correlations: uses in assessing
@@ -161,7 +270,11 @@ def compute_icc(ratings: npt.ArrayLike) -> IccResult:
     ...                  [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
     >>> round(r.icc2_1, 2), round(r.icc3_k, 2)
     (0.29, 0.91)
+    >>> round(r.icc2_k, 2), round(r.icc2_k_ci.low, 2), round(r.icc2_k_ci.high, 2)
+    (0.62, 0.07, 0.93)
     """
+    if not 0 < confidence < 1:
+        raise InvalidParameterError("confidence", confidence, "outside_0_1")
     full = _matrix(ratings, "ratings")
     x, n_dropped = _complete_rows(full)
     n, k = x.shape
@@ -186,9 +299,13 @@ def compute_icc(ratings: npt.ArrayLike) -> IccResult:
 
     f_oneway = _ratio(bms, wms)
     f_twoway = _ratio(bms, ems)
+    icc2_1 = _ratio(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n)
+    intervals = _icc_intervals(
+        n=n, k=k, bms=bms, wms=wms, jms=jms, ems=ems, icc2_1=icc2_1, confidence=confidence
+    )
     return IccResult(
         icc1_1=_ratio(bms - wms, bms + (k - 1) * wms),
-        icc2_1=_ratio(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n),
+        icc2_1=icc2_1,
         icc3_1=_ratio(bms - ems, bms + (k - 1) * ems),
         icc1_k=_ratio(bms - wms, bms),
         icc2_k=_ratio(bms - ems, bms + (jms - ems) / n),
@@ -204,6 +321,8 @@ def compute_icc(ratings: npt.ArrayLike) -> IccResult:
         n_targets=n,
         k_raters=k,
         n_dropped=n_dropped,
+        confidence=float(confidence),
+        **intervals,
     )
 
 
@@ -326,14 +445,19 @@ class RaterLeniency:
     rater : str
         The assessor's id (column label).
     mean_deviation : float
-        Mean of (own rating − panel mean) over the targets used, in rating points;
-        NaN when the assessor rated no usable target.
+        Mean of (own rating − mean of the other assessors' ratings of the same target)
+        over the targets used, in rating points; NaN when the assessor rated no usable
+        target.
     standardized : float
-        ``mean_deviation / SD`` of all ratings (positive: lenient, negative: severe).
+        ``mean_deviation`` divided by the spread of the other assessors' leave-one-out
+        differences (positive: lenient, negative: severe); NaN when that spread cannot
+        be computed, ±inf when it is 0 and the deviation is not.
     n_targets : int
         Targets the mean is taken over.
     flagged : bool
         ``|standardized| > threshold``.
+    spread : float
+        The spread ``s`` used for this assessor (NaN when undefined).
     """
 
     rater: str
@@ -341,6 +465,7 @@ class RaterLeniency:
     standardized: float
     n_targets: int
     flagged: bool
+    spread: float = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +477,8 @@ class LeniencyResult:
     raters : tuple of RaterLeniency
         One per column, in column order.
     sd : float
-        Sample standard deviation (``ddof=1``) of all usable ratings.
+        Sample standard deviation (``ddof=1``) of every leave-one-out difference of the
+        panel (all assessors): the spread a reader may compare the deviations with.
     threshold : float
         The flagging threshold in standard deviations.
     """
@@ -372,8 +498,9 @@ def compute_leniency(
     raters: Sequence[str] | None = None,
     *,
     threshold: float = 2.0,
+    min_targets: int = 3,
 ) -> LeniencyResult:
-    """Each assessor's mean deviation from the panel, in standard deviations.
+    """Each assessor against the rest of the panel (leave-one-out), in standard deviations.
 
     Parameters
     ----------
@@ -383,11 +510,14 @@ def compute_leniency(
         Assessor ids, one per column; default ``"0"``, ``"1"``, ...
     threshold : float
         Flag assessors whose standardized deviation is beyond ``±threshold`` (default 2).
+    min_targets : int
+        Flag only assessors who rated at least this many targets with a colleague
+        (default 3): a departure on one or two cadres is a disagreement, not a pattern.
 
     Returns
     -------
     LeniencyResult
-        Per-assessor deviation, standardized deviation, count and flag.
+        Per-assessor deviation, standardized deviation, spread, count and flag.
 
     Raises
     ------
@@ -399,37 +529,53 @@ def compute_leniency(
 
     Notes
     -----
-    Missing values are handled pairwise, not by dropping targets: only targets with at
-    least two ratings are used, and each assessor's mean runs over the targets they
-    rated among those. For target ``i`` with ratings ``xij`` (``j`` in the set ``Ji`` of
-    assessors who rated it), the panel mean is ``x̄i = mean_{j ∈ Ji} xij`` and includes
-    the assessor's own rating. Then::
+    Only targets with at least two ratings are used (missing ratings are handled
+    pairwise, not by dropping targets). For target ``i`` rated by the set ``Ji`` of
+    assessors, the leave-one-out difference of assessor ``j ∈ Ji`` compares the rating
+    with the mean of the *other* assessors' ratings of the same target::
 
-        dj = mean over i with j ∈ Ji of (xij - x̄i)
-        zj = dj / s,   s = sample SD (ddof = 1) of all used ratings
-        flagged = |zj| > threshold
+        dij = xij − mean_{m ∈ Ji, m ≠ j} xim
+        dj  = mean over the targets i that j rated of dij
+        sj  = sample SD (ddof = 1) of the differences dim of every other assessor
+              m ≠ j, over every target they rated
+        zj  = dj / sj,   flagged when |zj| > threshold and j rated >= min_targets
 
-    Because the panel mean includes the assessor, with ``k`` ratings per target ``dj``
-    is ``(k - 1) / k`` times the deviation from the mean of the other assessors. When
-    every rating is identical, ``s = 0`` and every deviation is 0; ``zj`` is then
-    reported as 0.
+    Leaving the assessor out of the panel mean keeps an extreme assessor from pulling
+    the reference towards himself (with the assessor included, ``dj`` shrinks by
+    ``(k − 1) / k``), and leaving him out of the spread keeps him from inflating the
+    yardstick he is measured with: ``sj`` is how far one rating typically departs from
+    the rest of the panel among his colleagues. So ``zj`` reads "the assessor's
+    average departure from his colleagues, in units of a typical single departure".
+    An assessor who rates every cadre at the top of a panel that otherwise agrees
+    within a level scores well beyond 2; with the assessor in the mean and the spread of
+    all ratings as the unit, the same assessor scored about 1.
+
+    ``sj`` is NaN (and ``zj`` NaN, not flagged) with fewer than two differences of other
+    assessors; when ``sj = 0`` (the others always agree exactly) ``zj`` is 0 for
+    ``dj = 0`` and ±inf otherwise.
 
     References
     ----------
-    DESIGN.md section 4 ("each assessor's leniency"). Myford, C. M. and Wolfe, E. W.
-    (2004). Detecting and measuring rater effects using many-facet Rasch measurement:
-    Part II. *Journal of Applied Measurement*, 5(2), 189–227 (leniency/severity).
+    DESIGN.md section 4 ("each assessor's leniency"). Saal, F. E., Downey, R. G. and
+    Lahey, M. A. (1980). Rating the ratings: assessing the psychometric quality of rating
+    data. *Psychological Bulletin*, 88(2), 413–428 (leniency as a rater's mean departure
+    from the other raters). Myford, C. M. and Wolfe, E. W. (2004). Detecting and
+    measuring rater effects using many-facet Rasch measurement: Part II. *Journal of
+    Applied Measurement*, 5(2), 189–227. The leave-one-out reference is the rater-level
+    analogue of the corrected item-total correlation (Nunnally, J. C. 1978,
+    *Psychometric Theory*, 2nd ed.), which removes the item from the total it is
+    compared with.
 
     Examples
     --------
     >>> r = compute_leniency([[90, 80, 70], [85, 75, 65]], raters=["a", "b", "c"])
     >>> [x.mean_deviation for x in r.raters]
-    [10.0, 0.0, -10.0]
+    [15.0, 0.0, -15.0]
     >>> r.flagged
     ()
     """
     x = _matrix(ratings, "ratings")
-    n, k = x.shape
+    k = x.shape[1]
     if raters is None:
         labels = tuple(str(j) for j in range(k))
     else:
@@ -440,6 +586,8 @@ def compute_leniency(
             raise InvalidParameterError("raters", labels, "duplicate_raters")
     if not np.isfinite(threshold) or threshold <= 0:
         raise InvalidParameterError("threshold", threshold, "not_positive")
+    if isinstance(min_targets, bool) or not isinstance(min_targets, int) or min_targets < 1:
+        raise InvalidParameterError("min_targets", min_targets, "not_a_positive_integer")
     _need("raters", k, 2)
 
     present = ~np.isnan(x)
@@ -449,27 +597,53 @@ def compute_leniency(
 
     filled = np.where(used, x, 0.0)
     counts = used.sum(axis=1)
-    panel_mean = np.divide(
-        filled.sum(axis=1), counts, out=np.zeros(n, dtype=np.float64), where=counts > 0
+    sums = filled.sum(axis=1)
+    # mean of the others: (row sum - own rating) / (row count - 1), where j rated
+    others = np.divide(
+        sums[:, None] - filled,
+        (counts - 1)[:, None],
+        out=np.zeros_like(filled),
+        where=used,
     )
-    deviation = np.where(used, x - panel_mean[:, None], 0.0)
+    difference = np.where(used, x - others, np.nan)
     n_per_rater = used.sum(axis=0)
+    dev_sum = np.where(used, difference, 0.0).sum(axis=0)
     mean_dev = np.divide(
-        deviation.sum(axis=0),
-        n_per_rater,
-        out=np.full(k, np.nan, dtype=np.float64),
-        where=n_per_rater > 0,
+        dev_sum, n_per_rater, out=np.full(k, np.nan, dtype=np.float64), where=n_per_rater > 0
     )
-    sd = float(np.std(x[used], ddof=1))
-    # s = 0 means every rating is equal, so every deviation is 0: report z = 0, not NaN
-    z = mean_dev / sd if sd > 0 else np.where(np.isnan(mean_dev), np.nan, 0.0)
+    # every assessor's spread leaves his own differences out: from column sums
+    values = np.where(used, difference, 0.0)
+    total_n, total_sum, total_sq = int(used.sum()), values.sum(), (values**2).sum()
+    own_sq = (values**2).sum(axis=0)
+    spreads = np.full(k, np.nan, dtype=np.float64)
+    for j in range(k):  # k is a panel size
+        m = total_n - int(n_per_rater[j])
+        if m < 2:
+            continue
+        rest_sum = total_sum - dev_sum[j]
+        rest_sq = total_sq - own_sq[j]
+        spreads[j] = np.sqrt(max(rest_sq - rest_sum**2 / m, 0.0) / (m - 1))
+    z = np.full(k, np.nan, dtype=np.float64)
+    for j in range(k):
+        if np.isnan(mean_dev[j]) or np.isnan(spreads[j]):
+            continue
+        if spreads[j] > 0:
+            z[j] = mean_dev[j] / spreads[j]
+        else:
+            # the others always agree exactly: any departure is infinitely many SDs
+            z[j] = 0.0 if mean_dev[j] == 0 else np.copysign(np.inf, mean_dev[j])
+    all_differences = difference[used]
+    sd = float(np.std(all_differences, ddof=1)) if all_differences.size > 1 else float("nan")
     result = tuple(
         RaterLeniency(
             rater=labels[j],
             mean_deviation=float(mean_dev[j]),
             standardized=float(z[j]),
             n_targets=int(n_per_rater[j]),
-            flagged=bool(abs(z[j]) > threshold),
+            flagged=bool(
+                not np.isnan(z[j]) and abs(z[j]) > threshold and n_per_rater[j] >= min_targets
+            ),
+            spread=float(spreads[j]),
         )
         for j in range(k)
     )

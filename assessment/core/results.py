@@ -29,7 +29,9 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
+from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any, Protocol
 
 import numpy as np
@@ -48,19 +50,24 @@ from assessment.core.confidence import (
 )
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import AssessmentError, InsufficientDataError, InvalidParameterError
+from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
 from assessment.core.reliability import (
     compute_cronbach_alpha,
     compute_icc,
     compute_kendall_w,
     compute_leniency,
 )
-from assessment.core.rulebook import Indicator, IndicatorKind, IndicatorSet, Rulebook, rules_digest
+from assessment.core.rulebook import (
+    Indicator,
+    IndicatorKind,
+    IndicatorSet,
+    Rulebook,
+    quantitative_rule,
+    rules_digest,
+)
 from assessment.core.scoring import (
-    Direction,
     GradingCandidate,
     GroupQuota,
-    Method,
-    QuantitativeRule,
     assign_grades,
     compute_qualitative_points,
     compute_quantitative_points,
@@ -536,7 +543,10 @@ class PanelAgreement:
     """Agreement of the panel on one qualitative indicator of one post.
 
     ``icc2_k`` and ``kendall_w`` are ``None`` with ``status = "insufficient_data"``
-    when fewer than two complete cadres or two assessors remain.
+    when fewer than two complete cadres or two assessors remain. ``icc2_k_low`` and
+    ``icc2_k_high`` are the ends of ICC(2,k)'s confidence interval at the settings'
+    level (McGraw and Wong 1996), ``None`` when undefined; results stored before issue 13
+    have neither.
     """
 
     post: str
@@ -548,17 +558,26 @@ class PanelAgreement:
     kendall_w: float | None
     kendall_p: float | None
     status: str
+    icc2_k_low: float | None = None
+    icc2_k_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AssessorLeniency:
-    """An assessor's mean deviation from the panels over every qualitative rating."""
+    """An assessor against the rest of the panel over every qualitative rating.
+
+    ``mean_deviation`` is the mean of (own rating − the other assessors' mean) and
+    ``standardized`` divides it by ``spread``, the SD of the other assessors'
+    leave-one-out differences (:func:`~assessment.core.reliability.compute_leniency`);
+    ``None`` in plain form when undefined.
+    """
 
     assessor: str
     mean_deviation: float
     standardized: float
     n_ratings: int
     flagged: bool
+    spread: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,6 +653,9 @@ class PeriodResult:
     confidence : ConfidenceResult or None
         Bootstrap grade confidence (``None`` when ``resamples = 0``).
     settings : ResultSettings
+    precision : Precision
+        The rulebook's declared precision: every published number of the result
+        (points, totals, indices, panel values, shares) is rounded to it.
     """
 
     rules_digest: str
@@ -650,6 +672,7 @@ class PeriodResult:
     unused_decisions: tuple[DecisionInput, ...]
     confidence: ConfidenceResult | None
     settings: ResultSettings = field(default_factory=ResultSettings)
+    precision: Precision = DEFAULT_PRECISION
 
     def cadre(self, cadre_id: str) -> CadreResult:
         """Return one cadre's result; raises ``KeyError`` when absent."""
@@ -1166,7 +1189,7 @@ def _survey_table(
             indicator=key[0],
             subject=needed[key][0],
             target=key[1],
-            index=float(s.index),
+            index=rulebook.precision.publish(float(s.index)),
             ci_low=float(s.ci_low),
             ci_high=float(s.ci_high),
             n=int(s.n),
@@ -1176,7 +1199,7 @@ def _survey_table(
             weighted=bool(s.weighted),
             households=s.households,
             response_rate=s.response_rate,
-            share_satisfied=float(s.share_satisfied),
+            share_satisfied=rulebook.precision.publish_share(float(s.share_satisfied)),
             share_ci_low=float(s.share_ci_low),
             share_ci_high=float(s.share_ci_high),
         )
@@ -1191,13 +1214,17 @@ def _survey_table(
 
 @dataclass(slots=True)
 class _CadreWork:
-    """Per-cadre pieces gathered before grading (internal)."""
+    """Per-cadre pieces gathered before grading (internal).
+
+    Weights are exact (:class:`~fractions.Fraction`): an effective weight after a
+    reweighting decision is ``w × W / (W − w_excluded)``, often not a finite decimal.
+    """
 
     outcomes: list[IndicatorOutcome]
     events: list[EventOutcome]
     quantitative_points: float
-    panels: list[tuple[float, float, FloatArray]]
-    links: list[tuple[tuple[str, str], float, float]]
+    panels: list[tuple[Fraction, Fraction, FloatArray]]
+    links: list[tuple[tuple[str, str], Fraction, Fraction]]
     survey_key: float | None
     panel_key: float | None
     vetoes: list[str]
@@ -1206,11 +1233,14 @@ class _CadreWork:
     penalty: list[float]
 
 
-def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
-    den = math.fsum(w for w, _ in pairs)
+def _weighted_mean(
+    pairs: Sequence[tuple[Fraction, Fraction]], precision: Precision
+) -> float | None:
+    """``Σ w v / Σ w`` over published values, exactly, then published (None: no weight)."""
+    den = sum((w for w, _ in pairs), Fraction(0))
     if not pairs or den <= 0:
         return None
-    return math.fsum(w * v for w, v in pairs) / den
+    return precision.publish(sum((w * v for w, v in pairs), Fraction(0)) / den)
 
 
 def _score_cadre(
@@ -1221,6 +1251,7 @@ def _score_cadre(
     surveys: _SurveyTable,
     missing_codes: set[str],
 ) -> _CadreWork:
+    precision = rulebook.precision
     weighted = [i for i in indicator_set.indicators if i.is_weighted]
     decisions = {code: d for (cid, code), d in index.decisions.items() if cid == cadre.id}
     excluded = {
@@ -1228,20 +1259,22 @@ def _score_cadre(
         for code in missing_codes
         if code in decisions and decisions[code].kind == DecisionKind.EXCLUDE_REWEIGHT
     }
-    total_weight = math.fsum(float(i.weight or 0.0) for i in weighted)
-    excluded_weight = math.fsum(float(i.weight or 0.0) for i in weighted if i.code in excluded)
+    total_weight = sum((exact(i.weight or 0.0) for i in weighted), Fraction(0))
+    excluded_weight = sum(
+        (exact(i.weight or 0.0) for i in weighted if i.code in excluded), Fraction(0)
+    )
     if excluded and total_weight - excluded_weight <= 0:
         raise _fail("decisions", cadre.id, "every_weighted_indicator_excluded")
-    scale = total_weight / (total_weight - excluded_weight) if excluded else 1.0
+    scale = total_weight / (total_weight - excluded_weight) if excluded else Fraction(1)
     trim = rulebook.aggregation.trim_threshold
 
     work = _CadreWork([], [], 0.0, [], [], None, None, [], None, [], [])
-    quantitative: list[float] = []
-    survey_pairs: list[tuple[float, float]] = []
-    panel_pairs: list[tuple[float, float]] = []
+    quantitative: list[Decimal] = []
+    survey_pairs: list[tuple[Fraction, Fraction]] = []
+    panel_pairs: list[tuple[Fraction, Fraction]] = []
     for ind in weighted:
-        weight = float(ind.weight or 0.0)
-        effective = weight * scale if ind.code not in excluded else 0.0
+        weight = exact(ind.weight or 0.0)
+        effective = weight * scale if ind.code not in excluded else Fraction(0)
         key = (cadre.id, ind.code)
         if ind.code in missing_codes:
             decision = decisions[ind.code]
@@ -1250,8 +1283,8 @@ def _score_cadre(
                     code=ind.code,
                     kind=str(ind.kind),
                     category=ind.category,
-                    weight=weight,
-                    effective_weight=effective,
+                    weight=float(weight),
+                    effective_weight=float(effective),
                     status="excluded" if ind.code in excluded else "score_zero",
                     input=None,
                     method=None,
@@ -1262,26 +1295,18 @@ def _score_cadre(
             )
             continue
         if ind.kind == "quantitative":
-            rule = QuantitativeRule(
-                method=Method(ind.method or ""),
-                direction=Direction(ind.direction or "higher"),
-                weight=effective,
-                baseline=ind.baseline,
-                target=ind.target,
-                cap=ind.cap,
-                steps=tuple((s.threshold, s.ratio) for s in ind.steps),
-                code=ind.code,
-            )
             actual = index.actuals[key]
-            scored = compute_quantitative_points(rule, actual)
-            quantitative.append(scored.points)
+            scored = compute_quantitative_points(
+                quantitative_rule(ind, effective), actual, precision=precision
+            )
+            quantitative.append(precision.round(scored.points))
             work.outcomes.append(
                 IndicatorOutcome(
                     ind.code,
                     "quantitative",
                     ind.category,
-                    weight,
-                    effective,
+                    float(weight),
+                    float(effective),
                     "scored",
                     float(actual),
                     ind.method,
@@ -1293,21 +1318,21 @@ def _score_cadre(
             panel = index.ratings[key]
             values = [panel[a] for a in sorted(panel)]
             result = compute_qualitative_points(
-                effective, values, trim_threshold=trim, indicator=ind.code
+                effective, values, trim_threshold=trim, indicator=ind.code, precision=precision
             )
             work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
-            panel_pairs.append((weight, result.value))
+            panel_pairs.append((weight, exact(result.value)))
             work.outcomes.append(
                 IndicatorOutcome(
                     ind.code,
                     "qualitative",
                     ind.category,
-                    weight,
-                    effective,
+                    float(weight),
+                    float(effective),
                     "scored",
                     result.value,
                     "trimmed_mean" if result.trimmed else "mean",
-                    result.value / 100.0,
+                    float(exact(result.value) / 100),
                     result.points,
                     result.n_ratings,
                     result.trimmed,
@@ -1316,42 +1341,50 @@ def _score_cadre(
         else:
             target = _survey_target(ind, cadre)
             summary = surveys.summaries[(ind.code, target)]
-            points = compute_survey_points(effective, summary.index, indicator=ind.code)
+            points = compute_survey_points(
+                effective, summary.index, indicator=ind.code, precision=precision
+            )
             work.links.append(((ind.code, target), effective, weight))
-            survey_pairs.append((weight, summary.index))
+            survey_pairs.append((weight, exact(summary.index)))
             work.outcomes.append(
                 IndicatorOutcome(
                     ind.code,
                     "survey",
                     ind.category,
-                    weight,
-                    effective,
+                    float(weight),
+                    float(effective),
                     "scored",
                     summary.index,
                     "poststratified_mean" if summary.weighted else "mean",
-                    summary.index / 100.0,
+                    float(exact(summary.index) / 100),
                     points,
                     summary.n,
                     None,
                     target,
                 )
             )
-    work.quantitative_points = math.fsum(quantitative)
-    work.survey_key = _weighted_mean(survey_pairs)
-    work.panel_key = _weighted_mean(panel_pairs)
+    work.quantitative_points = float(sum(quantitative, Decimal(0)))
+    work.survey_key = _weighted_mean(survey_pairs, precision)
+    work.panel_key = _weighted_mean(panel_pairs, precision)
 
     scheme_codes = [g.code for g in rulebook.grading.grades]
     for ind in indicator_set.indicators:
         recorded = index.events.get((cadre.id, ind.code), [])
         if ind.is_weighted or not recorded:
             continue
+        published = [precision.publish(exact(points)) for points in recorded]
         work.events.append(
-            EventOutcome(ind.code, str(ind.kind), len(recorded), math.fsum(recorded))
+            EventOutcome(
+                ind.code,
+                str(ind.kind),
+                len(recorded),
+                float(sum((precision.round(exact(p)) for p in recorded), Decimal(0))),
+            )
         )
         if ind.kind == "bonus":
-            work.bonus.extend(recorded)
+            work.bonus.extend(published)
         elif ind.kind == "penalty":
-            work.penalty.extend(recorded)
+            work.penalty.extend(published)
         else:
             work.vetoes.append(ind.code)
             cap = ind.caps_at or scheme_codes[-1]
@@ -1377,7 +1410,7 @@ def _agreement(
             [[rows[c].get(a, np.nan) for a in assessors] for c in cadre_ids], dtype=np.float64
         )
         try:
-            icc = compute_icc(matrix)
+            icc = compute_icc(matrix, confidence=settings.confidence)
             kendall = compute_kendall_w(matrix)
         except InsufficientDataError:
             agreement.append(
@@ -1406,6 +1439,8 @@ def _agreement(
                 None if math.isnan(kendall.w) else kendall.w,
                 None if math.isnan(kendall.p_value) else kendall.p_value,
                 "ok",
+                None if icc2k is None or math.isnan(icc.icc2_k_ci.low) else icc.icc2_k_ci.low,
+                None if icc2k is None or math.isnan(icc.icc2_k_ci.high) else icc.icc2_k_ci.high,
             )
         )
         if icc2k is not None and icc2k < settings.low_agreement:
@@ -1425,7 +1460,14 @@ def _agreement(
             return agreement, leniency, flags
         for r in result.raters:
             leniency.append(
-                AssessorLeniency(r.rater, r.mean_deviation, r.standardized, r.n_targets, r.flagged)
+                AssessorLeniency(
+                    r.rater,
+                    r.mean_deviation,
+                    r.standardized,
+                    r.n_targets,
+                    r.flagged,
+                    None if math.isnan(r.spread) else r.spread,
+                )
             )
             if r.flagged:
                 code = "lenient_assessor" if r.standardized > 0 else "severe_assessor"
@@ -1614,6 +1656,7 @@ def compute_period_results(
             work.penalty,
             bonus_cap=indicator_set.bonus_cap,
             penalty_cap=indicator_set.penalty_cap,
+            precision=rulebook.precision,
         )
     grading = assign_grades(
         [
@@ -1629,6 +1672,7 @@ def compute_period_results(
         ],
         scheme=rulebook.grading.grades,
         top_quota=rulebook.grading.top_quota,
+        precision=rulebook.precision,
     )
 
     cadre_results: list[CadreResult] = []
@@ -1727,6 +1771,7 @@ def compute_period_results(
         unused_decisions=unused,
         confidence=confidence,
         settings=settings,
+        precision=rulebook.precision,
     )
 
 
@@ -1753,7 +1798,9 @@ def _bootstrap_model(
         cadre_ids=tuple(cadre_ids),
         post_groups=tuple(index.cadres[c].group for c in cadre_ids),
         fixed_points=np.array([works[c].quantitative_points for c in cadre_ids]),
-        adjustment=np.array([totals[c].bonus - totals[c].penalty for c in cadre_ids]),
+        adjustment=np.array(
+            [float(exact(totals[c].bonus) - exact(totals[c].penalty)) for c in cadre_ids]
+        ),
         veto_caps=np.array(
             [
                 0 if works[c].veto_cap is None else codes.index(works[c].veto_cap or "")
@@ -1765,6 +1812,7 @@ def _bootstrap_model(
         surveys=tuple(survey_table.samples[k] for k in survey_table.keys),
         links=tuple(links),
         trim_threshold=rulebook.aggregation.trim_threshold,
+        precision=rulebook.precision,
     )
 
 

@@ -27,10 +27,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from assessment.core.digest import canonical_json, sha256_hex
-from assessment.core.errors import RulebookError
+from assessment.core.errors import InvalidParameterError, RulebookError
+from assessment.core.precision import DEFAULT_PRECISION, MAX_PLACES, Precision, Rounding, exact
+from assessment.core.scoring import QuantitativeRule
 
 __all__ = [
     "DEFAULT_GRADES",
@@ -39,6 +42,7 @@ __all__ = [
     "TIE_RULES",
     "WEIGHTED_KINDS",
     "Aggregation",
+    "Breakpoint",
     "Category",
     "FormulaSummary",
     "Grade",
@@ -60,6 +64,7 @@ __all__ = [
     "find_problems",
     "max_points",
     "parse_rulebook",
+    "quantitative_rule",
     "rules_digest",
     "to_plain",
 ]
@@ -68,7 +73,8 @@ __all__ = [
 FORMAT = "township-assessment/rulebook/1"
 #: The only tie rule: everyone tied on every key across the quota boundary drops.
 TIE_RULES = ("all_tied_drop",)
-METHODS = ("linear", "ratio", "steps", "binary")
+METHODS = ("linear", "ratio", "steps", "binary", "efficacy", "piecewise")
+ROUNDINGS = tuple(r.value for r in Rounding)
 DIRECTIONS = ("higher", "lower")
 SUBJECTS = ("cadre", "unit")
 WEIGHT_TOTAL = 100.0
@@ -117,6 +123,14 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Breakpoint:
+    """One breakpoint of a ``piecewise`` indicator: at ``actual`` the ratio is ``ratio``."""
+
+    actual: float
+    ratio: float
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One indicator of an indicator set.
 
@@ -141,6 +155,13 @@ class Indicator:
         Quantitative: upper bound ``c`` of the achievement ratio (default 1.0).
     steps : tuple of Step
         Quantitative ``steps`` method, from the easiest threshold to the hardest.
+    unacceptable, satisfactory : float or None
+        Quantitative ``efficacy`` method: the unacceptable value (不允许值) and the
+        satisfactory value (满意值).
+    floor : float
+        Quantitative ``efficacy`` method: lower bound of the ratio (default 0).
+    breakpoints : tuple of Breakpoint
+        Quantitative ``piecewise`` method: at least two, from the worst actual to the best.
     unit : Label or None
         Quantitative: the unit of the actual value (e.g. 万元 / 10k yuan).
     rubric : str or None
@@ -172,6 +193,10 @@ class Indicator:
     caps_at: str | None = None
     points: float | None = None
     description: Label | None = None
+    unacceptable: float | None = None
+    satisfactory: float | None = None
+    floor: float = 0.0
+    breakpoints: tuple[Breakpoint, ...] = ()
 
     @property
     def is_weighted(self) -> bool:
@@ -320,6 +345,8 @@ class Rulebook:
     rubrics : tuple of Rubric
     indicator_sets : tuple of IndicatorSet
         One per post, unique post codes.
+    precision : Precision
+        Declared precision of every published number (default two decimals, half up).
     """
 
     title: Label
@@ -327,6 +354,7 @@ class Rulebook:
     aggregation: Aggregation
     rubrics: tuple[Rubric, ...]
     indicator_sets: tuple[IndicatorSet, ...]
+    precision: Precision = DEFAULT_PRECISION
 
     def indicator_set(self, post: str) -> IndicatorSet:
         """Return the indicator set of a post (``KeyError`` when absent)."""
@@ -449,6 +477,8 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[RulebookProblem] = []
+        # the document's declared precision, read before anything it constrains
+        self.precision = DEFAULT_PRECISION
 
     def add(self, path: str, code: str, /, **params: Any) -> None:
         self.problems.append(RulebookProblem(path, code, params))
@@ -535,6 +565,20 @@ class _Checker:
             return None
         return number
 
+    def published(self, value: float | None, path: str) -> float | None:
+        """A rule boundary that totals are compared with: at most the declared decimals."""
+        if value is None:
+            return None
+        if Fraction(self.precision.round(exact(value))) != exact(value):
+            self.add(
+                path,
+                "more_decimals_than_precision",
+                value=_num(value),
+                places=self.precision.places,
+            )
+            return None
+        return value
+
     def integer(self, value: object, path: str, *, minimum: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(path, "not_an_integer", value=value)
@@ -581,7 +625,30 @@ def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
 
 
-_QUANT_FIELDS = ("method", "direction", "baseline", "target", "cap", "steps", "unit")
+_QUANT_FIELDS = (
+    "method",
+    "direction",
+    "baseline",
+    "target",
+    "cap",
+    "steps",
+    "unit",
+    "unacceptable",
+    "satisfactory",
+    "floor",
+    "breakpoints",
+)
+#: The parameters each method needs (beyond ``cap``, ``direction`` and ``unit``).
+_METHOD_FIELDS: dict[str, set[str]] = {
+    "linear": {"baseline", "target"},
+    "ratio": {"target"},
+    "steps": {"steps"},
+    "binary": set(),
+    "efficacy": {"unacceptable", "satisfactory"},
+    "piecewise": {"breakpoints"},
+}
+#: Parameters a method may have but does not need.
+_METHOD_OPTIONAL: dict[str, set[str]] = {"binary": {"target"}, "efficacy": {"floor"}}
 _COMMON_FIELDS = ("code", "name", "kind", "description")
 _KIND_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required beyond code/name/kind, optional)
@@ -605,19 +672,24 @@ def _parse_quantitative(
     cap = 1.0
     if "cap" in data:
         cap = check.number(data["cap"], _at(path, "cap"), positive=True) or 0.0
-    baseline = target = None
+    baseline = target = unacceptable = satisfactory = None
+    floor = 0.0
     steps: tuple[Step, ...] = ()
+    breakpoints: tuple[Breakpoint, ...] = ()
     unit = check.label(data["unit"], _at(path, "unit")) if "unit" in data else None
     if method is None or not direction or not cap:
         return None
-    expected = {
-        "linear": {"baseline", "target"},
-        "ratio": {"target"},
-        "steps": {"steps"},
-        "binary": set(),
-    }[method]
-    optional = {"target"} if method == "binary" else set()
-    for key in ("baseline", "target", "steps"):
+    expected = _METHOD_FIELDS[method]
+    optional = _METHOD_OPTIONAL.get(method, set())
+    for key in (
+        "baseline",
+        "target",
+        "steps",
+        "unacceptable",
+        "satisfactory",
+        "floor",
+        "breakpoints",
+    ):
         if key in expected and key not in data:
             check.add(_at(path, key), "missing_for_method", method=method)
         elif key not in expected | optional and key in data:
@@ -649,6 +721,16 @@ def _parse_quantitative(
         parsed = _parse_steps(check, data["steps"], _at(path, "steps"), direction, cap)
         ok = ok and parsed is not None
         steps = parsed or ()
+    if method == "efficacy":
+        efficacy = _parse_efficacy(check, data, path, direction, cap)
+        ok = ok and efficacy is not None
+        unacceptable, satisfactory, floor = efficacy or (None, None, 0.0)
+    if method == "piecewise" and "breakpoints" in data:
+        points = _parse_breakpoints(
+            check, data["breakpoints"], _at(path, "breakpoints"), direction, cap
+        )
+        ok = ok and points is not None
+        breakpoints = points or ()
     if not ok:
         return None
     return {
@@ -659,7 +741,96 @@ def _parse_quantitative(
         "cap": cap,
         "steps": steps,
         "unit": unit,
+        "unacceptable": unacceptable,
+        "satisfactory": satisfactory,
+        "floor": floor,
+        "breakpoints": breakpoints,
     }
+
+
+def _parse_efficacy(
+    check: _Checker, data: Mapping[str, Any], path: str, direction: str, cap: float
+) -> tuple[float, float, float] | None:
+    """Unacceptable and satisfactory values on the right sides, a floor below the cap."""
+    unacceptable = satisfactory = None
+    if "unacceptable" in data:
+        unacceptable = check.number(data["unacceptable"], _at(path, "unacceptable"))
+    if "satisfactory" in data:
+        satisfactory = check.number(data["satisfactory"], _at(path, "satisfactory"))
+    floor = 0.0
+    if "floor" in data:
+        floor_value = check.number(data["floor"], _at(path, "floor"), minimum=0)
+        if floor_value is None:
+            return None
+        floor = floor_value
+        if floor >= cap:
+            check.add(_at(path, "floor"), "floor_not_below_cap", value=_num(floor), cap=_num(cap))
+            return None
+    if unacceptable is None or satisfactory is None:
+        return None
+    if satisfactory == unacceptable:
+        check.add(
+            _at(path, "satisfactory"),
+            "satisfactory_equals_unacceptable",
+            value=_num(unacceptable),
+        )
+        return None
+    if (direction == "higher") != (satisfactory > unacceptable):
+        check.add(
+            _at(path, "satisfactory"),
+            "satisfactory_wrong_side",
+            direction=direction,
+            unacceptable=_num(unacceptable),
+            satisfactory=_num(satisfactory),
+        )
+        return None
+    return unacceptable, satisfactory, floor
+
+
+def _parse_breakpoints(
+    check: _Checker, value: object, path: str, direction: str, cap: float
+) -> tuple[Breakpoint, ...] | None:
+    """At least two breakpoints from the worst actual to the best, ratios never falling."""
+    entries = check.items(value, path)
+    if isinstance(value, list) and len(entries) < 2:
+        check.add(path, "too_few_breakpoints", min=2, count=len(entries))
+        return None
+    points: list[Breakpoint] = []
+    ok = True
+    for point_path, item in entries:
+        data = check.fields(item, point_path, ("actual", "ratio"))
+        if data is None:
+            ok = False
+            continue
+        actual = check.number(data.get("actual"), _at(point_path, "actual"))
+        ratio = check.number(data.get("ratio"), _at(point_path, "ratio"), minimum=0, maximum=cap)
+        if actual is None or ratio is None:
+            ok = False
+            continue
+        if points:
+            previous = points[-1]
+            ordered = (
+                actual > previous.actual if direction == "higher" else actual < previous.actual
+            )
+            if not ordered:
+                check.add(
+                    _at(point_path, "actual"),
+                    "breakpoints_not_ordered",
+                    direction=direction,
+                    previous=_num(previous.actual),
+                    value=_num(actual),
+                )
+                ok = False
+            elif ratio < previous.ratio:
+                check.add(
+                    _at(point_path, "ratio"),
+                    "breakpoint_ratio_decreasing",
+                    previous=_num(previous.ratio),
+                    value=_num(ratio),
+                )
+                ok = False
+        points.append(Breakpoint(actual, ratio))
+    return tuple(points) if ok and entries else None
 
 
 def _parse_steps(
@@ -774,7 +945,8 @@ def _parse_indicator(
             check.add(_at(path, "caps_at"), "veto_caps_top_grade", value=caps_at)
         values["caps_at"] = caps_at
     elif kind in ("bonus", "penalty") and "points" in data:
-        values["points"] = check.number(data["points"], _at(path, "points"), positive=True)
+        points = check.number(data["points"], _at(path, "points"), positive=True)
+        values["points"] = check.published(points, _at(path, "points"))
     if len(check.problems) > before or code is None or name is None:
         return None
     return Indicator(
@@ -844,7 +1016,9 @@ def _parse_set(
         has_items = any(i.kind == kind for i in indicators)
         caps[key] = None
         if key in data and data[key] is not None:
-            caps[key] = check.number(data[key], _at(path, key), minimum=0)
+            caps[key] = check.published(
+                check.number(data[key], _at(path, key), minimum=0), _at(path, key)
+            )
         elif has_items:
             check.add(_at(path, key), "cap_required", kind=kind.value)
 
@@ -914,7 +1088,10 @@ def _parse_grading(check: _Checker, value: object, path: str) -> GradingScheme |
         code = check.code(grade.get("code"), _at(grade_path, "code")) if "code" in grade else None
         name = check.label(grade.get("name"), _at(grade_path, "name")) if "name" in grade else None
         minimum = (
-            check.number(grade.get("min"), _at(grade_path, "min"), minimum=0, maximum=100)
+            check.published(
+                check.number(grade.get("min"), _at(grade_path, "min"), minimum=0, maximum=100),
+                _at(grade_path, "min"),
+            )
             if "min" in grade
             else None
         )
@@ -1031,9 +1208,17 @@ def find_problems(data: object, *, partial: bool = False) -> tuple[RulebookProbl
 
 
 def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
-    root = check.fields(data, "", ("format", "title", "grading", "aggregation", "rubrics", "posts"))
+    root = check.fields(
+        data,
+        "",
+        ("format", "title", "grading", "aggregation", "rubrics", "posts"),
+        ("precision",),
+    )
     if root is None:
         return None
+    precision = _parse_precision(check, root["precision"]) if "precision" in root else None
+    if precision is not None:
+        check.precision = precision
     if "format" in root and root["format"] != FORMAT:
         check.add("format", "unsupported_format", value=root["format"], expected=FORMAT)
     title = check.label(root.get("title"), "title") if "title" in root else None
@@ -1075,7 +1260,26 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
     check.unique(set_paths, "post")
     if check.problems or title is None or grading is None or aggregation is None:
         return None
-    return Rulebook(title, grading, aggregation, rubrics or (), tuple(sets))
+    return Rulebook(title, grading, aggregation, rubrics or (), tuple(sets), check.precision)
+
+
+def _parse_precision(check: _Checker, value: object) -> Precision | None:
+    """``precision: {places: 0-4, rounding: half_up|half_even}``, both optional."""
+    data = check.fields(value, "precision", (), ("places", "rounding"))
+    if data is None:
+        return None
+    places: int | None = DEFAULT_PRECISION.places
+    if "places" in data:
+        places = check.integer(data["places"], "precision.places", minimum=0)
+        if places is not None and places > MAX_PLACES:
+            check.add("precision.places", "out_of_range", value=places, min=0, max=MAX_PLACES)
+            places = None
+    rounding: str | None = DEFAULT_PRECISION.rounding.value
+    if "rounding" in data:
+        rounding = check.choice(data["rounding"], "precision.rounding", ROUNDINGS)
+    if places is None or rounding is None:
+        return None
+    return Precision(places, Rounding(rounding))
 
 
 def parse_rulebook(data: object, *, partial: bool = False) -> Rulebook:
@@ -1167,6 +1371,14 @@ def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
             plain["steps"] = [
                 {"threshold": _num(s.threshold), "ratio": _num(s.ratio)} for s in indicator.steps
             ]
+        if indicator.method == "efficacy":
+            plain["unacceptable"] = _num(indicator.unacceptable or 0.0)
+            plain["satisfactory"] = _num(indicator.satisfactory or 0.0)
+            plain["floor"] = _num(indicator.floor)
+        if indicator.breakpoints:
+            plain["breakpoints"] = [
+                {"actual": _num(p.actual), "ratio": _num(p.ratio)} for p in indicator.breakpoints
+            ]
         if indicator.unit is not None:
             plain["unit"] = _label_plain(indicator.unit)
     elif indicator.kind == IndicatorKind.QUALITATIVE:
@@ -1193,8 +1405,11 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
     -------
     dict
         Every default written out (``cap``, ``direction``, ``rubric``, ``subject``,
-        ``top_quota``, ``tie_rule``, aggregation settings), integral numbers as integers,
-        absent optional values left out. ``parse_rulebook(to_plain(r)) == r``.
+        ``top_quota``, ``tie_rule``, aggregation settings, the efficacy ``floor``),
+        integral numbers as integers, absent optional values left out, except
+        ``precision``: it is written only when it differs from the default (two
+        decimals, half up), so that every rulebook written before the field existed
+        keeps its rules digest. ``parse_rulebook(to_plain(r)) == r``.
 
     Examples
     --------
@@ -1231,7 +1446,7 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
                 plain_level["description"] = _label_plain(level.description)
             levels.append(plain_level)
         rubrics.append({"code": rubric.code, "name": _label_plain(rubric.name), "levels": levels})
-    return {
+    plain: dict[str, Any] = {
         "format": FORMAT,
         "title": _label_plain(rulebook.title),
         "grading": {
@@ -1249,6 +1464,12 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
         "rubrics": rubrics,
         "posts": sets,
     }
+    if rulebook.precision != DEFAULT_PRECISION:
+        plain["precision"] = {
+            "places": rulebook.precision.places,
+            "rounding": rulebook.precision.rounding.value,
+        }
+    return plain
 
 
 def rules_digest(rulebook: Rulebook) -> str:
@@ -1402,6 +1623,10 @@ class FormulaSummary:
         ``b``, ``t``, ``c`` (quantitative; cap for every quantitative method).
     steps : tuple of Step
         Steps method.
+    unacceptable, satisfactory, floor : float or None
+        Efficacy method: ``u``, ``s`` and the ratio's floor ``f``.
+    breakpoints : tuple of Breakpoint
+        Piecewise method.
     levels : tuple of RubricLevel
         Qualitative: the rubric's levels.
     trim_threshold : int or None
@@ -1431,6 +1656,10 @@ class FormulaSummary:
     event_cap: float | None = None
     caps_at: str | None = None
     max_points: float = 0.0
+    unacceptable: float | None = None
+    satisfactory: float | None = None
+    floor: float | None = None
+    breakpoints: tuple[Breakpoint, ...] = ()
 
 
 def max_points(indicator: Indicator) -> float:
@@ -1450,10 +1679,10 @@ def max_points(indicator: Indicator) -> float:
     """
     if not indicator.is_weighted:
         return 0.0
-    weight = indicator.weight or 0.0
+    weight = exact(indicator.weight or 0.0)
     if indicator.kind == IndicatorKind.QUANTITATIVE:
-        return weight * indicator.cap
-    return weight
+        return float(weight * exact(indicator.cap))
+    return float(weight)
 
 
 def describe_indicator(
@@ -1476,8 +1705,8 @@ def describe_indicator(
     Notes
     -----
     The template phrases, for example, a linear "higher is better" indicator with
-    ``b = 80``, ``t = 95``, ``c = 1``, ``w = 20`` as
-    ``score = clamp((actual − 80) / (95 − 80), 0, 1) × 20`` (DESIGN section 4).
+    ``b = 80``, ``t = 95``, ``c = 1``, ``w = 20`` as "score = (actual − 80) / (95 − 80)
+    × 20, at least 0 and at most 1 × 20" in the reader's language (DESIGN section 4).
 
     Examples
     --------
@@ -1500,6 +1729,10 @@ def describe_indicator(
             cap=indicator.cap,
             steps=indicator.steps,
             max_points=max_points(indicator),
+            unacceptable=indicator.unacceptable,
+            satisfactory=indicator.satisfactory,
+            floor=indicator.floor if indicator.method == "efficacy" else None,
+            breakpoints=indicator.breakpoints,
         )
     if kind == IndicatorKind.QUALITATIVE:
         levels: tuple[RubricLevel, ...] = ()
@@ -1531,4 +1764,52 @@ def describe_indicator(
         points=indicator.points,
         event_cap=event_cap,
         max_points=event_cap or 0.0,
+    )
+
+
+def quantitative_rule(
+    indicator: Indicator, weight: float | Fraction | None = None
+) -> QuantitativeRule:
+    """The scoring rule of a quantitative indicator (the one mapping for every caller).
+
+    Parameters
+    ----------
+    indicator : Indicator
+        A quantitative indicator of a parsed rulebook.
+    weight : float or Fraction, optional
+        The weight to apply (an effective weight after a reweighting decision); default
+        the indicator's own.
+
+    Returns
+    -------
+    QuantitativeRule
+
+    Raises
+    ------
+    InvalidParameterError
+        When the indicator is not quantitative (``not_quantitative``) or its parameters
+        cannot define a score.
+
+    Examples
+    --------
+    >>> i = Indicator("J1", Label("a", "b"), IndicatorKind.QUANTITATIVE, "ji", 20.0,
+    ...               "efficacy", "higher", unacceptable=60.0, satisfactory=100.0)
+    >>> quantitative_rule(i).unacceptable, quantitative_rule(i, 25.0).weight
+    (60.0, 25.0)
+    """
+    if indicator.kind != IndicatorKind.QUANTITATIVE:
+        raise InvalidParameterError("indicator", indicator.code, "not_quantitative")
+    return QuantitativeRule(
+        method=indicator.method or "",  # type: ignore[arg-type]
+        direction=indicator.direction or "higher",  # type: ignore[arg-type]
+        weight=indicator.weight or 0.0 if weight is None else weight,
+        baseline=indicator.baseline,
+        target=indicator.target,
+        cap=indicator.cap,
+        steps=tuple((s.threshold, s.ratio) for s in indicator.steps),
+        code=indicator.code,
+        unacceptable=indicator.unacceptable,
+        satisfactory=indicator.satisfactory,
+        floor=indicator.floor,
+        breakpoints=tuple((p.actual, p.ratio) for p in indicator.breakpoints),
     )

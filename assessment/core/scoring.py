@@ -1,9 +1,15 @@
 """Indicator scoring, totals and grades (DESIGN section 4).
 
 Every function here takes plain values and returns plain values or frozen dataclasses.
-Scores are full-precision floats: nothing is rounded here, rounding is a display concern.
-Bad input raises a subclass of :class:`~assessment.core.errors.AssessmentError` that
-carries a stable ``code`` and the offending name and value.
+The rules run in exact decimal arithmetic on the numbers as they were written
+(:func:`~assessment.core.precision.exact`), and every published number (points, panel
+value, satisfaction index, total) is rounded once to the rulebook's declared precision
+(:class:`~assessment.core.precision.Precision`, two decimals half up unless the rulebook
+says otherwise). The total is the exact sum of the published points, and grades, ranks
+and quota ties compare published values exactly (issue 13; DESIGN section 4,
+"Precision"). Bad input raises a subclass of
+:class:`~assessment.core.errors.AssessmentError` that carries a stable ``code`` and the
+offending name and value.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol, SupportsFloat
@@ -24,6 +31,7 @@ from assessment.core.errors import (
     QuotaError,
     WeightSumError,
 )
+from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
 
 __all__ = [
     "DEFAULT_GRADE_SCHEME",
@@ -46,9 +54,15 @@ __all__ = [
     "compute_quantitative_points",
     "compute_survey_points",
     "compute_total",
+    "exact_ratio",
     "score_quantitative",
     "validate_weights",
 ]
+
+#: Efficacy coefficient method (功效系数法): the ratio at the unacceptable value, and
+#: the ratio the span from the unacceptable to the satisfactory value adds.
+EFFICACY_BASE = Fraction(60, 100)
+EFFICACY_SPAN = Fraction(40, 100)
 
 
 class Method(StrEnum):
@@ -58,6 +72,8 @@ class Method(StrEnum):
     RATIO = "ratio"
     STEPS = "steps"
     BINARY = "binary"
+    EFFICACY = "efficacy"
+    PIECEWISE = "piecewise"
 
 
 class Direction(StrEnum):
@@ -93,6 +109,12 @@ def _non_negative(name: str, value: object) -> float:
     return number
 
 
+def _exact(name: str, value: object, indicator: str | None = None) -> Fraction:
+    """The checked value (see :func:`_finite`) as the decimal it was written as."""
+    _finite(name, value, indicator)
+    return exact(value, name)
+
+
 def _coerce_method(method: Method | str) -> Method:
     try:
         return Method(method)
@@ -107,6 +129,28 @@ def _coerce_direction(direction: Direction | str) -> Direction:
         raise InvalidParameterError("direction", direction, "unknown_direction") from None
 
 
+def _check_ordered_pairs(
+    name: str, pairs: Sequence[tuple[float, float]], direction: Direction, minimum: int
+) -> None:
+    """Pairs (actual, ratio) from the worst actual to the best, ratios never falling."""
+    if len(pairs) < minimum:
+        raise InvalidParameterError(name, pairs, "empty" if minimum == 1 else "fewer_than_2")
+    previous: tuple[float, float] | None = None
+    for actual, ratio in pairs:
+        a_value = _finite(name, actual)
+        r_value = _non_negative(name, ratio)
+        if previous is not None:
+            ordered = (
+                a_value > previous[0] if direction is Direction.HIGHER else a_value < previous[0]
+            )
+            if not ordered:
+                raise InvalidParameterError(name, pairs, "thresholds_not_strictly_ordered")
+            # a better actual must never lower the ratio
+            if r_value < previous[1]:
+                raise InvalidParameterError(name, pairs, "ratios_decreasing")
+        previous = (a_value, r_value)
+
+
 def _check_rule(
     method: Method,
     direction: Direction,
@@ -114,6 +158,11 @@ def _check_rule(
     target: float | None,
     cap: float,
     steps: Sequence[tuple[float, float]],
+    *,
+    unacceptable: float | None = None,
+    satisfactory: float | None = None,
+    floor: float = 0.0,
+    breakpoints: Sequence[tuple[float, float]] = (),
 ) -> None:
     """Validate the parameters of a quantitative rule (shared by both entry points)."""
     cap_value = _finite("cap", cap)
@@ -132,24 +181,27 @@ def _check_rule(
         if _finite("target", target) <= 0:
             raise InvalidParameterError("target", target, "not_positive")
     elif method is Method.STEPS:
-        if len(steps) == 0:
-            raise InvalidParameterError("steps", steps, "empty")
-        previous: tuple[float, float] | None = None
-        for threshold, ratio in steps:
-            t_value = _finite("steps", threshold)
-            r_value = _non_negative("steps", ratio)
-            if previous is not None:
-                ordered = (
-                    t_value > previous[0]
-                    if direction is Direction.HIGHER
-                    else t_value < previous[0]
-                )
-                if not ordered:
-                    raise InvalidParameterError("steps", steps, "thresholds_not_strictly_ordered")
-                # a better actual must never lower the ratio
-                if r_value < previous[1]:
-                    raise InvalidParameterError("steps", steps, "ratios_decreasing")
-            previous = (t_value, r_value)
+        _check_ordered_pairs("steps", steps, direction, 1)
+    elif method is Method.EFFICACY:
+        u = _finite("unacceptable", unacceptable)
+        s = _finite("satisfactory", satisfactory)
+        if s == u:
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_equals_unacceptable"
+            )
+        if direction is Direction.HIGHER and s < u:
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_below_unacceptable"
+            )
+        if direction is Direction.LOWER and s > u:
+            raise InvalidParameterError(
+                "satisfactory", satisfactory, "satisfactory_above_unacceptable"
+            )
+        floor_value = _non_negative("floor", floor)
+        if floor_value >= cap_value:
+            raise InvalidParameterError("floor", floor, "floor_not_below_cap")
+    elif method is Method.PIECEWISE:
+        _check_ordered_pairs("breakpoints", breakpoints, direction, 2)
     elif method is Method.BINARY and target is not None:
         _finite("target", target)
 
@@ -161,11 +213,13 @@ class QuantitativeRule:
     Parameters
     ----------
     method : Method or str
-        ``"linear"``, ``"ratio"``, ``"steps"`` or ``"binary"``.
+        ``"linear"``, ``"ratio"``, ``"steps"``, ``"binary"``, ``"efficacy"`` or
+        ``"piecewise"``.
     direction : Direction or str
         ``"higher"`` (higher actual is better) or ``"lower"``.
-    weight : float
-        Weight ``w`` of the indicator in its set (points at ratio 1).
+    weight : float or Fraction
+        Weight ``w`` of the indicator in its set (points at ratio 1); a Fraction when
+        a reweighting decision made it a non-terminating decimal.
     baseline : float or None
         Baseline ``b`` (linear only).
     target : float or None
@@ -177,6 +231,13 @@ class QuantitativeRule:
         Steps method only, ordered from the easiest threshold to the hardest.
     code : str or None
         Indicator code, used only to name the indicator in errors.
+    unacceptable, satisfactory : float or None
+        Efficacy method only: the unacceptable value ``u`` (不允许值) and the
+        satisfactory value ``s`` (满意值).
+    floor : float
+        Efficacy method only: lower bound ``f`` of the ratio (default 0, below ``c``).
+    breakpoints : tuple of (actual, ratio)
+        Piecewise method only: at least two, from the worst actual to the best.
 
     Raises
     ------
@@ -189,20 +250,36 @@ class QuantitativeRule:
 
     method: Method
     direction: Direction
-    weight: float
+    weight: float | Fraction
     baseline: float | None = None
     target: float | None = None
     cap: float = 1.0
     steps: tuple[tuple[float, float], ...] = ()
     code: str | None = None
+    unacceptable: float | None = None
+    satisfactory: float | None = None
+    floor: float = 0.0
+    breakpoints: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         """Coerce string codes to enums and validate the parameters once."""
         object.__setattr__(self, "method", _coerce_method(self.method))
         object.__setattr__(self, "direction", _coerce_direction(self.direction))
         object.__setattr__(self, "steps", tuple((s[0], s[1]) for s in self.steps))
+        object.__setattr__(self, "breakpoints", tuple((p[0], p[1]) for p in self.breakpoints))
         _non_negative("weight", self.weight)
-        _check_rule(self.method, self.direction, self.baseline, self.target, self.cap, self.steps)
+        _check_rule(
+            self.method,
+            self.direction,
+            self.baseline,
+            self.target,
+            self.cap,
+            self.steps,
+            unacceptable=self.unacceptable,
+            satisfactory=self.satisfactory,
+            floor=self.floor,
+            breakpoints=self.breakpoints,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,13 +289,115 @@ class IndicatorPoints:
     Parameters
     ----------
     ratio : float
-        Achievement ratio ``r`` in ``[0, cap]``.
+        Achievement ratio ``r`` in ``[0, cap]`` (the nearest float to the exact ratio).
     points : float
-        ``weight × ratio``.
+        ``weight × ratio``, rounded to the declared precision.
     """
 
     ratio: float
     points: float
+
+
+def _interpolate(a: Fraction, pairs: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
+    """Piecewise-linear ratio between ordered breakpoints, flat beyond both ends."""
+    first, last = pairs[0], pairs[-1]
+    # breakpoints run from the worst actual to the best in either direction, so "at or
+    # past the best" is measured along the direction of the list
+    toward_best = 1 if last[0] > first[0] else -1
+    if (a - first[0]) * toward_best <= 0:
+        return first[1]
+    if (a - last[0]) * toward_best >= 0:
+        return last[1]
+    for (x0, r0), (x1, r1) in itertools.pairwise(pairs):
+        if (a - x1) * toward_best <= 0:
+            return r0 + (r1 - r0) * (a - x0) / (x1 - x0)
+    return last[1]  # pragma: no cover - the loop always returns inside the range
+
+
+def exact_ratio(
+    method: Method | str,
+    actual: float | bool | None,
+    *,
+    direction: Direction | str = Direction.HIGHER,
+    baseline: float | None = None,
+    target: float | None = None,
+    cap: float = 1.0,
+    steps: Sequence[tuple[float, float]] = (),
+    indicator: str | None = None,
+    unacceptable: float | None = None,
+    satisfactory: float | None = None,
+    floor: float = 0.0,
+    breakpoints: Sequence[tuple[float, float]] = (),
+) -> Fraction:
+    """The achievement ratio of :func:`score_quantitative`, exactly.
+
+    Every number is read as the decimal it was written as
+    (:func:`~assessment.core.precision.exact`) and the formula is evaluated in
+    rational arithmetic, so ``(0.7 − 0.2) / (1.0 − 0.2)`` is exactly 0.625.
+
+    Examples
+    --------
+    >>> exact_ratio("linear", 0.7, baseline=0.2, target=1.0)
+    Fraction(5, 8)
+    >>> exact_ratio("efficacy", 85, unacceptable=60, satisfactory=100)
+    Fraction(17, 20)
+    """
+    method_ = _coerce_method(method)
+    direction_ = _coerce_direction(direction)
+    _check_rule(
+        method_,
+        direction_,
+        baseline,
+        target,
+        cap,
+        steps,
+        unacceptable=unacceptable,
+        satisfactory=satisfactory,
+        floor=floor,
+        breakpoints=breakpoints,
+    )
+    c = exact(cap, "cap")
+    # "met or not met" may be entered as True/False
+    a = _exact("actual", int(actual) if isinstance(actual, bool) else actual, indicator)
+    higher = direction_ is Direction.HIGHER
+    low = Fraction(0)
+    if method_ is Method.LINEAR:
+        b, t = exact(baseline, "baseline"), exact(target, "target")
+        raw = (a - b) / (t - b) if higher else (b - a) / (b - t)
+    elif method_ is Method.RATIO:
+        t = exact(target, "target")
+        if a < 0:
+            raise InvalidParameterError("actual", actual, "negative")
+        if higher:
+            raw = a / t
+        elif a == 0:
+            # lower is better and nothing happened (a = 0): full marks up to the cap
+            raw = c
+        else:
+            raw = t / a
+    elif method_ is Method.STEPS:
+        raw = Fraction(0)
+        for threshold, ratio in steps:
+            reached = a >= exact(threshold) if higher else a <= exact(threshold)
+            if reached:
+                raw = exact(ratio)
+    elif method_ is Method.EFFICACY:
+        u, s = exact(unacceptable, "unacceptable"), exact(satisfactory, "satisfactory")
+        coefficient = (a - u) / (s - u) if higher else (u - a) / (u - s)
+        raw = EFFICACY_BASE + EFFICACY_SPAN * coefficient
+        low = exact(floor, "floor")
+    elif method_ is Method.PIECEWISE:
+        raw = _interpolate(a, [(exact(x), exact(r)) for x, r in breakpoints])
+    else:
+        if target is None:
+            if a not in (0, 1):
+                raise InvalidParameterError("actual", actual, "binary_not_0_or_1")
+            met = a == 1
+        else:
+            t = exact(target, "target")
+            met = a >= t if higher else a <= t
+        raw = Fraction(1) if met else Fraction(0)
+    return min(max(raw, low), c)
 
 
 def score_quantitative(
@@ -231,12 +410,16 @@ def score_quantitative(
     cap: float = 1.0,
     steps: Sequence[tuple[float, float]] = (),
     indicator: str | None = None,
+    unacceptable: float | None = None,
+    satisfactory: float | None = None,
+    floor: float = 0.0,
+    breakpoints: Sequence[tuple[float, float]] = (),
 ) -> float:
     """Turn the actual value of a quantitative indicator into a ratio ``r``.
 
     Parameters
     ----------
-    method : {"linear", "ratio", "steps", "binary"}
+    method : {"linear", "ratio", "steps", "binary", "efficacy", "piecewise"}
         Scoring method.
     actual : float, bool or None
         The actual value ``a``. For ``binary`` without a ``target`` it is whether the
@@ -255,11 +438,21 @@ def score_quantitative(
         that never decrease along the list.
     indicator : str, optional
         Indicator code, only used to name the indicator in errors.
+    unacceptable, satisfactory : float, optional
+        Efficacy method: the unacceptable value ``u`` (不允许值) and the satisfactory
+        value ``s`` (满意值); ``s > u`` when higher is better, ``s < u`` when lower is.
+    floor : float
+        Efficacy method: lower bound ``f`` of the ratio, ``0 <= f < c`` (default 0).
+    breakpoints : sequence of (actual, ratio)
+        Piecewise method: at least two points, from the worst actual to the best
+        (strictly increasing actuals when higher is better, decreasing when lower is
+        better), with ratios in ``[0, c]`` that never decrease along the list.
 
     Returns
     -------
     float
-        The ratio ``r`` in ``[0, cap]``, unrounded.
+        The ratio ``r`` in ``[0, cap]`` (the nearest float to the exact ratio of
+        :func:`exact_ratio`, which the points are computed from).
 
     Raises
     ------
@@ -270,27 +463,41 @@ def score_quantitative(
         Unknown method or direction; ``cap <= 0``; linear with ``t == b`` or a target on
         the wrong side of the baseline for the direction; ratio with ``t <= 0`` or a
         negative actual; steps empty, not strictly ordered, or with decreasing ratios;
-        binary without target and an actual other than 0/1.
+        binary without target and an actual other than 0/1; efficacy with ``s == u``
+        (``satisfactory_equals_unacceptable``), ``s`` on the wrong side of ``u`` or a
+        floor not below the cap; piecewise with fewer than two breakpoints
+        (``fewer_than_2``), actuals not strictly ordered or ratios decreasing.
 
     Notes
     -----
-    With ``clamp(x, 0, c) = min(max(x, 0), c)``:
+    The ratio is kept between a lower bound (0, or the efficacy floor) and the cap
+    ``c``: it is the formula's value when that lies in between, else the bound it passed.
 
-    - linear, higher better: ``r = clamp((a - b) / (t - b), 0, c)``;
-      lower better: ``r = clamp((b - a) / (b - t), 0, c)``.
-    - ratio, higher better: ``r = clamp(a / t, 0, c)``; lower better:
-      ``r = clamp(t / a, 0, c)``, and ``a = 0`` scores ``c``.
+    - linear, higher better: ``r = (a - b) / (t - b)``; lower better:
+      ``r = (b - a) / (b - t)``; kept within ``[0, c]``.
+    - ratio, higher better: ``r = a / t``; lower better: ``r = t / a``, and ``a = 0``
+      scores ``c``; kept within ``[0, c]``.
     - steps: the ratio of the hardest threshold reached (``a >= threshold`` when higher
       is better, ``a <= threshold`` when lower is better), or 0 when none is reached;
-      then ``min(r, c)``.
+      at most ``c``.
     - binary: ``r = min(1, c)`` when met, else 0. With a target, met means
       ``a >= t`` (higher) or ``a <= t`` (lower).
+    - efficacy (功效系数法): with the efficacy coefficient ``e = (a - u) / (s - u)``
+      (lower better: ``e = (u - a) / (u - s)``), ``r = (60 + 40 × e) / 100``, kept
+      within ``[f, c]``: 0.6 at the unacceptable value, 1 at the satisfactory value,
+      linear in between and beyond, up to the cap and down to the floor.
+    - piecewise: with breakpoints ``(x1, r1), ..., (xn, rn)`` from the worst actual to
+      the best, ``r = ri + (r(i+1) - ri) × (a - xi) / (x(i+1) - xi)`` for ``a`` between
+      ``xi`` and ``x(i+1)``; ``r1`` at or before ``x1`` and ``rn`` at or past ``xn``.
 
     References
     ----------
     DESIGN.md section 4, "Quantitative indicator". 中共中央办公厅《党政领导干部考核工作条例》
     (2019) asks for indicators that differ by post and mix quantified and other
-    indicators; the formulas are the rulebook's.
+    indicators; the formulas are the rulebook's. The efficacy coefficient method
+    (功效系数法) of Chinese performance evaluation, in the two-value form township
+    rulebooks use: 单项得分 = 60 + 40 × (实际值 − 不允许值) / (满意值 − 不允许值)
+    (issue 13).
 
     Examples
     --------
@@ -304,45 +511,34 @@ def score_quantitative(
     0.8
     >>> score_quantitative("binary", True)
     1.0
+    >>> score_quantitative("efficacy", 90, unacceptable=60, satisfactory=100)
+    0.9
+    >>> score_quantitative("piecewise", 70, breakpoints=[(60, 0.6), (80, 0.9), (100, 1.0)])
+    0.75
     """
-    method_ = _coerce_method(method)
-    direction_ = _coerce_direction(direction)
-    _check_rule(method_, direction_, baseline, target, cap, steps)
-    c = float(cap)
-    a = _finite("actual", actual, indicator)
-    if method_ is Method.LINEAR:
-        b, t = _finite("baseline", baseline), _finite("target", target)
-        raw = (a - b) / (t - b) if direction_ is Direction.HIGHER else (b - a) / (b - t)
-    elif method_ is Method.RATIO:
-        t = _finite("target", target)
-        if a < 0:
-            raise InvalidParameterError("actual", actual, "negative")
-        if direction_ is Direction.HIGHER:
-            raw = a / t
-        elif a == 0:
-            # lower is better and nothing happened (a = 0): full marks up to the cap
-            raw = c
-        else:
-            raw = t / a
-    elif method_ is Method.STEPS:
-        raw = 0.0
-        for threshold, ratio in steps:
-            reached = a >= threshold if direction_ is Direction.HIGHER else a <= threshold
-            if reached:
-                raw = float(ratio)
-    else:
-        if target is None:
-            if a not in (0.0, 1.0):
-                raise InvalidParameterError("actual", actual, "binary_not_0_or_1")
-            met = a == 1.0
-        else:
-            met = a >= target if direction_ is Direction.HIGHER else a <= target
-        raw = 1.0 if met else 0.0
-    return min(max(raw, 0.0), c)
+    return float(
+        exact_ratio(
+            method,
+            actual,
+            direction=direction,
+            baseline=baseline,
+            target=target,
+            cap=cap,
+            steps=steps,
+            indicator=indicator,
+            unacceptable=unacceptable,
+            satisfactory=satisfactory,
+            floor=floor,
+            breakpoints=breakpoints,
+        )
+    )
 
 
 def compute_quantitative_points(
-    rule: QuantitativeRule, actual: float | bool | None
+    rule: QuantitativeRule,
+    actual: float | bool | None,
+    *,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> IndicatorPoints:
     """Score one quantitative indicator under its rule.
 
@@ -352,11 +548,13 @@ def compute_quantitative_points(
         Method, direction, weight and parameters of the indicator.
     actual : float, bool or None
         The actual value entered by the team.
+    precision : Precision
+        The rulebook's declared precision of points (default two decimals, half up).
 
     Returns
     -------
     IndicatorPoints
-        ``ratio`` and ``points = weight × ratio``.
+        ``ratio`` and ``points = weight × ratio`` rounded to the declared precision.
 
     Raises
     ------
@@ -367,20 +565,24 @@ def compute_quantitative_points(
 
     Notes
     -----
-    ``points = w × r`` with ``r`` from :func:`score_quantitative`, so
-    ``0 <= points <= w × cap``.
+    ``points = round(w × r)`` with ``r`` the exact ratio of :func:`exact_ratio` and
+    ``round`` the declared rounding: ``45 × (0.7 − 0.2) / (1.0 − 0.2) = 28.125`` is
+    published as 28.13 (half up), never from the binary 28.124999999999996.
 
     References
     ----------
-    DESIGN.md section 4, "Quantitative indicator".
+    DESIGN.md section 4, "Quantitative indicator" and "Precision".
 
     Examples
     --------
     >>> rule = QuantitativeRule("linear", "lower", weight=10, baseline=20, target=10)
     >>> compute_quantitative_points(rule, 15)
     IndicatorPoints(ratio=0.5, points=5.0)
+    >>> rule = QuantitativeRule("linear", "higher", weight=45, baseline=0.2, target=1.0)
+    >>> compute_quantitative_points(rule, 0.7)
+    IndicatorPoints(ratio=0.625, points=28.13)
     """
-    ratio = score_quantitative(
+    ratio = exact_ratio(
         rule.method,
         actual,
         direction=rule.direction,
@@ -389,8 +591,14 @@ def compute_quantitative_points(
         cap=rule.cap,
         steps=rule.steps,
         indicator=rule.code,
+        unacceptable=rule.unacceptable,
+        satisfactory=rule.satisfactory,
+        floor=rule.floor,
+        breakpoints=rule.breakpoints,
     )
-    return IndicatorPoints(ratio=ratio, points=float(rule.weight) * ratio)
+    return IndicatorPoints(
+        ratio=float(ratio), points=precision.publish(exact(rule.weight, "weight") * ratio)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -429,22 +637,30 @@ def _check_trim_threshold(trim_threshold: int) -> None:
 
 
 def _panel(
-    ratings: Sequence[float], trim_threshold: int, indicator: str | None
-) -> tuple[float, bool]:
+    ratings: Sequence[float],
+    trim_threshold: int,
+    indicator: str | None,
+    precision: Precision,
+) -> tuple[Decimal, bool]:
     _check_trim_threshold(trim_threshold)
     if len(ratings) == 0:
         raise EmptyPanelError(indicator)
-    values = sorted(_finite("ratings", r, indicator) for r in ratings)
+    values = sorted(_exact("ratings", r, indicator) for r in ratings)
     for r in values:
-        if not 0.0 <= r <= 100.0:
-            raise InvalidParameterError("ratings", r, "outside_0_100")
+        if not 0 <= r <= 100:
+            raise InvalidParameterError("ratings", float(r), "outside_0_100")
     trimmed = len(values) >= trim_threshold
     kept = values[1:-1] if trimmed else values
-    # fsum is exactly rounded, so the value does not depend on the order of ratings
-    return math.fsum(kept) / len(kept), trimmed
+    # an exact mean: it does not depend on the order of the ratings
+    return precision.round(sum(kept, Fraction(0)) / len(kept)), trimmed
 
 
-def compute_panel_value(ratings: Sequence[float], *, trim_threshold: int = 5) -> float:
+def compute_panel_value(
+    ratings: Sequence[float],
+    *,
+    trim_threshold: int = 5,
+    precision: Precision = DEFAULT_PRECISION,
+) -> float:
     """Combine the assessors' ratings of one qualitative indicator into a panel value.
 
     Parameters
@@ -454,11 +670,13 @@ def compute_panel_value(ratings: Sequence[float], *, trim_threshold: int = 5) ->
         levels 优 100, 良 85, 中 70, 差 50).
     trim_threshold : int
         Trim when there are at least this many ratings (default 5; at least 3).
+    precision : Precision
+        Declared precision of the published panel value (default two decimals, half up).
 
     Returns
     -------
     float
-        The panel value on 0–100.
+        The panel value on 0–100, rounded to the declared precision.
 
     Raises
     ------
@@ -473,7 +691,9 @@ def compute_panel_value(ratings: Sequence[float], *, trim_threshold: int = 5) ->
     -----
     With ``m = len(ratings)`` and the ratings sorted ``x(1) <= ... <= x(m)``: when
     ``m >= trim_threshold`` the value is ``(x(2) + ... + x(m-1)) / (m - 2)`` (one highest
-    and one lowest dropped), else ``(x(1) + ... + x(m)) / m``.
+    and one lowest dropped), else ``(x(1) + ... + x(m)) / m``. The mean is exact and
+    then rounded to the declared precision: ``(100 + 85 + 50) / 3 = 78.333...`` is
+    published as 78.33.
 
     References
     ----------
@@ -486,16 +706,19 @@ def compute_panel_value(ratings: Sequence[float], *, trim_threshold: int = 5) ->
     76.25
     >>> compute_panel_value([100, 85, 85, 70, 50])
     80.0
+    >>> compute_panel_value([100, 85, 50])
+    78.33
     """
-    return _panel(ratings, trim_threshold, None)[0]
+    return float(_panel(ratings, trim_threshold, None, precision)[0])
 
 
 def compute_qualitative_points(
-    weight: float,
+    weight: float | Fraction,
     ratings: Sequence[float],
     *,
     trim_threshold: int = 5,
     indicator: str | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> PanelResult:
     """Score one qualitative indicator from its panel's ratings.
 
@@ -509,11 +732,13 @@ def compute_qualitative_points(
         See :func:`compute_panel_value`.
     indicator : str, optional
         Indicator code, only used to name the indicator in errors.
+    precision : Precision
+        Declared precision of the panel value and the points.
 
     Returns
     -------
     PanelResult
-        Panel value, points, number of ratings and whether the mean was trimmed.
+        Published panel value and points, number of ratings, whether trimmed.
 
     Raises
     ------
@@ -522,25 +747,32 @@ def compute_qualitative_points(
 
     Notes
     -----
-    ``points = w × value / 100``.
+    ``points = round(w × v / 100)`` with ``v`` the published (rounded) panel value, so
+    that the points follow from the value printed beside them.
 
     References
     ----------
-    DESIGN.md section 4, "Qualitative indicator".
+    DESIGN.md section 4, "Qualitative indicator" and "Precision".
 
     Examples
     --------
     >>> compute_qualitative_points(20, [100, 85, 85, 70, 50])
     PanelResult(value=80.0, points=16.0, n_ratings=5, trimmed=True)
+    >>> compute_qualitative_points(15, [100, 85, 50])  # 15 × 78.33 / 100 = 11.7495
+    PanelResult(value=78.33, points=11.75, n_ratings=3, trimmed=False)
     """
-    w = _non_negative("weight", weight)
-    value, trimmed = _panel(ratings, trim_threshold, indicator)
-    points = w * value / 100.0
-    return PanelResult(value=value, points=points, n_ratings=len(ratings), trimmed=trimmed)
+    _non_negative("weight", weight)
+    value, trimmed = _panel(ratings, trim_threshold, indicator, precision)
+    points = precision.publish(exact(weight, "weight") * Fraction(value) / 100)
+    return PanelResult(value=float(value), points=points, n_ratings=len(ratings), trimmed=trimmed)
 
 
 def compute_survey_points(
-    weight: float, satisfaction_index: float | None, *, indicator: str | None = None
+    weight: float | Fraction,
+    satisfaction_index: float | None,
+    *,
+    indicator: str | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> float:
     """Points of a survey indicator from the target's satisfaction index.
 
@@ -552,11 +784,13 @@ def compute_survey_points(
         Satisfaction index ``S`` on 0–100 (see ``surveys.core.tally``).
     indicator : str, optional
         Indicator code, only used to name the indicator in errors.
+    precision : Precision
+        Declared precision of the index and the points.
 
     Returns
     -------
     float
-        ``w × S / 100``.
+        ``round(w × S / 100)`` with ``S`` as published (rounded).
 
     Raises
     ------
@@ -567,22 +801,27 @@ def compute_survey_points(
 
     Notes
     -----
-    ``points = w × S / 100``.
+    ``points = round(w × S / 100)``, where ``S`` is the published index: the index as
+    the survey tally computed it, rounded to the declared precision
+    (:meth:`~assessment.core.precision.Precision.round`).
 
     References
     ----------
-    DESIGN.md section 4, "Survey indicator".
+    DESIGN.md section 4, "Survey indicator" and "Precision".
 
     Examples
     --------
     >>> compute_survey_points(30, 85.0)
     25.5
+    >>> compute_survey_points(10, 200 / 3)  # S = 66.67 published; 10 × 66.67 / 100
+    6.67
     """
-    w = _non_negative("weight", weight)
+    _non_negative("weight", weight)
     s = _finite("satisfaction_index", satisfaction_index, indicator)
     if not 0.0 <= s <= 100.0:
         raise InvalidParameterError("satisfaction_index", satisfaction_index, "outside_0_100")
-    return w * s / 100.0
+    published = Fraction(precision.round(s))
+    return precision.publish(exact(weight, "weight") * published / 100)
 
 
 # ---------------------------------------------------------------------------
@@ -650,12 +889,15 @@ def validate_weights(
 class TotalResult:
     """Total score of one cadre, with its parts.
 
+    Every field is a published value: a decimal at the declared precision, held in
+    the float that reads back to it (``repr``).
+
     Parameters
     ----------
     total : float
         ``max(0, points + bonus - penalty)``.
     points : float
-        Sum of the indicator points.
+        Sum of the indicator points (each rounded to the declared precision first).
     bonus : float
         Bonus counted, ``min(Σ bonus events, bonus_cap)``.
     penalty : float
@@ -686,6 +928,7 @@ def compute_total(
     *,
     bonus_cap: float | None = None,
     penalty_cap: float | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> TotalResult:
     """Add indicator points, capped bonus and capped penalty into a total.
 
@@ -699,6 +942,9 @@ def compute_total(
         Points of each recorded penalty event, as positive magnitudes; each >= 0.
     bonus_cap, penalty_cap : float or None
         Caps on the summed bonus and penalty from the rulebook; ``None`` means no cap.
+        At most the declared number of decimals.
+    precision : Precision
+        Declared precision (default two decimals, half up).
 
     Returns
     -------
@@ -710,17 +956,21 @@ def compute_total(
     MissingInputError
         When any value is ``None`` or NaN.
     InvalidParameterError
-        When any value or cap is negative or infinite.
+        When any value or cap is negative or infinite, or a cap has more decimals than
+        the declared precision (``more_decimals_than_precision``).
 
     Notes
     -----
-    ``total = max(0, Σ points + min(Σ bonus, bonus_cap) - min(Σ penalty, penalty_cap))``.
-    Sums use ``math.fsum`` (exactly rounded), so the total does not depend on the order
-    of the inputs.
+    ``total = max(0, Σ points + min(Σ bonus, bonus_cap) - min(Σ penalty, penalty_cap))``
+    where every point and event is first rounded to the declared precision
+    (:meth:`~assessment.core.precision.Precision.round`: a float the engine computed is
+    read to 9 decimals first, so 89.99999999999999 is 90) and the sums are exact
+    decimal sums. So whoever re-adds the printed points gets the printed total, and the
+    total does not depend on the order of the inputs.
 
     References
     ----------
-    DESIGN.md section 4, "Bonus and penalty" and "Total".
+    DESIGN.md section 4, "Bonus and penalty", "Total" and "Precision".
 
     Examples
     --------
@@ -729,26 +979,45 @@ def compute_total(
     (83.0, 5.0, True)
     >>> compute_total([5], penalty=[8]).total
     0.0
+    >>> compute_total([0.1, 0.2]).total  # 0.30000000000000004 in binary floating point
+    0.3
     """
-    base = math.fsum(_non_negative("points", p) for p in points)
-    bonus_raw = math.fsum(_non_negative("bonus", b) for b in bonus)
-    penalty_raw = math.fsum(_non_negative("penalty", p) for p in penalty)
-    b_cap = math.inf if bonus_cap is None else _non_negative("bonus_cap", bonus_cap)
-    p_cap = math.inf if penalty_cap is None else _non_negative("penalty_cap", penalty_cap)
-    bonus_counted = min(bonus_raw, b_cap)
-    penalty_counted = min(penalty_raw, p_cap)
+
+    def published_sum(name: str, values: Sequence[float]) -> Decimal:
+        for value in values:
+            _non_negative(name, value)
+        return sum((precision.round(value) for value in values), Decimal(0))
+
+    base = published_sum("points", points)
+    bonus_raw = published_sum("bonus", bonus)
+    penalty_raw = published_sum("penalty", penalty)
+    b_cap = _cap("bonus_cap", bonus_cap, precision)
+    p_cap = _cap("penalty_cap", penalty_cap, precision)
+    bonus_counted = bonus_raw if b_cap is None else min(bonus_raw, b_cap)
+    penalty_counted = penalty_raw if p_cap is None else min(penalty_raw, p_cap)
     raw_total = base + bonus_counted - penalty_counted
     return TotalResult(
-        total=max(raw_total, 0.0),
-        points=base,
-        bonus=bonus_counted,
-        penalty=penalty_counted,
-        bonus_raw=bonus_raw,
-        penalty_raw=penalty_raw,
-        bonus_capped=bonus_raw > b_cap,
-        penalty_capped=penalty_raw > p_cap,
+        total=float(max(raw_total, Decimal(0))),
+        points=float(base),
+        bonus=float(bonus_counted),
+        penalty=float(penalty_counted),
+        bonus_raw=float(bonus_raw),
+        penalty_raw=float(penalty_raw),
+        bonus_capped=b_cap is not None and bonus_raw > b_cap,
+        penalty_capped=p_cap is not None and penalty_raw > p_cap,
         floored=raw_total < 0,
     )
+
+
+def _cap(name: str, value: float | None, precision: Precision) -> Decimal | None:
+    """A rulebook cap as an exact decimal at the declared precision (None: no cap)."""
+    if value is None:
+        return None
+    _non_negative(name, value)
+    rounded = precision.round(exact(value, name))
+    if Fraction(rounded) != exact(value, name):
+        raise InvalidParameterError(name, value, "more_decimals_than_precision")
+    return rounded
 
 
 # ---------------------------------------------------------------------------
@@ -807,14 +1076,20 @@ def _check_scheme(scheme: Sequence[GradeLike]) -> None:
         raise InvalidParameterError("scheme", minimums, "minimums_not_strictly_decreasing")
 
 
-def _grade_index(total: float, scheme: Sequence[GradeLike]) -> int:
+def _grade_index(total: Decimal, scheme: Sequence[GradeLike]) -> int:
+    """Index of the first grade whose minimum the published total reaches, exactly."""
     for index, band in enumerate(scheme[:-1]):
-        if total >= band.minimum:
+        if Fraction(total) >= exact(band.minimum, "scheme"):
             return index
     return len(scheme) - 1
 
 
-def compute_grade(total: float, scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME) -> str:
+def compute_grade(
+    total: float,
+    scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME,
+    *,
+    precision: Precision = DEFAULT_PRECISION,
+) -> str:
     """Return the code of the highest grade whose minimum the total reaches.
 
     Parameters
@@ -823,6 +1098,8 @@ def compute_grade(total: float, scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHE
         Total score.
     scheme : sequence of GradeBand
         Grades from best to worst with strictly decreasing minimums.
+    precision : Precision
+        Declared precision: the published total is what is graded.
 
     Returns
     -------
@@ -838,8 +1115,10 @@ def compute_grade(total: float, scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHE
 
     Notes
     -----
-    ``grade = first g in scheme (best first) with total >= g.minimum``, else the last
-    grade. No rounding: 89.9999 is not excellent.
+    ``grade = first g in scheme (best first) with T >= g.minimum``, else the last
+    grade, where ``T`` is the published total (rounded to the declared precision) and
+    the comparison is exact: 89.99999999999999 is published as 90.00 and is excellent;
+    89.994 is published as 89.99 and is not.
 
     References
     ----------
@@ -850,9 +1129,12 @@ def compute_grade(total: float, scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHE
     --------
     >>> compute_grade(90.0), compute_grade(89.99), compute_grade(59.0)
     ('excellent', 'competent', 'incompetent')
+    >>> compute_grade(89.99999999999999), compute_grade(89.994)
+    ('excellent', 'competent')
     """
     _check_scheme(scheme)
-    return scheme[_grade_index(_finite("total", total), scheme)].code
+    _finite("total", total)
+    return scheme[_grade_index(precision.round(total), scheme)].code
 
 
 @dataclass(frozen=True, slots=True)
@@ -892,7 +1174,7 @@ class CadreGrade:
     id, post_group : str
         As in the candidate.
     total : float
-        Total score.
+        Total score as published.
     rank : int
         Competition rank within the post group (1 is best; cadres tied on total, survey
         index and panel value share a rank).
@@ -995,11 +1277,19 @@ def _check_quota(quota: float | Fraction | None) -> None:
         raise QuotaError(quota)
 
 
-def _sort_key(c: GradingCandidate) -> tuple[float, float, float, float, float]:
-    """Ascending key: best first; ``None`` sorts after every number."""
-    s_missing, s_value = (1.0, 0.0) if c.survey_index is None else (0.0, -c.survey_index)
-    p_missing, p_value = (1.0, 0.0) if c.panel_value is None else (0.0, -c.panel_value)
-    return (-c.total, s_missing, s_value, p_missing, p_value)
+_SortKey = tuple[Decimal, int, Decimal, int, Decimal]
+
+
+def _sort_key(c: GradingCandidate, precision: Precision) -> _SortKey:
+    """Ascending key on the published values: best first; ``None`` after every number."""
+    zero = Decimal(0)
+    s_missing, s_value = (
+        (1, zero) if c.survey_index is None else (0, -precision.round(c.survey_index))
+    )
+    p_missing, p_value = (
+        (1, zero) if c.panel_value is None else (0, -precision.round(c.panel_value))
+    )
+    return (-precision.round(c.total), s_missing, s_value, p_missing, p_value)
 
 
 def assign_grades(
@@ -1007,6 +1297,7 @@ def assign_grades(
     *,
     scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME,
     top_quota: float | Fraction | None = 0.2,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> GradingResult:
     """Grade cadres: thresholds, veto caps, and the top-grade quota per post group.
 
@@ -1020,6 +1311,8 @@ def assign_grades(
     top_quota : float, Fraction or None
         Largest share of a post group that may keep the top grade, in (0, 1]; default
         0.2. ``None`` applies no quota.
+    precision : Precision
+        Declared precision: totals and ranking keys are compared as published.
 
     Returns
     -------
@@ -1039,6 +1332,9 @@ def assign_grades(
 
     Notes
     -----
+    Totals, survey indices and panel values are compared exactly as published (rounded
+    to the declared precision): 93.99999999999999 and 94.0 are both 94.00 and tie.
+
     1. ``earned`` = :func:`compute_grade` of the total; a veto caps it: the final grade is
        the worse of ``earned`` and ``veto_cap``.
     2. Within each post group, cadres are ranked by total (desc), then survey index (desc),
@@ -1089,13 +1385,13 @@ def assign_grades(
     all_tie_dropped: list[str] = []
     for group_name in sorted(groups):
         # sorting by (key, id) makes everything below independent of input order
-        members = sorted(groups[group_name], key=lambda c: (_sort_key(c), c.id))
-        keys = [_sort_key(c) for c in members]
+        members = sorted(groups[group_name], key=lambda c: (_sort_key(c, precision), c.id))
+        keys = [_sort_key(c, precision) for c in members]
         ranks: list[int] = []
         for index, key in enumerate(keys):
             ranks.append(ranks[-1] if index and key == keys[index - 1] else index + 1)
 
-        earned = [_grade_index(c.total, scheme) for c in members]
+        earned = [_grade_index(-key[0], scheme) for key in keys]
         capped = [
             max(e, position[c.veto_cap]) if c.veto_cap is not None else e
             for c, e in zip(members, earned, strict=True)
@@ -1130,7 +1426,7 @@ def assign_grades(
                 CadreGrade(
                     id=c.id,
                     post_group=group_name,
-                    total=float(c.total),
+                    total=float(-keys[i][0]),
                     rank=ranks[i],
                     earned=codes[earned[i]],
                     grade=codes[min(final, len(codes) - 1)],

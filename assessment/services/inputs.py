@@ -32,8 +32,14 @@ from assessment.core.errors import (
 from assessment.core.lifecycle import PERIOD_STATES
 from assessment.core.preview import PreviewEvent, PreviewResult, compute_preview
 from assessment.core.roster import RowError, Sheet
-from assessment.core.rulebook import Indicator, IndicatorKind, IndicatorSet, Rulebook
-from assessment.core.scoring import score_quantitative
+from assessment.core.rulebook import (
+    Indicator,
+    IndicatorKind,
+    IndicatorSet,
+    Rulebook,
+    quantitative_rule,
+)
+from assessment.core.scoring import compute_quantitative_points
 from assessment.core.text import find_control_character
 from assessment.models import (
     Account,
@@ -443,16 +449,7 @@ def check_actual(indicator: Indicator, actual: float | None, field_name: str = "
     if actual is None:
         raise FieldError(field_name, "required")
     try:
-        score_quantitative(
-            indicator.method or "",
-            actual,
-            direction=indicator.direction or "higher",
-            baseline=indicator.baseline,
-            target=indicator.target,
-            cap=indicator.cap,
-            steps=[(step.threshold, step.ratio) for step in indicator.steps],
-            indicator=indicator.code,
-        )
+        compute_quantitative_points(quantitative_rule(indicator), actual)
     except MissingInputError:
         raise FieldError(field_name, "required") from None
     except InvalidParameterError as error:

@@ -316,8 +316,13 @@ def update_settings(
     top_quota: float,
     trim_threshold: int,
     post_stratification: bool,
+    precision: Mapping[str, Any] | None = None,
 ) -> RulebookVersion:
-    """Title, grading scheme (grades, quota) and aggregation settings."""
+    """Title, grading scheme (grades, quota), aggregation settings and declared precision.
+
+    ``precision`` is ``{"places": int, "rounding": str}``; the default (two decimals, half
+    up) is left out of the document, as the canonical form writes it.
+    """
 
     def change(document: dict[str, Any]) -> str:
         document["title"] = dict(title)
@@ -325,6 +330,12 @@ def update_settings(
         document["grading"]["top_quota"] = top_quota
         document["aggregation"]["trim_threshold"] = trim_threshold
         document["aggregation"]["post_stratification"] = post_stratification
+        if precision is not None:
+            declared = dict(precision)
+            if declared == {"places": 2, "rounding": "half_up"}:
+                document.pop("precision", None)
+            else:
+                document["precision"] = declared
         return ""
 
     return _edit(session, version, change)

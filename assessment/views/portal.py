@@ -43,6 +43,7 @@ from assessment.messages import (
     KIND_LABELS,
     METHOD_LABELS,
     STATE_LABELS,
+    explanation_note,
 )
 from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
@@ -210,6 +211,7 @@ def _indicator_rows(
                 "n": outcome["n"],
                 "reason": outcome["reason"],
                 "expression": explanation.expression if explanation else "",
+                "note": explanation_note(explanation) if explanation else "",
                 "survey": survey,
             }
         )
@@ -325,6 +327,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
     unit = db.session.get(Unit, int(own["unit"])) if str(own["unit"]).isdigit() else None
     return {
         "own": own,
+        "precision": result.get("precision"),
         "post_name": _label(indicator_set.name),
         "unit_name": unit.name_zh if unit is not None else "",
         "grade_name": grade_names.get(own["grade"], own["grade"]),

@@ -137,6 +137,7 @@ def show(period_id: int, number: int | None = None) -> str:
         versions=versions,
         notice=notice,
         groups=public_rows(period, version),
+        precision=payload_of(version)["result"].get("precision"),
         is_open=notice is not None and service.is_notice_open(notice, local_today()),
         is_final=period.status == "final",
     )

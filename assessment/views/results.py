@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -27,6 +27,7 @@ from assessment.app.db import db, unit_of_work
 from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
+from assessment.core.precision import Precision
 from assessment.core.results import IncompleteInputsError, result_to_plain
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices
@@ -45,6 +46,21 @@ from assessment.services.inputs import is_computed, list_assessed
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("results", __name__, url_prefix="/admin/periods")
+
+
+@bp.app_template_filter("score")
+def score_filter(value: float | None, precision: Mapping[str, Any] | None = None) -> str:
+    """A published number (points, total, index) with the rulebook's declared decimals.
+
+    ``precision`` is a stored result's ``precision`` (``None``: two decimals, what results
+    stored before it was declared were printed with). The value is rounded by the
+    declared rule (``assessment.core.precision``) and written in the reader's locale.
+    """
+    if value is None:
+        return "—"
+    declared = Precision.from_plain(precision)
+    pattern = "#,##0." + "0" * declared.places if declared.places else "#,##0"
+    return str(format_decimal(declared.round(float(value)), format=pattern))
 
 
 DECISION_LABELS: dict[str, Any] = {
@@ -480,6 +496,7 @@ def what_if(period_id: int, number: int) -> str:
         "what_if.html",
         period=period,
         version=stored,
+        precision=service.payload_of(stored)["result"].get("precision"),
         form=form,
         rows=rows,
         changed=sum(1 for r in rows if r["changed"]),

@@ -52,7 +52,7 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
-from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform
+from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform, choices
 from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -113,6 +113,25 @@ class SettingsForm(BaseForm):
         validators=[InputRequired()],
     )
     post_stratification = BooleanField(_l("Weight survey responses by unit population"))
+    places = IntegerField(
+        _l("Decimals of published scores"),
+        description=_l(
+            "Points, panel values, satisfaction indices and totals are published with this "
+            "many decimals (0-4, usually 2), and grades and ranks are decided on them."
+        ),
+        default=2,
+        validators=[Optional()],
+    )
+    rounding = SelectField(
+        _l("Rounding"),
+        choices=choices(
+            [
+                ("half_up", _l("half up (四舍五入)")),
+                ("half_even", _l("half to even (四舍六入五成双, GB/T 8170)")),
+            ]
+        ),
+        default="half_up",
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -146,8 +165,11 @@ class CategoryForm(BaseForm):
 _STEP = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*:\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def parse_steps(text: str) -> list[dict[str, float]]:
-    """Read ``threshold:ratio; threshold:ratio`` (shape only; order is checked in core)."""
+def parse_steps(text: str, key: str = "threshold") -> list[dict[str, float]]:
+    """Read ``value:ratio; value:ratio`` (shape only; order is checked in core).
+
+    ``key`` names the first number: ``threshold`` for steps, ``actual`` for breakpoints.
+    """
     steps = []
     for part in re.split(r"[;；\n]", text):
         if not part.strip():
@@ -155,7 +177,7 @@ def parse_steps(text: str) -> list[dict[str, float]]:
         match = _STEP.match(part.replace("：", ":"))
         if match is None:
             raise ValueError(part)
-        steps.append({"threshold": _number(match[1]), "ratio": _number(match[2])})
+        steps.append({key: _number(match[1]), "ratio": _number(match[2])})
     return steps
 
 
@@ -194,6 +216,31 @@ class IndicatorForm(BaseForm):
         description=_l("Threshold:ratio pairs from the easiest to the hardest, e.g. 60:0.6; 80:1"),
         validators=[Optional(), Length(max=1000)],
     )
+    unacceptable = FloatField(
+        _l("Unacceptable value"),
+        description=_l("Efficacy coefficient only: at this value the score is 0.6 × the weight."),
+        validators=[Optional()],
+    )
+    satisfactory = FloatField(
+        _l("Satisfactory value"),
+        description=_l("Efficacy coefficient only: at this value the score is the full weight."),
+        validators=[Optional()],
+    )
+    floor = FloatField(
+        _l("Lowest ratio"),
+        description=_l(
+            "Efficacy coefficient only: the ratio never falls below this; 0 by default."
+        ),
+        validators=[Optional()],
+    )
+    breakpoints = StringField(
+        _l("Breakpoints"),
+        description=_l(
+            "Piecewise linear only: actual:ratio pairs from the worst value to the best, "
+            "at least two, e.g. 60:0.6; 80:0.9; 100:1"
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
     unit_zh = StringField(_l("Unit of the value (Chinese)"), validators=[Length(max=40)])
     unit_en = StringField(_l("Unit of the value (English)"), validators=[Length(max=40)])
     rubric = SelectField(_l("Rubric"), validate_choice=False, description=_l("Qualitative only."))
@@ -218,6 +265,17 @@ class IndicatorForm(BaseForm):
         except ValueError:
             raise ValidationError(
                 _("Write steps as threshold:ratio pairs separated by “;”, e.g. 60:0.6; 80:1")
+            ) from None
+
+    def validate_breakpoints(self, field: StringField) -> None:
+        try:
+            parse_steps(field.data or "", "actual")
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "Write breakpoints as actual:ratio pairs separated by “;”, "
+                    "e.g. 60:0.6; 80:0.9; 100:1"
+                )
             ) from None
 
 
@@ -343,8 +401,9 @@ def _entry(field: Any, index: str) -> Any:
 
 def _flat_field(rest: str) -> str | None:
     """``name.zh`` → ``name_zh``; ``steps[1].ratio`` → ``steps``; ``weight`` → ``weight``."""
-    if rest.startswith("steps"):
-        return "steps"
+    for listed in ("steps", "breakpoints"):
+        if rest.startswith(listed):
+            return listed
     return rest.replace(".", "_") if rest else None
 
 
@@ -589,6 +648,8 @@ def _settings_field(rest: str) -> str | None:
         "title.en": "title_en",
         "grading.top_quota": "top_quota",
         "aggregation.trim_threshold": "trim_threshold",
+        "precision.places": "places",
+        "precision.rounding": "rounding",
     }
     if rest in mapping:
         return mapping[rest]
@@ -623,6 +684,8 @@ def settings(period_id: int) -> str | Response:
                 "top_quota": document["grading"]["top_quota"],
                 "trim_threshold": document["aggregation"]["trim_threshold"],
                 "post_stratification": document["aggregation"]["post_stratification"],
+                "places": document.get("precision", {}).get("places", 2),
+                "rounding": document.get("precision", {}).get("rounding", "half_up"),
             }
         )
     else:
@@ -647,6 +710,10 @@ def settings(period_id: int) -> str | Response:
                 top_quota=_number(str(form.top_quota.data)),
                 trim_threshold=form.trim_threshold.data,
                 post_stratification=bool(form.post_stratification.data),
+                precision={
+                    "places": 2 if form.places.data is None else form.places.data,
+                    "rounding": form.rounding.data or "half_up",
+                },
             ),
             fields=_settings_field,
         )
@@ -794,6 +861,9 @@ def _indicator_form_data(item: dict[str, Any]) -> dict[str, Any]:
             "subject",
             "caps_at",
             "points",
+            "unacceptable",
+            "satisfactory",
+            "floor",
         )
         if key in item
     }
@@ -803,6 +873,8 @@ def _indicator_form_data(item: dict[str, Any]) -> dict[str, Any]:
             data[f"{key}_en"] = item[key]["en"]
     if "steps" in item:
         data["steps"] = "; ".join(f"{s['threshold']}:{s['ratio']}" for s in item["steps"])
+    if "breakpoints" in item:
+        data["breakpoints"] = "; ".join(f"{p['actual']}:{p['ratio']}" for p in item["breakpoints"])
     return data
 
 
@@ -833,6 +905,12 @@ def _indicator_document(form: IndicatorForm) -> dict[str, Any]:
             put("target", form.target.data)
         if method == "steps":
             item["steps"] = parse_steps(form.steps.data or "")
+        if method == "efficacy":
+            put("unacceptable", form.unacceptable.data)
+            put("satisfactory", form.satisfactory.data)
+            put("floor", form.floor.data)
+        if method == "piecewise":
+            item["breakpoints"] = parse_steps(form.breakpoints.data or "", "actual")
         unit = _label(form, "unit")
         if unit["zh"] or unit["en"]:
             item["unit"] = unit

@@ -19,9 +19,11 @@ rank and grade) from the other files, through
 * Survey scores are published per target without the unit (``survey_scores.csv``)
   unless post-stratification needs it; the app adds a target's scores ordered by
   unit, the recompute by score, and floating-point sums in another order can differ
-  in the 16th significant digit. ``results.csv`` therefore writes every number with
-  :data:`RESULT_PLACES` decimals, far below any printed precision and far above that
-  noise; ranks and grades come from the unrounded values in both.
+  in the 16th significant digit. That noise never reaches a published number: the
+  satisfaction index is read to 9 decimals and rounded to the rulebook's declared
+  precision (:mod:`assessment.core.precision`), and points, totals, ranks and grades
+  follow from the published values in decimal arithmetic. ``results.csv`` writes every
+  number exactly as published, with the declared number of decimals.
 
 Small groups (DESIGN section 5): :func:`suppressed_groups` decides which unit groups
 are left out of ``responses.csv`` (and have their unit blanked in ``survey_scores.csv``
@@ -46,6 +48,7 @@ import numpy as np
 
 from assessment.core.cells import read_csv_cell, write_csv
 from assessment.core.errors import AssessmentError, InvalidParameterError
+from assessment.core.precision import DEFAULT_PRECISION, Precision
 from assessment.core.results import (
     ActualInput,
     CadreInput,
@@ -65,7 +68,6 @@ __all__ = [
     "INPUT_FILES",
     "MANIFEST",
     "PANEL_ASSESSOR",
-    "RESULT_PLACES",
     "BundleError",
     "QuestionRecord",
     "ResponseRecord",
@@ -88,9 +90,7 @@ __all__ = [
 ]
 
 #: Format name written in the manifest.
-FORMAT = "township-assessment open data 1"
-#: Decimals of every number in ``results.csv`` (see the module docstring).
-RESULT_PLACES = 6
+FORMAT = "township-assessment open data 2"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 #: The assessor id under which a published panel value enters the engine.
@@ -206,22 +206,22 @@ def exact_number(value: float | int | None) -> str:
     return repr(number)
 
 
-def fixed_number(value: float | int | None, places: int = RESULT_PLACES) -> str:
-    """A result number with a fixed number of decimals (``""`` for None or NaN).
+def fixed_number(value: float | int | None, precision: Precision = DEFAULT_PRECISION) -> str:
+    """A published result number, with the declared decimals (``""`` for None or NaN).
 
     Examples
     --------
-    >>> fixed_number(87.5), fixed_number(200 / 3), fixed_number(-1e-12), fixed_number(None)
-    ('87.500000', '66.666667', '0.000000', '')
+    >>> fixed_number(87.5), fixed_number(200 / 3), fixed_number(None)
+    ('87.50', '66.67', '')
+    >>> fixed_number(94.0, Precision(1, "half_even"))
+    '94.0'
     """
     if value is None:
         return ""
     number = float(value)
     if math.isnan(number):
         return ""
-    text = f"{number:.{places}f}"
-    # a tiny negative rounding to zero prints "-0.000000"; zero has one spelling
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    return precision.format(number)
 
 
 def read_csv(name: str, text: str) -> list[dict[str, str]]:
@@ -532,8 +532,9 @@ def results_csv(result: Plain) -> str:
         One row per cadre, ordered by post group, rank and roster code: the columns of
         ``RESULT_HEAD`` then ``points.<code>`` for every weighted indicator code of
         any cadre and ``S.<code>`` for every survey indicator code, codes sorted.
-        Numbers by :func:`fixed_number`; an indicator the cadre's post does not have,
-        or an index that was not computed (left out by decision), is empty.
+        Numbers by :func:`fixed_number` at the result's declared precision (two
+        decimals when the result declares none); an indicator the cadre's post does not
+        have, or an index that was not computed (left out by decision), is empty.
 
     Examples
     --------
@@ -543,8 +544,9 @@ def results_csv(result: Plain) -> str:
     ...     "indicators": [{"code": "S1", "kind": "survey", "status": "scored",
     ...                     "input": 200 / 3, "points": 80.0}]}
     >>> print(results_csv({"cadres": [cadre]}).splitlines()[1])
-    7,QS007,王,P,P,1,competent,competent,80.000000,80.000000,0.000000,0.000000,,80.000000,66.666667
+    7,QS007,王,P,P,1,competent,competent,80.00,80.00,0.00,0.00,,80.00,66.67
     """
+    precision = Precision.from_plain(result.get("precision"))
     cadres = sorted(
         result["cadres"], key=lambda c: (str(c["post_group"]), int(c["rank"]), str(c["code"]))
     )
@@ -565,15 +567,17 @@ def results_csv(result: Plain) -> str:
             int(c["rank"]),
             c["grade"],
             c["earned"],
-            fixed_number(c["total"]),
-            fixed_number(c["points"]),
-            fixed_number(c["bonus"]),
-            fixed_number(c["penalty"]),
+            fixed_number(c["total"], precision),
+            fixed_number(c["points"], precision),
+            fixed_number(c["bonus"], precision),
+            fixed_number(c["penalty"], precision),
             ";".join(str(v) for v in c.get("vetoes", ())),
         ]
-        row += [fixed_number(by_code[k]["points"]) if k in by_code else "" for k in weighted]
         row += [
-            fixed_number(by_code[k]["input"])
+            fixed_number(by_code[k]["points"], precision) if k in by_code else "" for k in weighted
+        ]
+        row += [
+            fixed_number(by_code[k]["input"], precision)
             if k in by_code and by_code[k]["status"] == "scored"
             else ""
             for k in surveyed

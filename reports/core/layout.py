@@ -4,9 +4,10 @@ Every function here takes the plain result of a result version
 (``payload["result"]``, :func:`assessment.core.results.result_to_plain`) and plain
 facts about the period, and returns frozen records of *codes and formatted numbers*:
 no HTML, no labels, no translation (``reports.context`` adds those). Numbers are
-formatted for print only here, by :func:`format_number`, :func:`format_share` and
-:func:`format_rank`, so the body of a report and its "Verification" table cannot
-disagree.
+formatted for print only here, by :func:`format_score` (a published number, at the
+rulebook's declared precision), :func:`format_number` (a statistic),
+:func:`format_share` and :func:`format_rank`, so the body of a report and its
+"Verification" table cannot disagree.
 
 The *fields* of a report (:func:`scorecard_fields`, :func:`summary_fields`,
 :func:`notice_fields`) are the ``(ASCII key, text value)`` pairs its Verification
@@ -27,6 +28,7 @@ from typing import Any
 
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError
+from assessment.core.precision import DEFAULT_PRECISION, Precision
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -43,13 +45,16 @@ __all__ = [
     "ResponseRateRow",
     "ScorecardLayout",
     "SummaryLayout",
+    "format_interval",
     "format_number",
     "format_rank",
+    "format_score",
     "format_share",
     "layout_notice",
     "layout_scorecard",
     "layout_summary",
     "notice_fields",
+    "result_precision",
     "rows_digest",
     "scorecard_fields",
     "summary_fields",
@@ -100,6 +105,58 @@ def format_number(value: float | None, places: int = 2) -> str:
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
     return text
+
+
+def result_precision(result: Plain) -> Precision:
+    """The declared precision a plain result was computed with.
+
+    Results stored before the precision was declared (issue 13) carry none: they get
+    the default, two decimals half up, which is also what their reports printed.
+
+    Examples
+    --------
+    >>> result_precision({}).places, result_precision({"precision": {"places": 1,
+    ...     "rounding": "half_even"}}).rounding
+    (2, <Rounding.HALF_EVEN: 'half_even'>)
+    """
+    return Precision.from_plain(result.get("precision"))
+
+
+def format_score(value: float | None, precision: Precision = DEFAULT_PRECISION) -> str:
+    """A published number (points, total, index, panel value) as the rulebook declares it.
+
+    Notes
+    -----
+    :meth:`~assessment.core.precision.Precision.format`: exactly ``places`` decimals, the
+    declared rounding on the value's decimal (28.125 half up is 28.13; Python's
+    ``format(28.125, ".2f")`` gives 28.12 from the binary value). A new result's numbers
+    are already published values, so this only writes them out; a result stored before
+    issue 13 is printed as its published numbers.
+
+    Examples
+    --------
+    >>> format_score(94.0), format_score(28.125), format_score(None)
+    ('94.00', '28.13', '-')
+    """
+    if value is None or isinstance(value, bool):
+        return NOT_AVAILABLE
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return NOT_AVAILABLE
+    return precision.format(number)
+
+
+def format_interval(low: float | None, high: float | None, places: int = 2) -> str:
+    """A confidence interval as ``low-high``; ``"-"`` for an end that does not exist.
+
+    Examples
+    --------
+    >>> format_interval(0.0711, 0.9272), format_interval(None, 0.9)
+    ('0.07-0.93', '-')
+    """
+    if low is None or high is None:
+        return NOT_AVAILABLE
+    return f"{format_number(low, places)}-{format_number(high, places)}"
 
 
 def format_share(value: float | None, places: int = 1) -> str:
@@ -314,6 +371,7 @@ class AgreementRow:
     n_cadres: int
     n_assessors: int
     icc: str
+    icc_ci: str
     kendall_w: str
     kendall_p: str
     status: str
@@ -409,7 +467,7 @@ def _grade_counts(cadres: Iterable[Plain]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items()))
 
 
-def _cadre_row(cadre: Plain, size: int) -> CadreRow:
+def _cadre_row(cadre: Plain, size: int, precision: Precision) -> CadreRow:
     return CadreRow(
         cadre_id=str(cadre["id"]),
         code=str(cadre["code"]),
@@ -419,7 +477,7 @@ def _cadre_row(cadre: Plain, size: int) -> CadreRow:
         post_group=str(cadre["post_group"]),
         rank=format_rank(int(cadre["rank"]), size),
         rank_value=int(cadre["rank"]),
-        total=format_number(cadre["total"]),
+        total=format_score(cadre["total"], precision),
         earned=str(cadre["earned"]),
         grade=str(cadre["grade"]),
         dropped_by_quota=bool(cadre["dropped_by_quota"]),
@@ -433,7 +491,8 @@ def _ranked_rows(result: Plain) -> tuple[CadreRow, ...]:
     ordered = sorted(
         _cadres(result), key=lambda c: (str(c["post_group"]), int(c["rank"]), str(c["code"]))
     )
-    return tuple(_cadre_row(c, sizes[str(c["post_group"])]) for c in ordered)
+    precision = result_precision(result)
+    return tuple(_cadre_row(c, sizes[str(c["post_group"])], precision) for c in ordered)
 
 
 def _head_fields(period_name: str, version_number: int) -> list[tuple[str, str]]:
@@ -463,7 +522,7 @@ def _confidence_of(result: Plain, cadre_id: str) -> tuple[Plain | None, int]:
     return None, int(confidence.get("resamples", 0))
 
 
-def _indicator_row(item: Plain) -> IndicatorRow:
+def _indicator_row(item: Plain, precision: Precision) -> IndicatorRow:
     return IndicatorRow(
         code=str(item["code"]),
         kind=str(item["kind"]),
@@ -471,10 +530,10 @@ def _indicator_row(item: Plain) -> IndicatorRow:
         status=str(item["status"]),
         weight=format_number(item["weight"]),
         effective_weight=format_number(item["effective_weight"]),
-        input=format_number(item.get("input")),
+        input=format_score(item.get("input"), precision),
         method=item.get("method"),
         ratio=format_number(item.get("ratio"), 4),
-        points=format_number(item["points"]),
+        points=format_score(item["points"], precision),
         n=item.get("n"),
         trimmed=item.get("trimmed"),
         reason=item.get("reason"),
@@ -550,9 +609,12 @@ def layout_scorecard(
     group = str(cadre["post_group"])
     group_totals = tuple(float(c["total"]) for c in cadres if str(c["post_group"]) == group)
     size = len(group_totals)
-    rows = tuple(_indicator_row(item) for item in cadre["indicators"])
+    precision = result_precision(result)
+    rows = tuple(_indicator_row(item, precision) for item in cadre["indicators"])
     events = tuple(
-        EventRow(str(e["code"]), str(e["kind"]), int(e["count"]), format_number(e["points"]))
+        EventRow(
+            str(e["code"]), str(e["kind"]), int(e["count"]), format_score(e["points"], precision)
+        )
         for e in cadre.get("events", ())
     )
     chance, resamples = _confidence_of(result, cadre_id)
@@ -579,11 +641,11 @@ def layout_scorecard(
             (f"events.{event.code}", str(event.count)),
             (f"event_points.{event.code}", event.points),
         ]
-    total = format_number(cadre["total"])
+    total = format_score(cadre["total"], precision)
     rank = format_rank(int(cadre["rank"]), size)
     card_fields += [
-        ("bonus", format_number(cadre["bonus"])),
-        ("penalty", format_number(cadre["penalty"])),
+        ("bonus", format_score(cadre["bonus"], precision)),
+        ("penalty", format_score(cadre["penalty"], precision)),
         ("total", total),
         ("grade", str(cadre["grade"])),
         ("rank", rank),
@@ -600,9 +662,9 @@ def layout_scorecard(
         post_group=group,
         indicators=rows,
         events=events,
-        points=format_number(cadre["points"]),
-        bonus=format_number(cadre["bonus"]),
-        penalty=format_number(cadre["penalty"]),
+        points=format_score(cadre["points"], precision),
+        bonus=format_score(cadre["bonus"], precision),
+        penalty=format_score(cadre["penalty"], precision),
         bonus_capped=bool(cadre["bonus_capped"]),
         penalty_capped=bool(cadre["penalty_capped"]),
         floored=bool(cadre["floored"]),
@@ -695,6 +757,7 @@ def _agreement(result: Plain, low: float) -> tuple[AgreementRow, ...]:
                 n_cadres=int(item["n_cadres"]),
                 n_assessors=int(item["n_assessors"]),
                 icc=format_number(icc),
+                icc_ci=format_interval(item.get("icc2_k_low"), item.get("icc2_k_high")),
                 kendall_w=format_number(item.get("kendall_w")),
                 kendall_p=format_number(item.get("kendall_p"), 3),
                 status=str(item["status"]),
@@ -853,7 +916,9 @@ def layout_summary(
         ),
         (
             "agreement",
-            rows_digest((r.post, r.indicator, r.icc, r.kendall_w, r.kendall_p) for r in agreement),
+            rows_digest(
+                (r.post, r.indicator, r.icc, r.icc_ci, r.kendall_w, r.kendall_p) for r in agreement
+            ),
         ),
         (
             "leniency",

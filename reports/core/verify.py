@@ -13,8 +13,12 @@ Two comparisons, both on plain data:
 
 Each check is a :class:`FieldCheck`: the field, the value expected, the value found,
 and whether they agree. Values are compared as text: printed fields are text, and
-result numbers are written by :func:`reports.core.bundle.exact_number`, so "agree"
-means the same double, not "close".
+result numbers are written as published, at the rulebook's declared precision
+(:func:`reports.core.layout.format_score`): totals, ranks and grades are decided on
+exactly those values (issue 13), so "agree" means the same published number, not
+"close". A result stored before the precision was declared holds unrounded numbers;
+compared as published, it agrees with its recomputation unless binary noise decided a
+grade or a rank, and then the difference shows.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reports.core.bundle import exact_number
+from assessment.core.precision import Precision
 from reports.core.codes import parse_verification_code
+from reports.core.layout import format_score, result_precision
 from surveys.core.codes import ALPHABET
 
 __all__ = [
@@ -127,19 +132,19 @@ def compare_fields(
     return tuple(checks)
 
 
-def _result_values(result: Plain) -> dict[str, str]:
+def _result_values(result: Plain, precision: Precision) -> dict[str, str]:
     values: dict[str, str] = {}
     for cadre in result.get("cadres", ()):
         prefix = str(cadre["code"])
-        values[f"{prefix}.total"] = exact_number(cadre["total"])
+        values[f"{prefix}.total"] = format_score(cadre["total"], precision)
         values[f"{prefix}.grade"] = str(cadre["grade"])
         values[f"{prefix}.rank"] = str(cadre["rank"])
-        values[f"{prefix}.bonus"] = exact_number(cadre["bonus"])
-        values[f"{prefix}.penalty"] = exact_number(cadre["penalty"])
+        values[f"{prefix}.bonus"] = format_score(cadre["bonus"], precision)
+        values[f"{prefix}.penalty"] = format_score(cadre["penalty"], precision)
         for item in cadre["indicators"]:
-            values[f"{prefix}.points.{item['code']}"] = exact_number(item["points"])
+            values[f"{prefix}.points.{item['code']}"] = format_score(item["points"], precision)
             if item["kind"] == "survey":
-                values[f"{prefix}.S.{item['code']}"] = exact_number(item["input"])
+                values[f"{prefix}.S.{item['code']}"] = format_score(item["input"], precision)
     return values
 
 
@@ -166,9 +171,9 @@ def compare_results(
     tuple of FieldCheck
         ``expected`` is the recomputed value, ``found`` the stored one. Fields are
         ``<roster code>.total``, ``.grade``, ``.rank``, ``.bonus``, ``.penalty``,
-        ``.points.<indicator>`` and ``.S.<survey indicator>``; numbers are written
-        exactly (:func:`~reports.core.bundle.exact_number`), so any difference in the
-        stored double shows.
+        ``.points.<indicator>`` and ``.S.<survey indicator>``; numbers are written as
+        published at the recomputed result's declared precision (both sides the same
+        way), so any difference in a published number shows.
 
     Examples
     --------
@@ -177,11 +182,12 @@ def compare_results(
     >>> edited = {**cadre, "total": 90.0}
     >>> [(c.field, c.expected, c.found) for c in compare_results(
     ...     {"cadres": [edited]}, {"cadres": [cadre]}) if not c.ok]
-    [('QS001.total', '80', '90')]
+    [('QS001.total', '80.00', '90.00')]
     """
     checks = [FieldCheck(name, expected, found) for name, expected, found in digests]
-    want = _result_values(recomputed)
-    have = _result_values(stored)
+    precision = result_precision(recomputed)
+    want = _result_values(recomputed, precision)
+    have = _result_values(stored, precision)
     checks += [FieldCheck(key, value, have.get(key)) for key, value in want.items()]
     checks += [FieldCheck(key, None, value) for key, value in have.items() if key not in want]
     return tuple(checks)

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from flask import render_template_string
+from flask_babel import force_locale
 
-from assessment.core.rulebook import rules_digest
+from assessment.core.rulebook import describe_indicator, parse_rulebook, rules_digest
 from assessment.models import AuditEntry, Period, Post, RulebookVersion
 from assessment.rulebook_io import load_rulebook_yaml
 from assessment.services import org, periods, rulebooks
@@ -283,6 +285,24 @@ INDICATOR_ERRORS = [
     ({"method": "ratio", "target": "0"}, "Must be greater than 0"),
     ({"method": "linear", "target": "90"}, "The linear method needs this value."),
     ({"category": "", "method": "binary"}, "This field is required."),
+    (
+        {"method": "efficacy", "unacceptable": "60", "satisfactory": "60"},
+        "The satisfactory value must differ from the unacceptable value (both are 60)",
+    ),
+    (
+        {"method": "efficacy", "unacceptable": "60", "satisfactory": "50"},
+        "the satisfactory value must lie beyond the unacceptable value",
+    ),
+    ({"method": "efficacy", "unacceptable": "60"}, "The efficacy coefficient method needs"),
+    (
+        {"method": "piecewise", "breakpoints": "60:0.6"},
+        "Piecewise linear scoring needs at least 2 breakpoints (got 1).",
+    ),
+    (
+        {"method": "piecewise", "breakpoints": "80:0.6; 60:1"},
+        "Breakpoints must be strictly ordered from the worst value to the best",
+    ),
+    ({"method": "piecewise", "breakpoints": "sixty"}, "Write breakpoints as actual:ratio pairs"),
 ]
 
 
@@ -305,6 +325,73 @@ def test_indicator_form_shows_each_validation_message(client, auth, db, demo, fi
     assert response.status_code == 200
     assert message in _text(response)
     assert _document(db) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "stored", "shown", "words"),
+    [
+        (
+            {"method": "efficacy", "unacceptable": "60", "satisfactory": "100", "floor": "0.2"},
+            {"unacceptable": 60, "satisfactory": 100, "floor": 0.2},
+            'name="satisfactory" step="any" type="number" value="100"',
+            (
+                "efficacy coefficient, higher is better: "
+                '<code class="formula">score = (60 + 40 × (actual − 60) / (100 − 60)) / 100 × 60'
+                "</code>.",
+                "功效系数法",
+            ),
+        ),
+        (
+            {"method": "piecewise", "breakpoints": "60：0.6；80:0.9; 100:1"},
+            {
+                "breakpoints": [
+                    {"actual": 60, "ratio": 0.6},
+                    {"actual": 80, "ratio": 0.9},
+                    {"actual": 100, "ratio": 1},
+                ]
+            },
+            'value="60:0.6; 80:0.9; 100:1"',
+            ("<code>actual = 80 → r = 0.9</code>", "其中 r 在相邻分段点之间按直线变化"),
+        ),
+    ],
+)
+def test_editor_saves_efficacy_and_piecewise_indicators(
+    app, client, auth, db, demo, fields, stored, shown, words
+):
+    _start_with_set(client, auth)
+    data = {
+        "code": "J1",
+        "name_zh": "指标",
+        "name_en": "Indicator",
+        "kind": "quantitative",
+        "category": "ji",
+        "weight": "60",
+        "direction": "higher",
+        "cap": "1",
+        **fields,
+    }
+    response = client.post(f"{BASE}/posts/TSEC/indicators/new", data=data, follow_redirects=True)
+    assert "Indicator J1 saved." in _text(response)
+    (indicator,) = _document(db)["posts"][0]["indicators"]
+    assert {key: indicator[key] for key in stored} == stored
+    assert "target" not in indicator and "baseline" not in indicator
+    # the form comes back with the values for editing
+    page = client.get(f"{BASE}/posts/TSEC/indicators/J1/edit").get_data(as_text=True)
+    assert shown in page
+    # the rules page phrases the formula in words, in English and in Chinese
+    english, chinese = words
+    assert english in " ".join(_text(client.get(f"{BASE}/?lang=en")).split())
+    document = _document(db)
+    with app.test_request_context(), force_locale("zh_CN"):
+        book = parse_rulebook(document, partial=True)
+        indicator_set = book.indicator_sets[0]
+        summary = describe_indicator(indicator_set.indicator("J1"), book, indicator_set)
+        text = render_template_string(
+            '{% from "public/_formula.html" import formula with context %}{{ formula(s, rb) }}',
+            s=summary,
+            rb=book,
+        )
+    assert chinese in " ".join(text.split())
 
 
 def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
@@ -338,6 +425,11 @@ def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
         ({"trim_threshold": "2"}, "Must be at least 3 (got 2)"),
         ({"grades-1-minimum": "95"}, "95 is not below 90"),
         ({"grades-3-minimum": "5"}, "its minimum must be 0"),
+        ({"places": "5"}, "Must be between 0 and 4 (got 5)"),
+        (
+            {"grades-0-minimum": "89.995"},
+            "89.995 has more decimals than the rulebook publishes (2)",
+        ),
     ],
 )
 def test_settings_form_shows_each_validation_message(client, auth, db, demo, change, message):
@@ -359,6 +451,34 @@ def test_settings_form_shows_each_validation_message(client, auth, db, demo, cha
     response = client.post(f"{BASE}/settings", data=data)
     assert message in _text(response)
     assert _document(db)["grading"]["top_quota"] == 0.2
+
+
+def test_settings_declare_the_precision(client, auth, db, demo):
+    auth.login("admin")
+    client.post(f"{BASE}/start")
+    data = {"title_zh": "细则", "title_en": "Rules", "top_quota": "0.2", "trim_threshold": "5"}
+    for index, (code, minimum) in enumerate(
+        [("excellent", 89.5), ("competent", 70), ("basic", 60), ("incompetent", 0)]
+    ):
+        data.update(
+            {
+                f"grades-{index}-code": code,
+                f"grades-{index}-name_zh": code,
+                f"grades-{index}-name_en": code,
+                f"grades-{index}-minimum": minimum,
+            }
+        )
+    response = client.post(
+        f"{BASE}/settings", data={**data, "places": "1", "rounding": "half_even"}
+    )
+    assert response.status_code == 302
+    assert _document(db)["precision"] == {"places": 1, "rounding": "half_even"}
+    page = " ".join(_text(client.get(f"{BASE}/")).split())
+    assert "has 1 decimal; a value exactly half-way goes to the even last digit" in page
+    assert "281.25 becomes 281.2" in page
+    # back to the default: the document says nothing (and keeps its digest)
+    client.post(f"{BASE}/settings", data={**data, "places": "2", "rounding": "half_up"})
+    assert "precision" not in _document(db)
 
 
 def test_veto_bonus_cap_and_rubric_messages(client, auth, db, demo):
@@ -552,9 +672,15 @@ def test_public_rules_page_is_readable_anonymously(client, db, published):
     version = rulebooks.find_published(db.session, 1)
     assert version.digest in page
     assert "linear, higher is better:" in page
-    assert "score = clamp((actual − 80) / (95 − 80), 0, 1) × 10" in page
-    assert "score = clamp(actual / 100, 0, 1.1) × 10" in page  # ratio with a cap
-    assert "score = clamp((20 − actual) / (20 − 5), 0, 1) × 6" in page  # lower is better
+    # formulas in words and standard notation (no clamp(...)): the bounds said in words
+    assert "clamp" not in page
+    assert "score = (actual − 80) / (95 − 80) × 10" in page
+    assert "counts as at least 0 and at most 1, so the score is between 0 and 10 points" in page
+    assert "score = actual / 100 × 10" in page  # ratio with a cap
+    assert "at least 0 and at most 1.1, so the score is between 0 and 11 points" in page
+    assert "score = (20 − actual) / (20 − 5) × 6" in page  # lower is better
+    # the declared precision, in words
+    assert "has 2 decimals, rounded half up (四舍五入: 28.125 becomes 28.13)" in page
     assert "actual ≥ 50 → r = 0.6" in page  # steps
     assert "when met, else 0" in page  # binary
     assert "Each assessor picks a level:" in page and "优 100" in page

@@ -92,7 +92,13 @@ PANELS: dict[str, np.ndarray] = {
 
 
 def icc_expected() -> None:
-    """pingouin.intraclass_corr(..., nan_policy="omit") on each panel."""
+    """pingouin.intraclass_corr(..., nan_policy="omit") on each panel.
+
+    The 95% intervals (McGraw and Wong 1996; pingouin's ``CI95`` column) are kept at
+    full precision: pingouin rounds that column to 2 decimals unless its option
+    ``round.column.CI95`` is None.
+    """
+    pg.options["round.column.CI95"] = None
     datasets = []
     for name, matrix in PANELS.items():
         wide = pd.DataFrame(matrix, columns=[f"r{j}" for j in range(matrix.shape[1])])
@@ -110,13 +116,16 @@ def icc_expected() -> None:
                 "icc": {t: float(table.loc[t, "ICC"]) for t in table.index},
                 "f": {t: float(table.loc[t, "F"]) for t in table.index},
                 "pval": {t: float(table.loc[t, "pval"]) for t in table.index},
+                "ci95": {t: [float(v) for v in table.loc[t, "CI95"]] for t in table.index},
             }
         )
+    pg.set_default_options()
     _write(
         "icc.json",
         {
             "call": 'pingouin.intraclass_corr(data=long, targets="target", raters="rater", '
-            'ratings="rating", nan_policy="omit")',
+            'ratings="rating", nan_policy="omit") with pingouin.options["round.column.CI95"] '
+            "= None (full-precision 95% intervals)",
             "datasets": datasets,
         },
     )

@@ -19,6 +19,8 @@ import sys
 import zipfile
 from collections import Counter
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from hypothesis import strategies as st
 
 import reports.core.bundle as bundle_core
 from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.precision import Precision
 from assessment.models import Period, Unit
 from reports.bundle import build_bundle
 from reports.core.bundle import (
@@ -99,9 +102,12 @@ def test_exact_number_reads_back_as_the_same_double(value):
     assert float(exact_number(value)) == value
 
 
-def test_fixed_number_writes_six_decimals_and_one_zero():
-    assert fixed_number(88.116666666666667) == "88.116667"
-    assert fixed_number(-0.0) == fixed_number(-4e-7) == "0.000000"
+def test_fixed_number_writes_the_declared_decimals_and_one_zero():
+    # the published values: two decimals, half up, on the value's decimal
+    assert fixed_number(88.116666666666667) == "88.12"
+    assert fixed_number(28.125) == "28.13"
+    assert fixed_number(-0.0) == fixed_number(-4e-7) == "0.00"
+    assert fixed_number(94.0, Precision(0)) == "94"
     assert fixed_number(float("nan")) == fixed_number(None) == ""
 
 
@@ -274,10 +280,12 @@ def test_results_csv_holds_the_stored_numbers(app, bundle):
     assert len(rows) == len(stored["cadres"]) == 40
     for cadre in stored["cadres"]:
         row = rows[cadre["id"]]
-        assert row["total"] == f"{cadre['total']:.6f}"
+        # the published numbers, exactly: two decimals that read back to the stored value
+        assert row["total"] == f"{cadre['total']:.2f}"
+        assert Decimal(row["total"]) == Decimal(repr(cadre["total"]))
         assert (row["rank"], row["grade"]) == (str(cadre["rank"]), cadre["grade"])
         for item in cadre["indicators"]:
-            assert row[f"points.{item['code']}"] == f"{item['points']:.6f}"
+            assert Decimal(row[f"points.{item['code']}"]) == Decimal(repr(item["points"]))
 
 
 def test_recompute_reproduces_results_csv_byte_for_byte(bundle):
@@ -577,7 +585,8 @@ def test_anyone_downloads_the_final_demo_period(demo_app):
 
 def test_demo_survey_scores_keep_the_true_counts(demo_app):
     """Per target, the score counts in the bundle add up to the stored n and the
-    satisfaction index recomputed from them is the stored one to 1e-9."""
+    satisfaction index recomputed from them (exactly, each score read as the fraction
+    of a Likert scale it is) and published with two decimals is the stored one."""
     from assessment.services.results import list_versions, payload_of
 
     final = _demo_periods(demo_app)[0]
@@ -593,4 +602,6 @@ def test_demo_survey_scores_keep_the_true_counts(demo_app):
     for item in stored:
         values = scores[(item["indicator"], item["target"])]
         assert len(values) == item["n"]
-        assert math.isclose(sum(values) / len(values), item["index"], abs_tol=1e-9)
+        # the stored index is the mean published with two decimals (half up)
+        mean = Fraction(sum(Fraction(v).limit_denominator(1000) for v in values), len(values))
+        assert item["index"] == float(math.floor(mean * 100 + Fraction(1, 2)) / Fraction(100))

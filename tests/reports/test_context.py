@@ -7,6 +7,7 @@ Results come from the real engine on the small rulebook of the engine's tests
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -98,7 +99,8 @@ def test_scorecard_context_names_formulas_charts_and_code(app, rulebook, result)
     q1 = report["indicators"][0]
     assert q1["kind"] == "Quantitative" and q1["method"] == "linear"
     # The formula of Q1 (linear, b = 50, t = 100, w = 40) with the actual put in.
-    assert q1["expression"].startswith(f"clamp(({cadre['indicators'][0]['input']:g} − 50)")
+    assert q1["expression"].startswith(f"({cadre['indicators'][0]['input']:g} − 50)")
+    assert "clamp" not in q1["expression"]
     assert q1["expression"].endswith(f"= {cadre['indicators'][0]['points']:.2f}")
     assert report["total"] == f"{cadre['total']:.2f}"
     assert report["grade"] in {"Excellent", "Competent", "Basically competent", "Incompetent"}
@@ -245,3 +247,43 @@ def test_summary_template_renders_every_optional_section(app, rulebook, result, 
         html = render_template("reports/summary.html", report=report)
     assert "0.50-0.77" in html and "同一人重复填写" in html
     assert "95%" in html  # a literal percent sign survives gettext's % formatting
+
+
+def test_a_bound_that_counted_is_said_in_the_readers_language(app):
+    from assessment.core.explain import IndicatorExplanation
+    from assessment.messages import explanation_note
+
+    capped = IndicatorExplanation(
+        code="L1",
+        kind="quantitative",
+        category="ji",
+        status="scored",
+        input=130.0,
+        expression="(130 − 50) / (100 − 50) = 1.6 → 1.2 × 20 = 24.00",
+        points=24.0,
+        n=None,
+        bound="cap",
+        bound_ratio=1.6,
+        bound_value=1.2,
+    )
+    floored = IndicatorExplanation(
+        code="L1",
+        kind="quantitative",
+        category="ji",
+        status="scored",
+        input=40.0,
+        expression="(40 − 50) / (100 − 50) = −0.2 → 0 × 20 = 0.00",
+        points=0.0,
+        n=None,
+        bound="floor",
+        bound_ratio=-0.2,
+        bound_value=0.0,
+    )
+    with app.app_context(), force_locale("en"):
+        assert explanation_note(capped) == "the ratio 1.6 is above the cap 1.2, so 1.2 counts"
+        assert explanation_note(floored) == (
+            "the ratio −0.2 is below the lowest ratio 0, so 0 counts"
+        )
+        assert explanation_note(dataclasses.replace(capped, bound=None)) == ""
+    with app.app_context(), force_locale("zh_Hans_CN"):
+        assert explanation_note(capped) == "得分率1.6高于上限1.2，按1.2计"

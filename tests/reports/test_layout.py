@@ -285,12 +285,12 @@ def test_scorecard_fields_in_order_with_the_printed_values():
         ("input.Q1", "92.00"),
         ("points.Q1", "45.00"),
         ("input.I1", "84.25"),
-        ("points.I1", "42.12"),  # 42.125 ties to even in binary
+        ("points.I1", "42.13"),  # 42.125 printed half up, the declared rounding
         ("events.B1", "2"),
         ("event_points.B1", "4.00"),
         ("bonus", "0.00"),
         ("penalty", "0.00"),
-        ("total", "87.12"),
+        ("total", "87.13"),
         ("grade", "competent"),
         ("rank", "1/2"),
         ("grade_probability", "87.5%"),
@@ -353,7 +353,7 @@ def test_summary_groups_rankings_and_grade_counts():
     assert [g.post_group for g in summary.groups] == ["GRID", "VSEC"]
     vsec = summary.groups[1]
     assert [(r.rank, r.code, r.total) for r in vsec.rows] == [
-        ("1/2", "QS010", "87.12"),
+        ("1/2", "QS010", "87.13"),
         ("2/2", "QS002", "60.00"),
     ]
     assert vsec.grade_counts == (("basic", 1), ("competent", 1))
@@ -365,7 +365,7 @@ def test_summary_groups_rankings_and_grade_counts():
     expected_rankings = rows_digest(
         [
             ("GRID", "1/1", "QS003", "姓名3", "GRID", "8", "91.00", "excellent"),
-            ("VSEC", "1/2", "QS010", "姓名10", "VSEC", "7", "87.12", "competent"),
+            ("VSEC", "1/2", "QS010", "姓名10", "VSEC", "7", "87.13", "competent"),
             ("VSEC", "2/2", "QS002", "姓名2", "VSEC", "7", "60.00", "basic"),
         ]
     )

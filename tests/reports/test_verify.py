@@ -145,6 +145,22 @@ def test_untouched_scorecard_pdf_verifies_clean(app, runner, scorecard, tmp_path
     assert len(v.fields) == len([c for c in v.fields if c.found is not None]) > 20
 
 
+def test_chinese_scorecard_names_its_fields_in_words_and_still_verifies(app, computed_period):
+    """Issue 12: the verification table printed bare keys (``total``, ``ends_on``) to a
+    Chinese reader. A legend under the table now says what each key is, and the check
+    still reads the keys and values back from the PDF."""
+    with app.test_request_context():
+        data = _data(app, computed_period)
+        facts = data.facts(now=NOW, base_url="http://localhost")
+        pdf = html_to_pdf(documents.scorecard_html(data, data.cadre_ids()[0], facts, "zh_CN"))
+        verification = verify_pdf(db.session, pdf)
+    legend = _text(pdf).split("字段说明")[-1]
+    assert "total 总分" in legend and "data_digest 数据摘要" in legend
+    assert re.search(r"points\.\S+ 指标 \S+ 的得分", legend)
+    assert verification.ok
+    assert len(verification.fields) == len([c for c in verification.fields if c.found]) > 20
+
+
 def test_code_is_read_in_any_case_and_with_spaces(client, scorecard):
     typed = " " + scorecard["code"].lower().replace("-", " - ") + " "
     page = client.get("/p/verify", query_string={"code": typed}, follow_redirects=True)

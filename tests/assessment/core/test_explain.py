@@ -4,8 +4,8 @@ The expected expressions are worked by hand from the formulas of DESIGN.md secti
 (the arithmetic is in the comments). The agreement tests compute results with
 ``assessment.core.results.compute_period_results`` (the engine the app stores), pass
 them through ``result_to_plain`` and JSON as a stored version does, and check that
-every explanation's formula, evaluated with its full-precision terms, gives the stored
-points within 1e-9.
+every explanation's formula, evaluated with its full-precision terms and rounded half up
+to the rulebook's two decimals, gives the stored points.
 """
 
 from __future__ import annotations
@@ -145,13 +145,19 @@ def evaluate(formula: str, terms: tuple[tuple[str, float], ...]) -> float:
     text = text.replace("×", "*").replace("−", "-")
     # only digits, operators and the three function names may reach eval
     assert _ALLOWED.match(text), text
-    assert set(re.findall(r"[a-z]+", text)) <= {"clamp", "min", "max", "e"}, text
-    names = {"clamp": lambda x, lo, hi: min(max(x, lo), hi), "min": min, "max": max}
+    assert set(re.findall(r"[a-z]+", text)) <= {"min", "max", "e"}, text
+    names = {"min": min, "max": max}
     return float(eval(text, {"__builtins__": {}}, names))  # noqa: S307 - checked above
 
 
+def half_up(value: float) -> float:
+    """Two decimals, half up, on the value read to 9 decimals (independent of the code)."""
+    nano = round(value * 1e9)
+    return math.floor(nano / 1e7 + 0.5) / 100 if nano >= 0 else -half_up(-value)
+
+
 def check_agrees(explanation: IndicatorExplanation | TotalExplanation, expected: float) -> None:
-    assert math.isclose(evaluate(explanation.formula, explanation.terms), expected, abs_tol=1e-9)
+    assert half_up(evaluate(explanation.formula, explanation.terms)) == expected
 
 
 def by_code(explanations: tuple[IndicatorExplanation, ...]) -> dict[str, IndicatorExplanation]:
@@ -178,11 +184,11 @@ def test_every_method_and_kind_by_hand():
     expressions = {code: e.expression for code, e in shown.items()}
     assert expressions == {
         # (92 - 80) / (95 - 80) = 0.8; 0.8 × 20 = 16
-        "L1": "clamp((92 − 80) / (95 − 80), 0, 1) × 20 = 16.00",
+        "L1": "(92 − 80) / (95 − 80) × 20 = 16.00",
         # lower is better: (20 - 15) / (20 - 10) = 0.5; 0.5 × 10 = 5
-        "L2": "clamp((20 − 15) / (20 − 10), 0, 1) × 10 = 5.00",
+        "L2": "(20 − 15) / (20 − 10) × 10 = 5.00",
         # 12 / 10 = 1.2, within the cap 1.2; 1.2 × 10 = 12
-        "R1": "clamp(12 / 10, 0, 1.2) × 10 = 12.00",
+        "R1": "12 / 10 × 10 = 12.00",
         # lower is better and a = 0: r = c = 1; 1 × 8 = 8
         "R2": "0 = 0 → 1 × 8 = 8.00",
         # 85 reaches 80 (ratio 0.8) but not 95; 0.8 × 10 = 8
@@ -224,22 +230,24 @@ def test_unreached_thresholds_and_unmet_binaries_by_hand():
     )
     (cadre,) = stored(make_rulebook(), merge(part))["cadres"]
     expressions = {e.code: e.expression for e in explain_cadre(cadre, make_rulebook())}
-    # below the baseline: (70 - 80) / 15 < 0, clamped to 0
-    assert expressions["L1"] == "clamp((70 − 80) / (95 − 80), 0, 1) × 20 = 0.00"
-    # worse than the baseline when lower is better: (20 - 25) / 10 < 0 -> 0
-    assert expressions["L2"] == "clamp((20 − 25) / (20 − 10), 0, 1) × 10 = 0.00"
+    # below the baseline: (70 - 80) / 15 = -0.6667 < 0, so 0 counts
+    assert expressions["L1"] == "(70 − 80) / (95 − 80) = −0.6667 → 0 × 20 = 0.00"
+    # worse than the baseline when lower is better: (20 - 25) / 10 = -0.5 -> 0
+    assert expressions["L2"] == "(20 − 25) / (20 − 10) = −0.5 → 0 × 10 = 0.00"
     # lower is better, a = 4: 3 / 4 = 0.75; 0.75 × 8 = 6
-    assert expressions["R2"] == "clamp(3 / 4, 0, 1) × 8 = 6.00"
+    assert expressions["R2"] == "3 / 4 × 8 = 6.00"
     # no threshold reached: ratio 0
     assert expressions["ST"] == "50 < 60 → 0 × 10 = 0.00"
     assert expressions["SL"] == "12 > 10 → 0 × 6 = 0.00"
     assert expressions["BT"] == "2 > 0 → 0 × 6 = 0.00"
     assert expressions["BN"] == "0 × 4 = 0.00"
-    # 4 ratings: plain mean (100 + 85 + 70 + 50) / 4 = 76.25; 76.25 × 10 / 100 = 7.625
+    # 4 ratings: plain mean (100 + 85 + 70 + 50) / 4 = 76.25; 76.25 × 10 / 100 = 7.625,
+    # published half up as 7.63
     shown = by_code(explain_cadre(cadre, make_rulebook()))
     assert shown["Q"].method == "mean"
-    assert shown["Q"].expression.startswith("76.25 × 10 / 100 = 7.6")
-    assert shown["Q"].points == 7.625
+    assert shown["Q"].expression == "76.25 × 10 / 100 = 7.63"
+    assert shown["Q"].points == 7.63
+    assert (shown["L1"].bound, shown["L1"].bound_value) == ("floor", 0.0)
 
 
 def test_cap_on_a_step_and_on_a_binary_is_shown():
@@ -270,9 +278,12 @@ def test_cap_on_a_step_and_on_a_binary_is_shown():
     )
     (cadre,) = stored(rb, inputs)["cadres"]
     shown = by_code(explain_cadre(cadre, rb))
-    # step ratio 1.0 above the cap 0.9: min(1, 0.9) × 50 = 45; binary met: min(1, 0.8) × 50 = 40
-    assert shown["S"].expression == "3 ≥ 2 → min(1, 0.9) × 50 = 45.00"
-    assert shown["B"].expression == "min(1, 0.8) × 50 = 40.00"
+    # step ratio 1.0 above the cap 0.9: 0.9 × 50 = 45; binary met, 1 above the cap 0.8:
+    # 0.8 × 50 = 40; the bound is named for the reader's language
+    assert shown["S"].expression == "3 ≥ 2 → 0.9 × 50 = 45.00"
+    assert (shown["S"].bound, shown["S"].bound_ratio, shown["S"].bound_value) == ("cap", 1.0, 0.9)
+    assert shown["B"].expression == "0.8 × 50 = 40.00"
+    assert shown["B"].bound == "cap"
 
 
 def test_decisions_show_zero_exclusion_and_effective_weights_by_hand():
@@ -291,7 +302,7 @@ def test_decisions_show_zero_exclusion_and_effective_weights_by_hand():
     shown = by_code(explain_cadre(cadre, make_rulebook()))
     # W = 100, left out 10 + 10: every other weight × 100 / 80 (L1: 20 -> 25)
     # L1: 0.8 × 25 = 20
-    assert shown["L1"].expression == "clamp((92 − 80) / (95 − 80), 0, 1) × (20 × 100 / 80) = 20.00"
+    assert shown["L1"].expression == "(92 − 80) / (95 − 80) × (20 × 100 / 80) = 20.00"
     assert shown["L1"].effective_weight == 25.0
     assert (shown["L2"].status, shown["L2"].expression, shown["L2"].points) == (
         "excluded",
@@ -430,7 +441,7 @@ def test_negative_terms_are_parenthesised():
     (cadre,) = stored(rb, inputs)["cadres"]
     (shown,) = explain_cadre(cadre, rb)
     # (-5 - -10) / (10 - -10) = 5 / 20 = 0.25; 0.25 × 100 = 25
-    assert shown.expression == "clamp(((−5) − (−10)) / (10 − (−10)), 0, 1) × 100 = 25.00"
+    assert shown.expression == "((−5) − (−10)) / (10 − (−10)) × 100 = 25.00"
     check_agrees(shown, 25.0)
 
 

@@ -103,6 +103,71 @@ def test_icc_matches_pingouin(dataset):
     assert result.n_targets == dataset["n_targets"]
 
 
+# --- ICC intervals (issue 13) --------------------------------------------------------
+
+ICC_CI_FIELDS = {label: f"{field}_ci" for label, field in ICC_FIELDS.items()}
+
+
+@pytest.mark.parametrize("dataset", ICC_DATA, ids=lambda d: d["name"])
+def test_icc_intervals_match_pingouin(dataset):
+    # expected: the F-based 95% intervals of McGraw & Wong (1996), Table 7 (cases 1, 2A and
+    # 3A, single and average measures; Shrout & Fleiss 1979 for ICC(2,1)) as pingouin
+    # 0.7.0 computes them, at full precision (tests/data/icc.json, tests/data/README.md)
+    result = compute_icc(_matrix(dataset["ratings"]))
+    assert result.confidence == 0.95
+    for label, field in ICC_CI_FIELDS.items():
+        interval = getattr(result, field)
+        low, high = dataset["ci95"][label]
+        if dataset["name"] == "tiny_3x2" and label == "ICC(A,k)":
+            # ICC(A,1)'s lower end is below -1 / (k - 1) = -1, where Spearman-Brown has a
+            # pole: pingouin prints 3.17 (above the estimate 0); we print no lower bound
+            assert low > getattr(result, ICC_FIELDS[label])
+            assert math.isnan(interval.low)
+            assert interval.high == pytest.approx(high, abs=1e-9)
+            continue
+        assert (interval.low, interval.high) == pytest.approx((low, high), abs=1e-9), label
+        # the interval holds the point estimate
+        assert interval.low <= getattr(result, ICC_FIELDS[label]) <= interval.high, label
+
+
+def test_icc_intervals_of_shrout_fleiss_table_2_to_two_decimals():
+    # Shrout & Fleiss (1979) Table 2 data (6 targets, 4 judges). Published point values
+    # (their Table 4): ICC(1,1) .17, ICC(2,1) .29, ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62,
+    # ICC(3,4) .91. The 95% intervals by McGraw & Wong's (1996) formulas, rounded as
+    # pingouin prints them (its CI95 column, 2 decimals): the panel's ICC(2,4) = 0.62 is
+    # indistinguishable from 0.07 at this size.
+    result = compute_icc(SHROUT_FLEISS_RATINGS)
+    shown = {
+        field: (
+            round(getattr(result, field), 2),
+            round(getattr(result, f"{field}_ci").low, 2),
+            round(getattr(result, f"{field}_ci").high, 2),
+        )
+        for field in ICC_FIELDS.values()
+    }
+    assert shown == {
+        "icc1_1": (0.17, -0.13, 0.72),
+        "icc2_1": (0.29, 0.02, 0.76),
+        "icc3_1": (0.71, 0.34, 0.95),
+        "icc1_k": (0.44, -0.88, 0.91),
+        "icc2_k": (0.62, 0.07, 0.93),
+        "icc3_k": (0.91, 0.68, 0.99),
+    }
+
+
+def test_icc_interval_level_is_a_parameter_and_narrows():
+    wide = compute_icc(SHROUT_FLEISS_RATINGS, confidence=0.99).icc2_k_ci
+    narrow = compute_icc(SHROUT_FLEISS_RATINGS, confidence=0.80).icc2_k_ci
+    assert wide.low < narrow.low < narrow.high < wide.high
+    with pytest.raises(InvalidParameterError):
+        compute_icc(SHROUT_FLEISS_RATINGS, confidence=1.0)
+
+
+def test_icc_interval_of_constant_ratings_is_nan():
+    result = compute_icc([[70, 70], [70, 70], [70, 70]])
+    assert math.isnan(result.icc2_k_ci.low) and math.isnan(result.icc2_k_ci.high)
+
+
 def test_icc_drops_targets_with_any_missing_rating():
     # the "missing_two_targets" dataset has three missing cells on two targets
     dataset = next(d for d in ICC_DATA if d["name"] == "missing_two_targets")
@@ -210,41 +275,56 @@ def test_kendall_w_needs_two_raters():
 
 
 def test_leniency_hand_example():
-    # panel means per target: 80, 75, 70. Deviations of rater a: 10, 10, 10 -> 10.
+    # each target: a rates 10 above b and b 10 above c. Against the mean of the other
+    # two: a 90 - (80 + 70) / 2 = 15, b 80 - (90 + 70) / 2 = 0, c 70 - 85 = -15.
     ratings = [[90, 80, 70], [85, 75, 65], [80, 70, 60]]
     result = compute_leniency(ratings, raters=["a", "b", "c"])
-    assert [r.mean_deviation for r in result.raters] == pytest.approx([10, 0, -10])
-    sd = np.std(np.array(ratings, dtype=float), ddof=1)
-    assert result.sd == pytest.approx(sd)
-    assert [r.standardized for r in result.raters] == pytest.approx([10 / sd, 0, -10 / sd])
-    assert result.flagged == ()
+    assert [r.mean_deviation for r in result.raters] == pytest.approx([15, 0, -15])
+    # a's yardstick: the differences of b and c, 0 0 0 -15 -15 -15: mean -7.5,
+    # SD sqrt(6 × 7.5² / 5) = sqrt(67.5); b's: 15 15 15 -15 -15 -15, SD sqrt(270)
+    assert [r.spread for r in result.raters] == pytest.approx(
+        [math.sqrt(67.5), math.sqrt(270), math.sqrt(67.5)]
+    )
+    assert [r.standardized for r in result.raters] == pytest.approx(
+        [15 / math.sqrt(67.5), 0, -15 / math.sqrt(67.5)]
+    )
+    # every difference of the panel: 15 0 -15 three times; SD sqrt(9 × 150 / 8)
+    assert result.sd == pytest.approx(math.sqrt(9 * 150 / 8))
+    assert result.flagged == ()  # 15 / 8.22 = 1.83
 
 
-@pytest.mark.parametrize(("odd_rating", "expected_deviation"), [(100.0, 24.2), (40.0, -23.8)])
+@pytest.mark.parametrize(("odd_rating", "expected_deviation"), [(100.0, 30.25), (40.0, -29.75)])
 def test_leniency_flags_beyond_threshold_both_ways(odd_rating, expected_deviation):
     # rater "odd" gives odd_rating everywhere, three raters give 70, rater "e" 60, 62, ..., 78.
-    # Target i's panel mean is (odd + 210 + 60 + 2i) / 5, so odd's mean deviation is
-    # odd - (odd + 270 + 9) / 5 = 0.8 odd - 55.8: 24.2 (lenient) or -23.8 (severe).
+    # The others' mean on target i is (210 + 60 + 2i) / 4, 69.75 on average, so odd's mean
+    # deviation is odd - 69.75: 30.25 (lenient) or -29.75 (severe).
     ratings = np.full((10, 5), 70.0)
     ratings[:, 0] = odd_rating
     ratings[:, 4] = np.arange(60.0, 80.0, 2.0)
-    result = compute_leniency(ratings, raters=["odd", "b", "c", "d", "e"], threshold=1.5)
+    result = compute_leniency(ratings, raters=["odd", "b", "c", "d", "e"])
     by_rater = {r.rater: r for r in result.raters}
     assert by_rater["odd"].mean_deviation == pytest.approx(expected_deviation)
-    assert by_rater["odd"].standardized == pytest.approx(expected_deviation / result.sd)
+    assert [r.standardized for r in result.raters] == pytest.approx(
+        _leave_one_out_by_loops(ratings)
+    )
+    # before issue 13 (assessor in the mean, SD of all ratings) this panel was not
+    # flagged at 2 SD; an assessor 30 points away from colleagues who agree is now
     assert result.flagged == ("odd",)
-    # the same panel is not flagged at the default threshold of 2 SD
-    assert compute_leniency(ratings).flagged == ()
 
 
 def test_leniency_missing_handled_pairwise():
     # rater 2 rated only target 0; target 2 has a single rating and is not used
     ratings = [[80, 60, 100], [70, 90, np.nan], [50, np.nan, np.nan]]
     result = compute_leniency(ratings)
-    # target 0 mean 80: deviations 0, -20, 20; target 1 mean 80: -10, 10
-    assert [r.mean_deviation for r in result.raters] == pytest.approx([-5, -5, 20])
+    # target 0: 80 - (60 + 100) / 2 = 0, 60 - 90 = -30, 100 - 70 = 30;
+    # target 1: 70 - 90 = -20, 90 - 70 = 20
+    assert [r.mean_deviation for r in result.raters] == pytest.approx([-10, -5, 30])
     assert [r.n_targets for r in result.raters] == [2, 2, 1]
-    assert result.sd == pytest.approx(np.std([80, 60, 100, 70, 90], ddof=1))
+    # every difference: 0 -30 30 -20 20, mean 0, SD sqrt(2600 / 4)
+    assert result.sd == pytest.approx(math.sqrt(650))
+    # rater 2's yardstick: 0 -30 -20 20, mean -7.5, SD by hand
+    rest = np.array([0, -30, -20, 20], dtype=float)
+    assert result.raters[2].spread == pytest.approx(np.std(rest, ddof=1))
 
 
 def test_leniency_constant_ratings_report_zero():
@@ -306,3 +386,80 @@ def test_cronbach_alpha_of_identical_items_is_one():
 def test_cronbach_alpha_bad_input(items, kwargs, error):
     with pytest.raises(error):
         compute_cronbach_alpha(items, **kwargs)
+
+
+# --- leniency that can fire (issue 13) ---------------------------------------------
+
+#: 8 cadres rated by 5 assessors on the default rubric (50/70/85/100). a-d rate as
+#: their colleagues do, give or take a level; e rates every cadre 100. Before issue 13
+#: (deviation from a panel mean that includes the assessor, over the SD of all ratings)
+#: e scored z = 1.11 and could not be flagged.
+TOP_RATER_PANEL = np.array(
+    [
+        [85, 85, 70, 85, 100],
+        [70, 70, 70, 50, 100],
+        [100, 85, 100, 100, 100],
+        [50, 70, 50, 50, 100],
+        [85, 100, 85, 85, 100],
+        [70, 85, 70, 70, 100],
+        [85, 70, 85, 100, 100],
+        [50, 50, 70, 50, 100],
+    ],
+    dtype=float,
+)
+
+
+def _leave_one_out_by_loops(ratings: np.ndarray) -> list[float]:
+    """z of each assessor, written out with loops (independent of the vectorised code).
+
+    d[i][j] = rating of j on target i minus the mean of the other assessors' ratings of
+    target i; z_j = mean_i d[i][j] / SD(d[i][j'] over every i and every j' != j).
+    """
+    n, k = ratings.shape
+    d = [[0.0] * k for _ in range(n)]
+    for i in range(n):
+        for j in range(k):
+            others = [ratings[i][m] for m in range(k) if m != j]
+            d[i][j] = ratings[i][j] - sum(others) / len(others)
+    out = []
+    for j in range(k):
+        mean = sum(d[i][j] for i in range(n)) / n
+        rest = [d[i][m] for i in range(n) for m in range(k) if m != j]
+        centre = sum(rest) / len(rest)
+        sd = math.sqrt(sum((x - centre) ** 2 for x in rest) / (len(rest) - 1))
+        out.append(mean / sd)
+    return out
+
+
+def test_leniency_flags_the_assessor_who_rates_everyone_at_the_top():
+    result = compute_leniency(TOP_RATER_PANEL, raters=list("abcde"))
+    by_rater = {r.rater: r for r in result.raters}
+    # e against the other four: target 1: 100 - (85 + 85 + 70 + 85) / 4 = 18.75, ...
+    assert by_rater["e"].mean_deviation == pytest.approx(25.0)
+    assert [r.standardized for r in result.raters] == pytest.approx(
+        _leave_one_out_by_loops(TOP_RATER_PANEL)
+    )
+    assert by_rater["e"].standardized > 2
+    assert result.flagged == ("e",)
+    # the fair assessors stay well inside the band
+    assert all(abs(by_rater[x].standardized) < 1 for x in "abcd")
+
+
+def test_leniency_a_fair_panel_flags_nobody():
+    fair = TOP_RATER_PANEL[:, :4]
+    result = compute_leniency(fair, raters=list("abcd"))
+    assert result.flagged == ()
+    assert all(abs(r.standardized) < 2 for r in result.raters)
+
+
+def test_leniency_needs_a_pattern_over_several_targets():
+    # one cadre: assessor e is 35 points below the other four, z = -2.29, but one
+    # departure is a disagreement, not leniency: flagged only from min_targets (3) on
+    ratings = [[100, 85, 85, 70, 50]]
+    result = compute_leniency(ratings, raters=list("abcde"))
+    assert result.raters[4].mean_deviation == pytest.approx(50 - 85)
+    assert result.raters[4].standardized < -2
+    assert result.flagged == ()
+    assert compute_leniency(ratings, raters=list("abcde"), min_targets=1).flagged == ("e",)
+    with pytest.raises(InvalidParameterError):
+        compute_leniency(ratings, min_targets=0)

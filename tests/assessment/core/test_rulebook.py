@@ -584,3 +584,181 @@ def test_describe_gives_the_numbers_of_each_formula():
 
 def test_format_constant_is_in_documents():
     assert valid_document()["format"] == FORMAT
+
+
+# ---------------------------------------------------------------------------
+# efficacy and piecewise methods, precision (issue 13)
+# ---------------------------------------------------------------------------
+
+EFFICACY = {"method": "efficacy", "unacceptable": 60, "satisfactory": 100}
+PIECEWISE = {
+    "method": "piecewise",
+    "breakpoints": [
+        {"actual": 50, "ratio": 0},
+        {"actual": 80, "ratio": 0.8},
+        {"actual": 100, "ratio": 1},
+    ],
+}
+
+
+def _with_method(fields: dict[str, Any], direction: str | None = None) -> dict[str, Any]:
+    """The valid document with the binary indicator B1 (index 3) scored another way."""
+    document = valid_document()
+    indicator = _indicator(document, "B1")
+    indicator.update(fields)
+    if direction is not None:
+        indicator["direction"] = direction
+    return document
+
+
+def test_efficacy_and_piecewise_parse_and_round_trip():
+    for fields in (EFFICACY, {**EFFICACY, "floor": 0.4, "cap": 1.2}, PIECEWISE):
+        book = parse_rulebook(_with_method(fields))
+        indicator = book.indicator_set("VSEC").indicator("B1")
+        assert indicator.method == fields["method"]
+        assert parse_rulebook(to_plain(book)) == book
+    efficacy = parse_rulebook(_with_method(EFFICACY)).indicator_set("VSEC").indicator("B1")
+    assert (efficacy.unacceptable, efficacy.satisfactory, efficacy.floor) == (60, 100, 0)
+    assert to_plain(parse_rulebook(_with_method(EFFICACY)))["posts"][0]["indicators"][3][
+        "floor"
+    ] == (0)
+    piecewise = parse_rulebook(_with_method(PIECEWISE)).indicator_set("VSEC").indicator("B1")
+    assert [(p.actual, p.ratio) for p in piecewise.breakpoints] == [(50, 0), (80, 0.8), (100, 1)]
+
+
+METHOD_CASES = [
+    (
+        "unacceptable equals satisfactory",
+        {**EFFICACY, "satisfactory": 60},
+        None,
+        ("posts[0].indicators[3].satisfactory", "satisfactory_equals_unacceptable"),
+    ),
+    (
+        "satisfactory below unacceptable when higher is better",
+        {**EFFICACY, "satisfactory": 50},
+        None,
+        ("posts[0].indicators[3].satisfactory", "satisfactory_wrong_side"),
+    ),
+    (
+        "satisfactory above unacceptable when lower is better",
+        EFFICACY,
+        "lower",
+        ("posts[0].indicators[3].satisfactory", "satisfactory_wrong_side"),
+    ),
+    (
+        "efficacy without its satisfactory value",
+        {"method": "efficacy", "unacceptable": 60},
+        None,
+        ("posts[0].indicators[3].satisfactory", "missing_for_method"),
+    ),
+    (
+        "floor not below the cap",
+        {**EFFICACY, "floor": 1},
+        None,
+        ("posts[0].indicators[3].floor", "floor_not_below_cap"),
+    ),
+    (
+        "floor on another method",
+        {"method": "binary", "floor": 0.5},
+        None,
+        ("posts[0].indicators[3].floor", "not_used_by_method"),
+    ),
+    (
+        "one breakpoint",
+        {"method": "piecewise", "breakpoints": [{"actual": 50, "ratio": 0}]},
+        None,
+        ("posts[0].indicators[3].breakpoints", "too_few_breakpoints"),
+    ),
+    (
+        "no breakpoints",
+        {"method": "piecewise", "breakpoints": []},
+        None,
+        ("posts[0].indicators[3].breakpoints", "too_few_breakpoints"),
+    ),
+    (
+        "unordered breakpoints",
+        {
+            "method": "piecewise",
+            "breakpoints": [{"actual": 80, "ratio": 0.5}, {"actual": 50, "ratio": 1}],
+        },
+        None,
+        ("posts[0].indicators[3].breakpoints[1].actual", "breakpoints_not_ordered"),
+    ),
+    (
+        "breakpoints ordered the wrong way for lower is better",
+        PIECEWISE,
+        "lower",
+        ("posts[0].indicators[3].breakpoints[1].actual", "breakpoints_not_ordered"),
+    ),
+    (
+        "a better breakpoint with a lower ratio",
+        {
+            "method": "piecewise",
+            "breakpoints": [{"actual": 50, "ratio": 0.9}, {"actual": 80, "ratio": 0.5}],
+        },
+        None,
+        ("posts[0].indicators[3].breakpoints[1].ratio", "breakpoint_ratio_decreasing"),
+    ),
+    (
+        "a breakpoint ratio above the cap",
+        {
+            "method": "piecewise",
+            "breakpoints": [{"actual": 50, "ratio": 0}, {"actual": 80, "ratio": 1.5}],
+        },
+        None,
+        ("posts[0].indicators[3].breakpoints[1].ratio", "out_of_range"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "direction", "expected"),
+    [c[1:] for c in METHOD_CASES],
+    ids=[c[0] for c in METHOD_CASES],
+)
+def test_bad_efficacy_and_piecewise_definitions_name_the_field(fields, direction, expected):
+    document = _with_method(fields, direction)
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(document)
+    assert expected in [(p.path, p.code) for p in caught.value.problems]
+
+
+def test_precision_is_optional_and_written_only_when_not_the_default():
+    document = valid_document()
+    book = parse_rulebook(document)
+    assert (book.precision.places, book.precision.rounding) == (2, "half_up")
+    assert "precision" not in to_plain(book)
+    # the default written out gives the same rules (and digest) as leaving it out
+    explicit = {**document, "precision": {"places": 2, "rounding": "half_up"}}
+    assert rules_digest(parse_rulebook(explicit)) == rules_digest(book)
+    one = parse_rulebook({**document, "precision": {"places": 1, "rounding": "half_even"}})
+    assert (one.precision.places, one.precision.rounding) == (1, "half_even")
+    assert to_plain(one)["precision"] == {"places": 1, "rounding": "half_even"}
+    assert rules_digest(one) != rules_digest(book)
+
+
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [
+        ({"places": 5}, ("precision.places", "out_of_range")),
+        ({"places": 1.5}, ("precision.places", "not_an_integer")),
+        ({"rounding": "down"}, ("precision.rounding", "unknown_choice")),
+        ({"digits": 2}, ("precision.digits", "unknown_field")),
+    ],
+)
+def test_bad_precision_names_the_field(precision, expected):
+    assert expected in _problems({**valid_document(), "precision": precision})
+
+
+def test_rule_boundaries_may_not_have_more_decimals_than_published():
+    # a grade line, a cap or points per event that no published total can equal
+    document = valid_document()
+    document["grading"]["grades"][0]["min"] = 89.995
+    document["posts"][0]["bonus_cap"] = 2.125
+    _indicator(document, "BN1")["points"] = 0.125
+    problems = _problems(document)
+    assert ("grading.grades[0].min", "more_decimals_than_precision") in problems
+    assert ("posts[0].bonus_cap", "more_decimals_than_precision") in problems
+    assert ("posts[0].indicators[7].points", "more_decimals_than_precision") in problems
+    # with three decimals declared they are fine
+    assert _problems({**document, "precision": {"places": 3}}) == []

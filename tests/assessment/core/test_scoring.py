@@ -33,6 +33,7 @@ from assessment.core.scoring import (
     compute_quantitative_points,
     compute_survey_points,
     compute_total,
+    exact_ratio,
     score_quantitative,
     validate_weights,
 )
@@ -238,7 +239,7 @@ caps = st.floats(min_value=0.1, max_value=3.0)
 
 @st.composite
 def rules(draw):
-    method = draw(st.sampled_from(["linear", "ratio", "steps", "binary"]))
+    method = draw(st.sampled_from(["linear", "ratio", "steps", "binary", "efficacy", "piecewise"]))
     direction = draw(st.sampled_from(["higher", "lower"]))
     cap = draw(caps)
     kwargs = {"direction": direction, "cap": cap}
@@ -254,6 +255,16 @@ def rules(draw):
             thresholds.reverse()
         ratios = sorted(draw(st.lists(caps, min_size=len(thresholds), max_size=len(thresholds))))
         kwargs["steps"] = list(zip(thresholds, ratios, strict=True))
+    elif method == "efficacy":
+        u = draw(finite)
+        gap = draw(positive)
+        kwargs |= {"unacceptable": u, "satisfactory": u + gap if direction == "higher" else u - gap}
+    elif method == "piecewise":
+        actuals = sorted(draw(st.sets(finite, min_size=2, max_size=5)))
+        if direction == "lower":
+            actuals.reverse()
+        ratios = sorted(draw(st.lists(caps, min_size=len(actuals), max_size=len(actuals))))
+        kwargs["breakpoints"] = list(zip(actuals, ratios, strict=True))
     else:
         kwargs["target"] = draw(finite)
     return method, kwargs
@@ -287,39 +298,46 @@ def test_points_stay_within_zero_and_weight_times_cap(rule, actual, weight):
         target=kwargs.get("target"),
         cap=kwargs["cap"],
         steps=tuple(kwargs.get("steps", ())),
+        unacceptable=kwargs.get("unacceptable"),
+        satisfactory=kwargs.get("satisfactory"),
+        breakpoints=tuple(kwargs.get("breakpoints", ())),
     )
     result = compute_quantitative_points(qrule, actual)
     assert 0.0 <= result.ratio <= kwargs["cap"]
-    assert 0.0 <= result.points <= weight * kwargs["cap"] * (1 + 1e-12)
+    # points are w × r rounded half up to 2 decimals: at most w × c rounded the same way
+    most = Fraction(str(weight)) * Fraction(str(kwargs["cap"]))
+    assert 0.0 <= result.points <= math.floor(most * 100 + Fraction(1, 2)) / 100
 
 
 # --- qualitative panel value -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("ratings", "expected", "trimmed"),
+    ("ratings", "expected", "points", "trimmed"),
     [
-        # fewer than 5 ratings: plain mean
-        ([85], 85.0, False),
-        ([100, 85, 70, 50], (100 + 85 + 70 + 50) / 4, False),
+        # fewer than 5 ratings: plain mean; points = 20 × value / 100
+        ([85], 85.0, 17.0, False),
+        ([100, 85, 70, 50], 76.25, 15.25, False),  # 305 / 4
         # at least 5: drop one highest and one lowest
-        ([100, 85, 85, 70, 50], (85 + 85 + 70) / 3, True),
-        ([100, 100, 100, 50, 50], (100 + 100 + 50) / 3, True),  # only one copy dropped
-        ([70, 70, 70, 70, 70, 70], 70.0, True),
-        ([100, 85, 70, 50, 85, 100, 50], (85 + 70 + 85 + 100 + 50) / 5, True),
+        ([100, 85, 85, 70, 50], 80.0, 16.0, True),  # (85 + 85 + 70) / 3
+        # (100 + 100 + 50) / 3 = 83.333... -> 83.33; 20 × 83.33 / 100 = 16.666 -> 16.67
+        ([100, 100, 100, 50, 50], 83.33, 16.67, True),  # only one copy dropped
+        ([70, 70, 70, 70, 70, 70], 70.0, 14.0, True),
+        ([100, 85, 70, 50, 85, 100, 50], 78.0, 15.6, True),  # 390 / 5
     ],
 )
-def test_panel_value_trimmed_mean_rule(ratings, expected, trimmed):
+def test_panel_value_trimmed_mean_rule(ratings, expected, points, trimmed):
     result = compute_qualitative_points(20, ratings)
-    assert result.value == pytest.approx(expected, abs=1e-12)
+    assert result.value == expected
     assert result.trimmed is trimmed
-    assert result.points == pytest.approx(20 * expected / 100)  # points = w × value / 100
+    assert result.points == points
     assert compute_panel_value(ratings) == result.value
 
 
 def test_panel_trim_threshold_is_a_parameter():
     assert compute_panel_value([100, 85, 50], trim_threshold=3) == 85.0
-    assert compute_panel_value([100, 85, 50], trim_threshold=5) == pytest.approx(235 / 3)
+    # 235 / 3 = 78.333... published with two decimals
+    assert compute_panel_value([100, 85, 50], trim_threshold=5) == 78.33
 
 
 def test_empty_panel_raises():
@@ -441,14 +459,17 @@ def test_total_bad_input(args, kwargs, error):
 
 
 amounts = st.lists(st.floats(min_value=0, max_value=50), max_size=8)
-opt_caps = st.none() | st.floats(min_value=0, max_value=20)
+# caps are rulebook numbers with at most the declared two decimals
+opt_caps = st.none() | st.integers(min_value=0, max_value=2000).map(lambda h: h / 100)
 
 
 @given(amounts, amounts, amounts, opt_caps, opt_caps)
 def test_total_stays_within_bounds(points, bonus, penalty, bonus_cap, penalty_cap):
     result = compute_total(points, bonus, penalty, bonus_cap=bonus_cap, penalty_cap=penalty_cap)
+    # each value is rounded to 2 decimals first: at most 0.005 more than written
+    slack = 0.005 * (len(points) + len(bonus)) + 1e-9
     upper = math.fsum(points) + (math.fsum(bonus) if bonus_cap is None else bonus_cap)
-    assert 0.0 <= result.total <= upper * (1 + 1e-12)
+    assert 0.0 <= result.total <= upper + slack
 
 
 @given(amounts, amounts, amounts, opt_caps, opt_caps, st.randoms())
@@ -491,7 +512,9 @@ def test_raising_a_point_or_bonus_never_lowers_the_total(
     [
         (100.0, "excellent"),
         (90.0, "excellent"),
-        (89.999999, "competent"),
+        (89.999999, "excellent"),  # published 90.00
+        (89.995, "excellent"),  # published 90.00 (half up)
+        (89.994, "competent"),  # published 89.99
         (70.0, "competent"),
         (69.99, "basic"),
         (60.0, "basic"),
@@ -700,3 +723,130 @@ def test_raising_a_total_never_lowers_that_cadres_grade_without_quota(rows, data
     raised[i] = _c(c.id, c.total + 10, c.post_group, c.survey_index, c.panel_value, c.veto_cap)
     after = assign_grades(raised, top_quota=None)
     assert codes.index(after.grade_of(c.id).grade) <= codes.index(before.grade_of(c.id).grade)
+
+
+# --- efficacy coefficient and piecewise linear (issue 13) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "actual", "expected"),
+    [
+        # 功效系数法: r = (60 + 40 × (a − u) / (s − u)) / 100, u = 60, s = 100, cap 1
+        ({}, 60, Fraction(60, 100)),  # at the unacceptable value: 60%
+        ({}, 100, Fraction(1)),  # at the satisfactory value: 100%
+        ({}, 85, Fraction(85, 100)),  # (60 + 40 × 25 / 40) / 100 = (60 + 25) / 100
+        ({}, 70, Fraction(70, 100)),  # (60 + 40 × 10 / 40) / 100 = 0.7
+        ({}, 120, Fraction(1)),  # (60 + 40 × 60 / 40) / 100 = 1.2, capped at 1
+        ({"cap": 1.2}, 110, Fraction(110, 100)),  # (60 + 50) / 100 = 1.1 within the cap
+        ({}, 30, Fraction(30, 100)),  # below u: (60 + 40 × (−30) / 40) / 100 = 0.3
+        ({}, 0, Fraction(0)),  # (60 − 60) / 100 = 0, the floor
+        ({}, -20, Fraction(0)),  # (60 − 80) / 100 < 0 -> floor 0
+        ({"floor": 0.5}, 30, Fraction(1, 2)),  # 0.3 below the floor 0.5 -> 0.5
+        # lower is better: r = (60 + 40 × (u − a) / (u − s)) / 100, u = 8, s = 2 (‰)
+        ({"direction": "lower", "unacceptable": 8, "satisfactory": 2}, 5, Fraction(80, 100)),
+        # (60 + 40 × (8 − 5) / (8 − 2)) / 100 = (60 + 20) / 100 = 0.8
+        ({"direction": "lower", "unacceptable": 8, "satisfactory": 2}, 2, Fraction(1)),
+        ({"direction": "lower", "unacceptable": 8, "satisfactory": 2}, 8, Fraction(60, 100)),
+        ({"direction": "lower", "unacceptable": 8, "satisfactory": 2}, 1, Fraction(1)),
+    ],
+)
+def test_efficacy_coefficient_by_hand(kwargs, actual, expected):
+    params = {"unacceptable": 60, "satisfactory": 100, **kwargs}
+    assert exact_ratio("efficacy", actual, **params) == expected
+    assert score_quantitative("efficacy", actual, **params) == float(expected)
+
+
+def test_efficacy_points_by_hand():
+    # w = 20, u = 60, s = 100, a = 93.3: e = 33.3 / 40 = 0.8325; r = (60 + 33.3) / 100
+    # = 0.933; points 20 × 0.933 = 18.66
+    rule = QuantitativeRule(
+        "efficacy", "higher", weight=20, unacceptable=60, satisfactory=100, code="E1"
+    )
+    assert compute_quantitative_points(rule, 93.3).points == 18.66
+    # w = 15, a = 77.7: r = (60 + 40 × 17.7 / 40) / 100 = 0.777; 15 × 0.777 = 11.655 -> 11.66
+    rule = QuantitativeRule("efficacy", "higher", weight=15, unacceptable=60, satisfactory=100)
+    assert compute_quantitative_points(rule, 77.7).points == 11.66
+
+
+@pytest.mark.parametrize(
+    ("breakpoints", "direction", "actual", "expected"),
+    [
+        # (60, 0.6) (80, 0.9) (100, 1.0), higher is better
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 50, Fraction(6, 10)),  # before the first
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 60, Fraction(6, 10)),
+        # 0.6 + (0.9 − 0.6) × (70 − 60) / (80 − 60) = 0.6 + 0.15 = 0.75
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 70, Fraction(75, 100)),
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 80, Fraction(9, 10)),
+        # 0.9 + (1.0 − 0.9) × (95 − 80) / (100 − 80) = 0.9 + 0.075 = 0.975
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 95, Fraction(975, 1000)),
+        ([(60, 0.6), (80, 0.9), (100, 1.0)], "higher", 130, Fraction(1)),  # past the last
+        # lower is better (complaints per 1000 households): (10, 0) (4, 0.8) (1, 1)
+        # 0 + (0.8 − 0) × (7 − 10) / (4 − 10) = 0.8 × 0.5 = 0.4
+        ([(10, 0), (4, 0.8), (1, 1)], "lower", 7, Fraction(4, 10)),
+        # 0.8 + (1 − 0.8) × (2 − 4) / (1 − 4) = 0.8 + 0.2 × 2 / 3 = 0.9333...
+        ([(10, 0), (4, 0.8), (1, 1)], "lower", 2, Fraction(14, 15)),
+        ([(10, 0), (4, 0.8), (1, 1)], "lower", 12, Fraction(0)),
+        ([(10, 0), (4, 0.8), (1, 1)], "lower", 0, Fraction(1)),
+    ],
+)
+def test_piecewise_linear_by_hand(breakpoints, direction, actual, expected):
+    ratio = exact_ratio("piecewise", actual, direction=direction, breakpoints=breakpoints)
+    assert ratio == expected
+
+
+def test_piecewise_points_by_hand():
+    # w = 30, a = 2 with (10, 0) (4, 0.8) (1, 1), lower: r = 14 / 15; 30 × 14 / 15 = 28
+    rule = QuantitativeRule(
+        "piecewise", "lower", weight=30, breakpoints=((10, 0), (4, 0.8), (1, 1))
+    )
+    assert compute_quantitative_points(rule, 2).points == 28.0
+    # a = 3: 0.8 + 0.2 × (3 − 4) / (1 − 4) = 0.8 + 0.0667 = 0.8667; 30 × 13 / 15 = 26
+    assert compute_quantitative_points(rule, 3).points == 26.0
+    # a = 5: 0.8 × (5 − 10) / (4 − 10) = 0.8 × 5 / 6 = 0.6667; 30 × 2 / 3 = 20
+    assert compute_quantitative_points(rule, 5).points == 20.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "reason"),
+    [
+        (
+            {"unacceptable": 60, "satisfactory": 60},
+            "satisfactory",
+            "satisfactory_equals_unacceptable",
+        ),
+        (
+            {"unacceptable": 60, "satisfactory": 50},
+            "satisfactory",
+            "satisfactory_below_unacceptable",
+        ),
+        (
+            {"direction": "lower", "unacceptable": 2, "satisfactory": 8},
+            "satisfactory",
+            "satisfactory_above_unacceptable",
+        ),
+        ({"unacceptable": 60, "satisfactory": 100, "floor": 1}, "floor", "floor_not_below_cap"),
+        ({"unacceptable": 60, "satisfactory": 100, "floor": -0.1}, "floor", "negative"),
+    ],
+)
+def test_bad_efficacy_rules_name_the_parameter(kwargs, name, reason):
+    with pytest.raises(InvalidParameterError) as caught:
+        QuantitativeRule("efficacy", kwargs.pop("direction", "higher"), weight=10, **kwargs)
+    assert (caught.value.name, caught.value.reason) == (name, reason)
+
+
+@pytest.mark.parametrize(
+    ("breakpoints", "reason"),
+    [
+        ((), "fewer_than_2"),
+        (((50, 0.5),), "fewer_than_2"),
+        (((80, 0.5), (50, 1.0)), "thresholds_not_strictly_ordered"),
+        (((50, 0.5), (50, 1.0)), "thresholds_not_strictly_ordered"),
+        (((50, 0.9), (80, 0.5)), "ratios_decreasing"),
+    ],
+)
+def test_bad_breakpoints_name_the_parameter(breakpoints, reason):
+    with pytest.raises(InvalidParameterError) as caught:
+        QuantitativeRule("piecewise", "higher", weight=10, breakpoints=breakpoints)
+    assert (caught.value.name, caught.value.reason) == ("breakpoints", reason)
+    with pytest.raises(MissingInputError):
+        QuantitativeRule("efficacy", "higher", weight=10, unacceptable=60)
