@@ -39,6 +39,7 @@ from assessment.app.hygiene import unchecked
 from assessment.core.errors import FieldError
 from assessment.core.text import find_control_character
 from assessment.messages import field_error_message
+from assessment.spreadsheets import EXTENSIONS as SPREADSHEET_EXTENSIONS
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))
 
@@ -217,10 +218,13 @@ class TransitionForm(BaseForm):
 
 class ImportForm(BaseForm):
     file = FileField(
-        _l("Spreadsheet (.xlsx or .csv)"),
+        _l("Spreadsheet (.xlsx, .xls, .ods or .csv)"),
         validators=[
             FileRequired(_l("Choose a file.")),
-            FileAllowed(["xlsx", "csv"], _l("Only .xlsx and .csv files can be imported.")),
+            FileAllowed(
+                list(SPREADSHEET_EXTENSIONS),
+                _l("Only .xlsx, .xls, .ods and .csv files can be imported."),
+            ),
         ],
     )
     submit = SubmitField(_l("Check and import"))

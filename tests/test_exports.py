@@ -116,18 +116,18 @@ def test_every_workbook_keeps_formula_like_names_as_text(
     assert any(isinstance(c.value, float) for row in sheet.iter_rows() for c in row)
 
 
-def test_the_results_template_csv_quotes_a_code_starting_with_minus(
+def test_the_results_template_keeps_a_code_starting_with_minus_as_text(
     app, client, auth, published_rulebook, make
 ):
     from assessment.services.periods import advance_period
 
     make(lambda s: advance_period(s, s.get(Period, published_rulebook), "collecting"))
     auth.login("admin")
-    response = client.get(f"/admin/periods/{published_rulebook}/quantitative/template.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    codes = {row[0] for row in rows[1:]}
-    assert "'" + MINUS_CODE in codes and MINUS_CODE not in codes
-    assert "QS001" in codes
+    response = client.get(f"/admin/periods/{published_rulebook}/quantitative/template.xlsx")
+    book = _formula_free(response.data)
+    codes = {row[0].value for row in book.worksheets[0].iter_rows(min_row=2)}
+    assert MINUS_CODE in codes and "QS001" in codes
+    assert _text_cells(book)[MINUS_CODE] == ("s", True)
 
 
 def test_the_open_data_bundle_quotes_names_and_still_recomputes_exactly(
