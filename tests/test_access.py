@@ -92,6 +92,7 @@ ACCESS: dict[str, object] = {
     "survey_paper.import_template": ("admin", "assessor", "clerk"),
     "survey_paper.quality": TEAM,
     "survey_paper.decide": TEAM,
+    "survey_export.answers": TEAM,
     "assessment.rulebooks.show": STAFF,
     "assessment.rulebooks.export": STAFF,
     "assessment.rulebooks.diff": STAFF,
