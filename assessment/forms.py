@@ -195,6 +195,11 @@ class AccountForm(BaseForm):
     role = SelectField(_l("Role"))
     scope_unit_ids = SelectMultipleField(_l("Units this account works on"), coerce=int)
     cadre_id = SelectField(_l("Linked cadre"), coerce=int)
+    email = StringField(
+        _l("E-mail address"),
+        description=_l("Optional: reminders are e-mailed here as well as shown in the app."),
+        validators=[Optional(), Length(max=254)],
+    )
     is_enabled = BooleanField(_l("Enabled"), default=True)
     password = PasswordField(
         _l("Password"),
@@ -209,6 +214,18 @@ class PeriodForm(BaseForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     scope_unit_id = SelectField(_l("Scope unit"), coerce=int)
     submit = SubmitField(_l("Create period"))
+
+
+class RatingDeadlineForm(BaseForm):
+    rating_deadline = DateField(
+        _l("Rating deadline"),
+        description=_l(
+            "Last day for the assessors' ratings. From two working days before it, assessors "
+            "with ratings missing are reminded. Leave empty for no deadline."
+        ),
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Save the deadline"))
 
 
 class TransitionForm(BaseForm):

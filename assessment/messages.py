@@ -44,6 +44,9 @@ FIELD_MESSAGES: dict[str, Any] = {
     "year_out_of_range": _l("The year must be between 2000 and 2100."),
     # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
     "missing_column": _l("The header row has no column %(column)s."),
+    "ratings_closed": _l("Ratings are closed once the results are computed."),
+    "deadline_out_of_period": _l("Choose a day in or next to the period's year %(year)s."),
+    "invalid_email": _l("Enter an e-mail address such as name@example.gov.cn, or leave it empty."),
     "unread_column": _l(
         "This import reads no column %(column)s: compare its spelling with the template's."
     ),
