@@ -4,7 +4,8 @@
 #   scripts/test.sh [PYTEST ARGS...]      (what `make test` runs; e.g. -m "not e2e")
 #
 # Installs what the tests need first (test tools into .venv; chromium, CJK fonts,
-# PostgreSQL and poppler from Debian when missing), then compiles the translations.
+# PostgreSQL and poppler from Debian when missing; axe-core from npm), then compiles the
+# translations.
 # Exits non-zero if either run fails; both runs always happen so one report shows both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,11 @@ cd "$(dirname "$0")/.."
 scripts/install-python.sh dev
 scripts/install-system-packages.sh \
     chromium fonts-wqy-microhei postgresql-15 poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+# axe-core for the browser tests' accessibility checks, at the version in
+# tests/e2e/package-lock.json (Debian's nodejs; npm is its own package on Debian).
+scripts/install-system-packages.sh nodejs
+command -v npm >/dev/null || scripts/install-system-packages.sh npm
+npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 scripts/compile-translations.sh
 
 run() {
