@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from assessment import spreadsheets
 from assessment.app.db import db
 from assessment.core.errors import FieldError
 from assessment.core.headers import ROSTER_HEADERS, UNIT_HEADERS
 from assessment.models import Appointment, Cadre, Unit
-from assessment import spreadsheets
 from assessment.spreadsheets import MAX_ROWS, MAX_SHEET_CELLS, MAX_XLS_BYTES, read_sheet
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -292,3 +292,26 @@ def test_an_ods_within_the_limits_is_read_with_its_row_numbers():
     sheet = read_sheet(io.BytesIO(ods_document(rows)), "roster.ods", ROSTER_HEADERS)
     assert sheet.rows == ({"code": "QS041", "name": "陈晓明"},)
     assert sheet.row_numbers == (4,)
+
+
+def test_results_filled_into_the_chinese_template_and_saved_as_ods_are_imported(
+    app, client, auth, published_rulebook, make
+):
+    from assessment.models import Period, QuantitativeResult
+    from assessment.services.periods import advance_period
+
+    make(lambda s: advance_period(s, s.get(Period, published_rulebook), "collecting"))
+    auth.login("assessor1")
+    base = f"/admin/periods/{published_rulebook}/quantitative"
+    template = client.get(f"{base}/template.xlsx", query_string={"headers": "zh"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(template.data)).worksheets[0].values)
+    assert rows[0] == ("人员编号", "指标代码", "实际完成值", "数据来源", "备注")
+    # The clerk fills in one missing value and saves the sheet with LibreOffice as .ods.
+    filled = [list(rows[0]), ["QS009", "W1", "12", "统计年报", ""]]
+    response = upload(client, f"{base}/import", ods_bytes(filled), "结果.ods")
+    assert response.status_code == 302, page_text(response)
+    assert count(app, QuantitativeResult) == 1
+    bad = [list(rows[0]), ["QS009", "W1", "十二", "统计年报", ""]]
+    response = upload(client, f"{base}/import", ods_bytes(bad), "结果.ods")
+    assert response.status_code == 422
+    assert [(r, c) for r, c, _v, _m in error_table(response)] == [(2, "actual")]

@@ -130,7 +130,7 @@ def test_resident_pages_on_a_phone(
     browser: Browser,
     live_server: str,
     open_survey_id: int,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     staff = browser.new_context(base_url=live_server, accept_downloads=True)
     url, code = _download_slips(staff.new_page(), live_server, open_survey_id)
