@@ -129,7 +129,7 @@ def test_verify_page(page: Page, tmp_path: Path) -> None:
 def test_resident_pages_on_a_phone(
     browser: Browser,
     live_server: str,
-    open_survey_id: int,
+    open_survey_id: int,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
 ) -> None:
     staff = browser.new_context(base_url=live_server, accept_downloads=True)
