@@ -49,7 +49,8 @@ def local_time(moment: datetime | None) -> datetime | None:
     """A stored UTC time as the deployment's wall-clock time, without a zone (for a cell)."""
     if moment is None:
         return None
-    return to_user_timezone(moment).replace(tzinfo=None)
+    local: datetime = to_user_timezone(moment)
+    return local.replace(tzinfo=None)
 
 
 def time_zone_label() -> str:

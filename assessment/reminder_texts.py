@@ -23,7 +23,7 @@ class ReminderText:
 
 
 def _day(value: object) -> str:
-    return format_date(date.fromisoformat(str(value)), "long")
+    return str(format_date(date.fromisoformat(str(value)), "long"))
 
 
 def describe(reminder: Reminder, *, external: bool = False) -> ReminderText:

@@ -88,13 +88,13 @@ def answers_table(session: Session, survey: Survey) -> AnswersTable:
     sizes = Counter(unit_id for _id, unit_id, _day in responses)
     small = {unit_id for unit_id, size in sizes.items() if size < min_group_size}
     values: dict[str, dict[str, str | int]] = {response_id: {} for response_id, *_ in responses}
-    for response_id, item, number, text in session.execute(
+    for response_id, key, number, text in session.execute(
         sa.select(Answer.response_id, Answer.item, Answer.value_int, Answer.value_text)
         .join(Response, Response.id == Answer.response_id)
         .where(Response.survey_id == survey.id)
     ):
-        if item in columns:
-            values[response_id][item] = number if number is not None else (text or "")
+        if key in columns:
+            values[response_id][key] = number if number is not None else (text or "")
     excluded = excluded_ids(session, survey.id)
     rows = []
     for response_id, unit_id, day in responses:

@@ -67,13 +67,12 @@ def _rating_facts(session: Session) -> list[RatingFacts]:
 
 def _cadre_accounts(session: Session) -> dict[int, int]:
     """Cadre id -> id of the enabled account linked to that cadre."""
-    return dict(
-        session.execute(
-            sa.select(Account.cadre_id, Account.id).where(
-                Account.cadre_id.is_not(None), Account.is_enabled.is_(True)
-            )
-        ).all()
+    rows = session.execute(
+        sa.select(Account.cadre_id, Account.id).where(
+            Account.cadre_id.is_not(None), Account.is_enabled.is_(True)
+        )
     )
+    return {int(cadre_id): int(account_id) for cadre_id, account_id in rows if cadre_id is not None}
 
 
 def _notice_facts(session: Session, cadre_accounts: dict[int, int]) -> list[NoticeFacts]:
