@@ -1,16 +1,18 @@
 """Commands of the base package: ``audit verify``, ``demo seed``, ``accounts create-admin``,
-``accounts unlock``."""
+``accounts unlock``, ``reminders send``."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 from datetime import datetime
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import find_entry_hash, verify_audit_chain
@@ -23,9 +25,13 @@ from assessment.demo import (
     seed_demo,
     seed_history,
 )
+from assessment.mail import Mail, MailError, MailSettings, send_mails
 from assessment.messages import field_error_message
 from assessment.queries import find_account_by_username, find_unit_by_code
+from assessment.reminder_texts import describe
 from assessment.services import accounts, org, site_settings
+from assessment.services import reminders as reminder_service
+from assessment.views.notice import local_today
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
 accounts_cli = AppGroup("accounts", help="Account commands.")
@@ -227,3 +233,77 @@ def unlock(username: str) -> None:
             count=removed,
         )
     )
+
+
+reminders_cli = AppGroup("reminders", help="Reminders to assessors, cadres and reviewers.")
+
+
+def _mail_for(reminder: Any) -> Mail:
+    text = describe(reminder, external=True)
+    body = "\n\n".join(
+        [
+            text.body,
+            text.link,
+            _(
+                "— the township assessment system. This reminder is also on your page "
+                "“My reminders”."
+            ),
+        ]
+    )
+    return Mail(to=reminder.account.email, subject=text.title, body=body)
+
+
+@reminders_cli.command("send")
+def send_reminders() -> None:
+    """Store the reminders due today and e-mail those not sent yet (run by a timer)."""
+    config = current_app.config
+    now = utcnow()
+    today = local_today()
+    holidays, extra = site_settings.notice_calendar(db.session, config, around=today)
+    with unit_of_work(None, reason="reminders computed by flask reminders send"):
+        due = reminder_service.compute_reminders(
+            db.session,
+            today=today,
+            local_date=lambda moment: to_user_timezone(moment).date(),
+            holidays=holidays,
+            extra_workdays=extra,
+        )
+        summary = reminder_service.refresh_reminders(db.session, due, now=now)
+    click.echo(
+        _("%(due)s reminders due today, %(new)s of them new.", due=summary.due, new=summary.created)
+    )
+    settings = MailSettings.from_config(config)
+    if settings is None:
+        click.echo(_("No SMTP server is configured (MAIL_SERVER): reminders show in the app only."))
+        return
+    pending = reminder_service.list_unsent(db.session, now=now)
+    # The e-mail follows the commit above: a failure can only leave reminders unsent.
+    base_url = str(config.get("PUBLIC_BASE_URL") or "http://localhost")
+    with current_app.test_request_context(base_url=base_url):
+        mails = [_mail_for(reminder) for reminder in pending]
+    sent: list[int] = []
+    refused: dict[int, str] = {}
+    failure = ""
+    try:
+        send_mails(settings, mails, sent.append, refused.__setitem__)
+    except MailError as error:
+        failure = str(error)
+    with unit_of_work(None, reason="reminder e-mail delivery"):
+        for index, reminder in enumerate(pending):
+            if index in sent:
+                reminder_service.mark_emailed(db.session, reminder, now=utcnow())
+            elif index in refused:
+                reminder_service.record_email_failure(db.session, reminder, refused[index])
+            elif failure:
+                reminder_service.record_email_failure(db.session, reminder, failure)
+    click.echo(_("%(sent)s reminders e-mailed.", sent=len(sent)))
+    unsent = len(pending) - len(sent)
+    if unsent:
+        raise click.ClickException(
+            _(
+                "%(unsent)s reminders could not be e-mailed and stay pending; the next run "
+                "tries again, and the app shows them meanwhile. SMTP: %(error)s",
+                unsent=unsent,
+                error=failure or "; ".join(sorted(set(refused.values()))),
+            )
+        )

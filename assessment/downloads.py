@@ -1,27 +1,37 @@
-"""The spreadsheets the staff pages hand out: .xlsx workbooks and .csv templates.
+"""The spreadsheets the staff pages hand out: .xlsx workbooks, import templates among them.
 
 Every cell goes through the formula guard of :mod:`assessment.core.cells` (the open-data
-bundle uses the same :func:`~assessment.core.cells.write_csv`): text that starts like a
-formula stays text, numbers stay numbers.
+bundle's CSV files use the same :func:`~assessment.core.cells.write_csv`): text that starts
+like a formula stays text, numbers stay numbers. Times are written in the deployment's
+time zone (``BABEL_DEFAULT_TIMEZONE``, Beijing time by default), which the header names,
+because a spreadsheet cell holds no time zone.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from flask import send_file
+from flask import request, send_file
+from flask_babel import get_locale, get_timezone, to_user_timezone
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from werkzeug.wrappers import Response
 
-from assessment.core.cells import is_formula_text, write_csv
+from assessment.app.db import utcnow
+from assessment.core.cells import is_formula_text
+from assessment.core.headers import header_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Excel's number format for a date and time cell.
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Zone names that are Beijing time (the names the tz database keeps for China).
+_BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
 
 
 @dataclass
@@ -33,6 +43,20 @@ class Sheet:
     rows: list[list[Any]] = field(default_factory=list)
     #: Column index (0-based) -> Excel number format.
     formats: dict[int, str] = field(default_factory=dict)
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as the deployment's wall-clock time, without a zone (for a cell)."""
+    if moment is None:
+        return None
+    local: datetime = to_user_timezone(moment)
+    return local.replace(tzinfo=None)
+
+
+def time_zone_label() -> str:
+    """The zone of :func:`local_time` as a header says it: "Beijing time" or its tz name."""
+    zone = str(get_timezone())
+    return _("Beijing time") if zone in _BEIJING_ZONES else zone
 
 
 def _sheet_title(text: str) -> str:
@@ -82,24 +106,38 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def xlsx_download(sheets: Sequence[Sheet], name: str) -> Response:
-    """The workbook as an attachment named ``<name>-<UTC time>.xlsx``."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    """The workbook as an attachment named ``<name>-<local time>.xlsx``."""
+    stamp = local_time(utcnow())
+    assert stamp is not None  # noqa: S101  (utcnow never returns None)
     return send_file(
         io.BytesIO(build_workbook(sheets)),
         mimetype=XLSX,
         as_attachment=True,
-        download_name=f"{name}-{stamp}.xlsx",
+        download_name=f"{name}-{stamp:%Y%m%d-%H%M}.xlsx",
     )
 
 
-def csv_download(
-    header: Sequence[object], rows: Iterable[Sequence[object]], filename: str
+def wants_chinese_headers() -> bool:
+    """Whether a template asks for Chinese headers: ``?headers=zh``, else the page's language."""
+    chosen = request.args.get("headers", "")
+    if chosen in ("zh", "en"):
+        return chosen == "zh"
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+def template_download(
+    columns: Sequence[str],
+    headers: Mapping[str, str],
+    rows: Sequence[Sequence[object]],
+    name: str,
 ) -> Response:
-    """A CSV attachment for Excel: UTF-8 with a byte-order mark, CRLF line ends."""
-    # The byte-order mark makes Excel open the file as UTF-8 instead of the local code page.
-    body = "\ufeff" + write_csv(header, rows, line_end="\r\n")
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    """An import template: the header row (Chinese or codes, :func:`wants_chinese_headers`)
+    and example or pre-filled rows, as ``<name>-<time>.xlsx``."""
+    chinese = wants_chinese_headers()
+    sheet = Sheet(
+        _("Template"),
+        [header_of(column, headers, chinese=chinese) for column in columns],
+        [list(row) for row in rows],
     )
+    return xlsx_download([sheet], f"{name}-{'zh' if chinese else 'en'}")

@@ -39,6 +39,7 @@ from assessment.app.hygiene import unchecked
 from assessment.core.errors import FieldError
 from assessment.core.text import find_control_character
 from assessment.messages import field_error_message
+from assessment.spreadsheets import EXTENSIONS as SPREADSHEET_EXTENSIONS
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))
 
@@ -194,6 +195,11 @@ class AccountForm(BaseForm):
     role = SelectField(_l("Role"))
     scope_unit_ids = SelectMultipleField(_l("Units this account works on"), coerce=int)
     cadre_id = SelectField(_l("Linked cadre"), coerce=int)
+    email = StringField(
+        _l("E-mail address"),
+        description=_l("Optional: reminders are e-mailed here as well as shown in the app."),
+        validators=[Optional(), Length(max=254)],
+    )
     is_enabled = BooleanField(_l("Enabled"), default=True)
     password = PasswordField(
         _l("Password"),
@@ -210,6 +216,18 @@ class PeriodForm(BaseForm):
     submit = SubmitField(_l("Create period"))
 
 
+class RatingDeadlineForm(BaseForm):
+    rating_deadline = DateField(
+        _l("Rating deadline"),
+        description=_l(
+            "Last day for the assessors' ratings. From two working days before it, assessors "
+            "with ratings missing are reminded. Leave empty for no deadline."
+        ),
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Save the deadline"))
+
+
 class TransitionForm(BaseForm):
     target = StringField(validators=[DataRequired()])
     submit = SubmitField(_l("Move to the next step"))
@@ -217,10 +235,13 @@ class TransitionForm(BaseForm):
 
 class ImportForm(BaseForm):
     file = FileField(
-        _l("Spreadsheet (.xlsx or .csv)"),
+        _l("Spreadsheet (.xlsx, .xls, .ods or .csv)"),
         validators=[
             FileRequired(_l("Choose a file.")),
-            FileAllowed(["xlsx", "csv"], _l("Only .xlsx and .csv files can be imported.")),
+            FileAllowed(
+                list(SPREADSHEET_EXTENSIONS),
+                _l("Only .xlsx, .xls, .ods and .csv files can be imported."),
+            ),
         ],
     )
     submit = SubmitField(_l("Check and import"))

@@ -45,6 +45,12 @@ FIELD_MESSAGES: dict[str, Any] = {
     "year_out_of_range": _l("The year must be between 2000 and 2100."),
     # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
     "missing_column": _l("The header row has no column %(column)s."),
+    "ratings_closed": _l("Ratings are closed once the results are computed."),
+    "deadline_out_of_period": _l("Choose a day in or next to the period's year %(year)s."),
+    "invalid_email": _l("Enter an e-mail address such as name@example.gov.cn, or leave it empty."),
+    "unread_column": _l(
+        "This import reads no column %(column)s: compare its spelling with the template's."
+    ),
     "too_long": _l("At most %(max)s characters."),
     "bad_code": _l("Letters, digits, - and _ only."),
     "not_integer": _l("Must be a whole number."),
@@ -82,7 +88,8 @@ FIELD_MESSAGES: dict[str, Any] = {
         " for overlapping dates."
     ),
     "unsupported_file_type": _l(
-        "Files of type %(extension)s cannot be imported; save the sheet as .xlsx or .csv."
+        "Files of type %(extension)s cannot be imported; save the sheet as .xlsx, .xls, .ods "
+        "or .csv."
     ),
     "unreadable_file": _l("The file could not be read as a spreadsheet."),
     "unreadable_encoding": _l(
@@ -91,6 +98,15 @@ FIELD_MESSAGES: dict[str, Any] = {
     "csv_extra_cells": _l("Row %(row)s has more cells than the header row."),
     "empty_file": _l("The file has no rows below the header row."),
     "too_many_rows": _l("At most %(max)s rows can be imported at once."),
+    "too_large_file": _l(
+        "The file is larger than %(max_mb)s MB, more than any roster needs; nothing was "
+        "read. Save only the sheet to import, or save it as .xlsx or .csv."
+    ),
+    "too_many_cells": _l(
+        "The sheet's cells reach further than %(max)s cells (rows × columns); nothing was "
+        "read. Delete the empty rows and columns below and beside the data, or save only "
+        "the data as .csv."
+    ),
     "too_large_unpacked": _l(
         "The workbook unpacks to more than %(max_mb)s MB (or is packed unusually densely), "
         "more than any roster needs; nothing was read. Save only the sheet to import, or "

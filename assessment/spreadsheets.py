@@ -1,4 +1,4 @@
-"""Read an uploaded .xlsx or .csv file into text cells, keeping the row numbers people see.
+"""Read an uploaded spreadsheet (.xlsx, .xls, .ods, .csv) into text cells, keeping row numbers.
 
 Every cell is read as text (no number or date guessing by pandas, no "NA" turned into a
 missing value), trimmed, and fully blank rows are left out without renumbering the others,
@@ -7,9 +7,17 @@ be read raises :class:`~assessment.core.errors.FieldError` on the ``file`` field
 does a cell holding a control character (the text rule, :mod:`assessment.core.text`,
 naming its row and column).
 
-An .xlsx file is a zip archive: its members' sizes are checked before anything is
-unpacked, so that a small upload that would unpack to gigabytes (a "zip bomb") is
-refused at once instead of holding a worker until the server's timeout.
+Workbooks are read by python-calamine (through pandas' ``engine="calamine"``), one
+reader for the three formats. Before it runs, a workbook's structure is checked so that a
+small upload cannot hold a worker for minutes: an .xlsx or .ods file is a zip archive,
+and its members' sizes are checked before anything is unpacked (a "zip bomb"); an .xls
+file may be at most :data:`MAX_XLS_BYTES`; and in every format the cells with a value
+may reach at most :data:`MAX_SHEET_ROWS` rows and :data:`MAX_SHEET_CELLS` cells
+(:mod:`assessment.spreadsheet_extent`), since the reader fills the whole rectangle.
+
+The header row may use each column's code (``code``, ``parent_code``, ...) or its
+Chinese header from :mod:`assessment.core.headers` (``单位代码``, ...): both are read as
+the code.
 """
 
 from __future__ import annotations
@@ -18,18 +26,23 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Mapping
 from typing import IO
 
 import pandas as pd
 
 from assessment.core.errors import FieldError
+from assessment.core.headers import column_code
 from assessment.core.roster import Sheet
 from assessment.core.text import find_control_character
+from assessment.spreadsheet_extent import UnreadableWorkbookError, workbook_extent
 
 logger = logging.getLogger(__name__)
 
 FIELD = "file"
-EXTENSIONS = ("xlsx", "csv")
+EXTENSIONS = ("xlsx", "xls", "ods", "csv")
+#: Formats read by python-calamine.
+_WORKBOOK_EXTENSIONS = ("xlsx", "xls", "ods")
 #: More rows than a county roster ever has; keeps one upload from running for minutes.
 MAX_ROWS = 20_000
 #: Most bytes an .xlsx may unpack to: four times a 20,000-row roster written by openpyxl
@@ -38,9 +51,21 @@ MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024
 #: Most an .xlsx member over 1 MB may expand (unpacked / packed). Spreadsheets reach
 #: about 15; a zip bomb's deflate streams reach 1,000.
 MAX_XLSX_RATIO = 100
+#: The same for .ods: its XML is far more repetitive, and a 20,000-row roster saved by
+#: LibreOffice 7.4 packs 18.8 MB into 188 KB (100 to 1). Still well short of a bomb's.
+MAX_ODS_RATIO = 400
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 #: Most members an .xlsx may have (a workbook has a dozen, one more per sheet).
 MAX_XLSX_MEMBERS = 1_000
+#: Largest .xls accepted. BIFF is not compressed: a 20,000-row roster saved as .xls by
+#: LibreOffice 7.4 takes 3.2 MB, so this is plenty and bounds the records walked.
+MAX_XLS_BYTES = 8 * 1024 * 1024
+#: Furthest row a cell with a value may be in: the import limit, with room for blank
+#: rows between the data (blank rows are skipped and not counted in MAX_ROWS).
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+#: Most cells (rows x columns, from A1 to the furthest cell with a value) of a sheet:
+#: 20,000 rows of 50 columns. The reader holds each one in memory, twice.
+MAX_SHEET_CELLS = 1_000_000
 # Tried in order. UTF-8 (with or without the BOM Excel writes for "CSV UTF-8"), then
 # GB18030, a superset of the GBK that Chinese Excel uses for plain "CSV".
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -54,13 +79,15 @@ def file_extension(filename: str) -> str:
     return extension.lower() if dot else ""
 
 
-def read_sheet(stream: IO[bytes], filename: str) -> Sheet:
-    """Read the first worksheet of an .xlsx file, or a .csv file, as text cells.
+def read_sheet(stream: IO[bytes], filename: str, headers: Mapping[str, str] | None = None) -> Sheet:
+    """Read the first worksheet of an .xlsx, .xls or .ods file, or a .csv file, as text cells.
 
-    The first non-blank row is the header; its names are trimmed and put in lower case.
+    The first non-blank row is the header; its names are trimmed and put in lower case,
+    and a name found in ``headers`` (column code -> Chinese header) is read as its code.
     Raises ``FieldError("file", code)`` with code ``unsupported_file_type``,
     ``unreadable_file``, ``unreadable_encoding``, ``csv_extra_cells`` (with ``row``),
-    ``empty_file`` or ``too_many_rows`` (with ``max``).
+    ``empty_file``, ``too_many_rows`` (with ``max``), ``too_large_unpacked`` (with
+    ``max_mb``) or ``too_many_cells`` (with ``max``).
     """
     extension = file_extension(filename)
     if extension not in EXTENSIONS:
@@ -68,12 +95,40 @@ def read_sheet(stream: IO[bytes], filename: str) -> Sheet:
     data = stream.read()
     if not data.strip():
         raise FieldError(FIELD, "empty_file")
-    frame = _read_xlsx(data) if extension == "xlsx" else _read_csv(data)
-    return _to_sheet(frame.to_numpy().tolist())
+    frame = (
+        _read_workbook(data, extension) if extension in _WORKBOOK_EXTENSIONS else _read_csv(data)
+    )
+    return _to_sheet(frame.to_numpy().tolist(), headers or {})
 
 
-def check_xlsx_size(data: bytes) -> None:
-    """Refuse an .xlsx that would unpack to too much, from its zip directory alone.
+def check_workbook_bounds(data: bytes, extension: str) -> None:
+    """Refuse a workbook too large to read, from its structure alone (nothing parsed yet).
+
+    Raises ``FieldError("file", code)`` with ``unreadable_file``, ``too_large_file`` (an
+    .xls; with ``max_mb``), ``too_large_unpacked`` (with ``max_mb``), ``too_many_rows``
+    (with ``max``) or ``too_many_cells`` (with ``max``).
+    """
+    if extension == "xls":
+        if len(data) > MAX_XLS_BYTES:
+            logger.info("refused .xls upload of %d bytes", len(data))
+            raise FieldError(FIELD, "too_large_file", max_mb=round(MAX_XLS_BYTES / 2**20, 1))
+    else:
+        check_zip_size(data, MAX_ODS_RATIO if extension == "ods" else MAX_XLSX_RATIO)
+    try:
+        extent = workbook_extent(data, extension)
+    except UnreadableWorkbookError as error:
+        logger.info("unreadable .%s upload: %s", extension, error)
+        raise FieldError(FIELD, "unreadable_file") from error
+    if extent.rows > MAX_SHEET_ROWS:
+        logger.info("refused .%s upload reaching row %d", extension, extent.rows)
+        raise FieldError(FIELD, "too_many_rows", max=MAX_ROWS)
+    if extent.rows * extent.columns > MAX_SHEET_CELLS:
+        logger.info("refused .%s upload of %d x %d cells", extension, extent.rows, extent.columns)
+        raise FieldError(FIELD, "too_many_cells", max=MAX_SHEET_CELLS)
+
+
+def check_zip_size(data: bytes, max_ratio: int = MAX_XLSX_RATIO) -> None:
+    """Refuse an .xlsx or .ods that would unpack to too much, from its zip directory alone.
 
     The directory's sizes cannot lie about the amount unpacked: Python's ``zipfile``
     stops every member at its declared ``file_size``. Raises ``FieldError("file", code)``
@@ -83,23 +138,23 @@ def check_xlsx_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        logger.info("unreadable .xlsx upload: %s", type(error).__name__)
+        logger.info("unreadable zipped upload: %s", type(error).__name__)
         raise FieldError(FIELD, "unreadable_file") from error
     unpacked = sum(member.file_size for member in members)
     too_dense = any(
         member.file_size > _RATIO_CHECKED_FROM_BYTES
-        and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1)
+        and member.file_size > max_ratio * max(member.compress_size, 1)
         for member in members
     )
     if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED_BYTES or too_dense:
-        logger.info("refused .xlsx upload: %d members, %d bytes unpacked", len(members), unpacked)
+        logger.info("refused zipped upload: %d members, %d bytes unpacked", len(members), unpacked)
         raise FieldError(
             FIELD, "too_large_unpacked", max_mb=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
         )
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
-    check_xlsx_size(data)
+def _read_workbook(data: bytes, extension: str) -> pd.DataFrame:
+    check_workbook_bounds(data, extension)
     try:
         # header=None keeps every row, blank ones included, so the frame's index + 1 is
         # the spreadsheet row number.
@@ -109,12 +164,12 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
             header=None,
             dtype=str,
             keep_default_na=False,
-            engine="openpyxl",
+            engine="calamine",
         )
     except Exception as error:
-        # Not a zip, a zip that is not a workbook, or a damaged workbook: openpyxl and
-        # zipfile raise many unrelated types for these, and all mean the same to a person.
-        logger.info("unreadable .xlsx upload: %s", type(error).__name__)
+        # A damaged workbook, or one of another type than its name says: calamine and
+        # pandas raise many unrelated types for these, and all mean the same to a person.
+        logger.info("unreadable .%s upload: %s", extension, type(error).__name__)
         raise FieldError(FIELD, "unreadable_file") from error
 
 
@@ -175,13 +230,13 @@ def _check_cells(cells: list[list[str]], header: list[str] | None, first_row: in
                 )
 
 
-def _to_sheet(table: list[list[object]]) -> Sheet:
+def _to_sheet(table: list[list[object]], headers: Mapping[str, str]) -> Sheet:
     cells = [[_cell(value) for value in row] for row in table]
     header_index = next((i for i, row in enumerate(cells) if any(row)), None)
     if header_index is None:
         raise FieldError(FIELD, "empty_file")
     _check_cells(cells[: header_index + 1], None, 0)
-    header = [name.lower() for name in cells[header_index]]
+    header = [column_code(name, headers) for name in cells[header_index]]
     _check_cells(cells[header_index + 1 :], header, header_index + 1)
     # Cells under an unnamed header column, or under a repeated name, are not read.
     named = {name: position for position, name in reversed(list(enumerate(header))) if name}

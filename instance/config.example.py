@@ -100,3 +100,16 @@ Every setting below is optional; the values shown are the defaults unless said o
 # QR code (/p/verify/<code>). Set it in production: without it, web downloads use the
 # host the request came to, and `flask reports build` uses http://localhost:5000.
 # PUBLIC_BASE_URL = "https://kaohe.example.gov.cn"
+
+# --- E-mail of reminders ----------------------------------------------------------------
+# `flask reminders send` (deploy/assessment-reminders.timer) e-mails reminders to accounts
+# with an e-mail address through this SMTP server; without MAIL_SERVER (the default) they
+# show on each account's "My reminders" page only. MAIL_USE_TLS is STARTTLS (port 587),
+# MAIL_USE_SSL is SMTPS (port 465); MAIL_FROM is required when MAIL_SERVER is set.
+# MAIL_SERVER = "smtp.example.gov.cn"
+# MAIL_PORT = 587
+# MAIL_USE_TLS = True
+# MAIL_USE_SSL = False
+# MAIL_USERNAME = "kaohe@example.gov.cn"
+# MAIL_PASSWORD = "..."
+# MAIL_FROM = "kaohe@example.gov.cn"

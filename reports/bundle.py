@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessment.core.cells import encode_csv
 from assessment.core.errors import AssessmentError
 from assessment.core.rulebook import parse_rulebook
 from assessment.models import Period, ResultVersion
@@ -194,8 +195,9 @@ def build_bundle(
         responses, questions, min_group_size=min_group_size
     )
     published = results_csv(payload["result"])
+    # CSV files carry the byte-order mark, so that Excel opens them as UTF-8.
     files = {
-        name: text.encode("utf-8")
+        name: encode_csv(text) if name.endswith(".csv") else text.encode("utf-8")
         for name, text in {
             **files_text,
             "rulebook.yaml": dump_rulebook_yaml(rulebook, digest=version.rules_digest),

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assessment.core.cells import decode_csv, encode_csv
 from assessment.core.errors import AssessmentError, RulebookError
 from assessment.core.results import compute_period_results, result_to_plain
 from assessment.core.rulebook import rules_digest
@@ -110,7 +111,7 @@ def recompute_results(files: Mapping[str, bytes]) -> tuple[str, str]:
         if name not in files:
             raise BundleError(name, "missing_file")
         try:
-            texts[name] = files[name].decode("utf-8")
+            texts[name] = decode_csv(files[name])
         except UnicodeDecodeError:
             raise BundleError(name, "not_utf8") from None
     inputs = inputs_from_tables(texts)
@@ -150,7 +151,11 @@ def check_bundle_files(files: Mapping[str, bytes]) -> RecomputeReport:
     if RESULTS not in files:
         report.error = f"{RESULTS}: missing file"
         return report
-    report.differing = _differing(files[RESULTS].decode("utf-8", "replace"), report.results)
+    try:
+        published = decode_csv(files[RESULTS])
+    except UnicodeDecodeError:
+        published = files[RESULTS].decode("utf-8", "replace")
+    report.differing = _differing(published, report.results)
     return report
 
 
@@ -221,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)  # noqa: T201 (a command-line tool's output)
     if args.out is not None and report.results is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / RESULTS).write_text(report.results, encoding="utf-8", newline="")
+        (args.out / RESULTS).write_bytes(encode_csv(report.results))
         print(f"wrote {args.out / RESULTS}")  # noqa: T201
     return 0 if report.ok else 1
 

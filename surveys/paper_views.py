@@ -9,6 +9,7 @@ digits, and after each ballot the page comes back empty with the batch kept.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,9 @@ from wtforms.validators import DataRequired, Length
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.core.headers import PAPER_BALLOT_HEADERS
 from assessment.core.roster import RowError
-from assessment.downloads import csv_download
+from assessment.downloads import template_download
 from assessment.forms import BaseForm, ImportForm, show_field_error
 from assessment.models import Account, Unit
 from assessment.spreadsheets import read_sheet
@@ -426,6 +428,7 @@ class _ImportKind:
     columns: list[str]
     required: tuple[str, ...]
     descriptions: dict[str, str]
+    headers: Mapping[str, str]
 
 
 def _import_kind(survey: Survey) -> _ImportKind:
@@ -450,6 +453,7 @@ def _import_kind(survey: Survey) -> _ImportKind:
         columns=columns,
         required=paper.IMPORT_REQUIRED,
         descriptions=descriptions,
+        headers=PAPER_BALLOT_HEADERS,
     )
 
 
@@ -467,7 +471,7 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
             upload = form.file.data
             filename = upload.filename or ""
             try:
-                sheet = read_sheet(upload.stream, filename)
+                sheet = read_sheet(upload.stream, filename, PAPER_BALLOT_HEADERS)
                 reason = f"import of paper ballots from {filename[:100]}"
                 with unit_of_work(current_user.id, reason=reason):
                     summary = paper.import_ballots(
@@ -510,20 +514,24 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=_import_kind(survey),
         form=form,
-        errors=error_rows(errors, paper_message),
+        errors=error_rows(errors, paper_message, PAPER_BALLOT_HEADERS),
         error_count=len(errors),
         summary=summary_text,
-        template_url=url_for(".import_template", survey_id=survey.id),
+        template_endpoint=(".import_template", {"survey_id": survey.id}),
     )
     return (page, status) if status != 200 else page
 
 
-@bp.route("/paper/import/template.csv")
+@bp.route("/paper/import/template.xlsx")
 @roles_required(*ENTRY_ROLES)
 def import_template(survey_id: int) -> Response:
+    """An .xlsx with the ballot columns (``?headers=zh`` or ``en``), for typing ballots in."""
     survey = _survey_or_404(survey_id)
-    return csv_download(
-        paper.template_columns(db.session, survey), [], "paper-ballots-template.csv"
+    return template_download(
+        paper.template_columns(db.session, survey),
+        PAPER_BALLOT_HEADERS,
+        [],
+        "paper-ballots-template",
     )
 
 

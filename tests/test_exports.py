@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from assessment.app.db import db, unit_of_work
 from assessment.core import cells
-from assessment.core.cells import csv_cell, is_formula_text, read_csv_cell, write_csv
+from assessment.core.cells import csv_cell, decode_csv, is_formula_text, read_csv_cell, write_csv
 from assessment.demo import seed_demo
 from assessment.models import Cadre, Period, Unit
 from reports.core.bundle import read_csv, read_zip
@@ -116,18 +116,18 @@ def test_every_workbook_keeps_formula_like_names_as_text(
     assert any(isinstance(c.value, float) for row in sheet.iter_rows() for c in row)
 
 
-def test_the_results_template_csv_quotes_a_code_starting_with_minus(
+def test_the_results_template_keeps_a_code_starting_with_minus_as_text(
     app, client, auth, published_rulebook, make
 ):
     from assessment.services.periods import advance_period
 
     make(lambda s: advance_period(s, s.get(Period, published_rulebook), "collecting"))
     auth.login("admin")
-    response = client.get(f"/admin/periods/{published_rulebook}/quantitative/template.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    codes = {row[0] for row in rows[1:]}
-    assert "'" + MINUS_CODE in codes and MINUS_CODE not in codes
-    assert "QS001" in codes
+    response = client.get(f"/admin/periods/{published_rulebook}/quantitative/template.xlsx")
+    book = _formula_free(response.data)
+    codes = {row[0].value for row in book.worksheets[0].iter_rows(min_row=2)}
+    assert MINUS_CODE in codes and "QS001" in codes
+    assert _text_cells(book)[MINUS_CODE] == ("s", True)
 
 
 def test_the_open_data_bundle_quotes_names_and_still_recomputes_exactly(
@@ -137,17 +137,20 @@ def test_the_open_data_bundle_quotes_names_and_still_recomputes_exactly(
     response = client.get(f"/admin/periods/{computed_period}/open-data.zip")
     assert response.status_code == 200
     files = {name.rsplit("/", 1)[-1]: data for name, data in read_zip(response.data).items()}
-    raw_cadres = list(csv.DictReader(io.StringIO(files["cadres.csv"].decode())))
+    raw_cadres = list(csv.DictReader(io.StringIO(decode_csv(files["cadres.csv"]))))
     assert {r["name"] for r in raw_cadres} >= {"'" + PLUS, "'" + AT}
     assert "'" + MINUS_CODE in {r["code"] for r in raw_cadres}
-    results = list(csv.DictReader(io.StringIO(files["results.csv"].decode())))
+    results = list(csv.DictReader(io.StringIO(decode_csv(files["results.csv"]))))
     assert {r["name"] for r in results} >= {"'" + PLUS, "'" + AT}
     # totals are numbers, never quoted
     assert all(not r["total"].startswith("'") for r in results)
-    units = list(csv.DictReader(io.StringIO(files["units.csv"].decode())))
+    units = list(csv.DictReader(io.StringIO(decode_csv(files["units.csv"]))))
     assert "'" + LINK in {r["name"] for r in units}
     # the bundle's own reader gives the names back as stored
-    assert {r["name"] for r in read_csv("cadres.csv", files["cadres.csv"].decode())} >= {PLUS, AT}
+    assert {r["name"] for r in read_csv("cadres.csv", decode_csv(files["cadres.csv"]))} >= {
+        PLUS,
+        AT,
+    }
     report = check_bundle(response.data)
     assert report.ok, (report.error, report.differing[:3])
-    assert report.results == files["results.csv"].decode()
+    assert report.results == decode_csv(files["results.csv"])

@@ -91,6 +91,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from surveys import comment_views
 
     comment_views.init_app(app)
+    from surveys import export_views
+
+    export_views.init_app(app)
     app.cli.add_command(surveys_cli)
     # The results pages read survey scores and statistics through these two callables.
     app.extensions["assessment.survey_source"] = survey_results_data

@@ -60,13 +60,14 @@ def compile_catalogs() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from assessment.cli import accounts_cli, audit_cli, demo_cli
+    from assessment.cli import accounts_cli, audit_cli, demo_cli, reminders_cli
 
     app.cli.add_command(i18n_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(reminders_cli)
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploads and secrets.")

@@ -59,6 +59,16 @@ class DefaultConfig:
     # "https://kaohe.example.gov.cn"; empty means the host of the request (web downloads)
     # or http://localhost:5000 with a warning (``flask reports build``).
     PUBLIC_BASE_URL = ""
+    # E-mail of reminders (`flask reminders send`) through an SMTP server. None by default:
+    # without MAIL_SERVER, reminders show in the app only. MAIL_USE_TLS is STARTTLS (port
+    # 587 usually), MAIL_USE_SSL is SMTPS (port 465); MAIL_FROM is the sender's address.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = ""
     # UPLOAD_FOLDER defaults to <instance>/uploads (set in create_app, which knows the path).
 
 
@@ -113,6 +123,7 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"TRUSTED_PROXY_COUNT must be a whole number of proxies, 0 or more (got {proxies!r})"
         )
+    _validate_mail(config)
     if config.get("HOLIDAY_CALENDAR", "CN") not in ("CN", ""):
         raise ConfigError('HOLIDAY_CALENDAR must be "CN" (China\'s statutory calendar) or ""')
     for key in ("NOTICE_HOLIDAYS", "NOTICE_EXTRA_WORKDAYS"):
@@ -120,6 +131,21 @@ def validate_config(config: Mapping[str, Any]) -> None:
             parse_dates(config.get(key) or ())
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a list of dates written as YYYY-MM-DD") from None
+
+
+def _validate_mail(config: Mapping[str, Any]) -> None:
+    if not config.get("MAIL_SERVER"):
+        return
+    port = config.get("MAIL_PORT", 25)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"MAIL_PORT must be a port number (got {port!r})")
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if not isinstance(config.get(key, False), bool):
+            raise ConfigError(f"{key} must be true or false (got {config.get(key)!r})")
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL (SMTPS) exclude each other")
+    if "@" not in str(config.get("MAIL_FROM") or ""):
+        raise ConfigError("MAIL_FROM must be the sender's e-mail address when MAIL_SERVER is set")
 
 
 def parse_dates(values: Any) -> frozenset[date]:

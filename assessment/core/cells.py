@@ -17,9 +17,12 @@ import re
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "BOM",
     "FORMULA_STARTS",
     "QUOTE",
     "csv_cell",
+    "decode_csv",
+    "encode_csv",
     "is_formula_text",
     "read_csv_cell",
     "write_csv",
@@ -29,6 +32,8 @@ __all__ = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The prefix that keeps such a cell text (shown by the spreadsheet program).
 QUOTE = "'"
+#: The byte-order mark every CSV file the product writes starts with.
+BOM = "\ufeff"
 # Numbers as the product's own number writers spell them (``repr``, fixed decimals):
 # an optional minus, digits, an optional fraction and exponent. Never a leading plus.
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
@@ -130,3 +135,37 @@ def write_csv(
     writer.writerow([csv_cell(value) for value in header])
     writer.writerows([csv_cell(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+def encode_csv(text: str) -> bytes:
+    """A CSV file's bytes: UTF-8 with a byte-order mark.
+
+    Notes
+    -----
+    Excel (and WPS) open a CSV file in the computer's code page, GBK on a Chinese
+    Windows, unless it starts with the UTF-8 byte-order mark ``EF BB BF``; without it
+    every Chinese name shows as mojibake. :func:`decode_csv` reads it back, with or
+    without the mark.
+
+    Examples
+    --------
+    >>> encode_csv("名称\\n")
+    b'\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0\\n'
+    """
+    return (BOM + text).encode("utf-8")
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file :func:`encode_csv` wrote (a file without the mark reads too).
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When the bytes are not UTF-8.
+
+    Examples
+    --------
+    >>> decode_csv(encode_csv("a,b\\n")), decode_csv(b"a,b\\n")
+    ('a,b\\n', 'a,b\\n')
+    """
+    return data.decode("utf-8-sig")

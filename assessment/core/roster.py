@@ -32,6 +32,7 @@ __all__ = [
     "Sheet",
     "UnitImportResult",
     "UnitRecord",
+    "check_header",
     "validate_roster",
     "validate_units",
 ]
@@ -412,13 +413,38 @@ class _Row:
             return None
 
 
-def _missing_columns(sheet: Sheet, required: Sequence[str]) -> tuple[RowError, ...]:
+def check_header(
+    sheet: Sheet, columns: Sequence[str], required: Sequence[str]
+) -> tuple[RowError, ...]:
+    """Errors of a header row that lacks a required column (row 1), or none.
+
+    A missing column is ``missing_column``; when one is missing, every header the import
+    does not read is listed too (``unread_column``, its text as the value), since it is
+    most likely the missing one misspelled. Unread columns of a complete header are
+    ignored (a county's roster may carry columns of its own).
+
+    Examples
+    --------
+    >>> sheet = Sheet.from_dicts([{"code": "A", "parent": "B"}])
+    >>> [(e.column, e.code) for e in check_header(sheet, UNIT_COLUMNS, ("code", "parent_code"))]
+    [('parent_code', 'missing_column'), ('parent', 'unread_column')]
+    >>> check_header(sheet, UNIT_COLUMNS, ("code",))
+    ()
+    """
     present = set(sheet.columns)
-    return tuple(
+    missing = [
         RowError(1, column, "missing_column", {"column": column})
         for column in required
         if column not in present
-    )
+    ]
+    if not missing:
+        return ()
+    unread = [
+        RowError(1, name, "unread_column", {"column": name}, name)
+        for name in sheet.columns
+        if name not in columns
+    ]
+    return (*missing, *unread)
 
 
 def _sorted(errors: list[RowError], columns: Sequence[str]) -> tuple[RowError, ...]:
@@ -475,7 +501,7 @@ def validate_units(sheet: Sheet, existing: OrgSnapshot, scope: Set[str] | None) 
     >>> [(e.row, e.column, e.code) for e in validate_units(bad, OrgSnapshot(), None).errors]
     [(2, 'households', 'negative'), (2, 'population', 'required')]
     """
-    missing = _missing_columns(sheet, UNIT_REQUIRED_COLUMNS)
+    missing = check_header(sheet, UNIT_COLUMNS, UNIT_REQUIRED_COLUMNS)
     if missing:
         return UnitImportResult((), missing)
     errors: list[RowError] = []
@@ -631,7 +657,7 @@ def validate_roster(
     >>> validate_roster(Sheet.from_dicts(sheet.rows[:1]), existing, None).records[0].start
     datetime.date(2026, 3, 1)
     """
-    missing = _missing_columns(sheet, ROSTER_REQUIRED_COLUMNS)
+    missing = check_header(sheet, ROSTER_COLUMNS, ROSTER_REQUIRED_COLUMNS)
     if missing:
         return RosterImportResult((), missing)
     errors: list[RowError] = []

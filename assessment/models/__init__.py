@@ -12,6 +12,7 @@ from assessment.models.inputs import (
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
 from assessment.models.publication import Notice, Objection
+from assessment.models.reminders import Reminder
 from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
 from assessment.models.settings import SiteSetting
@@ -32,6 +33,7 @@ __all__ = [
     "Post",
     "QuantitativeResult",
     "Rating",
+    "Reminder",
     "ResultVersion",
     "Role",
     "RulebookVersion",

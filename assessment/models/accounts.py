@@ -34,6 +34,8 @@ class Account(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(sa.String(16))
     cadre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cadre.id"), unique=True)
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Where reminders are e-mailed (optional; empty: in the app only).
+    email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Raised by a logout, a password change or a password reset; a session that holds
     #: an older value (see :meth:`get_id`) no longer logs anyone in.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +22,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     year: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(24), default="draft")
     min_group_size: Mapped[int] = mapped_column(default=5)
+    #: Last day for the assessors' ratings (local date), set by the team; reminders
+    #: go to assessors with ratings missing as it comes near.
+    rating_deadline: Mapped[date | None]
     #: The result version published as final (set when the period becomes "final").
     final_version_number: Mapped[int | None]
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

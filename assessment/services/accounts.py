@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,12 @@ class AccountData:
     scope_unit_ids: tuple[int, ...]
     cadre_id: int | None = None
     is_enabled: bool = True
+    email: str = ""
+
+
+# One address, no spaces, a dot in the domain: the shape; whether it exists is the
+# SMTP server's to say.
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _check_password(password: str) -> None:
@@ -45,6 +52,9 @@ def save_account(
         raise FieldError("cadre_id", "cadre_only_for_cadre_role")
     if not data.scope_unit_ids:
         raise FieldError("scope_unit_ids", "scope_required")
+    email = data.email.strip()
+    if email and not _EMAIL_RE.fullmatch(email):
+        raise FieldError("email", "invalid_email")
     if account is None:
         if password is None:
             raise FieldError("password", "required")
@@ -60,6 +70,7 @@ def save_account(
     account.role = data.role
     account.cadre_id = data.cadre_id
     account.is_enabled = data.is_enabled
+    account.email = email
     wanted = set(data.scope_unit_ids)
     for scope in list(account.scopes):
         if scope.unit_id not in wanted:

@@ -31,7 +31,7 @@ from assessment.core.errors import (
 )
 from assessment.core.lifecycle import PERIOD_STATES
 from assessment.core.preview import PreviewEvent, PreviewResult, compute_preview
-from assessment.core.roster import RowError, Sheet
+from assessment.core.roster import RowError, Sheet, check_header
 from assessment.core.rulebook import (
     Indicator,
     IndicatorKind,
@@ -611,11 +611,7 @@ class _ResultRow:
 def _check_result_rows(
     sheet: Sheet, rulebook: Rulebook, cadres: Mapping[str, AssessedCadre], known: set[str]
 ) -> tuple[list[_ResultRow], list[RowError]]:
-    errors: list[RowError] = [
-        RowError(1, column, "missing_column", {"column": column})
-        for column in RESULT_REQUIRED_COLUMNS
-        if column not in sheet.columns
-    ]
+    errors = list(check_header(sheet, RESULT_COLUMNS, RESULT_REQUIRED_COLUMNS))
     if errors:
         return [], errors
     rows: list[_ResultRow] = []

@@ -23,6 +23,7 @@ def create_blueprint() -> Blueprint:
         portal,
         public,
         public_notice,
+        reminders,
         results,
         rulebooks,
         settings,
@@ -57,6 +58,7 @@ def create_blueprint() -> Blueprint:
         portal,
         overview,
         settings,
+        reminders,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint

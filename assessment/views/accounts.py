@@ -94,6 +94,7 @@ def edit(account_id: int | None = None) -> str | Response:
             scope_unit_ids=tuple(form.scope_unit_ids.data),
             cadre_id=form.cadre_id.data or None,
             is_enabled=form.is_enabled.data,
+            email=form.email.data or "",
         )
         try:
             with unit_of_work(current_user.id):

@@ -1,10 +1,15 @@
-"""Spreadsheet imports of the unit tree and the cadre roster."""
+"""Spreadsheet imports of the unit tree and the cadre roster, and what every import shares.
+
+Every import page offers an .xlsx template with Chinese headers and one with the column
+codes, reads .xlsx, .xls, .ods and .csv files with either header, and lists each error by
+row and column, naming a column by its Chinese header and its code.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -17,6 +22,7 @@ from werkzeug.wrappers import Response
 from assessment.access import current_scope, roles_required
 from assessment.app.db import unit_of_work
 from assessment.core.errors import FieldError
+from assessment.core.headers import ROSTER_HEADERS, UNIT_HEADERS
 from assessment.core.roster import (
     ROSTER_COLUMNS,
     ROSTER_REQUIRED_COLUMNS,
@@ -25,7 +31,7 @@ from assessment.core.roster import (
     RowError,
     Sheet,
 )
-from assessment.downloads import csv_download
+from assessment.downloads import template_download
 from assessment.forms import ImportForm, show_field_error
 from assessment.messages import field_error_message
 from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
@@ -53,6 +59,8 @@ class _ImportKind:
     run: Callable[..., ImportSummary]
     done: Callable[[ImportSummary], str]
     list_endpoint: str
+    #: Column code -> the Chinese header the template writes and the import accepts.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 UNITS = _ImportKind(
@@ -82,6 +90,7 @@ UNITS = _ImportKind(
         "Imported %(num)s unit.", "Imported %(num)s units.", summary.units
     ),
     list_endpoint="assessment.org.units",
+    headers=UNIT_HEADERS,
 )
 
 CADRES = _ImportKind(
@@ -116,23 +125,37 @@ CADRES = _ImportKind(
         cadres=summary.cadres,
     ),
     list_endpoint="assessment.org.cadres",
+    headers=ROSTER_HEADERS,
 )
+
+
+def column_label(code: str, headers: Mapping[str, str]) -> str:
+    """A column as error messages name it: "上级单位代码 (parent_code)", or the code alone."""
+    chinese = headers.get(code)
+    return f"{chinese} ({code})" if chinese else code
 
 
 def error_rows(
     errors: Sequence[RowError],
     message: Callable[[FieldError], str] = field_error_message,
+    headers: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of the error table every spreadsheet import shows (first 500 errors)."""
-    return [
-        {
-            "row": error.row,
-            "column": error.column,
-            "value": error.value,
-            "message": message(FieldError(error.column, error.code, **error.params)),
-        }
-        for error in errors[:MAX_ERRORS_SHOWN]
-    ]
+    rows = []
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        params = dict(error.params)
+        if error.code == "missing_column":
+            params["column"] = column_label(error.column, headers or {})
+        rows.append(
+            {
+                "row": error.row,
+                "column": error.column,
+                "header": (headers or {}).get(error.column, ""),
+                "value": error.value,
+                "message": message(FieldError(error.column, error.code, **params)),
+            }
+        )
+    return rows
 
 
 def rejection_summary(errors: Sequence[RowError]) -> str:
@@ -174,7 +197,7 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
             upload = form.file.data
             try:
                 filename = upload.filename or ""
-                sheet = read_sheet(upload.stream, filename)
+                sheet = read_sheet(upload.stream, filename, kind.headers)
                 summary = _run(kind, sheet, filename)
             except FieldError as error:
                 show_field_error(form, error)
@@ -189,16 +212,16 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=kind,
         form=form,
-        errors=error_rows(errors),
+        errors=error_rows(errors, headers=kind.headers),
         error_count=len(errors),
         summary=rejection_summary(errors) if errors else "",
-        template_url=url_for(f".{kind.name}_template"),
+        template_endpoint=(f".{kind.name}_template", {}),
     )
     return (page, status) if status != 200 else page
 
 
-def _template_csv(kind: _ImportKind) -> Response:
-    return csv_download(kind.columns, [kind.example], f"{kind.name}-template.csv")
+def _template(kind: _ImportKind) -> Response:
+    return template_download(kind.columns, kind.headers, [kind.example], f"{kind.name}-template")
 
 
 @bp.route("/units", methods=["GET", "POST"])
@@ -215,15 +238,15 @@ def cadres() -> str | Response | tuple[str, int]:
     return _page(CADRES)
 
 
-@bp.route("/units/template.csv")
+@bp.route("/units/template.xlsx")
 @roles_required("admin")
 def units_template() -> Response:
-    """A CSV with the unit-tree header row and one example row."""
-    return _template_csv(UNITS)
+    """An .xlsx with the unit-tree header row (``?headers=zh`` or ``en``) and one example row."""
+    return _template(UNITS)
 
 
-@bp.route("/cadres/template.csv")
+@bp.route("/cadres/template.xlsx")
 @roles_required("admin")
 def cadres_template() -> Response:
-    """A CSV with the roster header row and one example row."""
-    return _template_csv(CADRES)
+    """An .xlsx with the roster header row (``?headers=zh`` or ``en``) and one example row."""
+    return _template(CADRES)

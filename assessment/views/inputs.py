@@ -10,7 +10,7 @@ points or totals that include one): comparing two previews would give a rating a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +48,10 @@ from assessment import evidence as files
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedError
+from assessment.core.headers import RESULT_HEADERS
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.downloads import csv_download
+from assessment.downloads import template_download
 from assessment.forms import BaseForm, ImportForm, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
@@ -127,6 +128,7 @@ class _ImportKind:
     columns: tuple[str, ...]
     required: tuple[str, ...]
     descriptions: dict[str, Any]
+    headers: Mapping[str, str]
 
 
 RESULTS_IMPORT = _ImportKind(
@@ -145,6 +147,7 @@ RESULTS_IMPORT = _ImportKind(
         "source": _l("Where the number comes from."),
         "note": _l("Any remark; may be empty, and the column may be left out."),
     },
+    headers=RESULT_HEADERS,
 )
 
 # ---------------------------------------------------------------------------
@@ -397,7 +400,7 @@ def import_results(period_id: int) -> str | Response | tuple[str, int]:
             upload = form.file.data
             filename = upload.filename or ""
             try:
-                sheet = read_sheet(upload.stream, filename)
+                sheet = read_sheet(upload.stream, filename, RESULT_HEADERS)
                 reason = f"import of quantitative results from {filename[:100]}"
                 with unit_of_work(current_user.id, reason=reason) as session:
                     summary = service.import_results(
@@ -429,18 +432,18 @@ def import_results(period_id: int) -> str | Response | tuple[str, int]:
         "assessment/imports/upload.html",
         kind=RESULTS_IMPORT,
         form=form,
-        errors=error_rows(errors),
+        errors=error_rows(errors, headers=RESULT_HEADERS),
         error_count=len(errors),
         summary=rejection_summary(errors) if errors else "",
-        template_url=url_for(".results_template", period_id=period.id),
+        template_endpoint=(".results_template", {"period_id": period.id}),
     )
     return (page, status) if status != 200 else page
 
 
-@bp.route("/<int:period_id>/quantitative/template.csv")
+@bp.route("/<int:period_id>/quantitative/template.xlsx")
 @roles_required(*TEAM_ROLES)
 def results_template(period_id: int) -> Response:
-    """A CSV with the header row and one row per missing value of the cadres in scope."""
+    """An .xlsx with the header row and one row per missing value of the cadres in scope."""
     period = _period(period_id)
     rulebook = _rulebook(period)
     rows = []
@@ -453,7 +456,9 @@ def results_template(period_id: int) -> Response:
             for indicator in indicator_set.of_kind(IndicatorKind.QUANTITATIVE):
                 if (cadre.cadre_id, indicator.code) not in results:
                     rows.append([cadre.code, indicator.code, "", "", ""])
-    return csv_download(service.RESULT_COLUMNS, rows, "quantitative-results.csv")
+    return template_download(
+        service.RESULT_COLUMNS, RESULT_HEADERS, rows, "quantitative-results-template"
+    )
 
 
 @bp.route("/<int:period_id>/evidence/<int:evidence_id>")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -20,8 +19,8 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
-from assessment.app.db import db
-from assessment.downloads import Sheet, xlsx_download
+from assessment.app.db import db, utcnow
+from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_label, xlsx_download
 from assessment.messages import KIND_LABELS, STATE_LABELS
 from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
@@ -36,7 +35,6 @@ OVERVIEW_ROLES = ("official", *TEAM_ROLES)
 #: Two decimals for scores, as everywhere else (STYLE section 19: rounding for display).
 DECIMAL_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 #: PDF downloads built by the reports package, linked when their endpoint exists.
 REPORT_LINKS: tuple[tuple[str, Any], ...] = (
     ("reports.summary", _l("Summary (PDF)")),
@@ -49,18 +47,12 @@ REPORT_LINKS: tuple[tuple[str, Any], ...] = (
 # ---------------------------------------------------------------------------
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """openpyxl stores no time zone: write UTC and say so in the header."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None)
-
-
 def _facts_sheet(
     periods: Sequence[service.PeriodResults], names: Mapping[int, service.TownshipInfo]
 ) -> Sheet:
     """Name, version, digests, state and export time of every period in the workbook."""
-    exported = _naive_utc(datetime.now(UTC).replace(microsecond=0))
+    exported = local_time(utcnow().replace(microsecond=0))
+    zone = time_zone_label()
     sheet = Sheet(
         _("Periods"),
         [
@@ -72,8 +64,8 @@ def _facts_sheet(
             _("Final"),
             _("Rules digest"),
             _("Data digest"),
-            _("Computed at (UTC)"),
-            _("Exported at (UTC)"),
+            _("Computed at (%(zone)s)", zone=zone),
+            _("Exported at (%(zone)s)", zone=zone),
         ],
         formats={8: DATETIME_FORMAT, 9: DATETIME_FORMAT},
     )
@@ -88,7 +80,7 @@ def _facts_sheet(
                 _("yes") if p.is_final else _("no (not final)"),
                 p.rules_digest,
                 p.data_digest,
-                _naive_utc(p.computed_at),
+                local_time(p.computed_at),
                 exported,
             ]
         )

@@ -11,7 +11,13 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError, LifecycleError
 from assessment.core.lifecycle import next_state
-from assessment.forms import PeriodForm, TransitionForm, choices, show_field_error
+from assessment.forms import (
+    PeriodForm,
+    RatingDeadlineForm,
+    TransitionForm,
+    choices,
+    show_field_error,
+)
 from assessment.messages import STATE_LABELS, lifecycle_message
 from assessment.queries import (
     NotFoundError,
@@ -23,6 +29,7 @@ from assessment.queries import (
 )
 from assessment.services import site_settings
 from assessment.services.periods import advance_period, create_period
+from assessment.services.reminders import set_rating_deadline
 
 bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
 
@@ -89,6 +96,7 @@ def show(period_id: int) -> str:
         next_state=next_state(period.status),
         history=history,
         form=TransitionForm(),
+        deadline_form=RatingDeadlineForm(rating_deadline=period.rating_deadline),
         state_labels=STATE_LABELS,
     )
 
@@ -108,4 +116,23 @@ def transition(period_id: int) -> Response:
         flash(lifecycle_message(error), "error")
     else:
         flash(_("The period is now “%(state)s”.", state=STATE_LABELS[period.status]), "success")
+    return redirect(url_for(".show", period_id=period.id))
+
+
+@bp.route("/<int:period_id>/rating-deadline", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def rating_deadline(period_id: int) -> Response:
+    """Set or clear the assessors' rating deadline (audited)."""
+    period = _period_or_404(period_id)
+    form = RatingDeadlineForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.rating_deadline.errors) or _("Invalid date."), "error")
+        return redirect(url_for(".show", period_id=period.id))
+    try:
+        with unit_of_work(current_user.id):
+            set_rating_deadline(db.session, period, form.rating_deadline.data)
+    except FieldError as error:
+        flash(show_field_error(form, error), "error")
+    else:
+        flash(_("Rating deadline saved."), "success")
     return redirect(url_for(".show", period_id=period.id))

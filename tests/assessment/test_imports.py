@@ -19,6 +19,12 @@ from assessment.models import Appointment, AuditEntry, Cadre, Unit
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 UNITS_URL = "/admin/import/units"
 CADRES_URL = "/admin/import/cadres"
+UNIT_HEADER_ZH = ["单位代码", "上级单位代码", "单位类型", "中文名称", "英文名称", "户数", "人口数"]
+CADRE_HEADER_ZH = [
+    *("人员编号", "姓名", "性别", "出生年份"),
+    *("岗位代码", "单位代码", "任职起始日期", "任职截止日期"),
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_HEADER = ["code", "parent_code", "kind", "name_zh", "name_en", "households", "population"]
 CADRE_HEADER = [
     "code",
@@ -224,25 +230,62 @@ def test_example_files_import_into_the_demo_township(app, admin):
     assert {"QSZ-09", "QSZ-10", "QSZ-11"} <= unit_codes(app)
 
 
-@pytest.mark.parametrize(("url", "header"), [(UNITS_URL, UNIT_HEADER), (CADRES_URL, CADRE_HEADER)])
-def test_template_has_bom_header_and_an_example_row_that_imports(admin, url, header):
-    response = admin.get(url + "/template.csv")
+@pytest.mark.parametrize(
+    ("url", "header", "chinese"),
+    [
+        (
+            UNITS_URL,
+            UNIT_HEADER,
+            ["单位代码", "上级单位代码", "单位类型", "中文名称", "英文名称", "户数", "人口数"],
+        ),
+        (
+            CADRES_URL,
+            CADRE_HEADER,
+            [
+                "人员编号",
+                "姓名",
+                "性别",
+                "出生年份",
+                "岗位代码",
+                "单位代码",
+                "任职起始日期",
+                "任职截止日期",
+            ],
+        ),
+    ],
+)
+@pytest.mark.parametrize("headers", ["zh", "en"])
+def test_xlsx_templates_in_either_language_have_an_example_row_that_imports(
+    admin, url, header, chinese, headers
+):
+    response = admin.get(url + "/template.xlsx", query_string={"headers": headers})
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.mimetype == XLSX
     assert "attachment" in response.headers["Content-Disposition"]
-    body = response.get_data()
-    assert body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == header
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0].values)
+    assert list(rows[0]) == (chinese if headers == "zh" else header)
     assert len(rows) == 2
-    assert upload(admin, url, body, "template.csv").status_code == 302
+    assert upload(admin, url, response.data, "template.xlsx").status_code == 302
+
+
+def test_the_template_follows_the_page_language_unless_asked(client, auth, demo):
+    auth.login("admin")  # the default language is Chinese
+    response = client.get(CADRES_URL + "/template.xlsx")
+    assert next(openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0].values)[0] == (
+        "人员编号"
+    )
+    client.get("/lang/en")
+    response = client.get(CADRES_URL + "/template.xlsx")
+    assert next(openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0].values)[0] == "code"
 
 
 def test_upload_page_explains_the_columns(admin):
     text = admin.get(CADRES_URL).get_data(as_text=True)
     for column in CADRE_HEADER:
         assert f"<code>{column}</code>" in text
-    assert "/admin/import/cadres/template.csv" in text
+    assert "<td>任职起始日期</td>" in text
+    assert "/admin/import/cadres/template.xlsx?headers=zh" in text
+    assert "/admin/import/cadres/template.xlsx?headers=en" in text
     assert 'enctype="multipart/form-data"' in text
 
 
@@ -329,7 +372,7 @@ def test_missing_column_is_named_on_row_one(admin):
     response = upload(admin, UNITS_URL, content, "units.csv")
     assert response.status_code == 422
     assert error_table(response) == [
-        (1, "population", "", "The header row has no column population.")
+        (1, "population", "", "The header row has no column 人口数 (population).")
     ]
     assert "1 error in 1 row; nothing was imported." in response.get_data(as_text=True)
 
@@ -346,8 +389,9 @@ def test_header_names_are_matched_without_case_or_spaces(admin):
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"code\nA\n", "units.txt", "Only .xlsx and .csv files can be imported."),
-        (b"code\nA\n", "units.xls", "Only .xlsx and .csv files can be imported."),
+        (b"code\nA\n", "units.txt", "Only .xlsx, .xls, .ods and .csv files can be imported."),
+        (b"code\nA\n", "units.xls", "The file could not be read as a spreadsheet."),
+        (b"code\nA\n", "units.ods", "The file could not be read as a spreadsheet."),
         (b"", "units.csv", "The file has no rows below the header row."),
         (b"  \r\n\r\n", "units.csv", "The file has no rows below the header row."),
         (b",,,\r\n,,,\r\n", "units.csv", "The file has no rows below the header row."),
@@ -382,7 +426,7 @@ def test_post_without_a_file_is_a_form_error(admin):
 
 @pytest.mark.parametrize("username", ["clerk", "assessor1", "official", "cadre"])
 @pytest.mark.parametrize(
-    "url", [UNITS_URL, CADRES_URL, UNITS_URL + "/template.csv", CADRES_URL + "/template.csv"]
+    "url", [UNITS_URL, CADRES_URL, UNITS_URL + "/template.xlsx", CADRES_URL + "/template.xlsx"]
 )
 def test_non_admin_is_refused(client, auth, demo, username, url):
     auth.login(username)
@@ -397,7 +441,7 @@ def test_non_admin_post_is_refused_and_saves_nothing(app, client, auth, demo):
     assert counts(app) == before
 
 
-@pytest.mark.parametrize("url", [UNITS_URL, CADRES_URL, UNITS_URL + "/template.csv"])
+@pytest.mark.parametrize("url", [UNITS_URL, CADRES_URL, UNITS_URL + "/template.xlsx"])
 def test_anonymous_is_sent_to_login(client, demo, url):
     response = client.get(url)
     assert response.status_code == 302

@@ -270,7 +270,7 @@ def test_import_without_a_required_column_is_refused(app, client, auth, period_i
     rows = [["cadre_code", "indicator_code", "actual"], ["QS009", "W1", "12"]]
     response = upload(client, f"{base(period_id)}/quantitative/import", csv_upload(rows), "r.csv")
     assert response.status_code == 422
-    assert "The header row has no column source." in text(response)
+    assert "The header row has no column 数据来源 (source)." in text(response)
     assert count(app, QuantitativeResult) == 0
 
 
@@ -697,11 +697,13 @@ def test_preview_and_ratings_are_for_the_team_only(app, client, auth, period_id)
 
 def test_results_template_lists_the_missing_values(app, client, auth, period_id):
     login(client, auth, "assessor1")
-    response = client.get(f"{base(period_id)}/quantitative/template.csv")
+    from openpyxl import load_workbook
+
+    response = client.get(f"{base(period_id)}/quantitative/template.xlsx?headers=en")
     assert response.status_code == 200
-    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0] == ",".join(HEADER)
-    assert "QS009,W1,,," in lines
+    rows = list(load_workbook(io.BytesIO(response.data)).worksheets[0].values)
+    assert list(rows[0]) == list(HEADER)
+    assert ("QS009", "W1", None, None, None) in rows
 
 
 def test_audit_log_hides_ratings_until_results_are_computed(app, client, auth, period_id):

@@ -10,6 +10,7 @@ import io
 import json
 import statistics
 from collections import Counter
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -212,7 +213,15 @@ def test_overview_workbook_reads_back_with_numbers_and_facts(client, auth, compu
     [fact] = _rows(facts)
     assert fact["Rules digest"] == rules_digest and fact["Data digest"] == data_digest
     assert fact["State"] == "Computed" and fact["Result version"] == 1
-    assert fact["Exported at (UTC)"] is not None
+    # Times in the township's zone (Beijing, UTC+8 all year), as the header says.
+    assert fact["Exported at (Beijing time)"] is not None
+    with app.app_context():
+        from assessment.app.db import db
+
+        computed = results_service.get_version(db.session, 1, 1).created_at
+    assert fact["Computed at (Beijing time)"] == (
+        computed.astimezone(UTC).replace(tzinfo=None, microsecond=0) + timedelta(hours=8)
+    )
 
 
 def test_final_period_shows_its_final_version_not_the_latest(

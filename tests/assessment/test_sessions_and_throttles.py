@@ -324,11 +324,11 @@ def test_every_staff_page_and_download_is_no_store(app, computed_period):
         "/admin/password",
         f"{base}/inputs",
         f"{base}/preview",
-        f"{base}/quantitative/template.csv",
+        f"{base}/quantitative/template.xlsx",
         f"{base}/open-data.zip",
         "/admin/overview/overview.xlsx",
         f"/admin/overview/periods/{computed_period}.xlsx",
-        "/admin/import/cadres/template.csv",
+        "/admin/import/cadres/template.xlsx",
         "/admin/no-such-page",
     ]
     for path in paths:

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 import reports.core.bundle as bundle_core
 from assessment.app.db import db, unit_of_work, utcnow
+from assessment.core.cells import decode_csv
 from assessment.core.precision import Precision
 from assessment.models import Period, Unit
 from reports.bundle import build_bundle
@@ -70,7 +71,7 @@ def _files(bundle: bytes) -> dict[str, bytes]:
 
 def _rows(text: bytes | str) -> list[dict[str, str]]:
     if isinstance(text, bytes):
-        text = text.decode("utf-8")
+        text = decode_csv(text)
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -291,7 +292,7 @@ def test_results_csv_holds_the_stored_numbers(app, bundle):
 def test_recompute_reproduces_results_csv_byte_for_byte(bundle):
     report = check_bundle(bundle)
     assert report.ok, (report.error, report.hash_problems, report.differing[:3])
-    assert report.results == _files(bundle)["results.csv"].decode("utf-8")
+    assert report.results == decode_csv(_files(bundle)["results.csv"])
 
 
 def test_recompute_runs_in_a_fresh_interpreter_without_flask(bundle, tmp_path):
@@ -347,7 +348,7 @@ def test_an_edited_input_with_fixed_hashes_changes_the_recomputed_results(bundle
     files = _files(bundle)
     rows = _rows(files["quantitative.csv"])
     first = rows[0]
-    text = files["quantitative.csv"].decode()
+    text = decode_csv(files["quantitative.csv"])
     line = f"{first['cadre']},{first['indicator']},{first['value']}\n"
     files["quantitative.csv"] = text.replace(
         line, f"{first['cadre']},{first['indicator']},0\n"
@@ -359,9 +360,29 @@ def test_an_edited_input_with_fixed_hashes_changes_the_recomputed_results(bundle
     assert any(f"{first['cadre']}," in published for _line, published, _new in report.differing)
 
 
+def test_csv_files_start_with_the_byte_order_mark_excel_needs(bundle):
+    files = _files(bundle)
+    csv_names = [name for name in files if name.endswith(".csv")]
+    assert "cadres.csv" in csv_names and "results.csv" in csv_names
+    for name in csv_names:
+        assert files[name].startswith(b"\xef\xbb\xbf"), name
+        assert not files[name].startswith(b"\xef\xbb\xbf\xef\xbb\xbf"), name
+    assert not files["rulebook.yaml"].startswith(b"\xef\xbb\xbf")
+
+
+def test_a_bundle_whose_files_lost_the_mark_still_recomputes(bundle):
+    # a third party that re-saved the files without the mark (and fixed the hashes)
+    files = {
+        name: data.removeprefix(b"\xef\xbb\xbf") if name.endswith(".csv") else data
+        for name, data in _files(bundle).items()
+    }
+    report = check_bundle_files(read_zip(_rezip(files, fix_hashes=True)))
+    assert report.ok, (report.error, report.differing[:3])
+
+
 def test_an_edited_result_is_reported_line_by_line(bundle):
     files = _files(bundle)
-    lines = files["results.csv"].decode().splitlines(keepends=True)
+    lines = decode_csv(files["results.csv"]).splitlines(keepends=True)
     cells = lines[1].split(",")
     cells[8] = "99.999999"  # the total of the first row
     lines[1] = ",".join(cells)

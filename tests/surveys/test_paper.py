@@ -509,11 +509,19 @@ def test_import_page_lists_row_errors(client, auth, make, paper_survey):
     assert _count(make, PaperEntry) == 1
 
 
-def test_import_template_lists_the_columns(client, auth, paper_survey):
+@pytest.mark.parametrize(
+    ("headers", "first"),
+    [("en", ["serial", "batch", "receipt"]), ("zh", ["问卷编号", "批次", "回执码"])],
+)
+def test_import_template_lists_the_columns(client, auth, paper_survey, headers, first):
+    from openpyxl import load_workbook
+
     auth.login("clerk")
-    body = client.get(f"/admin/surveys/{paper_survey['survey_id']}/paper/import/template.csv")
-    header = body.get_data().decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("serial,batch,receipt,q_")
+    url = f"/admin/surveys/{paper_survey['survey_id']}/paper/import/template.xlsx"
+    body = client.get(url, query_string={"headers": headers})
+    header = [c.value for c in load_workbook(io.BytesIO(body.data)).worksheets[0][1]]
+    assert header[:3] == first
+    assert header[3].startswith("q_")
 
 
 def test_the_audit_log_keeps_no_typed_answers(make, paper_survey):
