@@ -49,9 +49,7 @@ class Violation:
 @cache
 def _axe_source() -> str:
     if not AXE.is_file():
-        pytest.fail(
-            f"{AXE} not found: run scripts/install-python.sh dev"
-        )
+        pytest.fail(f"{AXE} not found: run scripts/install-python.sh dev")
     return AXE.read_text(encoding="utf-8")
 
 
