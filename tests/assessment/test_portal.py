@@ -288,11 +288,10 @@ def veto_and_decision(app, collecting, make) -> str:
         session.query(QuantitativeResult).filter_by(
             period_id=period.id, cadre_id=cadre_id, indicator_code=left_out
         ).delete()
-        results_service.record_decision(
+        results_service.record_decisions(
             session,
             period=period,
-            cadre_id=cadre_id,
-            indicator_code=left_out,
+            items=[results_service.DecisionItem(cadre_id, left_out)],
             kind="exclude_indicator_reweight",
             reason="本年度无此项任务",
             actor_id=None,
