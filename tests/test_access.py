@@ -117,6 +117,7 @@ ACCESS: dict[str, object] = {
     "assessment.inputs.index": STAFF,
     "assessment.inputs.quantitative": STAFF,
     "assessment.inputs.edit_result": TEAM,
+    "assessment.inputs.grid": TEAM,
     "assessment.inputs.import_results": TEAM,
     "assessment.inputs.results_template": TEAM,
     "assessment.inputs.evidence": STAFF,
