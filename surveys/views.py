@@ -39,11 +39,12 @@ from assessment import throttle
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
 from reports.pdf import html_to_pdf
-from surveys import queries, services, tokens
+from surveys import paper, queries, services, tokens
 from surveys.core.codes import format_code, normalise_code
 from surveys.forms import (
     BALLOT_LABELS,
@@ -582,6 +583,10 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         target_kind_labels=TARGET_KIND_LABELS,
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
+        step_form=IrreversibleForm(),
+        unfinished=paper.count_unfinished_ballots(db.session, survey.id)
+        if survey.status == "open"
+        else None,
         **context,
     ), status
 
@@ -781,8 +786,9 @@ def unit_targets(survey_id: int, unit_id: int) -> str | Response:
 def open_survey(survey_id: int) -> Response:
     """Open the survey to residents."""
     survey = _survey_or_404(survey_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", survey_id=survey.id))
     try:
         with unit_of_work(current_user.id):
             services.open_survey(db.session, survey, now=utcnow())
@@ -796,10 +802,16 @@ def open_survey(survey_id: int) -> Response:
 @bp.route("/admin/surveys/<int:survey_id>/close", methods=["POST"])
 @roles_required(*TEAM_ROLES)
 def close_survey(survey_id: int) -> Response:
-    """Close the survey and seal its responses and receipts."""
+    """Close the survey and seal its responses and receipts.
+
+    The show page says how many paper ballots still wait for their second entry (or
+    a decision on differing entries): closing leaves them uncounted, so the box that
+    confirms the step names them.
+    """
     survey = _survey_or_404(survey_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", survey_id=survey.id))
     try:
         with unit_of_work(current_user.id):
             seal = services.close_survey(db.session, survey, now=utcnow())

@@ -42,11 +42,18 @@ from assessment.core.results import (
     SurveyTargetInput,
     UnitInput,
     canonical_inputs,
+    compute_data_digest,
     compute_period_results,
     find_missing_inputs,
     result_to_plain,
 )
-from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook, to_plain
+from assessment.core.rulebook import (
+    IndicatorKind,
+    Rulebook,
+    parse_rulebook,
+    rules_digest,
+    to_plain,
+)
 from assessment.models import (
     Account,
     Event,
@@ -69,6 +76,19 @@ COMPUTE_STATES = ("collecting", "computed", "notice")
 #: Missing-input kinds a team decision can cover.
 DECIDABLE_KINDS = ("actual", "ratings", "survey_responses")
 MAX_REASON = 2000
+
+
+class NothingChangedError(AssessmentError):
+    """The rules and the inputs are those of the latest version: a new one would repeat it.
+
+    ``number`` is the latest version's number.
+    """
+
+    code = "nothing_changed"
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"nothing changed since version {number}")
 
 
 class ResultsRefusedError(AssessmentError):
@@ -450,6 +470,33 @@ def _next_number(session: Session, period_id: int) -> int:
     return int(current or 0) + 1
 
 
+def _refuse_a_repeat(
+    session: Session,
+    period: Period,
+    rulebook: Rulebook,
+    inputs: PeriodInputs,
+    *,
+    resamples: int,
+    seed: int,
+) -> None:
+    """Raise NothingChangedError when the latest version has these rules and inputs.
+
+    The engine is deterministic (the bootstrap has a fixed seed), so equal rules and
+    data digests, resamples and seed give the same numbers again.
+    """
+    versions = list_versions(session, period.id)
+    if not versions:
+        return
+    latest = versions[0]
+    if latest.rules_digest != rules_digest(rulebook):
+        return
+    if latest.data_digest != compute_data_digest(inputs):
+        return
+    stored = payload_of(latest)
+    if stored.get("resamples") == resamples and stored.get("seed") == seed:
+        raise NothingChangedError(latest.number)
+
+
 def compute_results(
     session: Session,
     *,
@@ -475,6 +522,8 @@ def compute_results(
         ``reason`` missing after the first computation.
     IncompleteInputsError
         Inputs are missing without a decision (``error.missing`` lists them all).
+    NothingChangedError
+        The rules and the inputs are those of the latest version (no version is made).
     """
     _check_open(period)
     reason = (reason or "").strip()
@@ -484,6 +533,7 @@ def compute_results(
         raise FieldError("reason", "too_long", max=MAX_REASON)
     rulebook = _rulebook_or_refuse(session, period)
     inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    _refuse_a_repeat(session, period, rulebook, inputs, resamples=resamples, seed=seed)
     result = compute_period_results(
         rulebook, inputs, summarise_survey=summarise_survey, resamples=resamples, seed=seed
     )

@@ -52,7 +52,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import BaseForm, choices
+from assessment.forms import NOT_UNDERSTOOD, BaseForm, choices, understood_field
 from assessment.messages import STATE_LABELS, field_error_message, lifecycle_message
 from assessment.messages import rulebook_label as label
 from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
@@ -283,6 +283,7 @@ class OpenNoticeForm(BaseForm):
         ),
         validators=[Optional(), Length(max=service.MAX_INSTRUCTIONS)],
     )
+    understood = understood_field()
     submit = SubmitField(_l("Open the public notice"))
 
 
@@ -315,6 +316,7 @@ class DecideForm(BaseForm):
 
 
 class FinaliseForm(BaseForm):
+    understood = understood_field()
     submit = SubmitField(_l("Finalise the results"))
 
 
@@ -458,7 +460,8 @@ def finalise(period_id: int) -> Response:
     """Make the results final (refused while the notice runs or objections are undecided)."""
     period = _period(period_id)
     if not FinaliseForm().validate_on_submit():
-        abort(400)
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", period_id=period.id))
     try:
         with unit_of_work(current_user.id, reason=_("results finalised")) as session:
             service.finalise_period(

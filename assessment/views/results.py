@@ -29,7 +29,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.results import IncompleteInputsError, result_to_plain
 from assessment.core.rulebook import Rulebook
-from assessment.forms import BaseForm, BaseSubform, choices
+from assessment.forms import BaseForm, BaseSubform, choices, understood_field
 from assessment.messages import (
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
@@ -100,6 +100,7 @@ class ComputeForm(BaseForm):
         description=_l("Required once the results have been computed: why a new version?"),
         validators=[Optional(), Length(max=service.MAX_REASON)],
     )
+    understood = understood_field()
     submit = SubmitField(_l("Compute the results"))
 
 
@@ -414,7 +415,9 @@ def compute(period_id: int) -> Response:
     period = _period(period_id)
     form = ComputeForm()
     if not form.validate_on_submit():
-        flash(_("The form could not be read; try again."), "error")
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
         return redirect(url_for(".index", period_id=period.id))
     reason = (form.reason.data or "").strip()
     resamples = int(current_app.config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES))
@@ -441,6 +444,15 @@ def compute(period_id: int) -> Response:
         )
     except service.ResultsRefusedError as error:
         flash(_refusal(error), "error")
+    except service.NothingChangedError as error:
+        flash(
+            _(
+                "Nothing changed since version %(number)s: the rules and the inputs are the "
+                "same, so no new version was made.",
+                number=error.number,
+            ),
+            "info",
+        )
     except FieldError as error:
         flash(_field_message(error), "error")
     except AssessmentError as error:

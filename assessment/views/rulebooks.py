@@ -52,7 +52,13 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
-from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform
+from assessment.forms import (
+    CODE_PATTERN,
+    NOT_UNDERSTOOD,
+    BaseForm,
+    BaseSubform,
+    IrreversibleForm,
+)
 from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -450,6 +456,7 @@ def show(period_id: int) -> str:
         problems=problems,
         reason_form=ReasonForm(),
         confirm_form=ConfirmForm(),
+        publish_form=IrreversibleForm(),
         status_labels=RULEBOOK_STATUS_LABELS,
     )
 
@@ -543,9 +550,10 @@ def import_yaml(period_id: int) -> str | Response:
 def publish(period_id: int) -> Response:
     """Freeze the draft and publish it; the public rules page shows it from now on."""
     period = _period(period_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     draft = _draft(period)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", period_id=period.id))
     try:
         with unit_of_work(current_user.id, reason=draft.reason or _("rulebook published")):
             now = utcnow()

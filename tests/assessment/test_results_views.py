@@ -92,7 +92,9 @@ def test_missing_inputs_are_listed_and_block_computing(app, client, auth, collec
     assert page.count('action="/admin/periods/1/results/decisions') == 1
     assert page.count('name="items"') == len(missing)
 
-    response = client.post(f"{URL}/compute", data={"reason": ""}, follow_redirects=True)
+    response = client.post(
+        f"{URL}/compute", data={"reason": "", "understood": "y"}, follow_redirects=True
+    )
     assert "inputs are missing without a decision" in response.get_data(as_text=True)
     assert _count(app, ResultVersion) == 0
     assert _status(app) == "collecting"
@@ -107,7 +109,7 @@ def test_decisions_then_compute_stores_version_one_and_moves_to_computed(
     assert _count(app, MissingInputDecision) == decided
     assert "Every input is present or decided." in client.get(URL).get_data(as_text=True)
 
-    response = client.post(f"{URL}/compute", data={"reason": ""})
+    response = client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{URL}/versions/1")
     assert _status(app) == "computed"
@@ -133,22 +135,42 @@ def test_decisions_then_compute_stores_version_one_and_moves_to_computed(
     ]
 
 
-def test_recompute_needs_a_reason_and_gives_identical_digests(app, client, auth, collecting):
+def test_recompute_needs_a_reason_and_new_inputs(app, client, auth, collecting):
     auth.login("admin")
     _decide_all(client, app)
-    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
 
-    response = client.post(f"{URL}/compute", data={"reason": "  "}, follow_redirects=True)
+    response = client.post(
+        f"{URL}/compute", data={"reason": "  ", "understood": "y"}, follow_redirects=True
+    )
     assert "give the reason for a new version" in response.get_data(as_text=True)
     assert _count(app, ResultVersion) == 1
 
-    response = client.post(f"{URL}/compute", data={"reason": "check reproducibility"})
+    # the same rules and inputs again: no second, identical version (issue 20)
+    response = client.post(
+        f"{URL}/compute", data={"reason": "check", "understood": "y"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Nothing changed since version 1: the rules and the inputs are the same" in page
+    assert "flash-info" in page and "flash-success" not in page
+    assert _count(app, ResultVersion) == 1
+
+    # a changed decision is a changed input: version 2, the same rules digest
+    m = _missing(app)[0]
+    client.post(
+        f"{URL}/decisions",
+        data={
+            "items": [f"{m.cadre}/{m.indicator}"],
+            "kind": "exclude_indicator_reweight",
+            "reason": "reweighted after review",
+        },
+    )
+    response = client.post(f"{URL}/compute", data={"reason": "decision revised", "understood": "y"})
     assert response.headers["Location"].endswith(f"{URL}/versions/2")
     first, second = _versions(app)
     assert (first[0], second[0]) == (1, 2)
-    assert first[1:3] == second[1:3]  # rules digest and data digest
-    assert first[3] == second[3]  # every number, the grade confidence included
-    assert second[4] == "check reproducibility"
+    assert first[1] == second[1] and first[2] != second[2]  # rules digest, data digest
+    assert second[4] == "decision revised"
     assert _status(app) == "computed"
     page = client.get(URL).get_data(as_text=True)
     assert "Version 1" in page and "Version 2" in page
@@ -156,10 +178,31 @@ def test_recompute_needs_a_reason_and_gives_identical_digests(app, client, auth,
     assert client.get(f"{URL}/versions/1").status_code == 200
 
 
+def test_computing_is_confirmed_with_the_box_that_says_what_it_freezes(
+    app, client, auth, collecting
+):
+    auth.login("admin")
+    page = client.get(URL).get_data(as_text=True)
+    # blocked while inputs are missing, and saying why
+    assert "Record a decision for every missing input listed below first." in page
+    assert " disabled" in page
+    _decide_all(client, app)
+    page = client.get(URL).get_data(as_text=True)
+    assert "This cannot be undone." in page
+    assert "quantitative values, events and ratings can no longer be entered or changed" in page
+    assert 'name="understood" required' in page
+    response = client.post(f"{URL}/compute", data={"reason": ""}, follow_redirects=True)
+    assert "Tick “I understand that this cannot be undone” to go ahead" in response.get_data(
+        as_text=True
+    )
+    assert _count(app, ResultVersion) == 0
+    assert _status(app) == "collecting"
+
+
 def test_exclude_and_reweight_decision_changes_the_weights(app, client, auth, collecting):
     auth.login("admin")
     _decide_all(client, app, kind="exclude_indicator_reweight")
-    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
     [(_n, _r, _d, payload, _reason)] = _versions(app)
     cadre = payload["result"]["cadres"][0]
     excluded = [i for i in cadre["indicators"] if i["status"] == "excluded"]
@@ -169,7 +212,9 @@ def test_exclude_and_reweight_decision_changes_the_weights(app, client, auth, co
 
 def test_refused_in_final_and_before_collecting(app, client, auth, published_rulebook, make):
     auth.login("admin")
-    response = client.post(f"{URL}/compute", data={"reason": "x"}, follow_redirects=True)
+    response = client.post(
+        f"{URL}/compute", data={"reason": "x", "understood": "y"}, follow_redirects=True
+    )
     assert "once the period is" in response.get_data(as_text=True)
 
     def to_final(session: Any) -> None:
@@ -180,7 +225,9 @@ def test_refused_in_final_and_before_collecting(app, client, auth, published_rul
         period.status = "final"
 
     make(to_final)
-    response = client.post(f"{URL}/compute", data={"reason": "late"}, follow_redirects=True)
+    response = client.post(
+        f"{URL}/compute", data={"reason": "late", "understood": "y"}, follow_redirects=True
+    )
     assert "The period is final" in response.get_data(as_text=True)
     response = client.post(
         f"{URL}/decisions",
@@ -206,7 +253,7 @@ def test_a_decision_needs_a_reason_and_a_known_kind(app, client, auth, collectin
 def test_what_if_changes_ranks_without_writing_anything(app, client, auth, collecting):
     auth.login("admin")
     _decide_all(client, app)
-    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
     [(_n, _r, _d, payload, _reason)] = _versions(app)
     # the heaviest quantitative indicator of the largest post group, set to zero
     rulebook = payload["rulebook"]
@@ -254,7 +301,7 @@ def test_what_if_changes_ranks_without_writing_anything(app, client, auth, colle
 def test_versions_are_immutable(app, client, auth, collecting):
     auth.login("admin")
     _decide_all(client, app)
-    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
     with app.app_context():
         from assessment.app.db import db, unit_of_work
 
@@ -325,7 +372,10 @@ def test_access_per_role(app, client, auth, collecting, username, index, compute
     assert page.status_code == index
     if username in ("clerk", "official"):
         assert "have not been computed yet" in page.get_data(as_text=True)
-    assert client.post(f"{URL}/compute", data={"reason": "x"}).status_code == compute
+    assert (
+        client.post(f"{URL}/compute", data={"reason": "x", "understood": "y"}).status_code
+        == compute
+    )
     # an empty form is refused with the page (400) for the team, forbidden for others
     assert client.post(f"{URL}/decisions", data={}).status_code == (
         400 if compute == 302 else compute
@@ -336,7 +386,7 @@ def test_access_per_role(app, client, auth, collecting, username, index, compute
 def test_staff_read_versions_after_computed(app, client, auth, collecting):
     auth.login("admin")
     _decide_all(client, app)
-    client.post(f"{URL}/compute", data={"reason": ""})
+    client.post(f"{URL}/compute", data={"reason": "", "understood": "y"})
     client.post("/logout")
     for username in ("clerk", "official"):
         auth.login(username)

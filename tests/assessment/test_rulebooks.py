@@ -53,7 +53,7 @@ def _publish_example(client, auth, db, make, text, codes):
     auth.login("admin")
     response = client.post(f"{BASE}/import", data={"text": text}, follow_redirects=True)
     assert "Imported into draft version 1" in _text(response)
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "is published and frozen" in _text(response)
     return response
 
@@ -325,7 +325,7 @@ def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
     assert "The category weights add up to 60; they must add up to 100." in page
     assert "The indicators of category ji weigh 50 in total" in page
     assert "posts[0].categories[0].weight" in page
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "cannot be published yet" in _text(response)
     assert not rulebooks.find_published(db.session, 1)
 
@@ -396,7 +396,9 @@ def test_veto_bonus_cap_and_rubric_messages(client, auth, db, demo):
 def test_period_cannot_leave_draft_without_a_published_rulebook(client, auth, db, demo):
     auth.login("admin")
     response = client.post(
-        "/admin/periods/1/transition", data={"target": "rules_published"}, follow_redirects=True
+        "/admin/periods/1/transition",
+        data={"target": "rules_published", "understood": "y"},
+        follow_redirects=True,
     )
     assert "Publish the rulebook first" in _text(response)
     assert db.session.get(Period, 1).status == "draft"
@@ -419,7 +421,7 @@ def test_each_example_imports_and_publishes(client, auth, db, demo, make, text, 
 def test_publication_needs_every_post_held_in_scope(client, auth, db, demo):
     auth.login("admin")
     client.post(f"{BASE}/import", data={"text": TOWNSHIP_YAML})
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     page = _text(response)
     for code in ("VSEC", "VDIR", "GRID"):
         assert f"Post {code}" in page
@@ -497,7 +499,7 @@ def test_new_version_with_reason_keeps_the_old_one_readable(client, db, publishe
         follow_redirects=True,
     )
     assert "Indicator J2 saved." in _text(response)
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "Version 2 is published" in _text(response)
 
     v1, v2 = _versions(db)
