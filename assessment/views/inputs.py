@@ -878,6 +878,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
     )
     form = _rating_form(rulebook, indicators, mine)
     status = 200
+    nothing_saved = ""
     if form.is_submitted():
         status = 400
         if refusal is not None:
@@ -898,16 +899,26 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
             except FieldError as error:
                 show_field_error(form, error)
             else:
-                flash(
-                    ngettext(
-                        "%(num)s rating saved for %(name)s.",
-                        "%(num)s ratings saved for %(name)s.",
-                        changed,
-                        name=cadre.name,
-                    ),
-                    "success",
+                if changed:
+                    flash(
+                        ngettext(
+                            "%(num)s rating saved for %(name)s.",
+                            "%(num)s ratings saved for %(name)s.",
+                            changed,
+                            name=cadre.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
+                if any(levels.values()):
+                    # the same levels as before: nothing to save, and nothing lost
+                    flash(_("Your ratings of %(name)s are unchanged.", name=cadre.name), "info")
+                    return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
+                # no level chosen at all: say so on the form, which stays as it was
+                nothing_saved = _(
+                    "Nothing was saved: no level was chosen. Choose a level for each "
+                    "indicator you rate, then save."
                 )
-                return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
     level_names = {}
     for indicator in indicators:
         for lv in rulebook.rubric(indicator.rubric or "").levels:
@@ -920,6 +931,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         rulebook=rulebook,
         form=form,
         refusal=input_refused_message(refusal) if refusal else "",
+        nothing_saved=nothing_saved,
         panel=panel,
         level_names=level_names,
         collecting=service.is_collecting(period),

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
+from assessment.audit import SYSTEM_ACTOR
 from assessment.core.errors import FieldError, LifecycleError
 from assessment.core.lifecycle import next_state
 from assessment.forms import (
@@ -145,7 +146,7 @@ def _history_rows(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "at": entry.at,
-                "actor": entry.actor_name,
+                "actor": _("System") if entry.actor_name == SYSTEM_ACTOR else entry.actor_name,
                 "operation": str(OPERATION_LABELS.get(operation, operation)),
                 "changes": changes,
                 "reason": entry.reason,
