@@ -563,6 +563,28 @@ def _batch_form(survey: Survey) -> BatchForm:
     return form
 
 
+def _question_details(question: Question) -> str:
+    """A question's settings in words (the stored JSON is for the program)."""
+    settings = services.settings_of(question)
+    zh = get_locale() is None or get_locale().language == "zh"
+    if question.kind == "likert":
+        return _("%(points)s-point scale", points=settings.get("points", ""))
+    if question.kind == "ballot":
+        grades = sorted(settings.get("values", {}).items(), key=lambda item: -item[1])
+        values = " · ".join(
+            f"{BALLOT_LABELS.get(grade, grade)}: {value}" for grade, value in grades
+        )
+        if settings.get("abstain"):
+            return _("%(values)s; abstaining allowed", values=values)
+        return values
+    if question.kind == "choice":
+        return " · ".join(
+            option["zh"] if zh else option.get("en") or option["zh"]
+            for option in settings.get("options", ())
+        )
+    return ""
+
+
 def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, int]:
     context = _builder_forms(survey)
     context.update(forms)
@@ -584,6 +606,7 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
         step_form=IrreversibleForm(),
+        question_details={q.id: _question_details(q) for q in survey.questions},
         unfinished=paper.count_unfinished_ballots(db.session, survey.id)
         if survey.status == "open"
         else None,

@@ -250,6 +250,8 @@ def test_every_get_route_renders_without_a_server_error(seeded, username, langua
     if username is not None:
         response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
+    html_lang = "zh-CN" if language == "zh_CN" else "en"
+    assert f'<html lang="{html_lang}">' in client.get("/p/").get_data(as_text=True)
     problems = []
     shown = 0
     for rule in _get_routes(app):
@@ -268,3 +270,72 @@ def test_every_get_route_renders_without_a_server_error(seeded, username, langua
     assert not problems, f"as {username or 'anonymous'} in {language}:\n" + "\n".join(problems)
     # the walk reached real pages, not only refusals and redirects
     assert shown >= (10 if username in (None, "cadre") else 30)
+
+
+# ---------------------------------------------------------------------------
+# plain words on the demo's pages (issue 20): no JSON, keys, codes or ids where a
+# person reads
+
+
+def _page(app: Flask, url: str, username: str | None = "admin", language: str = "en") -> str:
+    client = app.test_client()
+    client.get(f"/lang/{language}")
+    if username is not None:
+        client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def test_survey_questions_are_described_in_words_not_json(seeded):
+    app, _extra = seeded
+    page = _page(app, "/admin/surveys/1")
+    assert "5-point scale" in page
+    assert "{&#34;" not in page and '{"points"' not in page
+
+
+def test_the_objection_review_form_names_kinds_in_words(seeded):
+    app, _extra = seeded
+    values = _values(app, _extra)
+    objections = values["objections"][3]
+    page = _page(app, f"/admin/periods/3/notice/objections/{objections + 1}")
+    assert "(Quantitative)" in page
+    assert "(quantitative)" not in page and "(veto)" not in page and "(penalty)" not in page
+    # what is contested is named, not only coded
+    page = _page(app, "/admin/periods/3/notice")
+    assert "W6 " in page and "<td>W6</td>" not in page
+
+
+def test_the_version_page_names_targets_posts_and_indicators(seeded):
+    app, _extra = seeded
+    page = _page(app, "/admin/periods/2/results/versions/1")
+    satisfaction = page.split("Resident satisfaction</h3>")[1].split("</table>")[0]
+    # the rated targets are cadres and units by name, never by database id
+    assert re.search(r"<td>QS\d{3} ", satisfaction)
+    assert "<td>Qingshan Town</td>" in satisfaction or "<td>青山镇</td>" in satisfaction
+    assert not re.search(r"<td>\d+</td><td class=\"num\">", satisfaction)
+    flags = page.split("Flags</h3>")[1].split("</ul>")[0]
+    assert "QS003 " in flags and "survey_target" not in flags
+    assert "Grid worker" in page.split("Panel agreement</h3>")[1].split("</table>")[0]
+
+
+def test_the_quality_page_names_answers_and_channels(seeded):
+    app, _extra = seeded
+    page = _page(app, "/admin/surveys/1/quality")
+    assert "<code>attitude__" not in page and "__t" not in page
+
+
+def test_the_period_history_is_in_words(seeded):
+    app, _extra = seeded
+    page = _page(app, "/admin/periods/2")
+    history = page.split("History</h2>")[1]
+    assert "State: Public notice → Final" in history
+    assert "{&#34;" not in history and "period.update" not in history
+
+
+def test_the_open_data_bundle_is_linked_where_it_is_public(seeded):
+    app, _extra = seeded
+    for url in ("/p/periods/2/notice", "/p/periods/2/rules"):
+        assert 'href="/p/periods/2/open-data.zip"' in _page(app, url, username=None)
+    assert "open-data.zip" not in _page(app, "/p/periods/3/notice", username=None)
+    assert 'href="/p/periods/2/open-data.zip"' in _page(app, "/admin/periods/2")

@@ -67,7 +67,10 @@ def login() -> str | Response:
                 now=utcnow(),
             )
         if outcome.account is not None:
+            language = session.get("lang")
             session.clear()  # a fresh session on login (no fixation)
+            if language is not None:
+                session["lang"] = language  # the language chosen on the login page stays
             login_user(outcome.account)
             target = request.args.get("next")
             return redirect(target if _is_local(target) else url_for("assessment.auth.home"))

@@ -522,6 +522,86 @@ def decide(period_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".index", period_id=period.id, **kept))
 
 
+def _quality_names(
+    payload: Mapping[str, Any],
+    rulebook: Rulebook,
+    units: Mapping[str, str],
+    assessors: Mapping[str, str],
+) -> dict[str, Any]:
+    """Lookups that put names where the stored result keeps ids and codes.
+
+    ``post(code)``, ``indicator(code, post)``, ``target(survey entry)`` (a cadre or a
+    unit) and ``subject(flag)``; each falls back to what is stored.
+    """
+    cadres = {c["id"]: c for c in payload["inputs"]["cadres"]}
+    sets = {s.post: s for s in rulebook.indicator_sets}
+    survey_subjects = {
+        (s["indicator"], s["target"]): s["subject"] for s in payload["result"]["surveys"]
+    }
+
+    def post(code: str) -> str:
+        return _label(sets[code].name) if code in sets else code
+
+    def indicator(code: str | None, post_code: str | None = None) -> str:
+        if not code:
+            return ""
+        candidates = [sets[post_code]] if post_code in sets else list(sets.values())
+        for indicator_set in candidates:
+            try:
+                return f"{code} {_label(indicator_set.indicator(code).name)}"
+            except KeyError:
+                continue
+        return code
+
+    def cadre(key: str) -> str:
+        entry = cadres.get(key)
+        return f"{entry['code']} {entry['name']}" if entry else key
+
+    def target(entry: Mapping[str, Any]) -> str:
+        if entry.get("subject") == "unit":
+            return units.get(entry["target"], entry["target"])
+        return cadre(entry["target"])
+
+    def target_post(entry: Mapping[str, Any]) -> str | None:
+        if entry.get("subject") == "unit":
+            return next((c["post"] for c in cadres.values() if c["unit"] == entry["target"]), None)
+        found = cadres.get(entry["target"])
+        return found["post"] if found else None
+
+    def subject(flag: Mapping[str, Any]) -> str:
+        kind, key = flag["subject_kind"], flag["subject"]
+        if kind == "panel":
+            return post(key)
+        if kind == "assessor":
+            return assessors.get(key, key)
+        if kind == "cadre":
+            return cadre(key)
+        if kind == "survey_target":
+            return target({"target": key, "subject": survey_subjects.get((flag["indicator"], key))})
+        return str(key)
+
+    def flag_post(flag: Mapping[str, Any]) -> str | None:
+        """The post whose indicator set names the flag's indicator."""
+        kind, key = flag["subject_kind"], flag["subject"]
+        if kind == "panel":
+            return str(key)
+        if kind == "cadre":
+            return cadres[key]["post"] if key in cadres else None
+        if kind == "survey_target":
+            subject_of = survey_subjects.get((flag["indicator"], key))
+            return target_post({"target": key, "subject": subject_of})
+        return None
+
+    return {
+        "post_name": post,
+        "indicator_name": indicator,
+        "flag_post": flag_post,
+        "target_name": target,
+        "target_post": target_post,
+        "subject_name": subject,
+    }
+
+
 @bp.route("/<int:period_id>/results/versions/<int:number>")
 @roles_required(*STAFF_ROLES)
 def version(period_id: int, number: int) -> str:
@@ -531,7 +611,10 @@ def version(period_id: int, number: int) -> str:
     payload = service.payload_of(stored)
     view = _result_view(payload, service.rulebook_of_version(stored))
     result = view["result"]
-    assessors = service.account_names(db.session, [a["assessor"] for a in result["leniency"]])
+    assessor_ids = [a["assessor"] for a in result["leniency"]]
+    assessor_ids += [f["subject"] for f in result["flags"] if f["subject_kind"] == "assessor"]
+    assessors = service.account_names(db.session, assessor_ids)
+    units = service.unit_names(db.session, period)
     return _render(
         "version.html",
         period=period,
@@ -539,8 +622,9 @@ def version(period_id: int, number: int) -> str:
         view=view,
         payload=payload,
         assessors=assessors,
-        unit_names=service.unit_names(db.session, period),
+        unit_names=units,
         versions=service.list_versions(db.session, period.id),
+        **_quality_names(payload, service.rulebook_of_version(stored), units, assessors),
     )
 
 
