@@ -137,19 +137,6 @@ def _history(cadre_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-@bp.app_context_processor
-def _my_public_results() -> dict[str, Any]:
-    """``my_public_results()`` for the cadre's home page (computed only when called)."""
-
-    def results() -> list[dict[str, Any]]:
-        if current_user.is_anonymous or current_user.role != "cadre":
-            return []
-        cadre_id: int | None = current_user.cadre_id
-        return [] if cadre_id is None else _history(cadre_id)
-
-    return {"my_public_results": results}
-
-
 def _public_period(period_id: int) -> Period:
     period = db.session.get(Period, period_id)
     if period is None or period.status not in PUBLIC_STATES:
@@ -446,3 +433,32 @@ def version(period_id: int, number: int) -> str:
     stored = get_version(db.session, found.id, number)
     current = publication.shown_version_number(db.session, found)
     return _page(found, stored, latest=number == current)
+
+
+@bp.route("/periods/<int:period_id>/objections/<int:objection_id>")
+@roles_required("cadre")
+def objection(period_id: int, objection_id: int) -> str:
+    """One objection about the cadre's result, as filed, and the team's written answer."""
+    found = _public_period(period_id)
+    cadre_id = _cadre_id()
+    chosen = publication.get_objection(db.session, found, objection_id)
+    if chosen is None or chosen.cadre_id != cadre_id:
+        abort(404)
+    version = shown_version(found)
+    names: dict[str, str] = {}
+    if version is not None:
+        own = _own(payload_of(version)["result"], cadre_id)
+        rulebook = parse_rulebook(payload_of(version)["rulebook"])
+        try:
+            indicator_set = rulebook.indicator_set(own["post"]) if own else None
+        except KeyError:
+            indicator_set = None
+        if indicator_set is not None:
+            names = {i.code: _label(i.name) for i in indicator_set.indicators}
+    return _render(
+        "objection.html",
+        period=found,
+        objection=chosen,
+        indicator_names=names,
+        mine=chosen.filed_by_id == current_user.id,
+    )

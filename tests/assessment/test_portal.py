@@ -415,7 +415,7 @@ def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_not
         first.decision_reason = "数据核实无误"
         return first.id
 
-    make(file)
+    first = make(file)
     auth.login("cadre")
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "我的得分有误" in page and "第二条异议" in page
@@ -423,6 +423,13 @@ def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_not
     assert "Awaiting review" in page  # the second one
     with app.app_context():
         assert _db.session.query(Objection).count() == 2
+    # each objection has its own page: what was filed, and the team's written answer
+    assert f'href="/me/periods/{on_notice}/objections/{first}"' in page
+    page = client.get(f"/me/periods/{on_notice}/objections/{first}").get_data(as_text=True)
+    assert "我的得分有误" in page and "数据核实无误" in page and "Rejected" in page
+    assert "by you" in page
+    page = client.get(f"/me/periods/{on_notice}/objections/{first + 1}").get_data(as_text=True)
+    assert "第二条异议" in page and "Not decided yet. The team decides by" in page
 
 
 def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, on_notice, make):
@@ -454,6 +461,12 @@ def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, 
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "别人的异议" not in page
     assert "13800000000" not in page
+    # nor can its page be opened by number
+    with app.app_context():
+        from assessment.models import Objection
+
+        other_id = _db.session.query(Objection.id).scalar()
+    assert client.get(f"/me/periods/{on_notice}/objections/{other_id}").status_code == 404
     assert "You filed no objection" not in page  # the notice is open: the button shows instead
 
 
@@ -553,8 +566,17 @@ def test_final_results_have_no_objection_button(app, client, auth, on_notice, ma
     assert f"{_own(payload, _cadre_id(app))['total']:.2f}" in index
 
 
-def test_the_home_page_sends_the_cadre_to_the_portal(client, auth, on_notice):
-    auth.login("cadre")
-    home = client.get("/admin/").get_data(as_text=True)
-    assert 'href="/me/"' in home
-    assert f'href="/me/periods/{on_notice}"' in home
+def test_a_cadre_lands_on_their_own_page(client, auth, on_notice):
+    """Issue 20: a cadre who logged in landed on /admin/, the staff's home."""
+    response = auth.login("cadre")
+    assert response.headers["Location"] == "/me/"
+    assert client.get("/admin/").headers["Location"] == "/me/"
+    page = client.get("/me/").get_data(as_text=True)
+    assert f'href="/me/periods/{on_notice}"' in page
+    # a link to a page of their own still leads there after logging in
+    client.post("/logout")
+    response = auth.client.post(
+        f"/login?next=/me/periods/{on_notice}",
+        data={"username": "cadre", "password": "demo-password-2026"},
+    )
+    assert response.headers["Location"] == f"/me/periods/{on_notice}"
