@@ -39,6 +39,7 @@ from assessment import throttle
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.core.results import ResultSettings
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
@@ -956,10 +957,7 @@ def dashboard(survey_id: int) -> Response:
         "surveys/dashboard.html",
         survey=survey,
         rows=rows,
-        total_households=sum(r.households for r in rows),
-        total_responses=sum(r.responses for r in rows),
-        total_issued=sum(r.codes_issued for r in rows),
-        total_used=sum(r.codes_used for r in rows),
+        total=queries.total_participation(rows),
         refresh_seconds=DASHBOARD_REFRESH_SECONDS,
         status_labels=SURVEY_STATUS_LABELS,
     )
@@ -975,12 +973,12 @@ def results(survey_id: int) -> str:
     """Scores per target, once the survey is closed; before that only participation."""
     survey = _survey_or_404(survey_id)
     if survey.status != "closed":
-        rows = queries.list_participation(db.session, survey)
+        total = queries.total_participation(queries.list_participation(db.session, survey))
         return render_template(
             "surveys/embargo.html",
             survey=survey,
-            total_responses=sum(r.responses for r in rows),
-            total_households=sum(r.households for r in rows),
+            total_responses=total.responses,
+            total_households=total.households,
         )
     return render_template(
         "surveys/results.html",
@@ -988,6 +986,7 @@ def results(survey_id: int) -> str:
         results=queries.list_results(db.session, survey),
         ballot_labels=BALLOT_LABELS,
         min_group_size=survey.period.min_group_size,
+        low_response_rate=ResultSettings().low_response_rate,
     )
 
 

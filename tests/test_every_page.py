@@ -314,6 +314,8 @@ def test_the_version_page_names_targets_posts_and_indicators(seeded):
     assert re.search(r"<td>QS\d{3} ", satisfaction)
     assert "<td>Qingshan Town</td>" in satisfaction or "<td>青山镇</td>" in satisfaction
     assert not re.search(r"<td>\d+</td><td class=\"num\">", satisfaction)
+    # the demo's 2-5% response rates are cautioned beside the index
+    assert "low response rate" in satisfaction and "Read them with care." in satisfaction
     flags = page.split("Flags</h3>")[1].split("</ul>")[0]
     assert "QS003 " in flags and "survey_target" not in flags
     assert "Grid worker" in page.split("Panel agreement</h3>")[1].split("</table>")[0]
@@ -339,3 +341,18 @@ def test_the_open_data_bundle_is_linked_where_it_is_public(seeded):
         assert 'href="/p/periods/2/open-data.zip"' in _page(app, url, username=None)
     assert "open-data.zip" not in _page(app, "/p/periods/3/notice", username=None)
     assert 'href="/p/periods/2/open-data.zip"' in _page(app, "/admin/periods/2")
+
+
+def test_low_response_rates_are_cautioned_in_chinese(seeded):
+    """The caution reads in the default language, from the catalogs compiled as shipped."""
+    app, _extra = seeded
+    for url, username in (
+        ("/admin/periods/2/results/versions/1", "admin"),
+        ("/admin/surveys/1/results", "admin"),
+    ):
+        page = _page(app, url, username, language="zh_CN")
+        assert "标注“参与率偏低”的行" in page and "请谨慎解读" in page, url
+        assert "low response rate" not in page and "Read them with care" not in page, url
+    # the cadre's own index, in the demo's final period
+    page = _page(app, "/me/periods/2", "cadre", language="zh_CN")
+    assert "作答，低于 20%：该指数未必能代表全体群众的看法，请谨慎解读。" in page

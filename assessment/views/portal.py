@@ -36,6 +36,7 @@ from assessment.core.explain import (
     format_number,
     group_category_means,
 )
+from assessment.core.results import settings_of_plain
 from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
 from assessment.messages import (
     DIRECTION_LABELS,
@@ -332,6 +333,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "histogram": histogram(
             [c["total"] for c in group], [g["minimum"] for g in grades], own=own["total"]
         ),
+        "low_response_rate": settings_of_plain(result).low_response_rate,
         "rules_title": _label(rulebook.title),
         "rules_digest": version.rules_digest,
         "data_digest": version.data_digest,

@@ -27,7 +27,7 @@ from assessment.app.db import db, unit_of_work
 from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
-from assessment.core.results import IncompleteInputsError, result_to_plain
+from assessment.core.results import IncompleteInputsError, result_to_plain, settings_of_plain
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices, understood_field
 from assessment.messages import (
@@ -624,6 +624,7 @@ def version(period_id: int, number: int) -> str:
         assessors=assessors,
         unit_names=units,
         versions=service.list_versions(db.session, period.id),
+        low_response_rate=settings_of_plain(result).low_response_rate,
         **_quality_names(payload, service.rulebook_of_version(stored), units, assessors),
     )
 

@@ -580,3 +580,20 @@ def test_a_cadre_lands_on_their_own_page(client, auth, on_notice):
         data={"username": "cadre", "password": "demo-password-2026"},
     )
     assert response.headers["Location"] == f"/me/periods/{on_notice}"
+
+
+def test_a_low_response_rate_is_cautioned_beside_the_index(app, client, auth, on_notice):
+    """Issue 20: a 4-5% response rate sat beside the satisfaction score with no caution."""
+    payload = _payload(app, on_notice)
+    own = _own(payload, _cadre_id(app))
+    survey = next(i for i in own["indicators"] if i["kind"] == "survey")
+    entry = next(
+        s
+        for s in payload["result"]["surveys"]
+        if s["indicator"] == survey["code"] and s["target"] == survey["survey_target"]
+    )
+    assert entry["response_rate"] is not None and entry["response_rate"] < 0.2
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "of the households asked have answered, under 20%" in page
+    assert "Read it with care." in page
