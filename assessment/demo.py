@@ -157,6 +157,8 @@ def seed_demo(session: Session) -> dict[str, int]:
         ("assessor2", "考核组成员二", "assessor", "QSZ", None),
         ("assessor3", "考核组成员三", "assessor", "QSZ", None),
         ("clerk", "录入员", "clerk", "QSZ", None),
+        # paper ballots are typed twice, by two different people (double entry)
+        ("clerk2", "录入员二", "clerk", "QSZ", None),
         ("cadre", NAMES[8], "cadre", "QSZ", cadres[8].id),
         ("official", "县委组织部", "official", "CX", None),
     ]
@@ -167,7 +169,12 @@ def seed_demo(session: Session) -> dict[str, int]:
             password=DEMO_PASSWORD,
         )
     periods.create_period(session, name="2026年度考核", year=2026, scope_unit=units["QSZ"])
-    return {"units": len(units), "posts": len(posts), "cadres": len(cadres), "accounts": 7}
+    return {
+        "units": len(units),
+        "posts": len(posts),
+        "cadres": len(cadres),
+        "accounts": len(demo_accounts),
+    }
 
 
 def is_database_empty(session: Session) -> bool:
@@ -609,7 +616,7 @@ def seed_history(
     plans = history_plans(today)
     township = _unit(session, "QSZ")
     admin = _account(session, "admin")
-    clerk = _account(session, "clerk")
+    clerks = (_account(session, "clerk"), _account(session, "clerk2"))
     standings = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)
     counts = {"periods": 0, "actuals": 0, "ratings": 0, "events": 0, "responses": 0}
     former: list[Account] = []
@@ -646,7 +653,7 @@ def seed_history(
                 standing=standing,
                 access_code_key=access_code_key,
                 team_id=admin.id,
-                clerk_ids=(clerk.id, admin.id),
+                clerk_ids=(clerks[0].id, clerks[1].id),
             ),
         )
         counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)

@@ -228,9 +228,30 @@ class RatingDeadlineForm(BaseForm):
     submit = SubmitField(_l("Save the deadline"))
 
 
+#: Shown when the box before a step that cannot be undone was not ticked.
+NOT_UNDERSTOOD = _l(
+    "Tick “I understand that this cannot be undone” to go ahead: nothing was changed."
+)
+
+
+def understood_field() -> BooleanField:
+    """The box ticked before a step that cannot be undone (the ``irreversible`` macro)."""
+    return BooleanField(
+        _l("I understand that this cannot be undone"),
+        validators=[DataRequired(message=NOT_UNDERSTOOD)],
+    )
+
+
 class TransitionForm(BaseForm):
     target = StringField(validators=[DataRequired()])
+    understood = understood_field()
     submit = SubmitField(_l("Move to the next step"))
+
+
+class IrreversibleForm(BaseForm):
+    """A step that cannot be undone (publish, open, close, finalise): the box confirms it."""
+
+    understood = understood_field()
 
 
 class ImportForm(BaseForm):

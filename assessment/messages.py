@@ -577,3 +577,97 @@ def explanation_note(explanation: Any) -> str:
 def format_formula_number(value: float | None) -> str:
     """A number as formulas print it (at most 4 decimals, the minus sign U+2212)."""
     return "" if value is None else format_number(float(value))
+
+
+# ---------------------------------------------------------------------------
+# where a rulebook problem is, in words (issue 20: no machine paths on screens)
+# ---------------------------------------------------------------------------
+
+#: List keys of a rulebook document: how one of their items is named.
+PATH_ITEMS: dict[str, Any] = {
+    "posts": _l("Post %(name)s"),
+    "categories": _l("Category %(name)s"),
+    "indicators": _l("Indicator %(name)s"),
+    "rubrics": _l("Rubric %(name)s"),
+    "levels": _l("Level %(name)s"),
+    "grades": _l("Grade %(name)s"),
+    "steps": _l("Step %(name)s"),
+}
+#: Fields of a rulebook document as the editor's forms call them.
+PATH_FIELDS: dict[str, Any] = {
+    "title": _l("Title"),
+    "grading": _l("Grading"),
+    "aggregation": _l("Aggregation"),
+    "top_quota": _l("Top-grade quota"),
+    "tie_rule": _l("Ties at the quota"),
+    "trim_threshold": _l("Trimmed mean from this many ratings"),
+    "post_stratification": _l("Weight survey responses by unit population"),
+    "format": _l("Document format"),
+    "post": _l("Post"),
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "zh": _l("Chinese"),
+    "en": _l("English"),
+    "kind": _l("Kind"),
+    "category": _l("Category"),
+    "weight": _l("Weight"),
+    "method": _l("Method"),
+    "direction": _l("Direction"),
+    "baseline": _l("Baseline"),
+    "target": _l("Target value"),
+    "cap": _l("Cap"),
+    "threshold": _l("Threshold"),
+    "ratio": _l("Ratio"),
+    "unit": _l("Unit of the value"),
+    "rubric": _l("Rubric"),
+    "subject": _l("Residents rate"),
+    "caps_at": _l("A triggered veto caps the grade at"),
+    "points": _l("Points per event"),
+    "description": _l("Description"),
+    "value": _l("Value (0-100)"),
+    "min": _l("Minimum total"),
+    "bonus_cap": _l("Bonus cap"),
+    "penalty_cap": _l("Penalty cap"),
+}
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _item_name(item: object, key: str, index: int) -> str:
+    """How one list item of a rulebook is named: its code and name, else its number."""
+    if not isinstance(item, Mapping):
+        return f"#{index + 1}"
+    if key == "steps":
+        return str(index + 1)
+    code = item.get("post") if key == "posts" else item.get("code")
+    name = item.get("name")
+    label = rulebook_label(name) if isinstance(name, Mapping) and "zh" in name else ""
+    if key != "indicators" and label:
+        return label  # indicator codes (J1, W3) are how the team refers to them
+    return " ".join(str(part) for part in (code, label) if part) or f"#{index + 1}"
+
+
+def rulebook_path_label(path: str, document: Mapping[str, Any] | None = None) -> str:
+    """A problem's place in a rulebook in the reader's words.
+
+    ``posts[5].categories[0].weight`` becomes "Post 村党组织书记 › Category 德 › Weight":
+    list items are named from ``document`` (by code and name), fields by the labels of
+    the editor's forms. Unknown keys are shown as they are.
+    """
+    parts: list[str] = []
+    node: Any = document
+    key = ""
+    for match in _PATH_PART.finditer(path or ""):
+        name, index = match.group(1), match.group(2)
+        if name is not None:
+            key = name
+            node = node.get(name) if isinstance(node, Mapping) else None
+            if name not in PATH_ITEMS:
+                parts.append(str(PATH_FIELDS.get(name, name)))
+            continue
+        number = int(index)
+        item = node[number] if isinstance(node, list) and number < len(node) else None
+        template = PATH_ITEMS.get(key)
+        shown = _item_name(item, key, number)
+        parts.append(str(template) % {"name": shown} if template is not None else shown)
+        node = item
+    return " › ".join(parts)

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from assessment.audit import find_entry_hash
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError
-from assessment.core.results import ResultSettings, compute_period_results, result_to_plain
+from assessment.core.results import compute_period_results, result_to_plain, settings_of_plain
 from assessment.core.rulebook import parse_rulebook, rules_digest
 from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service
@@ -207,12 +207,11 @@ def recompute_plain(version: ResultVersion) -> dict[str, Any]:
         return cached
     payload = results_service.payload_of(version)
     stored = payload["result"]
-    settings = ResultSettings(**stored["settings"]) if stored.get("settings") else None
     result = compute_period_results(
         parse_rulebook(payload["rulebook"]),
         results_service.inputs_from_canonical(payload["inputs"]),
         summarise_survey=summarise_targets,
-        settings=settings,
+        settings=settings_of_plain(stored),
         resamples=int(payload["resamples"]),
         seed=int(payload["seed"]),
     )

@@ -82,6 +82,32 @@ def set_double_entry(session: Session, survey: Survey, *, enabled: bool) -> None
     session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class UnfinishedBallots:
+    """Paper ballots typed but not yet counted: closing the survey leaves them out."""
+
+    #: Typed once, waiting for the second clerk's entry.
+    waiting_second_entry: int
+    #: Typed twice with differences, waiting for someone to settle them.
+    in_conflict: int
+
+    @property
+    def total(self) -> int:
+        return self.waiting_second_entry + self.in_conflict
+
+
+def count_unfinished_ballots(session: Session, survey_id: int) -> UnfinishedBallots:
+    """How many ballots (by serial) wait for a second entry or for a conflict's decision."""
+    rows = dict(
+        session.execute(
+            sa.select(PaperEntry.state, sa.func.count(sa.distinct(PaperEntry.serial)))
+            .where(PaperEntry.survey_id == survey_id, PaperEntry.state != "stored")
+            .group_by(PaperEntry.state)
+        ).all()
+    )
+    return UnfinishedBallots(int(rows.get("pending", 0)), int(rows.get("conflict", 0)))
+
+
 # ---------------------------------------------------------------------------
 # one ballot as typed
 # ---------------------------------------------------------------------------

@@ -553,11 +553,26 @@ def quality(survey_id: int) -> str:
         survey=survey,
         report=report,
         flag_labels=FLAG_LABELS,
+        channel_labels={"online": _("Online"), "paper": _("Paper")},
+        item_names=_item_names(survey),
         units=units,
         clerk_names=_account_names({c.clerk_id for c in report.clerks}),
         min_group_size=min_group_size,
         form=ExclusionForm(),
     )
+
+
+def _item_names(survey: Survey) -> dict[str, str]:
+    """Answer keys (``<question>__<target>``) as the question and target in words."""
+    zh = _language() == "zh"
+    names = {}
+    for question in survey.questions:
+        text = question.text_zh if zh else question.text_en or question.text_zh
+        names[question.code] = text
+        for target in survey.targets:
+            about = target.label_zh if zh else target.label_en or target.label_zh
+            names[f"{question.code}__{target.code}"] = f"{text} · {about}"
+    return names
 
 
 @bp.route("/quality/responses/<response_id>/<action>", methods=["POST"])

@@ -7,6 +7,7 @@ refuses, so the embargo does not depend on every view remembering it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,6 +197,44 @@ class UnitParticipation:
         return self.responses / self.households if self.households else None
 
 
+@dataclass(frozen=True, slots=True)
+class ParticipationTotal:
+    """Participation over all respondent units of a survey."""
+
+    households: int
+    codes_issued: int
+    codes_used: int
+    online: int
+    paper: int
+    #: Responses from units that record their households: the rate's numerator.
+    counted: int
+
+    @property
+    def responses(self) -> int:
+        return self.online + self.paper
+
+    @property
+    def response_rate(self) -> float | None:
+        """Responses per household over the units that record households (0-1).
+
+        A unit without a household count adds nothing to the denominator, so its
+        responses are left out of the numerator too (else the rate is inflated).
+        """
+        return self.counted / self.households if self.households else None
+
+
+def total_participation(rows: Sequence[UnitParticipation]) -> ParticipationTotal:
+    """The totals of :func:`list_participation`'s rows, each household counted once."""
+    return ParticipationTotal(
+        households=sum(r.households for r in rows),
+        codes_issued=sum(r.codes_issued for r in rows),
+        codes_used=sum(r.codes_used for r in rows),
+        online=sum(r.online for r in rows),
+        paper=sum(r.paper for r in rows),
+        counted=sum(r.responses for r in rows if r.households),
+    )
+
+
 def list_participation(session: Session, survey: Survey) -> list[UnitParticipation]:
     """Codes issued and used, and responses by channel, per respondent unit."""
     issued = dict(
@@ -305,9 +344,16 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
     summaries: dict[Any, tally.SatisfactionSummary] = {}
     if sums:
         keys = list(sums)
+        # the response rate's denominator: households of the units asked to rate it
+        households: dict[int, int] = {}
+        for assignment in survey.assignments:
+            households[assignment.target_id] = (
+                households.get(assignment.target_id, 0) + assignment.unit.households
+            )
         summaries = tally.summarise_targets(
             [target_id for _, target_id in keys],
             np.array([sum(sums[k]) / len(sums[k]) for k in keys]),
+            households={target: count for target, count in households.items() if count > 0},
         )
     results = []
     for target in survey.targets:

@@ -40,11 +40,13 @@ from assessment import throttle
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.core.results import ResultSettings
+from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
 from reports.pdf import html_to_pdf
-from surveys import form_state, queries, services, storage, tokens
+from surveys import form_state, paper, queries, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
 from surveys.core.quality import duration_band
 from surveys.forms import (
@@ -562,6 +564,28 @@ def _batch_form(survey: Survey) -> BatchForm:
     return form
 
 
+def _question_details(question: Question) -> str:
+    """A question's settings in words (the stored JSON is for the program)."""
+    settings = services.settings_of(question)
+    zh = get_locale() is None or get_locale().language == "zh"
+    if question.kind == "likert":
+        return _("%(points)s-point scale", points=settings.get("points", ""))
+    if question.kind == "ballot":
+        grades = sorted(settings.get("values", {}).items(), key=lambda item: -item[1])
+        values = " · ".join(
+            f"{BALLOT_LABELS.get(grade, grade)}: {value}" for grade, value in grades
+        )
+        if settings.get("abstain"):
+            return _("%(values)s; abstaining allowed", values=values)
+        return values
+    if question.kind == "choice":
+        return " · ".join(
+            option["zh"] if zh else option.get("en") or option["zh"]
+            for option in settings.get("options", ())
+        )
+    return ""
+
+
 def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, int]:
     context = _builder_forms(survey)
     context.update(forms)
@@ -583,6 +607,11 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
         code_alarm=_code_alarm(survey),
+        step_form=IrreversibleForm(),
+        question_details={q.id: _question_details(q) for q in survey.questions},
+        unfinished=paper.count_unfinished_ballots(db.session, survey.id)
+        if survey.status == "open"
+        else None,
         **context,
     ), status
 
@@ -782,8 +811,9 @@ def unit_targets(survey_id: int, unit_id: int) -> str | Response:
 def open_survey(survey_id: int) -> Response:
     """Open the survey to residents."""
     survey = _survey_or_404(survey_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", survey_id=survey.id))
     try:
         with unit_of_work(current_user.id):
             services.open_survey(db.session, survey, now=utcnow())
@@ -797,10 +827,16 @@ def open_survey(survey_id: int) -> Response:
 @bp.route("/admin/surveys/<int:survey_id>/close", methods=["POST"])
 @roles_required(*TEAM_ROLES)
 def close_survey(survey_id: int) -> Response:
-    """Close the survey and seal its responses and receipts."""
+    """Close the survey and seal its responses and receipts.
+
+    The show page says how many paper ballots still wait for their second entry (or
+    a decision on differing entries): closing leaves them uncounted, so the box that
+    confirms the step names them.
+    """
     survey = _survey_or_404(survey_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", survey_id=survey.id))
     try:
         with unit_of_work(current_user.id):
             seal = services.close_survey(db.session, survey, now=utcnow())
@@ -934,10 +970,7 @@ def dashboard(survey_id: int) -> Response:
         "surveys/dashboard.html",
         survey=survey,
         rows=rows,
-        total_households=sum(r.households for r in rows),
-        total_responses=sum(r.responses for r in rows),
-        total_issued=sum(r.codes_issued for r in rows),
-        total_used=sum(r.codes_used for r in rows),
+        total=queries.total_participation(rows),
         refresh_seconds=DASHBOARD_REFRESH_SECONDS,
         status_labels=SURVEY_STATUS_LABELS,
         code_alarm=_code_alarm(survey),
@@ -954,12 +987,12 @@ def results(survey_id: int) -> str:
     """Scores per target, once the survey is closed; before that only participation."""
     survey = _survey_or_404(survey_id)
     if survey.status != "closed":
-        rows = queries.list_participation(db.session, survey)
+        total = queries.total_participation(queries.list_participation(db.session, survey))
         return render_template(
             "surveys/embargo.html",
             survey=survey,
-            total_responses=sum(r.responses for r in rows),
-            total_households=sum(r.households for r in rows),
+            total_responses=total.responses,
+            total_households=total.households,
         )
     return render_template(
         "surveys/results.html",
@@ -967,6 +1000,7 @@ def results(survey_id: int) -> str:
         results=queries.list_results(db.session, survey),
         ballot_labels=BALLOT_LABELS,
         min_group_size=survey.period.min_group_size,
+        low_response_rate=ResultSettings().low_response_rate,
     )
 
 

@@ -58,7 +58,7 @@ def _worker_database(uri: str, worker: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at minimum cost: the demo fixture hashes seven passwords per test."""
+    """Argon2 at minimum cost: the demo fixture hashes eight passwords per test."""
     from argon2 import PasswordHasher
 
     from assessment import passwords
@@ -120,7 +120,7 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture
 def demo(app: Flask) -> dict[str, int]:
-    """The demo township: 10 units, 6 posts, 40 cadres, one account per role."""
+    """The demo township: 10 units, 6 posts, 40 cadres, one account per role (two clerks)."""
     with app.app_context(), unit_of_work(None, reason="test fixture"):
         counts = seed_demo(_db.session)
     return counts

@@ -121,6 +121,7 @@ ACCESS: dict[str, object] = {
     "assessment.inputs.index": STAFF,
     "assessment.inputs.quantitative": STAFF,
     "assessment.inputs.edit_result": TEAM,
+    "assessment.inputs.grid": TEAM,
     "assessment.inputs.import_results": TEAM,
     "assessment.inputs.results_template": TEAM,
     "assessment.inputs.evidence": STAFF,
@@ -169,6 +170,7 @@ ACCESS: dict[str, object] = {
     "assessment.portal.index": ("cadre",),
     "assessment.portal.period": ("cadre",),
     "assessment.portal.version": ("cadre",),
+    "assessment.portal.objection": ("cadre",),
     # verification and open data (issue 7 items 4-5): public checks; the bundle for the
     # team and officials in scope, and for anyone once the period is final
     "verify.form": PUBLIC,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -41,6 +42,27 @@ def select_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def format_share(value: float | None, places: int = 1) -> str:
+    """A share (0-1) as a percentage in the reader's locale, never rounded to a lie.
+
+    A share that is not zero never reads "0%" (0.0001 is "<0.1%") and one that is not
+    all never reads "100%" (0.9999 is ">99.9%"): a village where 1 of 563 households
+    answered shows 0.2%, a township total of 1 in 9,460 shows <0.1%. No share (``None``,
+    or NaN from a target without valid responses) is a dash.
+    """
+    if value is None or math.isnan(value):
+        return "—"
+    pattern = "#,##0." + "0" * places + "%" if places > 0 else "#,##0%"
+    step = 10.0 ** -(places + 2)  # the smallest share the pattern shows: 0.001 is 0.1%
+    text = str(format_percent(value, pattern))
+    # compared as printed, so Babel's rounding (half to even) decides, not a float bound
+    if value > 0 and text == format_percent(0, pattern):
+        return "<" + format_percent(step, pattern)
+    if value < 1 and text == format_percent(1, pattern):
+        return ">" + format_percent(1 - step, pattern)
+    return text
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=TRANSLATIONS_DIR
@@ -50,5 +72,6 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["decimal"] = format_decimal
     app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["share"] = format_share
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True

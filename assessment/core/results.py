@@ -103,6 +103,7 @@ __all__ = [
     "compute_period_results",
     "find_missing_inputs",
     "result_to_plain",
+    "settings_of_plain",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -1871,3 +1872,27 @@ def result_to_plain(result: PeriodResult) -> dict[str, Any]:
     if not isinstance(plain, dict):
         raise TypeError("result is not a dataclass")
     return plain
+
+
+def settings_of_plain(plain: Mapping[str, Any]) -> ResultSettings:
+    """The settings a stored result was computed with (:func:`result_to_plain`'s output).
+
+    Parameters
+    ----------
+    plain : mapping
+        A plain result; one stored before settings were recorded has none.
+
+    Returns
+    -------
+    ResultSettings
+        The recorded thresholds and levels, the defaults where none are recorded.
+
+    Examples
+    --------
+    >>> settings_of_plain({"settings": {"low_response_rate": 0.3}}).low_response_rate
+    0.3
+    >>> settings_of_plain({}) == ResultSettings()
+    True
+    """
+    recorded = plain.get("settings")
+    return ResultSettings(**recorded) if recorded else ResultSettings()

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.errors import (
+    AssessmentError,
     FieldError,
     InputsClosedError,
     InvalidParameterError,
@@ -30,6 +31,7 @@ from assessment.core.errors import (
     RatingRefusedError,
 )
 from assessment.core.lifecycle import PERIOD_STATES
+from assessment.core.plausibility import check_plausibility
 from assessment.core.preview import PreviewEvent, PreviewResult, compute_preview
 from assessment.core.roster import RowError, Sheet, check_header
 from assessment.core.rulebook import (
@@ -532,12 +534,25 @@ def save_result(
     evidence: Evidence | None = None,
     entered_by_id: int | None,
     now: datetime,
+    confirmed: bool = True,
 ) -> QuantitativeResult:
     """Enter or change the actual value of one quantitative indicator for one cadre.
 
-    New evidence replaces the previous file's link; without it the link is kept.
+    New evidence replaces the previous file's link; without it the link is kept. With
+    ``confirmed`` false, a changed value that looks implausible raises
+    :class:`UnconfirmedValuesError` (the person is asked to confirm it) and nothing is
+    saved; callers that have no one to ask (imports, corrections) leave it true.
     """
     check_collecting(period)
+    if not confirmed and actual is not None:
+        indicator = indicator_of(
+            rulebook, cadre, indicator_code, (IndicatorKind.QUANTITATIVE,), "indicator_code"
+        )
+        value = check_actual(indicator, actual)
+        previous = find_result(session, period, cadre.cadre_id, indicator_code)
+        warnings = plausibility_problems(cadre, indicator, value)
+        if warnings and (previous is None or previous.actual != value):
+            raise UnconfirmedValuesError(warnings)
     return write_result(
         session,
         period=period,
@@ -590,6 +605,139 @@ def write_result(
     result.entered_at = now
     session.flush()
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """One cell of the results grid as typed: the actual value of one indicator of one cadre."""
+
+    cadre_id: int
+    indicator_code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CellProblem:
+    """What is wrong with one cell (an error code) or looks wrong (a warning)."""
+
+    cadre: AssessedCadre
+    indicator: Indicator
+    code: str
+    params: Mapping[str, float | str] = field(default_factory=dict)
+
+
+class GridRejectedError(AssessmentError):
+    """Cells of the grid cannot be saved; nothing was saved. ``problems`` lists them all."""
+
+    code = "grid_rejected"
+
+    def __init__(self, problems: Sequence[CellProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"{len(self.problems)} cells refused")
+
+
+class UnconfirmedValuesError(AssessmentError):
+    """Values look implausible and the team has not confirmed them; nothing was saved."""
+
+    code = "unconfirmed_values"
+
+    def __init__(self, warnings: Sequence[CellProblem]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(f"{len(self.warnings)} values to confirm")
+
+
+def plausibility_problems(
+    cadre: AssessedCadre, indicator: Indicator, actual: float
+) -> list[CellProblem]:
+    """The plausibility warnings of one value (:mod:`assessment.core.plausibility`)."""
+    return [
+        CellProblem(cadre, indicator, w.code, {"low": w.low, "high": w.high, "value": actual})
+        for w in check_plausibility(indicator, actual)
+    ]
+
+
+def save_results_grid(
+    session: Session,
+    *,
+    period: Period,
+    rulebook: Rulebook,
+    cadres: Sequence[AssessedCadre],
+    cells: Sequence[GridCell],
+    source: str,
+    confirmed: bool,
+    entered_by_id: int | None,
+    now: datetime,
+) -> int:
+    """Save every changed cell of the results grid, or none of them.
+
+    An empty cell leaves the stored value as it is; a cell equal to the stored value is
+    not rewritten. Changed values get ``source`` (required when anything changes); their
+    note and evidence stay. Returns how many values were saved.
+
+    Raises
+    ------
+    GridRejectedError
+        A cell is not a number, cannot be scored, or names an indicator or cadre that
+        is not there (every such cell is listed).
+    FieldError
+        ``source`` is empty (or too long) while values change.
+    UnconfirmedValuesError
+        Changed values look implausible (:func:`plausibility_problems`) and
+        ``confirmed`` is false.
+    """
+    check_collecting(period)
+    by_id = {c.cadre_id: c for c in cadres}
+    stored = list_results(session, period)
+    problems: list[CellProblem] = []
+    warnings: list[CellProblem] = []
+    changes: list[tuple[AssessedCadre, Indicator, float]] = []
+    for cell in cells:
+        text = cell.text.strip()
+        cadre = by_id.get(cell.cadre_id)
+        if not text:
+            continue
+        if cadre is None:
+            raise NotFoundError(cell.cadre_id)
+        indicator = indicator_of(
+            rulebook, cadre, cell.indicator_code, (IndicatorKind.QUANTITATIVE,), "actual"
+        )
+        value = parse_number(text)
+        if value is None:
+            problems.append(CellProblem(cadre, indicator, "not_a_number", {"value": text}))
+            continue
+        try:
+            check_actual(indicator, value)
+        except FieldError as error:
+            problems.append(CellProblem(cadre, indicator, error.code, {"value": text}))
+            continue
+        previous = stored.get((cadre.cadre_id, indicator.code))
+        if previous is not None and previous.actual == value:
+            continue
+        changes.append((cadre, indicator, value))
+        warnings.extend(plausibility_problems(cadre, indicator, value))
+    if problems:
+        raise GridRejectedError(problems)
+    if not changes:
+        return 0
+    source = check_text(source, "source", required=True, limit=MAX_SOURCE, multiline=False)
+    if warnings and not confirmed:
+        raise UnconfirmedValuesError(warnings)
+    for cadre, indicator, value in changes:
+        previous = stored.get((cadre.cadre_id, indicator.code))
+        write_result(
+            session,
+            period=period,
+            rulebook=rulebook,
+            cadre=cadre,
+            indicator_code=indicator.code,
+            actual=value,
+            source=source,
+            note=previous.note if previous is not None else "",
+            entered_by_id=entered_by_id,
+            now=now,
+        )
+    logger.info("saved %d quantitative results from the grid", len(changes))
+    return len(changes)
 
 
 @dataclass(frozen=True, slots=True)

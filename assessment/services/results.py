@@ -42,11 +42,18 @@ from assessment.core.results import (
     SurveyTargetInput,
     UnitInput,
     canonical_inputs,
+    compute_data_digest,
     compute_period_results,
     find_missing_inputs,
     result_to_plain,
 )
-from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook, to_plain
+from assessment.core.rulebook import (
+    IndicatorKind,
+    Rulebook,
+    parse_rulebook,
+    rules_digest,
+    to_plain,
+)
 from assessment.models import (
     Account,
     Event,
@@ -58,7 +65,7 @@ from assessment.models import (
     Unit,
 )
 from assessment.queries import NotFoundError
-from assessment.services.inputs import find_rulebook, list_assessed
+from assessment.services.inputs import check_text, find_rulebook, list_assessed
 from assessment.services.periods import advance_period
 
 #: ``survey_source(session, period)``: plain survey data (``surveys.results_source``).
@@ -69,6 +76,19 @@ COMPUTE_STATES = ("collecting", "computed", "notice")
 #: Missing-input kinds a team decision can cover.
 DECIDABLE_KINDS = ("actual", "ratings", "survey_responses")
 MAX_REASON = 2000
+
+
+class NothingChangedError(AssessmentError):
+    """The rules and the inputs are those of the latest version: a new one would repeat it.
+
+    ``number`` is the latest version's number.
+    """
+
+    code = "nothing_changed"
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"nothing changed since version {number}")
 
 
 class ResultsRefusedError(AssessmentError):
@@ -359,54 +379,83 @@ def _check_open(period: Period) -> None:
         raise ResultsRefusedError("results_not_collecting", period.status)
 
 
-def record_decision(
+@dataclass(frozen=True, slots=True)
+class DecisionItem:
+    """One missing input a decision covers: an indicator of one cadre."""
+
+    cadre_id: int
+    indicator_code: str
+
+
+def record_decisions(
     session: Session,
     *,
     period: Period,
-    cadre_id: int,
-    indicator_code: str,
+    items: Collection[DecisionItem],
     kind: str,
     reason: str,
     actor_id: int | None,
-) -> MissingInputDecision:
-    """Record (or replace) the team's decision about one missing input of one cadre."""
+) -> list[MissingInputDecision]:
+    """Record (or replace) one decision, with one written reason, for many missing inputs.
+
+    Each item gets its own row (and so its own audit entry). Every item is checked
+    before anything is written: one bad item refuses them all.
+
+    Raises
+    ------
+    ResultsRefusedError
+        In a state that does not allow it, or without a published rulebook.
+    FieldError
+        ``reason`` empty or too long, ``kind`` unknown, ``items`` empty, or an item
+        naming a cadre not assessed in the period or an indicator that is not a
+        weighted indicator of the cadre's set (the params name the cadre and code).
+    """
     _check_open(period)
     rulebook = _rulebook_or_refuse(session, period)
     try:
         decision_kind = DecisionKind(kind)
     except ValueError:
         raise FieldError("kind", "unknown_decision_kind") from None
-    reason = (reason or "").strip()
-    if not reason:
-        raise FieldError("reason", "required")
-    if len(reason) > MAX_REASON:
-        raise FieldError("reason", "too_long", max=MAX_REASON)
-    cadre = next((c for c in list_assessed(session, period) if c.cadre_id == cadre_id), None)
-    if cadre is None:
-        raise NotFoundError(cadre_id)
-    try:
-        indicator = rulebook.indicator_set(cadre.post).indicator(indicator_code)
-    except KeyError:
-        raise FieldError("indicator_code", "unknown_indicator_code", code=indicator_code) from None
-    if not indicator.is_weighted:
-        raise FieldError("indicator_code", "wrong_indicator_kind", code=indicator_code)
-    decision = session.scalars(
-        sa.select(MissingInputDecision).where(
-            MissingInputDecision.period_id == period.id,
-            MissingInputDecision.cadre_id == cadre_id,
-            MissingInputDecision.indicator_code == indicator_code,
-        )
-    ).one_or_none()
-    if decision is None:
-        decision = MissingInputDecision(
-            period_id=period.id, cadre_id=cadre_id, indicator_code=indicator_code
-        )
-        session.add(decision)
-    decision.kind = str(decision_kind)
-    decision.reason = reason
-    decision.created_by_id = actor_id
+    reason = check_text(reason, "reason", required=True, limit=MAX_REASON, multiline=True)
+    chosen = sorted(set(items), key=lambda i: (i.cadre_id, i.indicator_code))
+    if not chosen:
+        raise FieldError("items", "no_decision_items")
+    assessed = {c.cadre_id: c for c in list_assessed(session, period)}
+    for item in chosen:
+        cadre = assessed.get(item.cadre_id)
+        if cadre is None:
+            raise FieldError("items", "decision_cadre_not_assessed", cadre=str(item.cadre_id))
+        try:
+            indicator = rulebook.indicator_set(cadre.post).indicator(item.indicator_code)
+        except KeyError:
+            raise FieldError(
+                "items",
+                "decision_unknown_indicator",
+                cadre=f"{cadre.code} {cadre.name}",
+                code=item.indicator_code,
+            ) from None
+        if not indicator.is_weighted:
+            raise FieldError(
+                "items",
+                "decision_wrong_kind",
+                cadre=f"{cadre.code} {cadre.name}",
+                code=item.indicator_code,
+            )
+    existing = {(d.cadre_id, d.indicator_code): d for d in list_decisions(session, period)}
+    decisions = []
+    for item in chosen:
+        decision = existing.get((item.cadre_id, item.indicator_code))
+        if decision is None:
+            decision = MissingInputDecision(
+                period_id=period.id, cadre_id=item.cadre_id, indicator_code=item.indicator_code
+            )
+            session.add(decision)
+        decision.kind = str(decision_kind)
+        decision.reason = reason
+        decision.created_by_id = actor_id
+        decisions.append(decision)
     session.flush()
-    return decision
+    return decisions
 
 
 # ---------------------------------------------------------------------------
@@ -419,6 +468,33 @@ def _next_number(session: Session, period_id: int) -> int:
         sa.select(sa.func.max(ResultVersion.number)).where(ResultVersion.period_id == period_id)
     )
     return int(current or 0) + 1
+
+
+def _refuse_a_repeat(
+    session: Session,
+    period: Period,
+    rulebook: Rulebook,
+    inputs: PeriodInputs,
+    *,
+    resamples: int,
+    seed: int,
+) -> None:
+    """Raise NothingChangedError when the latest version has these rules and inputs.
+
+    The engine is deterministic (the bootstrap has a fixed seed), so equal rules and
+    data digests, resamples and seed give the same numbers again.
+    """
+    versions = list_versions(session, period.id)
+    if not versions:
+        return
+    latest = versions[0]
+    if latest.rules_digest != rules_digest(rulebook):
+        return
+    if latest.data_digest != compute_data_digest(inputs):
+        return
+    stored = payload_of(latest)
+    if stored.get("resamples") == resamples and stored.get("seed") == seed:
+        raise NothingChangedError(latest.number)
 
 
 def compute_results(
@@ -446,6 +522,8 @@ def compute_results(
         ``reason`` missing after the first computation.
     IncompleteInputsError
         Inputs are missing without a decision (``error.missing`` lists them all).
+    NothingChangedError
+        The rules and the inputs are those of the latest version (no version is made).
     """
     _check_open(period)
     reason = (reason or "").strip()
@@ -455,6 +533,7 @@ def compute_results(
         raise FieldError("reason", "too_long", max=MAX_REASON)
     rulebook = _rulebook_or_refuse(session, period)
     inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    _refuse_a_repeat(session, period, rulebook, inputs, resamples=resamples, seed=seed)
     result = compute_period_results(
         rulebook, inputs, summarise_survey=summarise_survey, resamples=resamples, seed=seed
     )

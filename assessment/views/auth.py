@@ -67,10 +67,19 @@ def login() -> str | Response:
                 now=utcnow(),
             )
         if outcome.account is not None:
+            language = session.get("lang")
             session.clear()  # a fresh session on login (no fixation)
+            if language is not None:
+                session["lang"] = language  # the language chosen on the login page stays
             login_user(outcome.account)
             target = request.args.get("next")
-            return redirect(target if _is_local(target) else url_for("assessment.auth.home"))
+            if not _is_local(target):
+                target = url_for(
+                    "assessment.portal.index"
+                    if outcome.account.role == "cadre"
+                    else "assessment.auth.home"
+                )
+            return redirect(target)
         status = 401
         if outcome.locked_until is not None:
             status = 429
@@ -145,7 +154,9 @@ def index() -> Response:
 
 @bp.route("/admin/")
 @login_required
-def home() -> str:
-    """The home page of the logged-in role."""
-    periods = list_periods(db.session, current_scope()) if current_user.role != "cadre" else []
+def home() -> str | Response:
+    """The home page of the logged-in role; a cadre's is their own page, /me/."""
+    if current_user.role == "cadre":
+        return redirect(url_for("assessment.portal.index"))
+    periods = list_periods(db.session, current_scope())
     return render_template("assessment/home.html", periods=periods)

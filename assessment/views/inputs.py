@@ -25,15 +25,16 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     RadioField,
@@ -58,6 +59,7 @@ from assessment.messages import (
     METHOD_LABELS,
     MISSING_LABELS,
     PREVIEW_STATUS_LABELS,
+    field_error_message,
     input_refused_message,
 )
 from assessment.messages import rulebook_label as _label
@@ -88,6 +90,7 @@ class ResultForm(BaseForm):
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=service.MAX_TEXT)])
     evidence = FileField(_l("Evidence file"))
+    confirm = BooleanField(_l("I confirm these values"))
     submit = SubmitField(_l("Save"))
 
 
@@ -341,6 +344,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
     form = ResultForm(data=saved)
     form.evidence.description = _evidence_hint()
     status = 200
+    warnings: list[str] = []
     if form.is_submitted():
         status = 400
         if form.validate():
@@ -364,9 +368,13 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
                         evidence=_add_evidence(period, stored),
                         entered_by_id=current_user.id,
                         now=utcnow(),
+                        confirmed=bool(form.confirm.data),
                     )
             except FieldError as error:
                 show_field_error(form, error)
+            except service.UnconfirmedValuesError as unconfirmed:
+                status = 200
+                warnings = [_problem_texts(w)[0] for w in unconfirmed.warnings]
             else:
                 flash(_("Saved %(code)s for %(name)s.", code=code, name=cadre.name), "success")
                 return redirect(url_for(".quantitative", period_id=period.id))
@@ -377,6 +385,201 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
         indicator=indicator,
         form=form,
         existing=existing,
+        warnings=warnings,
+        collecting=service.is_collecting(period),
+    )
+    return (page, status) if status != 200 else page
+
+
+# ---------------------------------------------------------------------------
+# the results grid: many values on one page, keyboard first, pasted from Excel
+# ---------------------------------------------------------------------------
+
+#: Messages of the plausibility warnings (``assessment.core.plausibility``).
+PLAUSIBILITY_MESSAGES: dict[str, Any] = {
+    "share_above_100": _l("a share above %(high)s%%: is it written in per cent?"),
+    "far_outside_range": _l("far outside the range the rule is written for (%(low)s to %(high)s)"),
+}
+
+
+class GridForm(BaseForm):
+    source = StringField(
+        _l("Source"),
+        description=_l("Where the values come from; given to every value changed on this page."),
+        validators=[Optional(), Length(max=service.MAX_SOURCE)],
+    )
+    confirm = BooleanField(_l("I confirm these values"))
+    submit = SubmitField(_l("Save the values"))
+
+
+@dataclass(frozen=True, slots=True)
+class _GridBlock:
+    """One table of the grid: cadres of one post (rows) by its indicators (columns)."""
+
+    indicator_set: Any
+    indicators: tuple[Any, ...]
+    cadres: tuple[service.AssessedCadre, ...]
+
+
+def _grid_choices(rulebook: Rulebook, cadres: Sequence[service.AssessedCadre]) -> dict[str, Any]:
+    """What a grid can be opened for: each post's indicators, the units, the posts."""
+    posts = {c.post for c in cadres}
+    indicators = []
+    post_names = []
+    for indicator_set in rulebook.indicator_sets:
+        quantitative = indicator_set.of_kind(IndicatorKind.QUANTITATIVE)
+        if indicator_set.post not in posts or not quantitative:
+            continue
+        post_names.append((indicator_set.post, _label(indicator_set.name)))
+        for i in quantitative:
+            name = f"{_label(indicator_set.name)} · {i.code} {_label(i.name)}"
+            indicators.append((f"{indicator_set.post}/{i.code}", name))
+    units = sorted({(str(c.unit_id), c.unit_name) for c in cadres}, key=lambda u: int(u[0]))
+    return {"indicator": indicators, "unit": units, "post": post_names}
+
+
+def _grid_blocks(
+    rulebook: Rulebook, cadres: Sequence[service.AssessedCadre], by: str, value: str
+) -> list[_GridBlock]:
+    blocks = []
+    for indicator_set in rulebook.indicator_sets:
+        quantitative = indicator_set.of_kind(IndicatorKind.QUANTITATIVE)
+        members = [c for c in cadres if c.post == indicator_set.post]
+        if by == "indicator":
+            post, _sep, code = value.partition("/")
+            if indicator_set.post != post:
+                continue
+            quantitative = tuple(i for i in quantitative if i.code == code)
+        elif by == "unit":
+            members = [c for c in members if str(c.unit_id) == value]
+        elif indicator_set.post != value:
+            continue
+        if quantitative and members:
+            blocks.append(_GridBlock(indicator_set, tuple(quantitative), tuple(members)))
+    return blocks
+
+
+def _cell_name(cadre_id: int, code: str) -> str:
+    return f"v-{cadre_id}-{code}"
+
+
+def _plain_number(value: float) -> str:
+    """A stored value as typed back into a cell: no exponent, no trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _problem_texts(problem: service.CellProblem) -> tuple[str, str]:
+    """A cell's problem in the reader's language: naming the cadre and the indicator (for
+    the list above the grid), and on its own (beside the cell)."""
+    template = PLAUSIBILITY_MESSAGES.get(problem.code)
+    params = {
+        k: format_decimal(v) if isinstance(v, float) else v for k, v in problem.params.items()
+    }
+    if template is not None:
+        detail = str(template) % params
+    else:
+        detail = field_error_message(FieldError("actual", problem.code, **params))
+    cadre = f"{problem.cadre.code} {problem.cadre.name}"
+    indicator = f"{problem.indicator.code} {_label(problem.indicator.name)}"
+    full = _(
+        "%(cadre)s · %(indicator)s: %(value)s — %(problem)s",
+        cadre=cadre,
+        indicator=indicator,
+        value=params.get("value", ""),
+        problem=detail,
+    )
+    return full, detail
+
+
+@bp.route("/<int:period_id>/quantitative/grid", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def grid(period_id: int) -> str | Response | tuple[str, int]:
+    """Enter many actual values at once: one indicator, one unit or one post as a grid."""
+    period = _period(period_id)
+    rulebook = _rulebook(period)
+    if rulebook is None:
+        return _no_rulebook(period)
+    cadres = service.list_assessed(db.session, period, current_scope())
+    options = _grid_choices(rulebook, cadres)
+    by = next((name for name in ("indicator", "unit", "post") if request.args.get(name)), "")
+    value = request.args.get(by, "") if by else ""
+    blocks = _grid_blocks(rulebook, cadres, by, value) if by else []
+    if by and not blocks:
+        abort(404)
+    stored = service.list_results(db.session, period)
+    form = GridForm()
+    typed: dict[str, str] = {}
+    problems: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    errors: list[str] = []
+    status = 200
+    if form.is_submitted() and blocks:
+        status = 400
+        cells = [
+            service.GridCell(
+                c.cadre_id, i.code, request.form.get(_cell_name(c.cadre_id, i.code), "")
+            )
+            for block in blocks
+            for c in block.cadres
+            for i in block.indicators
+        ]
+        typed = {_cell_name(cell.cadre_id, cell.indicator_code): cell.text for cell in cells}
+        if form.validate():
+            service.check_collecting(period)
+            try:
+                with unit_of_work(current_user.id, reason="results grid") as session:
+                    saved = service.save_results_grid(
+                        session,
+                        period=period,
+                        rulebook=rulebook,
+                        cadres=cadres,
+                        cells=cells,
+                        source=form.source.data or "",
+                        confirmed=bool(form.confirm.data),
+                        entered_by_id=current_user.id,
+                        now=utcnow(),
+                    )
+            except service.GridRejectedError as rejected:
+                for problem in rejected.problems:
+                    full, detail = _problem_texts(problem)
+                    errors.append(full)
+                    problems.setdefault(
+                        _cell_name(problem.cadre.cadre_id, problem.indicator.code), []
+                    ).append(detail)
+            except service.UnconfirmedValuesError as unconfirmed:
+                status = 200
+                for warning in unconfirmed.warnings:
+                    full, detail = _problem_texts(warning)
+                    warnings.append(full)
+                    problems.setdefault(
+                        _cell_name(warning.cadre.cadre_id, warning.indicator.code), []
+                    ).append(detail)
+            except FieldError as error:
+                show_field_error(form, error)
+            else:
+                if saved:
+                    flash(
+                        ngettext("%(num)d value saved.", "%(num)d values saved.", saved),
+                        "success",
+                    )
+                else:
+                    flash(_("Nothing was changed, so nothing was saved."), "info")
+                return redirect(url_for(".grid", period_id=period.id, **{by: value}))
+    page = _render(
+        "grid.html",
+        period=period,
+        options=options,
+        by=by,
+        value=value,
+        blocks=blocks,
+        stored=stored,
+        typed=typed,
+        problems=problems,
+        errors=errors,
+        warnings=warnings,
+        form=form,
+        cell_name=_cell_name,
+        plain_number=_plain_number,
         collecting=service.is_collecting(period),
     )
     return (page, status) if status != 200 else page
@@ -680,6 +883,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
     )
     form = _rating_form(rulebook, indicators, mine)
     status = 200
+    nothing_saved = ""
     if form.is_submitted():
         status = 400
         if refusal is not None:
@@ -700,16 +904,26 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
             except FieldError as error:
                 show_field_error(form, error)
             else:
-                flash(
-                    ngettext(
-                        "%(num)s rating saved for %(name)s.",
-                        "%(num)s ratings saved for %(name)s.",
-                        changed,
-                        name=cadre.name,
-                    ),
-                    "success",
+                if changed:
+                    flash(
+                        ngettext(
+                            "%(num)s rating saved for %(name)s.",
+                            "%(num)s ratings saved for %(name)s.",
+                            changed,
+                            name=cadre.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
+                if any(levels.values()):
+                    # the same levels as before: nothing to save, and nothing lost
+                    flash(_("Your ratings of %(name)s are unchanged.", name=cadre.name), "info")
+                    return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
+                # no level chosen at all: say so on the form, which stays as it was
+                nothing_saved = _(
+                    "Nothing was saved: no level was chosen. Choose a level for each "
+                    "indicator you rate, then save."
                 )
-                return redirect(_next_to_rate(period, rulebook, cadre.cadre_id))
     level_names = {}
     for indicator in indicators:
         for lv in rulebook.rubric(indicator.rubric or "").levels:
@@ -722,6 +936,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         rulebook=rulebook,
         form=form,
         refusal=input_refused_message(refusal) if refusal else "",
+        nothing_saved=nothing_saved,
         panel=panel,
         level_names=level_names,
         collecting=service.is_collecting(period),

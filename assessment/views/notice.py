@@ -52,8 +52,13 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import BaseForm, choices
-from assessment.messages import STATE_LABELS, field_error_message, lifecycle_message
+from assessment.forms import NOT_UNDERSTOOD, BaseForm, choices, understood_field
+from assessment.messages import (
+    KIND_LABELS,
+    STATE_LABELS,
+    field_error_message,
+    lifecycle_message,
+)
 from assessment.messages import rulebook_label as label
 from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
@@ -283,6 +288,7 @@ class OpenNoticeForm(BaseForm):
         ),
         validators=[Optional(), Length(max=service.MAX_INSTRUCTIONS)],
     )
+    understood = understood_field()
     submit = SubmitField(_l("Open the public notice"))
 
 
@@ -315,6 +321,7 @@ class DecideForm(BaseForm):
 
 
 class FinaliseForm(BaseForm):
+    understood = understood_field()
     submit = SubmitField(_l("Finalise the results"))
 
 
@@ -351,6 +358,8 @@ def _objection(period: Period, objection_id: int) -> Objection:
 
 
 def _render(template: str, **context: Any) -> str:
+    if "period" in context:
+        context.setdefault("contested", _contested(context["period"]))
     return render_template(
         f"assessment/notice/{template}",
         outcome_label=lambda code: OUTCOME_LABELS.get(code, code),
@@ -364,6 +373,27 @@ def _render(template: str, **context: Any) -> str:
 
 def _cadre_names(period: Period) -> dict[int, str]:
     return {c.cadre_id: f"{c.code} {c.name}" for c in list_assessed(db.session, period)}
+
+
+def _contested(period: Period) -> Any:
+    """``contested(objection)``: what an objection is about, by indicator code and name."""
+    version = shown_version(period)
+    rulebook = rulebook_of_version(version) if version is not None else None
+    posts = {c.cadre_id: c for c in list_assessed(db.session, period)}
+
+    def contested(objection: Objection) -> str:
+        code = objection.indicator_code
+        if not code:
+            return _("the result as a whole")
+        cadre = posts.get(objection.cadre_id or 0)
+        indicator_set = indicator_set_of(rulebook, cadre) if rulebook and cadre else None
+        try:
+            name = label(indicator_set.indicator(code).name) if indicator_set else ""
+        except KeyError:
+            name = ""
+        return f"{code} {name}".strip()
+
+    return contested
 
 
 @bp.route("/admin/periods/<int:period_id>/notice")
@@ -458,7 +488,8 @@ def finalise(period_id: int) -> Response:
     """Make the results final (refused while the notice runs or objections are undecided)."""
     period = _period(period_id)
     if not FinaliseForm().validate_on_submit():
-        abort(400)
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", period_id=period.id))
     try:
         with unit_of_work(current_user.id, reason=_("results finalised")) as session:
             service.finalise_period(
@@ -493,23 +524,22 @@ def _correction_choices(
         kinds = {IndicatorKind.QUANTITATIVE, *EVENT_KINDS}
         for indicator in indicator_set.indicators:
             if indicator.kind in kinds:
+                kind = KIND_LABELS.get(indicator.kind.value, indicator.kind.value)
                 indicators.append(
-                    (
-                        indicator.code,
-                        f"{indicator.code} {label(indicator.name)} ({indicator.kind.value})",
-                    )
+                    (indicator.code, f"{indicator.code} {label(indicator.name)} ({kind})")
                 )
             if indicator.kind == IndicatorKind.QUANTITATIVE:
                 result = find_result(db.session, period, cadre.cadre_id, indicator.code)
                 if result is not None:
                     actuals[indicator.code] = result
+    names = {i.code: label(i.name) for i in indicator_set.indicators} if indicator_set else {}
     for event in list_events(db.session, period, [cadre.cadre_id]):
         points = "" if event.points is None else f" {event.points:g}"
+        item = f"{event.indicator_code} {names.get(event.indicator_code, '')}".strip()
         events.append(
             (
                 str(event.id),
-                f"#{event.id} {event.indicator_code}{points} · {format_date(event.occurred_on)}"
-                f" · {event.reason[:40]}",
+                f"{item}{points} · {format_date(event.occurred_on)} · {event.reason[:40]}",
             )
         )
     return indicators, events, actuals

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
+from assessment.audit import SYSTEM_ACTOR
 from assessment.core.errors import FieldError, LifecycleError
 from assessment.core.lifecycle import next_state
 from assessment.forms import (
+    NOT_UNDERSTOOD,
     PeriodForm,
     RatingDeadlineForm,
     TransitionForm,
@@ -19,6 +28,7 @@ from assessment.forms import (
     show_field_error,
 )
 from assessment.messages import STATE_LABELS, lifecycle_message
+from assessment.models import AuditEntry, Unit
 from assessment.queries import (
     NotFoundError,
     get_period,
@@ -82,6 +92,71 @@ def new() -> str | Response:
     return render_template("assessment/periods/new.html", form=form)
 
 
+#: The period's fields as the history shows them (the audit log keeps every column).
+PERIOD_FIELD_LABELS: dict[str, Any] = {
+    "name": _l("Name"),
+    "year": _l("Year"),
+    "scope_unit_id": _l("Scope"),
+    "status": _l("State"),
+    "min_group_size": _l("Minimum group size"),
+    "final_version_number": _l("Final version"),
+    "finalised_at": _l("Finalised on"),
+}
+OPERATION_LABELS: dict[str, Any] = {
+    "insert": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+}
+
+
+def _history_value(key: str, value: Any) -> str:
+    """One stored value of a period in the reader's words (a state's label, a unit's name)."""
+    if value is None or value == "":
+        return "—"
+    if key == "status":
+        return str(STATE_LABELS.get(value, value))
+    if key == "scope_unit_id":
+        unit = db.session.get(Unit, value)
+        return unit.name_zh if unit is not None else str(value)
+    if key == "finalised_at":
+        try:
+            return format_datetime(datetime.fromisoformat(str(value)), "short")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _history_rows(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """The audit entries of a period as what changed, in words instead of JSON."""
+    rows = []
+    for entry in entries:
+        before = json.loads(entry.before or "null") or {}
+        after = json.loads(entry.after or "null") or {}
+        operation = entry.action.rpartition(".")[2]
+        changes = []
+        for key, label in PERIOD_FIELD_LABELS.items():
+            old, new = before.get(key), after.get(key)
+            if old == new or (operation == "insert" and new in (None, "")):
+                continue
+            changes.append(
+                {
+                    "field": str(label),
+                    "before": None if operation == "insert" else _history_value(key, old),
+                    "after": _history_value(key, new),
+                }
+            )
+        rows.append(
+            {
+                "at": entry.at,
+                "actor": _("System") if entry.actor_name == SYSTEM_ACTOR else entry.actor_name,
+                "operation": str(OPERATION_LABELS.get(operation, operation)),
+                "changes": changes,
+                "reason": entry.reason,
+            }
+        )
+    return rows
+
+
 @bp.route("/<int:period_id>")
 @roles_required(*STAFF_ROLES)
 def show(period_id: int) -> str:
@@ -94,7 +169,7 @@ def show(period_id: int) -> str:
         "assessment/periods/show.html",
         period=period,
         next_state=next_state(period.status),
-        history=history,
+        history=_history_rows(history),
         form=TransitionForm(),
         deadline_form=RatingDeadlineForm(rating_deadline=period.rating_deadline),
         state_labels=STATE_LABELS,
@@ -108,6 +183,9 @@ def transition(period_id: int) -> Response:
     period = _period_or_404(period_id)
     form = TransitionForm()
     if not form.validate_on_submit():
+        if form.understood.errors:
+            flash(str(NOT_UNDERSTOOD), "error")
+            return redirect(url_for(".show", period_id=period.id))
         abort(400)
     try:
         with unit_of_work(current_user.id):

@@ -36,6 +36,7 @@ from assessment.core.explain import (
     format_number,
     group_category_means,
 )
+from assessment.core.results import settings_of_plain
 from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
 from assessment.messages import (
     DIRECTION_LABELS,
@@ -136,19 +137,6 @@ def _history(cadre_id: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-@bp.app_context_processor
-def _my_public_results() -> dict[str, Any]:
-    """``my_public_results()`` for the cadre's home page (computed only when called)."""
-
-    def results() -> list[dict[str, Any]]:
-        if current_user.is_anonymous or current_user.role != "cadre":
-            return []
-        cadre_id: int | None = current_user.cadre_id
-        return [] if cadre_id is None else _history(cadre_id)
-
-    return {"my_public_results": results}
 
 
 def _public_period(period_id: int) -> Period:
@@ -348,6 +336,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "histogram": histogram(
             [c["total"] for c in group], [g["minimum"] for g in grades], own=own["total"]
         ),
+        "low_response_rate": settings_of_plain(result).low_response_rate,
         "rules_title": _label(rulebook.title),
         "rules_digest": version.rules_digest,
         "data_digest": version.data_digest,
@@ -449,3 +438,32 @@ def version(period_id: int, number: int) -> str:
     stored = get_version(db.session, found.id, number)
     current = publication.shown_version_number(db.session, found)
     return _page(found, stored, latest=number == current)
+
+
+@bp.route("/periods/<int:period_id>/objections/<int:objection_id>")
+@roles_required("cadre")
+def objection(period_id: int, objection_id: int) -> str:
+    """One objection about the cadre's result, as filed, and the team's written answer."""
+    found = _public_period(period_id)
+    cadre_id = _cadre_id()
+    chosen = publication.get_objection(db.session, found, objection_id)
+    if chosen is None or chosen.cadre_id != cadre_id:
+        abort(404)
+    version = shown_version(found)
+    names: dict[str, str] = {}
+    if version is not None:
+        own = _own(payload_of(version)["result"], cadre_id)
+        rulebook = parse_rulebook(payload_of(version)["rulebook"])
+        try:
+            indicator_set = rulebook.indicator_set(own["post"]) if own else None
+        except KeyError:
+            indicator_set = None
+        if indicator_set is not None:
+            names = {i.code: _label(i.name) for i in indicator_set.indicators}
+    return _render(
+        "objection.html",
+        period=found,
+        objection=chosen,
+        indicator_names=names,
+        mine=chosen.filed_by_id == current_user.id,
+    )

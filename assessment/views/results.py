@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
@@ -28,9 +28,9 @@ from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.precision import Precision
-from assessment.core.results import IncompleteInputsError, result_to_plain
+from assessment.core.results import IncompleteInputsError, result_to_plain, settings_of_plain
 from assessment.core.rulebook import Rulebook
-from assessment.forms import BaseForm, BaseSubform, choices
+from assessment.forms import BaseForm, BaseSubform, choices, understood_field
 from assessment.messages import (
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
@@ -41,7 +41,7 @@ from assessment.messages import rulebook_label as _label
 from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import results as service
-from assessment.services.inputs import is_computed, list_assessed
+from assessment.services.inputs import find_rulebook, is_computed, list_assessed
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,18 @@ FIELD_MESSAGES: dict[str, Any] = {
         "The results have been computed already: give the reason for a new version."
     ),
     "unknown_decision_kind": _l("Choose what to do about the missing input."),
+    "required": _l("Write the reason for the decision: nothing was saved."),
+    "no_decision_items": _l("Tick at least one missing input: nothing was saved."),
+    "decision_cadre_not_assessed": _l(
+        "Cadre no. %(cadre)s is not assessed in this period: nothing was saved."
+    ),
+    "decision_unknown_indicator": _l(
+        "%(cadre)s has no indicator %(code)s in the rulebook: nothing was saved."
+    ),
+    "decision_wrong_kind": _l(
+        "The indicator %(code)s of %(cadre)s carries no weight, so no decision can cover "
+        "it: nothing was saved."
+    ),
 }
 #: Fill colours of the grades, best first (SVG attributes: the CSP blocks inline styles).
 GRADE_COLOURS = ("#2e7d32", "#1565c0", "#f9a825", "#c62828", "#6a1b9a", "#455a64")
@@ -104,19 +116,37 @@ class ComputeForm(BaseForm):
         description=_l("Required once the results have been computed: why a new version?"),
         validators=[Optional(), Length(max=service.MAX_REASON)],
     )
+    understood = understood_field()
     submit = SubmitField(_l("Compute the results"))
 
 
 class DecisionForm(BaseForm):
-    cadre_id = HiddenField(validators=[DataRequired()])
-    indicator_code = HiddenField(validators=[DataRequired()])
+    """One decision and one reason for every missing input ticked (``cadre_id/code``)."""
+
+    items = SelectMultipleField(_l("Missing inputs"), validate_choice=False)
     kind = SelectField(
         _l("Decision"), choices=choices(DECISION_LABELS.items()), validate_choice=True
     )
+    # Required, but refused by the service with the page's own message (nothing saved).
     reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(), Length(max=service.MAX_REASON)]
+        _l("Reason"),
+        description=_l("One reason for every input ticked, e.g. “no survey in this village”."),
+        validators=[Optional(), Length(max=service.MAX_REASON)],
     )
-    submit = SubmitField(_l("Record the decision"))
+    submit = SubmitField(_l("Record this decision for the inputs ticked"))
+
+
+#: The filters of the missing inputs: query parameter -> the row's key it compares.
+FILTERS = {"indicator": "indicator", "unit": "unit_id", "post": "post", "cadre": "cadre_id"}
+
+
+class MissingFilterForm(BaseSubform):
+    """GET form narrowing the list of missing inputs (no CSRF: it changes nothing)."""
+
+    indicator = SelectField(_l("Indicator"), validate_choice=False)
+    unit = SelectField(_l("Unit"), validate_choice=False)
+    post = SelectField(_l("Post"), validate_choice=False)
+    cadre = SelectField(_l("Cadre"), validate_choice=False)
 
 
 class WhatIfForm(BaseSubform):
@@ -162,7 +192,9 @@ def _refusal(error: service.ResultsRefusedError) -> str:
 
 def _field_message(error: FieldError) -> str:
     template = FIELD_MESSAGES.get(error.code)
-    return str(template) if template is not None else field_error_message(error)
+    if template is None:
+        return field_error_message(error)
+    return str(template) % {k: str(v) for k, v in error.params.items()}
 
 
 def _render(template: str, **context: Any) -> str:
@@ -257,11 +289,80 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
 # ---------------------------------------------------------------------------
 
 
-@bp.route("/<int:period_id>/results")
-@roles_required(*STAFF_ROLES)
-def index(period_id: int) -> str:
-    """The results of a period: compute, missing inputs and decisions, versions."""
-    period = _period(period_id)
+def _missing_rows(
+    period: Period, missing: Sequence[Any], rulebook: Rulebook | None
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Undecided missing inputs a decision can cover, with names; and those it cannot."""
+    assessed = {str(c.cadre_id): c for c in list_assessed(db.session, period)}
+    rows, others = [], []
+    for m in missing:
+        cadre = assessed.get(m.cadre)
+        if m.decision is not None:
+            continue
+        if m.kind not in service.DECIDABLE_KINDS or cadre is None or rulebook is None:
+            others.append(m)
+            continue
+        try:
+            name = _label(rulebook.indicator_set(cadre.post).indicator(m.indicator).name)
+        except KeyError:
+            name = ""
+        rows.append(
+            {
+                "key": f"{cadre.cadre_id}/{m.indicator}",
+                "kind": m.kind,
+                "cadre_id": str(cadre.cadre_id),
+                "cadre": f"{cadre.code} {cadre.name}",
+                "unit_id": str(cadre.unit_id),
+                "unit": cadre.unit_name,
+                "post": cadre.post,
+                "post_name": cadre.post_name,
+                "indicator": m.indicator,
+                "indicator_name": name,
+            }
+        )
+    return rows, others
+
+
+def _filter_form(rows: Sequence[Mapping[str, Any]]) -> tuple[MissingFilterForm, list[Any]]:
+    """The filter of the missing inputs from the query string, and the rows it keeps."""
+    form = MissingFilterForm(request.args)
+    options: dict[str, dict[str, str]] = {"indicator": {}, "unit": {}, "post": {}, "cadre": {}}
+    for row in rows:
+        options["indicator"].setdefault(
+            row["indicator"], f"{row['indicator']} {row['indicator_name']}"
+        )
+        options["unit"].setdefault(row["unit_id"], row["unit"])
+        options["post"].setdefault(row["post"], row["post_name"])
+        options["cadre"].setdefault(row["cadre_id"], row["cadre"])
+    kept = list(rows)
+    for name, key in FILTERS.items():
+        field = form[name]
+        field.choices = choices(
+            [("", _("(all)")), *sorted(options[name].items(), key=lambda item: item[1])]
+        )
+        if field.data:
+            kept = [row for row in kept if row[key] == field.data]
+    return form, kept
+
+
+def _decision_indicator_names(
+    decisions: Sequence[Any], assessed: Sequence[Any], rulebook: Rulebook | None
+) -> dict[tuple[int, str], str]:
+    """The indicator names of the recorded decisions, in the reader's language."""
+    posts = {c.cadre_id: c.post for c in assessed}
+    names = {}
+    for d in decisions:
+        if rulebook is None or d.cadre_id not in posts:
+            continue
+        try:
+            indicator = rulebook.indicator_set(posts[d.cadre_id]).indicator(d.indicator_code)
+        except KeyError:
+            continue
+        names[(d.cadre_id, d.indicator_code)] = _label(indicator.name)
+    return names
+
+
+def _index_page(period: Period, decision_form: DecisionForm) -> str:
     is_team = current_user.role in TEAM_ROLES
     if not is_team and not is_computed(period):
         return _render("not_computed.html", period=period)
@@ -284,25 +385,43 @@ def index(period_id: int) -> str:
                 period.status,
             )
         )
-    names = service.unit_names(db.session, period)
-    cadre_names = {str(c.cadre_id): f"{c.code} {c.name}" for c in list_assessed(db.session, period)}
+    rulebook = find_rulebook(db.session, period)
+    rows, others = _missing_rows(period, missing, rulebook)
+    filter_form, shown = _filter_form(rows)
+    ticked = set(decision_form.items.data or ()) if decision_form.is_submitted() else None
+    assessed = list_assessed(db.session, period)
+    cadre_names = {str(c.cadre_id): f"{c.code} {c.name}" for c in assessed}
+    decisions = service.list_decisions(db.session, period)
     return _render(
         "index.html",
+        filter_args={name: filter_form[name].data for name in FILTERS if filter_form[name].data},
+        decision_names=_decision_indicator_names(decisions, assessed, rulebook),
         period=period,
         versions=versions,
         undecided=[m for m in missing if m.decision is None],
-        decided=[m for m in missing if m.decision is not None],
-        decidable=service.DECIDABLE_KINDS,
-        decisions=service.list_decisions(db.session, period),
+        rows=shown,
+        all_rows=len(rows),
+        ticked=ticked,
+        others=others,
+        filter_form=filter_form,
+        filtered=any(filter_form[name].data for name in FILTERS),
+        decisions=decisions,
         cadre_names=cadre_names,
-        unit_names=names,
+        unit_names=service.unit_names(db.session, period),
         can_compute=can_compute,
         reason_required=period.status != "collecting",
         problem=problem,
         form=ComputeForm(),
-        decision_form=DecisionForm(),
+        decision_form=decision_form,
         has_survey_source=_survey_source() is not None,
     )
+
+
+@bp.route("/<int:period_id>/results")
+@roles_required(*STAFF_ROLES)
+def index(period_id: int) -> str:
+    """The results of a period: compute, missing inputs and decisions, versions."""
+    return _index_page(_period(period_id), DecisionForm(formdata=None))
 
 
 @bp.route("/<int:period_id>/results/compute", methods=["POST"])
@@ -312,7 +431,9 @@ def compute(period_id: int) -> Response:
     period = _period(period_id)
     form = ComputeForm()
     if not form.validate_on_submit():
-        flash(_("The form could not be read; try again."), "error")
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
         return redirect(url_for(".index", period_id=period.id))
     reason = (form.reason.data or "").strip()
     resamples = int(current_app.config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES))
@@ -339,6 +460,15 @@ def compute(period_id: int) -> Response:
         )
     except service.ResultsRefusedError as error:
         flash(_refusal(error), "error")
+    except service.NothingChangedError as error:
+        flash(
+            _(
+                "Nothing changed since version %(number)s: the rules and the inputs are the "
+                "same, so no new version was made.",
+                number=error.number,
+            ),
+            "info",
+        )
     except FieldError as error:
         flash(_field_message(error), "error")
     except AssessmentError as error:
@@ -350,36 +480,142 @@ def compute(period_id: int) -> Response:
     return redirect(url_for(".index", period_id=period.id))
 
 
+def _decision_items(keys: Sequence[str]) -> list[service.DecisionItem] | None:
+    """``cadre_id/indicator_code`` keys as items; None when one cannot be read."""
+    items = []
+    for key in keys:
+        cadre_id, _sep, code = str(key).partition("/")
+        if not cadre_id.isdigit() or not code:
+            return None
+        items.append(service.DecisionItem(int(cadre_id), code))
+    return items
+
+
 @bp.route("/<int:period_id>/results/decisions", methods=["POST"])
 @roles_required(*TEAM_ROLES)
-def decide(period_id: int) -> Response:
-    """Record the team's decision about one missing input."""
+def decide(period_id: int) -> Response | tuple[str, int]:
+    """Record one decision, with one reason, for every missing input ticked.
+
+    Every item is recorded (and audited) on its own; any problem saves none of them
+    and shows the page again with the ticks and the reason kept.
+    """
     period = _period(period_id)
     form = DecisionForm()
-    if not form.validate_on_submit() or not str(form.cadre_id.data).isdigit():
-        flash(_("Choose a decision and give its reason."), "error")
-        return redirect(url_for(".index", period_id=period.id))
-    reason = form.reason.data.strip()
+    if not form.validate_on_submit():
+        return _index_page(period, form), 400
+    items = _decision_items(form.items.data or [])
+    reason = (form.reason.data or "").strip()
     try:
+        if items is None:
+            raise FieldError("items", "no_decision_items")
         with unit_of_work(current_user.id, reason=reason):
-            service.record_decision(
-                db.session,
-                period=period,
-                cadre_id=int(form.cadre_id.data),
-                indicator_code=form.indicator_code.data,
-                kind=form.kind.data,
-                reason=reason,
-                actor_id=current_user.id,
+            recorded = len(
+                service.record_decisions(
+                    db.session,
+                    period=period,
+                    items=items,
+                    kind=form.kind.data,
+                    reason=reason,
+                    actor_id=current_user.id,
+                )
             )
     except service.ResultsRefusedError as error:
         flash(_refusal(error), "error")
     except FieldError as error:
-        flash(_field_message(error), "error")
-    except NotFoundError:
-        abort(404)
+        target = form.reason if error.field == "reason" else form.items
+        target.errors = [*target.errors, _field_message(error)]
+        return _index_page(period, form), 400
     else:
-        flash(_("Decision recorded."), "success")
-    return redirect(url_for(".index", period_id=period.id))
+        flash(
+            ngettext(
+                "Decision recorded for %(num)d missing input.",
+                "Decision recorded for %(num)d missing inputs.",
+                recorded,
+            ),
+            "success",
+        )
+    kept = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    return redirect(url_for(".index", period_id=period.id, **kept))
+
+
+def _quality_names(
+    payload: Mapping[str, Any],
+    rulebook: Rulebook,
+    units: Mapping[str, str],
+    assessors: Mapping[str, str],
+) -> dict[str, Any]:
+    """Lookups that put names where the stored result keeps ids and codes.
+
+    ``post(code)``, ``indicator(code, post)``, ``target(survey entry)`` (a cadre or a
+    unit) and ``subject(flag)``; each falls back to what is stored.
+    """
+    cadres = {c["id"]: c for c in payload["inputs"]["cadres"]}
+    sets = {s.post: s for s in rulebook.indicator_sets}
+    survey_subjects = {
+        (s["indicator"], s["target"]): s["subject"] for s in payload["result"]["surveys"]
+    }
+
+    def post(code: str) -> str:
+        return _label(sets[code].name) if code in sets else code
+
+    def indicator(code: str | None, post_code: str | None = None) -> str:
+        if not code:
+            return ""
+        candidates = [sets[post_code]] if post_code in sets else list(sets.values())
+        for indicator_set in candidates:
+            try:
+                return f"{code} {_label(indicator_set.indicator(code).name)}"
+            except KeyError:
+                continue
+        return code
+
+    def cadre(key: str) -> str:
+        entry = cadres.get(key)
+        return f"{entry['code']} {entry['name']}" if entry else key
+
+    def target(entry: Mapping[str, Any]) -> str:
+        if entry.get("subject") == "unit":
+            return units.get(entry["target"], entry["target"])
+        return cadre(entry["target"])
+
+    def target_post(entry: Mapping[str, Any]) -> str | None:
+        if entry.get("subject") == "unit":
+            return next((c["post"] for c in cadres.values() if c["unit"] == entry["target"]), None)
+        found = cadres.get(entry["target"])
+        return found["post"] if found else None
+
+    def subject(flag: Mapping[str, Any]) -> str:
+        kind, key = flag["subject_kind"], flag["subject"]
+        if kind == "panel":
+            return post(key)
+        if kind == "assessor":
+            return assessors.get(key, key)
+        if kind == "cadre":
+            return cadre(key)
+        if kind == "survey_target":
+            return target({"target": key, "subject": survey_subjects.get((flag["indicator"], key))})
+        return str(key)
+
+    def flag_post(flag: Mapping[str, Any]) -> str | None:
+        """The post whose indicator set names the flag's indicator."""
+        kind, key = flag["subject_kind"], flag["subject"]
+        if kind == "panel":
+            return str(key)
+        if kind == "cadre":
+            return cadres[key]["post"] if key in cadres else None
+        if kind == "survey_target":
+            subject_of = survey_subjects.get((flag["indicator"], key))
+            return target_post({"target": key, "subject": subject_of})
+        return None
+
+    return {
+        "post_name": post,
+        "indicator_name": indicator,
+        "flag_post": flag_post,
+        "target_name": target,
+        "target_post": target_post,
+        "subject_name": subject,
+    }
 
 
 @bp.route("/<int:period_id>/results/versions/<int:number>")
@@ -391,7 +627,10 @@ def version(period_id: int, number: int) -> str:
     payload = service.payload_of(stored)
     view = _result_view(payload, service.rulebook_of_version(stored))
     result = view["result"]
-    assessors = service.account_names(db.session, [a["assessor"] for a in result["leniency"]])
+    assessor_ids = [a["assessor"] for a in result["leniency"]]
+    assessor_ids += [f["subject"] for f in result["flags"] if f["subject_kind"] == "assessor"]
+    assessors = service.account_names(db.session, assessor_ids)
+    units = service.unit_names(db.session, period)
     return _render(
         "version.html",
         period=period,
@@ -399,8 +638,10 @@ def version(period_id: int, number: int) -> str:
         view=view,
         payload=payload,
         assessors=assessors,
-        unit_names=service.unit_names(db.session, period),
+        unit_names=units,
         versions=service.list_versions(db.session, period.id),
+        low_response_rate=settings_of_plain(result).low_response_rate,
+        **_quality_names(payload, service.rulebook_of_version(stored), units, assessors),
     )
 
 

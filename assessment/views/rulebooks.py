@@ -8,7 +8,7 @@ reason is needed, once the rules are published and no draft is open.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import (
@@ -52,7 +52,14 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
-from assessment.forms import CODE_PATTERN, BaseForm, BaseSubform, choices
+from assessment.forms import (
+    CODE_PATTERN,
+    NOT_UNDERSTOOD,
+    BaseForm,
+    BaseSubform,
+    IrreversibleForm,
+    choices,
+)
 from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -60,6 +67,8 @@ from assessment.messages import (
     RULEBOOK_STATUS_LABELS,
     SUBJECT_LABELS,
     field_error_message,
+    rulebook_label,
+    rulebook_path_label,
     rulebook_problem_message,
     rulebook_state_message,
 )
@@ -76,6 +85,9 @@ bp = Blueprint("rulebooks", __name__, url_prefix="/admin/periods/<int:period_id>
 
 _CODE = [DataRequired(), Length(max=32), CODE_PATTERN]
 _NAME = [DataRequired(), Length(max=200)]
+#: English is optional wherever Chinese is given: left empty, the Chinese is shown.
+_NAME_EN = [Optional(), Length(max=200)]
+_EN_HINT = _l("Optional: when empty, the Chinese is shown to English readers too.")
 
 
 class ReasonForm(BaseForm):
@@ -94,13 +106,13 @@ class ConfirmForm(BaseForm):
 class GradeForm(BaseSubform):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
-    name_en = StringField(_l("English name"), validators=_NAME)
+    name_en = StringField(_l("English name"), description=_EN_HINT, validators=_NAME_EN)
     minimum = FloatField(_l("Minimum total"), validators=[InputRequired()])
 
 
 class SettingsForm(BaseForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=_NAME)
-    title_en = StringField(_l("Title (English)"), validators=_NAME)
+    title_en = StringField(_l("Title (English)"), description=_EN_HINT, validators=_NAME_EN)
     grades = FieldList(FormField(GradeForm), label=_l("Grades, best first"), min_entries=2)
     top_quota = FloatField(
         _l("Top-grade quota"),
@@ -153,7 +165,7 @@ class IndicatorSetForm(BaseForm):
 class CategoryForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
-    name_en = StringField(_l("English name"), validators=_NAME)
+    name_en = StringField(_l("English name"), description=_EN_HINT, validators=_NAME_EN)
     weight = FloatField(
         _l("Weight"),
         description=_l("The category weights of a post add up to 100."),
@@ -189,7 +201,7 @@ def _number(text: str) -> float:
 class IndicatorForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
-    name_en = StringField(_l("English name"), validators=_NAME)
+    name_en = StringField(_l("English name"), description=_EN_HINT, validators=_NAME_EN)
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     category = SelectField(
         _l("Category"), validate_choice=False, description=_l("Weighted kinds only.")
@@ -204,7 +216,7 @@ class IndicatorForm(BaseForm):
         _l("Direction"), validate_choice=False, description=_l("Quantitative only.")
     )
     baseline = FloatField(_l("Baseline"), validators=[Optional()])
-    target = FloatField(_l("Target"), validators=[Optional()])
+    target = FloatField(_l("Target value"), validators=[Optional()])
     cap = FloatField(
         _l("Cap"),
         description=_l("Highest achievement ratio; 1 means no extra credit."),
@@ -256,7 +268,9 @@ class IndicatorForm(BaseForm):
         _l("Points per event"), description=_l("Bonus and penalty only."), validators=[Optional()]
     )
     description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Length(max=2000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=2000)])
+    description_en = TextAreaField(
+        _l("Description (English)"), description=_EN_HINT, validators=[Length(max=2000)]
+    )
     submit = SubmitField(_l("Save"))
 
     def validate_steps(self, field: StringField) -> None:
@@ -279,6 +293,33 @@ class IndicatorForm(BaseForm):
             ) from None
 
 
+#: The indicator form's fields by the kinds that use them: a heading each without
+#: JavaScript; with static/js/indicator_form.js only the chosen kind's groups show.
+INDICATOR_FIELD_GROUPS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        _l("Weighted indicators (quantitative, qualitative, survey)"),
+        ("quantitative", "qualitative", "survey"),
+        ("category", "weight"),
+    ),
+    (
+        _l("Quantitative indicators"),
+        ("quantitative",),
+        ("method", "direction", "baseline", "target", "cap", "steps", "unit_zh", "unit_en"),
+    ),
+    (_l("Qualitative indicators"), ("qualitative",), ("rubric",)),
+    (_l("Resident satisfaction survey indicators"), ("survey",), ("subject",)),
+    (_l("Veto items"), ("veto",), ("caps_at",)),
+    (_l("Bonus and penalty items"), ("bonus", "penalty"), ("points",)),
+)
+#: Quantitative fields that only some methods use (the others ignore them).
+METHOD_FIELDS: dict[str, tuple[str, ...]] = {
+    "baseline": ("linear",),
+    "target": ("linear", "ratio", "binary"),
+    "cap": ("linear", "ratio", "steps"),
+    "steps": ("steps",),
+}
+
+
 class LevelForm(BaseSubform):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=32), CODE_PATTERN])
     name_zh = StringField(_l("Chinese name"), validators=[Length(max=200)])
@@ -291,7 +332,7 @@ class LevelForm(BaseSubform):
 class RubricForm(BaseForm):
     code = StringField(_l("Code"), validators=_CODE)
     name_zh = StringField(_l("Chinese name"), validators=_NAME)
-    name_en = StringField(_l("English name"), validators=_NAME)
+    name_en = StringField(_l("English name"), description=_EN_HINT, validators=_NAME_EN)
     levels = FieldList(
         FormField(LevelForm), label=_l("Levels, best first (empty rows are ignored)")
     )
@@ -359,17 +400,42 @@ def _draft(period: Period) -> RulebookVersion:
 
 def _problem_rows(
     problems: tuple[RulebookProblem, ...] | tuple[object, ...],
+    document: Mapping[str, Any] | None = None,
 ) -> list[dict[str, str]]:
+    """Problems with their place in words (posts and indicators named from ``document``)."""
     rows = []
     for problem in problems:
         if isinstance(problem, RulebookProblem):
             rows.append(
                 {
-                    "path": problem.path,
-                    "message": rulebook_problem_message(problem.code, problem.params),
+                    "path": rulebook_path_label(problem.path, document),
+                    "message": rulebook_problem_message(
+                        problem.code, _named_params(problem, document)
+                    ),
                 }
             )
     return rows
+
+
+_POST_INDEX = re.compile(r"^posts\[(\d+)\]")
+
+
+def _named_params(problem: RulebookProblem, document: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A problem's params with a category's code replaced by its name, where known."""
+    params = dict(problem.params)
+    match = _POST_INDEX.match(problem.path)
+    posts = document.get("posts") if isinstance(document, Mapping) else None
+    if "category" not in params or match is None or not isinstance(posts, list):
+        return params
+    index = int(match.group(1))
+    post = posts[index] if index < len(posts) and isinstance(posts[index], Mapping) else {}
+    for category in post.get("categories") or ():
+        if not isinstance(category, Mapping) or category.get("code") != params["category"]:
+            continue
+        name = category.get("name")
+        if isinstance(name, Mapping) and "zh" in name:
+            params["category"] = rulebook_label(name)
+    return params
 
 
 def _attach(form: FlaskForm, error: RulebookError, fields: Callable[[str], str | None]) -> None:
@@ -413,15 +479,20 @@ def _save(
     *,
     fields: Callable[[str], str | None] = _flat_field,
     reason: str | None = None,
+    document: Mapping[str, Any] | None = None,
 ) -> list[dict[str, str]] | None:
-    """Run one change in a unit of work; return the problems to show, or None on success."""
+    """Run one change in a unit of work; return the problems to show, or None on success.
+
+    ``document`` (the draft before the change) names the posts and indicators that the
+    problems' places refer to.
+    """
     try:
         with unit_of_work(current_user.id, reason=reason):
             change()
     except RulebookError as error:
         _attach(form, error, fields)
         flash(_("Nothing was saved: the rulebook would break the rules listed below."), "error")
-        return _problem_rows(error.problems)
+        return _problem_rows(error.problems, document)
     except FieldError as error:
         message = field_error_message(error)
         field = getattr(form, error.field, None)
@@ -455,10 +526,15 @@ def _back(period: Period, message: str) -> Response:
 
 
 def _label(form: FlaskForm, prefix: str) -> dict[str, str]:
-    return {
-        "zh": (getattr(form, f"{prefix}_zh").data or "").strip(),
-        "en": (getattr(form, f"{prefix}_en").data or "").strip(),
-    }
+    """A name in both languages from a form; an English left empty is the Chinese."""
+    zh = (getattr(form, f"{prefix}_zh").data or "").strip()
+    en = (getattr(form, f"{prefix}_en").data or "").strip()
+    return {"zh": zh, "en": en or zh}
+
+
+def _english(label: Mapping[str, str]) -> str:
+    """The English of a stored name for its form: empty when it only repeats the Chinese."""
+    return "" if label["en"] == label["zh"] else label["en"]
 
 
 def _find(items: list[dict[str, Any]], code: str, key: str = "code") -> dict[str, Any]:
@@ -492,10 +568,10 @@ def show(period_id: int) -> str:
         version = draft or service.find_published(db.session, period.id)
     problems: list[dict[str, str]] = []
     if version is not None and not version.is_published:
+        document = service.document_of(version)
         problems = _problem_rows(
-            service.publication_problems(
-                db.session, period, service.document_of(version), utcnow().date()
-            )
+            service.publication_problems(db.session, period, document, utcnow().date()),
+            document,
         )
     return render_template(
         "assessment/rulebooks/show.html",
@@ -509,6 +585,7 @@ def show(period_id: int) -> str:
         problems=problems,
         reason_form=ReasonForm(),
         confirm_form=ConfirmForm(),
+        publish_form=IrreversibleForm(),
         status_labels=RULEBOOK_STATUS_LABELS,
     )
 
@@ -579,6 +656,7 @@ def import_yaml(period_id: int) -> str | Response:
         if not raw.strip():
             form.text.errors = [*list(form.text.errors), _("Choose a file or paste YAML.")]
         else:
+            document: object = None
             try:
                 document = read_yaml(raw)
                 if not isinstance(document, dict):
@@ -589,7 +667,9 @@ def import_yaml(period_id: int) -> str | Response:
                     )
             except RulebookError as error:
                 flash(_("Nothing was imported: the file has the problems listed below."), "error")
-                problems = _problem_rows(error.problems)
+                problems = _problem_rows(
+                    error.problems, document if isinstance(document, Mapping) else None
+                )
             else:
                 return _back(
                     period, _("Imported into draft version %(number)s.", number=version.number)
@@ -602,16 +682,17 @@ def import_yaml(period_id: int) -> str | Response:
 def publish(period_id: int) -> Response:
     """Freeze the draft and publish it; the public rules page shows it from now on."""
     period = _period(period_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     draft = _draft(period)
+    if not IrreversibleForm().validate_on_submit():
+        flash(str(NOT_UNDERSTOOD), "error")
+        return redirect(url_for(".show", period_id=period.id))
     try:
         with unit_of_work(current_user.id, reason=draft.reason or _("rulebook published")):
             now = utcnow()
             service.publish_version(db.session, version=draft, on=now.date(), now=now)
     except RulebookError as error:
         flash(_("The rulebook cannot be published yet:"), "error")
-        for row in _problem_rows(error.problems):
+        for row in _problem_rows(error.problems, service.document_of(draft)):
             flash(f"{row['path']}: {row['message']}" if row["path"] else row["message"], "error")
         return redirect(url_for(".show", period_id=period.id))
     return _back(
@@ -671,12 +752,12 @@ def settings(period_id: int) -> str | Response:
         form = SettingsForm(
             data={
                 "title_zh": document["title"]["zh"],
-                "title_en": document["title"]["en"],
+                "title_en": _english(document["title"]),
                 "grades": [
                     {
                         "code": g["code"],
                         "name_zh": g["name"]["zh"],
-                        "name_en": g["name"]["en"],
+                        "name_en": _english(g["name"]),
                         "minimum": g["min"],
                     }
                     for g in document["grading"]["grades"]
@@ -695,7 +776,7 @@ def settings(period_id: int) -> str | Response:
         grades = [
             {
                 "code": entry.code.data.strip(),
-                "name": {"zh": entry.name_zh.data.strip(), "en": entry.name_en.data.strip()},
+                "name": _label(entry, "name"),
                 "min": _number(str(entry.minimum.data)),
             }
             for entry in (e.form for e in form.grades.entries)
@@ -716,6 +797,7 @@ def settings(period_id: int) -> str | Response:
                 },
             ),
             fields=_settings_field,
+            document=service.document_of(draft),
         )
         if problems is None:
             return _back(period, _("Settings saved."))
@@ -754,6 +836,7 @@ def edit_set(period_id: int, post: str | None = None) -> str | Response:
                 penalty_cap=form.penalty_cap.data,
                 original=post,
             ),
+            document=service.document_of(draft),
         )
         if problems is None:
             return _back(period, _("Indicator set of %(post)s saved.", post=chosen.code))
@@ -788,7 +871,7 @@ def edit_category(period_id: int, post: str, code: str | None = None) -> str | R
         data = {
             "code": item["code"],
             "name_zh": item["name"]["zh"],
-            "name_en": item["name"]["en"],
+            "name_en": _english(item["name"]),
             "weight": item["weight"],
         }
     form = CategoryForm(data=data)
@@ -804,6 +887,7 @@ def edit_category(period_id: int, post: str, code: str | None = None) -> str | R
             lambda: service.save_category(
                 db.session, version=draft, post=post, data=item, original=code
             ),
+            document=service.document_of(draft),
         )
         if problems is None:
             return _back(period, _("Category %(code)s saved.", code=item["code"]))
@@ -831,16 +915,14 @@ def _indicator_choices(form: IndicatorForm, document: dict[str, Any], post: str)
     indicator_set = _find(document["posts"], post, "post")
     form.kind.choices = [(k.value, str(KIND_LABELS[k.value])) for k in IndicatorKind]
     form.category.choices = [("", "—")] + [
-        (c["code"], f"{c['name']['zh']} ({c['code']})") for c in indicator_set["categories"]
+        (c["code"], rulebook_label(c["name"])) for c in indicator_set["categories"]
     ]
     form.method.choices = [(m, str(METHOD_LABELS[m])) for m in METHODS]
     form.direction.choices = [(d, str(DIRECTION_LABELS[d])) for d in DIRECTIONS]
-    form.rubric.choices = [
-        (r["code"], f"{r['name']['zh']} ({r['code']})") for r in document["rubrics"]
-    ]
+    form.rubric.choices = [(r["code"], rulebook_label(r["name"])) for r in document["rubrics"]]
     form.subject.choices = [(s, str(SUBJECT_LABELS[s])) for s in SUBJECTS]
     form.caps_at.choices = [
-        (g["code"], f"{g['name']['zh']} ({g['code']})") for g in document["grading"]["grades"][1:]
+        (g["code"], rulebook_label(g["name"])) for g in document["grading"]["grades"][1:]
     ]
 
 
@@ -870,7 +952,7 @@ def _indicator_form_data(item: dict[str, Any]) -> dict[str, Any]:
     for key in ("name", "unit", "description"):
         if key in item:
             data[f"{key}_zh"] = item[key]["zh"]
-            data[f"{key}_en"] = item[key]["en"]
+            data[f"{key}_en"] = _english(item[key])
     if "steps" in item:
         data["steps"] = "; ".join(f"{s['threshold']}:{s['ratio']}" for s in item["steps"])
     if "breakpoints" in item:
@@ -953,10 +1035,25 @@ def edit_indicator(period_id: int, post: str, code: str | None = None) -> str | 
             lambda: service.save_indicator(
                 db.session, version=draft, post=post, data=item, original=code
             ),
+            document=service.document_of(draft),
         )
         if problems is None:
             return _back(period, _("Indicator %(code)s saved.", code=item["code"]))
-    return _render_form(period, form, _("Indicator of %(post)s", post=post), problems)
+    grouped = {name for _legend, _kinds, names in INDICATOR_FIELD_GROUPS for name in names}
+    return render_template(
+        "assessment/rulebooks/indicator_form.html",
+        period=period,
+        form=form,
+        title=_(
+            "Indicator of %(post)s",
+            post=rulebook_label(indicator_set["name"]) if "name" in indicator_set else post,
+        ),
+        problems=problems or [],
+        groups=INDICATOR_FIELD_GROUPS,
+        grouped=grouped,
+        method_fields=METHOD_FIELDS,
+        methods=METHODS,
+    )
 
 
 @bp.route("/posts/<post>/indicators/<code>/delete", methods=["POST"])
@@ -993,7 +1090,7 @@ def edit_rubric(period_id: int, code: str | None = None) -> str | Response:
         if code is not None:
             rubric = _find(service.document_of(draft)["rubrics"], code)
             data.update(
-                code=rubric["code"], name_zh=rubric["name"]["zh"], name_en=rubric["name"]["en"]
+                code=rubric["code"], name_zh=rubric["name"]["zh"], name_en=_english(rubric["name"])
             )
             for level in rubric["levels"]:
                 description = level.get("description", {"zh": "", "en": ""})
@@ -1001,10 +1098,10 @@ def edit_rubric(period_id: int, code: str | None = None) -> str | Response:
                     {
                         "code": level["code"],
                         "name_zh": level["name"]["zh"],
-                        "name_en": level["name"]["en"],
+                        "name_en": _english(level["name"]),
                         "value": level["value"],
                         "description_zh": description["zh"],
-                        "description_en": description["en"],
+                        "description_en": _english(description),
                     }
                 )
         levels.extend({} for _unused in range(max(6 - len(levels), 2)))
@@ -1029,6 +1126,7 @@ def edit_rubric(period_id: int, code: str | None = None) -> str | Response:
             form,
             lambda: service.save_rubric(db.session, version=draft, data=item, original=code),
             fields=_rubric_field,
+            document=service.document_of(draft),
         )
         if problems is None:
             return _back(period, _("Rubric %(code)s saved.", code=item["code"]))

@@ -58,7 +58,9 @@ def test_account_form_errors_are_named(app, client, auth, demo):
     )
     assert "This field is required." in no_password.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 8
+        )  # the demo accounts
 
 
 def test_admin_cannot_grant_a_scope_above_their_own(app, client, auth, demo):
@@ -98,19 +100,25 @@ def test_period_moves_one_step_at_a_time_with_a_named_actor(app, client, auth, p
     auth.login("assessor1")
     client.get("/lang/en")
     skipped = client.post(
-        f"/admin/periods/{period}/transition", data={"target": "notice"}, follow_redirects=True
+        f"/admin/periods/{period}/transition",
+        data={"target": "notice", "understood": "y"},
+        follow_redirects=True,
     )
     text = skipped.get_data(as_text=True)
     assert "cannot move to “Public notice”" in text
     assert "Collecting → Computed" in text
     moved = client.post(
-        f"/admin/periods/{period}/transition", data={"target": "collecting"}, follow_redirects=True
+        f"/admin/periods/{period}/transition",
+        data={"target": "collecting", "understood": "y"},
+        follow_redirects=True,
     )
     page = moved.get_data(as_text=True)
     assert "The period is now “Collecting”" in page
     assert "assessor1" in page  # the history names who moved it
     back = client.post(
-        f"/admin/periods/{period}/transition", data={"target": "draft"}, follow_redirects=True
+        f"/admin/periods/{period}/transition",
+        data={"target": "draft", "understood": "y"},
+        follow_redirects=True,
     )
     assert "only moves forward" in back.get_data(as_text=True)
     with app.app_context():
@@ -123,7 +131,7 @@ def test_rules_cannot_be_published_by_a_bare_transition(app, client, auth, demo)
     client.get("/lang/en")
     response = client.post(
         f"/admin/periods/{period}/transition",
-        data={"target": "rules_published"},
+        data={"target": "rules_published", "understood": "y"},
         follow_redirects=True,
     )
     assert "flash-error" in response.get_data(as_text=True)
@@ -137,7 +145,8 @@ def test_clerk_and_official_cannot_move_a_period(app, client, auth, demo):
         auth.login(username)
         assert (
             client.post(
-                f"/admin/periods/{period}/transition", data={"target": "rules_published"}
+                f"/admin/periods/{period}/transition",
+                data={"target": "rules_published", "understood": "y"},
             ).status_code
             == 403
         )
@@ -233,7 +242,9 @@ def test_create_admin_refuses_bad_input_and_saves_nothing(app, runner, demo):
     assert short.exit_code != 0
     assert "password: 密码至少需要 10 个字符" in short.output  # the message, not its code
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 7
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 8
+        )  # the demo accounts
 
 
 def test_computed_is_reached_only_by_computing_results(app, client, auth, published_rulebook, make):
@@ -248,7 +259,7 @@ def test_computed_is_reached_only_by_computing_results(app, client, auth, publis
     client.get("/lang/en")
     response = client.post(
         f"/admin/periods/{published_rulebook}/transition",
-        data={"target": "computed"},
+        data={"target": "computed", "understood": "y"},
         follow_redirects=True,
     )
     assert "Compute the results on the results page" in response.get_data(as_text=True)

@@ -19,7 +19,7 @@ def _entries(db):
 def test_every_seeded_write_is_chained(db, demo):
     entries = _entries(db)
     # 10 units (each inserted then its path set), 6 posts, 40 cadres, 40 appointments,
-    # 7 accounts with 7 scopes, 1 period.
+    # 8 accounts with 8 scopes, 1 period.
     tables = {e.object_type for e in entries}
     assert {"unit", "post", "cadre", "appointment", "account", "account_scope", "period"} <= tables
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))

@@ -148,6 +148,13 @@ def test_language_switch_changes_the_page_language(client, auth, demo):
     assert client.get("/lang/xx?next=https://evil.example/").headers["Location"] == "/"
 
 
+def test_the_language_chosen_before_logging_in_stays_after(client, auth, demo):
+    """The session is renewed at login (no fixation); the reader's language is kept."""
+    client.get("/lang/en")
+    auth.login("admin")
+    assert 'lang="en"' in client.get("/admin/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

@@ -489,6 +489,26 @@ def test_assessor_rates_and_changes_a_rating_every_change_audited(app, client, a
     assert re.search(r'value="B" checked|checked[^>]*value="B"', page)
 
 
+def test_saving_no_level_is_not_reported_as_a_success(app, client, auth, period_id):
+    """Issue 20: "已保存 0 项评分" in green when nothing was chosen."""
+    qs009 = cadre_id(app, "QS009")
+    login(client, auth, "assessor1")
+    response = rate(client, period_id, qs009)
+    page = text(response)
+    assert response.status_code == 400
+    assert "Nothing was saved: no level was chosen." in page
+    assert "flash-success" not in page and "0 ratings saved" not in page
+    assert count(app, Rating) == 0
+    # saving the same levels again changes nothing and says so, in neutral words
+    rate(client, period_id, qs009, W2="A")
+    response = client.post(
+        f"{base(period_id)}/ratings/{qs009}", data={"level_W2": "A"}, follow_redirects=True
+    )
+    page = text(response)
+    assert "Your ratings of 周文斌 are unchanged." in page and "flash-info" in page
+    assert count(app, Rating) == 1
+
+
 def test_unknown_level_is_refused(app, client, auth, period_id):
     qs009 = cadre_id(app, "QS009")
     login(client, auth, "assessor1")

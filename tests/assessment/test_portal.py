@@ -288,11 +288,10 @@ def veto_and_decision(app, collecting, make) -> str:
         session.query(QuantitativeResult).filter_by(
             period_id=period.id, cadre_id=cadre_id, indicator_code=left_out
         ).delete()
-        results_service.record_decision(
+        results_service.record_decisions(
             session,
             period=period,
-            cadre_id=cadre_id,
-            indicator_code=left_out,
+            items=[results_service.DecisionItem(cadre_id, left_out)],
             kind="exclude_indicator_reweight",
             reason="本年度无此项任务",
             actor_id=None,
@@ -416,7 +415,7 @@ def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_not
         first.decision_reason = "数据核实无误"
         return first.id
 
-    make(file)
+    first = make(file)
     auth.login("cadre")
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "我的得分有误" in page and "第二条异议" in page
@@ -424,6 +423,13 @@ def test_own_objections_with_status_outcome_and_reason(app, client, auth, on_not
     assert "Awaiting review" in page  # the second one
     with app.app_context():
         assert _db.session.query(Objection).count() == 2
+    # each objection has its own page: what was filed, and the team's written answer
+    assert f'href="/me/periods/{on_notice}/objections/{first}"' in page
+    page = client.get(f"/me/periods/{on_notice}/objections/{first}").get_data(as_text=True)
+    assert "我的得分有误" in page and "数据核实无误" in page and "Rejected" in page
+    assert "by you" in page
+    page = client.get(f"/me/periods/{on_notice}/objections/{first + 1}").get_data(as_text=True)
+    assert "第二条异议" in page and "Not decided yet. The team decides by" in page
 
 
 def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, on_notice, make):
@@ -455,6 +461,12 @@ def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, 
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "别人的异议" not in page
     assert "13800000000" not in page
+    # nor can its page be opened by number
+    with app.app_context():
+        from assessment.models import Objection
+
+        other_id = _db.session.query(Objection.id).scalar()
+    assert client.get(f"/me/periods/{on_notice}/objections/{other_id}").status_code == 404
     assert "You filed no objection" not in page  # the notice is open: the button shows instead
 
 
@@ -554,8 +566,34 @@ def test_final_results_have_no_objection_button(app, client, auth, on_notice, ma
     assert f"{_own(payload, _cadre_id(app))['total']:.2f}" in index
 
 
-def test_the_home_page_sends_the_cadre_to_the_portal(client, auth, on_notice):
+def test_a_cadre_lands_on_their_own_page(client, auth, on_notice):
+    """Issue 20: a cadre who logged in landed on /admin/, the staff's home."""
+    response = auth.login("cadre")
+    assert response.headers["Location"] == "/me/"
+    assert client.get("/admin/").headers["Location"] == "/me/"
+    page = client.get("/me/").get_data(as_text=True)
+    assert f'href="/me/periods/{on_notice}"' in page
+    # a link to a page of their own still leads there after logging in
+    client.post("/logout")
+    response = auth.client.post(
+        f"/login?next=/me/periods/{on_notice}",
+        data={"username": "cadre", "password": "demo-password-2026"},
+    )
+    assert response.headers["Location"] == f"/me/periods/{on_notice}"
+
+
+def test_a_low_response_rate_is_cautioned_beside_the_index(app, client, auth, on_notice):
+    """Issue 20: a 4-5% response rate sat beside the satisfaction score with no caution."""
+    payload = _payload(app, on_notice)
+    own = _own(payload, _cadre_id(app))
+    survey = next(i for i in own["indicators"] if i["kind"] == "survey")
+    entry = next(
+        s
+        for s in payload["result"]["surveys"]
+        if s["indicator"] == survey["code"] and s["target"] == survey["survey_target"]
+    )
+    assert entry["response_rate"] is not None and entry["response_rate"] < 0.2
     auth.login("cadre")
-    home = client.get("/admin/").get_data(as_text=True)
-    assert 'href="/me/"' in home
-    assert f'href="/me/periods/{on_notice}"' in home
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "of the households asked have answered, under 20%" in page
+    assert "Read it with care." in page

@@ -193,6 +193,7 @@ def test_opening_the_notice_from_the_page(app, client, auth, computed_period):
             "working_days": "5",
             "review_working_days": "3",
             "instructions": "书面异议交镇党政办",
+            "understood": "y",
         },
     )
     assert response.status_code == 302
@@ -229,6 +230,7 @@ def test_opening_refuses_bad_dates_and_lengths(
         "working_days": "5",
         "review_working_days": "5",
         "instructions": "",
+        "understood": "y",
     }
     data[field] = value
     response = client.post(f"{TEAM_URL}/open", data=data)
@@ -722,11 +724,11 @@ def test_finalising_is_refused_while_the_notice_runs_or_an_objection_is_open(
     app, client, auth, make, on_notice
 ):
     auth.login("admin")
-    response = client.post(f"{TEAM_URL}/finalise", follow_redirects=True)
+    response = client.post(f"{TEAM_URL}/finalise", data={"understood": "y"}, follow_redirects=True)
     assert "The notice runs until" in text(response)
     objection = file_as_cadre(make)
     end_notice(make)
-    response = client.post(f"{TEAM_URL}/finalise", follow_redirects=True)
+    response = client.post(f"{TEAM_URL}/finalise", data={"understood": "y"}, follow_redirects=True)
     assert f"Objections still open or under review: #{objection}. Decide them first." in text(
         response
     )
@@ -736,7 +738,9 @@ def test_finalising_is_refused_while_the_notice_runs_or_an_objection_is_open(
         assert db.session.get(Period, PERIOD_ID).status == "notice"
     # the generic transition cannot skip the checks either
     response = client.post(
-        f"/admin/periods/{PERIOD_ID}/transition", data={"target": "final"}, follow_redirects=True
+        f"/admin/periods/{PERIOD_ID}/transition",
+        data={"target": "final", "understood": "y"},
+        follow_redirects=True,
     )
     assert "Finalise on the notice page" in text(response)
 
@@ -754,7 +758,7 @@ def test_finalising_after_the_deadline_publishes_the_final_results(
         == 302
     )
     end_notice(make)
-    response = client.post(f"{TEAM_URL}/finalise", follow_redirects=True)
+    response = client.post(f"{TEAM_URL}/finalise", data={"understood": "y"}, follow_redirects=True)
     assert "The results are final (version 1)." in text(response)
     with app.app_context():
         from assessment.app.db import db

@@ -55,7 +55,7 @@ def _publish_example(client, auth, db, make, text, codes):
     auth.login("admin")
     response = client.post(f"{BASE}/import", data={"text": text}, follow_redirects=True)
     assert "Imported into draft version 1" in _text(response)
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "is published and frozen" in _text(response)
     return response
 
@@ -410,9 +410,10 @@ def test_weight_sums_are_listed_before_publication(client, auth, db, demo):
     )
     page = _text(client.get(f"{BASE}/"))
     assert "The category weights add up to 60; they must add up to 100." in page
-    assert "The indicators of category ji weigh 50 in total" in page
-    assert "posts[0].categories[0].weight" in page
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    assert "The indicators of category Results weigh 50 in total" in page  # named
+    assert "posts[0]" not in page  # the place in words (issue 20):
+    assert "Post Township Party secretary › Category Results › Weight" in page
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "cannot be published yet" in _text(response)
     assert not rulebooks.find_published(db.session, 1)
 
@@ -516,7 +517,9 @@ def test_veto_bonus_cap_and_rubric_messages(client, auth, db, demo):
 def test_period_cannot_leave_draft_without_a_published_rulebook(client, auth, db, demo):
     auth.login("admin")
     response = client.post(
-        "/admin/periods/1/transition", data={"target": "rules_published"}, follow_redirects=True
+        "/admin/periods/1/transition",
+        data={"target": "rules_published", "understood": "y"},
+        follow_redirects=True,
     )
     assert "Publish the rulebook first" in _text(response)
     assert db.session.get(Period, 1).status == "draft"
@@ -539,7 +542,7 @@ def test_each_example_imports_and_publishes(client, auth, db, demo, make, text, 
 def test_publication_needs_every_post_held_in_scope(client, auth, db, demo):
     auth.login("admin")
     client.post(f"{BASE}/import", data={"text": TOWNSHIP_YAML})
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     page = _text(response)
     for code in ("VSEC", "VDIR", "GRID"):
         assert f"Post {code}" in page
@@ -617,7 +620,7 @@ def test_new_version_with_reason_keeps_the_old_one_readable(client, db, publishe
         follow_redirects=True,
     )
     assert "Indicator J2 saved." in _text(response)
-    response = client.post(f"{BASE}/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/publish", data={"understood": "y"}, follow_redirects=True)
     assert "Version 2 is published" in _text(response)
 
     v1, v2 = _versions(db)
@@ -777,7 +780,8 @@ def _bad_township():
     [
         (
             _bad_township(),
-            "posts[2].indicators[4].target",
+            # posts[2].indicators[4].target, in words (issue 20)
+            "Post Station chief › Indicator Q1 Attendance rate › Target value",
             "The target must differ from the baseline",
         ),
         ("posts: [", "", "not valid YAML (line"),
@@ -785,7 +789,7 @@ def _bad_township():
         ("- just\n- a list\n", "", "Expected a set of named fields"),
         (
             TOWNSHIP_YAML.replace("top_quota: 0.2", "top_quota: 0"),
-            "grading.top_quota",
+            "Grading › Top-grade quota",
             "more than 0 and at most 1",
         ),
     ],
@@ -798,7 +802,8 @@ def test_bad_yaml_names_the_path_and_imports_nothing(client, auth, db, demo, tex
     assert "Nothing was imported" in page
     assert message in page
     if path:
-        assert f"<code>{path}</code>" in page
+        assert f"<td>{path}</td>" in page
+    assert "posts[" not in page and "grading." not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RulebookVersion)) == 0
 
 
@@ -809,3 +814,58 @@ def test_bad_yaml_into_an_existing_draft_leaves_it_unchanged(client, auth, db, d
     client.post(f"{BASE}/import", data={"text": _bad_township()})
     db.session.expire_all()
     assert rulebooks.find_draft(db.session, 1).document == before
+
+
+# ---------------------------------------------------------------------------
+# plain words in the editor (issue 20)
+
+
+def test_a_chinese_description_needs_no_english(app, client, auth, demo):
+    _start_with_set(client, auth)
+    response = client.post(
+        f"{BASE}/posts/TSEC/indicators/new",
+        data={
+            "code": "Q9",
+            "name_zh": "工作作风",
+            "name_en": "",
+            "kind": "qualitative",
+            "category": "ji",
+            "weight": "10",
+            "rubric": "standard",
+            "description_zh": "按平时表现评定",
+            "description_en": "",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        from assessment.app.db import db
+
+        draft = rulebooks.find_draft(db.session, 1)
+        indicator = rulebooks.document_of(draft)["posts"][0]["indicators"][0]
+    # the English reader sees the Chinese, as everywhere a label has no English
+    assert indicator["name"] == {"zh": "工作作风", "en": "工作作风"}
+    assert indicator["description"] == {"zh": "按平时表现评定", "en": "按平时表现评定"}
+    # the form shows the English empty again, not a copy of the Chinese
+    page = _text(client.get(f"{BASE}/posts/TSEC/indicators/Q9/edit"))
+    assert 'name="name_en" type="text" value=""' in page
+
+
+def test_the_indicator_form_groups_fields_by_kind_and_labels_the_target(client, auth, demo):
+    _start_with_set(client, auth)
+    page = _text(client.get(f"{BASE}/posts/TSEC/indicators/new"))
+    # without JavaScript every kind's fields show, each group under its heading
+    for heading in (
+        "Weighted indicators (quantitative, qualitative, survey)",
+        "Quantitative indicators",
+        "Qualitative indicators",
+        "Resident satisfaction survey indicators",
+        "Veto items",
+        "Bonus and penalty items",
+    ):
+        assert f"<legend>{heading}</legend>" in page
+    assert 'data-kinds="bonus penalty"' in page and 'data-methods="steps"' in page
+    assert "js/indicator_form.js" in page
+    assert '<label for="target">Target value</label>' in page
+    client.get("/lang/zh_CN")
+    page = _text(client.get(f"{BASE}/posts/TSEC/indicators/new"))
+    assert '<label for="target">目标值</label>' in page and "测评对象" not in page

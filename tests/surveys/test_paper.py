@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from assessment.core.errors import FieldError
 from assessment.core.roster import Sheet
 from assessment.models import Account, Unit
-from assessment.services.accounts import AccountData, save_account
 from surveys import paper
 from surveys.models import PaperReceipt, Response, Survey
 from surveys.paper_models import PaperEntry
@@ -29,7 +28,7 @@ def _account_id(session, username: str) -> int:
 
 @pytest.fixture
 def paper_survey(demo, survey_factory, make):
-    """An open survey with 5 receipts for QSZ-01, 2 for QSZ-02, and a second clerk."""
+    """An open survey with 5 receipts for QSZ-01, 2 for QSZ-02; the demo's two clerks."""
     built = survey_factory(codes=5)
 
     def more(session):
@@ -39,12 +38,6 @@ def paper_survey(demo, survey_factory, make):
         other = session.scalars(sa.select(Unit).where(Unit.code == "QSZ-02")).one()
         _batch, slips = services.generate_batch(
             session, survey, unit=other, size=2, note="", key="k" * 40, now=survey.opened_at
-        )
-        township = session.scalars(sa.select(Unit).where(Unit.code == "QSZ")).one()
-        save_account(
-            session,
-            AccountData("clerk2", "录入员二", "clerk", (township.id,)),
-            password="clerk2-password-long",
         )
         items = list_items(session, survey.id, built["unit_id"])
         other_keys = {item.key for item in list_items(session, survey.id, other.id)}
@@ -452,7 +445,7 @@ def test_entry_flow_through_the_web(client, auth, paper_survey):
     assert again.status_code == 400
     assert "a different account must enter it" in again.get_data(as_text=True)
     auth.logout()
-    auth.login("clerk2", "clerk2-password-long")
+    auth.login("clerk2")
     second = client.post(url, data=_form_data(ps, likert="3"), follow_redirects=True)
     assert "goes to adjudication" in second.get_data(as_text=True)
     queue = client.get(f"/admin/surveys/{ps['survey_id']}/paper/conflicts").get_data(as_text=True)

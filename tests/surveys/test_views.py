@@ -419,12 +419,12 @@ def test_team_builds_opens_prints_and_revokes_through_the_pages(app, client, aut
         ).status_code
         == 302
     )
-    refused = client.post(f"{survey_url}/open", follow_redirects=True)
+    refused = client.post(f"{survey_url}/open", data={"understood": "y"}, follow_redirects=True)
     assert "Choose which units" in refused.get_data(as_text=True)
     assert client.post(f"{survey_url}/assign-default").status_code == 302
     unit_page = client.get(f"{survey_url}/units/{unit_id}")
     assert unit_page.status_code == 200 and 'type="checkbox"' in unit_page.get_data(as_text=True)
-    opened = client.post(f"{survey_url}/open", follow_redirects=True)
+    opened = client.post(f"{survey_url}/open", data={"understood": "y"}, follow_redirects=True)
     assert "The survey is open" in opened.get_data(as_text=True)
     pdf = client.post(f"{survey_url}/batches", data={"batch-unit_id": unit_id, "batch-size": 3})
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -444,7 +444,7 @@ def test_team_builds_opens_prints_and_revokes_through_the_pages(app, client, aut
         follow_redirects=True,
     )
     assert f"Batch {batch_id} revoked" in revoked.get_data(as_text=True)
-    closed = client.post(f"{survey_url}/close", follow_redirects=True)
+    closed = client.post(f"{survey_url}/close", data={"understood": "y"}, follow_redirects=True)
     assert "Seal:" in closed.get_data(as_text=True)
     assert client.get("/admin/surveys/").status_code == 200
 
