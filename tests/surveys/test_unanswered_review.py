@@ -99,7 +99,9 @@ def test_going_back_from_the_review_keeps_the_answers_given(app, client, open_su
     # The unanswered questions are marked on the form the resident returns to.
     assert 'id="q_grade__t1"' in text and "not answered" in text
     # Answering the rest on the way back and submitting is one step: no second review.
-    done = answer(client, short, hidden_fields(text), **first_values(text), nav="submit")
+    done = answer(
+        client, short, hidden_fields(text), **first_values(text), q_comment="路灯", nav="submit"
+    )
     assert done.status_code == 200 and receipt_in(done.get_data(as_text=True))
     with app.app_context():
         stored = {a.item: a.value_text for a in _db.session.scalars(sa.select(services.Answer))}
