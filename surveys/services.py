@@ -570,9 +570,7 @@ def list_unanswered(
     Free text is an invitation to comment, not a question, and is never listed.
     """
     return tuple(
-        item
-        for item in items
-        if item.kind != "text" and not answers.get(item.key, "").strip()
+        item for item in items if item.kind != "text" and not answers.get(item.key, "").strip()
     )
 
 

@@ -250,9 +250,7 @@ def _screens(survey: Survey, items: tuple[ResidentItem, ...]) -> list[list[Resid
 def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
     """The screen (step) on which each item is asked, by item key."""
     return {
-        item.key: number
-        for number, screen in enumerate(_screens(survey, items))
-        for item in screen
+        item.key: number for number, screen in enumerate(_screens(survey, items)) for item in screen
     }
 
 

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 
 from assessment.app.db import db as _db
-from assessment.models.audit import AuditEntry
 from assessment.models import Unit
+from assessment.models.audit import AuditEntry
 from surveys.models import AccessCode, Response, Survey
 
 from .conftest import build_survey

@@ -185,3 +185,16 @@ def test_progress_is_shown_on_both_kinds_of_form(client, demo, survey_factory):
     assert re.search(rf'<progress[^>]*value="1"[^>]*max="{total}"', page)
     assert re.search(r'<progress[^>]*aria-labelledby="progress-text"', page)
     assert f'id="progress-text">Question 1 of {total}' in page
+
+
+def test_the_review_changes_language_and_keeps_the_answers(app, client, open_survey):
+    short = open_survey["short_id"]
+    page = enter_code(client, short, open_survey["codes"][0])
+    review = answer(client, short, hidden_fields(page), q_overall__t1="4", nav="submit")
+    listed = review.get_data(as_text=True).count("<li")
+    switched = answer(client, short, hidden_fields(review.get_data(as_text=True)), lang="zh_CN")
+    text = switched.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in text and "总体满意度" in text and "民主测评" in text
+    assert text.count("<li") == listed and count_responses(app) == 0
+    back = answer(client, short, hidden_fields(text), nav="back").get_data(as_text=True)
+    assert re.search(r'name="q_overall__t1" value="4" checked', back)

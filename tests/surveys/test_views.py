@@ -16,6 +16,7 @@ from surveys.core.codes import format_code
 from surveys.models import AccessCode, CodeBatch, Response, Survey
 
 ROOT = Path(__file__).resolve().parents[2]
+TOP_MARKS_FOR_T1 = {"q_overall__t1": "5", "q_grade__t1": "excellent"}
 
 
 def hidden_fields(page: str) -> dict[str, str]:
@@ -343,9 +344,7 @@ def test_nobody_sees_answers_or_scores_before_closing(app, client, auth, open_su
 def test_results_show_after_closing(app, client, auth, open_survey, make):
     short = open_survey["short_id"]
     page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
-    answer(
-        client, short, hidden_fields(page), q_overall__t1="5", q_grade__t1="excellent", nav="confirm"
-    )
+    answer(client, short, hidden_fields(page), **TOP_MARKS_FOR_T1, nav="confirm")
     make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
     auth.login("official")
     text = client.get(f"/admin/surveys/{open_survey['survey_id']}/results").get_data(as_text=True)
@@ -358,9 +357,7 @@ def test_results_page_renders_in_chinese_the_default_language(app, client, auth,
     """The Chinese page answered 500: a bare % in the translation of "95 per cent"."""
     short = open_survey["short_id"]
     page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
-    answer(
-        client, short, hidden_fields(page), q_overall__t1="5", q_grade__t1="excellent", nav="confirm"
-    )
+    answer(client, short, hidden_fields(page), **TOP_MARKS_FOR_T1, nav="confirm")
     make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
     auth.login("official")
     client.get("/lang/zh_CN")
