@@ -302,7 +302,7 @@ def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
 class ResponseFormBase(BaseForm):
     #: Encrypted (surveys.form_state): survey, code hash, unit, submission id, start time.
     entry = HiddenField()
-    #: Encrypted answers of earlier screens (one-question-per-screen mode).
+    #: Encrypted answers of earlier screens (one question per screen) or of the review page.
     carried = HiddenField()
     step = HiddenField(default="0")
 

@@ -562,6 +562,18 @@ def clean_answers(items: Sequence[ResidentItem], raw: Mapping[str, str]) -> dict
     return cleaned
 
 
+def list_unanswered(
+    items: Sequence[ResidentItem], answers: Mapping[str, str]
+) -> tuple[ResidentItem, ...]:
+    """The items a resident left blank, named before the final submission (issue 20).
+
+    Free text is an invitation to comment, not a question, and is never listed.
+    """
+    return tuple(
+        item for item in items if item.kind != "text" and not answers.get(item.key, "").strip()
+    )
+
+
 def content_digest(unit_id: int, answers: Mapping[str, str]) -> str:
     """SHA-256 of what a response says: tells a resend (same) from a change (different)."""
     return sha256_hex(canonical_json({"unit": unit_id, "answers": dict(answers)}))

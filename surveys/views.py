@@ -61,6 +61,7 @@ from surveys.forms import (
     NewSurveyForm,
     QuestionForm,
     ReceiptLookupForm,
+    ResponseFormBase,
     RevokeForm,
     SurveyForm,
     TargetForm,
@@ -81,6 +82,9 @@ bp = Blueprint("surveys", __name__)
 ENTRY_PURPOSE = "survey-entry"
 CARRIED_PURPOSE = "survey-carried"
 ENTRY_MAX_AGE = 12 * 3600
+#: The hidden ``step`` of the review page, which carries every answer in its sealed state
+#: and shows no question field.
+REVIEW_STEP = "review"
 DASHBOARD_REFRESH_SECONDS = 60
 MAX_DURATION_S = 24 * 3600
 
@@ -243,6 +247,31 @@ def _screens(survey: Survey, items: tuple[ResidentItem, ...]) -> list[list[Resid
     return [list(items)]
 
 
+def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
+    """The screen (step) on which each item is asked, by item key."""
+    return {
+        item.key: number for number, screen in enumerate(_screens(survey, items)) for item in screen
+    }
+
+
+def _questions_context(
+    survey: Survey, items: tuple[ResidentItem, ...], step: int
+) -> dict[str, Any]:
+    """What the questionnaire template shows of one screen, for residents and the preview."""
+    screens = _screens(survey, items)
+    step = max(0, min(step, len(screens) - 1))
+    return {
+        "survey": survey,
+        "items": screens[step],
+        "step": step,
+        "steps": len(screens),
+        # Questions are numbered across the whole survey ("Question 3 of 12").
+        "first_number": sum(len(screen) for screen in screens[:step]) + 1,
+        "total": len(items),
+        "ballot_labels": BALLOT_LABELS,
+    }
+
+
 def _questionnaire(
     survey: Survey,
     entry: dict[str, Any],
@@ -253,27 +282,52 @@ def _questionnaire(
     status: int = 200,
     error: str = "",
     error_field: str = "",
+    unanswered: frozenset[str] = frozenset(),
 ) -> Response:
     items = queries.list_items(db.session, survey.id, entry["u"])
-    screens = _screens(survey, items)
-    step = max(0, min(step, len(screens) - 1))
+    context = _questions_context(survey, items, step)
     if form is None:
         form_class = build_response_form(items, _language())
         form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
     form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
     form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
-    form.step.data = str(step)
+    form.step.data = str(context["step"])
     return _resident(
         "surveys/resident/answer.html",
         status,
-        survey=survey,
         form=form,
-        items=screens[step],
-        step=step,
-        steps=len(screens),
         error=error,
         error_field=error_field,
-        ballot_labels=BALLOT_LABELS,
+        unanswered=unanswered,
+        **context,
+    )
+
+
+def _review(
+    survey: Survey,
+    entry: dict[str, Any],
+    carried: dict[str, str],
+    *,
+    items: tuple[ResidentItem, ...],
+    unanswered: tuple[ResidentItem, ...],
+) -> Response:
+    """Name the questions left blank; the resident answers them or confirms.
+
+    Nothing is claimed or stored here: every answer rides in the sealed form state,
+    and only "submit without them" (``nav=confirm``) goes on to :func:`_submit`.
+    """
+    form = ResponseFormBase(formdata=None)
+    form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
+    form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
+    form.step.data = REVIEW_STEP
+    screen_of = _screen_of(survey, items)
+    return _resident(
+        "surveys/resident/review.html",
+        survey=survey,
+        form=form,
+        unanswered=[(item, screen_of[item.key]) for item in unanswered],
+        asked=sum(1 for item in items if item.kind != "text"),
+        answered=sum(1 for item in items if item.kind != "text") - len(unanswered),
     )
 
 
@@ -297,6 +351,26 @@ def answer(short_id: str) -> Response:
         refresh()
     items = queries.list_items(db.session, survey.id, entry["u"])
     screens = _screens(survey, items)
+    navigation = request.form.get("nav", "submit")
+    if request.form.get("step") == REVIEW_STEP:
+        # The review page shows no question: every answer is in the sealed state.
+        unanswered = services.list_unanswered(items, carried)
+        if "lang" in request.form:
+            return _review(survey, entry, carried, items=items, unanswered=unanswered)
+        if navigation != "confirm":
+            # "Answer it" opens the screen of that question, "go back" the first one's.
+            screen_of = _screen_of(survey, items)
+            wanted = request.form.get("to", "")
+            first = screen_of[unanswered[0].key] if unanswered else len(screens) - 1
+            return _questionnaire(
+                survey,
+                entry,
+                step=int(wanted) if wanted.isdigit() else first,
+                carried=carried,
+                form=None,
+                unanswered=frozenset(item.field_name for item in unanswered),
+            )
+        return _submit(survey, entry, carried, step=len(screens) - 1, items=items, confirmed=True)
     try:
         step = max(0, min(int(request.form.get("step", "0")), len(screens) - 1))
     except ValueError:
@@ -308,12 +382,13 @@ def answer(short_id: str) -> Response:
     )
     if "lang" in request.form:
         return _questionnaire(survey, entry, step=step, carried=carried, form=None)
-    navigation = request.form.get("nav", "submit")
     if navigation == "back":
         return _questionnaire(survey, entry, step=step - 1, carried=carried, form=None)
     if navigation == "next" and step < len(screens) - 1:
         return _questionnaire(survey, entry, step=step + 1, carried=carried, form=None)
-    return _submit(survey, entry, carried, step=step, items=items)
+    return _submit(
+        survey, entry, carried, step=step, items=items, confirmed=navigation == "confirm"
+    )
 
 
 def _submit(
@@ -323,8 +398,12 @@ def _submit(
     *,
     step: int,
     items: tuple[ResidentItem, ...],
+    confirmed: bool,
 ) -> Response:
     """Use up the code, then store the answers: two transactions, one after the other.
+
+    Unless the resident ``confirmed`` on the review page (or answered everything), blank
+    questions lead to that page first (:func:`_review`), before anything is claimed.
 
     In one transaction, PostgreSQL would stamp the code's update and the response with
     the same transaction id (``xmin``) and join them for anyone who reads the tables.
@@ -349,6 +428,9 @@ def _submit(
             error=field_message(error),
             error_field=error.field,
         )
+    unanswered = services.list_unanswered(items, answers)
+    if unanswered and not confirmed:
+        return _review(survey, entry, answers, items=items, unanswered=unanswered)
     try:
         with unit_of_work(None):
             services.claim_code(
@@ -621,6 +703,59 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
 def show(survey_id: int) -> tuple[str, int]:
     """A survey: wording, targets, questions, who rates whom, code batches, state."""
     return _render_show(_survey_or_404(survey_id))
+
+
+@bp.route("/admin/surveys/<int:survey_id>/preview")
+@roles_required(*STAFF_ROLES)
+def preview(survey_id: int) -> Response:
+    """The questionnaire as the residents of one unit see it; nothing can be submitted.
+
+    A GET that writes nothing and carries no form state: the page has no code, no
+    sealed entry and no form that posts, and its submit button is disabled.
+    """
+    survey = _survey_or_404(survey_id)
+    units = queries.respondent_units(db.session, survey.period)
+    assigned = {assignment.unit_id for assignment in survey.assignments}
+    wanted = request.args.get("unit")
+    if wanted is None:
+        unit = next((u for u in units if u.id in assigned), units[0] if units else None)
+    else:
+        unit = next((u for u in units if str(u.id) == wanted), None)
+    if unit is None:
+        abort(404)
+    items = queries.list_items(db.session, survey.id, unit.id)
+    step = request.args.get("step", "0")
+    context = _questions_context(survey, items, int(step) if step.isdigit() else 0)
+    zh = _language() == "zh"
+
+    def here(step: int, unit_id: int = unit.id) -> str:
+        return url_for(".preview", survey_id=survey.id, unit=unit_id, step=step)
+
+    form = build_response_form(items, _language())(formdata=None)
+    return _resident(
+        "surveys/resident/answer.html",
+        form=form,
+        error="",
+        error_field="",
+        unanswered=frozenset(),
+        preview={
+            "unit_name": unit.name_zh if zh else (unit.name_en or unit.name_zh),
+            "units": [
+                {
+                    "name": u.name_zh if zh else (u.name_en or u.name_zh),
+                    "url": here(0, u.id),
+                    "current": u.id == unit.id,
+                }
+                for u in units
+                if u.id in assigned
+            ],
+            "here": here(context["step"]),
+            "back": here(context["step"] - 1) if context["step"] > 0 else "",
+            "next": here(context["step"] + 1) if context["step"] + 1 < context["steps"] else "",
+            "back_to_survey": url_for(".show", survey_id=survey.id),
+        },
+        **context,
+    )
 
 
 def _state_error(error: services.SurveyError) -> None:

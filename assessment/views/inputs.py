@@ -925,9 +925,13 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
                     "indicator you rate, then save."
                 )
     level_names = {}
+    # What each level means, from the rulebook, beside its choice (issue 20).
+    level_descriptions = {}
     for indicator in indicators:
         for lv in rulebook.rubric(indicator.rubric or "").levels:
             level_names[(indicator.code, lv.code)] = f"{_label(lv.name)} ({lv.value:g})"
+            if description := _label(lv.description):
+                level_descriptions[(indicator.code, lv.code)] = description
     page = _render(
         "rate.html",
         period=period,
@@ -939,6 +943,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         nothing_saved=nothing_saved,
         panel=panel,
         level_names=level_names,
+        level_descriptions=level_descriptions,
         collecting=service.is_collecting(period),
     )
     return (page, status) if status != 200 else page

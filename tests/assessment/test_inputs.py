@@ -739,3 +739,22 @@ def test_audit_log_hides_ratings_until_results_are_computed(app, client, auth, p
         period.status = "computed"  # as if results were computed (that path has its own tests)
     page = text(client.get("/admin/audit/?object_type=rating"))
     assert '"level":"A"' in page
+
+
+def test_rating_form_shows_each_levels_rubric_description(app, client, auth, period_id):
+    """Issue 20: assessors rated without the rubric's level descriptions in view."""
+    qs009 = cadre_id(app, "QS009")  # W2, W4: standard rubric; I1: innovation rubric
+    login(client, auth, "assessor1")
+    page = text(client.get(f"{base(period_id)}/ratings/{qs009}"))
+    w2 = re.search(r'<fieldset[^>]*id="indicator-W2".*?</fieldset>', page, re.S).group(0)
+    # Each level's description sits in the label of its own choice, beside its name.
+    choice = re.search(r'<label class="choice">.*?value="A".*?</label>', w2, re.S).group(0)
+    assert "Excellent (100)" in choice and "Outstanding, widely recognised" in choice
+    assert "Poor, tasks not done" in w2
+    i1 = re.search(r'<fieldset[^>]*id="indicator-I1".*?</fieldset>', page, re.S).group(0)
+    assert "A practice others can copy" in i1
+    # A level the rulebook gives no description shows its name alone, with no empty box.
+    assert '<span class="level-description"></span>' not in i1
+    client.get("/lang/zh_CN")
+    page = text(client.get(f"{base(period_id)}/ratings/{qs009}"))
+    assert "表现突出，群众公认" in page and "形成可复制推广的经验" in page

@@ -1,5 +1,8 @@
 """A resident scans a slip's QR address on a 360×640 phone, answers, and gets a receipt.
 
+Submitting a half-filled form first shows the review of the unanswered questions (issue
+20): the resident goes back to answer one, then submits without the rest.
+
 The survey is built with the services against the live server's database (the team's
 work is not the journey under test); the slips come from the real page as a PDF, since
 access codes exist in clear text nowhere else.
@@ -71,6 +74,19 @@ class ResidentNavigator:
         with self.page.expect_navigation():
             self.page.locator('button[name="nav"][value="submit"]').click()
 
+    def unanswered_questions(self) -> list[str]:
+        """The questions the review page names, each with its target."""
+        return [item.strip() for item in self.page.locator("ul.unanswered li").all_inner_texts()]
+
+    def go_back_and_answer(self) -> None:
+        with self.page.expect_navigation():
+            self.page.locator('button[name="nav"][value="back"]').click()
+        expect(self.page.locator("fieldset").first).to_be_visible()
+
+    def submit_without_the_rest(self) -> None:
+        with self.page.expect_navigation():
+            self.page.locator('button[name="nav"][value="confirm"]').click()
+
     def receipt(self) -> str:
         return self.page.locator("p.receipt").inner_text()
 
@@ -115,7 +131,31 @@ def test_resident_answers_on_a_phone_and_gets_a_receipt(
     folder = Path(os.environ.get("E2E_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=folder / "resident-form-360x640.png")
+    expect(page.locator("p.progress")).to_be_visible()
     resident.submit()
+
+    # Half-filled: nothing is stored yet; the review names what is missing.
+    expect(page.locator("p.receipt")).to_have_count(0)
+    missing = resident.unanswered_questions()
+    assert missing and all(len(question) > 2 for question in missing), missing
+    expect(page.locator("ul.unanswered")).to_be_in_viewport()
+    page.screenshot(path=folder / "resident-review-360x640.png", full_page=True)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the review page scrolls sideways by {overflow}px"
+
+    # Back on the form: the answers given are kept, and the page opens at the first
+    # question still missing, marked as such.
+    resident.go_back_and_answer()
+    expect(page.locator('input[name="q_overall__t1"][value="4"]')).to_be_checked()
+    expect(page.locator('input[name="q_age"][value="60"]')).to_be_checked()
+    first_missing = page.locator("fieldset.missing").first
+    expect(first_missing).to_be_in_viewport()
+    first_missing.locator('input[type="radio"]').first.check()
+    resident.submit()
+    assert len(resident.unanswered_questions()) == len(missing) - 1
+    resident.submit_without_the_rest()
     receipt = resident.receipt()
     assert re.fullmatch(r"[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}", receipt), receipt
     expect(page.locator("p.receipt")).to_be_in_viewport()

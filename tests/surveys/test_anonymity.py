@@ -144,7 +144,7 @@ def test_a_resident_journey_logs_no_code_and_no_address(client, open_survey, cap
     fields = dict(re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page))
     done = client.post(
         f"/s/{open_survey['short_id']}/answer",
-        data={**fields, "q_overall__t1": "4", "nav": "submit"},
+        data={**fields, "q_overall__t1": "4", "nav": "confirm"},
         environ_base={"REMOTE_ADDR": "203.0.113.9"},
     )
     assert done.status_code == 200

@@ -28,7 +28,7 @@ def test_simultaneous_copies_of_one_form_store_one_response(app, open_survey, co
     fields = dict(
         re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page.get_data(as_text=True))
     )
-    data = {**fields, "q_overall__t1": "4", "q_grade__t1": "competent", "nav": "submit"}
+    data = {**fields, "q_overall__t1": "4", "q_grade__t1": "competent", "nav": "confirm"}
     barrier = threading.Barrier(copies)
     outcomes: list[tuple[int, str]] = []
 
@@ -64,7 +64,7 @@ def test_a_second_click_while_the_first_is_storing_shows_the_receipt(
     fields = dict(
         re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page.get_data(as_text=True))
     )
-    data = {**fields, "q_overall__t1": "4", "nav": "submit"}
+    data = {**fields, "q_overall__t1": "4", "nav": "confirm"}
     real = getattr(services, pause_in)
     first_inside = threading.Event()
     second_done = threading.Event()

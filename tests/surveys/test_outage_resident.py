@@ -22,10 +22,10 @@ def test_a_submission_during_an_outage_succeeds_when_sent_again(app, client, ope
         enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
     )
     with database_down(app):
-        refused = answer(client, short, fields, q_overall__t1="4", nav="submit")
+        refused = answer(client, short, fields, q_overall__t1="4", nav="confirm")
     assert refused.status_code == 503
     assert count_responses(app) == 0
-    stored = answer(client, short, fields, q_overall__t1="4", nav="submit")
+    stored = answer(client, short, fields, q_overall__t1="4", nav="confirm")
     assert stored.status_code == 200
     assert receipt_in(stored.get_data(as_text=True))
     assert count_responses(app) == 1

@@ -68,7 +68,7 @@ def _journey(app, make, built, port: int) -> list[str]:
     page = phone.send("POST", f"/s/{short}", {"code": format_code(code)})
     fields = dict(re.findall(r'name="(entry|carried|step)"[^>]*value="([^"]*)"', page))
     done = phone.send(
-        "POST", f"/s/{short}/answer", {**fields, "q_overall__t1": "4", "nav": "submit"}
+        "POST", f"/s/{short}/answer", {**fields, "q_overall__t1": "4", "nav": "confirm"}
     )
     receipt = re.search(r'<p class="receipt">([^<]+)</p>', done).group(1)
     phone.send("POST", f"/s/{short}/check", {"code": code})

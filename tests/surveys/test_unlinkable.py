@@ -104,7 +104,7 @@ def _stored_bytes(app) -> bytes:
 
 def _close_through_the_web(client, auth, survey_id: int) -> None:
     auth.login("admin")
-    closed = client.post(f"/admin/surveys/{survey_id}/close")
+    closed = client.post(f"/admin/surveys/{survey_id}/close", data={"understood": "y"})
     assert closed.status_code == 302
     page = client.get(f"/admin/surveys/{survey_id}").get_data(as_text=True)
     assert "could not yet drop the old copies" not in page
@@ -233,7 +233,7 @@ def test_a_failure_between_the_two_steps_is_finished_by_the_resend(app, open_sur
     short, code = open_survey["short_id"], open_survey["codes"][0]
     client = app.test_client()
     page = client.post(f"/s/{short}", data={"code": code}).get_data(as_text=True)
-    data = {**hidden_fields(page), "q_overall__t1": "4", "nav": "submit"}
+    data = {**hidden_fields(page), "q_overall__t1": "4", "nav": "confirm"}
     failed = client.post(f"/s/{short}/answer", data=data)
     # A lost database connection is the outage page ("try again shortly"), not a receipt.
     assert failed.status_code == 503 and 'class="receipt"' not in failed.get_data(as_text=True)
@@ -256,7 +256,7 @@ def test_the_time_taken_is_stored_as_its_coarse_band(app, open_survey, monkeypat
     page = client.post(f"/s/{short}", data={"code": open_survey["codes"][0]}).get_data(as_text=True)
     clock.now += 137
     done = client.post(
-        f"/s/{short}/answer", data={**hidden_fields(page), "q_overall__t1": "4", "nav": "submit"}
+        f"/s/{short}/answer", data={**hidden_fields(page), "q_overall__t1": "4", "nav": "confirm"}
     )
     assert done.status_code == 200
     with app.app_context():

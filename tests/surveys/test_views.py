@@ -16,6 +16,7 @@ from surveys.core.codes import format_code
 from surveys.models import AccessCode, CodeBatch, Response, Survey
 
 ROOT = Path(__file__).resolve().parents[2]
+TOP_MARKS_FOR_T1 = {"q_overall__t1": "5", "q_grade__t1": "excellent"}
 
 
 def hidden_fields(page: str) -> dict[str, str]:
@@ -66,7 +67,7 @@ def test_resident_answers_and_gets_a_receipt(app, client, open_survey):
         q_grade__t1="excellent",
         q_age="60",
         q_comment="好",
-        nav="submit",
+        nav="confirm",
     )
     text = done.get_data(as_text=True)
     assert done.status_code == 200
@@ -83,12 +84,12 @@ def test_resident_answers_and_gets_a_receipt(app, client, open_survey):
         q_grade__t1="excellent",
         q_age="60",
         q_comment="好",
-        nav="submit",
+        nav="confirm",
     )
     assert receipt_in(again.get_data(as_text=True)) == receipt
     assert count_responses(app) == 1
     # The same form with other answers is refused with a clear message.
-    changed = answer(client, short, hidden_fields(page), q_overall__t1="1", nav="submit")
+    changed = answer(client, short, hidden_fields(page), q_overall__t1="1", nav="confirm")
     assert changed.status_code == 409
     assert "different content" in changed.get_data(as_text=True)
     assert count_responses(app) == 1
@@ -140,7 +141,7 @@ def test_wrong_codes_lock_out_the_guesser_alone(app, client, open_survey):
 def test_used_code_is_refused_with_a_hint(client, open_survey):
     short, code = open_survey["short_id"], open_survey["codes"][0]
     page = enter_code(client, short, code).get_data(as_text=True)
-    answer(client, short, hidden_fields(page), q_overall__t1="4", nav="submit")
+    answer(client, short, hidden_fields(page), q_overall__t1="4", nav="confirm")
     again = enter_code(client, short, code)
     assert again.status_code == 400
     assert "already been used" in again.get_data(as_text=True)
@@ -173,7 +174,7 @@ def test_one_question_per_screen_carries_answers_without_javascript(
             as_text=True
         )
     assert "Submit my answers" in page
-    done = answer(client, short, hidden_fields(page), q_comment="谢谢", nav="submit")
+    done = answer(client, short, hidden_fields(page), q_comment="谢谢", nav="confirm")
     assert done.status_code == 200 and receipt_in(done.get_data(as_text=True))
     with app.app_context():
         stored = {
@@ -201,7 +202,7 @@ def test_expired_or_forged_form_asks_for_the_code_again(client, open_survey):
         open_survey["short_id"],
         {"entry": "forged", "carried": "x", "step": "0"},
         q_overall__t1="4",
-        nav="submit",
+        nav="confirm",
     )
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
@@ -249,7 +250,7 @@ def test_check_my_code_page(client, open_survey):
     unused = client.post(f"/s/{short}/check", data={"code": code}).get_data(as_text=True)
     assert "has not been used yet" in unused
     page = enter_code(client, short, code).get_data(as_text=True)
-    answer(client, short, hidden_fields(page), q_overall__t1="4", nav="submit")
+    answer(client, short, hidden_fields(page), q_overall__t1="4", nav="confirm")
     used = client.post(f"/s/{short}/check", data={"code": code}).get_data(as_text=True)
     assert "has been used" in used
     assert client.get(f"/s/{short}/check").status_code == 200
@@ -259,7 +260,7 @@ def test_receipts_are_published_after_closing(app, client, open_survey, make):
     short = open_survey["short_id"]
     page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
     receipt = receipt_in(
-        answer(client, short, hidden_fields(page), q_overall__t1="4", nav="submit").get_data(
+        answer(client, short, hidden_fields(page), q_overall__t1="4", nav="confirm").get_data(
             as_text=True
         )
     )
@@ -293,8 +294,8 @@ def test_csrf_is_enforced_on_the_resident_form(app, open_survey):
     page = client.post(f"/s/{short}", data={"code": open_survey["codes"][0], "csrf_token": token})
     assert page.status_code == 200
     fields = hidden_fields(page.get_data(as_text=True))
-    assert answer(client, short, fields, q_overall__t1="4", nav="submit").status_code == 400
-    ok = answer(client, short, fields, q_overall__t1="4", nav="submit", csrf_token=token)
+    assert answer(client, short, fields, q_overall__t1="4", nav="confirm").status_code == 400
+    ok = answer(client, short, fields, q_overall__t1="4", nav="confirm", csrf_token=token)
     assert ok.status_code == 200
 
 
@@ -313,7 +314,7 @@ def test_nobody_sees_answers_or_scores_before_closing(app, client, auth, open_su
         q_overall__t1="5",
         q_grade__t1="excellent",
         q_comment="SECRET-REMARK",
-        nav="submit",
+        nav="confirm",
     )
     auth.login(role)
     survey_id = open_survey["survey_id"]
@@ -343,9 +344,7 @@ def test_nobody_sees_answers_or_scores_before_closing(app, client, auth, open_su
 def test_results_show_after_closing(app, client, auth, open_survey, make):
     short = open_survey["short_id"]
     page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
-    answer(
-        client, short, hidden_fields(page), q_overall__t1="5", q_grade__t1="excellent", nav="submit"
-    )
+    answer(client, short, hidden_fields(page), **TOP_MARKS_FOR_T1, nav="confirm")
     make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
     auth.login("official")
     text = client.get(f"/admin/surveys/{open_survey['survey_id']}/results").get_data(as_text=True)
@@ -358,9 +357,7 @@ def test_results_page_renders_in_chinese_the_default_language(app, client, auth,
     """The Chinese page answered 500: a bare % in the translation of "95 per cent"."""
     short = open_survey["short_id"]
     page = enter_code(client, short, open_survey["codes"][0]).get_data(as_text=True)
-    answer(
-        client, short, hidden_fields(page), q_overall__t1="5", q_grade__t1="excellent", nav="submit"
-    )
+    answer(client, short, hidden_fields(page), **TOP_MARKS_FOR_T1, nav="confirm")
     make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
     auth.login("official")
     client.get("/lang/zh_CN")
