@@ -1227,7 +1227,7 @@ def compute_response_flags(
 
 
 #: Fewest responses whose index gets an interval on screen and on paper (issue 20).
-MIN_INTERVAL_RESPONSES = 5
+MIN_INTERVAL_RESPONSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -1286,11 +1286,11 @@ def compute_shown_interval(
     An index can be no lower than 0 and no higher than 100, so an interval end beyond
     the scale says nothing about it: the end is cut at the scale, and the reader is
     told (the usual display of a truncated interval, e.g. a proportion's Wald interval
-    cut at 0 and 1). With very few responses the t-interval is either absurdly wide
-    (with 2 responses the quantile is t(0.975, 1) = 12.71) or, when they happen to
-    agree, of zero width ("87.5-87.5"): neither speaks about the residents, so below
-    ``min_responses`` (5, as the minimum group size of DESIGN section 5) no interval
-    is shown at all.
+    cut at 0 and 1). From 2 responses the t-interval has one degree of freedom: it is
+    either 2 × t(0.975, 1) = 25.4 standard errors wide, past the scale, or, when the two
+    answers agree, of zero width ("87.5-87.5"); neither speaks about the residents, so
+    below ``min_responses`` (3, the fewest with two degrees of freedom) no interval is
+    shown at all.
 
     References
     ----------
