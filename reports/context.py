@@ -238,7 +238,7 @@ def _chart_context(result: Mapping[str, Any], card: Any, rulebook: Rulebook) -> 
     minimums = [float(g.minimum) for g in rulebook.grading.grades]
     cadre = next(c for c in result["cadres"] if str(c["id"]) == card.cadre_id)
     own = category_points(cadre)
-    means = group_category_means(result["cadres"], card.post_group)
+    means = group_category_means(result["cadres"], card.post_group, beside=cadre)
     categories = [c for c in indicator_set.categories if c.code in own] if indicator_set else []
     bars = charts.paired_bars(
         [(c.code, own[c.code], means.get(c.code, 0.0), float(c.weight)) for c in categories],

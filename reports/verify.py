@@ -48,8 +48,10 @@ from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service
 from assessment.services.publication import find_notice
 from reports.core.codes import (
+    CHECK_LENGTH,
     ReportKind,
     VerificationCode,
+    find_typing_mistake,
     make_verification_code,
     parse_verification_code,
 )
@@ -62,6 +64,7 @@ from reports.core.verify import (
     find_codes,
     printed_fields,
 )
+from surveys.core.codes import ALPHABET
 from surveys.core.tally import summarise_targets
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,7 @@ class Problem(StrEnum):
     """Why a verification could not compare anything."""
 
     MALFORMED = "malformed"
+    TYPO = "typo"
     UNKNOWN_VERSION = "unknown_version"
     UNKNOWN_CADRE = "unknown_cadre"
     NO_NOTICE = "no_notice"
@@ -141,6 +145,9 @@ class Verification:
         The whole stored result against the recomputation (digests first).
     anchor : AnchorCheck or None
         A PDF's printed audit-log head, checked against the log (None for a code).
+    typo_position : int or None
+        With :attr:`Problem.TYPO`: the 1-based place in :attr:`code` of the character
+        that looks wrong, when it can be found.
     """
 
     code: str | None
@@ -157,6 +164,7 @@ class Verification:
     fields: tuple[FieldCheck, ...] = ()
     result_checks: tuple[FieldCheck, ...] = field(default_factory=tuple)
     anchor: AnchorCheck | None = None
+    typo_position: int | None = None
 
     @property
     def fields_ok(self) -> bool:
@@ -329,15 +337,15 @@ def _verify(
         stored_fields = report_fields(session, version, stored, code)
     except LookupError as error:
         return Verification(**base, problem=Problem(str(error.args[0])))
-    issued = (
-        make_verification_code(
-            version_id=version.id,
-            kind=str(code.kind),
-            cadre_id=code.cadre_id,
-            fields=stored_fields,
-        )
-        == code.text
+    issued_code = make_verification_code(
+        version_id=version.id, kind=str(code.kind), cadre_id=code.cadre_id, fields=stored_fields
     )
+    issued = issued_code == code.text
+    mistake = find_typing_mistake(code.text, issued_code) if source == "code" else None
+    if mistake is not None:
+        return Verification(
+            code=mistake.text, source=source, problem=Problem.TYPO, typo_position=mistake.position
+        )
     if not issued:
         # nothing else is worked out: a code that was not issued proves nothing
         return Verification(**base, issued=False)
@@ -359,10 +367,35 @@ def verify_code(session: Session, text: str) -> Verification:
     """Verify a report from its code (typed or scanned)."""
     code = parse_verification_code(text)
     if code is None:
+        return _mistyped(session, text)
+    return _verify(session, code, source="code", printed=None)
+
+
+def _mistyped(session: Session, text: str) -> Verification:
+    """A text that is not a well-formed code: a typing mistake, or not a code at all."""
+    mistake = find_typing_mistake(text, None)
+    if mistake is None:
         return Verification(
             code=(text or "").strip()[:80], source="code", problem=Problem.MALFORMED
         )
-    return _verify(session, code, source="code", printed=None)
+    # the report the text names, with a placeholder check, gives the issued code
+    placeholder = ALPHABET[0] * CHECK_LENGTH
+    named = parse_verification_code(mistake.text.rsplit("-", 1)[0] + "-" + placeholder)
+    version = session.get(ResultVersion, named.version_id) if named is not None else None
+    if named is not None and version is not None:
+        stored = results_service.payload_of(version)["result"]
+        try:
+            fields = report_fields(session, version, stored, named)
+        except LookupError:
+            fields = None
+        if fields is not None:
+            issued = make_verification_code(
+                version_id=version.id, kind=str(named.kind), cadre_id=named.cadre_id, fields=fields
+            )
+            mistake = find_typing_mistake(text, issued) or mistake
+    return Verification(
+        code=mistake.text, source="code", problem=Problem.TYPO, typo_position=mistake.position
+    )
 
 
 def pdf_text(data: bytes) -> str:

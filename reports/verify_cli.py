@@ -15,7 +15,7 @@ from assessment.queries import NotFoundError
 from assessment.views.notice import local_today
 from reports.bundle import NoResultsError, build_bundle
 from reports.core.verify import CheckStatus, FieldCheck
-from reports.verify import MAX_PDF_BYTES, Verification, verify_code, verify_pdf
+from reports.verify import MAX_PDF_BYTES, Problem, Verification, verify_code, verify_pdf
 
 #: Four-letter marks of the field checks in the terminal.
 _MARK = {
@@ -41,6 +41,9 @@ def describe(verification: Verification, *, show_all: bool) -> list[str]:
     """The verification as lines of text for the terminal."""
     v = verification
     lines = [f"code: {v.code or '(none found)'}"]
+    if v.problem is Problem.TYPO:
+        place = f" at character {v.typo_position}" if v.typo_position is not None else ""
+        return [*lines, f"typing mistake{place}: check each character of the code"]
     if v.problem is not None:
         return [*lines, f"cannot verify: {str(v.problem).replace('_', ' ')}"]
     lines.append(
@@ -48,7 +51,11 @@ def describe(verification: Verification, *, show_all: bool) -> list[str]:
         f"{v.status}" + (f" (newest is {v.latest_number})" if v.status == "superseded" else "")
     )
     if not v.issued:
-        return [*lines, "NOT ISSUED from these results: the code's check does not match"]
+        return [
+            *lines,
+            "NOT ISSUED from these results: the code's check does not match, and it is not "
+            "one typing slip away from the issued one (the report or its code was changed)",
+        ]
     found_name = "printed" if v.source == "pdf" else "stored"
     bad = v.differing_fields
     lines.append(

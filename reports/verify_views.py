@@ -50,6 +50,10 @@ PROBLEMS: dict[str, Any] = {
         "version, the report (S summary, N notice, C and a number for a scorecard) and "
         "eight check characters."
     ),
+    Problem.TYPO: _l(
+        "This code has a typing mistake: check each character against the report. Codes "
+        "never use 0, O, 1, I or L, and the last group has eight characters."
+    ),
     Problem.UNKNOWN_VERSION: _l("No result version has this number: the code was not issued here."),
     Problem.UNKNOWN_CADRE: _l("The result version has no scorecard for this cadre."),
     Problem.NO_NOTICE: _l("No public notice was opened for this period."),
@@ -88,17 +92,32 @@ def _upload_form() -> UploadForm:
     return form
 
 
-def problem_message(problem: Problem) -> str:
+def problem_message(problem: Problem, *, typo_position: int | None = None) -> str:
     """The reader's message for a verification that could not compare anything."""
-    return str(PROBLEMS[problem]) % {"size": MAX_PDF_BYTES // (1024 * 1024)}
+    message = str(PROBLEMS[problem]) % {"size": MAX_PDF_BYTES // (1024 * 1024)}
+    if problem is Problem.TYPO and typo_position is not None:
+        message += " " + _("Character %(position)s looks wrong.", position=typo_position)
+    return message
+
+
+def typo_parts(verification: Verification) -> tuple[str, str, str] | None:
+    """The typed code split around the character that looks wrong, to mark it."""
+    position, code = verification.typo_position, verification.code or ""
+    if position is None or not 1 <= position <= len(code):
+        return None
+    return code[: position - 1], code[position - 1], code[position:]
 
 
 def _render(verification: Verification, status: int = 200) -> tuple[str, int]:
+    problem = None
+    if verification.problem is not None:
+        problem = problem_message(verification.problem, typo_position=verification.typo_position)
     return (
         render_template(
             "reports/verify_result.html",
             v=verification,
-            problem=problem_message(verification.problem) if verification.problem else None,
+            problem=problem,
+            typo=typo_parts(verification),
             kind_label=KIND_LABELS.get(str(verification.kind), ""),
             status_labels=STATUS_LABELS,
             field_label=verification_field_label,

@@ -49,6 +49,7 @@ from reports.pdf import html_to_pdf
 from surveys import form_state, paper, queries, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
 from surveys.core.quality import duration_band
+from surveys.core.tally import compute_shown_interval
 from surveys.forms import (
     BALLOT_LABELS,
     QUESTION_KIND_LABELS,
@@ -101,8 +102,9 @@ THROTTLE_DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint, and the interval every page shows beside an index."""
     app.register_blueprint(bp)
+    app.add_template_global(compute_shown_interval, "shown_interval")
 
 
 # ---------------------------------------------------------------------------

@@ -744,8 +744,18 @@ def category_points(cadre: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def group_category_means(cadres: Sequence[Mapping[str, Any]], post_group: str) -> dict[str, float]:
-    """Mean points per category over the cadres of one post group.
+def _category_weights(cadre: Mapping[str, Any]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for outcome in cadre["indicators"]:
+        code = str(outcome["category"])
+        weights[code] = weights.get(code, 0.0) + float(outcome["effective_weight"])
+    return weights
+
+
+def group_category_means(
+    cadres: Sequence[Mapping[str, Any]], post_group: str, *, beside: Mapping[str, Any]
+) -> dict[str, float]:
+    """Mean points per category over a post group, on the scale of the cadre beside them.
 
     Parameters
     ----------
@@ -753,25 +763,47 @@ def group_category_means(cadres: Sequence[Mapping[str, Any]], post_group: str) -
         ``result_to_plain(result)["cadres"]`` (every group; others are ignored).
     post_group : str
         The group.
+    beside : mapping
+        The cadre whose points the means are shown beside (an entry of ``cadres``).
 
     Returns
     -------
     dict of str to float
-        For each category, the mean of :func:`category_points` over the group's cadres
-        that have the category; empty when the group has no cadre.
+        For each category the cadre ``beside`` is weighted in, the group's mean share
+        of the category's points, times that cadre's weight of the category; empty
+        when the group has no cadre weighted in it.
+
+    Notes
+    -----
+    A category's scale is the sum of its indicators' applied (effective) weights, which
+    differs between cadres when the team left an indicator out and reweighted, or left
+    a whole category out (weight 0, points 0). Averaging raw points would put a mean
+    on another scale beside the cadre's points (issue 20: "组平均 3.28" beside 26.25
+    of 30, when 7 of 8 cadres had the survey category left out: 26.25 / 8). So the mean
+    is ``w_c × mean_i (p_ic / w_ic)`` over the group's cadres ``i`` with ``w_ic > 0``,
+    where ``p_ic`` is :func:`category_points` and ``w_ic`` the applied weight.
 
     Examples
     --------
-    >>> cadres = [{"post_group": "V", "indicators": [{"category": "ji", "points": 10.0}]},
-    ...           {"post_group": "V", "indicators": [{"category": "ji", "points": 15.0}]},
-    ...           {"post_group": "T", "indicators": [{"category": "ji", "points": 99.0}]}]
-    >>> group_category_means(cadres, "V")
+    >>> def cadre(group, points, weight):
+    ...     return {"post_group": group, "indicators": [
+    ...         {"category": "ji", "points": points, "effective_weight": weight}]}
+    >>> own = cadre("V", 10.0, 20.0)
+    >>> cadres = [own, cadre("V", 30.0, 40.0), cadre("V", 0.0, 0.0), cadre("T", 99.0, 100.0)]
+    >>> group_category_means(cadres, "V", beside=own)  # 20 × (10/20 + 30/40) / 2
     {'ji': 12.5}
     """
-    collected: dict[str, list[float]] = {}
+    shares: dict[str, list[float]] = {}
     for cadre in cadres:
         if cadre["post_group"] != post_group:
             continue
+        weights = _category_weights(cadre)
         for code, points in category_points(cadre).items():
-            collected.setdefault(code, []).append(points)
-    return {code: math.fsum(values) / len(values) for code, values in collected.items()}
+            if weights.get(code, 0.0) > 0:
+                shares.setdefault(code, []).append(points / weights[code])
+    scale = _category_weights(beside)
+    return {
+        code: scale[code] * math.fsum(values) / len(values)
+        for code, values in shares.items()
+        if scale.get(code, 0.0) > 0
+    }

@@ -214,7 +214,7 @@ def _categories(
 ) -> tuple[list[dict[str, Any]], Any]:
     """Categories with own points, group mean and their indicators; the paired-bar chart."""
     own_points = category_points(own)
-    means = group_category_means(result["cadres"], own["post_group"])
+    means = group_category_means(result["cadres"], own["post_group"], beside=own)
     categories = []
     for category in indicator_set.categories:
         categories.append(

@@ -33,8 +33,10 @@ from surveys.core.codes import ALPHABET
 __all__ = [
     "CHECK_LENGTH",
     "ReportKind",
+    "TypingMistake",
     "VerificationCode",
     "fields_digest",
+    "find_typing_mistake",
     "format_verification_code",
     "make_verification_code",
     "parse_verification_code",
@@ -44,6 +46,8 @@ __all__ = [
 CHECK_LENGTH = 8
 _BASE = len(ALPHABET)
 _CODE = re.compile(rf"^([1-9][0-9]*)-(S|N|C([1-9][0-9]*))-([{ALPHABET}]{{{CHECK_LENGTH}}})$")
+# A code's shape with any check of letters and digits: what a person meant as a code.
+_SHAPE = re.compile(r"^([1-9][0-9]*-(?:S|N|C[1-9][0-9]*)-)([0-9A-Z]{1,16})$")
 # Characters people type for a dash, and spaces they add when copying from a PDF.
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 
@@ -196,6 +200,10 @@ def make_verification_code(
     return format_verification_code(version_id, parsed, cadre_id, "".join(symbols))
 
 
+def _clean(text: str) -> str:
+    return "".join(text.translate(_DASHES).split()).upper()
+
+
 def parse_verification_code(text: str) -> VerificationCode | None:
     """Read a typed or scanned code; ``None`` when it is not one.
 
@@ -210,7 +218,7 @@ def parse_verification_code(text: str) -> VerificationCode | None:
     """
     if not isinstance(text, str) or len(text) > 80:
         return None
-    cleaned = "".join(text.translate(_DASHES).split()).upper()
+    cleaned = _clean(text)
     match = _CODE.match(cleaned)
     if match is None:
         return None
@@ -221,3 +229,115 @@ def parse_verification_code(text: str) -> VerificationCode | None:
         cadre_id=int(cadre) if cadre is not None else None,
         check=check,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TypingMistake:
+    """A verification code typed with one slip, and where.
+
+    Parameters
+    ----------
+    text : str
+        The code as typed, cleaned as :func:`parse_verification_code` cleans it (upper
+        case, no spaces, plain dashes).
+    position : int or None
+        1-based place in ``text`` of the character that looks wrong (for a left-out
+        character, the one typed in its place; at the end, the last one); ``None`` when
+        the check has the wrong length and no issued code says where.
+    """
+
+    text: str
+    position: int | None
+
+
+def _one_edit_place(typed: str, issued: str) -> int | None:
+    """0-based place where ``typed`` is one edit from ``issued``; None otherwise."""
+    if typed == issued:
+        return None
+    first = next(
+        (i for i, (a, b) in enumerate(zip(typed, issued, strict=False)) if a != b),
+        min(len(typed), len(issued)),
+    )
+    if len(typed) == len(issued):
+        rest_equal = typed[first + 1 :] == issued[first + 1 :]
+        swapped = (
+            first + 1 < len(typed)
+            and typed[first] == issued[first + 1]
+            and typed[first + 1] == issued[first]
+            and typed[first + 2 :] == issued[first + 2 :]
+        )
+        return first if rest_equal or swapped else None
+    if len(typed) == len(issued) + 1 and typed[first + 1 :] == issued[first:]:
+        return first
+    if len(typed) + 1 == len(issued) and typed[first:] == issued[first + 1 :]:
+        return min(first, len(typed) - 1)
+    return None
+
+
+def find_typing_mistake(text: str, issued: str | None) -> TypingMistake | None:
+    """Whether a typed code is a verification code with a typing mistake, and where.
+
+    A mistyped code is told apart from a code that was not issued (a changed report)
+    so that the reader checks the characters before suspecting the report.
+
+    Parameters
+    ----------
+    text : str
+        The code as typed.
+    issued : str or None
+        The code issued for the report that ``text`` names (same version, kind and
+        cadre), when that report exists; ``None`` otherwise.
+
+    Returns
+    -------
+    TypingMistake or None
+        ``None`` when ``text`` is not shaped like a code at all, is the issued code, or
+        is a well-formed code more than one slip away from it (that code was not
+        issued: the report or its code was changed, see :func:`make_verification_code`).
+
+    Notes
+    -----
+    The codes are made once and cannot be changed (printed reports must still
+    verify), and their check is a digest of the report, not a check character: a
+    typo cannot be caught from the code alone, only against the code issued for the
+    same report. A typed check is a typing mistake when it is one edit from the
+    issued check (Damerau 1964): one symbol replaced, two neighbours swapped, one
+    left out or one added. Without an issued code, a check that holds a symbol
+    codes never use (0, O, 1, I, L) or has the wrong length is one too.
+
+    A changed report comes with an unrelated well-formed check of 8 symbols; it lands
+    one edit from the issued check (8 × 30 symbols replaced, 7 neighbours swapped) with
+    probability ``247 / 31⁸ ≈ 3 × 10⁻¹⁰``, so telling the two apart gives a forger
+    nothing.
+
+    References
+    ----------
+    F. J. Damerau, "A technique for computer detection and correction of spelling
+    errors", Communications of the ACM 7(3), 1964, pp. 171-176.
+
+    Examples
+    --------
+    >>> find_typing_mistake("17-C23-K7QF6MXA", "17-C23-K7QF9MXA")
+    TypingMistake(text='17-C23-K7QF6MXA', position=12)
+    >>> find_typing_mistake("17-C23-K7QF9MX0", None).position
+    15
+    >>> find_typing_mistake("17-C23-PQ4RT8ZC", "17-C23-K7QF9MXA") is None
+    True
+    """
+    if not isinstance(text, str) or len(text) > 80:
+        return None
+    cleaned = _clean(text)
+    shape = _SHAPE.match(cleaned)
+    if shape is None:
+        return None
+    prefix, check = shape.groups()
+    if issued is not None and issued.startswith(prefix):
+        place = _one_edit_place(check, issued[len(prefix) :])
+        if place is not None:
+            return TypingMistake(cleaned, len(prefix) + place + 1)
+    foreign = next((i for i, symbol in enumerate(check) if symbol not in ALPHABET), None)
+    if foreign is not None:
+        return TypingMistake(cleaned, len(prefix) + foreign + 1)
+    if len(check) != CHECK_LENGTH:
+        return TypingMistake(cleaned, None)
+    return None

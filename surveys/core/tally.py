@@ -22,16 +22,19 @@ from assessment.core.errors import InvalidParameterError, MissingInputError
 
 __all__ = [
     "DEFAULT_BALLOT_VALUES",
+    "MIN_INTERVAL_RESPONSES",
     "BallotSummary",
     "GroupBreakdown",
     "ResponseFlags",
     "ResponseScores",
     "SatisfactionSummary",
+    "ShownInterval",
     "compute_kish_n_eff",
     "compute_poststrat_weights",
     "compute_response_flags",
     "compute_response_scores",
     "compute_satisfaction",
+    "compute_shown_interval",
     "flag_duplicate_serials",
     "flag_straight_lining",
     "flag_too_fast",
@@ -1221,3 +1224,100 @@ def compute_response_flags(
         if flags.shape[0] != n:
             raise InvalidParameterError(name, flags.shape[0], "length_differs_from_items")
     return ResponseFlags(straight_lining=straight, too_fast=fast, duplicate_serial=duplicate)
+
+
+#: Fewest responses whose index gets an interval on screen and on paper (issue 20).
+MIN_INTERVAL_RESPONSES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ShownInterval:
+    """A confidence interval of a satisfaction index as it may be shown to a reader.
+
+    Parameters
+    ----------
+    low, high : float or None
+        The ends, within the scale; ``None`` when ``too_few``.
+    clipped : bool
+        An end of the computed interval lay outside the scale and was cut at it.
+    too_few : bool
+        Too few responses for an interval: none is shown.
+    """
+
+    low: float | None
+    high: float | None
+    clipped: bool
+    too_few: bool
+
+
+def compute_shown_interval(
+    low: float | None,
+    high: float | None,
+    n: int | None,
+    *,
+    lower: float = 0.0,
+    upper: float = 100.0,
+    min_responses: int = MIN_INTERVAL_RESPONSES,
+) -> ShownInterval:
+    """The interval of a satisfaction index as a reader may see it: on the scale, or none.
+
+    The stored interval is the t-interval of :func:`compute_satisfaction` and stays as
+    computed (it is part of the published result); this is what pages and reports show.
+
+    Parameters
+    ----------
+    low, high : float or None
+        The computed ends (``NaN`` or ``None`` when there is no interval).
+    n : int or None
+        Valid responses behind the index.
+    lower, upper : float
+        The scale of the index (0-100).
+    min_responses : int
+        Fewest responses for an interval (:data:`MIN_INTERVAL_RESPONSES`).
+
+    Returns
+    -------
+    ShownInterval
+        ``too_few`` when ``n < min_responses`` or an end is missing; otherwise the ends
+        clamped to ``[lower, upper]``, ``clipped`` when one was outside.
+
+    Notes
+    -----
+    An index can be no lower than 0 and no higher than 100, so an interval end beyond
+    the scale says nothing about it: the end is cut at the scale, and the reader is
+    told (the usual display of a truncated interval, e.g. a proportion's Wald interval
+    cut at 0 and 1). From 2 responses the t-interval has one degree of freedom: it is
+    either 2 × t(0.975, 1) = 25.4 standard errors wide, past the scale, or, when the two
+    answers agree, of zero width ("87.5-87.5"); neither speaks about the residents, so
+    below ``min_responses`` (3, the fewest with two degrees of freedom) no interval is
+    shown at all.
+
+    References
+    ----------
+    L. D. Brown, T. T. Cai and A. DasGupta, "Interval estimation for a binomial
+    proportion", Statistical Science 16(2), 2001, pp. 101-133 (truncation at the
+    bounds of the parameter space).
+
+    Examples
+    --------
+    >>> compute_shown_interval(42.5, 122.8, 6)
+    ShownInterval(low=42.5, high=100.0, clipped=True, too_few=False)
+    >>> compute_shown_interval(87.5, 87.5, 2).too_few
+    True
+    >>> compute_shown_interval(73.35, 77.15, 200)
+    ShownInterval(low=73.35, high=77.15, clipped=False, too_few=False)
+    """
+    if lower >= upper:
+        raise InvalidParameterError("upper", upper, "must_exceed_lower")
+    if low is None or high is None or n is None or n < min_responses:
+        return ShownInterval(low=None, high=None, clipped=False, too_few=True)
+    low_f, high_f = float(low), float(high)
+    if not (np.isfinite(low_f) and np.isfinite(high_f)):
+        return ShownInterval(low=None, high=None, clipped=False, too_few=True)
+    clipped = low_f < lower or high_f > upper
+    return ShownInterval(
+        low=min(max(low_f, lower), upper),
+        high=max(min(high_f, upper), lower),
+        clipped=clipped,
+        too_few=False,
+    )

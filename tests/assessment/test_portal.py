@@ -197,7 +197,12 @@ def test_the_page_shows_the_stored_numbers_and_every_formula(app, client, auth, 
         for s in payload["result"]["surveys"]
         if (s["indicator"], s["target"]) == (survey["code"], survey["survey_target"])
     )
-    assert f"{entry['ci_low']:.1f}–{entry['ci_high']:.1f}" in page
+    # issue 20: 3 answers give 42.5–122.8 here; the index cannot pass 100, so the
+    # interval is cut at the scale, with a note
+    assert (entry["n"], f"{entry['ci_low']:.1f}", f"{entry['ci_high']:.1f}") == (3, "42.5", "122.8")
+    assert "95% interval 42.5–100.0" in page
+    assert "(cut at the 0–100 scale)" in page
+    assert "122.8" not in page
     assert f"Responses</dt>\n      <dd>{entry['n']}" in page
     # digests of the version and the public rulebook link
     version = payload["result"]

@@ -90,11 +90,23 @@ def test_anonymous_reader_verifies_a_report_from_its_code(browser, live_server, 
         expect(reader.page.locator("table.verify-fields tr.status-invalid")).to_have_count(0)
         expect(reader.page.get_by_text("the final version of the period")).to_be_visible()
 
-        # one character of the check changed: not issued, and nothing of the report shown
+        # one character of the check mistyped: a typing mistake, its place marked, and
+        # nothing of the report shown
         wrong = code[:-1] + ("2" if code[-1] != "2" else "3")
         reader.open()
         reader.check_code(wrong)
+        expect(reader.verdict()).to_contain_text("This code has a typing mistake")
+        expect(reader.verdict()).to_contain_text(f"Character {len(code)} looks wrong.")
+        expect(reader.page.locator(".typed-code mark")).to_have_text(wrong[-1])
+        expect(reader.page.locator("table.verify-fields")).to_have_count(0)
+
+        # a check remade from scratch (a changed report): not issued, and no typo
+        prefix, check = code.rsplit("-", 1)
+        remade = prefix + "-" + "".join("2" if s != "2" else "3" for s in check)
+        reader.open()
+        reader.check_code(remade)
         expect(reader.verdict()).to_contain_text("Not issued from these results")
+        expect(reader.page.locator(".typed-code")).to_have_count(0)
         expect(reader.page.locator("table.verify-fields")).to_have_count(0)
     finally:
         context.close()

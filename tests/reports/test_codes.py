@@ -12,6 +12,7 @@ from reports.core.codes import (
     CHECK_LENGTH,
     ReportKind,
     fields_digest,
+    find_typing_mistake,
     make_verification_code,
     parse_verification_code,
 )
@@ -151,3 +152,63 @@ def test_bad_arguments_name_the_argument(kwargs, name, reason):
     assert raised.value.name == name
     if reason is not None:
         assert raised.value.reason == reason
+
+
+# ---------------------------------------------------------------------------
+# typing mistakes (issue 20): told apart from codes that were not issued
+# ---------------------------------------------------------------------------
+
+ISSUED = "17-C23-K7QF9MXA"
+
+
+@pytest.mark.parametrize(
+    ("typed", "position"),
+    [
+        ("17-C23-K7QF6MXA", 12),  # G/6-style misreading: one symbol replaced
+        ("17-c23-k7qf9mxb", 15),  # the last symbol, in lower case
+        ("17-C23-K7FQ9MXA", 10),  # two neighbours swapped
+        ("17-C23-K7Q9MXA", 11),  # one symbol left out
+        ("17-C23-K7QFF9MXA", 12),  # one symbol typed twice
+        ("17-C23-K7QF9MX", 14),  # the last one left out: points at the last one typed
+    ],
+)
+def test_one_edit_from_the_issued_check_is_a_typing_mistake_at_its_place(typed, position):
+    mistake = find_typing_mistake(typed, ISSUED)
+    assert mistake is not None
+    assert mistake.position == position
+    assert mistake.text == "".join(typed.split()).upper()
+
+
+@pytest.mark.parametrize(
+    ("typed", "position"),
+    [("17-C23-K7QF9MX0", 15), ("17-C23-K7OF9MXA", 10), ("17-C23-K7QF9MXI", 15)],
+)
+def test_a_symbol_codes_never_use_is_a_typing_mistake_without_the_database(typed, position):
+    mistake = find_typing_mistake(typed, None)
+    assert mistake is not None
+    assert mistake.position == position
+
+
+def test_a_check_of_the_wrong_length_is_a_typing_mistake_of_unknown_place():
+    mistake = find_typing_mistake("17-C23-K7QF9MXAA2", None)
+    assert mistake is not None
+    assert mistake.position is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        ISSUED,  # the issued code itself is no mistake
+        "17-C23-PQ4RT8ZC",  # another well-formed check: not issued (changed report), no typo
+        "17-C23-K7QF6MXB",  # two symbols wrong: not one slip of the finger
+        "17-C24-K7QF9MXA",  # the check of another report: not issued
+        "junk",
+        "1-X-ABCDEFGH",
+    ],
+)
+def test_codes_that_are_not_one_slip_away_are_no_typing_mistake(typed):
+    assert find_typing_mistake(typed, ISSUED) is None
+
+
+def test_well_formed_code_without_an_issued_one_is_no_typing_mistake():
+    assert find_typing_mistake("17-C23-PQ4RT8ZC", None) is None

@@ -237,3 +237,40 @@ def test_unknown_cadre_is_refused(app, version):
         facts = version.facts(now=NOW, base_url=BASE)
         with pytest.raises(documents.ReportNotFoundError):
             documents.scorecard_html(version, "999999", facts, "en")
+
+
+def _first_page(pdf: bytes) -> str:
+    return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "before", "sign", "seal"),
+    [
+        ("scorecard", "en", "Indicators", "Leader of the assessment team", "Seal of the township"),
+        ("summary", "zh_CN", "等次分布", "考核组组长（签字）", "乡镇（街道）盖章"),
+    ],
+)
+def test_report_prints_its_code_large_at_the_top_and_a_signature_and_seal_block(
+    app, version, kind, lang, before, sign, seal
+):
+    # issue 20: the code was printed only in the small footer and in the closing
+    # verification block; the reports had no place to sign and seal
+    facts = version.facts(now=NOW, base_url=BASE)
+    cadre_id = version.result["cadres"][0]["id"]
+
+    def html() -> str:
+        if kind == "scorecard":
+            return documents.scorecard_html(version, cadre_id, facts, lang)
+        return documents.summary_html(version, facts, lang, [])
+
+    with app.test_request_context():
+        page = html()
+    pdf = _render(app, lambda: page)
+    code = _code_in(_text(pdf))
+    first = _flat(_first_page(pdf))
+    assert code in first.split(before)[0], "the code stands above the body"
+    assert re.search(r'class="code-top"[^>]*>.*?' + re.escape(code), page, re.S)
+    flat = _flat(_text(pdf))
+    assert sign in flat and seal in flat
+    # the block stands before the verification section, whose fields stay as they were
+    assert flat.index(seal) < flat.rindex("data_digest")

@@ -255,9 +255,7 @@ def test_stored_result_changed_in_the_database_is_caught_by_the_recompute(app, c
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text", ["junk", "1-X-ABCDEFGH", "1-S-ABCDEFG", "1-S-ABCDEFG0", "0-S-ABCDEFGH"]
-)
+@pytest.mark.parametrize("text", ["junk", "1-X-ABCDEFGH", "0-S-ABCDEFGH", "1-S-"])
 def test_malformed_code_says_what_a_code_looks_like(client, computed_period, text):
     page = client.get(f"/p/verify/{text}")
     assert page.status_code == 404
@@ -278,15 +276,77 @@ def test_unknown_cadre_of_a_known_version(app, client, computed_period):
     assert "no scorecard for this cadre" in page.get_data(as_text=True)
 
 
-def test_wrong_check_is_not_issued_and_shows_nothing_of_the_report(client, scorecard):
-    code = scorecard["code"]
-    wrong = code[:-1] + ("2" if code[-1] != "2" else "3")
-    page = client.get(f"/p/verify/{wrong}")
+def _remade(code: str) -> str:
+    """The code with a check far from the issued one (what a forger's remade code is)."""
+    prefix, check = code.rsplit("-", 1)
+    return prefix + "-" + "".join("2" if symbol != "2" else "3" for symbol in check)
+
+
+def test_remade_check_is_not_issued_and_shows_nothing_of_the_report(client, scorecard):
+    page = client.get(f"/p/verify/{_remade(scorecard['code'])}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Not issued from these results" in html
+    assert "typing mistake" not in html
     assert "Field by field" not in html
     assert f">{scorecard['total']}</code>" not in html
+
+
+def test_one_mistyped_check_character_is_a_typing_mistake_with_its_place(client, scorecard):
+    code = scorecard["code"]
+    wrong = code[:-3] + ("2" if code[-3] != "2" else "3") + code[-2:]
+    page = client.get(f"/p/verify/{wrong.lower()}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "This code has a typing mistake: check each character" in html
+    assert f"Character {len(code) - 2} looks wrong." in html
+    assert f"<mark>{wrong[-3]}</mark>{wrong[-2:]}</code>" in html
+    assert "Not issued from these results" not in html
+    assert "Field by field" not in html
+    assert f">{scorecard['total']}</code>" not in html
+
+
+def test_swapped_or_missing_check_characters_are_typing_mistakes(app, scorecard):
+    code = scorecard["code"]
+    swapped = code[:-2] + code[-1] + code[-2] if code[-1] != code[-2] else code[:-1] + "2"
+    with app.app_context():
+        left_out = verify_code(db.session, code[:-4] + code[-3:])
+        turned = verify_code(db.session, swapped)
+    assert left_out.problem is Problem.TYPO
+    assert left_out.typo_position == len(code) - 3
+    assert turned.problem is Problem.TYPO
+    assert turned.typo_position == len(code) - 1
+    assert left_out.fields == turned.fields == ()
+
+
+@pytest.mark.parametrize("foreign", ["0", "O", "1", "I", "L"])
+def test_a_symbol_codes_never_use_is_a_typing_mistake(app, client, scorecard, foreign):
+    code = scorecard["code"]
+    page = client.get(f"/p/verify/{code[:-1]}{foreign}")
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "This code has a typing mistake" in html
+    assert f"Character {len(code)} looks wrong." in html
+
+
+def test_check_of_the_wrong_length_names_no_place_without_a_report(client, computed_period):
+    page = client.get("/p/verify/99-S-ABCDEFG")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "This code has a typing mistake" in html
+    assert "looks wrong" not in html
+
+
+def test_command_tells_a_typing_mistake_from_a_remade_code(runner, scorecard):
+    code = scorecard["code"]
+    wrong = code[:-1] + ("2" if code[-1] != "2" else "3")
+    typo = runner.invoke(args=["reports", "verify", "--code", wrong])
+    assert typo.exit_code == 1
+    assert f"typing mistake at character {len(code)}: check each character" in typo.output
+    remade = runner.invoke(args=["reports", "verify", "--code", _remade(code)])
+    assert remade.exit_code == 1
+    assert "NOT ISSUED from these results" in remade.output
+    assert "typing mistake" not in remade.output
 
 
 def test_code_from_another_cadre_does_not_verify(app, scorecard):
@@ -308,7 +368,7 @@ def test_notice_code_before_a_notice_was_opened(app, computed_period):
 
 def test_command_needs_a_pdf_or_a_code(runner, computed_period, tmp_path):
     assert runner.invoke(args=["reports", "verify"]).exit_code == 2
-    result = runner.invoke(args=["reports", "verify", "--code", "1-S-ABCDEFG"])
+    result = runner.invoke(args=["reports", "verify", "--code", "1-X-ABCDEFGH"])
     assert result.exit_code == 1
     assert "cannot verify: malformed" in result.output
 

@@ -455,3 +455,19 @@ def test_clerk_and_official_may_look_but_not_build(client, auth, open_survey):
         client.post(f"/admin/surveys/{survey_id}/batches", data={"batch-size": 1}).status_code
         == 403
     )
+
+
+def test_results_from_two_answers_show_no_interval_but_too_few_answers(
+    app, client, auth, open_survey, make
+):
+    # issue 20: two answers gave "87.5–87.5" or an interval past 100; t(0.975, 1) = 12.71
+    short = open_survey["short_id"]
+    for code, value in zip(open_survey["codes"][:2], ("5", "3"), strict=True):
+        page = enter_code(client, short, code).get_data(as_text=True)
+        answer(client, short, hidden_fields(page), q_overall__t1=value, nav="submit")
+    make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
+    auth.login("official")
+    text = client.get(f"/admin/surveys/{open_survey['survey_id']}/results").get_data(as_text=True)
+    assert "75.00" in text  # (100 + 50) / 2
+    assert "too few answers for an interval" in text
+    assert "393" not in text and "–" + "100.0" not in text

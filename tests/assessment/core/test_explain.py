@@ -396,18 +396,50 @@ def test_category_points_and_group_means_by_hand():
     (cadre,) = stored(make_rulebook(), merge(cadre_a_inputs()))["cadres"]
     # work: 16 + 5 + 12 + 8 + 8 + 3 + 6 + 4 = 62; ability: 8; sat: 12
     assert category_points(cadre) == {"work": 62.0, "ability": 8.0, "sat": 12.0}
+    weights = {"work": 0.0, "ability": 0.0, "sat": 0.0}
+    for item in cadre["indicators"]:
+        weights[item["category"]] += item["effective_weight"]
     other = {
         "post_group": "A",
         "indicators": [
-            {"category": "work", "points": 40.0},
-            {"category": "sat", "points": 10.0},
+            {"category": "work", "points": 40.0, "effective_weight": weights["work"]},
+            {"category": "sat", "points": 10.0, "effective_weight": weights["sat"]},
         ],
     }
-    elsewhere = {"post_group": "B", "indicators": [{"category": "work", "points": 99.0}]}
-    means = group_category_means([cadre, other, elsewhere], "A")
-    # work (62 + 40) / 2 = 51; ability only cadre a: 8; sat (12 + 10) / 2 = 11
-    assert means == {"work": 51.0, "ability": 8.0, "sat": 11.0}
-    assert group_category_means([cadre], "nobody") == {}
+    elsewhere = {
+        "post_group": "B",
+        "indicators": [{"category": "work", "points": 99.0, "effective_weight": 100.0}],
+    }
+    means = group_category_means([cadre, other, elsewhere], "A", beside=cadre)
+    # same weights: work (62 + 40) / 2 = 51; ability only cadre a: 8; sat (12 + 10) / 2 = 11
+    assert means == pytest.approx({"work": 51.0, "ability": 8.0, "sat": 11.0})
+    assert group_category_means([cadre], "nobody", beside=cadre) == {}
+
+
+def _one_category(group: str, points: float, weight: float) -> dict:
+    return {
+        "post_group": group,
+        "indicators": [{"category": "my", "points": points, "effective_weight": weight}],
+    }
+
+
+def test_group_mean_leaves_out_cadres_whose_category_was_left_out():
+    # issue 20: "组平均 3.28" beside 26.25 of 30 points: 7 of the 8 cadres of the group
+    # had the survey category left out (weight 0, points 0), and 26.25 / 8 = 3.28
+    own = _one_category("G", 26.25, 30.0)
+    group = [own] + [_one_category("G", 0.0, 0.0) for _ in range(7)]
+    assert group_category_means(group, "G", beside=own) == {"my": 26.25}
+
+
+def test_group_mean_is_put_on_the_scale_of_the_cadre_beside_it():
+    # a reweighted cadre's 20 of 40 is half the category: beside 30 points it is 15
+    own = _one_category("G", 24.0, 30.0)
+    reweighted = _one_category("G", 20.0, 40.0)
+    means = group_category_means([own, reweighted], "G", beside=own)
+    assert means == pytest.approx({"my": 30.0 * (24.0 / 30.0 + 20.0 / 40.0) / 2})  # 19.5
+    # the cadre beside has the category left out: no mean is shown on a scale of 0
+    left_out = _one_category("G", 0.0, 0.0)
+    assert group_category_means([own, left_out], "G", beside=left_out) == {}
 
 
 @pytest.mark.parametrize(

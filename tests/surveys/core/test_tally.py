@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 
 from assessment.core.errors import InvalidParameterError, MissingInputError
 from surveys.core.tally import (
+    MIN_INTERVAL_RESPONSES,
     compute_kish_n_eff,
     compute_poststrat_weights,
     compute_response_flags,
     compute_response_scores,
     compute_satisfaction,
+    compute_shown_interval,
     flag_duplicate_serials,
     flag_straight_lining,
     flag_too_fast,
@@ -455,3 +457,36 @@ def test_summarise_targets_integer_ids_agree_with_labels():
         assert summary.n_invalid == other.n_invalid
         assert summary.response_rate == other.response_rate
         assert summary.share_ci_high == pytest.approx(other.share_ci_high, rel=1e-12)
+
+
+# -- the interval a reader sees (issue 20) -------------------------------------------------
+
+
+def test_shown_interval_above_the_scale_is_clipped_and_says_so():
+    # "42.5–122.8" on the cadre page: the index cannot exceed 100
+    shown = compute_shown_interval(42.5, 122.8, 6)
+    assert (shown.low, shown.high, shown.clipped, shown.too_few) == (42.5, 100.0, True, False)
+    below = compute_shown_interval(-3.0, 20.0, 9)
+    assert (below.low, below.high, below.clipped) == (0.0, 20.0, True)
+
+
+def test_shown_interval_from_two_answers_is_too_few_even_when_of_zero_width():
+    # "87.5–87.5" from 2 answers: t(0.975, 1) = 12.71 (scipy.stats.t.ppf), so with 2
+    # answers the interval is either zero wide or wider than the scale
+    assert compute_shown_interval(87.5, 87.5, 2).too_few
+    assert compute_shown_interval(75.0 - 12.71 * 25, 75.0 + 12.71 * 25, 2).too_few
+    assert compute_shown_interval(float("nan"), float("nan"), 1).too_few
+    assert compute_shown_interval(None, None, None).too_few
+    at_minimum = compute_shown_interval(60.0, 90.0, MIN_INTERVAL_RESPONSES)
+    assert not at_minimum.too_few and not at_minimum.clipped
+
+
+def test_shown_interval_inside_the_scale_is_unchanged():
+    shown = compute_shown_interval(73.35042305048475, 77.14957694951528, 200)
+    assert (shown.low, shown.high) == (73.35042305048475, 77.14957694951528)
+    assert not shown.clipped and not shown.too_few
+
+
+def test_shown_interval_refuses_an_empty_scale():
+    with pytest.raises(InvalidParameterError):
+        compute_shown_interval(1.0, 2.0, 10, lower=5.0, upper=5.0)
