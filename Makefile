@@ -1,7 +1,7 @@
 # Thin wrappers: the logic lives in scripts/. See README.md.
 #   make run         install, migrate, seed the demo if empty, serve on http://127.0.0.1:5000
 #   make test        the whole suite on SQLite, then on a throwaway PostgreSQL 15
-#   make lint        ruff check and ruff format --check
+#   make lint        ruff check, ruff format --check and mypy (make test runs it too)
 #   make serve-prod  migrate and serve with gunicorn (needs DATABASE_URL)
 
 FLASK := .venv/bin/flask --app assessment.app
@@ -20,8 +20,7 @@ test:
 	scripts/test.sh $(PYTEST_ARGS)
 
 lint: install-dev
-	.venv/bin/ruff check .
-	.venv/bin/ruff format --check .
+	scripts/lint.sh
 
 serve-prod: install
 	scripts/install-system-packages.sh fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0

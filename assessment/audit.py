@@ -54,7 +54,7 @@ def _plain(value: Any) -> Any:
 def _snapshot(obj: Any, *, which: str) -> dict[str, Any]:
     """Column values before or after the pending change."""
     state = sa.inspect(obj)
-    redact = getattr(type(obj), "__audit_redact__", frozenset())
+    redact: frozenset[str] = getattr(type(obj), "__audit_redact__", frozenset())
     values: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -82,7 +82,7 @@ def _object_id(obj: Any) -> str:
 
 
 def _collect(session: Session) -> list[tuple[str, Any, dict[str, Any], dict[str, Any]]]:
-    changes = []
+    changes: list[tuple[str, Any, dict[str, Any], dict[str, Any]]] = []
     for obj in session.new:
         if _is_audited(obj):
             changes.append(("create", obj, {}, _snapshot(obj, which="after")))

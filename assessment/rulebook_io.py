@@ -59,13 +59,14 @@ class _StrictLoader(yaml.SafeLoader):
         # expanded size of every finished node, for the aliases that repeat it
         self._sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # types-PyYAML leaves Parser.peek_event unannotated; it returns the next Event.
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
                 raise _TooHeavyError("too_many_aliases", MAX_YAML_ALIASES, event.start_mark)
-            node: yaml.Node = super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
             size = self._sizes.get(id(node))
             if size is None:  # an alias inside the node it names: endless when expanded
                 raise _TooHeavyError("too_many_nodes", MAX_YAML_NODES, event.start_mark)
@@ -100,7 +101,9 @@ class _StrictLoader(yaml.SafeLoader):
                         key_node.start_mark,
                     )
                 seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        # The stub takes a MappingNode only; PyYAML checks the node itself and raises
+        # ConstructorError for any other (a `!!set [a, b]` reaches here as a sequence).
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
         return mapping
 
 

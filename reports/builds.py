@@ -120,7 +120,7 @@ def run_build(app: Flask, build_id: int, base_url: str) -> None:
             return
         period_id, number, lang = build.period_id, build.version_number, build.lang
         try:
-            period = db.session.get(Period, period_id)
+            period = db.session.get_one(Period, period_id)  # the build row references it
             data = documents.load_version(db.session, period, number)
             done = 0
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite, twice: on SQLite, then on a throwaway PostgreSQL 15 cluster.
+# The static checks (scripts/lint.sh), then the whole test suite twice: on SQLite, then on
+# a throwaway PostgreSQL 15 cluster.
 #
 #   scripts/test.sh [PYTEST ARGS...]      (what `make test` runs; e.g. -m "not e2e")
 #
 # Installs what the tests need first (test tools into .venv; chromium, CJK fonts,
 # PostgreSQL and poppler from Debian when missing), then compiles the translations.
-# Exits non-zero if either run fails; both runs always happen so one report shows both.
+# Exits non-zero if the checks or either run fail; all three always happen so one report
+# shows everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +30,11 @@ run() {
 # database on PostgreSQL (tests/conftest.py) and its own browser-test server.
 workers=(-n "${TEST_WORKERS:-auto}")
 
+lint_status=0
 sqlite_status=0
 postgres_status=0
+echo "==== Static checks ===="
+scripts/lint.sh || lint_status=$?
 run SQLite .venv/bin/python -m pytest "${workers[@]}" "$@" || sqlite_status=$?
 run PostgreSQL scripts/with-postgres.sh .venv/bin/python -m pytest "${workers[@]}" "$@" ||
     postgres_status=$?
@@ -37,4 +42,7 @@ run PostgreSQL scripts/with-postgres.sh .venv/bin/python -m pytest "${workers[@]
 if [ "$sqlite_status" -ne 0 ]; then
     exit "$sqlite_status"
 fi
-exit "$postgres_status"
+if [ "$postgres_status" -ne 0 ]; then
+    exit "$postgres_status"
+fi
+exit "$lint_status"

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -25,7 +25,30 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+
+    class ContextSession(Session):
+        """What ``db.session`` is to the code that uses it: the current context's Session.
+
+        At run time it is a ``scoped_session``, a registry that forwards each Session
+        method to the Session of the current application context; services are typed
+        to take a plain ``Session``, which is what they receive through that forwarding
+        and from :func:`unit_of_work`. Besides the Session methods the registry has
+        these two: calling it returns the context's Session itself, ``remove`` closes
+        and discards it.
+        """
+
+        def __call__(self) -> Session: ...
+
+        def remove(self) -> None: ...
+
+    class Database(SQLAlchemy):
+        # The stub-level truth (scoped_session is no Session subclass) would make every
+        # `service(db.session, ...)` call an error, though each works by forwarding.
+        session: ContextSession  # type: ignore[assignment]
+
+
+db = cast("Database", SQLAlchemy(model_class=Base))
 
 #: Milliseconds a SQLite connection waits for another's write lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 30_000

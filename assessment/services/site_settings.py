@@ -125,10 +125,11 @@ def update_site_settings(
     _check_range("notice_working_days", settings.notice_working_days, 1, MAX_NOTICE_DAYS)
     _check_range("review_working_days", settings.review_working_days, 1, MAX_NOTICE_DAYS)
     _check_range("min_group_size", settings.min_group_size, *MIN_GROUP_SIZE_RANGE)
+    sorted_date_lists: dict[str, Any] = {
+        name: tuple(sorted(set(getattr(settings, name)))) for name in DATE_LISTS
+    }
     settings = replace(
-        settings,
-        public_base_url=_check_url(settings.public_base_url),
-        **{name: tuple(sorted(set(getattr(settings, name)))) for name in DATE_LISTS},
+        settings, public_base_url=_check_url(settings.public_base_url), **sorted_date_lists
     )
     _check_dates(settings)
     defaults = asdict(config_defaults(config))

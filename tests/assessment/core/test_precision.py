@@ -7,7 +7,6 @@ the integer rounding under test.
 
 from __future__ import annotations
 
-import doctest
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -16,7 +15,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment.core import precision as precision_module
 from assessment.core.errors import InvalidParameterError
 from assessment.core.precision import (
     DEFAULT_PRECISION,
@@ -27,12 +25,6 @@ from assessment.core.precision import (
 )
 
 DECIMAL_MODES = {Rounding.HALF_UP: ROUND_HALF_UP, Rounding.HALF_EVEN: ROUND_HALF_EVEN}
-
-
-def test_docstring_examples():
-    failures, tried = doctest.testmod(precision_module)
-    assert tried > 0
-    assert failures == 0
 
 
 @pytest.mark.parametrize(

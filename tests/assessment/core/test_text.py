@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import doctest
 import unicodedata
 
 import pytest
 
-from assessment.core import text
 from assessment.core.text import find_control_character, find_control_character_in_tree
 
 #: Every character of Unicode category Cc, by the standard's definition: C0 and C1.
 CONTROL = [chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]]
-
-
-def test_docstring_examples():
-    failures, tried = doctest.testmod(text)
-    assert (failures, tried >= 4) == (0, True)
 
 
 def test_the_control_set_is_exactly_category_cc():

@@ -8,12 +8,10 @@ are not a claim about the official schedule.
 
 from __future__ import annotations
 
-import doctest
 from datetime import date
 
 import pytest
 
-from assessment.core import workdays
 from assessment.core.errors import InvalidParameterError
 from assessment.core.workdays import (
     add_working_days,
@@ -99,8 +97,3 @@ def test_a_notice_lasts_at_least_one_working_day(days):
     with pytest.raises(InvalidParameterError) as caught:
         notice_end(date(2026, 3, 2), days)
     assert caught.value.name == "working_days"
-
-
-def test_docstring_examples():
-    failures, tried = doctest.testmod(workdays)
-    assert (failures, tried >= 10) == (0, True)
