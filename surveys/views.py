@@ -653,14 +653,14 @@ def _question_details(question: Question) -> str:
     settings = services.settings_of(question)
     zh = get_locale() is None or get_locale().language == "zh"
     if question.kind == "likert":
-        return _("%(points)s-point scale", points=settings.get("points", ""))
+        return str(_("%(points)s-point scale", points=settings.get("points", "")))
     if question.kind == "ballot":
         grades = sorted(settings.get("values", {}).items(), key=lambda item: -item[1])
         values = " · ".join(
             f"{BALLOT_LABELS.get(grade, grade)}: {value}" for grade, value in grades
         )
         if settings.get("abstain"):
-            return _("%(values)s; abstaining allowed", values=values)
+            return str(_("%(values)s; abstaining allowed", values=values))
         return values
     if question.kind == "choice":
         return " · ".join(

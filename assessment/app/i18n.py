@@ -57,9 +57,9 @@ def format_share(value: float | None, places: int = 1) -> str:
     text = str(format_percent(value, pattern))
     # compared as printed, so Babel's rounding (half to even) decides, not a float bound
     if value > 0 and text == format_percent(0, pattern):
-        return "<" + format_percent(step, pattern)
+        return "<" + str(format_percent(step, pattern))
     if value < 1 and text == format_percent(1, pattern):
-        return ">" + format_percent(1 - step, pattern)
+        return ">" + str(format_percent(1 - step, pattern))
     return text
 
 

@@ -564,7 +564,8 @@ def grid(period_id: int) -> str | Response | tuple[str, int]:
                     )
                 else:
                     flash(_("Nothing was changed, so nothing was saved."), "info")
-                return redirect(url_for(".grid", period_id=period.id, **{by: value}))
+                values: dict[str, Any] = {"period_id": period.id, by: value}
+                return redirect(url_for(".grid", **values))
     page = _render(
         "grid.html",
         period=period,

@@ -534,7 +534,7 @@ def decide(period_id: int) -> Response | tuple[str, int]:
             ),
             "success",
         )
-    kept = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    kept: dict[str, Any] = {name: request.args[name] for name in FILTERS if request.args.get(name)}
     return redirect(url_for(".index", period_id=period.id, **kept))
 
 
