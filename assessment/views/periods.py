@@ -28,7 +28,7 @@ from assessment.forms import (
     show_field_error,
 )
 from assessment.messages import STATE_LABELS, lifecycle_message
-from assessment.models import AuditEntry, Unit
+from assessment.models import AuditEntry
 from assessment.queries import (
     NotFoundError,
     get_period,
@@ -109,15 +109,14 @@ OPERATION_LABELS: dict[str, Any] = {
 }
 
 
-def _history_value(key: str, value: Any) -> str:
+def _history_value(key: str, value: Any, unit_names: dict[int, str]) -> str:
     """One stored value of a period in the reader's words (a state's label, a unit's name)."""
     if value is None or value == "":
         return "—"
     if key == "status":
         return str(STATE_LABELS.get(value, value))
     if key == "scope_unit_id":
-        unit = db.session.get(Unit, value)
-        return unit.name_zh if unit is not None else str(value)
+        return unit_names.get(int(value), str(value))
     if key == "finalised_at":
         try:
             return format_datetime(datetime.fromisoformat(str(value)), "short")
@@ -126,7 +125,20 @@ def _history_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _history_rows(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+def _unit_names_in(entries: Sequence[AuditEntry]) -> dict[int, str]:
+    """Names of the scope units the entries mention, by id."""
+    ids = {
+        int(document["scope_unit_id"])
+        for entry in entries
+        for document in (json.loads(entry.before or "null"), json.loads(entry.after or "null"))
+        if isinstance(document, dict) and document.get("scope_unit_id") not in (None, "")
+    }
+    return {unit.id: unit.name_zh for unit in list_units(db.session, ids)} if ids else {}
+
+
+def _history_rows(
+    entries: Sequence[AuditEntry], unit_names: dict[int, str]
+) -> list[dict[str, Any]]:
     """The audit entries of a period as what changed, in words instead of JSON."""
     rows = []
     for entry in entries:
@@ -141,8 +153,10 @@ def _history_rows(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
             changes.append(
                 {
                     "field": str(label),
-                    "before": None if operation == "insert" else _history_value(key, old),
-                    "after": _history_value(key, new),
+                    "before": (
+                        None if operation == "insert" else _history_value(key, old, unit_names)
+                    ),
+                    "after": _history_value(key, new, unit_names),
                 }
             )
         rows.append(
@@ -169,7 +183,7 @@ def show(period_id: int) -> str:
         "assessment/periods/show.html",
         period=period,
         next_state=next_state(period.status),
-        history=_history_rows(history),
+        history=_history_rows(history, _unit_names_in(history)),
         form=TransitionForm(),
         deadline_form=RatingDeadlineForm(rating_deadline=period.rating_deadline),
         state_labels=STATE_LABELS,
