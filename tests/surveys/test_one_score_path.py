@@ -60,12 +60,12 @@ def scored_survey(demo, make):
         services.add_question(
             session,
             survey,
-            data=services.QuestionData(
-                code="service", kind="likert", text_zh="服务态度", points=7
-            ),
+            data=services.QuestionData(code="service", kind="likert", text_zh="服务态度", points=7),
         )
         services.add_question(
-            session, survey, data=services.QuestionData(code="scale", kind="scale10", text_zh="打分")
+            session,
+            survey,
+            data=services.QuestionData(code="scale", kind="scale10", text_zh="打分"),
         )
         services.open_survey(session, survey, now=utcnow())
         # 石桥村, whose residents rate the village head QS009
