@@ -5,8 +5,8 @@ Small groups: the review list names a comment's unit, and the targets its respon
 rated (which, for a village's own cadres, name the village too), only when at least
 ``min_group_size`` responses of the survey came from that unit. The cadre portal gets a
 cadre's approved comments only when at least ``min_group_size`` valid responses rated
-the cadre (:func:`approved_comments`, registered by the app factory as
-``app.extensions["assessment.approved_comments"]``).
+the cadre (:func:`approved_comments`, which the portal reads through the registered
+survey source, ``assessment.survey_source``).
 
 Services take the session first, flush and never commit; every review is audited by
 the unit of work. Nothing here logs a comment.

@@ -280,7 +280,7 @@ def list_receipts(session: Session, survey: Survey) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _excluded_decisions(which: sa.ColumnElement[bool]) -> sa.Select[tuple[ResponseExclusion]]:
+def _excluded_decisions(which: sa.ColumnElement[bool]) -> sa.Select[ResponseExclusion]:
     """Decisions among ``which`` that are the latest about their response and exclude it."""
     latest = (
         sa.select(sa.func.max(ResponseExclusion.id).label("last"))
@@ -414,6 +414,8 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
             .join(Response, Response.id == Answer.response_id)
             .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
         ):
+            if target_id is None:  # excluded by the query; narrows the type
+                continue
             # the first answer about a target makes the response one about that target
             row = answered.setdefault((response_id, target_id), [np.nan] * len(questions))
             if question_id in columns and value_int is not None:
@@ -487,7 +489,7 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
                 Answer.target_id.is_not(None),
             )
         ):
-            if response_id not in excluded:
+            if target_id is not None and response_id not in excluded:
                 ballots.setdefault(target_id, []).append(value_text or "abstain")
     results = []
     for target in survey.targets:

@@ -6,6 +6,9 @@ that target on 0-100, computed on the one resident-score path
 (:func:`surveys.queries.list_scored_responses`, which calls
 :func:`surveys.core.tally.compute_response_scores`; DESIGN section 4), so the staff
 survey page and the open data count exactly these scores.
+
+:class:`ResidentSurveys` is what the assessment side sees of this package: the
+implementation of :class:`assessment.survey_source.SurveySource`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from assessment.core.results import SurveySummariser
+from assessment.demo import DemoSurveyPlan
 from assessment.models import Period
+from surveys import comments, demo
+from surveys.core import tally
 from surveys.queries import list_closed_surveys, list_scored_responses
 
 
@@ -60,3 +67,30 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
         if matrix:
             items[f"survey-{survey.id}"] = matrix
     return {"cadre": cadre_data, "unit": unit_data, "items": items}
+
+
+class ResidentSurveys:
+    """The surveys package as the assessment side sees it.
+
+    Implements :class:`assessment.survey_source.SurveySource`; the composition root
+    registers one instance (``assessment/app/__init__.py``).
+    """
+
+    def results_data(self, session: Session, period: Period) -> dict[str, Any]:
+        """See :func:`survey_results_data`."""
+        return survey_results_data(session, period)
+
+    @property
+    def summarise_targets(self) -> SurveySummariser:
+        """:func:`surveys.core.tally.summarise_targets`."""
+        return tally.summarise_targets
+
+    def approved_comments(
+        self, session: Session, period: Period, cadre_id: int | str
+    ) -> list[str] | None:
+        """See :func:`surveys.comments.approved_comments`."""
+        return comments.approved_comments(session, period, cadre_id)
+
+    def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
+        """See :func:`surveys.demo.seed_demo_survey`."""
+        return demo.seed_demo_survey(session, plan)
