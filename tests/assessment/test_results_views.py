@@ -17,7 +17,6 @@ from assessment.models import (
     ResultVersion,
 )
 from assessment.models.results import ImmutableRowError
-from assessment.services import inputs as inputs_service
 from assessment.services import results as service
 from assessment.services.periods import advance_period
 
@@ -276,32 +275,18 @@ def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
     """A source giving responses for every survey target: nothing is missing any more."""
     with app.app_context():
         from assessment.app.db import db, unit_of_work
-        from surveys.results_source import ResidentSurveys
+        from tests.conftest import SYNTHETIC_SURVEYS
 
         period = db.session.get(Period, PERIOD_ID)
-        cadres = inputs_service.list_assessed(db.session, period)
 
-        class Source(ResidentSurveys):
-            def results_data(self, session: Any, p: Period) -> dict[str, Any]:
-                def target(i: int) -> dict[str, Any]:
-                    return {"scores": [60.0 + i % 40, 80.0, 100.0], "unit_ids": [3, 3, 4]}
-
-                return {
-                    "cadre": {c.cadre_id: target(i) for i, c in enumerate(cadres)},
-                    "unit": {c.unit_id: target(c.unit_id) for c in cadres},
-                    "items": {},
-                }
-
-        source = Source()
-
-        assert service.find_missing(db.session, period, surveys=source) == ()
+        assert service.find_missing(db.session, period, surveys=SYNTHETIC_SURVEYS) == ()
         with unit_of_work(None, reason="test"):
             version = service.compute_results(
                 db.session,
                 period=period,
                 reason="",
                 actor_id=None,
-                surveys=source,
+                surveys=SYNTHETIC_SURVEYS,
                 resamples=10,
             )
         payload = service.payload_of(version)
