@@ -31,6 +31,7 @@ from assessment.queries import find_account_by_username, find_unit_by_code
 from assessment.reminder_texts import describe
 from assessment.services import accounts, org, site_settings
 from assessment.services import reminders as reminder_service
+from assessment.survey_source import get_survey_source
 from assessment.views.notice import local_today
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
@@ -114,8 +115,8 @@ def seed(if_empty: bool, today: datetime | None) -> None:
             return
         raise click.ClickException(_("The database is not empty; refusing to add demo data."))
     # The resident surveys live in the surveys package, which this one may not import:
-    # the app factory hands their seeder over (see assessment/app/__init__.py).
-    seed_survey = current_app.extensions["assessment.demo_survey"]
+    # the app factory registers them as the survey source (assessment/survey_source.py).
+    surveys = get_survey_source()
     config = current_app.config
     now = utcnow()
     if today is not None:  # the clock's time of day on the chosen date
@@ -139,9 +140,7 @@ def seed(if_empty: bool, today: datetime | None) -> None:
             db.session,
             today=now.date(),
             now=now,
-            seed_survey=seed_survey,
-            survey_source=current_app.extensions["assessment.survey_source"],
-            summarise_survey=current_app.extensions["assessment.summarise_survey"],
+            surveys=surveys,
             access_code_key=config["ACCESS_CODE_HASH_KEY"],
             resamples=int(config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
             notice=notice,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -16,7 +16,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from assessment.app.db import UTCDateTime
-from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import Indicator, IndicatorKind, Rubric
 from assessment.core.workdays import add_working_days
 from assessment.models import (
@@ -37,7 +36,7 @@ from assessment.services import (
     results,
     rulebooks,
 )
-from assessment.services.results import SurveySource
+from assessment.survey_source import SurveySource
 
 EXAMPLE_RULEBOOKS = Path(__file__).resolve().parent.parent / "docs" / "examples" / "rulebooks"
 
@@ -274,11 +273,6 @@ class DemoSurveyPlan:
     #: the paper ballots (double entry).
     team_id: int
     clerk_ids: tuple[int, int]
-
-
-#: ``seed_survey(session, plan)`` runs one resident survey of a demo period through the
-#: survey services, closes and seals it; returns counts by channel.
-SurveySeeder = Callable[[Session, DemoSurveyPlan], Mapping[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,9 +589,7 @@ def seed_history(
     *,
     today: date,
     now: datetime,
-    seed_survey: SurveySeeder,
-    survey_source: SurveySource,
-    summarise_survey: SurveySummariser,
+    surveys: SurveySource,
     access_code_key: str,
     resamples: int = 1000,
     notice: NoticeSettings | None = None,
@@ -608,7 +600,7 @@ def seed_history(
     notice → final, all in the past; period 3 "2026年上半年考核" opens its notice
     ``today``, with a public objection upheld (result version 2) and the ``cadre``
     account's objection waiting for review. Every step goes through the services
-    (inputs, the resident survey by ``seed_survey``, results, publication), audited
+    (inputs, the resident survey by ``surveys.seed_demo_survey``, results, publication), audited
     under the account that would have done it; ``now`` is when today's steps happen.
     Returns counts of what was made.
     """
@@ -641,7 +633,7 @@ def seed_history(
             periods.advance_period(session, period, "collecting")
         for key, value in _enter_inputs(session, period, plan, standing).items():
             counts[key] += value
-        survey = seed_survey(
+        survey = surveys.seed_demo_survey(
             session,
             DemoSurveyPlan(
                 period=period,
@@ -663,8 +655,7 @@ def seed_history(
                 period=period,
                 reason="",
                 actor_id=admin.id,
-                survey_source=survey_source,
-                summarise_survey=summarise_survey,
+                surveys=surveys,
                 resamples=resamples,
             )
         counts["periods"] += 1
@@ -683,8 +674,7 @@ def seed_history(
         notice,
         admin,
         now=now,
-        survey_source=survey_source,
-        summarise_survey=summarise_survey,
+        surveys=surveys,
         resamples=resamples,
     )
     return counts
@@ -734,8 +724,7 @@ def _open_today(
     admin: Account,
     *,
     now: datetime,
-    survey_source: SurveySource,
-    summarise_survey: SurveySummariser,
+    surveys: SurveySource,
     resamples: int,
 ) -> None:
     """Open the 2026 first-half notice today; a resident's objection is upheld at once
@@ -788,8 +777,7 @@ def _open_today(
             correction=publication.Correction(kind="remove_event", event_id=penalty.id),
             actor_id=admin.id,
             now=now,
-            survey_source=survey_source,
-            summarise_survey=summarise_survey,
+            surveys=surveys,
             resamples=resamples,
             today=today,
         )

@@ -11,12 +11,11 @@ Reads only: nothing here writes to the database.
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.cells import encode_csv
@@ -41,9 +40,7 @@ from reports.core.bundle import (
     write_zip,
 )
 from reports.recompute import recompute_results
-from surveys.models import Answer, Response, Survey
-from surveys.paper import excluded_ids
-from surveys.results_source import SCORED_KINDS
+from surveys import queries as survey_queries
 
 
 class NoResultsError(AssessmentError):
@@ -86,12 +83,6 @@ def bundle_version(session: Session, period: Period, number: int | None) -> Resu
     return versions[0]
 
 
-def _points(question_settings: str, kind: str) -> int:
-    if kind == "scale10":
-        return 11
-    return int(json.loads(question_settings or "{}").get("points", 5))
-
-
 def survey_records(
     session: Session, period: Period
 ) -> tuple[list[ResponseRecord], list[QuestionRecord]]:
@@ -103,46 +94,19 @@ def survey_records(
     """
     responses: list[ResponseRecord] = []
     questions: list[QuestionRecord] = []
-    surveys = session.scalars(
-        sa.select(Survey)
-        .where(Survey.period_id == period.id, Survey.status == "closed")
-        .order_by(Survey.id)
-    ).all()
-    for survey in surveys:
-        scored = {q.id: q for q in survey.questions if q.kind in SCORED_KINDS}
-        if not scored:
+    for survey in survey_queries.list_closed_surveys(session, period):
+        scored = survey_queries.list_scored_responses(session, survey)
+        if not scored.questions:
             continue
         survey_key = str(survey.id)
         questions += [
-            QuestionRecord(
-                survey_key, q.code, q.kind, _points(q.settings, q.kind), q.text_zh, q.text_en
-            )
-            for q in scored.values()
+            QuestionRecord(survey_key, q.code, q.kind, q.points, q.text_zh, q.text_en)
+            for q in scored.questions
         ]
         targets = {t.id: t for t in survey.targets}
-        excluded = excluded_ids(session, survey.id)
-        meta = {
-            response_id: (unit_id, day)
-            for response_id, unit_id, day in session.execute(
-                sa.select(Response.id, Response.unit_id, Response.submitted_on).where(
-                    Response.survey_id == survey.id
-                )
-            )
-        }
-        answers: dict[tuple[str, int], dict[str, int | None]] = {}
-        rows = session.execute(
-            sa.select(Answer.response_id, Answer.target_id, Answer.question_id, Answer.value_int)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
-        )
-        for response_id, target_id, question_id, value in rows:
-            if response_id in excluded or target_id not in targets:
+        for row, target_id in enumerate(scored.target_ids):
+            if scored.excluded[row] or target_id not in targets:
                 continue
-            values = answers.setdefault((response_id, target_id), {})
-            question = scored.get(question_id)
-            if question is not None:
-                values[question.code] = value
-        for (response_id, target_id), values in answers.items():
             target = targets[target_id]
             if target.kind == "cadre":
                 target_key = str(target.cadre_id)
@@ -150,15 +114,19 @@ def survey_records(
                 target_key = str(target.unit_id)
             else:
                 target_key = target.code
-            unit_id, day = meta[response_id]
+            values: dict[str, int | None] = {
+                q.code: int(value)
+                for q, value in zip(scored.questions, scored.answers[row], strict=True)
+                if not math.isnan(value)
+            }
             responses.append(
                 ResponseRecord(
                     survey=survey_key,
-                    response=response_id,
+                    response=scored.response_ids[row],
                     target_kind=target.kind,
                     target=target_key,
-                    unit=str(unit_id),
-                    day=day.isoformat(),
+                    unit=str(scored.unit_ids[row]),
+                    day=scored.days[row].isoformat(),
                     values=values,
                 )
             )

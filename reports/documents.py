@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
@@ -37,8 +36,7 @@ from reports.context import (
     summary_context,
 )
 from reports.pdf import html_to_pdf
-from surveys.models import Response, Survey
-from surveys.paper_models import ResponseExclusion
+from surveys.queries import count_exclusions
 
 logger = logging.getLogger(__name__)
 
@@ -131,33 +129,13 @@ def load_version(session: Session, period: Period, number: int) -> VersionData:
 def exclusion_counts(session: Session, period: Period) -> list[ExclusionCount]:
     """Responses excluded by the team, counted per survey and written reason.
 
-    Only the latest decision about a response counts (decisions are appended). Reasons
-    are the team's words; no response id or answer leaves this function.
+    Only the latest decision about a response counts
+    (:func:`surveys.queries.count_exclusions`). Reasons are the team's words; no
+    response id or answer leaves this function.
     """
-    latest = (
-        sa.select(ResponseExclusion.response_id, sa.func.max(ResponseExclusion.id).label("last"))
-        .join(Survey, Survey.id == ResponseExclusion.survey_id)
-        .where(Survey.period_id == period.id)
-        .group_by(ResponseExclusion.response_id)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            Survey.title_zh,
-            Survey.title_en,
-            ResponseExclusion.decision_reason,
-            sa.func.count(),
-        )
-        .join(latest, latest.c.last == ResponseExclusion.id)
-        .join(Survey, Survey.id == ResponseExclusion.survey_id)
-        .join(Response, Response.id == ResponseExclusion.response_id)
-        .where(ResponseExclusion.decision == "exclude")
-        .group_by(Survey.id, Survey.title_zh, Survey.title_en, ResponseExclusion.decision_reason)
-        .order_by(Survey.id, ResponseExclusion.decision_reason)
-    )
     return [
-        ExclusionCount(survey=title_zh, reason=reason, count=int(count))
-        for title_zh, _title_en, reason, count in rows
+        ExclusionCount(survey=tally.survey_title_zh, reason=tally.reason, count=tally.count)
+        for tally in count_exclusions(session, period.id)
     ]
 
 

@@ -26,8 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from surveys.models import Answer, Response, Survey
-from surveys.paper import excluded_ids
-from surveys.queries import ResidentItem, list_items, respondent_units
+from surveys.queries import ResidentItem, list_excluded_ids, list_items, respondent_units
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def answers_table(session: Session, survey: Survey) -> AnswersTable:
     ):
         if key in columns:
             values[response_id][key] = number if number is not None else (text or "")
-    excluded = excluded_ids(session, survey.id)
+    excluded = list_excluded_ids(session, survey.id)
     rows = []
     for response_id, unit_id, day in responses:
         answers = values[response_id]

@@ -5,8 +5,8 @@ Small groups: the review list names a comment's unit, and the targets its respon
 rated (which, for a village's own cadres, name the village too), only when at least
 ``min_group_size`` responses of the survey came from that unit. The cadre portal gets a
 cadre's approved comments only when at least ``min_group_size`` valid responses rated
-the cadre (:func:`approved_comments`, registered by the app factory as
-``app.extensions["assessment.approved_comments"]``).
+the cadre (:func:`approved_comments`, which the portal reads through the registered
+survey source, ``assessment.survey_source``).
 
 Services take the session first, flush and never commit; every review is audited by
 the unit of work. Nothing here logs a comment.
@@ -26,8 +26,7 @@ from assessment.core.errors import FieldError
 from assessment.models import Period
 from surveys.comment_models import CommentReview
 from surveys.models import Answer, Question, Response, Survey, Target
-from surveys.paper import excluded_ids
-from surveys.queries import EmbargoError
+from surveys.queries import EmbargoError, list_excluded_ids
 from surveys.services import SurveyStateError
 
 #: The review actions and the status each records.
@@ -149,7 +148,7 @@ def list_comments(
     )
     unit_sizes = Counter(units.values())
     rated = _rated_targets(session, [survey.id])
-    excluded = excluded_ids(session, survey.id)
+    excluded = list_excluded_ids(session, survey.id)
     reviews = {
         (r.response_id, r.item): r
         for r in session.scalars(
@@ -260,7 +259,7 @@ def review_comment(
             raise FieldError("about_target_id", "required")
         if about_target_id not in {t.id for t in survey.targets}:
             raise FieldError("about_target_id", "unknown_target")
-        if response_id in excluded_ids(session, survey.id):
+        if response_id in list_excluded_ids(session, survey.id):
             raise FieldError("action", "response_excluded")
     else:
         about_target_id = None
@@ -302,7 +301,7 @@ def count_responses_about(session: Session, period: Period, cadre_id: int) -> in
                 .distinct()
             )
         )
-        count += len(responses - excluded_ids(session, survey_id))
+        count += len(responses - list_excluded_ids(session, survey_id))
     return count
 
 
@@ -341,7 +340,7 @@ def approved_comments(session: Session, period: Period, cadre_id: int | str) -> 
     texts = []
     for text, survey_id, response_id in rows:
         if survey_id not in excluded:
-            excluded[survey_id] = excluded_ids(session, survey_id)
+            excluded[survey_id] = list_excluded_ids(session, survey_id)
         if response_id not in excluded[survey_id] and text:
             texts.append(str(text))
     return sorted(texts)

@@ -1,10 +1,10 @@
 """The resident survey of a demo period, run through the real survey services.
 
 ``assessment.demo.seed_history`` builds the demo's computed periods; it may not import
-this package, so the app factory registers :func:`seed_demo_survey` as
-``app.extensions["assessment.demo_survey"]`` and the ``demo seed`` command passes it
-on. Everything goes the way a township would do it: the team builds the survey from
-the rulebook's survey indicators, prints access-code slips per village, residents
+this package, so it runs :func:`seed_demo_survey` through the registered survey source
+(``assessment.survey_source``; ``surveys.results_source.ResidentSurveys``).
+Everything goes the way a township would do it: the team builds the survey from the
+rulebook's survey indicators, prints access-code slips per village, residents
 answer online with their codes (or on paper, typed twice by two accounts), the team
 closes and seals the survey and excludes a response the quality signals flagged.
 

@@ -35,7 +35,7 @@ from assessment.core.roster import RowError, Sheet
 from surveys import services
 from surveys.models import PaperReceipt, Response, Survey
 from surveys.paper_models import PaperEntry, PaperSettings, ResponseExclusion
-from surveys.queries import ResidentItem, list_items, respondent_units
+from surveys.queries import ResidentItem, list_excluded_ids, list_items, respondent_units
 
 logger = logging.getLogger(__name__)
 
@@ -584,22 +584,6 @@ def template_columns(session: Session, survey: Survey) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def excluded_ids(session: Session, survey_id: int) -> set[str]:
-    """Responses whose latest decision is to exclude them."""
-    latest = (
-        sa.select(ResponseExclusion.response_id, sa.func.max(ResponseExclusion.id).label("last"))
-        .where(ResponseExclusion.survey_id == survey_id)
-        .group_by(ResponseExclusion.response_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        sa.select(ResponseExclusion.response_id)
-        .join(latest, latest.c.last == ResponseExclusion.id)
-        .where(ResponseExclusion.decision == "exclude")
-    )
-    return set(rows)
-
-
 def decide_exclusion(
     session: Session,
     survey: Survey,
@@ -622,7 +606,7 @@ def decide_exclusion(
     )
     if found is None:
         raise FieldError("response_id", "unknown_response")
-    currently = response_id in excluded_ids(session, survey.id)
+    currently = response_id in list_excluded_ids(session, survey.id)
     if currently == (action == "exclude"):
         raise FieldError("action", "already_" + ("excluded" if currently else "included"))
     decision = ResponseExclusion(
@@ -722,7 +706,7 @@ def quality_report(session: Session, survey: Survey, *, min_group_size: int) -> 
     serials = [r.paper_serial for r in rows]
     duplicate = quality.flag_duplicate_serials(serials) if rows else np.zeros(0, dtype=bool)
     counts = {"duplicate_serial": int(duplicate.sum())}
-    excluded = excluded_ids(session, survey.id)
+    excluded = list_excluded_ids(session, survey.id)
     entries = list(
         session.scalars(
             sa.select(PaperEntry).where(

@@ -1,7 +1,15 @@
 """Reads for surveys: the session in, rows or plain records out.
 
-Nothing here returns answers of a survey that is not closed: :func:`list_results`
-refuses, so the embargo does not depend on every view remembering it.
+Nothing here returns answers of a survey that is not closed: :func:`list_results` and
+:func:`list_scored_responses` refuse, so the embargo does not depend on every view
+remembering it.
+
+The one resident-score path: :func:`list_scored_responses` reads a closed survey's
+answers, marks the responses the team excluded (:func:`list_excluded_ids`, the one
+place "the latest decision wins" is written) and scores them with
+:func:`surveys.core.tally.compute_response_scores`. The official results
+(``surveys.results_source``), the staff survey page (:func:`list_results`) and the open
+data (``reports.bundle``) all read it.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -29,6 +38,7 @@ from surveys.models import (
     SurveySeal,
     Target,
 )
+from surveys.paper_models import ResponseExclusion
 
 RESPONDENT_UNIT_KINDS = ("village", "community")
 
@@ -39,6 +49,10 @@ class NotFoundError(LookupError):
 
 class EmbargoError(PermissionError):
     """Answers of a survey that is not closed were asked for."""
+
+
+#: Question kinds scored on 0-100 and counted in the satisfaction index.
+SCORED_KINDS = ("likert", "scale10")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +141,16 @@ def list_surveys(session: Session, unit_ids: set[int]) -> list[Survey]:
         .join(Period, Period.id == Survey.period_id)
         .where(Period.scope_unit_id.in_(unit_ids))
         .order_by(Survey.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def list_closed_surveys(session: Session, period: Period) -> list[Survey]:
+    """The period's closed surveys, oldest first: the only ones whose answers count."""
+    query = (
+        sa.select(Survey)
+        .where(Survey.period_id == period.id, Survey.status == "closed")
+        .order_by(Survey.id)
     )
     return list(session.scalars(query))
 
@@ -290,6 +314,178 @@ def list_receipts(session: Session, survey: Survey) -> list[str]:
     )
 
 
+# ---------------------------------------------------------------------------
+# exclusions and scores: the one path from answers to a resident's score
+# ---------------------------------------------------------------------------
+
+
+def _excluded_decisions(which: sa.ColumnElement[bool]) -> sa.Select[ResponseExclusion]:
+    """Decisions among ``which`` that are the latest about their response and exclude it."""
+    latest = (
+        sa.select(sa.func.max(ResponseExclusion.id).label("last"))
+        .where(which)
+        .group_by(ResponseExclusion.response_id)
+        .subquery()
+    )
+    return (
+        sa.select(ResponseExclusion)
+        .join(latest, latest.c.last == ResponseExclusion.id)
+        .where(ResponseExclusion.decision == "exclude")
+    )
+
+
+def list_excluded_ids(session: Session, survey_id: int) -> set[str]:
+    """Responses of the survey whose latest decision is to exclude them.
+
+    Decisions are appended (exclude, include again, ...); only the latest counts.
+    Excluded responses stay stored and are left out of every tally.
+    """
+    decisions = _excluded_decisions(ResponseExclusion.survey_id == survey_id)
+    return {decision.response_id for decision in session.scalars(decisions)}
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionTally:
+    """How many responses of a survey are excluded for one written reason."""
+
+    survey_title_zh: str
+    survey_title_en: str
+    reason: str
+    count: int
+
+
+def count_exclusions(session: Session, period_id: int) -> list[ExclusionTally]:
+    """Excluded responses of the period's surveys, counted per survey and reason.
+
+    Reasons are the team's words; no response id or answer leaves this function.
+    """
+    surveys = sa.select(Survey.id).where(Survey.period_id == period_id)
+    decisions = _excluded_decisions(ResponseExclusion.survey_id.in_(surveys)).subquery()
+    rows = session.execute(
+        sa.select(Survey.title_zh, Survey.title_en, decisions.c.decision_reason, sa.func.count())
+        .join(Survey, Survey.id == decisions.c.survey_id)
+        .join(Response, Response.id == decisions.c.response_id)
+        .group_by(Survey.id, Survey.title_zh, Survey.title_en, decisions.c.decision_reason)
+        .order_by(Survey.id, decisions.c.decision_reason)
+    )
+    return [
+        ExclusionTally(title_zh, title_en or "", reason, int(count))
+        for title_zh, title_en, reason, count in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredQuestion:
+    """A question counted in the satisfaction index, and its scale."""
+
+    id: int
+    code: str
+    kind: str
+    #: Points of the scale (11 for a 0-10 scale).
+    points: int
+    #: Lowest level of the scale (1 for Likert, 0 for a 0-10 scale).
+    lowest: int
+    text_zh: str
+    text_en: str
+
+
+def _scored_question(question: Question) -> ScoredQuestion:
+    if question.kind == "scale10":
+        points, lowest = 11, 0
+    else:
+        points, lowest = int(json.loads(question.settings or "{}").get("points", 5)), 1
+    return ScoredQuestion(
+        question.id,
+        question.code,
+        question.kind,
+        points,
+        lowest,
+        question.text_zh,
+        question.text_en,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredResponses:
+    """Every response of a closed survey about each target it answered about, scored.
+
+    Row ``i`` is the pair ``(response_ids[i], target_ids[i])`` (sorted, so the same
+    stored answers always give the same rows); a response answers about a target when
+    it gave any answer about it, so a pair with no scored answer has a NaN score (an
+    invalid response). ``answers`` are the stored levels (NaN unanswered), one column
+    per question of ``questions``; ``scores`` comes from
+    :func:`surveys.core.tally.compute_response_scores`. Excluded rows are kept and
+    marked: the results count them apart, the open data leaves them out.
+    """
+
+    questions: tuple[ScoredQuestion, ...]
+    response_ids: tuple[str, ...]
+    target_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...]
+    days: tuple[date, ...]
+    excluded: tuple[bool, ...]
+    answers: tally.FloatArray
+    scores: tally.ResponseScores
+
+
+def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
+    """The scored (response, target) pairs of a closed survey (see :class:`ScoredResponses`).
+
+    A survey with no Likert or 0-10 question has no rows.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed: nobody sees answers or scores before that.
+    """
+    if survey.status != "closed":
+        raise EmbargoError(survey.id)
+    questions = tuple(
+        _scored_question(q)
+        for q in sorted(survey.questions, key=lambda q: q.id)
+        if q.kind in SCORED_KINDS
+    )
+    columns = {q.id: i for i, q in enumerate(questions)}
+    answered: dict[tuple[str, int], list[float]] = {}
+    if questions:
+        for response_id, target_id, question_id, value_int in session.execute(
+            sa.select(Answer.response_id, Answer.target_id, Answer.question_id, Answer.value_int)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
+        ):
+            if target_id is None:  # excluded by the query; narrows the type
+                continue
+            # the first answer about a target makes the response one about that target
+            row = answered.setdefault((response_id, target_id), [np.nan] * len(questions))
+            if question_id in columns and value_int is not None:
+                row[columns[question_id]] = float(value_int)
+    meta = {
+        response_id: (unit_id, day)
+        for response_id, unit_id, day in session.execute(
+            sa.select(Response.id, Response.unit_id, Response.submitted_on).where(
+                Response.survey_id == survey.id
+            )
+        )
+    }
+    excluded = list_excluded_ids(session, survey.id)
+    pairs = sorted(answered)
+    matrix = np.array([answered[pair] for pair in pairs], dtype=np.float64).reshape(
+        len(pairs), len(questions)
+    )
+    return ScoredResponses(
+        questions=questions,
+        response_ids=tuple(response_id for response_id, _ in pairs),
+        target_ids=tuple(target_id for _, target_id in pairs),
+        unit_ids=tuple(meta[response_id][0] for response_id, _ in pairs),
+        days=tuple(meta[response_id][1] for response_id, _ in pairs),
+        excluded=tuple(response_id in excluded for response_id, _ in pairs),
+        answers=matrix,
+        scores=tally.compute_response_scores(
+            matrix, k=[q.points for q in questions], lowest=[q.lowest for q in questions]
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TargetResult:
     """Result for one target of a closed survey (plain values for the template)."""
@@ -304,46 +500,17 @@ class TargetResult:
 def list_results(session: Session, survey: Survey) -> list[TargetResult]:
     """Satisfaction index per target (Likert and 0-10 items) and grade ballot tallies.
 
+    Counts exactly the responses the official results count (:func:`list_scored_responses`).
+
     Raises
     ------
     EmbargoError
         Unless the survey is closed: nobody sees answers or scores before that.
     """
-    if survey.status != "closed":
-        raise EmbargoError(survey.id)
-    questions = {q.id: q for q in survey.questions}
-    rows = session.execute(
-        sa.select(
-            Answer.response_id,
-            Answer.target_id,
-            Answer.question_id,
-            Answer.value_int,
-            Answer.value_text,
-        )
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
-    ).all()
-    # Per (response, target): the mean of its answered Likert/0-10 items on 0-100.
-    sums: dict[tuple[str, int], list[float]] = {}
-    ballots: dict[int, list[str]] = {}
-    for response_id, target_id, question_id, value_int, value_text in rows:
-        if target_id is None:  # excluded by the query; narrows the type
-            continue
-        question = questions[question_id]
-        if question.kind == "ballot":
-            ballots.setdefault(target_id, []).append(value_text or "abstain")
-            continue
-        if value_int is None:
-            continue
-        if question.kind == "scale10":
-            mapped = float(tally.likert_to_100([value_int + 1], k=11)[0])
-        else:
-            points = int(json.loads(question.settings).get("points", 5))
-            mapped = float(tally.likert_to_100([value_int], k=points)[0])
-        sums.setdefault((response_id, target_id), []).append(mapped)
+    scored = list_scored_responses(session, survey)
+    counted = [i for i, excluded in enumerate(scored.excluded) if not excluded]
     summaries: dict[Any, tally.SatisfactionSummary] = {}
-    if sums:
-        keys = list(sums)
+    if counted:
         # the response rate's denominator: households of the units asked to rate it
         households: dict[int, int] = {}
         for assignment in survey.assignments:
@@ -351,13 +518,28 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
                 households.get(assignment.target_id, 0) + assignment.unit.households
             )
         summaries = tally.summarise_targets(
-            [target_id for _, target_id in keys],
-            np.array([sum(sums[k]) / len(sums[k]) for k in keys]),
+            [scored.target_ids[i] for i in counted],
+            scored.scores.scores[counted],
             households={target: count for target, count in households.items() if count > 0},
         )
+    ballot_ids = [q.id for q in survey.questions if q.kind == "ballot"]
+    ballot_question = next((q for q in survey.questions if q.kind == "ballot"), None)
+    ballots: dict[int, list[str]] = {}
+    if ballot_ids:
+        excluded = list_excluded_ids(session, survey.id)
+        for response_id, target_id, value_text in session.execute(
+            sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.survey_id == survey.id,
+                Answer.question_id.in_(ballot_ids),
+                Answer.target_id.is_not(None),
+            )
+        ):
+            if target_id is not None and response_id not in excluded:
+                ballots.setdefault(target_id, []).append(value_text or "abstain")
     results = []
     for target in survey.targets:
-        ballot_question = next((q for q in survey.questions if q.kind == "ballot"), None)
         ballot = None
         if target.id in ballots and ballot_question is not None:
             values = json.loads(ballot_question.settings)["values"]

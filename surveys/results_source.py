@@ -1,40 +1,28 @@
 """The survey data a period's results are computed from, as plain values.
 
-The base package may not import ``surveys`` (``tests/test_architecture.py``), so the
-app factory registers :func:`survey_results_data` as
-``app.extensions["assessment.survey_source"]`` and the results pages pass it to
-``assessment.services.results``. Only closed surveys count (nobody sees scores
-before a survey closes, DESIGN section 5).
+Only closed surveys count (nobody sees scores before a survey closes, DESIGN section 5).
+A response's score for a target is the mean of its answered Likert and 0-10 items about
+that target on 0-100, computed on the one resident-score path
+(:func:`surveys.queries.list_scored_responses`, which calls
+:func:`surveys.core.tally.compute_response_scores`; DESIGN section 4), so the staff
+survey page and the open data count exactly these scores.
 
-A response's score for a target is the mean of its answered Likert and 0-10 items
-about that target on 0-100 (``surveys.core.tally.likert_to_100``; DESIGN section 4).
+:class:`ResidentSurveys` is what the assessment side sees of this package: the
+implementation of :class:`assessment.survey_source.SurveySource`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
-import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessment.core.results import SurveySummariser
+from assessment.demo import DemoSurveyPlan
 from assessment.models import Period
+from surveys import comments, demo
 from surveys.core import tally
-from surveys.models import Answer, Question, Response, Survey, Target
-from surveys.paper import excluded_ids
-
-#: Question kinds scored on 0-100 and counted in the satisfaction index.
-SCORED_KINDS = ("likert", "scale10")
-
-
-def _mapped(question: Question, value: int) -> float:
-    """One answer on 0-100."""
-    if question.kind == "scale10":
-        return float(tally.likert_to_100([value + 1], k=11)[0])
-    points = int(json.loads(question.settings or "{}").get("points", 5))
-    return float(tally.likert_to_100([value], k=points)[0])
+from surveys.queries import list_closed_surveys, list_scored_responses
 
 
 def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
@@ -54,61 +42,55 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
     cadre_data: dict[int, dict[str, Any]] = {}
     unit_data: dict[int, dict[str, Any]] = {}
     items: dict[str, list[list[float]]] = {}
-    surveys = session.scalars(
-        sa.select(Survey)
-        .where(Survey.period_id == period.id, Survey.status == "closed")
-        .order_by(Survey.id)
-    ).all()
-    for survey in surveys:
-        questions = {q.id: q for q in survey.questions if q.kind in SCORED_KINDS}
-        if not questions:
-            continue
-        columns = {qid: i for i, qid in enumerate(sorted(questions))}
-        targets: dict[int, Target] = {t.id: t for t in survey.targets if t.kind != "service"}
-        rows = session.execute(
-            sa.select(Answer.response_id, Answer.target_id, Answer.question_id, Answer.value_int)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
-        ).all()
-        units = dict(
-            session.execute(
-                sa.select(Response.id, Response.unit_id).where(Response.survey_id == survey.id)
-            ).all()
-        )
-        # excluded responses stay stored but are left out here, and counted (DESIGN section 4)
-        excluded = excluded_ids(session, survey.id)
-        answered: dict[tuple[str, int], list[float]] = {}
-        for response_id, target_id, question_id, value_int in rows:
-            if target_id not in targets:
-                continue
-            # the first answer about a target makes the response one about that target
-            row = answered.setdefault((response_id, target_id), [math.nan] * len(columns))
-            question = questions.get(question_id)
-            if question is not None and value_int is not None:
-                row[columns[question_id]] = _mapped(question, value_int)
+    for survey in list_closed_surveys(session, period):
+        scored = list_scored_responses(session, survey)
+        targets = {t.id: t for t in survey.targets if t.kind != "service"}
         matrix: list[list[float]] = []
-        # sorted keys: the same inputs give the same lists whatever the storage order
-        for response_id, target_id in sorted(answered):
-            row = answered[(response_id, target_id)]
-            values = [v for v in row if not math.isnan(v)]
-            score = float(np.mean(values)) if values else math.nan
-            target = targets[target_id]
+        for row, target_id in enumerate(scored.target_ids):
+            target = targets.get(target_id)
+            if target is None:
+                continue
             if target.kind == "cadre" and target.cadre_id is not None:
-                bucket = cadre_data.setdefault(
-                    target.cadre_id, {"scores": [], "unit_ids": [], "n_excluded": 0}
-                )
+                data, key = cadre_data, target.cadre_id
             elif target.unit_id is not None:
-                bucket = unit_data.setdefault(
-                    target.unit_id, {"scores": [], "unit_ids": [], "n_excluded": 0}
-                )
+                data, key = unit_data, target.unit_id
             else:
                 continue
-            if response_id in excluded:
+            bucket = data.setdefault(key, {"scores": [], "unit_ids": [], "n_excluded": 0})
+            # excluded responses stay stored but are left out here, and counted (DESIGN 4)
+            if scored.excluded[row]:
                 bucket["n_excluded"] += 1
                 continue
-            bucket["scores"].append(score)
-            bucket["unit_ids"].append(units[response_id])
-            matrix.append(row)
+            bucket["scores"].append(float(scored.scores.scores[row]))
+            bucket["unit_ids"].append(scored.unit_ids[row])
+            matrix.append(scored.scores.items[row].tolist())
         if matrix:
             items[f"survey-{survey.id}"] = matrix
     return {"cadre": cadre_data, "unit": unit_data, "items": items}
+
+
+class ResidentSurveys:
+    """The surveys package as the assessment side sees it.
+
+    Implements :class:`assessment.survey_source.SurveySource`; the composition root
+    registers one instance (``assessment/app/__init__.py``).
+    """
+
+    def results_data(self, session: Session, period: Period) -> dict[str, Any]:
+        """See :func:`survey_results_data`."""
+        return survey_results_data(session, period)
+
+    @property
+    def summarise_targets(self) -> SurveySummariser:
+        """:func:`surveys.core.tally.summarise_targets`."""
+        return tally.summarise_targets
+
+    def approved_comments(
+        self, session: Session, period: Period, cadre_id: int | str
+    ) -> list[str] | None:
+        """See :func:`surveys.comments.approved_comments`."""
+        return comments.approved_comments(session, period, cadre_id)
+
+    def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
+        """See :func:`surveys.demo.seed_demo_survey`."""
+        return demo.seed_demo_survey(session, plan)

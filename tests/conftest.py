@@ -21,6 +21,8 @@ from assessment.app.config import database_uri
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work
 from assessment.demo import DEMO_PASSWORD, publish_demo_rulebook, seed_demo
+from assessment.survey_source import register_survey_source
+from surveys.results_source import ResidentSurveys
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
 
@@ -258,19 +260,29 @@ def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
     }
 
 
+class SyntheticSurveys(ResidentSurveys):
+    """The app's survey source, with :func:`synthetic_survey_source`'s scores."""
+
+    def results_data(self, session: Any, period: Any) -> dict[str, Any]:
+        return synthetic_survey_source(session, period)
+
+
+SYNTHETIC_SURVEYS = SyntheticSurveys()
+
+
 @pytest.fixture
 def computed_period(app: Flask, collecting: int) -> int:
     """The demo period "computed": result version 1 from every actual and rating.
 
-    Survey indicators are scored from :func:`synthetic_survey_source`, which also
-    replaces the app's survey source so that later versions see the same survey data.
+    Survey indicators are scored from :func:`synthetic_survey_source`, whose
+    :data:`SYNTHETIC_SURVEYS` also replaces the app's survey source so that later
+    versions see the same survey data.
     Grade confidence uses 40 resamples (fast; the bootstrap has its own tests).
     """
     from assessment.models import Period
     from assessment.services import results as results_service
-    from surveys.core.tally import summarise_targets
 
-    app.extensions["assessment.survey_source"] = synthetic_survey_source
+    register_survey_source(app, SYNTHETIC_SURVEYS)
     with app.app_context(), unit_of_work(None, reason="test fixture"):
         period = _db.session.get(Period, collecting)
         results_service.compute_results(
@@ -278,8 +290,7 @@ def computed_period(app: Flask, collecting: int) -> int:
             period=period,
             reason="",
             actor_id=None,
-            survey_source=synthetic_survey_source,
-            summarise_survey=summarise_targets,
+            surveys=SYNTHETIC_SURVEYS,
             resamples=40,
         )
     return collecting

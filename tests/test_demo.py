@@ -25,8 +25,10 @@ from assessment.core.rulebook import IndicatorKind, parse_rulebook
 from assessment.demo import demo_actual, demo_rulebook_document, history_plans, is_database_empty
 from assessment.models import Account, Notice, Objection, Period, ResultVersion
 from assessment.services import inputs, publication, results
+from assessment.survey_source import get_survey_source, register_survey_source
 from surveys.models import Response, Survey, SurveySeal
 from surveys.paper_models import ResponseExclusion
+from surveys.results_source import ResidentSurveys
 from tests.conftest import TEST_SECRET
 
 TODAY = "2026-12-01"
@@ -181,7 +183,7 @@ def test_comments_are_reviewed_one_hidden_some_waiting(seeded, session):
     from surveys.demo import HIDE_REASON
 
     app, _output = seeded
-    approved_comments = app.extensions["assessment.approved_comments"]
+    approved_comments = get_survey_source(app).approved_comments
     for survey in session.scalars(sa.select(Survey).order_by(Survey.id)):
         listing = list_comments(session, survey, min_group_size=5)
         statuses = [comment.status for comment in listing.comments]
@@ -341,10 +343,11 @@ def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
 
 
 def test_a_failing_step_leaves_the_database_empty(app, runner):
-    def broken_survey(session, plan):
-        raise RuntimeError("printer jammed")
+    class BrokenSurveys(ResidentSurveys):
+        def seed_demo_survey(self, session, plan):
+            raise RuntimeError("printer jammed")
 
-    app.extensions["assessment.demo_survey"] = broken_survey
+    register_survey_source(app, BrokenSurveys())
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code != 0
     assert isinstance(result.exception, RuntimeError)

@@ -79,33 +79,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     # The only place the base package reaches into surveys (STYLE section 19).
+    from assessment.survey_source import register_survey_source
+    from surveys import comment_views, export_views, paper_views
     from surveys import views as survey_views
     from surveys.cli import surveys_cli
-    from surveys.core.tally import summarise_targets
-    from surveys.results_source import survey_results_data
+    from surveys.results_source import ResidentSurveys
 
     survey_views.init_app(app)
-    from surveys import paper_views
-
     paper_views.init_app(app)
-    from surveys import comment_views
-
     comment_views.init_app(app)
-    from surveys import export_views
-
     export_views.init_app(app)
     app.cli.add_command(surveys_cli)
-    # The results pages read survey scores and statistics through these two callables.
-    app.extensions["assessment.survey_source"] = survey_results_data
-    app.extensions["assessment.summarise_survey"] = summarise_targets
-    # The cadre portal reads the team-approved resident comments through this one.
-    from surveys.comments import approved_comments
-
-    app.extensions["assessment.approved_comments"] = approved_comments
-    # `demo seed` runs the demo periods' resident surveys through this callable.
-    from surveys.demo import seed_demo_survey
-
-    app.extensions["assessment.demo_survey"] = seed_demo_survey
+    # Everything the assessment side reads from the surveys, in one typed object.
+    register_survey_source(app, ResidentSurveys())
 
     from reports import verify_views
     from reports import views as report_views

@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.errors import AssessmentError, FieldError, InvalidParameterError
-from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.core.workdays import add_working_days, notice_end
 from assessment.evidence import StoredFile
@@ -62,11 +61,8 @@ from assessment.services.periods import (
 from assessment.services.results import (
     MAX_REASON as MAX_VERSION_REASON,
 )
-from assessment.services.results import (
-    SurveySource,
-    compute_results,
-    list_versions,
-)
+from assessment.services.results import compute_results, list_versions
+from assessment.survey_source import SurveySource
 
 __all__ = [
     "MAX_DECISION_REASON",
@@ -480,8 +476,7 @@ def decide_objection(
     correction: Correction | None,
     actor_id: int | None,
     now: datetime,
-    survey_source: SurveySource | None,
-    summarise_survey: SurveySummariser | None,
+    surveys: SurveySource | None,
     resamples: int,
     today: date | None = None,
 ) -> Objection:
@@ -557,8 +552,7 @@ def decide_objection(
             period=period,
             reason=f"objection #{objection.id}: {text}",
             actor_id=actor_id,
-            survey_source=survey_source,
-            summarise_survey=summarise_survey,
+            surveys=surveys,
             resamples=resamples,
         )
         objection.new_version_number = version.number

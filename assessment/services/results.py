@@ -4,11 +4,10 @@
 ``assessment.core.results``; :func:`compute_results` runs the pure engine and stores a
 new numbered :class:`~assessment.models.ResultVersion` (never changed afterwards).
 
-Survey data: this package may not import ``surveys``. The caller passes a
-``survey_source(session, period)`` returning plain data (see
-``surveys/results_source.py``) and ``summarise_survey``
-(``surveys.core.tally.summarise_targets``); the app factory registers both. Without a
-source, survey indicators are reported missing and need a team decision.
+Survey data: this package may not import ``surveys``. The caller passes the registered
+:class:`assessment.survey_source.SurveySource` as ``surveys`` (that module says where
+the numbers come from). Without one, survey indicators are reported missing and need a
+team decision.
 
 Services flush and never commit; every flush inside ``unit_of_work`` is audited.
 """
@@ -16,7 +15,7 @@ Services flush and never commit; every flush inside ``unit_of_work`` is audited.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,7 +37,6 @@ from assessment.core.results import (
     PeriodResult,
     RatingInput,
     SurveyItemsInput,
-    SurveySummariser,
     SurveyTargetInput,
     UnitInput,
     canonical_inputs,
@@ -67,9 +65,7 @@ from assessment.models import (
 from assessment.queries import NotFoundError
 from assessment.services.inputs import check_text, find_rulebook, list_assessed
 from assessment.services.periods import advance_period
-
-#: ``survey_source(session, period)``: plain survey data (``surveys.results_source``).
-SurveySource = Callable[[Session, Period], Mapping[str, Any]]
+from assessment.survey_source import SurveySource
 
 #: States from which results may be computed; "collecting" moves on to "computed".
 COMPUTE_STATES = ("collecting", "computed", "notice")
@@ -358,17 +354,17 @@ def _rulebook_or_refuse(session: Session, period: Period) -> Rulebook:
 
 
 def _survey_data(
-    session: Session, period: Period, survey_source: SurveySource | None
+    session: Session, period: Period, surveys: SurveySource | None
 ) -> Mapping[str, Any] | None:
-    return survey_source(session, period) if survey_source is not None else None
+    return surveys.results_data(session, period) if surveys is not None else None
 
 
 def find_missing(
-    session: Session, period: Period, *, survey_source: SurveySource | None
+    session: Session, period: Period, *, surveys: SurveySource | None
 ) -> tuple[MissingInput, ...]:
     """Every missing input of the period, each with the decision covering it (or None)."""
     rulebook = _rulebook_or_refuse(session, period)
-    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, surveys))
     return find_missing_inputs(rulebook, inputs)
 
 
@@ -503,8 +499,7 @@ def compute_results(
     period: Period,
     reason: str,
     actor_id: int | None,
-    survey_source: SurveySource | None,
-    summarise_survey: SurveySummariser | None,
+    surveys: SurveySource | None,
     resamples: int = 1000,
     seed: int = DEFAULT_SEED,
 ) -> ResultVersion:
@@ -532,10 +527,14 @@ def compute_results(
     if len(reason) > MAX_REASON:
         raise FieldError("reason", "too_long", max=MAX_REASON)
     rulebook = _rulebook_or_refuse(session, period)
-    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, survey_source))
+    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, surveys))
     _refuse_a_repeat(session, period, rulebook, inputs, resamples=resamples, seed=seed)
     result = compute_period_results(
-        rulebook, inputs, summarise_survey=summarise_survey, resamples=resamples, seed=seed
+        rulebook,
+        inputs,
+        summarise_survey=surveys.summarise_targets if surveys is not None else None,
+        resamples=resamples,
+        seed=seed,
     )
     payload = {
         "result": result_to_plain(result),
@@ -611,17 +610,21 @@ def what_if(
     version: ResultVersion,
     change: WhatIfChange,
     *,
-    summarise_survey: SurveySummariser | None,
+    surveys: SurveySource | None,
     resamples: int = 0,
 ) -> PeriodResult:
-    """Recompute a stored version's inputs under a changed rulebook, in memory only."""
+    """Recompute a stored version's inputs under a changed rulebook, in memory only.
+
+    The stored inputs already hold the survey scores; ``surveys`` only lends its
+    satisfaction index function (``None``: a survey indicator cannot be recomputed).
+    """
     payload = payload_of(version)
     rulebook = changed_rulebook(parse_rulebook(payload["rulebook"]), change)
     inputs = inputs_from_canonical(payload["inputs"])
     return compute_period_results(
         rulebook,
         inputs,
-        summarise_survey=summarise_survey,
+        summarise_survey=surveys.summarise_targets if surveys is not None else None,
         resamples=resamples,
         seed=int(payload["seed"]),
     )

@@ -78,6 +78,7 @@ from assessment.services.results import (
     payload_of,
     rulebook_of_version,
 )
+from assessment.survey_source import find_survey_source
 
 logger = logging.getLogger(__name__)
 
@@ -648,8 +649,7 @@ def decide(period_id: int, objection_id: int) -> str | Response | tuple[str, int
                     correction=_correction(form),
                     actor_id=current_user.id,
                     now=utcnow(),
-                    survey_source=current_app.extensions.get("assessment.survey_source"),
-                    summarise_survey=current_app.extensions.get("assessment.summarise_survey"),
+                    surveys=find_survey_source(),
                     resamples=int(current_app.config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
                     today=local_today(),
                 )

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from assessment.access import roles_required
 from assessment.app.db import db
@@ -50,6 +49,7 @@ from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
 from assessment.services import publication
 from assessment.services.results import get_version, payload_of
+from assessment.survey_source import find_survey_source
 from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
 from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
 from assessment.views.results import _grade_info
@@ -68,10 +68,6 @@ AGGREGATE_LABELS: dict[str, Any] = {
 }
 #: Endpoint of the cadre's own scorecard PDF (reports package), linked when registered.
 SCORECARD_ENDPOINT = "reports.my_scorecard"
-#: ``app.extensions`` key of the team-approved resident comments about a cadre.
-COMMENTS_EXTENSION = "assessment.approved_comments"
-
-ApprovedComments = Callable[[Session, Period, int], "list[str] | None"]
 
 
 # ---------------------------------------------------------------------------
@@ -262,10 +258,10 @@ def _events(own: Mapping[str, Any], rulebook: Rulebook, indicator_set: Indicator
 
 def _comments(period: Period, cadre_id: int) -> tuple[bool, list[str] | None]:
     """(whether comments are offered at all, the approved comments or None if hidden)."""
-    source: ApprovedComments | None = current_app.extensions.get(COMMENTS_EXTENSION)
-    if source is None:
+    surveys = find_survey_source()
+    if surveys is None:
         return False, None
-    return True, source(db.session, period, cadre_id)
+    return True, surveys.approved_comments(db.session, period, cadre_id)
 
 
 def _objections(period: Period, cadre_id: int) -> list[Objection]:

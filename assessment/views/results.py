@@ -42,6 +42,7 @@ from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import results as service
 from assessment.services.inputs import find_rulebook, is_computed, list_assessed
+from assessment.survey_source import find_survey_source
 
 logger = logging.getLogger(__name__)
 
@@ -175,15 +176,6 @@ def _version(period: Period, number: int) -> ResultVersion:
         return service.get_version(db.session, period.id, number)
     except NotFoundError:
         abort(404)
-
-
-def _survey_source() -> service.SurveySource | None:
-    source: service.SurveySource | None = current_app.extensions.get("assessment.survey_source")
-    return source
-
-
-def _summarise() -> Any:
-    return current_app.extensions.get("assessment.summarise_survey")
 
 
 def _refusal(error: service.ResultsRefusedError) -> str:
@@ -372,7 +364,7 @@ def _index_page(period: Period, decision_form: DecisionForm) -> str:
     can_compute = is_team and period.status in service.COMPUTE_STATES
     if can_compute:
         try:
-            missing = service.find_missing(db.session, period, survey_source=_survey_source())
+            missing = service.find_missing(db.session, period, surveys=find_survey_source())
         except service.ResultsRefusedError as error:
             problem = _refusal(error)
             can_compute = False
@@ -413,7 +405,7 @@ def _index_page(period: Period, decision_form: DecisionForm) -> str:
         problem=problem,
         form=ComputeForm(),
         decision_form=decision_form,
-        has_survey_source=_survey_source() is not None,
+        has_survey_source=find_survey_source() is not None,
     )
 
 
@@ -444,8 +436,7 @@ def compute(period_id: int) -> Response:
                 period=period,
                 reason=reason,
                 actor_id=current_user.id,
-                survey_source=_survey_source(),
-                summarise_survey=_summarise(),
+                surveys=find_survey_source(),
                 resamples=resamples,
             )
             number = version.number
@@ -707,7 +698,7 @@ def what_if(period_id: int, number: int) -> str:
     elif asked:
         try:
             changed = result_to_plain(
-                service.what_if(stored, change, summarise_survey=_summarise(), resamples=0)
+                service.what_if(stored, change, surveys=find_survey_source(), resamples=0)
             )
         except KeyError:
             problem = _("That indicator or grade is not in the rulebook.")

@@ -94,16 +94,21 @@ def _factorize(values: npt.ArrayLike, name: str) -> tuple[IntArray, list[Hashabl
 # ---------------------------------------------------------------------------
 
 
-def likert_to_100(values: npt.ArrayLike, k: int | Sequence[int] = 5) -> FloatArray:
-    """Map Likert answers on a k-point scale to 0–100.
+def likert_to_100(
+    values: npt.ArrayLike, k: int | Sequence[int] = 5, lowest: int | Sequence[int] = 1
+) -> FloatArray:
+    """Map answers on a k-point scale to 0–100.
 
     Parameters
     ----------
     values : array_like
-        Answers 1..k; NaN is unanswered. The last axis is the item axis when ``k`` is
-        given per item.
+        Answers ``lowest .. lowest + k - 1``; NaN is unanswered. The last axis is the
+        item axis when ``k`` or ``lowest`` is given per item.
     k : int or sequence of int
         Number of points of the scale (at least 2), one for all items or one per item.
+    lowest : int or sequence of int
+        The scale's lowest level: 1 for a Likert scale (1..k), 0 for a 0–10 scale
+        (``k = 11``); one for all items or one per item.
 
     Returns
     -------
@@ -113,12 +118,12 @@ def likert_to_100(values: npt.ArrayLike, k: int | Sequence[int] = 5) -> FloatArr
     Raises
     ------
     InvalidParameterError
-        When a ``k`` is below 2 or not an integer, or an answer is not an integer in
-        ``1..k``.
+        When a ``k`` is below 2 or not an integer, a ``lowest`` is not an integer, or an
+        answer is not an integer level of its scale.
 
     Notes
     -----
-    ``score = (x - 1) / (k - 1) × 100``.
+    ``score = (x - lowest) / (k - 1) × 100``.
 
     References
     ----------
@@ -128,19 +133,27 @@ def likert_to_100(values: npt.ArrayLike, k: int | Sequence[int] = 5) -> FloatArr
     --------
     >>> likert_to_100([1, 3, 5, float("nan")], k=5).tolist()
     [0.0, 50.0, 100.0, nan]
+    >>> likert_to_100([0, 7, 10], k=11, lowest=0).tolist()
+    [0.0, 70.0, 100.0]
     """
     x = np.asarray(values, dtype=np.float64)
     k_array = np.asarray(k)
     if k_array.ndim > 1 or not np.issubdtype(k_array.dtype, np.integer) or (k_array < 2).any():
         raise InvalidParameterError("k", k, "not_an_integer_of_at_least_2")
+    lowest_array = np.asarray(lowest)
+    if lowest_array.ndim > 1 or not np.issubdtype(lowest_array.dtype, np.integer):
+        raise InvalidParameterError("lowest", lowest, "not_an_integer")
     k_float = k_array.astype(np.float64)
+    lowest_float = lowest_array.astype(np.float64)
     answered = ~np.isnan(x)
     with np.errstate(invalid="ignore"):
-        bad = answered & ((x < 1) | (x > k_float) | (x != np.floor(x)))
+        bad = answered & (
+            (x < lowest_float) | (x > lowest_float + k_float - 1.0) | (x != np.floor(x))
+        )
     if bad.any():
         first = x[bad].flat[0]
         raise InvalidParameterError("values", float(first), "not_a_level_of_the_scale")
-    return np.asarray((x - 1.0) / (k_float - 1.0) * 100.0, dtype=np.float64)
+    return np.asarray((x - lowest_float) / (k_float - 1.0) * 100.0, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,28 +168,41 @@ class ResponseScores:
         Number of answered items of each response.
     n_valid, n_invalid : int
         Responses with at least one answered item, and with none.
+    items : numpy.ndarray of float64, shape (n_responses, n_items)
+        Each answer on 0–100 (NaN unanswered): the item matrix of Cronbach's alpha.
     """
 
     scores: FloatArray
     answered: IntArray
     n_valid: int
     n_invalid: int
+    items: FloatArray
 
 
-def compute_response_scores(items: npt.ArrayLike, k: int | Sequence[int] = 5) -> ResponseScores:
-    """Score each response as the mean of its answered Likert items on 0–100.
+def compute_response_scores(
+    items: npt.ArrayLike, k: int | Sequence[int] = 5, lowest: int | Sequence[int] = 1
+) -> ResponseScores:
+    """Score each response as the mean of its answered items on 0–100.
+
+    The one place a resident's score is computed: the official results
+    (``surveys.results_source``), the staff survey page and the open data
+    (``surveys.queries.list_scored_responses``) all come through here.
 
     Parameters
     ----------
     items : array_like, shape (n_responses, n_items)
-        Answers 1..k; NaN is unanswered.
+        Answers ``lowest .. lowest + k - 1``; NaN is unanswered.
     k : int or sequence of int
         Points of the scale, one for all items or one per item.
+    lowest : int or sequence of int
+        Lowest level of the scale (1 for Likert, 0 for a 0–10 scale), one for all items
+        or one per item.
 
     Returns
     -------
     ResponseScores
-        Per-response score (NaN when invalid), answered counts, valid/invalid counts.
+        Per-response score (NaN when invalid), answered counts, valid/invalid counts,
+        and the answers on 0–100.
 
     Raises
     ------
@@ -186,9 +212,9 @@ def compute_response_scores(items: npt.ArrayLike, k: int | Sequence[int] = 5) ->
 
     Notes
     -----
-    ``score = mean over answered items of (x - 1) / (k - 1) × 100``. A response with no
-    answered item is invalid: its score is NaN and it is excluded from every tally and
-    counted in ``n_invalid``.
+    ``score = mean over answered items of (x - lowest) / (k - 1) × 100``. A response
+    with no answered item is invalid: its score is NaN and it is excluded from every
+    tally and counted in ``n_invalid``.
 
     References
     ----------
@@ -200,11 +226,16 @@ def compute_response_scores(items: npt.ArrayLike, k: int | Sequence[int] = 5) ->
     >>> r = compute_response_scores([[5, 4, nan], [nan, nan, nan], [1, 1, 3]], k=5)
     >>> r.scores.tolist(), r.n_invalid
     ([87.5, nan, 16.666666666666668], 1)
+
+    A 5-point Likert item beside a 0–10 item:
+
+    >>> compute_response_scores([[4, 10], [2, nan]], k=[5, 11], lowest=[1, 0]).scores.tolist()
+    [87.5, 25.0]
     """
     x = np.asarray(items, dtype=np.float64)
     if x.ndim != 2:
         raise InvalidParameterError("items", x.shape, "not_a_2d_matrix")
-    mapped = likert_to_100(x, k)
+    mapped = likert_to_100(x, k, lowest)
     answered_mask = ~np.isnan(mapped)
     answered = answered_mask.sum(axis=1).astype(np.int64)
     total = np.where(answered_mask, mapped, 0.0).sum(axis=1)
@@ -212,7 +243,11 @@ def compute_response_scores(items: npt.ArrayLike, k: int | Sequence[int] = 5) ->
     np.divide(total, answered, out=scores, where=answered > 0)
     n_valid = int((answered > 0).sum())
     return ResponseScores(
-        scores=scores, answered=answered, n_valid=n_valid, n_invalid=int(x.shape[0] - n_valid)
+        scores=scores,
+        answered=answered,
+        n_valid=n_valid,
+        n_invalid=int(x.shape[0] - n_valid),
+        items=mapped,
     )
 
 

@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from flask import template_rendered
 
+from assessment import survey_source
 from assessment.app.db import db as _db
 from assessment.core.explain import category_points, explain_cadre, explain_total, format_number
 from assessment.core.rulebook import parse_rulebook
+from assessment.survey_source import register_survey_source
+from surveys.results_source import ResidentSurveys
 
 
 @pytest.fixture
@@ -486,11 +489,12 @@ def test_a_public_objection_about_another_cadre_is_not_shown(app, client, auth, 
 def test_approved_comments_or_why_they_are_hidden(app, client, auth, on_notice, comments, expected):
     calls = []
 
-    def approved(session, period, cadre_id):
-        calls.append((period.id, cadre_id))
-        return comments
+    class Approved(ResidentSurveys):
+        def approved_comments(self, session, period, cadre_id):
+            calls.append((period.id, cadre_id))
+            return comments
 
-    app.extensions["assessment.approved_comments"] = approved
+    register_survey_source(app, Approved())
     auth.login("cadre")
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     for text in expected:
@@ -499,7 +503,7 @@ def test_approved_comments_or_why_they_are_hidden(app, client, auth, on_notice, 
 
 
 def test_without_a_comment_source_there_is_no_comment_section(app, client, auth, on_notice):
-    app.extensions.pop("assessment.approved_comments", None)
+    app.extensions.pop(survey_source.EXTENSION, None)
     auth.login("cadre")
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "Residents' comments" not in page
@@ -527,8 +531,7 @@ def test_a_later_version_replaces_the_shown_one_and_the_earlier_stays_readable(
     from assessment.app.db import unit_of_work
     from assessment.models import Period
     from assessment.services import results as results_service
-    from surveys.core.tally import summarise_targets
-    from tests.conftest import synthetic_survey_source
+    from tests.conftest import SYNTHETIC_SURVEYS
 
     with app.app_context(), unit_of_work(None, reason="test"):
         results_service.compute_results(
@@ -536,8 +539,7 @@ def test_a_later_version_replaces_the_shown_one_and_the_earlier_stays_readable(
             period=_db.session.get(Period, on_notice),
             reason="objection upheld",
             actor_id=None,
-            survey_source=synthetic_survey_source,
-            summarise_survey=summarise_targets,
+            surveys=SYNTHETIC_SURVEYS,
             resamples=0,
         )
     auth.login("cadre")

@@ -52,8 +52,7 @@ def test_an_upheld_objection_reads_in_the_readers_language(client, make, on_noti
     objection = file_as_cadre(make, indicator_code="B1")
 
     def uphold(session):
-        from surveys.core.tally import summarise_targets
-        from tests.conftest import synthetic_survey_source
+        from tests.conftest import SYNTHETIC_SURVEYS
 
         return service.decide_objection(
             session,
@@ -65,8 +64,7 @@ def test_an_upheld_objection_reads_in_the_readers_language(client, make, on_noti
             ),
             actor_id=None,
             now=utcnow(),
-            survey_source=synthetic_survey_source,
-            summarise_survey=summarise_targets,
+            surveys=SYNTHETIC_SURVEYS,
             resamples=0,
             today=today(),
         ).new_version_number

@@ -667,8 +667,7 @@ def test_a_failed_recomputation_leaves_the_input_unchanged(app, make, on_notice)
             actor_id=None,
             now=utcnow(),
             # without survey data every survey indicator is missing: the engine refuses
-            survey_source=None,
-            summarise_survey=None,
+            surveys=None,
             resamples=0,
         )
 
@@ -686,8 +685,7 @@ def test_an_event_recorded_by_a_decision_counts_in_the_new_version(app, make, on
     objection = file_as_cadre(make, indicator_code="B1")
 
     def decide(session: Any) -> int:
-        from surveys.core.tally import summarise_targets
-        from tests.conftest import synthetic_survey_source
+        from tests.conftest import SYNTHETIC_SURVEYS
 
         row = service.decide_objection(
             session,
@@ -699,8 +697,7 @@ def test_an_event_recorded_by_a_decision_counts_in_the_new_version(app, make, on
             ),
             actor_id=None,
             now=utcnow(),
-            survey_source=synthetic_survey_source,
-            summarise_survey=summarise_targets,
+            surveys=SYNTHETIC_SURVEYS,
             resamples=0,
             today=today(),
         )
@@ -772,8 +769,7 @@ def test_finalising_after_the_deadline_publishes_the_final_results(
                 period=period,
                 reason="late",
                 actor_id=None,
-                survey_source=None,
-                summarise_survey=None,
+                surveys=None,
             )
         db.session.rollback()
     page = text(client.get(PUBLIC_URL))

@@ -361,8 +361,7 @@ def test_notice_and_objection_reminders_reach_the_cadre_and_the_reviewers(
             correction=None,
             actor_id=None,
             now=utcnow(),
-            survey_source=None,
-            summarise_survey=None,
+            surveys=None,
             resamples=0,
         )
 

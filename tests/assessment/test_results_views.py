@@ -37,7 +37,7 @@ def _missing(app: Any) -> list[Any]:
         from assessment.app.db import db
 
         period = db.session.get(Period, PERIOD_ID)
-        return list(service.find_missing(db.session, period, survey_source=None))
+        return list(service.find_missing(db.session, period, surveys=None))
 
 
 def _decide_all(client: Any, app: Any, kind: str = "score_zero_with_reason") -> int:
@@ -129,7 +129,7 @@ def test_decisions_then_compute_stores_version_one_and_moves_to_computed(
         from assessment.app.db import db
 
         stored = service.get_version(db.session, PERIOD_ID, 1)
-        same = service.what_if(stored, service.WhatIfChange(), summarise_survey=None)
+        same = service.what_if(stored, service.WhatIfChange(), surveys=None)
     assert [(c.id, c.total, c.rank, c.grade) for c in same.cadres] == [
         (c["id"], c["total"], c["rank"], c["grade"]) for c in payload["result"]["cadres"]
     ]
@@ -316,30 +316,18 @@ def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
     """A source giving responses for every survey target: nothing is missing any more."""
     with app.app_context():
         from assessment.app.db import db, unit_of_work
-        from surveys.core.tally import summarise_targets
+        from tests.conftest import SYNTHETIC_SURVEYS
 
         period = db.session.get(Period, PERIOD_ID)
-        cadres = inputs_service.list_assessed(db.session, period)
 
-        def source(session: Any, p: Period) -> dict[str, Any]:
-            def target(i: int) -> dict[str, Any]:
-                return {"scores": [60.0 + i % 40, 80.0, 100.0], "unit_ids": [3, 3, 4]}
-
-            return {
-                "cadre": {c.cadre_id: target(i) for i, c in enumerate(cadres)},
-                "unit": {c.unit_id: target(c.unit_id) for c in cadres},
-                "items": {},
-            }
-
-        assert service.find_missing(db.session, period, survey_source=source) == ()
+        assert service.find_missing(db.session, period, surveys=SYNTHETIC_SURVEYS) == ()
         with unit_of_work(None, reason="test"):
             version = service.compute_results(
                 db.session,
                 period=period,
                 reason="",
                 actor_id=None,
-                survey_source=source,
-                summarise_survey=summarise_targets,
+                surveys=SYNTHETIC_SURVEYS,
                 resamples=10,
             )
         payload = service.payload_of(version)
@@ -352,8 +340,13 @@ def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
 
 
 def test_app_factory_registers_the_survey_source_and_tally(app):
-    assert app.extensions["assessment.survey_source"].__module__ == "surveys.results_source"
-    assert app.extensions["assessment.summarise_survey"].__name__ == "summarise_targets"
+    from assessment.survey_source import find_survey_source
+    from surveys.results_source import ResidentSurveys
+
+    surveys = find_survey_source(app)
+    assert type(surveys) is ResidentSurveys
+    assert surveys.results_data.__module__ == "surveys.results_source"
+    assert surveys.summarise_targets.__name__ == "summarise_targets"
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,7 @@ from reports.core.layout import format_number, scorecard_fields, summary_fields
 from reports.core.verify import find_audit_head
 from reports.pdf import html_to_pdf
 from reports.verify import Problem, VersionStatus, verify_code, verify_pdf
-from surveys.core.tally import summarise_targets
-from tests.conftest import synthetic_survey_source
+from tests.conftest import SYNTHETIC_SURVEYS
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -431,8 +430,7 @@ def test_a_replaced_version_says_so(app, make, runner, scorecard, computed_perio
             period=session.get(Period, computed_period),
             reason="a second computation for the test",
             actor_id=None,
-            survey_source=synthetic_survey_source,
-            summarise_survey=summarise_targets,
+            surveys=SYNTHETIC_SURVEYS,
             # not the fixture's 40: unchanged inputs make no new version (issue 20)
             resamples=60,
         )

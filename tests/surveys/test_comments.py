@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from assessment.app.db import utcnow
 from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, AuditEntry, Cadre, Period, Unit
+from assessment.survey_source import get_survey_source
 from surveys import comments, paper, services
 from surveys.comment_models import CommentReview
 from surveys.models import Survey, Target
@@ -375,9 +376,14 @@ def test_only_approved_comments_about_the_cadre_are_given(make, app, survey_with
     _review(make, built["survey_id"], r["石桥村意见 1"], "approve", targets["QS001"])
     _review(make, built["survey_id"], r["石桥村意见 2"], "hide", None)
     _review(make, built["survey_id"], r["柳塘村意见 0"], "approve", targets["QS001"])
-    # the registered callable is this function
-    assert app.extensions["assessment.approved_comments"] is comments.approved_comments
     assert _approved(make, ids["QS009"]) == ["石桥村意见 0"]
+    # the registered survey source (what the portal reads) gives the same comments
+    surveys = get_survey_source(app)
+    assert make(
+        lambda session: surveys.approved_comments(
+            session, session.scalars(sa.select(Period)).first(), ids["QS009"]
+        )
+    ) == ["石桥村意见 0"]
     assert _approved(make, str(ids["QS001"])) == ["柳塘村意见 0", "石桥村意见 1"]
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from assessment.app.db import utcnow
 from assessment.core.errors import FieldError
 from assessment.models import Account, AuditEntry
-from surveys import paper, services
+from surveys import paper, queries, services
 from surveys.core.quality import duration_band
 from surveys.models import Response, Survey
 from surveys.paper_models import PaperEntry, ResponseExclusion
@@ -141,7 +141,7 @@ def _decide(make, survey_id, response_id, action, reason="seen on the paper ball
 
 
 def _excluded(make, survey_id):
-    return make(lambda s: paper.excluded_ids(s, survey_id))
+    return make(lambda s: queries.list_excluded_ids(s, survey_id))
 
 
 def test_exclusion_is_recorded_audited_and_reversible(make, flagged_survey):

@@ -1,0 +1,86 @@
+"""Where the survey numbers come from: the one seam between assessment and surveys.
+
+The base package may not import ``surveys`` (``tests/test_architecture.py``), yet its
+results need the residents' scores. Everything it asks of the resident surveys is the
+:class:`SurveySource` protocol below:
+
+* ``results_data(session, period)``: every counted response score per rated cadre and
+  unit of the period's closed surveys (``surveys.results_source``, on the one
+  resident-score path ``surveys.queries.list_scored_responses``);
+* ``summarise_targets``: the satisfaction index with its intervals
+  (``surveys.core.tally.summarise_targets``), which the pure engine
+  ``assessment.core.results.compute_period_results`` takes as an argument;
+* ``approved_comments(session, period, cadre_id)``: the residents' comments the team
+  approved, for the cadre portal;
+* ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``).
+
+``surveys.results_source.ResidentSurveys`` implements it, and the composition root
+(``assessment/app/__init__.py``) registers that one object with
+:func:`register_survey_source`. Services that need survey numbers take it as their
+``surveys`` argument (``None``: no surveys, so survey indicators are reported missing);
+views and commands fetch it with :func:`find_survey_source`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from assessment.core.results import SurveySummariser
+from assessment.models import Period
+
+if TYPE_CHECKING:
+    from assessment.demo import DemoSurveyPlan
+
+#: Where :func:`register_survey_source` keeps the object on the app.
+EXTENSION = "assessment.surveys"
+
+
+class SurveySource(Protocol):
+    """What the assessment side needs from the resident surveys (see the module doc)."""
+
+    def results_data(self, session: Session, period: Period) -> Mapping[str, Any]:
+        """Response scores per rated cadre and unit of the period's closed surveys.
+
+        ``{"cadre": {cadre_id: target}, "unit": {unit_id: target}, "items": {key:
+        rows}}`` with a target ``{"scores": [...], "unit_ids": [...], "n_excluded":
+        int}`` (``surveys.results_source.survey_results_data`` documents it).
+        """
+        ...
+
+    @property
+    def summarise_targets(self) -> SurveySummariser:
+        """The satisfaction index function the results engine uses."""
+        ...
+
+    def approved_comments(
+        self, session: Session, period: Period, cadre_id: int | str
+    ) -> list[str] | None:
+        """Team-approved comments about a cadre; ``None`` when the group is too small."""
+        ...
+
+    def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> Mapping[str, int]:
+        """Run, close and seal one demo period's resident survey; counts by channel."""
+        ...
+
+
+def register_survey_source(app: Flask, source: SurveySource) -> None:
+    """Make ``source`` the app's survey source (the composition root does this once)."""
+    app.extensions[EXTENSION] = source
+
+
+def find_survey_source(app: Flask | None = None) -> SurveySource | None:
+    """The survey source registered on ``app`` (default: the current app), or ``None``."""
+    source: SurveySource | None = (app or current_app).extensions.get(EXTENSION)
+    return source
+
+
+def get_survey_source(app: Flask | None = None) -> SurveySource:
+    """The registered survey source; :class:`LookupError` when none is registered."""
+    source = find_survey_source(app)
+    if source is None:
+        raise LookupError("no survey source registered")
+    return source
