@@ -71,6 +71,7 @@ ACCESS: dict[str, object] = {
     "surveys.receipts": PUBLIC,
     "surveys.index": STAFF,
     "surveys.new": TEAM,
+    "surveys.preview": STAFF,
     "surveys.show": STAFF,
     "surveys.edit": TEAM,
     "surveys.add_target": TEAM,

@@ -93,7 +93,7 @@ def source(app_config, tmp_path, monkeypatch, sites):
 
     for code in built["codes"][:3]:
         page = enter_code(client, built["short_id"], code).get_data(as_text=True)
-        answer(client, built["short_id"], hidden_fields(page), q_overall__t1="4", nav="submit")
+        answer(client, built["short_id"], hidden_fields(page), q_overall__t1="4", nav="confirm")
     with app.app_context(), unit_of_work(None, reason="test fixture"):
         services.close_survey(
             _db.session, _db.session.get(Survey, built["survey_id"]), now=utcnow()

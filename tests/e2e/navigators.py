@@ -57,7 +57,7 @@ class StaffNavigator:
         self.page.locator('input[name="username"]').fill(username)
         self.page.locator('input[name="password"]').fill(password)
         self.page.locator('main form [type="submit"]').click()
-        self.page.wait_for_url(re.compile(r"/admin/$"))
+        self.page.wait_for_url(re.compile(r"/(admin|me)/$"))
         expect(self.main_heading()).to_be_visible()
 
     def switch_to_english(self) -> None:

@@ -41,7 +41,7 @@ class PortalNavigator:
         self.page.locator('input[name="username"]').fill("cadre")
         self.page.locator('input[name="password"]').fill(DEMO_PASSWORD)
         self.page.locator('main form [type="submit"]').click()
-        self.page.wait_for_url(re.compile(r"/admin/$"))
+        self.page.wait_for_url(re.compile(r"/me/$"))  # a cadre lands on their own page
 
     def read_in_english(self) -> None:
         self.page.get_by_role("link", name="English", exact=True).click()

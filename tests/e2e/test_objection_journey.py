@@ -102,7 +102,7 @@ def test_a_cadre_objects_the_team_corrects_and_the_public_page_updates(page: Pag
     number = you.object_to_indicator("W1", REASON)
     # the portal lists it, open
     you.open_my_period()
-    expect(page.locator("main")).to_contain_text(f"#{number}")
+    expect(page.locator("main .portal-objections")).to_contain_text(f"第 {number} 号异议")
     you.log_out()
 
     page.goto(f"/p/periods/{period_id}/notice")
