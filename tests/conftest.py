@@ -6,10 +6,14 @@ a throwaway cluster); otherwise each test gets a fresh in-memory SQLite database
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,6 +60,47 @@ def _worker_database(uri: str, worker: str) -> str:
     finally:
         engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def _turn_on_the_server(run_id: str, *, alone: bool) -> Iterator[None]:
+    """A reader-writer lock shared by the pytest-xdist workers of one run.
+
+    Every test holds it shared; a ``cluster_alone`` test holds it exclusively, so no
+    other worker's test (with its transactions, in its own database of the same
+    PostgreSQL cluster) runs meanwhile. The turnstile keeps a waiting exclusive test
+    from being overtaken by the other workers' next tests.
+    """
+    folder = Path(tempfile.gettempdir())
+    with (
+        open(folder / f"pytest-{run_id}.turnstile", "a") as turnstile,
+        open(folder / f"pytest-{run_id}.server", "a") as server,
+    ):
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(server, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(server, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Run ``cluster_alone`` tests with the other workers paused between their tests.
+
+    Only a run on a shared database server with several workers needs it: on SQLite
+    each worker's databases are its own.
+    """
+    worker_input = getattr(item.config, "workerinput", None)
+    if worker_input is None or _database_uri().startswith("sqlite"):
+        yield
+        return
+    alone = item.get_closest_marker("cluster_alone") is not None
+    with _turn_on_the_server(worker_input["testrunuid"], alone=alone):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -111,6 +111,10 @@ def _close_through_the_web(client, auth, survey_id: int) -> None:
     assert "Sealed on" in page
 
 
+# Any transaction of another worker's test, in its own database of the same cluster,
+# would keep CLUSTER from dropping the old versions (as it would in production, where
+# the page then says so and `flask surveys compact` finishes later).
+@pytest.mark.cluster_alone
 def test_closed_survey_keeps_nothing_that_joins_or_orders_its_responses(
     app, demo, survey_factory, client, auth, runner
 ):
@@ -264,6 +268,7 @@ def test_the_time_taken_is_stored_as_its_coarse_band(app, open_survey, monkeypat
     assert stored == 120 and stored in DURATION_BAND_EDGES
 
 
+@pytest.mark.cluster_alone  # as above
 def test_compaction_waits_for_an_older_transaction_of_any_database(app, demo, survey_factory, make):
     """A transaction begun before the compaction, even in another database of the cluster,
     keeps CLUSTER's own snapshot from dropping the old row versions: wait for it, or say so."""
