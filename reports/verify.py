@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session
 from assessment.audit import find_entry_hash
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError
-from assessment.core.results import ResultSettings, compute_period_results, result_to_plain
+from assessment.core.records import ResultSettings, result_to_plain
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import parse_rulebook, rules_digest
 from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service

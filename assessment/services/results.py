@@ -1,7 +1,7 @@
 """A period's results: gather the stored inputs, compute, and keep every version.
 
 :func:`gather_inputs` turns the stored inputs into the plain records of
-``assessment.core.results``; :func:`compute_results` runs the pure engine and stores a
+``assessment.core.records``; :func:`compute_results` runs the pure engine and stores a
 new numbered :class:`~assessment.models.ResultVersion` (never changed afterwards).
 
 Survey data: this package may not import ``surveys``. The caller passes a
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from assessment.core.confidence import DEFAULT_SEED
 from assessment.core.digest import canonical_json
 from assessment.core.errors import AssessmentError, FieldError
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
@@ -38,13 +38,15 @@ from assessment.core.results import (
     PeriodResult,
     RatingInput,
     SurveyItemsInput,
-    SurveySummariser,
     SurveyTargetInput,
     UnitInput,
+    result_to_plain,
+)
+from assessment.core.results import (
+    SurveySummariser,
     canonical_inputs,
     compute_period_results,
     find_missing_inputs,
-    result_to_plain,
 )
 from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook, to_plain
 from assessment.models import (

@@ -28,7 +28,8 @@ from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.precision import Precision
-from assessment.core.results import IncompleteInputsError, result_to_plain
+from assessment.core.records import result_to_plain
+from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices
 from assessment.messages import (

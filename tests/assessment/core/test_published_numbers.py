@@ -13,15 +13,15 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
     DecisionKind,
     PeriodInputs,
     SurveyTargetInput,
-    compute_period_results,
 )
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     Aggregation,
