@@ -28,8 +28,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
@@ -84,7 +84,10 @@ from assessment.core.rulebook import (
     rules_digest,
 )
 from assessment.core.scoring import (
+    CadreGrade,
     GradingCandidate,
+    GradingResult,
+    TotalResult,
     assign_grades,
     compute_qualitative_points,
     compute_quantitative_points,
@@ -711,19 +714,25 @@ class _CadreWork:
 
     Weights are exact (:class:`~fractions.Fraction`): an effective weight after a
     reweighting decision is ``w × W / (W − w_excluded)``, often not a finite decimal.
+    ``quantitative`` holds the published points of the quantitative indicators;
+    ``survey_pairs`` and ``panel_pairs`` the (rulebook weight, published value) pairs of
+    the ranking keys.
     """
 
-    outcomes: list[IndicatorOutcome]
-    events: list[EventOutcome]
-    quantitative_points: float
-    panels: list[tuple[Fraction, Fraction, FloatArray]]
-    links: list[tuple[tuple[str, str], Fraction, Fraction]]
-    survey_key: float | None
-    panel_key: float | None
-    vetoes: list[str]
-    veto_cap: str | None
-    bonus: list[float]
-    penalty: list[float]
+    outcomes: list[IndicatorOutcome] = field(default_factory=list)
+    events: list[EventOutcome] = field(default_factory=list)
+    quantitative_points: float = 0.0
+    panels: list[tuple[Fraction, Fraction, FloatArray]] = field(default_factory=list)
+    links: list[tuple[tuple[str, str], Fraction, Fraction]] = field(default_factory=list)
+    survey_key: float | None = None
+    panel_key: float | None = None
+    vetoes: list[str] = field(default_factory=list)
+    veto_cap: str | None = None
+    bonus: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+    quantitative: list[Decimal] = field(default_factory=list)
+    survey_pairs: list[tuple[Fraction, Fraction]] = field(default_factory=list)
+    panel_pairs: list[tuple[Fraction, Fraction]] = field(default_factory=list)
 
 
 def _weighted_mean(
@@ -736,22 +745,36 @@ def _weighted_mean(
     return precision.publish(sum((w * v for w, v in pairs), Fraction(0)) / den)
 
 
-def _score_cadre(
-    cadre: CadreInput,
-    indicator_set: IndicatorSet,
-    rulebook: Rulebook,
-    index: _Index,
-    surveys: _SurveyTable,
-    missing_codes: set[str],
-) -> _CadreWork:
-    precision = rulebook.precision
-    weighted = [i for i in indicator_set.indicators if i.is_weighted]
+@dataclass(frozen=True, slots=True)
+class _Reweighting:
+    """The team's decisions about one cadre's missing inputs, and the weight scale (internal).
+
+    ``scale = W / (W - w_excluded)`` over the weighted indicators of the cadre's set, 1
+    when nothing is excluded.
+    """
+
+    decisions: Mapping[str, DecisionInput]
+    missing: frozenset[str]
+    excluded: frozenset[str]
+    scale: Fraction
+
+
+def _reweighting(
+    cadre: CadreInput, weighted: Sequence[Indicator], index: _Index, missing_codes: set[str]
+) -> _Reweighting:
+    """Which indicators the decisions leave out, and how the others are scaled up.
+
+    ``exclude_indicator_reweight`` drops an indicator; every other weighted indicator's
+    weight is multiplied by ``W / (W - w_excluded)`` (``W`` the sum of the set's
+    weights), exactly, so the total stays on 0–100. Excluding every weighted indicator
+    is refused (``every_weighted_indicator_excluded``).
+    """
     decisions = {code: d for (cid, code), d in index.decisions.items() if cid == cadre.id}
-    excluded = {
+    excluded = frozenset(
         code
         for code in missing_codes
         if code in decisions and decisions[code].kind == DecisionKind.EXCLUDE_REWEIGHT
-    }
+    )
     total_weight = sum((exact(i.weight or 0.0) for i in weighted), Fraction(0))
     excluded_weight = sum(
         (exact(i.weight or 0.0) for i in weighted if i.code in excluded), Fraction(0)
@@ -759,107 +782,150 @@ def _score_cadre(
     if excluded and total_weight - excluded_weight <= 0:
         raise _fail("decisions", cadre.id, "every_weighted_indicator_excluded")
     scale = total_weight / (total_weight - excluded_weight) if excluded else Fraction(1)
-    trim = rulebook.aggregation.trim_threshold
+    return _Reweighting(decisions, frozenset(missing_codes), excluded, scale)
 
-    work = _CadreWork([], [], 0.0, [], [], None, None, [], None, [], [])
-    quantitative: list[Decimal] = []
-    survey_pairs: list[tuple[Fraction, Fraction]] = []
-    panel_pairs: list[tuple[Fraction, Fraction]] = []
-    for ind in weighted:
-        weight = exact(ind.weight or 0.0)
-        effective = weight * scale if ind.code not in excluded else Fraction(0)
-        key = (cadre.id, ind.code)
-        if ind.code in missing_codes:
-            decision = decisions[ind.code]
-            work.outcomes.append(
-                IndicatorOutcome(
-                    code=ind.code,
-                    kind=str(ind.kind),
-                    category=ind.category,
-                    weight=float(weight),
-                    effective_weight=float(effective),
-                    status="excluded" if ind.code in excluded else "score_zero",
-                    input=None,
-                    method=None,
-                    ratio=None if ind.code in excluded else 0.0,
-                    points=0.0,
-                    reason=decision.reason,
-                )
-            )
-            continue
-        if ind.kind == "quantitative":
-            actual = index.actuals[key]
-            scored = compute_quantitative_points(
-                quantitative_rule(ind, effective), actual, precision=precision
-            )
-            quantitative.append(precision.round(scored.points))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "quantitative",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    float(actual),
-                    ind.method,
-                    scored.ratio,
-                    scored.points,
-                )
-            )
-        elif ind.kind == "qualitative":
-            panel = index.ratings[key]
-            values = [panel[a] for a in sorted(panel)]
-            result = compute_qualitative_points(
-                effective, values, trim_threshold=trim, indicator=ind.code, precision=precision
-            )
-            work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
-            panel_pairs.append((weight, exact(result.value)))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "qualitative",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    result.value,
-                    "trimmed_mean" if result.trimmed else "mean",
-                    float(exact(result.value) / 100),
-                    result.points,
-                    result.n_ratings,
-                    result.trimmed,
-                )
-            )
-        else:
-            target = _survey_target(ind, cadre)
-            summary = surveys.summaries[(ind.code, target)]
-            points = compute_survey_points(
-                effective, summary.index, indicator=ind.code, precision=precision
-            )
-            work.links.append(((ind.code, target), effective, weight))
-            survey_pairs.append((weight, exact(summary.index)))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "survey",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    summary.index,
-                    "poststratified_mean" if summary.weighted else "mean",
-                    float(exact(summary.index) / 100),
-                    points,
-                    summary.n,
-                    None,
-                    target,
-                )
-            )
-    work.quantitative_points = float(sum(quantitative, Decimal(0)))
-    work.survey_key = _weighted_mean(survey_pairs, precision)
-    work.panel_key = _weighted_mean(panel_pairs, precision)
 
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What scoring one weighted indicator of one cadre needs (internal)."""
+
+    cadre: CadreInput
+    rulebook: Rulebook
+    index: _Index
+    surveys: _SurveyTable
+
+
+#: ``scorer(indicator, weight, effective_weight, scoring, work)``: scores one weighted
+#: indicator and appends its outcome (and ranking and bootstrap pieces) to ``work``.
+_IndicatorScorer = Callable[[Indicator, Fraction, Fraction, _Scoring, "_CadreWork"], None]
+
+
+def _decided_outcome(
+    indicator: Indicator, weight: Fraction, effective: Fraction, reweighting: _Reweighting
+) -> IndicatorOutcome:
+    """The outcome of an indicator whose missing input a decision covers: 0 points."""
+    excluded = indicator.code in reweighting.excluded
+    return IndicatorOutcome(
+        code=indicator.code,
+        kind=str(indicator.kind),
+        category=indicator.category,
+        weight=float(weight),
+        effective_weight=float(effective),
+        status="excluded" if excluded else "score_zero",
+        input=None,
+        method=None,
+        ratio=None if excluded else 0.0,
+        points=0.0,
+        reason=reweighting.decisions[indicator.code].reason,
+    )
+
+
+def _score_quantitative(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × r`` with ``r`` the achievement ratio of the indicator's method."""
+    precision = scoring.rulebook.precision
+    actual = scoring.index.actuals[(scoring.cadre.id, ind.code)]
+    scored = compute_quantitative_points(
+        quantitative_rule(ind, effective), actual, precision=precision
+    )
+    work.quantitative.append(precision.round(scored.points))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "quantitative",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            float(actual),
+            ind.method,
+            scored.ratio,
+            scored.points,
+        )
+    )
+
+
+def _score_qualitative(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × v / 100`` with ``v`` the panel value (trimmed mean from the threshold)."""
+    panel = scoring.index.ratings[(scoring.cadre.id, ind.code)]
+    values = [panel[a] for a in sorted(panel)]
+    result = compute_qualitative_points(
+        effective,
+        values,
+        trim_threshold=scoring.rulebook.aggregation.trim_threshold,
+        indicator=ind.code,
+        precision=scoring.rulebook.precision,
+    )
+    work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
+    work.panel_pairs.append((weight, exact(result.value)))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "qualitative",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            result.value,
+            "trimmed_mean" if result.trimmed else "mean",
+            float(exact(result.value) / 100),
+            result.points,
+            result.n_ratings,
+            result.trimmed,
+        )
+    )
+
+
+def _score_survey(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × S / 100`` with ``S`` the satisfaction index of the indicator's target."""
+    target = _survey_target(ind, scoring.cadre)
+    summary = scoring.surveys.summaries[(ind.code, target)]
+    points = compute_survey_points(
+        effective, summary.index, indicator=ind.code, precision=scoring.rulebook.precision
+    )
+    work.links.append(((ind.code, target), effective, weight))
+    work.survey_pairs.append((weight, exact(summary.index)))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "survey",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            summary.index,
+            "poststratified_mean" if summary.weighted else "mean",
+            float(exact(summary.index) / 100),
+            points,
+            summary.n,
+            None,
+            target,
+        )
+    )
+
+
+#: The scorer of each weighted kind; a new source of points adds an entry here.
+_SCORERS: Mapping[str, _IndicatorScorer] = {
+    IndicatorKind.QUANTITATIVE: _score_quantitative,
+    IndicatorKind.QUALITATIVE: _score_qualitative,
+    IndicatorKind.SURVEY: _score_survey,
+}
+
+
+def _score_events(
+    cadre: CadreInput,
+    indicator_set: IndicatorSet,
+    rulebook: Rulebook,
+    index: _Index,
+    work: _CadreWork,
+) -> None:
+    """Bonus and penalty events at their recorded points; a veto's worst grade cap."""
+    precision = rulebook.precision
     scheme_codes = [g.code for g in rulebook.grading.grades]
     for ind in indicator_set.indicators:
         recorded = index.events.get((cadre.id, ind.code), [])
@@ -883,6 +949,41 @@ def _score_cadre(
             cap = ind.caps_at or scheme_codes[-1]
             if work.veto_cap is None or scheme_codes.index(cap) > scheme_codes.index(work.veto_cap):
                 work.veto_cap = cap
+
+
+def _score_cadre(
+    cadre: CadreInput,
+    indicator_set: IndicatorSet,
+    rulebook: Rulebook,
+    index: _Index,
+    surveys: _SurveyTable,
+    missing_codes: set[str],
+) -> _CadreWork:
+    """Score one cadre's indicators and events, before the totals and grades.
+
+    Each weighted indicator is scored by the scorer of its kind (:data:`_SCORERS`) at
+    its effective weight (:func:`_reweighting`), or given 0 points by a decision
+    (:func:`_decided_outcome`); the ranking keys are then ``Σ w S / Σ w`` over the survey
+    and ``Σ w v / Σ w`` over the qualitative indicators, at the rulebook weights.
+    """
+    precision = rulebook.precision
+    weighted = [i for i in indicator_set.indicators if i.is_weighted]
+    reweighting = _reweighting(cadre, weighted, index, missing_codes)
+    scoring = _Scoring(cadre, rulebook, index, surveys)
+    work = _CadreWork()
+    for ind in weighted:
+        weight = exact(ind.weight or 0.0)
+        effective = (
+            weight * reweighting.scale if ind.code not in reweighting.excluded else Fraction(0)
+        )
+        if ind.code in reweighting.missing:
+            work.outcomes.append(_decided_outcome(ind, weight, effective, reweighting))
+        else:
+            _SCORERS[ind.kind](ind, weight, effective, scoring, work)
+    work.quantitative_points = float(sum(work.quantitative, Decimal(0)))
+    work.survey_key = _weighted_mean(work.survey_pairs, precision)
+    work.panel_key = _weighted_mean(work.panel_pairs, precision)
+    _score_events(cadre, indicator_set, rulebook, index, work)
     return work
 
 
@@ -1107,6 +1208,54 @@ def compute_period_results(
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0:
         raise _fail("resamples", resamples, "negative")
     index = _index(rulebook, inputs)
+    all_missing, unused = _decided_missing(rulebook, index)
+    survey_table = _survey_table(
+        rulebook, index, _needed_survey_targets(index), summarise_survey, settings
+    )
+    cadre_ids = sorted(index.cadres)
+    works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
+    grading = _grade(rulebook, index, cadre_ids, works, totals)
+    agreement, leniency, reliability, flags = _quality_notes(
+        index, inputs, settings, survey_table, all_missing
+    )
+    confidence = None
+    if resamples > 0 and cadre_ids:
+        confidence = compute_grade_confidence(
+            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
+            scheme=rulebook.grading.grades,
+            top_quota=rulebook.grading.top_quota,
+            resamples=resamples,
+            seed=seed,
+            level=settings.confidence,
+        )
+    return PeriodResult(
+        rules_digest=rules_digest(rulebook),
+        data_digest=compute_data_digest(inputs),
+        cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
+        groups=grading.groups,
+        tie_dropped=grading.tie_dropped,
+        surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
+        agreement=tuple(agreement),
+        leniency=tuple(leniency),
+        reliability=tuple(reliability),
+        flags=tuple(
+            sorted(flags, key=lambda f: (f.code, f.subject_kind, f.subject, f.indicator or ""))
+        ),
+        missing=tuple(all_missing),
+        unused_decisions=unused,
+        confidence=confidence,
+        settings=settings,
+        precision=rulebook.precision,
+    )
+
+
+def _decided_missing(
+    rulebook: Rulebook, index: _Index
+) -> tuple[list[MissingInput], tuple[DecisionInput, ...]]:
+    """Every missing input with its decision, and the decisions about present inputs.
+
+    Raises :class:`IncompleteInputsError` when a missing input has no decision.
+    """
     all_missing = sorted(
         _find_missing(rulebook, index),
         key=lambda m: (m.kind, m.cadre, m.indicator or "", m.subject),
@@ -1121,23 +1270,32 @@ def compute_period_results(
             key=lambda d: (d.cadre, d.indicator),
         )
     )
+    return all_missing, unused
 
-    # survey targets needed: (indicator, target) -> (subject, unit whose households count)
+
+def _needed_survey_targets(index: _Index) -> dict[tuple[str, str], tuple[str, str]]:
+    """``(indicator, target) -> (subject, unit whose households count)`` of every cadre."""
     needed: dict[tuple[str, str], tuple[str, str]] = {}
     for cadre in index.cadres.values():
         for ind in index.sets[cadre.post].of_kind(IndicatorKind.SURVEY):
-            target = _survey_target(ind, cadre)
-            needed[(ind.code, target)] = (_subject(ind), cadre.unit)
+            needed[(ind.code, _survey_target(ind, cadre))] = (_subject(ind), cadre.unit)
+    return needed
+
+
+def _score_cadres(
+    rulebook: Rulebook,
+    index: _Index,
+    survey_table: _SurveyTable,
+    all_missing: Sequence[MissingInput],
+) -> tuple[dict[str, _CadreWork], dict[str, TotalResult]]:
+    """Each cadre's indicators (:func:`_score_cadre`) and total (``compute_total``)."""
     missing_codes: dict[str, set[str]] = defaultdict(set)
     for m in all_missing:
         if m.indicator is not None and m.cadre:
             missing_codes[m.cadre].add(m.indicator)
-    survey_table = _survey_table(rulebook, index, needed, summarise_survey, settings)
-
-    cadre_ids = sorted(index.cadres)
     works: dict[str, _CadreWork] = {}
-    totals = {}
-    for cadre_id in cadre_ids:
+    totals: dict[str, TotalResult] = {}
+    for cadre_id in sorted(index.cadres):
         cadre = index.cadres[cadre_id]
         indicator_set = index.sets[cadre.post]
         work = _score_cadre(
@@ -1152,7 +1310,18 @@ def compute_period_results(
             penalty_cap=indicator_set.penalty_cap,
             precision=rulebook.precision,
         )
-    grading = assign_grades(
+    return works, totals
+
+
+def _grade(
+    rulebook: Rulebook,
+    index: _Index,
+    cadre_ids: Sequence[str],
+    works: Mapping[str, _CadreWork],
+    totals: Mapping[str, TotalResult],
+) -> GradingResult:
+    """Ranks and grades per post group: keys total, survey key, panel key; quota; vetoes."""
+    return assign_grades(
         [
             GradingCandidate(
                 id=cadre_id,
@@ -1169,43 +1338,56 @@ def compute_period_results(
         precision=rulebook.precision,
     )
 
-    cadre_results: list[CadreResult] = []
-    for graded in grading.grades:
-        cadre = index.cadres[graded.id]
-        work = works[graded.id]
-        total = totals[graded.id]
-        cadre_results.append(
-            CadreResult(
-                id=cadre.id,
-                code=cadre.code,
-                name=cadre.name,
-                post=cadre.post,
-                unit=cadre.unit,
-                post_group=graded.post_group,
-                indicators=tuple(work.outcomes),
-                events=tuple(work.events),
-                points=total.points,
-                bonus=total.bonus,
-                penalty=total.penalty,
-                bonus_raw=total.bonus_raw,
-                penalty_raw=total.penalty_raw,
-                bonus_capped=total.bonus_capped,
-                penalty_capped=total.penalty_capped,
-                floored=total.floored,
-                total=total.total,
-                survey_key=work.survey_key,
-                panel_key=work.panel_key,
-                vetoes=tuple(work.vetoes),
-                veto_cap=work.veto_cap,
-                rank=graded.rank,
-                earned=graded.earned,
-                grade=graded.grade,
-                veto_capped=graded.veto_capped,
-                dropped_by_quota=graded.dropped_by_quota,
-                tie_dropped=graded.tie_dropped,
-            )
-        )
 
+def _cadre_result(
+    index: _Index,
+    works: Mapping[str, _CadreWork],
+    totals: Mapping[str, TotalResult],
+    graded: CadreGrade,
+) -> CadreResult:
+    """One cadre's record: its inputs, scored pieces, total and grade."""
+    cadre = index.cadres[graded.id]
+    work = works[graded.id]
+    total = totals[graded.id]
+    return CadreResult(
+        id=cadre.id,
+        code=cadre.code,
+        name=cadre.name,
+        post=cadre.post,
+        unit=cadre.unit,
+        post_group=graded.post_group,
+        indicators=tuple(work.outcomes),
+        events=tuple(work.events),
+        points=total.points,
+        bonus=total.bonus,
+        penalty=total.penalty,
+        bonus_raw=total.bonus_raw,
+        penalty_raw=total.penalty_raw,
+        bonus_capped=total.bonus_capped,
+        penalty_capped=total.penalty_capped,
+        floored=total.floored,
+        total=total.total,
+        survey_key=work.survey_key,
+        panel_key=work.panel_key,
+        vetoes=tuple(work.vetoes),
+        veto_cap=work.veto_cap,
+        rank=graded.rank,
+        earned=graded.earned,
+        grade=graded.grade,
+        veto_capped=graded.veto_capped,
+        dropped_by_quota=graded.dropped_by_quota,
+        tie_dropped=graded.tie_dropped,
+    )
+
+
+def _quality_notes(
+    index: _Index,
+    inputs: PeriodInputs,
+    settings: ResultSettings,
+    survey_table: _SurveyTable,
+    all_missing: Sequence[MissingInput],
+) -> tuple[list[PanelAgreement], list[AssessorLeniency], list[SurveyReliability], list[Flag]]:
+    """Agreement, leniency, alpha and the flags beside the scores (never applied to them)."""
     agreement, leniency, flags = _agreement(index, settings)
     reliability, alpha_flags = _reliability(inputs, settings)
     flags.extend(alpha_flags)
@@ -1236,37 +1418,7 @@ def compute_period_results(
     for m in all_missing:
         if m.decision is not None:
             flags.append(Flag("decision_applied", "cadre", m.cadre, m.indicator, None, None))
-
-    confidence = None
-    if resamples > 0 and cadre_ids:
-        confidence = compute_grade_confidence(
-            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
-            scheme=rulebook.grading.grades,
-            top_quota=rulebook.grading.top_quota,
-            resamples=resamples,
-            seed=seed,
-            level=settings.confidence,
-        )
-
-    return PeriodResult(
-        rules_digest=rules_digest(rulebook),
-        data_digest=compute_data_digest(inputs),
-        cadres=tuple(cadre_results),
-        groups=grading.groups,
-        tie_dropped=grading.tie_dropped,
-        surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
-        agreement=tuple(agreement),
-        leniency=tuple(leniency),
-        reliability=tuple(reliability),
-        flags=tuple(
-            sorted(flags, key=lambda f: (f.code, f.subject_kind, f.subject, f.indicator or ""))
-        ),
-        missing=tuple(all_missing),
-        unused_decisions=unused,
-        confidence=confidence,
-        settings=settings,
-        precision=rulebook.precision,
-    )
+    return agreement, leniency, reliability, flags
 
 
 def _bootstrap_model(
@@ -1274,7 +1426,7 @@ def _bootstrap_model(
     index: _Index,
     cadre_ids: list[str],
     works: Mapping[str, _CadreWork],
-    totals: Mapping[str, Any],
+    totals: Mapping[str, TotalResult],
     survey_table: _SurveyTable,
 ) -> BootstrapModel:
     codes = [g.code for g in rulebook.grading.grades]
