@@ -56,6 +56,7 @@ __all__ = [
     "SurveyReliability",
     "SurveyTargetInput",
     "UnitInput",
+    "record_to_plain",
     "result_from_plain",
     "result_to_plain",
 ]
@@ -575,15 +576,16 @@ class PeriodResult:
 # ---------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def record_to_plain(value: Any) -> Any:
+    """A record (or tuple, mapping, number) as plain data, as :func:`result_to_plain` writes it."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: record_to_plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, StrEnum):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): record_to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [record_to_plain(v) for v in value]
     if isinstance(value, bool | str | int) or value is None:
         return value
     if isinstance(value, float | np.floating):
@@ -622,7 +624,7 @@ def result_to_plain(result: PeriodResult) -> dict[str, Any]:
     >>> plain["cadres"][0]["indicators"][0]["points"], plain["confidence"]
     (100.0, None)
     """
-    plain = _plain(result)
+    plain = record_to_plain(result)
     if not isinstance(plain, dict):
         raise TypeError("result is not a dataclass")
     return plain

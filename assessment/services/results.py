@@ -15,6 +15,7 @@ Services flush and never commit; every flush inside ``unit_of_work`` is audited.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ from assessment.core.records import (
     SurveyItemsInput,
     SurveyTargetInput,
     UnitInput,
+    result_from_plain,
     result_to_plain,
 )
 from assessment.core.results import (
@@ -526,8 +528,33 @@ def changed_rulebook(rulebook: Rulebook, change: WhatIfChange) -> Rulebook:
 
 
 def rulebook_of_version(version: ResultVersion) -> Rulebook:
-    """The rulebook a version was computed with (stored in its payload)."""
-    return parse_rulebook(payload_of(version)["rulebook"])
+    """The rulebook a version was computed with (stored in its payload).
+
+    The one way to get it: the stored rulebook, not the period's rulebook version (which
+    a later version may have been computed under). Read once per stored payload.
+    """
+    return _rulebook_of_payload(version.payload)
+
+
+def result_of_version(version: ResultVersion) -> PeriodResult:
+    """The version's stored result as typed records (:func:`result_from_plain`).
+
+    Results stored before issue 13 read with the precision and fields they were computed
+    under. Read once per stored payload; the records are frozen, so sharing them is safe.
+    """
+    return _result_of_payload(version.payload)
+
+
+# A version's payload never changes (ResultVersion refuses updates), so its text is a
+# sound cache key; a page often needs the rulebook and the result of the same version.
+@functools.lru_cache(maxsize=16)
+def _rulebook_of_payload(payload: str) -> Rulebook:
+    return parse_rulebook(json.loads(payload)["rulebook"])
+
+
+@functools.lru_cache(maxsize=16)
+def _result_of_payload(payload: str) -> PeriodResult:
+    return result_from_plain(json.loads(payload)["result"])
 
 
 def what_if(
@@ -539,7 +566,7 @@ def what_if(
 ) -> PeriodResult:
     """Recompute a stored version's inputs under a changed rulebook, in memory only."""
     payload = payload_of(version)
-    rulebook = changed_rulebook(parse_rulebook(payload["rulebook"]), change)
+    rulebook = changed_rulebook(rulebook_of_version(version), change)
     inputs = inputs_from_canonical(payload["inputs"])
     return compute_period_results(
         rulebook,

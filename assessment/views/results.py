@@ -28,7 +28,6 @@ from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.precision import Precision
-from assessment.core.records import result_to_plain
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices
@@ -50,16 +49,18 @@ bp = Blueprint("results", __name__, url_prefix="/admin/periods")
 
 
 @bp.app_template_filter("score")
-def score_filter(value: float | None, precision: Mapping[str, Any] | None = None) -> str:
+def score_filter(
+    value: float | None, precision: Precision | Mapping[str, Any] | None = None
+) -> str:
     """A published number (points, total, index) with the rulebook's declared decimals.
 
-    ``precision`` is a stored result's ``precision`` (``None``: two decimals, what results
-    stored before it was declared were printed with). The value is rounded by the
-    declared rule (``assessment.core.precision``) and written in the reader's locale.
+    ``precision`` is a result's precision, typed or as stored (``None``: two decimals,
+    what results stored before it was declared were printed with). The value is rounded
+    by the declared rule (``assessment.core.precision``) and written in the reader's locale.
     """
     if value is None:
         return "—"
-    declared = Precision.from_plain(precision)
+    declared = precision if isinstance(precision, Precision) else Precision.from_plain(precision)
     pattern = "#,##0." + "0" * declared.places if declared.places else "#,##0"
     return str(format_decimal(declared.round(float(value)), format=pattern))
 
@@ -439,7 +440,6 @@ def what_if(period_id: int, number: int) -> str:
     """Change one weight or one grade minimum and see ranks and grades move; nothing saved."""
     period = _period(period_id)
     stored = _version(period, number)
-    payload = service.payload_of(stored)
     rulebook = service.rulebook_of_version(stored)
     form = WhatIfForm(request.args)
     indicator_choices, grade_choices = _what_if_choices(rulebook)
@@ -466,30 +466,28 @@ def what_if(period_id: int, number: int) -> str:
         problem = _("Weights are not negative and minimum scores lie between 0 and 100.")
     elif asked:
         try:
-            changed = result_to_plain(
-                service.what_if(stored, change, summarise_survey=_summarise(), resamples=0)
-            )
+            changed = service.what_if(stored, change, summarise_survey=_summarise(), resamples=0)
         except KeyError:
             problem = _("That indicator or grade is not in the rulebook.")
         except AssessmentError as error:
             problem = _("These rules cannot be applied: %(error)s", error=str(error))
         else:
             grades = {g["code"]: g["name"] for g in _grade_info(rulebook)}
-            after = {c["id"]: c for c in changed["cadres"]}
-            for before in payload["result"]["cadres"]:
-                new = after[before["id"]]
+            after = {c.id: c for c in changed.cadres}
+            for before in service.result_of_version(stored).cadres:
+                new = after[before.id]
                 rows.append(
                     {
-                        "code": before["code"],
-                        "name": before["name"],
-                        "group": before["post_group"],
-                        "total": before["total"],
-                        "rank": before["rank"],
-                        "grade": grades.get(before["grade"], before["grade"]),
-                        "new_total": new["total"],
-                        "new_rank": new["rank"],
-                        "new_grade": grades.get(new["grade"], new["grade"]),
-                        "changed": new["rank"] != before["rank"] or new["grade"] != before["grade"],
+                        "code": before.code,
+                        "name": before.name,
+                        "group": before.post_group,
+                        "total": before.total,
+                        "rank": before.rank,
+                        "grade": grades.get(before.grade, before.grade),
+                        "new_total": new.total,
+                        "new_rank": new.rank,
+                        "new_grade": grades.get(new.grade, new.grade),
+                        "changed": new.rank != before.rank or new.grade != before.grade,
                     }
                 )
             rows.sort(key=lambda r: (not r["changed"], r["group"], r["new_rank"], r["code"]))
