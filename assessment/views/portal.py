@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -32,11 +31,11 @@ from assessment.core.records import CadreResult, PeriodResult, record_to_plain
 from assessment.core.rulebook import Rulebook
 from assessment.messages import (
     DIRECTION_LABELS,
-    INDICATOR_STATUS_LABELS,
+    EXPLANATION_STATUS_LABELS,
     KIND_LABELS,
-    METHOD_LABELS,
     STATE_LABELS,
     explanation_note,
+    method_label,
 )
 from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
@@ -52,12 +51,6 @@ bp = Blueprint("portal", __name__, url_prefix="/me")
 
 #: Period states in which results are public.
 PUBLIC_STATES = ("notice", "final")
-#: How a panel value or a satisfaction index was formed.
-AGGREGATE_LABELS: dict[str, Any] = {
-    "trimmed_mean": _l("mean without the highest and the lowest rating"),
-    "mean": _l("mean"),
-    "poststratified_mean": _l("mean weighted by unit population"),
-}
 #: Endpoint of the cadre's own scorecard PDF (reports package), linked when registered.
 SCORECARD_ENDPOINT = "reports.my_scorecard"
 #: ``app.extensions`` key of the team-approved resident comments about a cadre.
@@ -306,9 +299,9 @@ def _render(template: str, **context: Any) -> str:
         f"assessment/portal/{template}",
         label=_label,
         kind_label=lambda code: KIND_LABELS.get(code, code),
-        method_label=lambda code: METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code),
+        method_label=method_label,
         direction_label=lambda code: DIRECTION_LABELS.get(code, code),
-        status_label=lambda code: INDICATOR_STATUS_LABELS.get(code, code),
+        status_label=lambda code: EXPLANATION_STATUS_LABELS.get(code, code),
         objection_status_label=lambda code: OBJECTION_STATUS_LABELS.get(code, code),
         outcome_label=lambda code: OUTCOME_LABELS.get(code, code),
         period_state_label=lambda code: STATE_LABELS.get(code, code),

@@ -32,6 +32,7 @@ from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices
 from assessment.messages import (
+    DECISION_LABELS,
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
     STATE_LABELS,
@@ -65,10 +66,6 @@ def score_filter(
     return str(format_decimal(declared.round(float(value)), format=pattern))
 
 
-DECISION_LABELS: dict[str, Any] = {
-    "score_zero_with_reason": _l("Score zero points"),
-    "exclude_indicator_reweight": _l("Leave the indicator out and reweight the others"),
-}
 FLAG_LABELS: dict[str, Any] = {
     "low_agreement": _l("low panel agreement"),
     "lenient_assessor": _l("lenient assessor"),
