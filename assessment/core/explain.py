@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -47,6 +47,7 @@ from assessment.core.records import (
     IndicatorOutcome,
     PeriodResult,
     SurveyIndexResult,
+    record_to_plain,
 )
 from assessment.core.rulebook import (
     Indicator,
@@ -953,7 +954,7 @@ def explain_cadre_result(
     """
     cadre = result.cadre(cadre_id)
     indicator_set = _indicator_set({"post": cadre.post}, rulebook)
-    plain = asdict(cadre)
+    plain = record_to_plain(cadre)
     problems: list[str] = []
 
     def attempt(part: str, build: Callable[[], T]) -> T | None:
@@ -984,7 +985,7 @@ def explain_cadre_result(
     total = attempt("total", lambda: explain_total(plain, rulebook))
     group = [c for c in result.cadres if c.post_group == cadre.post_group]
     own = category_points(plain)
-    means = group_category_means([asdict(c) for c in group], cadre.post_group)
+    means = group_category_means([record_to_plain(c) for c in group], cadre.post_group)
     categories = tuple(
         CategoryPoints(
             code=c.code,
