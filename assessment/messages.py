@@ -147,6 +147,19 @@ INDICATOR_STATUS_LABELS: dict[str, Any] = {
     "excluded": _l("left out by decision"),
 }
 
+#: Statuses of an explained indicator: the weighted ones, and of bonus/penalty and veto rows.
+EXPLANATION_STATUS_LABELS: dict[str, Any] = {
+    **INDICATOR_STATUS_LABELS,
+    "recorded": _l("recorded"),
+    "triggered": _l("triggered"),
+}
+
+#: The team's decisions about a missing input (``DecisionKind``).
+DECISION_LABELS: dict[str, Any] = {
+    "score_zero_with_reason": _l("Score zero points"),
+    "exclude_indicator_reweight": _l("Leave the indicator out and reweight the others"),
+}
+
 #: Inputs the results engine found missing (``MissingInput.kind``).
 MISSING_KIND_LABELS: dict[str, Any] = {
     "actual": _l("actual value not entered"),
@@ -263,6 +276,21 @@ METHOD_LABELS: dict[str, Any] = {
     "efficacy": _l("efficacy coefficient"),
     "piecewise": _l("piecewise linear"),
 }
+
+#: How a panel value or a satisfaction index was formed (``IndicatorOutcome.method``).
+AGGREGATE_LABELS: dict[str, Any] = {
+    "trimmed_mean": _l("mean without the highest and the lowest rating"),
+    "mean": _l("mean"),
+    "poststratified_mean": _l("mean weighted by unit population"),
+}
+
+
+def method_label(code: str | None) -> str:
+    """An outcome's method in the reader's language: a quantitative rule or an aggregate."""
+    if code is None:
+        return ""
+    return str(METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code))
+
 
 DIRECTION_LABELS: dict[str, Any] = {
     "higher": _l("higher is better"),

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from assessment.core.cells import encode_csv
 from assessment.core.errors import AssessmentError
-from assessment.core.rulebook import parse_rulebook
 from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError
 from assessment.rulebook_io import dump_rulebook_yaml
@@ -149,7 +148,7 @@ def build_bundle(
     """
     version = bundle_version(session, period, version_number)
     payload = results_service.payload_of(version)
-    rulebook = parse_rulebook(payload["rulebook"])
+    rulebook = results_service.rulebook_of_version(version)
     min_group_size = int(period.min_group_size)
     files_text, surveys = input_tables(
         payload["inputs"],

@@ -23,21 +23,18 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from assessment.core import charts
-from assessment.core.explain import (
-    category_points,
-    explain_cadre,
-    explain_events,
-    explain_total,
-    group_category_means,
-)
+from assessment.core.errors import InvalidParameterError
+from assessment.core.explain import CadreExplanation, explain_cadre_result
+from assessment.core.records import result_from_plain
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
 from assessment.messages import (
-    INDICATOR_STATUS_LABELS,
+    DECISION_LABELS,
+    EXPLANATION_STATUS_LABELS,
     KIND_LABELS,
-    METHOD_LABELS,
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
     explanation_note,
+    method_label,
 )
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
@@ -58,21 +55,6 @@ DISTRIBUTION = "township-assessment"
 #: Path of the public verification page; the code follows it.
 VERIFY_PATH = "/p/verify/"
 
-AGGREGATE_METHOD_LABELS: dict[str, Any] = {
-    "trimmed_mean": _l("trimmed mean"),
-    "mean": _l("mean"),
-    "poststratified_mean": _l("post-stratified mean"),
-}
-#: Indicator statuses, and the two of bonus/penalty and veto rows.
-STATUS_LABELS: dict[str, Any] = {
-    **INDICATOR_STATUS_LABELS,
-    "recorded": _l("recorded"),
-    "triggered": _l("triggered"),
-}
-DECISION_LABELS: dict[str, Any] = {
-    "score_zero_with_reason": _l("scored zero"),
-    "exclude_indicator_reweight": _l("left out, others reweighted"),
-}
 AGREEMENT_STATUS_LABELS: dict[str, Any] = {
     "ok": _l("computed"),
     "insufficient_data": _l("too few ratings"),
@@ -232,16 +214,12 @@ def _input_text(value: str, unit: Label | None) -> str:
     return f"{value} {label(unit)}"
 
 
-def _chart_context(result: Mapping[str, Any], card: Any, rulebook: Rulebook) -> dict[str, Any]:
+def _chart_context(view: CadreExplanation, card: Any, rulebook: Rulebook) -> dict[str, Any]:
     """Histogram of the post group's totals (own band marked); categories against the mean."""
-    indicator_set = _set_of(rulebook, card.post)
     minimums = [float(g.minimum) for g in rulebook.grading.grades]
-    cadre = next(c for c in result["cadres"] if str(c["id"]) == card.cadre_id)
-    own = category_points(cadre)
-    means = group_category_means(result["cadres"], card.post_group, beside=cadre)
-    categories = [c for c in indicator_set.categories if c.code in own] if indicator_set else []
+    categories = [c for c in view.categories if c.scored]
     bars = charts.paired_bars(
-        [(c.code, own[c.code], means.get(c.code, 0.0), float(c.weight)) for c in categories],
+        [(c.code, c.points, c.mean, c.weight) for c in categories],
         width=300.0,
         bar=7.0,
         label=12.0,
@@ -277,33 +255,38 @@ def scorecard_context(
 ) -> dict[str, Any]:
     """Everything ``templates/reports/scorecard.html`` prints for one cadre.
 
+    The numbers and the verification fields come from ``reports.core.layout``; the
+    formulas, categories and group means from the one explanation of the cadre
+    (:func:`assessment.core.explain.explain_cadre_result`) that the portal shows too.
+
     Raises
     ------
     assessment.core.errors.InvalidParameterError
         When the cadre is not in the result, or the stored numbers do not match the
-        rulebook (``assessment.core.explain``).
+        rulebook (a PDF never prints a number it cannot explain).
     """
     card = layout_scorecard(result, cadre_id, **facts.layout_facts)
-    cadre = next(c for c in result["cadres"] if str(c["id"]) == card.cadre_id)
-    indicator_set = _set_of(rulebook, card.post)
+    view = explain_cadre_result(result_from_plain(result), card.cadre_id, rulebook)
+    if not view.explained:
+        raise InvalidParameterError("explanation", "; ".join(view.problems), "not_explained")
+    indicator_set = view.indicator_set
     grade_names = _grade_names(rulebook)
-    explained = {e.code: e for e in explain_cadre(cadre, rulebook)}
-    events = {e.code: e for e in explain_events(cadre, rulebook)}
-    categories = {c.code: label(c.name) for c in indicator_set.categories} if indicator_set else {}
+    explained = {i.outcome.code: i for i in view.indicators}
+    events = {e.explanation.code: e for e in view.events}
+    categories = {c.code: label(c.name) for c in indicator_set.categories}
     rows = []
     for row in card.indicators:
-        indicator = indicator_set.indicator(row.code) if indicator_set is not None else None
-        explanation = explained.get(row.code)
-        method_labels = METHOD_LABELS if row.kind == "quantitative" else AGGREGATE_METHOD_LABELS
+        item = explained[row.code]
+        indicator, explanation = item.indicator, item.explanation
         rows.append(
             {
                 "code": row.code,
-                "name": label(indicator.name) if indicator is not None else row.code,
+                "name": label(indicator.name),
                 "category": categories.get(row.category or "", row.category or ""),
                 "kind": _named(KIND_LABELS, row.kind),
-                "method": _named(method_labels, row.method),
-                "subject": _named(SUBJECT_LABELS, indicator.subject if indicator else None),
-                "input": _input_text(row.input, indicator.unit if indicator else None),
+                "method": method_label(row.method),
+                "subject": _named(SUBJECT_LABELS, indicator.subject),
+                "input": _input_text(row.input, indicator.unit),
                 "n": row.n,
                 "weight": row.effective_weight,
                 "reweighted": row.effective_weight != row.weight,
@@ -311,33 +294,28 @@ def scorecard_context(
                 "note": explanation_note(explanation) if explanation is not None else "",
                 "points": row.points,
                 "status": row.status,
-                "status_label": _named(STATUS_LABELS, row.status),
+                "status_label": _named(EXPLANATION_STATUS_LABELS, row.status),
                 "reason": row.reason or "",
             }
         )
-    event_rows = []
-    for event in card.events:
-        indicator = indicator_set.indicator(event.code) if indicator_set is not None else None
-        explanation = events.get(event.code)
-        event_rows.append(
-            {
-                "code": event.code,
-                "name": label(indicator.name) if indicator is not None else event.code,
-                "kind": _named(KIND_LABELS, event.kind),
-                "count": event.count,
-                "points": event.points,
-                "expression": explanation.expression if explanation is not None else "",
-            }
-        )
-    total = explain_total(cadre, rulebook)
+    event_rows = [
+        {
+            "code": event.code,
+            "name": label(events[event.code].indicator.name),
+            "kind": _named(KIND_LABELS, event.kind),
+            "count": event.count,
+            "points": event.points,
+            "expression": events[event.code].explanation.expression,
+        }
+        for event in card.events
+    ]
+    grade_order = [g.code for g in rulebook.grading.grades]
     confidence = [
         {"grade": grade_names.get(c.grade, c.grade), "share": c.share, "p": c.probability}
         for c in sorted(
             card.confidence,
             key=lambda c: (
-                [g.code for g in rulebook.grading.grades].index(c.grade)
-                if c.grade in grade_names
-                else len(grade_names)
+                grade_order.index(c.grade) if c.grade in grade_names else len(grade_names)
             ),
         )
     ]
@@ -348,7 +326,7 @@ def scorecard_context(
         "cadre": {
             "code": card.code,
             "name": name,
-            "post": label(indicator_set.name) if indicator_set is not None else card.post,
+            "post": label(indicator_set.name),
             "post_code": card.post,
             "unit": unit_names.get(card.unit, card.unit),
             "post_group": card.post_group,
@@ -361,7 +339,7 @@ def scorecard_context(
         "bonus_capped": card.bonus_capped,
         "penalty_capped": card.penalty_capped,
         "total": card.total,
-        "total_expression": total.expression,
+        "total_expression": view.total.expression if view.total is not None else "",
         "grade": grade_names.get(card.grade, card.grade),
         "earned": grade_names.get(card.earned, card.earned),
         "grade_lowered": card.grade != card.earned,
@@ -375,7 +353,7 @@ def scorecard_context(
         "rank_interval": card.rank_interval,
         "confidence": confidence,
         "resamples": card.resamples,
-        "charts": _chart_context(result, card, rulebook),
+        "charts": _chart_context(view, card, rulebook),
     }
 
 

@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from assessment.audit import find_chain_head
-from assessment.core.rulebook import Rulebook, parse_rulebook
+from assessment.core.rulebook import Rulebook
 from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service
 from assessment.services.publication import find_notice
@@ -120,7 +120,7 @@ def load_version(session: Session, period: Period, number: int) -> VersionData:
         period=period,
         version=version,
         payload=payload,
-        rulebook=parse_rulebook(payload["rulebook"]),
+        rulebook=results_service.rulebook_of_version(version),
         unit_names=results_service.unit_names(session, period),
         audit_head=find_chain_head(session),
     )

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from assessment.core.cells import decode_csv, encode_csv
 from assessment.core.errors import AssessmentError, RulebookError
-from assessment.core.results import compute_period_results, result_to_plain
+from assessment.core.records import result_to_plain
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import rules_digest
 from assessment.rulebook_io import load_rulebook_yaml
 from reports.core.bundle import (

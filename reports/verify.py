@@ -42,8 +42,9 @@ from sqlalchemy.orm import Session
 from assessment.audit import find_entry_hash
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError
-from assessment.core.results import compute_period_results, result_to_plain, settings_of_plain
-from assessment.core.rulebook import parse_rulebook, rules_digest
+from assessment.core.records import ResultSettings, result_to_plain
+from assessment.core.results import compute_period_results
+from assessment.core.rulebook import rules_digest
 from assessment.models import Period, ResultVersion
 from assessment.services import results as results_service
 from assessment.services.publication import find_notice
@@ -216,10 +217,10 @@ def recompute_plain(version: ResultVersion) -> dict[str, Any]:
     payload = results_service.payload_of(version)
     stored = payload["result"]
     result = compute_period_results(
-        parse_rulebook(payload["rulebook"]),
+        results_service.rulebook_of_version(version),
         results_service.inputs_from_canonical(payload["inputs"]),
         summarise_survey=summarise_targets,
-        settings=settings_of_plain(stored),
+        settings=ResultSettings(**stored["settings"]) if stored.get("settings") else None,
         resamples=int(payload["resamples"]),
         seed=int(payload["seed"]),
     )
@@ -238,7 +239,11 @@ def digest_checks(version: ResultVersion) -> list[tuple[str, str, str]]:
     payload = results_service.payload_of(version)
     stored = payload["result"]
     return [
-        ("rules_digest", rules_digest(parse_rulebook(payload["rulebook"])), version.rules_digest),
+        (
+            "rules_digest",
+            rules_digest(results_service.rulebook_of_version(version)),
+            version.rules_digest,
+        ),
         ("data_digest", sha256_hex(canonical_json(payload["inputs"])), version.data_digest),
         ("result.rules_digest", version.rules_digest, str(stored.get("rules_digest"))),
         ("result.data_digest", version.data_digest, str(stored.get("data_digest"))),

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from assessment.app import create_app
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     EventInput,
@@ -47,9 +47,9 @@ from assessment.core.results import (
     RatingInput,
     SurveyTargetInput,
     UnitInput,
-    compute_period_results,
     result_to_plain,
 )
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook
 from assessment.demo import demo_rulebook_document
 from reports import documents

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     EventInput,
@@ -45,8 +45,8 @@ from assessment.core.results import (
     SurveyItemsInput,
     SurveyTargetInput,
     UnitInput,
-    compute_period_results,
 )
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     Aggregation,

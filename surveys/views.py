@@ -40,7 +40,7 @@ from assessment import throttle
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
-from assessment.core.results import ResultSettings
+from assessment.core.records import ResultSettings
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError

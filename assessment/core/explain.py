@@ -33,23 +33,33 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
-from assessment.core.errors import InvalidParameterError
+from assessment.core.confidence import GradeConfidence
+from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import Precision, exact
+from assessment.core.records import (
+    CadreResult,
+    IndicatorOutcome,
+    PeriodResult,
+    SurveyIndexResult,
+    record_to_plain,
+)
 from assessment.core.rulebook import (
     Indicator,
     IndicatorKind,
     IndicatorSet,
+    Label,
     Rulebook,
     quantitative_rule,
 )
 from assessment.core.scoring import (
     Direction,
+    GroupQuota,
     Method,
     compute_qualitative_points,
     compute_quantitative_points,
@@ -58,10 +68,15 @@ from assessment.core.scoring import (
 )
 
 __all__ = [
+    "CadreExplanation",
+    "CategoryPoints",
+    "ExplainedEvent",
+    "ExplainedIndicator",
     "IndicatorExplanation",
     "TotalExplanation",
     "category_points",
     "explain_cadre",
+    "explain_cadre_result",
     "explain_events",
     "explain_indicator",
     "explain_total",
@@ -73,6 +88,7 @@ __all__ = [
 TOLERANCE = 1e-9
 
 Terms = tuple[tuple[str, float], ...]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -807,3 +823,226 @@ def group_category_means(
         for code, values in shares.items()
         if scale.get(code, 0.0) > 0
     }
+
+
+# ---------------------------------------------------------------------------
+# one cadre's result, explained once for every reader
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedIndicator:
+    """One weighted indicator of a cadre: the stored outcome, the rule and its formula.
+
+    Parameters
+    ----------
+    outcome : IndicatorOutcome
+        As stored in the result (input, method, weights, points, status, reason).
+    indicator : Indicator
+        The rulebook's indicator (name, unit, direction, subject, category).
+    explanation : IndicatorExplanation or None
+        The formula with the numbers put in; ``None`` when it could not be rebuilt
+        (:attr:`CadreExplanation.problems` says why).
+    survey : SurveyIndexResult or None
+        The satisfaction index of a scored survey indicator's target, with its interval.
+    """
+
+    outcome: IndicatorOutcome
+    indicator: Indicator
+    explanation: IndicatorExplanation | None
+    survey: SurveyIndexResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedEvent:
+    """One bonus, penalty or veto indicator with recorded events, and its formula."""
+
+    explanation: IndicatorExplanation
+    indicator: Indicator
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryPoints:
+    """A category of the cadre's indicator set: own points against the post group's mean.
+
+    ``scored`` is whether the cadre has an indicator in the category; ``points`` is then
+    :func:`category_points`' sum, else 0; ``mean`` is :func:`group_category_means`' mean
+    (0 when no cadre of the group has the category).
+    """
+
+    code: str
+    name: Label
+    weight: float
+    points: float
+    mean: float
+    scored: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CadreExplanation:
+    """One cadre's result explained point by point: what the portal and the scorecard print.
+
+    Built once by :func:`explain_cadre_result`; the web page and the PDF only put labels
+    in the reader's language on it and format its numbers.
+
+    Parameters
+    ----------
+    cadre : CadreResult
+        The cadre's stored result (total, grade, rank, bonus and penalty, flags of what
+        lowered the grade).
+    indicator_set : IndicatorSet
+        The rulebook's set of the cadre's post (names, categories, caps).
+    indicators : tuple of ExplainedIndicator
+        Weighted indicators in stored (rulebook) order.
+    events : tuple of ExplainedEvent
+        Bonus, penalty and veto indicators with events (:func:`explain_events`).
+    total : TotalExplanation or None
+        :func:`explain_total`; ``None`` when it could not be rebuilt.
+    categories : tuple of CategoryPoints
+        Every category of the set, in rulebook order.
+    group_totals : tuple of float
+        Totals of the cadre's post group, own included (for the distribution; no names).
+    quota : GroupQuota or None
+        The top-grade quota outcome of the post group.
+    confidence : GradeConfidence or None
+        The cadre's bootstrap grade confidence, when computed.
+    problems : tuple of str
+        Why a formula could not be rebuilt (``points_mismatch`` and the like); empty when
+        every number was explained.
+    """
+
+    cadre: CadreResult
+    indicator_set: IndicatorSet
+    indicators: tuple[ExplainedIndicator, ...]
+    events: tuple[ExplainedEvent, ...]
+    total: TotalExplanation | None
+    categories: tuple[CategoryPoints, ...]
+    group_totals: tuple[float, ...]
+    quota: GroupQuota | None
+    confidence: GradeConfidence | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def explained(self) -> bool:
+        """Whether every indicator, event and the total were explained."""
+        return not self.problems
+
+    @property
+    def group_size(self) -> int:
+        """Cadres in the post group, own included."""
+        return len(self.group_totals)
+
+
+def explain_cadre_result(
+    result: PeriodResult, cadre_id: str, rulebook: Rulebook
+) -> CadreExplanation:
+    """Explain one cadre of a stored result, everything the cadre may read about it.
+
+    Parameters
+    ----------
+    result : PeriodResult
+        The stored result (``assessment.core.records.result_from_plain``).
+    cadre_id : str
+        The cadre.
+    rulebook : Rulebook
+        The rulebook the result was computed under (the version's own).
+
+    Returns
+    -------
+    CadreExplanation
+        Formulas by :func:`explain_cadre`, :func:`explain_events` and
+        :func:`explain_total`; categories by :func:`category_points` and
+        :func:`group_category_means`. A formula that cannot be rebuilt (the numbers do
+        not give the stored points) is left out and named in ``problems``: the stored
+        numbers are still shown, and a reader that must not print an unexplained number
+        (the PDF) refuses on ``problems``.
+
+    Raises
+    ------
+    KeyError
+        When the cadre is not in the result.
+    InvalidParameterError
+        ``no_indicator_set`` when the rulebook has no set for the cadre's post.
+
+    Examples
+    --------
+    >>> from assessment.core.rulebook import (DEFAULT_GRADES, Aggregation, Category,
+    ...     GradingScheme, IndicatorKind, Label)
+    >>> from assessment.core.records import ActualInput, CadreInput, PeriodInputs
+    >>> from assessment.core.results import compute_period_results
+    >>> L = Label("例", "e.g.")
+    >>> q = Indicator("Q", L, IndicatorKind.QUANTITATIVE, "c", 100.0, method="linear",
+    ...               baseline=50.0, target=100.0)
+    >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
+    ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
+    >>> inputs = PeriodInputs(
+    ...     cadres=(CadreInput("a", "1", "A", "P", "u"), CadreInput("b", "2", "B", "P", "u")),
+    ...     actuals=(ActualInput("a", "Q", 90), ActualInput("b", "Q", 75)))
+    >>> view = explain_cadre_result(compute_period_results(rb, inputs, resamples=0), "a", rb)
+    >>> view.indicators[0].explanation.expression, view.total.expression
+    ('(90 − 50) / (100 − 50) × 100 = 80.00', '80 = 80.00')
+    >>> [(c.code, c.points, c.mean) for c in view.categories], view.group_size
+    ([('c', 80.0, 65.0)], 2)
+    """
+    cadre = result.cadre(cadre_id)
+    indicator_set = _indicator_set({"post": cadre.post}, rulebook)
+    plain = record_to_plain(cadre)
+    problems: list[str] = []
+
+    def attempt(part: str, build: Callable[[], T]) -> T | None:
+        try:
+            return build()
+        except AssessmentError as error:
+            problems.append(f"{part}: {error}")
+            return None
+
+    formulas = attempt("indicators", lambda: explain_cadre(plain, rulebook)) or ()
+    by_code = {e.code: e for e in formulas}
+    surveys = {(s.indicator, s.target): s for s in result.surveys}
+    indicators = tuple(
+        ExplainedIndicator(
+            outcome=outcome,
+            indicator=_indicator(indicator_set, outcome.code),
+            explanation=by_code.get(outcome.code),
+            survey=surveys.get((outcome.code, outcome.survey_target or ""))
+            if outcome.kind == IndicatorKind.SURVEY and outcome.status == "scored"
+            else None,
+        )
+        for outcome in cadre.indicators
+    )
+    events = tuple(
+        ExplainedEvent(e, _indicator(indicator_set, e.code))
+        for e in attempt("events", lambda: explain_events(plain, rulebook)) or ()
+    )
+    total = attempt("total", lambda: explain_total(plain, rulebook))
+    group = [c for c in result.cadres if c.post_group == cadre.post_group]
+    own = category_points(plain)
+    means = group_category_means(
+        [record_to_plain(c) for c in group], cadre.post_group, beside=plain
+    )
+    categories = tuple(
+        CategoryPoints(
+            code=c.code,
+            name=c.name,
+            weight=float(c.weight),
+            points=own.get(c.code, 0.0),
+            mean=means.get(c.code, 0.0),
+            scored=c.code in own,
+        )
+        for c in indicator_set.categories
+    )
+    confidence = None
+    if result.confidence is not None:
+        confidence = next((c for c in result.confidence.cadres if c.cadre == cadre.id), None)
+    return CadreExplanation(
+        cadre=cadre,
+        indicator_set=indicator_set,
+        indicators=indicators,
+        events=events,
+        total=total,
+        categories=categories,
+        group_totals=tuple(c.total for c in group),
+        quota=next((g for g in result.groups if g.post_group == cadre.post_group), None),
+        confidence=confidence,
+        problems=tuple(problems),
+    )

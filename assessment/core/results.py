@@ -19,7 +19,8 @@ the one implementation in as ``summarise_survey`` (any function with the signatu
 ``surveys.core.tally.summarise_targets``): one formula, one place, injected.
 
 :func:`canonical_inputs` and :func:`compute_data_digest` give the data digest of
-DESIGN section 5; :func:`result_to_plain` the JSON-ready form of a result.
+DESIGN section 5. The records the engine reads and writes, and their plain form both
+ways (``result_to_plain``, ``result_from_plain``), are in :mod:`assessment.core.records`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -42,7 +42,6 @@ from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     BootstrapModel,
-    ConfidenceResult,
     PanelSample,
     SurveyLink,
     SurveySample,
@@ -50,7 +49,26 @@ from assessment.core.confidence import (
 )
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import AssessmentError, InsufficientDataError, InvalidParameterError
-from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
+from assessment.core.precision import Precision, exact
+from assessment.core.records import (
+    AssessorLeniency,
+    CadreInput,
+    CadreResult,
+    DecisionInput,
+    DecisionKind,
+    EventOutcome,
+    Flag,
+    IndicatorOutcome,
+    MissingInput,
+    PanelAgreement,
+    PeriodInputs,
+    PeriodResult,
+    ResultSettings,
+    SurveyIndexResult,
+    SurveyReliability,
+    SurveyTargetInput,
+    UnitInput,
+)
 from assessment.core.reliability import (
     compute_cronbach_alpha,
     compute_icc,
@@ -66,8 +84,10 @@ from assessment.core.rulebook import (
     rules_digest,
 )
 from assessment.core.scoring import (
+    CadreGrade,
     GradingCandidate,
-    GroupQuota,
+    GradingResult,
+    TotalResult,
     assign_grades,
     compute_qualitative_points,
     compute_quantitative_points,
@@ -76,219 +96,16 @@ from assessment.core.scoring import (
 )
 
 __all__ = [
-    "ActualInput",
-    "AssessorLeniency",
-    "CadreInput",
-    "CadreResult",
-    "DecisionInput",
-    "DecisionKind",
-    "EventInput",
-    "Flag",
     "IncompleteInputsError",
-    "IndicatorOutcome",
-    "MissingInput",
-    "PanelAgreement",
-    "PeriodInputs",
-    "PeriodResult",
-    "RatingInput",
-    "ResultSettings",
-    "SurveyIndexResult",
-    "SurveyItemsInput",
-    "SurveyReliability",
     "SurveySummariser",
-    "SurveyTargetInput",
-    "UnitInput",
+    "SurveySummaryLike",
     "canonical_inputs",
     "compute_data_digest",
     "compute_period_results",
     "find_missing_inputs",
-    "result_to_plain",
-    "settings_of_plain",
 ]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-# ---------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CadreInput:
-    """One assessed cadre (an appointment to a post in a unit for the period).
-
-    Parameters
-    ----------
-    id : str
-        Unique in the period.
-    code, name : str
-        Roster code and name (carried into the result for display).
-    post : str
-        Post code; selects the rulebook's indicator set.
-    unit : str
-        Unit id of the appointment (survey subject ``unit``, households).
-    post_group : str or None
-        Group within which the top-grade quota applies; default the post code.
-    """
-
-    id: str
-    code: str
-    name: str
-    post: str
-    unit: str
-    post_group: str | None = None
-
-    @property
-    def group(self) -> str:
-        """The post group: ``post_group`` or, when unset, the post code."""
-        return self.post_group if self.post_group is not None else self.post
-
-
-@dataclass(frozen=True, slots=True)
-class UnitInput:
-    """A unit's size: population (post-stratification) and households (response rate)."""
-
-    id: str
-    population: float | None = None
-    households: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActualInput:
-    """The actual value of one quantitative indicator for one cadre."""
-
-    cadre: str
-    indicator: str
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
-class RatingInput:
-    """One assessor's value (0–100, the rubric level's value) for one cadre's indicator."""
-
-    assessor: str
-    cadre: str
-    indicator: str
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
-class EventInput:
-    """One recorded bonus, penalty or veto event (``id`` unique per event).
-
-    ``points`` is what the team recorded for a bonus or penalty event (at most the
-    rulebook's points per event); None means the rulebook's points per event.
-    """
-
-    id: str
-    cadre: str
-    indicator: str
-    points: float | None = None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class SurveyTargetInput:
-    """The responses counted for one survey indicator about one target.
-
-    Parameters
-    ----------
-    indicator : str
-        Code of the survey indicator.
-    target : str
-        Cadre id (subject ``cadre``) or unit id (subject ``unit``).
-    scores : numpy.ndarray of float64
-        Response scores 0–100 (``surveys.core.tally.compute_response_scores``); NaN
-        for a response with no answered item (invalid, counted apart).
-    unit_ids : numpy.ndarray or None
-        Unit of each response (needed for post-stratification).
-    n_excluded : int
-        Responses the team excluded by a recorded decision (not in ``scores``).
-    """
-
-    indicator: str
-    target: str
-    scores: FloatArray
-    unit_ids: npt.NDArray[Any] | None = None
-    n_excluded: int = 0
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class SurveyItemsInput:
-    """The Likert item matrix of one survey (rows responses, columns items; NaN unanswered)."""
-
-    survey: str
-    items: FloatArray
-
-
-class DecisionKind(StrEnum):
-    """What the team decided about a missing input.
-
-    ``score_zero_with_reason``: the indicator scores 0 points (e.g. the cadre did not do
-    the task). ``exclude_indicator_reweight``: the indicator is left out and the
-    cadre's other weighted indicators are scaled up by ``W / (W - w)`` so that the
-    total stays on the same 0–100 scale (e.g. the task did not exist in the unit).
-    """
-
-    SCORE_ZERO = "score_zero_with_reason"
-    EXCLUDE_REWEIGHT = "exclude_indicator_reweight"
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionInput:
-    """A recorded team decision about one missing input, with its written reason."""
-
-    cadre: str
-    indicator: str
-    kind: DecisionKind
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class PeriodInputs:
-    """Everything a period's results are computed from (besides the rulebook).
-
-    Every field is a tuple; the order of entries does not matter.
-    """
-
-    cadres: tuple[CadreInput, ...]
-    units: tuple[UnitInput, ...] = ()
-    actuals: tuple[ActualInput, ...] = ()
-    ratings: tuple[RatingInput, ...] = ()
-    events: tuple[EventInput, ...] = ()
-    surveys: tuple[SurveyTargetInput, ...] = ()
-    survey_items: tuple[SurveyItemsInput, ...] = ()
-    decisions: tuple[DecisionInput, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ResultSettings:
-    """Thresholds of the quality flags and the levels of the intervals.
-
-    Parameters
-    ----------
-    low_agreement : float
-        Flag a panel whose ICC(2,k) is below this (default 0.5, "poor" in Koo and Li
-        2016).
-    leniency_threshold : float
-        Flag an assessor beyond ± this many SDs (default 2, DESIGN section 4).
-    low_response_rate : float
-        Flag a survey target answered by fewer than this share of households
-        (default 0.2).
-    low_alpha : float
-        Flag a survey whose Cronbach's alpha is below this (default 0.7, Nunnally 1978).
-    confidence : float
-        Level of the survey intervals and of the bootstrap rank interval (0.95).
-    satisfied_threshold : float
-        A response is satisfied from this score on (default 75, DESIGN section 4).
-    """
-
-    low_agreement: float = 0.5
-    leniency_threshold: float = 2.0
-    low_response_rate: float = 0.2
-    low_alpha: float = 0.7
-    confidence: float = 0.95
-    satisfied_threshold: float = 75.0
 
 
 # ---------------------------------------------------------------------------
@@ -341,39 +158,6 @@ class SurveySummariser(Protocol):
     ) -> Mapping[Hashable, SurveySummaryLike]: ...
 
 
-# ---------------------------------------------------------------------------
-# outputs
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MissingInput:
-    """One input the computation needs and does not have.
-
-    Parameters
-    ----------
-    kind : str
-        ``"actual"`` (quantitative), ``"ratings"`` (qualitative, no rating at all),
-        ``"survey_responses"`` (no valid response), ``"indicator_set"`` (the cadre's
-        post has none in the rulebook) or ``"unit_population"`` (post-stratification
-        needs it).
-    cadre : str
-        The cadre (``""`` for a unit population).
-    indicator : str or None
-        The indicator code, when the item is about one.
-    subject : str
-        The survey target or unit concerned, else ``""``.
-    decision : DecisionKind or None
-        The recorded decision covering it (only for the first three kinds).
-    """
-
-    kind: str
-    cadre: str
-    indicator: str | None = None
-    subject: str = ""
-    decision: DecisionKind | None = None
-
-
 class IncompleteInputsError(AssessmentError):
     """Inputs are missing and no decision was recorded for them.
 
@@ -390,297 +174,6 @@ class IncompleteInputsError(AssessmentError):
         shown = ", ".join(f"{m.kind}:{m.cadre}/{m.indicator or m.subject}" for m in missing[:5])
         more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
         super().__init__(f"{len(missing)} missing inputs without a decision: {shown}{more}")
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorOutcome:
-    """How one weighted indicator of one cadre was scored.
-
-    Parameters
-    ----------
-    code, kind, category : str
-        From the rulebook.
-    weight : float
-        Weight in the rulebook.
-    effective_weight : float
-        ``weight × W / (W - excluded)`` when indicators were excluded, else ``weight``.
-    status : str
-        ``"scored"``, ``"score_zero"`` or ``"excluded"`` (the last two by decision).
-    input : float or None
-        Actual value (quantitative), panel value (qualitative) or satisfaction index.
-    method : str or None
-        Quantitative method, ``"trimmed_mean"``/``"mean"``, or ``"mean"``/
-        ``"poststratified_mean"`` for surveys.
-    ratio : float or None
-        Achievement ratio ``r``; ``value / 100`` for panels and surveys.
-    points : float
-        ``effective_weight × ratio`` (0 when scored zero or excluded).
-    n : int or None
-        Ratings or valid responses used.
-    trimmed : bool or None
-        Panels: whether the highest and lowest were dropped.
-    survey_target : str or None
-        Surveys: the target the index is about.
-    reason : str or None
-        The decision's reason, when a decision applied.
-    """
-
-    code: str
-    kind: str
-    category: str | None
-    weight: float
-    effective_weight: float
-    status: str
-    input: float | None
-    method: str | None
-    ratio: float | None
-    points: float
-    n: int | None = None
-    trimmed: bool | None = None
-    survey_target: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventOutcome:
-    """Recorded events of one bonus, penalty or veto indicator for one cadre."""
-
-    code: str
-    kind: str
-    count: int
-    points: float
-
-
-@dataclass(frozen=True, slots=True)
-class CadreResult:
-    """Everything computed for one cadre.
-
-    Parameters
-    ----------
-    id, code, name, post, unit, post_group : str
-        From the inputs.
-    indicators : tuple of IndicatorOutcome
-        Weighted indicators, in rulebook order.
-    events : tuple of EventOutcome
-        Bonus, penalty and veto indicators with at least one event.
-    points : float
-        ``Σ`` indicator points.
-    bonus, penalty : float
-        Counted (capped) bonus and penalty.
-    bonus_raw, penalty_raw : float
-        Uncapped sums of the events.
-    bonus_capped, penalty_capped, floored : bool
-        Whether a cap bit, and whether the total was raised to 0.
-    total : float
-        ``max(0, points + bonus - penalty)``.
-    survey_key, panel_key : float or None
-        Second and third ranking keys: weight-averaged satisfaction index and panel
-        value over the scored survey / qualitative indicators.
-    vetoes : tuple of str
-        Triggered veto indicator codes.
-    veto_cap : str or None
-        Worst grade any triggered veto caps at.
-    rank : int
-        Competition rank in the post group.
-    earned, grade : str
-        Grade by the total alone, and final grade.
-    veto_capped, dropped_by_quota, tie_dropped : bool
-        What lowered the grade.
-    """
-
-    id: str
-    code: str
-    name: str
-    post: str
-    unit: str
-    post_group: str
-    indicators: tuple[IndicatorOutcome, ...]
-    events: tuple[EventOutcome, ...]
-    points: float
-    bonus: float
-    penalty: float
-    bonus_raw: float
-    penalty_raw: float
-    bonus_capped: bool
-    penalty_capped: bool
-    floored: bool
-    total: float
-    survey_key: float | None
-    panel_key: float | None
-    vetoes: tuple[str, ...]
-    veto_cap: str | None
-    rank: int
-    earned: str
-    grade: str
-    veto_capped: bool
-    dropped_by_quota: bool
-    tie_dropped: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyIndexResult:
-    """Satisfaction index of one survey indicator's target (see ``surveys.core.tally``)."""
-
-    indicator: str
-    subject: str
-    target: str
-    index: float
-    ci_low: float
-    ci_high: float
-    n: int
-    n_invalid: int
-    n_excluded: int
-    n_effective: float
-    weighted: bool
-    households: int | None
-    response_rate: float | None
-    share_satisfied: float
-    share_ci_low: float
-    share_ci_high: float
-
-
-@dataclass(frozen=True, slots=True)
-class PanelAgreement:
-    """Agreement of the panel on one qualitative indicator of one post.
-
-    ``icc2_k`` and ``kendall_w`` are ``None`` with ``status = "insufficient_data"``
-    when fewer than two complete cadres or two assessors remain. ``icc2_k_low`` and
-    ``icc2_k_high`` are the ends of ICC(2,k)'s confidence interval at the settings'
-    level (McGraw and Wong 1996), ``None`` when undefined; results stored before issue 13
-    have neither.
-    """
-
-    post: str
-    indicator: str
-    n_cadres: int
-    n_assessors: int
-    n_dropped: int
-    icc2_k: float | None
-    kendall_w: float | None
-    kendall_p: float | None
-    status: str
-    icc2_k_low: float | None = None
-    icc2_k_high: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AssessorLeniency:
-    """An assessor against the rest of the panel over every qualitative rating.
-
-    ``mean_deviation`` is the mean of (own rating − the other assessors' mean) and
-    ``standardized`` divides it by ``spread``, the SD of the other assessors'
-    leave-one-out differences (:func:`~assessment.core.reliability.compute_leniency`);
-    ``None`` in plain form when undefined.
-    """
-
-    assessor: str
-    mean_deviation: float
-    standardized: float
-    n_ratings: int
-    flagged: bool
-    spread: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyReliability:
-    """Cronbach's alpha of one survey's Likert items (``None`` when it cannot be computed)."""
-
-    survey: str
-    alpha: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n_respondents: int
-    k_items: int
-    n_dropped: int
-
-
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """A quality note shown beside the scores (never applied to them).
-
-    Parameters
-    ----------
-    code : str
-        ``low_agreement``, ``lenient_assessor``, ``severe_assessor``,
-        ``low_response_rate``, ``low_alpha``, ``excluded_responses``,
-        ``decision_applied``.
-    subject_kind : str
-        ``panel`` (subject = post code), ``assessor``, ``survey_target``, ``survey``
-        or ``cadre``.
-    subject : str
-        The id it is about.
-    indicator : str or None
-        The indicator concerned.
-    value, threshold : float or None
-        The value that raised the flag and the threshold it crossed.
-    """
-
-    code: str
-    subject_kind: str
-    subject: str
-    indicator: str | None = None
-    value: float | None = None
-    threshold: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodResult:
-    """The results of one period, with every intermediate value.
-
-    Parameters
-    ----------
-    rules_digest, data_digest : str
-        SHA-256 of the canonical rulebook and of :func:`canonical_inputs`.
-    cadres : tuple of CadreResult
-        Sorted by post group, rank and id.
-    groups : tuple of GroupQuota
-        Quota outcome per post group.
-    tie_dropped : tuple of str
-        Ids dropped by the tie rule (empty when it did not happen).
-    surveys : tuple of SurveyIndexResult
-        Per survey indicator and target, sorted.
-    agreement : tuple of PanelAgreement
-        Per post and qualitative indicator.
-    leniency : tuple of AssessorLeniency
-        Per assessor (empty with fewer than two assessors).
-    reliability : tuple of SurveyReliability
-        Per survey with an item matrix.
-    flags : tuple of Flag
-        Sorted.
-    missing : tuple of MissingInput
-        The missing inputs, each with the decision that covered it.
-    unused_decisions : tuple of DecisionInput
-        Decisions recorded for inputs that were in fact present (ignored).
-    confidence : ConfidenceResult or None
-        Bootstrap grade confidence (``None`` when ``resamples = 0``).
-    settings : ResultSettings
-    precision : Precision
-        The rulebook's declared precision: every published number of the result
-        (points, totals, indices, panel values, shares) is rounded to it.
-    """
-
-    rules_digest: str
-    data_digest: str
-    cadres: tuple[CadreResult, ...]
-    groups: tuple[GroupQuota, ...]
-    tie_dropped: tuple[str, ...]
-    surveys: tuple[SurveyIndexResult, ...]
-    agreement: tuple[PanelAgreement, ...]
-    leniency: tuple[AssessorLeniency, ...]
-    reliability: tuple[SurveyReliability, ...]
-    flags: tuple[Flag, ...]
-    missing: tuple[MissingInput, ...]
-    unused_decisions: tuple[DecisionInput, ...]
-    confidence: ConfidenceResult | None
-    settings: ResultSettings = field(default_factory=ResultSettings)
-    precision: Precision = DEFAULT_PRECISION
-
-    def cadre(self, cadre_id: str) -> CadreResult:
-        """Return one cadre's result; raises ``KeyError`` when absent."""
-        for item in self.cadres:
-            if item.id == cadre_id:
-                return item
-        raise KeyError(cadre_id)
 
 
 # ---------------------------------------------------------------------------
@@ -984,6 +477,7 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from assessment.core.records import ActualInput
     >>> a = PeriodInputs(cadres=(CadreInput("c2", "2", "B", "P", "u"),
     ...                          CadreInput("c1", "1", "A", "P", "u")),
     ...                  actuals=(ActualInput("c1", "Q", 85.0),))
@@ -1100,6 +594,7 @@ def compute_data_digest(inputs: PeriodInputs) -> str:
 
     Examples
     --------
+    >>> from assessment.core.records import ActualInput
     >>> a = PeriodInputs(cadres=(CadreInput("c1", "1", "A", "P", "u"),),
     ...                  actuals=(ActualInput("c1", "Q", 85),))
     >>> b = PeriodInputs(cadres=(CadreInput("c1", "1", "A", "P", "u"),),
@@ -1219,19 +714,25 @@ class _CadreWork:
 
     Weights are exact (:class:`~fractions.Fraction`): an effective weight after a
     reweighting decision is ``w × W / (W − w_excluded)``, often not a finite decimal.
+    ``quantitative`` holds the published points of the quantitative indicators;
+    ``survey_pairs`` and ``panel_pairs`` the (rulebook weight, published value) pairs of
+    the ranking keys.
     """
 
-    outcomes: list[IndicatorOutcome]
-    events: list[EventOutcome]
-    quantitative_points: float
-    panels: list[tuple[Fraction, Fraction, FloatArray]]
-    links: list[tuple[tuple[str, str], Fraction, Fraction]]
-    survey_key: float | None
-    panel_key: float | None
-    vetoes: list[str]
-    veto_cap: str | None
-    bonus: list[float]
-    penalty: list[float]
+    outcomes: list[IndicatorOutcome] = field(default_factory=list)
+    events: list[EventOutcome] = field(default_factory=list)
+    quantitative_points: float = 0.0
+    panels: list[tuple[Fraction, Fraction, FloatArray]] = field(default_factory=list)
+    links: list[tuple[tuple[str, str], Fraction, Fraction]] = field(default_factory=list)
+    survey_key: float | None = None
+    panel_key: float | None = None
+    vetoes: list[str] = field(default_factory=list)
+    veto_cap: str | None = None
+    bonus: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+    quantitative: list[Decimal] = field(default_factory=list)
+    survey_pairs: list[tuple[Fraction, Fraction]] = field(default_factory=list)
+    panel_pairs: list[tuple[Fraction, Fraction]] = field(default_factory=list)
 
 
 def _weighted_mean(
@@ -1244,22 +745,36 @@ def _weighted_mean(
     return precision.publish(sum((w * v for w, v in pairs), Fraction(0)) / den)
 
 
-def _score_cadre(
-    cadre: CadreInput,
-    indicator_set: IndicatorSet,
-    rulebook: Rulebook,
-    index: _Index,
-    surveys: _SurveyTable,
-    missing_codes: set[str],
-) -> _CadreWork:
-    precision = rulebook.precision
-    weighted = [i for i in indicator_set.indicators if i.is_weighted]
+@dataclass(frozen=True, slots=True)
+class _Reweighting:
+    """The team's decisions about one cadre's missing inputs, and the weight scale (internal).
+
+    ``scale = W / (W - w_excluded)`` over the weighted indicators of the cadre's set, 1
+    when nothing is excluded.
+    """
+
+    decisions: Mapping[str, DecisionInput]
+    missing: frozenset[str]
+    excluded: frozenset[str]
+    scale: Fraction
+
+
+def _reweighting(
+    cadre: CadreInput, weighted: Sequence[Indicator], index: _Index, missing_codes: set[str]
+) -> _Reweighting:
+    """Which indicators the decisions leave out, and how the others are scaled up.
+
+    ``exclude_indicator_reweight`` drops an indicator; every other weighted indicator's
+    weight is multiplied by ``W / (W - w_excluded)`` (``W`` the sum of the set's
+    weights), exactly, so the total stays on 0–100. Excluding every weighted indicator
+    is refused (``every_weighted_indicator_excluded``).
+    """
     decisions = {code: d for (cid, code), d in index.decisions.items() if cid == cadre.id}
-    excluded = {
+    excluded = frozenset(
         code
         for code in missing_codes
         if code in decisions and decisions[code].kind == DecisionKind.EXCLUDE_REWEIGHT
-    }
+    )
     total_weight = sum((exact(i.weight or 0.0) for i in weighted), Fraction(0))
     excluded_weight = sum(
         (exact(i.weight or 0.0) for i in weighted if i.code in excluded), Fraction(0)
@@ -1267,107 +782,150 @@ def _score_cadre(
     if excluded and total_weight - excluded_weight <= 0:
         raise _fail("decisions", cadre.id, "every_weighted_indicator_excluded")
     scale = total_weight / (total_weight - excluded_weight) if excluded else Fraction(1)
-    trim = rulebook.aggregation.trim_threshold
+    return _Reweighting(decisions, frozenset(missing_codes), excluded, scale)
 
-    work = _CadreWork([], [], 0.0, [], [], None, None, [], None, [], [])
-    quantitative: list[Decimal] = []
-    survey_pairs: list[tuple[Fraction, Fraction]] = []
-    panel_pairs: list[tuple[Fraction, Fraction]] = []
-    for ind in weighted:
-        weight = exact(ind.weight or 0.0)
-        effective = weight * scale if ind.code not in excluded else Fraction(0)
-        key = (cadre.id, ind.code)
-        if ind.code in missing_codes:
-            decision = decisions[ind.code]
-            work.outcomes.append(
-                IndicatorOutcome(
-                    code=ind.code,
-                    kind=str(ind.kind),
-                    category=ind.category,
-                    weight=float(weight),
-                    effective_weight=float(effective),
-                    status="excluded" if ind.code in excluded else "score_zero",
-                    input=None,
-                    method=None,
-                    ratio=None if ind.code in excluded else 0.0,
-                    points=0.0,
-                    reason=decision.reason,
-                )
-            )
-            continue
-        if ind.kind == "quantitative":
-            actual = index.actuals[key]
-            scored = compute_quantitative_points(
-                quantitative_rule(ind, effective), actual, precision=precision
-            )
-            quantitative.append(precision.round(scored.points))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "quantitative",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    float(actual),
-                    ind.method,
-                    scored.ratio,
-                    scored.points,
-                )
-            )
-        elif ind.kind == "qualitative":
-            panel = index.ratings[key]
-            values = [panel[a] for a in sorted(panel)]
-            result = compute_qualitative_points(
-                effective, values, trim_threshold=trim, indicator=ind.code, precision=precision
-            )
-            work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
-            panel_pairs.append((weight, exact(result.value)))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "qualitative",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    result.value,
-                    "trimmed_mean" if result.trimmed else "mean",
-                    float(exact(result.value) / 100),
-                    result.points,
-                    result.n_ratings,
-                    result.trimmed,
-                )
-            )
-        else:
-            target = _survey_target(ind, cadre)
-            summary = surveys.summaries[(ind.code, target)]
-            points = compute_survey_points(
-                effective, summary.index, indicator=ind.code, precision=precision
-            )
-            work.links.append(((ind.code, target), effective, weight))
-            survey_pairs.append((weight, exact(summary.index)))
-            work.outcomes.append(
-                IndicatorOutcome(
-                    ind.code,
-                    "survey",
-                    ind.category,
-                    float(weight),
-                    float(effective),
-                    "scored",
-                    summary.index,
-                    "poststratified_mean" if summary.weighted else "mean",
-                    float(exact(summary.index) / 100),
-                    points,
-                    summary.n,
-                    None,
-                    target,
-                )
-            )
-    work.quantitative_points = float(sum(quantitative, Decimal(0)))
-    work.survey_key = _weighted_mean(survey_pairs, precision)
-    work.panel_key = _weighted_mean(panel_pairs, precision)
 
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What scoring one weighted indicator of one cadre needs (internal)."""
+
+    cadre: CadreInput
+    rulebook: Rulebook
+    index: _Index
+    surveys: _SurveyTable
+
+
+#: ``scorer(indicator, weight, effective_weight, scoring, work)``: scores one weighted
+#: indicator and appends its outcome (and ranking and bootstrap pieces) to ``work``.
+_IndicatorScorer = Callable[[Indicator, Fraction, Fraction, _Scoring, "_CadreWork"], None]
+
+
+def _decided_outcome(
+    indicator: Indicator, weight: Fraction, effective: Fraction, reweighting: _Reweighting
+) -> IndicatorOutcome:
+    """The outcome of an indicator whose missing input a decision covers: 0 points."""
+    excluded = indicator.code in reweighting.excluded
+    return IndicatorOutcome(
+        code=indicator.code,
+        kind=str(indicator.kind),
+        category=indicator.category,
+        weight=float(weight),
+        effective_weight=float(effective),
+        status="excluded" if excluded else "score_zero",
+        input=None,
+        method=None,
+        ratio=None if excluded else 0.0,
+        points=0.0,
+        reason=reweighting.decisions[indicator.code].reason,
+    )
+
+
+def _score_quantitative(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × r`` with ``r`` the achievement ratio of the indicator's method."""
+    precision = scoring.rulebook.precision
+    actual = scoring.index.actuals[(scoring.cadre.id, ind.code)]
+    scored = compute_quantitative_points(
+        quantitative_rule(ind, effective), actual, precision=precision
+    )
+    work.quantitative.append(precision.round(scored.points))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "quantitative",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            float(actual),
+            ind.method,
+            scored.ratio,
+            scored.points,
+        )
+    )
+
+
+def _score_qualitative(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × v / 100`` with ``v`` the panel value (trimmed mean from the threshold)."""
+    panel = scoring.index.ratings[(scoring.cadre.id, ind.code)]
+    values = [panel[a] for a in sorted(panel)]
+    result = compute_qualitative_points(
+        effective,
+        values,
+        trim_threshold=scoring.rulebook.aggregation.trim_threshold,
+        indicator=ind.code,
+        precision=scoring.rulebook.precision,
+    )
+    work.panels.append((effective, weight, np.asarray(values, dtype=np.float64)))
+    work.panel_pairs.append((weight, exact(result.value)))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "qualitative",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            result.value,
+            "trimmed_mean" if result.trimmed else "mean",
+            float(exact(result.value) / 100),
+            result.points,
+            result.n_ratings,
+            result.trimmed,
+        )
+    )
+
+
+def _score_survey(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × S / 100`` with ``S`` the satisfaction index of the indicator's target."""
+    target = _survey_target(ind, scoring.cadre)
+    summary = scoring.surveys.summaries[(ind.code, target)]
+    points = compute_survey_points(
+        effective, summary.index, indicator=ind.code, precision=scoring.rulebook.precision
+    )
+    work.links.append(((ind.code, target), effective, weight))
+    work.survey_pairs.append((weight, exact(summary.index)))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "survey",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            summary.index,
+            "poststratified_mean" if summary.weighted else "mean",
+            float(exact(summary.index) / 100),
+            points,
+            summary.n,
+            None,
+            target,
+        )
+    )
+
+
+#: The scorer of each weighted kind; a new source of points adds an entry here.
+_SCORERS: Mapping[str, _IndicatorScorer] = {
+    IndicatorKind.QUANTITATIVE: _score_quantitative,
+    IndicatorKind.QUALITATIVE: _score_qualitative,
+    IndicatorKind.SURVEY: _score_survey,
+}
+
+
+def _score_events(
+    cadre: CadreInput,
+    indicator_set: IndicatorSet,
+    rulebook: Rulebook,
+    index: _Index,
+    work: _CadreWork,
+) -> None:
+    """Bonus and penalty events at their recorded points; a veto's worst grade cap."""
+    precision = rulebook.precision
     scheme_codes = [g.code for g in rulebook.grading.grades]
     for ind in indicator_set.indicators:
         recorded = index.events.get((cadre.id, ind.code), [])
@@ -1391,6 +949,41 @@ def _score_cadre(
             cap = ind.caps_at or scheme_codes[-1]
             if work.veto_cap is None or scheme_codes.index(cap) > scheme_codes.index(work.veto_cap):
                 work.veto_cap = cap
+
+
+def _score_cadre(
+    cadre: CadreInput,
+    indicator_set: IndicatorSet,
+    rulebook: Rulebook,
+    index: _Index,
+    surveys: _SurveyTable,
+    missing_codes: set[str],
+) -> _CadreWork:
+    """Score one cadre's indicators and events, before the totals and grades.
+
+    Each weighted indicator is scored by the scorer of its kind (:data:`_SCORERS`) at
+    its effective weight (:func:`_reweighting`), or given 0 points by a decision
+    (:func:`_decided_outcome`); the ranking keys are then ``Σ w S / Σ w`` over the survey
+    and ``Σ w v / Σ w`` over the qualitative indicators, at the rulebook weights.
+    """
+    precision = rulebook.precision
+    weighted = [i for i in indicator_set.indicators if i.is_weighted]
+    reweighting = _reweighting(cadre, weighted, index, missing_codes)
+    scoring = _Scoring(cadre, rulebook, index, surveys)
+    work = _CadreWork()
+    for ind in weighted:
+        weight = exact(ind.weight or 0.0)
+        effective = (
+            weight * reweighting.scale if ind.code not in reweighting.excluded else Fraction(0)
+        )
+        if ind.code in reweighting.missing:
+            work.outcomes.append(_decided_outcome(ind, weight, effective, reweighting))
+        else:
+            _SCORERS[ind.kind](ind, weight, effective, scoring, work)
+    work.quantitative_points = float(sum(work.quantitative, Decimal(0)))
+    work.survey_key = _weighted_mean(work.survey_pairs, precision)
+    work.panel_key = _weighted_mean(work.panel_pairs, precision)
+    _score_events(cadre, indicator_set, rulebook, index, work)
     return work
 
 
@@ -1601,6 +1194,7 @@ def compute_period_results(
     ...               baseline=50.0, target=100.0)
     >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
     ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
+    >>> from assessment.core.records import ActualInput
     >>> inputs = PeriodInputs(
     ...     cadres=(CadreInput("a", "1", "A", "P", "u"), CadreInput("b", "2", "B", "P", "u")),
     ...     actuals=(ActualInput("a", "Q", 100), ActualInput("b", "Q", 75)))
@@ -1614,6 +1208,54 @@ def compute_period_results(
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0:
         raise _fail("resamples", resamples, "negative")
     index = _index(rulebook, inputs)
+    all_missing, unused = _decided_missing(rulebook, index)
+    survey_table = _survey_table(
+        rulebook, index, _needed_survey_targets(index), summarise_survey, settings
+    )
+    cadre_ids = sorted(index.cadres)
+    works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
+    grading = _grade(rulebook, index, cadre_ids, works, totals)
+    agreement, leniency, reliability, flags = _quality_notes(
+        index, inputs, settings, survey_table, all_missing
+    )
+    confidence = None
+    if resamples > 0 and cadre_ids:
+        confidence = compute_grade_confidence(
+            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
+            scheme=rulebook.grading.grades,
+            top_quota=rulebook.grading.top_quota,
+            resamples=resamples,
+            seed=seed,
+            level=settings.confidence,
+        )
+    return PeriodResult(
+        rules_digest=rules_digest(rulebook),
+        data_digest=compute_data_digest(inputs),
+        cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
+        groups=grading.groups,
+        tie_dropped=grading.tie_dropped,
+        surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
+        agreement=tuple(agreement),
+        leniency=tuple(leniency),
+        reliability=tuple(reliability),
+        flags=tuple(
+            sorted(flags, key=lambda f: (f.code, f.subject_kind, f.subject, f.indicator or ""))
+        ),
+        missing=tuple(all_missing),
+        unused_decisions=unused,
+        confidence=confidence,
+        settings=settings,
+        precision=rulebook.precision,
+    )
+
+
+def _decided_missing(
+    rulebook: Rulebook, index: _Index
+) -> tuple[list[MissingInput], tuple[DecisionInput, ...]]:
+    """Every missing input with its decision, and the decisions about present inputs.
+
+    Raises :class:`IncompleteInputsError` when a missing input has no decision.
+    """
     all_missing = sorted(
         _find_missing(rulebook, index),
         key=lambda m: (m.kind, m.cadre, m.indicator or "", m.subject),
@@ -1628,23 +1270,32 @@ def compute_period_results(
             key=lambda d: (d.cadre, d.indicator),
         )
     )
+    return all_missing, unused
 
-    # survey targets needed: (indicator, target) -> (subject, unit whose households count)
+
+def _needed_survey_targets(index: _Index) -> dict[tuple[str, str], tuple[str, str]]:
+    """``(indicator, target) -> (subject, unit whose households count)`` of every cadre."""
     needed: dict[tuple[str, str], tuple[str, str]] = {}
     for cadre in index.cadres.values():
         for ind in index.sets[cadre.post].of_kind(IndicatorKind.SURVEY):
-            target = _survey_target(ind, cadre)
-            needed[(ind.code, target)] = (_subject(ind), cadre.unit)
+            needed[(ind.code, _survey_target(ind, cadre))] = (_subject(ind), cadre.unit)
+    return needed
+
+
+def _score_cadres(
+    rulebook: Rulebook,
+    index: _Index,
+    survey_table: _SurveyTable,
+    all_missing: Sequence[MissingInput],
+) -> tuple[dict[str, _CadreWork], dict[str, TotalResult]]:
+    """Each cadre's indicators (:func:`_score_cadre`) and total (``compute_total``)."""
     missing_codes: dict[str, set[str]] = defaultdict(set)
     for m in all_missing:
         if m.indicator is not None and m.cadre:
             missing_codes[m.cadre].add(m.indicator)
-    survey_table = _survey_table(rulebook, index, needed, summarise_survey, settings)
-
-    cadre_ids = sorted(index.cadres)
     works: dict[str, _CadreWork] = {}
-    totals = {}
-    for cadre_id in cadre_ids:
+    totals: dict[str, TotalResult] = {}
+    for cadre_id in sorted(index.cadres):
         cadre = index.cadres[cadre_id]
         indicator_set = index.sets[cadre.post]
         work = _score_cadre(
@@ -1659,7 +1310,18 @@ def compute_period_results(
             penalty_cap=indicator_set.penalty_cap,
             precision=rulebook.precision,
         )
-    grading = assign_grades(
+    return works, totals
+
+
+def _grade(
+    rulebook: Rulebook,
+    index: _Index,
+    cadre_ids: Sequence[str],
+    works: Mapping[str, _CadreWork],
+    totals: Mapping[str, TotalResult],
+) -> GradingResult:
+    """Ranks and grades per post group: keys total, survey key, panel key; quota; vetoes."""
+    return assign_grades(
         [
             GradingCandidate(
                 id=cadre_id,
@@ -1676,43 +1338,56 @@ def compute_period_results(
         precision=rulebook.precision,
     )
 
-    cadre_results: list[CadreResult] = []
-    for graded in grading.grades:
-        cadre = index.cadres[graded.id]
-        work = works[graded.id]
-        total = totals[graded.id]
-        cadre_results.append(
-            CadreResult(
-                id=cadre.id,
-                code=cadre.code,
-                name=cadre.name,
-                post=cadre.post,
-                unit=cadre.unit,
-                post_group=graded.post_group,
-                indicators=tuple(work.outcomes),
-                events=tuple(work.events),
-                points=total.points,
-                bonus=total.bonus,
-                penalty=total.penalty,
-                bonus_raw=total.bonus_raw,
-                penalty_raw=total.penalty_raw,
-                bonus_capped=total.bonus_capped,
-                penalty_capped=total.penalty_capped,
-                floored=total.floored,
-                total=total.total,
-                survey_key=work.survey_key,
-                panel_key=work.panel_key,
-                vetoes=tuple(work.vetoes),
-                veto_cap=work.veto_cap,
-                rank=graded.rank,
-                earned=graded.earned,
-                grade=graded.grade,
-                veto_capped=graded.veto_capped,
-                dropped_by_quota=graded.dropped_by_quota,
-                tie_dropped=graded.tie_dropped,
-            )
-        )
 
+def _cadre_result(
+    index: _Index,
+    works: Mapping[str, _CadreWork],
+    totals: Mapping[str, TotalResult],
+    graded: CadreGrade,
+) -> CadreResult:
+    """One cadre's record: its inputs, scored pieces, total and grade."""
+    cadre = index.cadres[graded.id]
+    work = works[graded.id]
+    total = totals[graded.id]
+    return CadreResult(
+        id=cadre.id,
+        code=cadre.code,
+        name=cadre.name,
+        post=cadre.post,
+        unit=cadre.unit,
+        post_group=graded.post_group,
+        indicators=tuple(work.outcomes),
+        events=tuple(work.events),
+        points=total.points,
+        bonus=total.bonus,
+        penalty=total.penalty,
+        bonus_raw=total.bonus_raw,
+        penalty_raw=total.penalty_raw,
+        bonus_capped=total.bonus_capped,
+        penalty_capped=total.penalty_capped,
+        floored=total.floored,
+        total=total.total,
+        survey_key=work.survey_key,
+        panel_key=work.panel_key,
+        vetoes=tuple(work.vetoes),
+        veto_cap=work.veto_cap,
+        rank=graded.rank,
+        earned=graded.earned,
+        grade=graded.grade,
+        veto_capped=graded.veto_capped,
+        dropped_by_quota=graded.dropped_by_quota,
+        tie_dropped=graded.tie_dropped,
+    )
+
+
+def _quality_notes(
+    index: _Index,
+    inputs: PeriodInputs,
+    settings: ResultSettings,
+    survey_table: _SurveyTable,
+    all_missing: Sequence[MissingInput],
+) -> tuple[list[PanelAgreement], list[AssessorLeniency], list[SurveyReliability], list[Flag]]:
+    """Agreement, leniency, alpha and the flags beside the scores (never applied to them)."""
     agreement, leniency, flags = _agreement(index, settings)
     reliability, alpha_flags = _reliability(inputs, settings)
     flags.extend(alpha_flags)
@@ -1743,37 +1418,7 @@ def compute_period_results(
     for m in all_missing:
         if m.decision is not None:
             flags.append(Flag("decision_applied", "cadre", m.cadre, m.indicator, None, None))
-
-    confidence = None
-    if resamples > 0 and cadre_ids:
-        confidence = compute_grade_confidence(
-            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
-            scheme=rulebook.grading.grades,
-            top_quota=rulebook.grading.top_quota,
-            resamples=resamples,
-            seed=seed,
-            level=settings.confidence,
-        )
-
-    return PeriodResult(
-        rules_digest=rules_digest(rulebook),
-        data_digest=compute_data_digest(inputs),
-        cadres=tuple(cadre_results),
-        groups=grading.groups,
-        tie_dropped=grading.tie_dropped,
-        surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
-        agreement=tuple(agreement),
-        leniency=tuple(leniency),
-        reliability=tuple(reliability),
-        flags=tuple(
-            sorted(flags, key=lambda f: (f.code, f.subject_kind, f.subject, f.indicator or ""))
-        ),
-        missing=tuple(all_missing),
-        unused_decisions=unused,
-        confidence=confidence,
-        settings=settings,
-        precision=rulebook.precision,
-    )
+    return agreement, leniency, reliability, flags
 
 
 def _bootstrap_model(
@@ -1781,7 +1426,7 @@ def _bootstrap_model(
     index: _Index,
     cadre_ids: list[str],
     works: Mapping[str, _CadreWork],
-    totals: Mapping[str, Any],
+    totals: Mapping[str, TotalResult],
     survey_table: _SurveyTable,
 ) -> BootstrapModel:
     codes = [g.code for g in rulebook.grading.grades]
@@ -1815,84 +1460,3 @@ def _bootstrap_model(
         trim_threshold=rulebook.aggregation.trim_threshold,
         precision=rulebook.precision,
     )
-
-
-# ---------------------------------------------------------------------------
-# plain form
-# ---------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, StrEnum):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool | str | int) or value is None:
-        return value
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if math.isnan(number) or math.isinf(number) else number + 0.0
-    if isinstance(value, np.integer):
-        return int(value)
-    raise TypeError(f"cannot make {type(value).__name__} plain")
-
-
-def result_to_plain(result: PeriodResult) -> dict[str, Any]:
-    """The result as plain JSON-ready data (dicts, lists, str, int, float, None).
-
-    Parameters
-    ----------
-    result : PeriodResult
-
-    Returns
-    -------
-    dict
-        Field names as keys; NaN and infinities become ``None``; ``-0.0`` becomes
-        ``0.0``. ``canonical_json(result_to_plain(r))`` is what a result version stores.
-
-    Examples
-    --------
-    >>> from assessment.core.rulebook import (DEFAULT_GRADES, Aggregation, Category,
-    ...     GradingScheme, Indicator, IndicatorKind, IndicatorSet, Label, Rulebook)
-    >>> L = Label("例", "e.g.")
-    >>> q = Indicator("Q", L, IndicatorKind.QUANTITATIVE, "c", 100.0, method="binary")
-    >>> rb = Rulebook(L, GradingScheme(DEFAULT_GRADES), Aggregation(), (),
-    ...               (IndicatorSet("P", L, (Category("c", L, 100.0),), (q,)),))
-    >>> inputs = PeriodInputs(cadres=(CadreInput("a", "1", "A", "P", "u"),),
-    ...                       actuals=(ActualInput("a", "Q", 1),))
-    >>> plain = result_to_plain(compute_period_results(rb, inputs, resamples=0))
-    >>> plain["cadres"][0]["indicators"][0]["points"], plain["confidence"]
-    (100.0, None)
-    """
-    plain = _plain(result)
-    if not isinstance(plain, dict):
-        raise TypeError("result is not a dataclass")
-    return plain
-
-
-def settings_of_plain(plain: Mapping[str, Any]) -> ResultSettings:
-    """The settings a stored result was computed with (:func:`result_to_plain`'s output).
-
-    Parameters
-    ----------
-    plain : mapping
-        A plain result; one stored before settings were recorded has none.
-
-    Returns
-    -------
-    ResultSettings
-        The recorded thresholds and levels, the defaults where none are recorded.
-
-    Examples
-    --------
-    >>> settings_of_plain({"settings": {"low_response_rate": 0.3}}).low_response_rate
-    0.3
-    >>> settings_of_plain({}) == ResultSettings()
-    True
-    """
-    recorded = plain.get("settings")
-    return ResultSettings(**recorded) if recorded else ResultSettings()

@@ -23,7 +23,7 @@ from assessment.app.db import UTCDateTime, db, utcnow
 from assessment.models.accounts import Account
 from assessment.models.periods import Period
 
-#: Decision kinds, as in ``assessment.core.results.DecisionKind``.
+#: Decision kinds, as in ``assessment.core.records.DecisionKind``.
 DECISION_KINDS = ("score_zero_with_reason", "exclude_indicator_reweight")
 
 

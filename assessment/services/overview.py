@@ -13,15 +13,14 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessment.core.rulebook import parse_rulebook
+from assessment.core.records import SurveyIndexResult
 from assessment.models import Period, ResultVersion, Unit
 from assessment.services.publication import shown_version_number
-from assessment.services.results import payload_of
+from assessment.services.results import result_of_version, rulebook_of_version
 
 #: Unit kinds that count as a township (乡镇/街道) when results are grouped.
 TOWNSHIP_KINDS = ("township", "street")
@@ -179,13 +178,12 @@ def _townships(session: Session) -> tuple[dict[int, int], dict[int, TownshipInfo
     return township_of, info
 
 
-def _survey_rates(surveys: Sequence[Mapping[str, Any]]) -> tuple[float, ...]:
+def _survey_rates(surveys: Sequence[SurveyIndexResult]) -> tuple[float, ...]:
     """Response rates of the distinct rated targets (an indicator's target counted once)."""
     rates: dict[tuple[str, str], float] = {}
     for entry in surveys:
-        rate = entry.get("response_rate")
-        if rate is not None:
-            rates.setdefault((str(entry["subject"]), str(entry["target"])), float(rate))
+        if entry.response_rate is not None:
+            rates.setdefault((entry.subject, entry.target), entry.response_rate)
     return tuple(rates[key] for key in sorted(rates))
 
 
@@ -198,34 +196,33 @@ def load_period_results(
         return None
     if township_of is None:
         township_of, _info = _townships(session)
-    payload = payload_of(version)
-    result = payload["result"]
-    rulebook = parse_rulebook(payload["rulebook"])
+    result = result_of_version(version)
+    rulebook = rulebook_of_version(version)
     grades = tuple(
         GradeInfo(g.code, {"zh": g.name.zh, "en": g.name.en}, g.minimum)
         for g in rulebook.grading.grades
     )
     group_names = {s.post: {"zh": s.name.zh, "en": s.name.en} for s in rulebook.indicator_sets}
     sizes: dict[str, int] = defaultdict(int)
-    for cadre in result["cadres"]:
-        sizes[cadre["post_group"]] += 1
+    for cadre in result.cadres:
+        sizes[cadre.post_group] += 1
     rows = []
-    for cadre in result["cadres"]:
-        unit_id = int(cadre["unit"]) if str(cadre["unit"]).isdigit() else None
+    for cadre in result.cadres:
+        unit_id = int(cadre.unit) if cadre.unit.isdigit() else None
         township = township_of.get(unit_id, period.scope_unit_id) if unit_id else None
         rows.append(
             CadreRow(
                 period_id=period.id,
-                cadre_id=str(cadre["id"]),
-                code=cadre["code"],
-                name=cadre["name"],
+                cadre_id=cadre.id,
+                code=cadre.code,
+                name=cadre.name,
                 township_id=township if township is not None else period.scope_unit_id,
                 unit_id=unit_id,
-                post_group=cadre["post_group"],
-                total=float(cadre["total"]),
-                grade=cadre["grade"],
-                rank=int(cadre["rank"]),
-                group_size=sizes[cadre["post_group"]],
+                post_group=cadre.post_group,
+                total=cadre.total,
+                grade=cadre.grade,
+                rank=cadre.rank,
+                group_size=sizes[cadre.post_group],
             )
         )
     rows.sort(key=lambda r: (r.post_group, r.rank, r.code))
@@ -243,7 +240,7 @@ def load_period_results(
         grades=grades,
         post_group_names=group_names,
         cadres=tuple(rows),
-        response_rates=_survey_rates(result.get("surveys") or []),
+        response_rates=_survey_rates(result.surveys),
     )
 
 

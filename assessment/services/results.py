@@ -1,7 +1,7 @@
 """A period's results: gather the stored inputs, compute, and keep every version.
 
 :func:`gather_inputs` turns the stored inputs into the plain records of
-``assessment.core.results``; :func:`compute_results` runs the pure engine and stores a
+``assessment.core.records``; :func:`compute_results` runs the pure engine and stores a
 new numbered :class:`~assessment.models.ResultVersion` (never changed afterwards).
 
 Survey data: this package may not import ``surveys``. The caller passes the registered
@@ -14,6 +14,7 @@ Services flush and never commit; every flush inside ``unit_of_work`` is audited.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from assessment.core.confidence import DEFAULT_SEED
 from assessment.core.digest import canonical_json
 from assessment.core.errors import AssessmentError, FieldError
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
@@ -39,11 +40,14 @@ from assessment.core.results import (
     SurveyItemsInput,
     SurveyTargetInput,
     UnitInput,
+    result_from_plain,
+    result_to_plain,
+)
+from assessment.core.results import (
     canonical_inputs,
     compute_data_digest,
     compute_period_results,
     find_missing_inputs,
-    result_to_plain,
 )
 from assessment.core.rulebook import (
     IndicatorKind,
@@ -602,8 +606,33 @@ def changed_rulebook(rulebook: Rulebook, change: WhatIfChange) -> Rulebook:
 
 
 def rulebook_of_version(version: ResultVersion) -> Rulebook:
-    """The rulebook a version was computed with (stored in its payload)."""
-    return parse_rulebook(payload_of(version)["rulebook"])
+    """The rulebook a version was computed with (stored in its payload).
+
+    The one way to get it: the stored rulebook, not the period's rulebook version (which
+    a later version may have been computed under). Read once per stored payload.
+    """
+    return _rulebook_of_payload(version.payload)
+
+
+def result_of_version(version: ResultVersion) -> PeriodResult:
+    """The version's stored result as typed records (:func:`result_from_plain`).
+
+    Results stored before issue 13 read with the precision and fields they were computed
+    under. Read once per stored payload; the records are frozen, so sharing them is safe.
+    """
+    return _result_of_payload(version.payload)
+
+
+# A version's payload never changes (ResultVersion refuses updates), so its text is a
+# sound cache key; a page often needs the rulebook and the result of the same version.
+@functools.lru_cache(maxsize=16)
+def _rulebook_of_payload(payload: str) -> Rulebook:
+    return parse_rulebook(json.loads(payload)["rulebook"])
+
+
+@functools.lru_cache(maxsize=16)
+def _result_of_payload(payload: str) -> PeriodResult:
+    return result_from_plain(json.loads(payload)["result"])
 
 
 def what_if(
@@ -619,7 +648,7 @@ def what_if(
     satisfaction index function (``None``: a survey indicator cannot be recomputed).
     """
     payload = payload_of(version)
-    rulebook = changed_rulebook(parse_rulebook(payload["rulebook"]), change)
+    rulebook = changed_rulebook(rulebook_of_version(version), change)
     inputs = inputs_from_canonical(payload["inputs"])
     return compute_period_results(
         rulebook,

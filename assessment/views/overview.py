@@ -25,7 +25,7 @@ from assessment.messages import KIND_LABELS, STATE_LABELS
 from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import overview as service
-from assessment.services.results import payload_of, rulebook_of_version
+from assessment.services.results import result_of_version, rulebook_of_version
 from assessment.views.results import GRADE_COLOURS, _label
 
 bp = Blueprint("overview", __name__, url_prefix="/admin/overview")
@@ -507,12 +507,12 @@ def period_export(period_id: int) -> Response:
         abort(404)
     results = loaded[0]
     names = _names_of(loaded)
-    plain = {c["id"]: c for c in payload_of(version)["result"]["cadres"]}
+    stored = {c.id: c for c in result_of_version(version).cadres}
     codes: list[str] = []
-    for cadre in plain.values():
-        for indicator in cadre["indicators"]:
-            if indicator["code"] not in codes:
-                codes.append(indicator["code"])
+    for cadre in stored.values():
+        for indicator in cadre.indicators:
+            if indicator.code not in codes:
+                codes.append(indicator.code)
     fixed = [
         _("Township"),
         _("Post group"),
@@ -532,8 +532,8 @@ def period_export(period_id: int) -> Response:
         | {len(fixed) + i: DECIMAL_FORMAT for i in range(len(codes))},
     )
     for row in results.cadres:
-        cadre = plain[row.cadre_id]
-        points = {i["code"]: i["points"] for i in cadre["indicators"]}
+        cadre = stored[row.cadre_id]
+        points = {i.code: i.points for i in cadre.indicators}
         sheet.rows.append(
             [
                 _township_name(names, row.township_id),
@@ -543,9 +543,9 @@ def period_export(period_id: int) -> Response:
                 row.name,
                 row.total,
                 _grade_name(results, row.grade),
-                _grade_name(results, cadre["earned"]),
-                cadre["bonus"],
-                cadre["penalty"],
+                _grade_name(results, cadre.earned),
+                cadre.bonus,
+                cadre.penalty,
                 *[points.get(code) for code in codes],
             ]
         )

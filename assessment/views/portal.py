@@ -20,35 +20,26 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assessment.access import roles_required
 from assessment.app.db import db
 from assessment.core.charts import histogram, paired_bars, probability_segments, trend_line
-from assessment.core.errors import AssessmentError
-from assessment.core.explain import (
-    category_points,
-    explain_cadre,
-    explain_events,
-    explain_total,
-    format_number,
-    group_category_means,
-)
-from assessment.core.results import settings_of_plain
-from assessment.core.rulebook import IndicatorSet, Rulebook, parse_rulebook
+from assessment.core.explain import CadreExplanation, explain_cadre_result, format_number
+from assessment.core.records import CadreResult, PeriodResult, record_to_plain
+from assessment.core.rulebook import Rulebook
 from assessment.messages import (
     DIRECTION_LABELS,
-    INDICATOR_STATUS_LABELS,
+    EXPLANATION_STATUS_LABELS,
     KIND_LABELS,
-    METHOD_LABELS,
     STATE_LABELS,
     explanation_note,
+    method_label,
 )
 from assessment.messages import rulebook_label as _label
 from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
 from assessment.services import publication
-from assessment.services.results import get_version, payload_of
+from assessment.services.results import get_version, result_of_version, rulebook_of_version
 from assessment.survey_source import find_survey_source
 from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
 from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
@@ -60,12 +51,6 @@ bp = Blueprint("portal", __name__, url_prefix="/me")
 
 #: Period states in which results are public.
 PUBLIC_STATES = ("notice", "final")
-#: How a panel value or a satisfaction index was formed.
-AGGREGATE_LABELS: dict[str, Any] = {
-    "trimmed_mean": _l("mean without the highest and the lowest rating"),
-    "mean": _l("mean"),
-    "poststratified_mean": _l("mean weighted by unit population"),
-}
 #: Endpoint of the cadre's own scorecard PDF (reports package), linked when registered.
 SCORECARD_ENDPOINT = "reports.my_scorecard"
 
@@ -101,12 +86,11 @@ def _candidate_periods(cadre_id: int) -> list[Period]:
     )
 
 
-def _own(result: Mapping[str, Any], cadre_id: int) -> dict[str, Any] | None:
-    mine = str(cadre_id)
-    for cadre in result["cadres"]:
-        if cadre["id"] == mine:
-            return dict(cadre)
-    return None
+def _own(result: PeriodResult, cadre_id: int) -> CadreResult | None:
+    try:
+        return result.cadre(str(cadre_id))
+    except KeyError:
+        return None
 
 
 def _history(cadre_id: int) -> list[dict[str, Any]]:
@@ -116,20 +100,19 @@ def _history(cadre_id: int) -> list[dict[str, Any]]:
         version = shown_version(period)
         if version is None:
             continue
-        payload = payload_of(version)
-        own = _own(payload["result"], cadre_id)
+        result = result_of_version(version)
+        own = _own(result, cadre_id)
         if own is None:
             continue
-        grades = {g["code"]: g["name"] for g in _grade_info(parse_rulebook(payload["rulebook"]))}
-        group = [c for c in payload["result"]["cadres"] if c["post_group"] == own["post_group"]]
+        grades = {g["code"]: g["name"] for g in _grade_info(rulebook_of_version(version))}
         rows.append(
             {
                 "period": period,
                 "version": version.number,
-                "total": own["total"],
-                "grade": grades.get(own["grade"], own["grade"]),
-                "rank": own["rank"],
-                "size": len(group),
+                "total": own.total,
+                "grade": grades.get(own.grade, own.grade),
+                "rank": own.rank,
+                "size": sum(1 for c in result.cadres if c.post_group == own.post_group),
             }
         )
     return rows
@@ -147,113 +130,69 @@ def _public_period(period_id: int) -> Period:
 # ---------------------------------------------------------------------------
 
 
-def _survey_entry(
-    result: Mapping[str, Any], code: str, target: str | None
-) -> Mapping[str, Any] | None:
-    for entry in result["surveys"]:
-        if entry["indicator"] == code and entry["target"] == target:
-            return dict(entry)
-    return None
-
-
-def _indicator_rows(
-    own: Mapping[str, Any],
-    result: Mapping[str, Any],
-    rulebook: Rulebook,
-    indicator_set: IndicatorSet,
-) -> tuple[list[dict[str, Any]], bool]:
-    """Every weighted indicator with its explanation; whether the explanations hold."""
-    outcomes = {o["code"]: o for o in own["indicators"]}
-    try:
-        explanations = {e.code: e for e in explain_cadre(own, rulebook)}
-    except AssessmentError as error:
-        # the stored numbers are shown even if the formula cannot be rebuilt (a bug)
-        logger.error("explanation of cadre %s failed: %s", own["id"], error)
-        explanations = {}
+def _indicator_rows(view: CadreExplanation) -> list[dict[str, Any]]:
+    """Every weighted indicator with its formula, named in the reader's language."""
     rows = []
-    for code, outcome in outcomes.items():
-        indicator = indicator_set.indicator(code)
-        explanation = explanations.get(code)
-        survey = None
-        if outcome["kind"] == "survey" and outcome["status"] == "scored":
-            survey = _survey_entry(result, code, outcome.get("survey_target"))
+    for item in view.indicators:
+        outcome, indicator, explanation = item.outcome, item.indicator, item.explanation
         rows.append(
             {
-                "code": code,
+                "code": outcome.code,
                 "name": _label(indicator.name),
-                "kind": outcome["kind"],
-                "category": outcome["category"],
-                "status": outcome["status"],
-                "input": outcome["input"],
+                "kind": outcome.kind,
+                "category": outcome.category,
+                "status": outcome.status,
+                "input": outcome.input,
                 "input_unit": _label(indicator.unit) if indicator.unit else "",
-                "method": outcome["method"],
+                "method": outcome.method,
                 "direction": indicator.direction,
                 "subject": indicator.subject,
-                "weight": outcome["weight"],
-                "effective_weight": outcome["effective_weight"],
-                "points": outcome["points"],
-                "n": outcome["n"],
-                "reason": outcome["reason"],
+                "weight": outcome.weight,
+                "effective_weight": outcome.effective_weight,
+                "points": outcome.points,
+                "n": outcome.n,
+                "reason": outcome.reason,
                 "expression": explanation.expression if explanation else "",
                 "note": explanation_note(explanation) if explanation else "",
-                "survey": survey,
+                "survey": record_to_plain(item.survey) if item.survey else None,
             }
         )
-    return rows, len(explanations) == len(outcomes)
+    return rows
 
 
 def _categories(
-    own: Mapping[str, Any],
-    result: Mapping[str, Any],
-    indicator_set: IndicatorSet,
-    rows: Sequence[Mapping[str, Any]],
+    view: CadreExplanation, rows: Sequence[Mapping[str, Any]]
 ) -> tuple[list[dict[str, Any]], Any]:
     """Categories with own points, group mean and their indicators; the paired-bar chart."""
-    own_points = category_points(own)
-    means = group_category_means(result["cadres"], own["post_group"], beside=own)
-    categories = []
-    for category in indicator_set.categories:
-        categories.append(
-            {
-                "code": category.code,
-                "name": _label(category.name),
-                "weight": category.weight,
-                "points": own_points.get(category.code, 0.0),
-                "mean": means.get(category.code, 0.0),
-                "indicators": [r for r in rows if r["category"] == category.code],
-            }
-        )
-    chart = paired_bars(
-        [
-            (str(c["code"]), float(c["points"]), float(c["mean"]), float(c["weight"]))
-            for c in categories
-        ]
-    )
+    categories = [
+        {
+            "code": c.code,
+            "name": _label(c.name),
+            "weight": c.weight,
+            "points": c.points,
+            "mean": c.mean,
+            "indicators": [r for r in rows if r["category"] == c.code],
+        }
+        for c in view.categories
+    ]
+    chart = paired_bars([(c.code, c.points, c.mean, c.weight) for c in view.categories])
     return categories, chart
 
 
-def _events(own: Mapping[str, Any], rulebook: Rulebook, indicator_set: IndicatorSet) -> list[Any]:
+def _events(view: CadreExplanation, rulebook: Rulebook) -> list[Any]:
     grade_names = {g.code: _label(g.name) for g in rulebook.grading.grades}
-    try:
-        explained = explain_events(own, rulebook)
-    except AssessmentError as error:
-        logger.error("events of cadre %s not explained: %s", own["id"], error)
-        explained = ()
-    out = []
-    for event in explained:
-        indicator = indicator_set.indicator(event.code)
-        out.append(
-            {
-                "code": event.code,
-                "name": _label(indicator.name),
-                "kind": event.kind,
-                "count": event.n,
-                "points": event.points,
-                "expression": event.expression,
-                "caps_at": grade_names.get(indicator.caps_at or "", indicator.caps_at),
-            }
-        )
-    return out
+    return [
+        {
+            "code": e.explanation.code,
+            "name": _label(e.indicator.name),
+            "kind": e.explanation.kind,
+            "count": e.explanation.n,
+            "points": e.explanation.points,
+            "expression": e.explanation.expression,
+            "caps_at": grade_names.get(e.indicator.caps_at or "", e.indicator.caps_at),
+        }
+        for e in view.events
+    ]
 
 
 def _comments(period: Period, cadre_id: int) -> tuple[bool, list[str] | None]:
@@ -268,71 +207,62 @@ def _objections(period: Period, cadre_id: int) -> list[Objection]:
     return publication.list_objections(db.session, period.id, cadre_id=cadre_id)
 
 
+def _confidence(
+    view: CadreExplanation, result: PeriodResult, grades: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    if view.confidence is None or result.confidence is None:
+        return None
+    entry = view.confidence
+    return {
+        **record_to_plain(entry),
+        "resamples": result.confidence.resamples,
+        "level": result.confidence.level,
+        "rows": [{**g, "p": entry.probabilities.get(g["code"], 0.0)} for g in grades],
+        "segments": probability_segments(
+            entry.probabilities, [(g["code"], g["colour"]) for g in grades], width=300.0
+        ),
+    }
+
+
 def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[str, Any]:
-    payload = payload_of(version)
-    result = payload["result"]
-    own = _own(result, cadre_id)
-    if own is None:
+    result = result_of_version(version)
+    rulebook = rulebook_of_version(version)
+    if _own(result, cadre_id) is None:
         abort(404)
-    rulebook = parse_rulebook(payload["rulebook"])
-    try:
-        indicator_set = rulebook.indicator_set(own["post"])
-    except KeyError:  # pragma: no cover - the engine scored the cadre with this set
-        abort(404)
+    view = explain_cadre_result(result, str(cadre_id), rulebook)
+    if not view.explained:
+        # the stored numbers are shown even if a formula cannot be rebuilt (a bug)
+        logger.error("explanation of cadre %s failed: %s", cadre_id, "; ".join(view.problems))
+    own = view.cadre
     grades = _grade_info(rulebook)
     grade_names = {g["code"]: g["name"] for g in grades}
-    group = [c for c in result["cadres"] if c["post_group"] == own["post_group"]]
-    confidence = None
-    if result.get("confidence"):
-        for entry in result["confidence"]["cadres"]:
-            if entry["cadre"] == own["id"]:
-                confidence = {
-                    **entry,
-                    "resamples": result["confidence"]["resamples"],
-                    "level": result["confidence"]["level"],
-                    "rows": [
-                        {**g, "p": entry["probabilities"].get(g["code"], 0.0)} for g in grades
-                    ],
-                    "segments": probability_segments(
-                        entry["probabilities"],
-                        [(g["code"], g["colour"]) for g in grades],
-                        width=300.0,
-                    ),
-                }
-    rows, explained = _indicator_rows(own, result, rulebook, indicator_set)
-    categories, category_chart = _categories(own, result, indicator_set, rows)
-    try:
-        total = explain_total(own, rulebook)
-    except AssessmentError as error:
-        logger.error("total of cadre %s not explained: %s", own["id"], error)
-        total = None
-        explained = False
-    quota = next((g for g in result["groups"] if g["post_group"] == own["post_group"]), None)
-    unit = db.session.get(Unit, int(own["unit"])) if str(own["unit"]).isdigit() else None
+    rows = _indicator_rows(view)
+    categories, category_chart = _categories(view, rows)
+    unit = db.session.get(Unit, int(own.unit)) if own.unit.isdigit() else None
     return {
         "own": own,
-        "precision": result.get("precision"),
-        "post_name": _label(indicator_set.name),
+        "precision": result.precision,
+        "post_name": _label(view.indicator_set.name),
         "unit_name": unit.name_zh if unit is not None else "",
-        "grade_name": grade_names.get(own["grade"], own["grade"]),
-        "earned_name": grade_names.get(own["earned"], own["earned"]),
-        "veto_names": [grade_names.get(own["veto_cap"] or "", own["veto_cap"])],
+        "grade_name": grade_names.get(own.grade, own.grade),
+        "earned_name": grade_names.get(own.earned, own.earned),
+        "veto_names": [grade_names.get(own.veto_cap or "", own.veto_cap)],
         "grades": grades,
-        "group_size": len(group),
-        "quota": quota,
-        "confidence": confidence,
+        "group_size": view.group_size,
+        "quota": view.quota,
+        "confidence": _confidence(view, result, grades),
         "categories": categories,
         "category_chart": category_chart,
-        "events": _events(own, rulebook, indicator_set),
+        "events": _events(view, rulebook),
         "points_sum": " + ".join(format_number(c["points"]) for c in categories)
-        + f" = {format_number(own['points'])}",
-        "indicator_names": {i.code: _label(i.name) for i in indicator_set.indicators},
-        "total": total,
-        "explained": explained,
+        + f" = {format_number(own.points)}",
+        "indicator_names": {i.code: _label(i.name) for i in view.indicator_set.indicators},
+        "total": view.total,
+        "explained": view.explained,
         "histogram": histogram(
-            [c["total"] for c in group], [g["minimum"] for g in grades], own=own["total"]
+            list(view.group_totals), [g["minimum"] for g in grades], own=own.total
         ),
-        "low_response_rate": settings_of_plain(result).low_response_rate,
+        "low_response_rate": result.settings.low_response_rate,
         "rules_title": _label(rulebook.title),
         "rules_digest": version.rules_digest,
         "data_digest": version.data_digest,
@@ -353,9 +283,9 @@ def _render(template: str, **context: Any) -> str:
         f"assessment/portal/{template}",
         label=_label,
         kind_label=lambda code: KIND_LABELS.get(code, code),
-        method_label=lambda code: METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code),
+        method_label=method_label,
         direction_label=lambda code: DIRECTION_LABELS.get(code, code),
-        status_label=lambda code: INDICATOR_STATUS_LABELS.get(code, code),
+        status_label=lambda code: EXPLANATION_STATUS_LABELS.get(code, code),
         objection_status_label=lambda code: OBJECTION_STATUS_LABELS.get(code, code),
         outcome_label=lambda code: OUTCOME_LABELS.get(code, code),
         period_state_label=lambda code: STATE_LABELS.get(code, code),
@@ -448,10 +378,9 @@ def objection(period_id: int, objection_id: int) -> str:
     version = shown_version(found)
     names: dict[str, str] = {}
     if version is not None:
-        own = _own(payload_of(version)["result"], cadre_id)
-        rulebook = parse_rulebook(payload_of(version)["rulebook"])
+        own = _own(result_of_version(version), cadre_id)
         try:
-            indicator_set = rulebook.indicator_set(own["post"]) if own else None
+            indicator_set = rulebook_of_version(version).indicator_set(own.post) if own else None
         except KeyError:
             indicator_set = None
         if indicator_set is not None:

@@ -11,7 +11,6 @@ stored).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,7 +30,13 @@ from assessment.core.errors import FieldError
 from assessment.forms import BaseForm, choices
 from assessment.models import Period, Post, ResultVersion
 from assessment.services import publication as service
-from assessment.services.results import get_version, payload_of, rulebook_of_version, unit_names
+from assessment.services.results import (
+    get_version,
+    payload_of,
+    result_of_version,
+    rulebook_of_version,
+    unit_names,
+)
 from assessment.views.notice import (
     attach_error,
     attachment_hint,
@@ -79,23 +84,22 @@ def _post_names() -> dict[str, str]:
 
 def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
     """Post groups with their cadres ranked: name, post, unit, total, grade; nothing else."""
-    payload = payload_of(version)
     rulebook = rulebook_of_version(version)
     grades = {g.code: label(g.name) for g in rulebook.grading.grades}
     groups = {s.post: label(s.name) for s in rulebook.indicator_sets}
     posts = _post_names()
     units = unit_names(db.session, period)
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for cadre in payload["result"]["cadres"]:
-        members[cadre["post_group"]].append(
+    for cadre in result_of_version(version).cadres:
+        members[cadre.post_group].append(
             {
-                "id": cadre["id"],
-                "rank": cadre["rank"],
-                "name": cadre["name"],
-                "post": posts.get(cadre["post"], cadre["post"]),
-                "unit": units.get(cadre["unit"], cadre["unit"]),
-                "total": cadre["total"],
-                "grade": grades.get(cadre["grade"], cadre["grade"]),
+                "id": cadre.id,
+                "rank": cadre.rank,
+                "name": cadre.name,
+                "post": posts.get(cadre.post, cadre.post),
+                "unit": units.get(cadre.unit, cadre.unit),
+                "total": cadre.total,
+                "grade": grades.get(cadre.grade, cadre.grade),
             }
         )
     return [
@@ -145,8 +149,8 @@ def show(period_id: int, number: int | None = None) -> str:
 
 def _cadre_choices(version: ResultVersion) -> list[tuple[str, str]]:
     pairs = [("", _("(none in particular)"))]
-    cadres: list[Mapping[str, Any]] = payload_of(version)["result"]["cadres"]
-    pairs.extend((c["id"], c["name"]) for c in sorted(cadres, key=lambda c: c["name"]))
+    cadres = result_of_version(version).cadres
+    pairs.extend((c.id, c.name) for c in sorted(cadres, key=lambda c: c.name))
     return pairs
 
 

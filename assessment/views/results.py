@@ -28,10 +28,11 @@ from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError
 from assessment.core.precision import Precision
-from assessment.core.results import IncompleteInputsError, result_to_plain, settings_of_plain
+from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, BaseSubform, choices, understood_field
 from assessment.messages import (
+    DECISION_LABELS,
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
     STATE_LABELS,
@@ -50,24 +51,22 @@ bp = Blueprint("results", __name__, url_prefix="/admin/periods")
 
 
 @bp.app_template_filter("score")
-def score_filter(value: float | None, precision: Mapping[str, Any] | None = None) -> str:
+def score_filter(
+    value: float | None, precision: Precision | Mapping[str, Any] | None = None
+) -> str:
     """A published number (points, total, index) with the rulebook's declared decimals.
 
-    ``precision`` is a stored result's ``precision`` (``None``: two decimals, what results
-    stored before it was declared were printed with). The value is rounded by the
-    declared rule (``assessment.core.precision``) and written in the reader's locale.
+    ``precision`` is a result's precision, typed or as stored (``None``: two decimals,
+    what results stored before it was declared were printed with). The value is rounded
+    by the declared rule (``assessment.core.precision``) and written in the reader's locale.
     """
     if value is None:
         return "—"
-    declared = Precision.from_plain(precision)
+    declared = precision if isinstance(precision, Precision) else Precision.from_plain(precision)
     pattern = "#,##0." + "0" * declared.places if declared.places else "#,##0"
     return str(format_decimal(declared.round(float(value)), format=pattern))
 
 
-DECISION_LABELS: dict[str, Any] = {
-    "score_zero_with_reason": _l("Score zero points"),
-    "exclude_indicator_reweight": _l("Leave the indicator out and reweight the others"),
-}
 FLAG_LABELS: dict[str, Any] = {
     "low_agreement": _l("low panel agreement"),
     "lenient_assessor": _l("lenient assessor"),
@@ -631,7 +630,7 @@ def version(period_id: int, number: int) -> str:
         assessors=assessors,
         unit_names=units,
         versions=service.list_versions(db.session, period.id),
-        low_response_rate=settings_of_plain(result).low_response_rate,
+        low_response_rate=service.result_of_version(stored).settings.low_response_rate,
         **_quality_names(payload, service.rulebook_of_version(stored), units, assessors),
     )
 
@@ -670,7 +669,6 @@ def what_if(period_id: int, number: int) -> str:
     """Change one weight or one grade minimum and see ranks and grades move; nothing saved."""
     period = _period(period_id)
     stored = _version(period, number)
-    payload = service.payload_of(stored)
     rulebook = service.rulebook_of_version(stored)
     form = WhatIfForm(request.args)
     indicator_choices, grade_choices = _what_if_choices(rulebook)
@@ -697,30 +695,28 @@ def what_if(period_id: int, number: int) -> str:
         problem = _("Weights are not negative and minimum scores lie between 0 and 100.")
     elif asked:
         try:
-            changed = result_to_plain(
-                service.what_if(stored, change, surveys=find_survey_source(), resamples=0)
-            )
+            changed = service.what_if(stored, change, surveys=find_survey_source(), resamples=0)
         except KeyError:
             problem = _("That indicator or grade is not in the rulebook.")
         except AssessmentError as error:
             problem = _("These rules cannot be applied: %(error)s", error=str(error))
         else:
             grades = {g["code"]: g["name"] for g in _grade_info(rulebook)}
-            after = {c["id"]: c for c in changed["cadres"]}
-            for before in payload["result"]["cadres"]:
-                new = after[before["id"]]
+            after = {c.id: c for c in changed.cadres}
+            for before in service.result_of_version(stored).cadres:
+                new = after[before.id]
                 rows.append(
                     {
-                        "code": before["code"],
-                        "name": before["name"],
-                        "group": before["post_group"],
-                        "total": before["total"],
-                        "rank": before["rank"],
-                        "grade": grades.get(before["grade"], before["grade"]),
-                        "new_total": new["total"],
-                        "new_rank": new["rank"],
-                        "new_grade": grades.get(new["grade"], new["grade"]),
-                        "changed": new["rank"] != before["rank"] or new["grade"] != before["grade"],
+                        "code": before.code,
+                        "name": before.name,
+                        "group": before.post_group,
+                        "total": before.total,
+                        "rank": before.rank,
+                        "grade": grades.get(before.grade, before.grade),
+                        "new_total": new.total,
+                        "new_rank": new.rank,
+                        "new_grade": grades.get(new.grade, new.grade),
+                        "changed": new.rank != before.rank or new.grade != before.grade,
                     }
                 )
             rows.sort(key=lambda r: (not r["changed"], r["group"], r["new_rank"], r["code"]))

@@ -49,7 +49,7 @@ import numpy as np
 from assessment.core.cells import read_csv_cell, write_csv
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
@@ -519,7 +519,7 @@ def input_tables(
 
 
 def results_csv(result: Plain) -> str:
-    """``results.csv`` from a plain result (:func:`~assessment.core.results.result_to_plain`).
+    """``results.csv`` from a plain result (:func:`~assessment.core.records.result_to_plain`).
 
     Parameters
     ----------

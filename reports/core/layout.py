@@ -1,7 +1,7 @@
 """Report layouts: a stored result turned into sections, rows and printed fields.
 
 Every function here takes the plain result of a result version
-(``payload["result"]``, :func:`assessment.core.results.result_to_plain`) and plain
+(``payload["result"]``, :func:`assessment.core.records.result_to_plain`) and plain
 facts about the period, and returns frozen records of *codes and formatted numbers*:
 no HTML, no labels, no translation (``reports.context`` adds those). Numbers are
 formatted for print only here, by :func:`format_score` (a published number, at the

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from assessment.core.results import DecisionKind
+from assessment.core.records import DecisionKind
 from assessment.models import (
     AuditEntry,
     MissingInputDecision,

@@ -14,7 +14,7 @@ import pytest
 from flask import render_template
 from flask_babel import force_locale
 
-from assessment.core.results import result_to_plain
+from assessment.core.records import result_to_plain
 from assessment.core.rulebook import Label
 from reports.context import (
     ExclusionCount,

@@ -15,7 +15,7 @@ import math
 import pytest
 
 from assessment.core.errors import InvalidParameterError
-from assessment.core.results import result_to_plain
+from assessment.core.records import result_to_plain
 from reports.core.layout import (
     format_number,
     format_rank,

@@ -17,16 +17,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     EventInput,
     PeriodInputs,
     RatingInput,
     SurveyTargetInput,
-    compute_period_results,
     result_to_plain,
 )
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     Aggregation,

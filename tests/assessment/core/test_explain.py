@@ -31,7 +31,7 @@ from assessment.core.explain import (
     format_number,
     group_category_means,
 )
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
@@ -41,9 +41,9 @@ from assessment.core.results import (
     RatingInput,
     SurveyTargetInput,
     UnitInput,
-    compute_period_results,
     result_to_plain,
 )
+from assessment.core.results import compute_period_results
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     Aggregation,

@@ -19,24 +19,26 @@ from hypothesis import strategies as st
 
 from assessment.core.digest import canonical_json
 from assessment.core.errors import InvalidParameterError
-from assessment.core.reliability import compute_icc
-from assessment.core.results import (
+from assessment.core.records import (
     ActualInput,
     CadreInput,
     DecisionInput,
     DecisionKind,
     EventInput,
-    IncompleteInputsError,
     PeriodInputs,
     RatingInput,
     SurveyItemsInput,
     SurveyTargetInput,
     UnitInput,
+    result_to_plain,
+)
+from assessment.core.reliability import compute_icc
+from assessment.core.results import (
+    IncompleteInputsError,
     canonical_inputs,
     compute_data_digest,
     compute_period_results,
     find_missing_inputs,
-    result_to_plain,
 )
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
