@@ -137,12 +137,19 @@ class DecisionForm(BaseForm):
 
 
 #: The filters of the missing inputs: query parameter -> the row's key it compares.
-FILTERS = {"indicator": "indicator", "unit": "unit_id", "post": "post", "cadre": "cadre_id"}
+FILTERS = {
+    "missing": "kind",
+    "indicator": "indicator",
+    "unit": "unit_id",
+    "post": "post",
+    "cadre": "cadre_id",
+}
 
 
 class MissingFilterForm(BaseSubform):
     """GET form narrowing the list of missing inputs (no CSRF: it changes nothing)."""
 
+    missing = SelectField(_l("What is missing"), validate_choice=False)
     indicator = SelectField(_l("Indicator"), validate_choice=False)
     unit = SelectField(_l("Unit"), validate_choice=False)
     post = SelectField(_l("Post"), validate_choice=False)
@@ -317,8 +324,9 @@ def _missing_rows(
 def _filter_form(rows: Sequence[Mapping[str, Any]]) -> tuple[MissingFilterForm, list[Any]]:
     """The filter of the missing inputs from the query string, and the rows it keeps."""
     form = MissingFilterForm(request.args)
-    options: dict[str, dict[str, str]] = {"indicator": {}, "unit": {}, "post": {}, "cadre": {}}
+    options: dict[str, dict[str, str]] = {name: {} for name in FILTERS}
     for row in rows:
+        options["missing"].setdefault(row["kind"], str(MISSING_KIND_LABELS[row["kind"]]))
         options["indicator"].setdefault(
             row["indicator"], f"{row['indicator']} {row['indicator_name']}"
         )

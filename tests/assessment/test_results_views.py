@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from assessment.app.db import unit_of_work
 from assessment.core.records import DecisionKind
 from assessment.models import (
     AuditEntry,
     MissingInputDecision,
     Period,
+    QuantitativeResult,
     ResultVersion,
 )
 from assessment.models.results import ImmutableRowError
@@ -498,6 +500,29 @@ def test_one_bad_item_among_good_ones_names_it_and_saves_none(app, client, auth,
     )
     assert "Tick at least one missing input" in response.get_data(as_text=True)
     assert _count(app, MissingInputDecision) == 0
+
+
+def test_the_list_narrows_by_what_is_missing(app, client, auth, collecting):
+    """Every survey indicator at once, say: the team decides one kind of missing input."""
+    with app.app_context(), unit_of_work(None, reason="test: one actual not entered"):
+        from assessment.app.db import db
+
+        removed = db.session.scalars(
+            sa.select(QuantitativeResult).where(QuantitativeResult.period_id == PERIOD_ID)
+        ).first()
+        assert removed is not None
+        db.session.delete(removed)
+    auth.login("admin")
+    undecided = [m for m in _missing(app) if m.decision is None]
+    kinds = {m.kind for m in undecided}
+    assert "actual" in kinds and len(kinds) > 1  # the actual deleted above, and others
+    for kind in kinds:
+        kept = [m for m in undecided if m.kind == kind]
+        page = client.get(URL, query_string={"missing": kind}).get_data(as_text=True)
+        assert page.count('name="items"') == len(kept), kind
+        assert f"{len(kept)} of {len(undecided)} missing inputs listed." in page
+    page = client.get(URL, query_string={"missing": "actual"}).get_data(as_text=True)
+    assert '<option selected value="actual">actual value not entered</option>' in page
 
 
 @pytest.mark.parametrize("name", ["indicator", "unit", "post", "cadre"])

@@ -9,6 +9,7 @@ override whatever a developer keeps there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import select
@@ -88,10 +89,9 @@ def _read_port(server: subprocess.Popen[str], log: Path) -> int:
     pytest.fail(f"the test server did not start:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the real app, with the demo township, served by another process."""
-    workdir = tmp_path_factory.mktemp("e2e-server")
+@contextlib.contextmanager
+def serve_demo(workdir: Path) -> Iterator[str]:
+    """Seed the demo township into a new database in ``workdir`` and serve it; the base URL."""
     env = _server_env(workdir / "assessment.sqlite3")
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
@@ -117,6 +117,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the real app, with the demo township, served by another process.
+
+    Shared by the whole session: a test that moves a period through its lifecycle uses
+    a server of its own (:func:`serve_demo`), so the others find the demo as seeded.
+    """
+    with serve_demo(tmp_path_factory.mktemp("e2e-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
