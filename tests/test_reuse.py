@@ -24,15 +24,12 @@ from assessment.models import AuditEntry, Period, RulebookVersion
 from assessment.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
 from assessment.services import org
 from assessment.services import rulebooks as rulebook_service
-from surveys import paper
+from surveys import paper, tokens
 from surveys import services as survey_services
-from surveys import tokens
 from surveys.models import (
     AccessCode,
-    Assignment,
     CodeBatch,
     PaperReceipt,
-    Question,
     Response,
     Survey,
     SurveySeal,
