@@ -48,7 +48,9 @@ def copy_choice_form(period_id: int | None = None) -> SurveyCopyChoiceForm | Non
     surveys = queries.list_surveys(db.session, scope)
     if not surveys:
         return None
-    form = SurveyCopyChoiceForm(request.args if "source_id" in request.args else None)
+    # The prefix keeps the fields' ids apart from the new-survey form's on the same page.
+    chosen = "copy-source_id" in request.args
+    form = SurveyCopyChoiceForm(request.args if chosen else None, prefix="copy")
     form.source_id.choices = choices([(s.id, f"{s.title_zh} · {s.period.name}") for s in surveys])
     form.period_id.choices = choices(
         [(p.id, f"{p.name} ({p.year})") for p in list_periods(db.session, scope)]

@@ -212,7 +212,9 @@ def test_new_survey_page_offers_the_earlier_survey(client, auth, earlier):
         f'<option value="{earlier["survey"]}">2025年度群众满意度测评 · 2025年度考核</option>'
         in page
     )
-    chosen = client.get(f"/admin/surveys/copy?source_id={earlier['survey']}&period_id={CURRENT}")
+    chosen = client.get(
+        f"/admin/surveys/copy?copy-source_id={earlier['survey']}&copy-period_id={CURRENT}"
+    )
     assert chosen.status_code == 302
     assert chosen.location.endswith(f"/admin/surveys/{earlier['survey']}/copy-to/{CURRENT}")
 
