@@ -133,9 +133,10 @@ def adapt_rulebook_document(
             continue
         today = {"zh": post.zh, "en": post.en or post.zh}
         if today != name:
-            notes.append(
-                CopyNote("post_renamed", {"post": code, "old": name["zh"], "new": today["zh"]})
-            )
+            # name the language that changed: an English name alone may have changed
+            shown = "zh" if today["zh"] != name["zh"] else "en"
+            params = {"post": code, "old": name[shown], "new": today[shown]}
+            notes.append(CopyNote("post_renamed", params))
             indicator_set["name"] = today
         kept.append(indicator_set)
     if "posts" in result:
