@@ -16,6 +16,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -320,3 +321,20 @@ class SiteSettingsForm(BaseForm):
         validators=[InputRequired()],
     )
     submit = SubmitField(_l("Save settings"))
+
+
+class RulebookCopyChoiceForm(BaseSubform):
+    """Which earlier period's rulebook to copy (read from the query string)."""
+
+    source_period_id = SelectField(
+        _l("Copy the rulebook of an earlier period"), coerce=int, validators=[InputRequired()]
+    )
+    submit = SubmitField(_l("Show what will be copied"))
+
+
+class CopyConfirmForm(BaseForm):
+    """Confirms a copy from an earlier period as it was shown (rulebook or survey)."""
+
+    #: Identifies the plan the page showed; the copy is refused if it changed since.
+    fingerprint = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Copy"))

@@ -318,6 +318,21 @@ RULEBOOK_STATE_MESSAGES: dict[str, Any] = {
         "The rules are already published: write down why a new version is needed."
     ),
     "period_final": _l("This period is final; its rules can no longer change."),
+    "copy_same_period": _l(
+        "A rulebook cannot be copied into its own period: choose an earlier period."
+    ),
+    "copy_from_later": _l(
+        "That period is of a later year (%(year)s): choose an earlier period to copy from."
+    ),
+    "copy_into_published": _l(
+        "Version %(number)s of this period's rulebook is already published, so nothing was "
+        "copied. To change the rules, start a new version with a reason in the editor."
+    ),
+    "copy_source_unpublished": _l("The period %(period)s has no published rulebook to copy."),
+    "copy_stale": _l(
+        "The rulebook to copy or this period's draft changed since the list of differences "
+        "was shown; nothing was copied. Read the new list and confirm again."
+    ),
 }
 
 RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
@@ -699,3 +714,46 @@ def rulebook_path_label(path: str, document: Mapping[str, Any] | None = None) ->
         parts.append(str(template) % {"name": shown} if template is not None else shown)
         node = item
     return " › ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# reuse: what a copy from an earlier period changes (assessment.core.reuse.CopyNote)
+# ---------------------------------------------------------------------------
+
+COPY_NOTE_MESSAGES: dict[str, Any] = {
+    "title_changed": _l("The title “%(old)s” becomes “%(new)s”."),
+    "post_dropped.post_retired": _l(
+        "The indicator set of %(name)s (%(post)s) is left out: the post is retired."
+    ),
+    "post_dropped.post_unknown": _l(
+        "The indicator set of %(name)s (%(post)s) is left out: the post no longer exists."
+    ),
+    "post_renamed": _l(
+        "The post %(post)s is now called %(new)s (was %(old)s); the copy uses the new name."
+    ),
+    "target_dropped.cadre_left": _l("%(target)s is left out: the cadre holds no post today."),
+    "target_dropped.outside_scope": _l(
+        "%(target)s is left out: it now lies outside this period's area."
+    ),
+    "target_dropped.unit_retired": _l("%(target)s is left out: its unit was retired."),
+    "target_moved": _l(
+        "%(target)s now works in %(new)s (was %(old)s): check the wording after copying."
+    ),
+    "unit_stops_rating": _l(
+        "%(unit)s no longer takes part (retired or outside the area): whom it rated is left out."
+    ),
+    "unit_rates_nothing": _l(
+        "%(unit)s rates no target in the copy: choose its targets after copying."
+    ),
+}
+
+
+def copy_note_message(note: Any) -> str:
+    """Translated sentence for one difference between a source and its copy."""
+    params = dict(note.params)
+    template = COPY_NOTE_MESSAGES.get(f"{note.code}.{params.get('why')}") or (
+        COPY_NOTE_MESSAGES.get(note.code)
+    )
+    if template is None:
+        return gettext("Invalid value (%(code)s).", code=note.code)
+    return str(template) % params

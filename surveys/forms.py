@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.core.errors import FieldError
-from assessment.forms import BaseForm
+from assessment.forms import BaseForm, BaseSubform
 from surveys.queries import ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
@@ -112,6 +112,16 @@ SURVEY_STATE_MESSAGES: dict[str, Any] = {
     "closed": _l("The survey is closed."),
     "already_revoked": _l("This batch is already revoked."),
     "no_short_id": _l("Could not draw a free short id; try again."),
+    "copy_same_period": _l(
+        "This survey already belongs to the chosen period: choose a survey of an earlier period."
+    ),
+    "copy_from_later": _l(
+        "That survey belongs to a later year (%(year)s): choose a survey of an earlier period."
+    ),
+    "copy_stale": _l(
+        "The survey or the roster changed since the list of differences was shown; "
+        "nothing was copied. Read the new list and confirm again."
+    ),
 }
 
 CODE_MESSAGES: dict[str, Any] = {
@@ -320,3 +330,11 @@ def build_response_form(items: Sequence[ResidentItem], language: str) -> type[Re
             field = RadioField(choices=_option_labels(item, language), validators=[Optional()])
         setattr(ResponseForm, item.field_name, field)
     return ResponseForm
+
+
+class SurveyCopyChoiceForm(BaseSubform):
+    """Which survey of an earlier period to copy, into which period (query string)."""
+
+    source_id = SelectField(_l("Survey to copy"), coerce=int, validators=[InputRequired()])
+    period_id = SelectField(_l("Into the period"), coerce=int, validators=[InputRequired()])
+    submit = SubmitField(_l("Show what will be copied"))

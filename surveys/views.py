@@ -75,6 +75,7 @@ from surveys.forms import (
 )
 from surveys.models import RATED_KINDS, Question, Survey, Target
 from surveys.queries import ResidentItem
+from surveys.reuse_views import copy_choice_form
 
 logger = logging.getLogger(__name__)
 
@@ -614,7 +615,8 @@ def new() -> str | Response:
         else:
             flash(_("Survey created. Add targets and questions next."), "success")
             return redirect(url_for(".show", survey_id=survey.id))
-    return render_template("surveys/new.html", form=form)
+    period_id = form.period_id.data if isinstance(form.period_id.data, int) else None
+    return render_template("surveys/new.html", form=form, copy_form=copy_choice_form(period_id))
 
 
 def _builder_forms(survey: Survey) -> dict[str, Any]:

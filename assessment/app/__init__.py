@@ -80,7 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # The only place the base package reaches into surveys (STYLE section 19).
     from assessment.survey_source import register_survey_source
-    from surveys import comment_views, export_views, paper_views
+    from surveys import comment_views, export_views, paper_views, reuse_views
     from surveys import views as survey_views
     from surveys.cli import surveys_cli
     from surveys.results_source import ResidentSurveys
@@ -89,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     paper_views.init_app(app)
     comment_views.init_app(app)
     export_views.init_app(app)
+    reuse_views.init_app(app)
     app.cli.add_command(surveys_cli)
     # Everything the assessment side reads from the surveys, in one typed object.
     register_survey_source(app, ResidentSurveys())

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import FieldError, RulebookError, RulebookStateError
+from assessment.core.reuse import CopyNote, adapt_rulebook_document
 from assessment.core.rulebook import (
     Label,
     Rulebook,
+    RulebookChange,
     RulebookProblem,
     default_document,
+    diff_documents,
     find_problems,
     parse_rulebook,
     to_plain,
@@ -491,3 +495,109 @@ def delete_rubric(session: Session, *, version: RulebookVersion, code: str) -> R
         return ""
 
     return _edit(session, version, change)
+
+
+# ---------------------------------------------------------------------------
+# copying the rulebook of an earlier period
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RulebookCopyPlan:
+    """What copying ``source`` into ``period`` will store, shown before it is saved.
+
+    ``document`` is the source's plain document fitted to today's posts, ``notes`` every
+    change from the source, ``draft_changes`` the differences from the period's current
+    draft (None when there is none), ``problems`` what still stops publication, and
+    ``fingerprint`` identifies all of it, so that a confirmation made on a page that has
+    gone stale (the source or the draft changed since) is refused.
+    """
+
+    source_period: Period
+    source: RulebookVersion
+    period: Period
+    document: dict[str, Any]
+    notes: tuple[CopyNote, ...]
+    draft: RulebookVersion | None
+    draft_changes: tuple[RulebookChange, ...] | None
+    problems: tuple[RulebookProblem, ...]
+    fingerprint: str
+
+
+def copy_sources(session: Session, period: Period, periods: Sequence[Period]) -> list[Period]:
+    """The periods among ``periods`` (those the reader may see) whose rulebook may be copied.
+
+    Another period of the same or an earlier year with a published rulebook.
+    """
+    published = set(
+        session.scalars(
+            sa.select(RulebookVersion.period_id).where(RulebookVersion.status == "published")
+        )
+    )
+    return [p for p in periods if p.id != period.id and p.year <= period.year and p.id in published]
+
+
+def plan_rulebook_copy(
+    session: Session, *, source_period: Period, period: Period, on: date
+) -> RulebookCopyPlan:
+    """Plan a copy of the rulebook in force in ``source_period`` as ``period``'s draft.
+
+    Refused (RulebookStateError) when the source is the period itself or a later year,
+    has no published rulebook, or when ``period``'s rules are already published (a change
+    then is a new version with a written reason, made in the editor).
+    """
+    if source_period.id == period.id:
+        raise RulebookStateError("copy_same_period")
+    if source_period.year > period.year:
+        raise RulebookStateError("copy_from_later", year=source_period.year)
+    if period.status in CLOSED_STATES:
+        raise RulebookStateError("period_final")
+    published = find_published(session, period.id)
+    if published is not None:
+        raise RulebookStateError("copy_into_published", number=published.number)
+    source = find_published(session, source_period.id)
+    if source is None:
+        raise RulebookStateError("copy_source_unpublished", period=source_period.name)
+    posts = list(session.scalars(sa.select(Post)))
+    adapted = adapt_rulebook_document(
+        document_of(source),
+        old_year=source_period.year,
+        new_year=period.year,
+        current_posts={p.code: Label(p.name_zh, p.name_en) for p in posts if p.retired_on is None},
+        retired_posts=[p.code for p in posts if p.retired_on is not None],
+    )
+    draft = find_draft(session, period.id)
+    draft_changes = None
+    if draft is not None:
+        draft_changes = diff_documents(document_of(draft), adapted.document)
+    fingerprint = sha256_hex(
+        canonical_json(
+            {"source": source.digest, "draft": draft.digest if draft else None, "period": period.id}
+        )
+    )
+    return RulebookCopyPlan(
+        source_period=source_period,
+        source=source,
+        period=period,
+        document=adapted.document,
+        notes=adapted.notes,
+        draft=draft,
+        draft_changes=draft_changes,
+        problems=publication_problems(session, period, adapted.document, on),
+        fingerprint=fingerprint,
+    )
+
+
+def copy_rulebook(
+    session: Session, *, source_period: Period, period: Period, on: date, fingerprint: str
+) -> RulebookVersion:
+    """Store the planned copy as ``period``'s draft (replacing a draft, or starting one).
+
+    ``fingerprint`` is the one of the plan the team read; a different plan now (the
+    source or the draft changed since) is refused with ``copy_stale``. The copy may be
+    incomplete for publication (a post without an indicator set): the editor shows that.
+    """
+    plan = plan_rulebook_copy(session, source_period=source_period, period=period, on=on)
+    if plan.fingerprint != fingerprint:
+        raise RulebookStateError("copy_stale")
+    return import_document(session, period=period, document=plan.document)

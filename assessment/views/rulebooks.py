@@ -57,7 +57,9 @@ from assessment.forms import (
     NOT_UNDERSTOOD,
     BaseForm,
     BaseSubform,
+    CopyConfirmForm,
     IrreversibleForm,
+    RulebookCopyChoiceForm,
     choices,
 )
 from assessment.messages import (
@@ -66,6 +68,7 @@ from assessment.messages import (
     METHOD_LABELS,
     RULEBOOK_STATUS_LABELS,
     SUBJECT_LABELS,
+    copy_note_message,
     field_error_message,
     rulebook_label,
     rulebook_path_label,
@@ -73,7 +76,7 @@ from assessment.messages import (
     rulebook_state_message,
 )
 from assessment.models import Period, RulebookVersion
-from assessment.queries import NotFoundError, get_period, list_posts
+from assessment.queries import NotFoundError, get_period, list_periods, list_posts
 from assessment.rulebook_io import dump_rulebook_yaml, read_yaml
 from assessment.services import rulebooks as service
 
@@ -587,6 +590,7 @@ def show(period_id: int) -> str:
         confirm_form=ConfirmForm(),
         publish_form=IrreversibleForm(),
         status_labels=RULEBOOK_STATUS_LABELS,
+        copy_form=_copy_choice_form(period) if current_user.role in TEAM_ROLES else None,
     )
 
 
@@ -1148,3 +1152,90 @@ def delete_rubric(period_id: int, code: str) -> Response:
         flash(field_error_message(error), "error")
         return redirect(url_for(".show", period_id=period.id))
     return _back(period, _("Rubric %(code)s deleted.", code=code))
+
+
+# ---------------------------------------------------------------------------
+# copying the rulebook of an earlier period
+# ---------------------------------------------------------------------------
+
+
+def _copy_choice_form(period: Period) -> RulebookCopyChoiceForm | None:
+    """The choice of an earlier period to copy from (None when none can be copied now)."""
+    if period.status == "final" or service.find_published(db.session, period.id) is not None:
+        return None
+    sources = service.copy_sources(db.session, period, list_periods(db.session, current_scope()))
+    if not sources:
+        return None
+    form = RulebookCopyChoiceForm(request.args if "source_period_id" in request.args else None)
+    form.source_period_id.choices = choices([(p.id, f"{p.name} ({p.year})") for p in sources])
+    return form
+
+
+@bp.route("/copy")
+@roles_required(*TEAM_ROLES)
+def copy_choose(period_id: int) -> Response:
+    """Where the choice on the rulebook page goes: on to the list of differences."""
+    period = _period(period_id)
+    form = _copy_choice_form(period)
+    if form is None:
+        published = service.find_published(db.session, period.id)
+        if published is not None:
+            raise RulebookStateError("copy_into_published", number=published.number)
+        flash(_("No earlier period has a published rulebook to copy."), "error")
+        return redirect(url_for(".show", period_id=period.id))
+    if not form.validate():
+        flash(_("Choose the period to copy the rulebook from."), "error")
+        return redirect(url_for(".show", period_id=period.id))
+    return redirect(
+        url_for(".copy_from", period_id=period.id, source_period_id=form.source_period_id.data)
+    )
+
+
+@bp.route("/copy/<int:source_period_id>", methods=["GET", "POST"])
+@roles_required(*TEAM_ROLES)
+def copy_from(period_id: int, source_period_id: int) -> str | Response:
+    """What copying the earlier period's rulebook changes; POST stores it as the draft."""
+    period = _period(period_id)
+    source_period = _period(source_period_id)
+    today = utcnow().date()
+    plan = service.plan_rulebook_copy(
+        db.session, source_period=source_period, period=period, on=today
+    )
+    form = CopyConfirmForm()
+    if form.validate_on_submit():
+        reason = _("rulebook copied from %(period)s", period=source_period.name)
+        try:
+            with unit_of_work(current_user.id, reason=reason):
+                version = service.copy_rulebook(
+                    db.session,
+                    source_period=source_period,
+                    period=period,
+                    on=today,
+                    fingerprint=form.fingerprint.data or "",
+                )
+                number = version.number
+        except RulebookStateError as error:
+            if error.code != "copy_stale":
+                raise
+            flash(rulebook_state_message(error), "error")
+            return redirect(
+                url_for(".copy_from", period_id=period.id, source_period_id=source_period.id)
+            )
+        return _back(
+            period,
+            _(
+                "The rulebook of %(source)s was copied into draft version %(number)s. "
+                "Check it, then publish it.",
+                source=source_period.name,
+                number=number,
+            ),
+        )
+    form.fingerprint.data = plan.fingerprint
+    return render_template(
+        "assessment/rulebooks/copy.html",
+        period=period,
+        plan=plan,
+        form=form,
+        notes=[copy_note_message(note) for note in plan.notes],
+        problems=_problem_rows(plan.problems, plan.document),
+    )
