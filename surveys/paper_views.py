@@ -32,7 +32,7 @@ from assessment.forms import BaseForm, ImportForm, show_field_error
 from assessment.models import Account, Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
-from surveys import paper, queries
+from surveys import paper, queries, questionnaire
 from surveys.forms import BALLOT_LABELS, choices, field_message, state_message
 from surveys.models import Survey
 from surveys.paper_models import PaperEntry  # noqa: F401  (registers the tables)
@@ -221,6 +221,8 @@ def home(survey_id: int) -> str:
         "surveys/paper/home.html",
         survey=survey,
         units=queries.respondent_units(db.session, survey.period),
+        batches=[b for b in queries.list_batches(db.session, survey.id) if b.revoked_at is None],
+        copies_per_pdf=questionnaire.MAX_COPIES_PER_PDF,
         conflicts=len(paper.list_conflicts(db.session, survey.id)),
         double_entry=paper.double_entry(db.session, survey.id),
         settings_form=form,
