@@ -9,6 +9,7 @@ of residents who know a target: rated / (rated + don't know).
 
 from __future__ import annotations
 
+import io
 import math
 import uuid
 from datetime import date
@@ -16,6 +17,7 @@ from datetime import date
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from assessment.app.db import utcnow
 from assessment.core.errors import FieldError, InvalidParameterError
@@ -320,3 +322,15 @@ def test_the_entry_screen_names_the_dont_know_code(client, auth, open_survey):
         f"/admin/surveys/{open_survey['survey_id']}/paper/units/{open_survey['unit_id']}"
     ).get_data(as_text=True)
     assert "1–5; 99: don&#39;t know; blank: no answer" in page
+
+
+def test_the_answers_export_says_dont_know_in_words(client, auth, dont_know_survey):
+    auth.login("admin")
+    response = client.get(f"/admin/surveys/{dont_know_survey['survey_id']}/answers.xlsx")
+    assert response.status_code == 200
+    cells = [
+        cell for row in load_workbook(io.BytesIO(response.data))["Answers"].values for cell in row
+    ]
+    # the 7 stored "don't know" answers (the excluded response is listed, marked excluded)
+    assert cells.count("Don't know (I do not know them well enough to rate)") == 7
+    assert DK not in cells
