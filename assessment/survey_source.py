@@ -12,6 +12,8 @@ results need the residents' scores. Everything it asks of the resident surveys i
   ``assessment.core.results.compute_period_results`` takes as an argument;
 * ``approved_comments(session, period, cadre_id)``: the residents' comments the team
   approved, for the cadre portal;
+* ``cadre_awareness(session, period, cadre_id)``: per closed survey, how many residents
+  rated the cadre and how many said "don't know" (知晓率), for the cadre portal;
 * ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``).
 
 ``surveys.results_source.ResidentSurveys`` implements it, and the composition root
@@ -23,7 +25,8 @@ views and commands fetch it with :func:`find_survey_source`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Flask, current_app
@@ -37,6 +40,20 @@ if TYPE_CHECKING:
 
 #: Where :func:`register_survey_source` keeps the object on the app.
 EXTENSION = "assessment.surveys"
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAwareness:
+    """Residents who know a cadre, in one closed survey (issue 17, 不了解)."""
+
+    survey_title_zh: str
+    survey_title_en: str
+    #: Responses that rated the cadre.
+    n_rated: int
+    #: Responses that said "don't know" instead.
+    n_dont_know: int
+    #: ``n_rated / (n_rated + n_dont_know)``; NaN when both are zero.
+    share_known: float
 
 
 class SurveySource(Protocol):
@@ -60,6 +77,12 @@ class SurveySource(Protocol):
         self, session: Session, period: Period, cadre_id: int | str
     ) -> list[str] | None:
         """Team-approved comments about a cadre; ``None`` when the group is too small."""
+        ...
+
+    def cadre_awareness(
+        self, session: Session, period: Period, cadre_id: int
+    ) -> Sequence[SurveyAwareness]:
+        """Per closed survey that asked about the cadre: rated, "don't know", share known."""
         ...
 
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> Mapping[str, int]:

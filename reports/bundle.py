@@ -104,7 +104,8 @@ def survey_records(
         ]
         targets = {t.id: t for t in survey.targets}
         for row, target_id in enumerate(scored.target_ids):
-            if scored.excluded[row] or target_id not in targets:
+            # "don't know" rows are in no index (surveys.results_source leaves them out)
+            if scored.excluded[row] or scored.scores.dont_know[row] or target_id not in targets:
                 continue
             target = targets[target_id]
             if target.kind == "cadre":

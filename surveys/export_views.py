@@ -12,9 +12,9 @@ from assessment.app.db import db
 from assessment.downloads import Sheet, xlsx_download
 from surveys import queries
 from surveys.answers_export import AnswersTable, SurveyNotClosedError, answers_table
-from surveys.forms import BALLOT_LABELS
+from surveys.forms import BALLOT_LABELS, DONT_KNOW_LABEL
 from surveys.models import Survey
-from surveys.queries import ResidentItem
+from surveys.queries import DONT_KNOW, ResidentItem
 
 bp = Blueprint("survey_export", __name__, url_prefix="/admin/surveys/<int:survey_id>")
 
@@ -35,6 +35,8 @@ def _header(item: ResidentItem, chinese: bool) -> str:
 
 
 def _cell(item: ResidentItem, value: str | int | None, chinese: bool) -> str | int | None:
+    if value == DONT_KNOW:
+        return str(DONT_KNOW_LABEL)
     if value is None or item.kind in ("likert", "scale10"):
         return value
     if item.kind == "ballot":

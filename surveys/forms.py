@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.core.errors import FieldError
 from assessment.forms import BaseForm, BaseSubform
-from surveys.queries import ResidentItem
+from surveys.queries import DONT_KNOW, ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
 # ---------------------------------------------------------------------------
@@ -288,7 +288,18 @@ class ReceiptLookupForm(BaseForm):
     receipt = StringField(_l("Receipt"), validators=[DataRequired(), Length(max=20)])
 
 
+#: The resident's "I don't know this one" (不了解), offered after the levels of a scored item.
+DONT_KNOW_LABEL = _l("Don't know (I do not know them well enough to rate)")
+
+
 def _option_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
+    levels = _level_labels(item, language)
+    if item.dont_know:
+        levels.append(SelectChoice(DONT_KNOW, DONT_KNOW_LABEL))
+    return levels
+
+
+def _level_labels(item: ResidentItem, language: str) -> list[SelectChoice]:
     if item.kind == "likert":
         if len(item.values) == 5:
             return [

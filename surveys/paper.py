@@ -8,9 +8,10 @@ slip's receipt is marked counted. When they differ, both wait in the conflict qu
 until a third account picks the right value of each differing field against the paper;
 the adjudication stores the response. In single-entry mode the first entry stores it.
 
-Answers are typed as digits: a Likert or 0–10 answer as its value, a grade ballot or a
-choice as the 1-based position of the option in the order printed on the ballot, free
-text as text, and a blank for no answer. The entries keep what was typed; the response
+Answers are typed as digits: a Likert or 0–10 answer as its value, "don't know" (不了解)
+about a target as :data:`DONT_KNOW_DIGITS`, a grade ballot or a choice as the 1-based
+position of the option in the order printed on the ballot, free text as text, and a
+blank for no answer. The entries keep what was typed; the response
 gets the decoded values. The response keeps no trace of the entries or the clerks: its
 id is random and no entry records it.
 
@@ -35,7 +36,13 @@ from assessment.core.roster import RowError, Sheet
 from surveys import services
 from surveys.models import PaperReceipt, Response, Survey
 from surveys.paper_models import PaperEntry, PaperSettings, ResponseExclusion
-from surveys.queries import ResidentItem, list_excluded_ids, list_items, respondent_units
+from surveys.queries import (
+    DONT_KNOW,
+    ResidentItem,
+    list_excluded_ids,
+    list_items,
+    respondent_units,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,10 @@ MAX_BATCH_LENGTH = 64
 #: Fields compared between two entries besides the answers (``q_<item>``).
 BALLOT_FIELDS = ("batch", "receipt")
 IMPORT_REQUIRED = ("serial", "receipt")
+#: What the clerk types for "don't know" (不了解). Every single digit is a level of
+#: some scale (0–10, and Likert scales up to 11 points), so it is two digits that no
+#: scale reaches; the printed questionnaire shows the same code.
+DONT_KNOW_DIGITS = "99"
 
 
 class ImportRejected(Exception):  # noqa: N818  (a rejection, not a failure of the program)
@@ -147,6 +158,8 @@ def digit_range(item: ResidentItem) -> tuple[int, int] | None:
 
 def decode_answer(item: ResidentItem, typed: str) -> str:
     """The stored answer value of what was typed (a digit or text)."""
+    if item.dont_know and typed == DONT_KNOW_DIGITS:
+        return DONT_KNOW
     if item.kind in ("text", "likert", "scale10"):
         return typed
     return item.values[int(typed) - 1]
@@ -203,7 +216,17 @@ def clean_ballot(
         if bounds is None:
             if len(value) > services.MAX_TEXT_LENGTH:
                 raise FieldError(item.field_name, "too_long", max=services.MAX_TEXT_LENGTH)
+        elif item.dont_know and value == DONT_KNOW_DIGITS:
+            pass
         elif not value.isdigit() or not bounds[0] <= int(value) <= bounds[1]:
+            if item.dont_know:
+                raise FieldError(
+                    item.field_name,
+                    "bad_digit_or_dont_know",
+                    low=bounds[0],
+                    high=bounds[1],
+                    dont_know=DONT_KNOW_DIGITS,
+                )
             raise FieldError(item.field_name, "bad_digit", low=bounds[0], high=bounds[1])
         else:
             value = str(int(value))

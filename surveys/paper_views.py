@@ -32,7 +32,7 @@ from assessment.forms import BaseForm, ImportForm, show_field_error
 from assessment.models import Account, Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
-from surveys import paper, queries
+from surveys import paper, queries, questionnaire
 from surveys.forms import BALLOT_LABELS, choices, field_message, state_message
 from surveys.models import Survey
 from surveys.paper_models import PaperEntry  # noqa: F401  (registers the tables)
@@ -60,6 +60,10 @@ PAPER_MESSAGES: dict[str, Any] = {
     "receipt_on_other_ballot": _l("Receipt %(receipt)s was already entered on ballot %(serial)s."),
     "unknown_item_for_unit": _l("This question is not asked of this unit's residents."),
     "bad_digit": _l("Type a whole number from %(low)s to %(high)s, or leave it blank."),
+    "bad_digit_or_dont_know": _l(
+        "Type a whole number from %(low)s to %(high)s, %(dont_know)s for “don't know”, "
+        "or leave it blank."
+    ),
     "nothing_answered": _l("The ballot has no rated answer; enter at least one."),
     "not_a_choice": _l("Type one of the numbers printed on the ballot."),
     "serial_stored": _l("Ballot %(serial)s is already counted."),
@@ -145,6 +149,15 @@ def _hint(item: ResidentItem, language: str) -> str:
     bounds = paper.digit_range(item)
     if bounds is None:
         return str(_("Free text; leave blank if none."))
+    if item.dont_know:
+        return str(
+            _(
+                "%(low)s–%(high)s; %(dont_know)s: don't know; blank: no answer",
+                low=bounds[0],
+                high=bounds[1],
+                dont_know=paper.DONT_KNOW_DIGITS,
+            )
+        )
     if item.kind in ("likert", "scale10"):
         return str(_("%(low)s–%(high)s; blank: no answer", low=bounds[0], high=bounds[1]))
     if item.kind == "ballot":
@@ -208,6 +221,8 @@ def home(survey_id: int) -> str:
         "surveys/paper/home.html",
         survey=survey,
         units=queries.respondent_units(db.session, survey.period),
+        batches=[b for b in queries.list_batches(db.session, survey.id) if b.revoked_at is None],
+        copies_per_pdf=questionnaire.MAX_COPIES_PER_PDF,
         conflicts=len(paper.list_conflicts(db.session, survey.id)),
         double_entry=paper.double_entry(db.session, survey.id),
         settings_form=form,

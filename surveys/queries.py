@@ -53,6 +53,10 @@ class EmbargoError(PermissionError):
 
 #: Question kinds scored on 0-100 and counted in the satisfaction index.
 SCORED_KINDS = ("likert", "scale10")
+#: The stored answer (``Answer.value_text``, ``value_int`` NULL) of a resident who does
+#: not know the target well enough to rate it (不了解): neither a level nor a blank.
+#: Offered on scored items about a target; a grade ballot keeps its own abstention.
+DONT_KNOW = "dont_know"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,8 @@ class ResidentItem:
     values: tuple[str, ...]
     #: Choice options as (value, Chinese label, English label).
     options: tuple[tuple[str, str, str], ...] = ()
+    #: Whether "don't know" (:data:`DONT_KNOW`) may be answered instead of a level.
+    dont_know: bool = False
 
     @property
     def field_name(self) -> str:
@@ -109,6 +115,7 @@ def _item(question: Question, target: Target | None) -> ResidentItem:
         target_label_en="" if target is None else (target.label_en or target.label_zh),
         values=_values(question.kind, settings),
         options=options,
+        dont_know=target is not None and question.kind in SCORED_KINDS,
     )
 
 
@@ -415,7 +422,9 @@ class ScoredResponses:
     invalid response). ``answers`` are the stored levels (NaN unanswered), one column
     per question of ``questions``; ``scores`` comes from
     :func:`surveys.core.tally.compute_response_scores`. Excluded rows are kept and
-    marked: the results count them apart, the open data leaves them out.
+    marked: the results count them apart, the open data leaves them out. A pair whose
+    scored answers are all "don't know" (:data:`DONT_KNOW`) is marked in
+    ``scores.dont_know``: it counts in the target's awareness, not in its index.
     """
 
     questions: tuple[ScoredQuestion, ...]
@@ -447,18 +456,29 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
     )
     columns = {q.id: i for i, q in enumerate(questions)}
     answered: dict[tuple[str, int], list[float]] = {}
+    unknown: dict[tuple[str, int], list[bool]] = {}
     if questions:
-        for response_id, target_id, question_id, value_int in session.execute(
-            sa.select(Answer.response_id, Answer.target_id, Answer.question_id, Answer.value_int)
+        for response_id, target_id, question_id, value_int, value_text in session.execute(
+            sa.select(
+                Answer.response_id,
+                Answer.target_id,
+                Answer.question_id,
+                Answer.value_int,
+                Answer.value_text,
+            )
             .join(Response, Response.id == Answer.response_id)
             .where(Response.survey_id == survey.id, Answer.target_id.is_not(None))
         ):
             if target_id is None:  # excluded by the query; narrows the type
                 continue
             # the first answer about a target makes the response one about that target
-            row = answered.setdefault((response_id, target_id), [np.nan] * len(questions))
+            pair = (response_id, target_id)
+            row = answered.setdefault(pair, [np.nan] * len(questions))
+            flags = unknown.setdefault(pair, [False] * len(questions))
             if question_id in columns and value_int is not None:
                 row[columns[question_id]] = float(value_int)
+            elif question_id in columns and value_text == DONT_KNOW:
+                flags[columns[question_id]] = True
     meta = {
         response_id: (unit_id, day)
         for response_id, unit_id, day in session.execute(
@@ -472,6 +492,9 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
     matrix = np.array([answered[pair] for pair in pairs], dtype=np.float64).reshape(
         len(pairs), len(questions)
     )
+    dont_know = np.array([unknown[pair] for pair in pairs], dtype=np.bool_).reshape(
+        len(pairs), len(questions)
+    )
     return ScoredResponses(
         questions=questions,
         response_ids=tuple(response_id for response_id, _ in pairs),
@@ -481,7 +504,10 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
         excluded=tuple(response_id in excluded for response_id, _ in pairs),
         answers=matrix,
         scores=tally.compute_response_scores(
-            matrix, k=[q.points for q in questions], lowest=[q.lowest for q in questions]
+            matrix,
+            k=[q.points for q in questions],
+            lowest=[q.lowest for q in questions],
+            dont_know=dont_know,
         ),
     )
 
@@ -495,6 +521,8 @@ class TargetResult:
     label_en: str
     satisfaction: tally.SatisfactionSummary | None
     ballot: tally.BallotSummary | None
+    #: Residents who rated the target and who said "don't know" (知晓率).
+    awareness: tally.AwarenessSummary | None = None
 
 
 def list_results(session: Session, survey: Survey) -> list[TargetResult]:
@@ -508,7 +536,14 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
         Unless the survey is closed: nobody sees answers or scores before that.
     """
     scored = list_scored_responses(session, survey)
-    counted = [i for i, excluded in enumerate(scored.excluded) if not excluded]
+    kept = [i for i, excluded in enumerate(scored.excluded) if not excluded]
+    # a "don't know" pair is in the awareness, not in the index (nor its invalid count)
+    counted = [i for i in kept if not scored.scores.dont_know[i]]
+    awareness = tally.summarise_awareness(
+        [scored.target_ids[i] for i in kept],
+        scored.scores.answered[kept] > 0,
+        scored.scores.dont_know[kept],
+    )
     summaries: dict[Any, tally.SatisfactionSummary] = {}
     if counted:
         # the response rate's denominator: households of the units asked to rate it
@@ -553,6 +588,7 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
                 label_en=target.label_en or target.label_zh,
                 satisfaction=summaries.get(target.id),
                 ballot=ballot,
+                awareness=awareness.get(target.id),
             )
         )
     return results

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from assessment.core.results import SurveySummariser
 from assessment.demo import DemoSurveyPlan
 from assessment.models import Period
+from assessment.survey_source import SurveyAwareness
 from surveys import comments, demo
 from surveys.core import tally
 from surveys.queries import list_closed_surveys, list_scored_responses
@@ -61,12 +62,48 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
             if scored.excluded[row]:
                 bucket["n_excluded"] += 1
                 continue
+            # "don't know" is no score and no invalid response: only awareness counts it
+            if scored.scores.dont_know[row]:
+                continue
             bucket["scores"].append(float(scored.scores.scores[row]))
             bucket["unit_ids"].append(scored.unit_ids[row])
             matrix.append(scored.scores.items[row].tolist())
         if matrix:
             items[f"survey-{survey.id}"] = matrix
     return {"cadre": cadre_data, "unit": unit_data, "items": items}
+
+
+def cadre_awareness(session: Session, period: Period, cadre_id: int) -> list[SurveyAwareness]:
+    """How many residents rated the cadre and how many did not know them (知晓率), per
+    closed survey of the period that asked about the cadre; excluded responses left out."""
+    out = []
+    for survey in list_closed_surveys(session, period):
+        target_ids = {t.id for t in survey.targets if t.kind == "cadre" and t.cadre_id == cadre_id}
+        if not target_ids:
+            continue
+        scored = list_scored_responses(session, survey)
+        rows = [
+            i
+            for i, target_id in enumerate(scored.target_ids)
+            if target_id in target_ids and not scored.excluded[i]
+        ]
+        if not rows:
+            continue
+        summary = tally.summarise_awareness(
+            [cadre_id] * len(rows),
+            scored.scores.answered[rows] > 0,
+            scored.scores.dont_know[rows],
+        )[cadre_id]
+        out.append(
+            SurveyAwareness(
+                survey_title_zh=survey.title_zh,
+                survey_title_en=survey.title_en or survey.title_zh,
+                n_rated=summary.n_rated,
+                n_dont_know=summary.n_dont_know,
+                share_known=summary.share_known,
+            )
+        )
+    return out
 
 
 class ResidentSurveys:
@@ -90,6 +127,12 @@ class ResidentSurveys:
     ) -> list[str] | None:
         """See :func:`surveys.comments.approved_comments`."""
         return comments.approved_comments(session, period, cadre_id)
+
+    def cadre_awareness(
+        self, session: Session, period: Period, cadre_id: int
+    ) -> list[SurveyAwareness]:
+        """See :func:`cadre_awareness`."""
+        return cadre_awareness(session, period, cadre_id)
 
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
         """See :func:`surveys.demo.seed_demo_survey`."""

@@ -42,7 +42,7 @@ from surveys.models import (
     SurveySeal,
     Target,
 )
-from surveys.queries import ResidentItem, list_items, respondent_units
+from surveys.queries import DONT_KNOW, ResidentItem, list_items, respondent_units
 
 logger = logging.getLogger(__name__)
 
@@ -554,7 +554,7 @@ def clean_answers(items: Sequence[ResidentItem], raw: Mapping[str, str]) -> dict
         if item.kind == "text":
             if len(value) > MAX_TEXT_LENGTH:
                 raise FieldError(item.field_name, "too_long", max=MAX_TEXT_LENGTH)
-        elif value not in item.values:
+        elif value not in item.values and not (item.dont_know and value == DONT_KNOW):
             raise FieldError(item.field_name, "not_a_choice")
         cleaned[key] = value
     if not any(known[key].kind in RATED_KINDS for key in cleaned):
@@ -608,7 +608,8 @@ def _answer_rows(
     rows = []
     for key, value in sorted(answers.items()):
         item = by_key[key]
-        numeric = item.kind in ("likert", "scale10")
+        # "don't know" is kept as text beside the levels: never a score, never a blank
+        numeric = item.kind in ("likert", "scale10") and value != DONT_KNOW
         rows.append(
             {
                 "response_id": response_id,

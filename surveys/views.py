@@ -46,7 +46,7 @@ from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
 from reports.pdf import html_to_pdf
-from surveys import form_state, paper, queries, services, storage, tokens
+from surveys import form_state, paper, queries, questionnaire, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
 from surveys.core.quality import duration_band
 from surveys.core.tally import compute_shown_interval
@@ -686,6 +686,7 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         units=units,
         assigned=assigned,
         batches=queries.list_batches(db.session, survey.id),
+        copies_per_pdf=questionnaire.MAX_COPIES_PER_PDF,
         seal=queries.find_seal(db.session, survey.id),
         status_labels=SURVEY_STATUS_LABELS,
         kind_labels=QUESTION_KIND_LABELS,
@@ -1066,6 +1067,47 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
         f'attachment; filename="survey-{survey.short_id}-batch-{batch_id}-slips.pdf"'
     )
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/admin/surveys/<int:survey_id>/batches/<int:batch_id>/questionnaires.pdf")
+@roles_required("clerk", *TEAM_ROLES)
+def questionnaires(survey_id: int, batch_id: int) -> Response:
+    """Numbered paper questionnaires for a batch's households (issue 17), as a PDF.
+
+    One per slip of the batch, with the digits the clerk's entry screen expects; a
+    large batch is printed in parts (``?first=201``) of ``MAX_COPIES_PER_PDF``.
+    """
+    survey = _survey_or_404(survey_id)
+    try:
+        batch = queries.get_batch(db.session, survey.id, batch_id)
+    except queries.NotFoundError:
+        abort(404)
+    if batch.revoked_at is not None:
+        abort(404)
+    first = request.args.get("first", 1, type=int)
+    if not 1 <= first <= batch.size:
+        abort(404)
+    items = queries.list_items(db.session, survey.id, batch.unit_id)
+    if not items:
+        flash(
+            _("The residents of %(unit)s are asked nothing yet.", unit=batch.unit.name_zh), "error"
+        )
+        return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+    with force_locale("zh_CN"):
+        html = render_template(
+            "surveys/questionnaire_pdf.html",
+            title=survey.title_zh,
+            intro=survey.intro_zh,
+            unit_name=batch.unit.name_zh,
+            questionnaire=questionnaire.build_questionnaire(items),
+            copies=questionnaire.batch_copies(batch.id, batch.size, first=first),
+            dont_know=queries.DONT_KNOW,
+            dont_know_digits=paper.DONT_KNOW_DIGITS,
+        )
+    response = Response(html_to_pdf(html), mimetype="application/pdf")
+    name = f"survey-{survey.short_id}-batch-{batch.id}-questionnaires-{first}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

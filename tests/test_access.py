@@ -83,6 +83,7 @@ ACCESS: dict[str, object] = {
     "surveys.open_survey": TEAM,
     "surveys.close_survey": TEAM,
     "surveys.new_batch": TEAM,
+    "surveys.questionnaires": ("admin", "assessor", "clerk"),
     "surveys.revoke_batch": TEAM,
     "surveys.dashboard": STAFF,
     "surveys.results": STAFF,

@@ -203,6 +203,22 @@ def _comments(period: Period, cadre_id: int) -> tuple[bool, list[str] | None]:
     return True, surveys.approved_comments(db.session, period, cadre_id)
 
 
+def _awareness(period: Period, cadre_id: int) -> list[dict[str, Any]]:
+    """Per closed survey: residents who rated the cadre and who did not know them."""
+    surveys = find_survey_source()
+    if surveys is None:
+        return []
+    return [
+        {
+            "survey": _label({"zh": entry.survey_title_zh, "en": entry.survey_title_en}),
+            "n_rated": entry.n_rated,
+            "n_dont_know": entry.n_dont_know,
+            "share_known": entry.share_known,
+        }
+        for entry in surveys.cadre_awareness(db.session, period, cadre_id)
+    ]
+
+
 def _objections(period: Period, cadre_id: int) -> list[Objection]:
     return publication.list_objections(db.session, period.id, cadre_id=cadre_id)
 
@@ -318,6 +334,7 @@ def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
         and publication.is_notice_open(notice, local_today())
     )
     comments_offered, comments = _comments(period, cadre_id)
+    awareness = _awareness(period, cadre_id)
     history = _history(cadre_id)
     scorecard = None
     if SCORECARD_ENDPOINT in current_app.view_functions:
@@ -335,6 +352,7 @@ def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
         objections=_objections(period, cadre_id),
         comments_offered=comments_offered,
         comments=comments,
+        awareness=awareness,
         min_group_size=period.min_group_size,
         history=history,
         trend=_trend(history, [g["minimum"] for g in view["grades"]]),

@@ -23,6 +23,7 @@ from assessment.core.errors import InvalidParameterError, MissingInputError
 __all__ = [
     "DEFAULT_BALLOT_VALUES",
     "MIN_INTERVAL_RESPONSES",
+    "AwarenessSummary",
     "BallotSummary",
     "GroupBreakdown",
     "ResponseFlags",
@@ -41,6 +42,7 @@ __all__ = [
     "is_suppressed",
     "likert_to_100",
     "score_ballots",
+    "summarise_awareness",
     "summarise_ballots",
     "summarise_breakdown",
     "summarise_targets",
@@ -167,9 +169,15 @@ class ResponseScores:
     answered : numpy.ndarray of int64
         Number of answered items of each response.
     n_valid, n_invalid : int
-        Responses with at least one answered item, and with none.
+        Responses with at least one answered item, and with none (a "don't know"
+        response is neither).
     items : numpy.ndarray of float64, shape (n_responses, n_items)
         Each answer on 0–100 (NaN unanswered): the item matrix of Cronbach's alpha.
+    dont_know : numpy.ndarray of bool
+        Responses that rated no item and said "don't know" (不了解) to at least one:
+        the resident does not know the target. Their score is NaN.
+    n_dont_know : int
+        How many responses are ``dont_know``.
     """
 
     scores: FloatArray
@@ -177,10 +185,15 @@ class ResponseScores:
     n_valid: int
     n_invalid: int
     items: FloatArray
+    dont_know: BoolArray
+    n_dont_know: int
 
 
 def compute_response_scores(
-    items: npt.ArrayLike, k: int | Sequence[int] = 5, lowest: int | Sequence[int] = 1
+    items: npt.ArrayLike,
+    k: int | Sequence[int] = 5,
+    lowest: int | Sequence[int] = 1,
+    dont_know: npt.ArrayLike | None = None,
 ) -> ResponseScores:
     """Score each response as the mean of its answered items on 0–100.
 
@@ -197,24 +210,30 @@ def compute_response_scores(
     lowest : int or sequence of int
         Lowest level of the scale (1 for Likert, 0 for a 0–10 scale), one for all items
         or one per item.
+    dont_know : array_like of bool, shape (n_responses, n_items), optional
+        True where the resident answered "don't know" (不了解) instead of a level; such
+        an item must be NaN in ``items``. Default: no "don't know" answers.
 
     Returns
     -------
     ResponseScores
-        Per-response score (NaN when invalid), answered counts, valid/invalid counts,
-        and the answers on 0–100.
+        Per-response score (NaN when invalid or "don't know"), answered counts,
+        valid/invalid/"don't know" counts, and the answers on 0–100.
 
     Raises
     ------
     InvalidParameterError
-        When ``items`` is not 2-D or an answer is off the scale (see
-        :func:`likert_to_100`).
+        When ``items`` is not 2-D, an answer is off the scale (see
+        :func:`likert_to_100`), or ``dont_know`` has another shape or marks an item
+        that also holds a level.
 
     Notes
     -----
-    ``score = mean over answered items of (x - lowest) / (k - 1) × 100``. A response
-    with no answered item is invalid: its score is NaN and it is excluded from every
-    tally and counted in ``n_invalid``.
+    ``score = mean over answered items of (x - lowest) / (k - 1) × 100``. A "don't
+    know" item is not an answered item: it is left out of the mean like a blank. A
+    response with no answered item is NaN; it is a "don't know" response when it said
+    "don't know" to some item (counted in ``n_dont_know``), else invalid (counted in
+    ``n_invalid``). Either way it is excluded from the index.
 
     References
     ----------
@@ -231,10 +250,26 @@ def compute_response_scores(
 
     >>> compute_response_scores([[4, 10], [2, nan]], k=[5, 11], lowest=[1, 0]).scores.tolist()
     [87.5, 25.0]
+
+    "Don't know" on the second item of the first response, and on both of the second:
+
+    >>> r = compute_response_scores(
+    ...     [[4, nan], [nan, nan]], k=5, dont_know=[[False, True], [True, True]]
+    ... )
+    >>> r.scores.tolist(), r.dont_know.tolist(), r.n_invalid
+    ([75.0, nan], [False, True], 0)
     """
     x = np.asarray(items, dtype=np.float64)
     if x.ndim != 2:
         raise InvalidParameterError("items", x.shape, "not_a_2d_matrix")
+    if dont_know is None:
+        unknown = np.zeros(x.shape, dtype=np.bool_)
+    else:
+        unknown = np.asarray(dont_know, dtype=np.bool_)
+        if unknown.shape != x.shape:
+            raise InvalidParameterError("dont_know", unknown.shape, "shape_differs_from_items")
+        if (unknown & ~np.isnan(x)).any():
+            raise InvalidParameterError("dont_know", True, "item_also_has_a_level")
     mapped = likert_to_100(x, k, lowest)
     answered_mask = ~np.isnan(mapped)
     answered = answered_mask.sum(axis=1).astype(np.int64)
@@ -242,13 +277,99 @@ def compute_response_scores(
     scores = np.full(x.shape[0], np.nan, dtype=np.float64)
     np.divide(total, answered, out=scores, where=answered > 0)
     n_valid = int((answered > 0).sum())
+    dont_know_rows = (answered == 0) & unknown.any(axis=1)
+    n_dont_know = int(dont_know_rows.sum())
     return ResponseScores(
         scores=scores,
         answered=answered,
         n_valid=n_valid,
-        n_invalid=int(x.shape[0] - n_valid),
+        n_invalid=int(x.shape[0] - n_valid - n_dont_know),
         items=mapped,
+        dont_know=dont_know_rows,
+        n_dont_know=n_dont_know,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AwarenessSummary:
+    """How many residents know a target well enough to rate it (知晓率).
+
+    Parameters
+    ----------
+    target : hashable
+        The target.
+    n_rated : int
+        Responses that rated the target (at least one answered item).
+    n_dont_know : int
+        Responses that said "don't know" (不了解) instead of rating it.
+    share_known : float
+        ``n_rated / (n_rated + n_dont_know)``; NaN when both are zero.
+    """
+
+    target: Hashable
+    n_rated: int
+    n_dont_know: int
+    share_known: float
+
+
+def summarise_awareness(
+    target_ids: npt.ArrayLike, rated: npt.ArrayLike, dont_know: npt.ArrayLike
+) -> dict[Hashable, AwarenessSummary]:
+    """The share of residents who know each target (知晓率).
+
+    Parameters
+    ----------
+    target_ids : array_like, shape (n,)
+        Target of each (response, target) row.
+    rated : array_like of bool, shape (n,)
+        The row rated the target (``ResponseScores.answered > 0``).
+    dont_know : array_like of bool, shape (n,)
+        The row said "don't know" instead (``ResponseScores.dont_know``).
+
+    Returns
+    -------
+    dict
+        :class:`AwarenessSummary` per target, in order of first appearance. Rows that
+        are neither (an empty response) count in neither number.
+
+    Raises
+    ------
+    InvalidParameterError
+        When the lengths differ or a row is both rated and "don't know".
+
+    Notes
+    -----
+    ``share_known = n_rated / (n_rated + n_dont_know)``: of the residents who were asked
+    about the target and answered, the share who rated it. Issue 17 ("I don't know
+    this cadre").
+
+    Examples
+    --------
+    >>> out = summarise_awareness(["a", "a", "a", "b"], [True, True, False, False],
+    ...                           [False, False, True, True])
+    >>> out["a"].share_known, out["b"].n_dont_know, out["b"].share_known
+    (0.6666666666666666, 1, 0.0)
+    """
+    targets = np.asarray(target_ids, dtype=object)
+    rated_rows = np.asarray(rated, dtype=np.bool_)
+    unknown_rows = np.asarray(dont_know, dtype=np.bool_)
+    if not targets.shape == rated_rows.shape == unknown_rows.shape or targets.ndim != 1:
+        raise InvalidParameterError("rated", rated_rows.shape, "length_differs_from_targets")
+    if (rated_rows & unknown_rows).any():
+        raise InvalidParameterError("dont_know", True, "row_also_rated")
+    codes, uniques = _factorize(targets, "target_ids")
+    n_rated = np.bincount(codes[rated_rows], minlength=len(uniques))
+    n_unknown = np.bincount(codes[unknown_rows], minlength=len(uniques))
+    out: dict[Hashable, AwarenessSummary] = {}
+    for i, target in enumerate(uniques):
+        asked = int(n_rated[i] + n_unknown[i])
+        out[target] = AwarenessSummary(
+            target=target,
+            n_rated=int(n_rated[i]),
+            n_dont_know=int(n_unknown[i]),
+            share_known=float(n_rated[i] / asked) if asked else float("nan"),
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -604,3 +604,31 @@ def test_a_low_response_rate_is_cautioned_beside_the_index(app, client, auth, on
     page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
     assert "of the households asked have answered, under 20%" in page
     assert "Read it with care." in page
+
+
+def test_the_cadre_sees_the_share_of_residents_who_know_them(app, client, auth, on_notice):
+    """The portal shows what the survey source says (its numbers are tested in
+    tests/surveys/test_dont_know.py): 4 rated of 4 + 2 who said "don't know" = 66.7%."""
+    from assessment.survey_source import SurveyAwareness
+
+    calls = []
+
+    class Known(ResidentSurveys):
+        def cadre_awareness(self, session, period, cadre_id):
+            calls.append((period.id, cadre_id))
+            return [SurveyAwareness("2026年群众满意度测评", "2026 survey", 4, 2, 4 / 6)]
+
+    register_survey_source(app, Known())
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "Residents who know you" in page
+    assert "66.7%" in page
+    assert calls == [(on_notice, _cadre_id(app))]
+
+
+def test_without_a_survey_about_the_cadre_there_is_no_awareness_section(
+    app, client, auth, on_notice
+):
+    auth.login("cadre")
+    page = client.get(f"/me/periods/{on_notice}").get_data(as_text=True)
+    assert "Residents who know you" not in page

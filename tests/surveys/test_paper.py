@@ -244,7 +244,7 @@ def test_a_receipt_already_typed_on_another_ballot_is_refused(make, paper_survey
     assert refused.value.params["serial"] == "P001"
 
 
-@pytest.mark.parametrize("typed", ["6", "0", "x", "4.5", "-1"])
+@pytest.mark.parametrize("typed", ["6", "0", "x", "4.5", "-1", "9", "98", "099", "999"])
 def test_bad_digits_name_the_field(make, paper_survey, typed):
     ps = paper_survey
     answers = _answers(ps)
@@ -252,8 +252,9 @@ def test_bad_digits_name_the_field(make, paper_survey, typed):
     answers[key] = typed
     with pytest.raises(FieldError) as refused:
         _enter(make, ps, "clerk", answers=answers)
-    assert (refused.value.field, refused.value.code) == (f"q_{key}", "bad_digit")
-    assert refused.value.params == {"low": 1, "high": 5}
+    # a Likert item about a target also takes the "don't know" code, and the message says so
+    assert (refused.value.field, refused.value.code) == (f"q_{key}", "bad_digit_or_dont_know")
+    assert refused.value.params == {"low": 1, "high": 5, "dont_know": "99"}
     assert _count(make, PaperEntry) == 0
 
 
@@ -377,7 +378,7 @@ def test_import_with_bad_rows_saves_nothing_and_names_rows(make, paper_survey):
         _import(make, ps, sheet)
     found = {(e.row, e.column, e.code) for e in rejected.value.errors}
     assert found == {
-        (3, f"q_{likert}", "bad_digit"),
+        (3, f"q_{likert}", "bad_digit_or_dont_know"),
         (4, "receipt", "unknown_receipt"),
         (5, "serial", "duplicate_serial_in_file"),
         (6, "receipt", "duplicate_receipt_in_file"),
