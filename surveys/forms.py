@@ -70,6 +70,14 @@ BALLOT_LABELS: dict[str, Any] = {
     "abstain": _l("Abstain"),
 }
 
+VOTER_GROUP_LABELS: dict[str, Any] = {
+    "leaders": _l("Leadership team members"),
+    "staff": _l("Cadres and staff"),
+    "party-reps": _l("Party member representatives"),
+    "village-reps": _l("Village representatives"),
+    "public": _l("Residents / service users"),
+}
+
 SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "required": _l("This field is required."),
     "too_long": _l("At most %(max)s characters."),
@@ -98,6 +106,9 @@ SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "unknown_item": _l("The form has an unknown question; reload the page."),
     "not_a_choice": _l("Choose one of the answers shown."),
     "nothing_answered": _l("Answer at least one question before submitting."),
+    "bad_survey_code": _l("The code “%(code)s” must be 1–32 small letters, digits or “-”."),
+    "survey_code_taken": _l("Another survey of this period already has the code %(code)s."),
+    "voter_group_name_required": _l("The township's own voter group %(code)s needs a name."),
 }
 
 SURVEY_STATE_MESSAGES: dict[str, Any] = {
@@ -172,7 +183,35 @@ class SurveyForm(BaseForm):
         _l("Introduction for residents (English)"), validators=[Optional(), Length(max=4000)]
     )
     one_per_screen = BooleanField(_l("One question per screen"))
+    code = StringField(
+        _l("Survey code (named by the rulebook's indicators; optional)"),
+        validators=[Optional(), Length(max=32)],
+    )
+    voter_group = SelectField(
+        _l("Voter group"),
+        choices=[
+            *(SelectChoice(code, label) for code, label in VOTER_GROUP_LABELS.items()),
+            SelectChoice("", _l("The township's own group (code and name below)")),
+        ],
+        default="public",
+        validate_choice=False,
+    )
+    own_group_code = StringField(
+        _l("Code of the township's own voter group"), validators=[Optional(), Length(max=32)]
+    )
+    voter_group_name = StringField(
+        _l("Name of the township's own voter group"), validators=[Optional(), Length(max=100)]
+    )
     submit = SubmitField(_l("Save"))
+
+
+def survey_form_of(survey: Any) -> SurveyForm:
+    """The wording form of a draft survey, a township's own voter group in its own fields."""
+    form = SurveyForm(prefix="survey", obj=survey)
+    if survey.voter_group not in VOTER_GROUP_LABELS and not form.is_submitted():
+        form.voter_group.data = ""
+        form.own_group_code.data = survey.voter_group
+    return form
 
 
 class NewSurveyForm(SurveyForm):
