@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from assessment.core.ballots import compute_ballot_score
 from assessment.core.errors import InvalidParameterError, MissingInputError
 
 __all__ = [
@@ -362,9 +363,11 @@ def summarise_ballots(
 
     Notes
     -----
-    ``score = Σ values[code] / n_counted`` over ballots that picked a grade. When every
-    ballot abstained the score is NaN; :func:`~assessment.core.scoring.compute_survey_points`
-    refuses it rather than scoring zero.
+    ``score = Σ values[code] / n_counted`` over ballots that picked a grade, computed by
+    the one ballot formula :func:`assessment.core.ballots.compute_ballot_score` (with
+    coefficients ``values / 100``, unrounded). When every ballot abstained the score
+    is NaN; :func:`~assessment.core.scoring.compute_survey_points` refuses it rather
+    than scoring zero.
 
     References
     ----------
@@ -382,7 +385,12 @@ def summarise_ballots(
     labels = pd.Series(np.asarray(ballots, dtype=object)[counted])
     tallied = labels.value_counts()
     counts = {code: int(tallied.get(code, 0)) for code in values}
-    score = float(scored[counted].sum() / n_counted) if n_counted else float("nan")
+    coefficients = {code: float(value) / 100 for code, value in values.items()}
+    score = (
+        compute_ballot_score(counts, coefficients=coefficients, precision=None)
+        if n_counted
+        else float("nan")
+    )
     return BallotSummary(
         score=score,
         n_ballots=int(scored.size),
