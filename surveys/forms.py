@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.core.errors import FieldError
 from assessment.forms import BaseForm
+from assessment.messages import BALLOT_GRADE_LABELS, VOTER_GROUP_LABELS
 from surveys.queries import ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
@@ -62,21 +63,8 @@ LIKERT5_LABELS: tuple[Any, ...] = (
     _l("Very satisfied"),
 )
 
-BALLOT_LABELS: dict[str, Any] = {
-    "excellent": _l("Excellent"),
-    "competent": _l("Competent"),
-    "basic": _l("Basically competent"),
-    "incompetent": _l("Incompetent"),
-    "abstain": _l("Abstain"),
-}
+BALLOT_LABELS: dict[str, Any] = {**BALLOT_GRADE_LABELS, "abstain": _l("Abstain")}
 
-VOTER_GROUP_LABELS: dict[str, Any] = {
-    "leaders": _l("Leadership team members"),
-    "staff": _l("Cadres and staff"),
-    "party-reps": _l("Party member representatives"),
-    "village-reps": _l("Village representatives"),
-    "public": _l("Residents / service users"),
-}
 
 SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "required": _l("This field is required."),

@@ -42,6 +42,7 @@ from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.core.records import ResultSettings
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
+from assessment.messages import VOTER_GROUP_LABELS
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
@@ -55,7 +56,6 @@ from surveys.forms import (
     QUESTION_KIND_LABELS,
     SURVEY_STATUS_LABELS,
     TARGET_KIND_LABELS,
-    VOTER_GROUP_LABELS,
     ActionForm,
     BatchForm,
     CodeCheckForm,

@@ -61,11 +61,13 @@ from assessment.forms import (
     choices,
 )
 from assessment.messages import (
+    BALLOT_GRADE_LABELS,
     DIRECTION_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
     RULEBOOK_STATUS_LABELS,
     SUBJECT_LABELS,
+    VOTER_GROUP_LABELS,
     field_error_message,
     rulebook_label,
     rulebook_path_label,
@@ -366,6 +368,8 @@ def _rulebook_labels() -> dict[str, Any]:
         "method_label": lambda code: METHOD_LABELS.get(code, code),
         "direction_label": lambda code: DIRECTION_LABELS.get(code, code),
         "subject_label": lambda code: SUBJECT_LABELS.get(code, code),
+        "voter_group_label": lambda code: VOTER_GROUP_LABELS.get(code, code),
+        "ballot_grade_label": lambda code: BALLOT_GRADE_LABELS.get(code, code),
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
     }
