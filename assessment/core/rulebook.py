@@ -83,7 +83,7 @@ SUBJECTS = ("cadre", "unit")
 SOURCE_METHODS = ("satisfaction", "ballot")
 #: The grades of a grade ballot, best first, and their default coefficients.
 BALLOT_GRADES = ("excellent", "competent", "basic", "incompetent")
-DEFAULT_BALLOT_COEFFICIENTS = (1.0, 0.8, 0.6, 0.0)
+DEFAULT_BALLOT_COEFFICIENTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.0)
 WEIGHT_TOTAL = 100.0
 # Weights are typed by people as decimals; sums are compared with this tolerance.
 _WEIGHT_TOLERANCE = 1e-6
