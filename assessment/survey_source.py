@@ -4,9 +4,13 @@ The base package may not import ``surveys`` (``tests/test_architecture.py``), ye
 results need the residents' scores. Everything it asks of the resident surveys is the
 :class:`SurveySource` protocol below:
 
-* ``results_data(session, period)``: every counted response score per rated cadre and
-  unit of the period's closed surveys (``surveys.results_source``, on the one
-  resident-score path ``surveys.queries.list_scored_responses``);
+* ``results_data(session, period, named=...)``: every counted response score per rated
+  cadre and unit of the period's closed surveys that no indicator names
+  (``surveys.results_source``, on the one resident-score path
+  ``surveys.queries.list_scored_responses``);
+* ``sourced_data(session, period, sources)``: for each indicator that names its
+  sources, what it reads: scores over the named questions, or grade-ballot votes per
+  voter group (``surveys.queries.list_ballots``), and the coded surveys available;
 * ``summarise_targets``: the satisfaction index with its intervals
   (``surveys.core.tally.summarise_targets``), which the pure engine
   ``assessment.core.results.compute_period_results`` takes as an argument;
@@ -23,13 +27,14 @@ views and commands fetch it with :func:`find_survey_source`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from assessment.core.results import SurveySummariser
+from assessment.core.rulebook import SurveySources
 from assessment.models import Period
 
 if TYPE_CHECKING:
@@ -42,12 +47,24 @@ EXTENSION = "assessment.surveys"
 class SurveySource(Protocol):
     """What the assessment side needs from the resident surveys (see the module doc)."""
 
-    def results_data(self, session: Session, period: Period) -> Mapping[str, Any]:
+    def results_data(
+        self, session: Session, period: Period, *, named: Collection[str] = ()
+    ) -> Mapping[str, Any]:
         """Response scores per rated cadre and unit of the period's closed surveys.
 
         ``{"cadre": {cadre_id: target}, "unit": {unit_id: target}, "items": {key:
         rows}}`` with a target ``{"scores": [...], "unit_ids": [...], "n_excluded":
-        int}`` (``surveys.results_source.survey_results_data`` documents it).
+        int}`` (``surveys.results_source.survey_results_data`` documents it). Surveys
+        whose code is in ``named`` are left out (they feed their own indicators).
+        """
+        ...
+
+    def sourced_data(
+        self, session: Session, period: Period, sources: Mapping[str, SurveySources]
+    ) -> Mapping[str, Any]:
+        """What each indicator naming its sources reads (by indicator code).
+
+        ``surveys.results_source.survey_sourced_data`` documents the shape.
         """
         ...
 

@@ -486,6 +486,40 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
     )
 
 
+def list_ballots(
+    session: Session, survey: Survey, question_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+
+    Responses the team excluded are left out (they stay stored). The one reader of
+    ballots: the staff results page and the results engine count the same ones.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed.
+    """
+    if survey.status != "closed":
+        raise EmbargoError(survey.id)
+    ballots: dict[int, list[str]] = {}
+    if not question_ids:
+        return ballots
+    excluded = list_excluded_ids(session, survey.id)
+    for response_id, target_id, value_text in session.execute(
+        sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.survey_id == survey.id,
+            Answer.question_id.in_(question_ids),
+            Answer.target_id.is_not(None),
+        )
+        .order_by(Answer.response_id, Answer.question_id)
+    ):
+        if target_id is not None and response_id not in excluded:
+            ballots.setdefault(target_id, []).append(value_text or "abstain")
+    return ballots
+
+
 @dataclass(frozen=True, slots=True)
 class TargetResult:
     """Result for one target of a closed survey (plain values for the template)."""
@@ -524,20 +558,7 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
         )
     ballot_ids = [q.id for q in survey.questions if q.kind == "ballot"]
     ballot_question = next((q for q in survey.questions if q.kind == "ballot"), None)
-    ballots: dict[int, list[str]] = {}
-    if ballot_ids:
-        excluded = list_excluded_ids(session, survey.id)
-        for response_id, target_id, value_text in session.execute(
-            sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.survey_id == survey.id,
-                Answer.question_id.in_(ballot_ids),
-                Answer.target_id.is_not(None),
-            )
-        ):
-            if target_id is not None and response_id not in excluded:
-                ballots.setdefault(target_id, []).append(value_text or "abstain")
+    ballots = list_ballots(session, survey, ballot_ids)
     results = []
     for target in survey.targets:
         ballot = None

@@ -234,7 +234,8 @@ def is_quorum_met(valid: int, quorum: Quorum, eligible: int | None = None) -> bo
     -------
     bool
         ``valid ≥ min_valid`` and, with a share, ``valid ≥ min_share × eligible``
-        (both boundaries included; ``valid = 0`` never meets a quorum).
+        (both boundaries included; ``valid = 0`` never meets a quorum, nor does a
+        share quorum with ``eligible = 0``).
 
     Raises
     ------
@@ -263,7 +264,8 @@ def is_quorum_met(valid: int, quorum: Quorum, eligible: int | None = None) -> bo
         return True
     if eligible is None:
         raise InvalidParameterError("eligible", eligible, "required_for_share_quorum")
-    return Fraction(valid) >= _share(quorum.min_share) * eligible
+    # no known electorate (no access codes issued): no share of it can be shown
+    return eligible > 0 and Fraction(valid) >= _share(quorum.min_share) * eligible
 
 
 def _share(value: float) -> Fraction:

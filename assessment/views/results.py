@@ -75,6 +75,7 @@ FLAG_LABELS: dict[str, Any] = {
     "low_alpha": _l("low Cronbach's alpha"),
     "excluded_responses": _l("responses excluded"),
     "decision_applied": _l("missing input decided by the team"),
+    "incompetent_over_third": _l("more than one third of valid ballots say incompetent"),
 }
 REFUSALS: dict[str, Any] = {
     "results_final": _l("The period is final: results can no longer be computed or changed."),
