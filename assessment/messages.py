@@ -409,6 +409,10 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
         "The coefficient %(value)s is above a better grade's; a worse grade cannot count more."
     ),
     "unknown_survey": _l("No survey of this period has the code “%(value)s”."),
+    "sources_differ": _l(
+        "The indicator %(code)s names other sources in another indicator set; "
+        "one indicator code reads one set of sources."
+    ),
     "unknown_question": _l(
         "None of the named surveys has a question “%(value)s” of the kind this method reads."
     ),

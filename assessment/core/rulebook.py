@@ -64,6 +64,7 @@ __all__ = [
     "diff_documents",
     "diff_rulebooks",
     "find_problems",
+    "find_source_problems",
     "max_points",
     "parse_rulebook",
     "quantitative_rule",
@@ -1590,6 +1591,72 @@ def _sources_plain(sources: SurveySources) -> dict[str, Any]:
         if sources.quorum_share is not None:
             plain["quorum_share"] = _num(sources.quorum_share)
     return plain
+
+
+#: The question kinds each ``sources.method`` reads.
+SOURCE_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = {
+    "satisfaction": ("likert", "scale10"),
+    "ballot": ("ballot",),
+}
+
+
+def find_source_problems(
+    rulebook: Rulebook, available: Mapping[str, Mapping[str, str]]
+) -> tuple[RulebookProblem, ...]:
+    """Check the indicators' ``sources`` against the surveys a period has.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+    available : mapping of str to mapping of str to str
+        Survey code to ``{question code: question kind}`` of the period's coded surveys.
+
+    Returns
+    -------
+    tuple of RulebookProblem
+        ``unknown_survey`` at ``posts[i].indicators[j].sources.surveys[k]``;
+        ``unknown_question`` at ``...sources.questions[k]`` (none of the named surveys
+        has it with a kind the method reads, see :data:`SOURCE_QUESTION_KINDS`);
+        ``sources_differ`` at ``...sources`` when two indicator sets give one indicator
+        code different sources (the engine keys survey inputs by indicator code).
+
+    Examples
+    --------
+    >>> doc = default_document(Label("细则", "Rules"))
+    >>> book = parse_rulebook(doc, partial=True)
+    >>> find_source_problems(book, {})
+    ()
+    """
+    problems: list[RulebookProblem] = []
+    seen: dict[str, SurveySources] = {}
+    for i, indicator_set in enumerate(rulebook.indicator_sets):
+        for j, indicator in enumerate(indicator_set.indicators):
+            sources = indicator.sources
+            if sources is None:
+                continue
+            path = f"posts[{i}].indicators[{j}].sources"
+            if seen.setdefault(indicator.code, sources) != sources:
+                problems.append(RulebookProblem(path, "sources_differ", {"code": indicator.code}))
+            for k, code in enumerate(sources.surveys):
+                if code not in available:
+                    problems.append(
+                        RulebookProblem(f"{path}.surveys[{k}]", "unknown_survey", {"value": code})
+                    )
+            kinds = SOURCE_QUESTION_KINDS[sources.method]
+            readable = {
+                q
+                for code in sources.surveys
+                for q, kind in available.get(code, {}).items()
+                if kind in kinds
+            }
+            for k, question in enumerate(sources.questions):
+                if question not in readable:
+                    problems.append(
+                        RulebookProblem(
+                            f"{path}.questions[{k}]", "unknown_question", {"value": question}
+                        )
+                    )
+    return tuple(problems)
 
 
 def to_plain(rulebook: Rulebook) -> dict[str, Any]:
