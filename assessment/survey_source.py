@@ -16,7 +16,8 @@ results need the residents' scores. Everything it asks of the resident surveys i
   ``assessment.core.results.compute_period_results`` takes as an argument;
 * ``approved_comments(session, period, cadre_id)``: the residents' comments the team
   approved, for the cadre portal;
-* ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``).
+* ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``);
+* ``seed_demo_ballots(session, plan)``: the demo's democratic evaluation meetings.
 
 ``surveys.results_source.ResidentSurveys`` implements it, and the composition root
 (``assessment/app/__init__.py``) registers that one object with
@@ -38,7 +39,7 @@ from assessment.core.rulebook import SurveySources
 from assessment.models import Period
 
 if TYPE_CHECKING:
-    from assessment.demo import DemoSurveyPlan
+    from assessment.demo import DemoBallotPlan, DemoSurveyPlan
 
 #: Where :func:`register_survey_source` keeps the object on the app.
 EXTENSION = "assessment.surveys"
@@ -81,6 +82,10 @@ class SurveySource(Protocol):
 
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> Mapping[str, int]:
         """Run, close and seal one demo period's resident survey; counts by channel."""
+        ...
+
+    def seed_demo_ballots(self, session: Session, plan: DemoBallotPlan) -> int:
+        """Hold one demo period's democratic evaluation meetings; the ballots cast."""
         ...
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import SurveySources
-from assessment.demo import DemoSurveyPlan
+from assessment.demo import DemoBallotPlan, DemoSurveyPlan
 from assessment.models import Period
 from surveys import comments, demo
 from surveys.core import tally
@@ -240,3 +240,7 @@ class ResidentSurveys:
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
         """See :func:`surveys.demo.seed_demo_survey`."""
         return demo.seed_demo_survey(session, plan)
+
+    def seed_demo_ballots(self, session: Session, plan: DemoBallotPlan) -> int:
+        """See :func:`surveys.demo.seed_demo_ballots`."""
+        return demo.seed_demo_ballots(session, plan)
