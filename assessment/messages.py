@@ -282,6 +282,7 @@ AGGREGATE_LABELS: dict[str, Any] = {
     "trimmed_mean": _l("mean without the highest and the lowest rating"),
     "mean": _l("mean"),
     "poststratified_mean": _l("mean weighted by unit population"),
+    "ballot": _l("grade ballots weighted by voter group"),
 }
 
 

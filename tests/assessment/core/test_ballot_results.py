@@ -228,3 +228,34 @@ def test_bad_ballot_inputs_are_refused(ballot, reason):
     with pytest.raises(InvalidParameterError) as caught:
         find_missing_inputs(rulebook(), inputs((ballot,)))
     assert caught.value.reason == reason
+
+
+def test_the_cadre_explanation_shows_votes_shares_and_formulas():
+    from assessment.core.explain import explain_cadre_result
+
+    book = rulebook()
+    result = compute_period_results(book, inputs(), resamples=0)
+    view = explain_cadre_result(result, "a", book)
+    assert view.explained, view.problems
+    (mz,) = [i for i in view.indicators if i.outcome.code == "MZ"]
+    leaders, staff, public = mz.ballot.groups
+    # leaders 3 优秀 2 称职 of 5: shares 60 % and 40 %
+    assert leaders.votes[:2] == (("excellent", 3, 0.6), ("competent", 2, 0.4))
+    assert leaders.expression == "(3 × 1 + 2 × 0.8) / 5 × 100 = 92.00"
+    assert staff.expression == "(5 × 1 + 10 × 0.8 + 4 × 0.6 + 1 × 0) / 20 × 100 = 77.00"
+    assert (public.abstentions, public.valid) == (3, 20)
+    assert mz.ballot.expression == "(30 × 92 + 40 × 77 + 30 × 55) / 100 = 74.90"
+    assert mz.explanation.expression == "74.9 × 20 / 100 = 14.98"
+
+
+def test_a_tampered_tally_is_not_explained():
+    from assessment.core.explain import explain_cadre_result
+
+    book = rulebook()
+    result = compute_period_results(book, inputs(), resamples=0)
+    plain = result_to_plain(result)
+    (cadre_a,) = [c for c in plain["cadres"] if c["id"] == "a"]
+    cadre_a["indicators"][1]["ballot"]["groups"][0]["votes"]["excellent"] = 4
+    view = explain_cadre_result(result_from_plain(plain), "a", book)
+    # the stored votes no longer give the stored group score: named, never printed
+    assert not view.explained and any("ballot MZ" in p for p in view.problems)
