@@ -480,11 +480,8 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
         days=tuple(meta[response_id][1] for response_id, _ in pairs),
         excluded=tuple(response_id in excluded for response_id, _ in pairs),
         answers=matrix,
-        # integer arrays even when empty: a survey of grade ballots only has no scale
         scores=tally.compute_response_scores(
-            matrix,
-            k=np.asarray([q.points for q in questions], dtype=np.int64),
-            lowest=np.asarray([q.lowest for q in questions], dtype=np.int64),
+            matrix, k=[q.points for q in questions], lowest=[q.lowest for q in questions]
         ),
     )
 

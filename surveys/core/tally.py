@@ -138,10 +138,13 @@ def likert_to_100(
     [0.0, 70.0, 100.0]
     """
     x = np.asarray(values, dtype=np.float64)
-    k_array = np.asarray(k)
+    # no item at all (a survey of grade ballots only): an empty list reads as floats
+    k_array = np.asarray(k, dtype=np.int64) if np.size(k) == 0 else np.asarray(k)
     if k_array.ndim > 1 or not np.issubdtype(k_array.dtype, np.integer) or (k_array < 2).any():
         raise InvalidParameterError("k", k, "not_an_integer_of_at_least_2")
-    lowest_array = np.asarray(lowest)
+    lowest_array = (
+        np.asarray(lowest, dtype=np.int64) if np.size(lowest) == 0 else np.asarray(lowest)
+    )
     if lowest_array.ndim > 1 or not np.issubdtype(lowest_array.dtype, np.integer):
         raise InvalidParameterError("lowest", lowest, "not_an_integer")
     k_float = k_array.astype(np.float64)
