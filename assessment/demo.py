@@ -180,12 +180,69 @@ def is_database_empty(session: Session) -> bool:
     return session.query(Account).first() is None
 
 
-def demo_rulebook_document(title: tuple[str, str] | None = None) -> dict[str, Any]:
+#: The democratic evaluation (民主测评) of the township's leaders in the 2026 first half:
+#: (voter group, survey code, weight inside the indicator, voters, title zh, title en).
+DEMO_BALLOT_GROUPS = (
+    ("leaders", "mzcp-bz", 30, 9, "班子成员民主测评", "Leadership team evaluation"),
+    ("staff", "mzcp-zg", 40, 26, "干部职工民主测评", "Cadres and staff evaluation"),
+    ("village-reps", "mzcp-cm", 30, 34, "村民代表民主测评", "Village representatives' evaluation"),
+)
+#: Posts whose cadres the democratic evaluation grades, and the indicator it feeds
+#: (in category 德, whose qualitative indicators D1 8 + D2 7 give up 3 + 3 points).
+DEMO_BALLOT_POSTS = ("TSEC", "THEAD")
+DEMO_BALLOT_INDICATOR: dict[str, Any] = {
+    "code": "MZ",
+    "name": {"zh": "民主测评", "en": "Democratic evaluation"},
+    "kind": "survey",
+    "category": "de",
+    "weight": 6,
+    "sources": {
+        "surveys": [code for _, code, *_ in DEMO_BALLOT_GROUPS],
+        "questions": ["grade"],
+        "method": "ballot",
+        "min_responses": 5,
+        "quorum_share": 0.6,
+        "groups": [
+            {"group": group, "weight": weight} for group, _, weight, *_ in DEMO_BALLOT_GROUPS
+        ],
+    },
+    "description": {
+        "zh": "班子成员、干部职工、村民代表分别投票（优秀、称职、基本称职、不称职或弃权），"
+        "按测评主体加权",
+        "en": "Leaders, staff and village representatives each vote (excellent, competent, "
+        "basically competent, incompetent or abstain), weighted by group",
+    },
+}
+
+
+def _with_democratic_evaluation(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The township leaders' posts with the ballot indicator MZ in category 德."""
+    out = []
+    for post in posts:
+        if post["post"] not in DEMO_BALLOT_POSTS:
+            out.append(post)
+            continue
+        indicators = []
+        for indicator in post["indicators"]:
+            if indicator["code"] in ("D1", "D2"):
+                indicator = {**indicator, "weight": indicator["weight"] - 3}
+            indicators.append(indicator)
+            if indicator["code"] == "D2":
+                indicators.append(DEMO_BALLOT_INDICATOR)
+        out.append({**post, "indicators": indicators})
+    return out
+
+
+def demo_rulebook_document(
+    title: tuple[str, str] | None = None, *, democratic_evaluation: bool = False
+) -> dict[str, Any]:
     """The township and village example rulebooks as one rulebook for the demo township.
 
     The township example gives the grading and aggregation; the posts and rubrics of
     both examples are kept (rubrics by code, the township's first). ``title`` is the
-    (Chinese, English) title; the default names the 2026 annual rules.
+    (Chinese, English) title; the default names the 2026 annual rules. With
+    ``democratic_evaluation`` the township leaders' posts get the ballot indicator
+    :data:`DEMO_BALLOT_INDICATOR`.
     """
     title_zh, title_en = title or (
         "青山镇2026年度干部考核细则",
@@ -199,16 +256,28 @@ def demo_rulebook_document(title: tuple[str, str] | None = None) -> dict[str, An
         "title": {"zh": title_zh, "en": title_en},
         "rubrics": township["rubrics"]
         + [rubric for rubric in village["rubrics"] if rubric["code"] not in rubric_codes],
-        "posts": township["posts"] + village["posts"],
+        "posts": (
+            _with_democratic_evaluation(township["posts"])
+            if democratic_evaluation
+            else township["posts"]
+        )
+        + village["posts"],
     }
 
 
 def publish_demo_rulebook(
-    session: Session, period: Period, now: datetime, *, title: tuple[str, str] | None = None
+    session: Session,
+    period: Period,
+    now: datetime,
+    *,
+    title: tuple[str, str] | None = None,
+    democratic_evaluation: bool = False,
 ) -> RulebookVersion:
     """Import and publish :func:`demo_rulebook_document` for ``period``."""
     version = rulebooks.import_document(
-        session, period=period, document=demo_rulebook_document(title)
+        session,
+        period=period,
+        document=demo_rulebook_document(title, democratic_evaluation=democratic_evaluation),
     )
     return rulebooks.publish_version(session, version=version, on=now.date(), now=now)
 
@@ -276,6 +345,25 @@ class DemoSurveyPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoBallotPlan:
+    """The democratic evaluation meetings of a demo period (see ``surveys/demo.py``).
+
+    ``groups`` is :data:`DEMO_BALLOT_GROUPS`; ``cadre_ids`` the cadres graded;
+    ``standing`` their latent standing, as for :class:`DemoSurveyPlan`.
+    """
+
+    period: Period
+    seed: int
+    held_at: datetime
+    closes_at: datetime
+    groups: tuple[tuple[str, str, int, int, str, str], ...]
+    cadre_ids: tuple[int, ...]
+    standing: Mapping[int, float]
+    access_code_key: str
+    team_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class _PeriodPlan:
     name: str
     year: int
@@ -290,6 +378,8 @@ class _PeriodPlan:
     events: tuple[tuple[str, str, float, int, str], ...]
     raters: tuple[str, ...]
     conflicts: tuple[tuple[str, str, str], ...] = ()
+    #: Whether the township leaders are also graded by a democratic evaluation.
+    democratic_evaluation: bool = False
 
 
 def local_time(day: date, hour: int, minute: int = 0) -> datetime:
@@ -346,6 +436,7 @@ def history_plans(today: date) -> tuple[_PeriodPlan, _PeriodPlan]:
             notice_starts_on=today,
             events=EVENTS_2026H1,
             raters=("assessor1", "assessor2", "assessor3"),
+            democratic_evaluation=True,
         ),
     )
 
@@ -628,7 +719,11 @@ def seed_history(
                 session, name=plan.name, year=plan.year, scope_unit=township
             )
             publish_demo_rulebook(
-                session, period, local_time(plan.published_on, 9, 30), title=plan.title
+                session,
+                period,
+                local_time(plan.published_on, 9, 30),
+                title=plan.title,
+                democratic_evaluation=plan.democratic_evaluation,
             )
             periods.advance_period(session, period, "collecting")
         for key, value in _enter_inputs(session, period, plan, standing).items():
@@ -649,6 +744,27 @@ def seed_history(
             ),
         )
         counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)
+        if plan.democratic_evaluation:
+            # the meetings are held a week into the resident survey, one morning
+            held = plan.survey_opens_on + timedelta(days=7)
+            counts["ballots"] = counts.get("ballots", 0) + surveys.seed_demo_ballots(
+                session,
+                DemoBallotPlan(
+                    period=period,
+                    seed=plan.seed + 100,
+                    held_at=local_time(held, 9),
+                    closes_at=local_time(held, 12),
+                    groups=DEMO_BALLOT_GROUPS,
+                    cadre_ids=tuple(
+                        a.cadre_id
+                        for a in inputs.list_assessed(session, period)
+                        if a.post in DEMO_BALLOT_POSTS
+                    ),
+                    standing=standing,
+                    access_code_key=access_code_key,
+                    team_id=admin.id,
+                ),
+            )
         with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
             results.compute_results(
                 session,

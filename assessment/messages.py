@@ -282,6 +282,7 @@ AGGREGATE_LABELS: dict[str, Any] = {
     "trimmed_mean": _l("mean without the highest and the lowest rating"),
     "mean": _l("mean"),
     "poststratified_mean": _l("mean weighted by unit population"),
+    "ballot": _l("grade ballots weighted by voter group"),
 }
 
 
@@ -300,6 +301,23 @@ DIRECTION_LABELS: dict[str, Any] = {
 SUBJECT_LABELS: dict[str, Any] = {
     "cadre": _l("the cadre"),
     "unit": _l("the cadre's unit"),
+}
+
+#: Voter groups (测评主体) every township knows; a survey may name its own code instead.
+VOTER_GROUP_LABELS: dict[str, Any] = {
+    "leaders": _l("Leadership team members"),
+    "staff": _l("Cadres and staff"),
+    "party-reps": _l("Party member representatives"),
+    "village-reps": _l("Village representatives"),
+    "public": _l("Residents / service users"),
+}
+
+#: The grades of a grade ballot (民主测评票), as the rulebook's ``sources`` name them.
+BALLOT_GRADE_LABELS: dict[str, Any] = {
+    "excellent": _l("Excellent"),
+    "competent": _l("Competent"),
+    "basic": _l("Basically competent"),
+    "incompetent": _l("Incompetent"),
 }
 
 RULEBOOK_STATUS_LABELS: dict[str, Any] = {
@@ -402,6 +420,17 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     "unknown_grade": _l("There is no grade “%(value)s”; grades are: %(choices)s."),
     "veto_caps_top_grade": _l(
         "A veto that caps at the top grade “%(value)s” has no effect; choose a lower grade."
+    ),
+    "coefficient_above_better_grade": _l(
+        "The coefficient %(value)s is above a better grade's; a worse grade cannot count more."
+    ),
+    "unknown_survey": _l("No survey of this period has the code “%(value)s”."),
+    "sources_differ": _l(
+        "The indicator %(code)s names other sources in another indicator set; "
+        "one indicator code reads one set of sources."
+    ),
+    "unknown_question": _l(
+        "None of the named surveys has a question “%(value)s” of the kind this method reads."
     ),
     "cap_required": _l("This indicator set has %(kind)s items, so it needs a cap on their sum."),
     "category_weights_sum": _l(

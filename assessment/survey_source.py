@@ -4,9 +4,13 @@ The base package may not import ``surveys`` (``tests/test_architecture.py``), ye
 results need the residents' scores. Everything it asks of the resident surveys is the
 :class:`SurveySource` protocol below:
 
-* ``results_data(session, period)``: every counted response score per rated cadre and
-  unit of the period's closed surveys (``surveys.results_source``, on the one
-  resident-score path ``surveys.queries.list_scored_responses``);
+* ``results_data(session, period, named=...)``: every counted response score per rated
+  cadre and unit of the period's closed surveys that no indicator names
+  (``surveys.results_source``, on the one resident-score path
+  ``surveys.queries.list_scored_responses``);
+* ``sourced_data(session, period, sources)``: for each indicator that names its
+  sources, what it reads: scores over the named questions, or grade-ballot votes per
+  voter group (``surveys.queries.list_ballots``), and the coded surveys available;
 * ``summarise_targets``: the satisfaction index with its intervals
   (``surveys.core.tally.summarise_targets``), which the pure engine
   ``assessment.core.results.compute_period_results`` takes as an argument;
@@ -14,7 +18,8 @@ results need the residents' scores. Everything it asks of the resident surveys i
   approved, for the cadre portal;
 * ``cadre_awareness(session, period, cadre_id)``: per closed survey, how many residents
   rated the cadre and how many said "don't know" (知晓率), for the cadre portal;
-* ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``).
+* ``seed_demo_survey(session, plan)``: the demo's resident surveys (``flask demo seed``);
+* ``seed_demo_ballots(session, plan)``: the demo's democratic evaluation meetings.
 
 ``surveys.results_source.ResidentSurveys`` implements it, and the composition root
 (``assessment/app/__init__.py``) registers that one object with
@@ -25,7 +30,7 @@ views and commands fetch it with :func:`find_survey_source`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,10 +38,11 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from assessment.core.results import SurveySummariser
+from assessment.core.rulebook import SurveySources
 from assessment.models import Period
 
 if TYPE_CHECKING:
-    from assessment.demo import DemoSurveyPlan
+    from assessment.demo import DemoBallotPlan, DemoSurveyPlan
 
 #: Where :func:`register_survey_source` keeps the object on the app.
 EXTENSION = "assessment.surveys"
@@ -59,12 +65,24 @@ class SurveyAwareness:
 class SurveySource(Protocol):
     """What the assessment side needs from the resident surveys (see the module doc)."""
 
-    def results_data(self, session: Session, period: Period) -> Mapping[str, Any]:
+    def results_data(
+        self, session: Session, period: Period, *, named: Collection[str] = ()
+    ) -> Mapping[str, Any]:
         """Response scores per rated cadre and unit of the period's closed surveys.
 
         ``{"cadre": {cadre_id: target}, "unit": {unit_id: target}, "items": {key:
         rows}}`` with a target ``{"scores": [...], "unit_ids": [...], "n_excluded":
-        int}`` (``surveys.results_source.survey_results_data`` documents it).
+        int}`` (``surveys.results_source.survey_results_data`` documents it). Surveys
+        whose code is in ``named`` are left out (they feed their own indicators).
+        """
+        ...
+
+    def sourced_data(
+        self, session: Session, period: Period, sources: Mapping[str, SurveySources]
+    ) -> Mapping[str, Any]:
+        """What each indicator naming its sources reads (by indicator code).
+
+        ``surveys.results_source.survey_sourced_data`` documents the shape.
         """
         ...
 
@@ -87,6 +105,10 @@ class SurveySource(Protocol):
 
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> Mapping[str, int]:
         """Run, close and seal one demo period's resident survey; counts by channel."""
+        ...
+
+    def seed_demo_ballots(self, session: Session, plan: DemoBallotPlan) -> int:
+        """Hold one demo period's democratic evaluation meetings; the ballots cast."""
         ...
 
 

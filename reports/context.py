@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from assessment.core import charts
 from assessment.core.errors import InvalidParameterError
 from assessment.core.explain import CadreExplanation, explain_cadre_result
-from assessment.core.records import result_from_plain
+from assessment.core.records import record_to_plain, result_from_plain
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
 from assessment.messages import (
     DECISION_LABELS,
@@ -296,6 +296,7 @@ def scorecard_context(
                 "status": row.status,
                 "status_label": _named(EXPLANATION_STATUS_LABELS, row.status),
                 "reason": row.reason or "",
+                "ballot": record_to_plain(item.ballot) if item.ballot is not None else None,
             }
         )
     event_rows = [

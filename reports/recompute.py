@@ -36,6 +36,7 @@ from assessment.rulebook_io import load_rulebook_yaml
 from reports.core.bundle import (
     INPUT_FILES,
     MANIFEST,
+    OPTIONAL_INPUT_FILES,
     BundleError,
     check_checksums,
     inputs_from_tables,
@@ -108,8 +109,10 @@ def recompute_results(files: Mapping[str, bytes]) -> tuple[str, str]:
         raise BundleError(RULEBOOK, "missing_file")
     rulebook = load_rulebook_yaml(files[RULEBOOK])
     texts = {}
-    for name in INPUT_FILES:
+    for name in (*INPUT_FILES, *OPTIONAL_INPUT_FILES):
         if name not in files:
+            if name in OPTIONAL_INPUT_FILES:
+                continue
             raise BundleError(name, "missing_file")
         try:
             texts[name] = decode_csv(files[name])

@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from assessment.core.rulebook import IndicatorKind
-from assessment.demo import DemoSurveyPlan, acting_as, local_time
+from assessment.demo import DemoBallotPlan, DemoSurveyPlan, acting_as, local_time
 from assessment.models import Account, Cadre, Unit
 from assessment.services import inputs
 from surveys import comments, paper, services, tokens
@@ -89,6 +89,8 @@ def _add_targets(session: Session, survey: Survey, plan: DemoSurveyPlan, today: 
         if indicator_set is None:  # pragma: no cover
             continue
         for indicator in indicator_set.of_kind(IndicatorKind.SURVEY):
+            if indicator.sources is not None:
+                continue  # it reads its own surveys (the democratic evaluation)
             if indicator.subject == "unit":
                 if assessed.unit_id not in units:
                     units.append(assessed.unit_id)
@@ -364,3 +366,119 @@ def _review_comments(session: Session, survey: Survey, plan: DemoSurveyPlan, tea
         )
         reviewed += 1
     return reviewed
+
+
+#: Grades of a ballot, best first; a voter abstains on a cadre with this probability.
+GRADES = ("excellent", "competent", "basic", "incompetent")
+ABSTAIN_PROBABILITY = 0.04
+#: Share of the eligible voters who come to the meeting.
+ATTENDANCE = (0.82, 0.97)
+
+
+def _grade(standing: float, group_tilt: float, rng: np.random.Generator) -> str:
+    """One voter's grade of a cadre: better standing, more 优秀 (a rounded latent score)."""
+    if rng.random() < ABSTAIN_PROBABILITY:
+        return "abstain"
+    latent = 0.9 + 0.8 * standing + group_tilt + rng.normal(0.0, 0.8)
+    if latent > 1.1:
+        return "excellent"
+    if latent > -0.9:
+        return "competent"
+    return "basic" if latent > -1.8 else "incompetent"
+
+
+def seed_demo_ballots(session: Session, plan: DemoBallotPlan) -> int:
+    """Hold the democratic evaluation (民主测评) meetings of a demo period.
+
+    One survey per voter group (its code and group as the rulebook's ``sources``
+    name them), the graded cadres as targets and one grade-ballot question. Each
+    meeting's voters get one access code each (the codes are issued in the township
+    seat's community: codes go to villages and communities), those present vote on
+    their phones in the room, and the survey is closed and sealed at noon.
+
+    Returns
+    -------
+    int
+        Ballots cast (responses), over all groups.
+    """
+    rng = np.random.default_rng(plan.seed)
+    team = session.get_one(Account, plan.team_id)
+    seat = respondent_units(session, plan.period)[0]
+    cast = 0
+    for group, code, _weight, voters, title_zh, title_en in plan.groups:
+        tilt = rng.normal(0.0, 0.2)
+        with acting_as(session, team, at=plan.held_at):
+            survey = services.create_survey(
+                session,
+                period=plan.period,
+                data=services.SurveyData(
+                    title_zh=title_zh,
+                    title_en=title_en,
+                    intro_zh="请对每位干部选择一个等次，也可弃权。测评不记名。",
+                    intro_en="Give each cadre one grade, or abstain. The ballot is anonymous.",
+                    code=code,
+                    voter_group=group,
+                ),
+            )
+            for cadre_id in plan.cadre_ids:
+                services.add_target(
+                    session,
+                    survey,
+                    kind="cadre",
+                    cadre=session.get(Cadre, cadre_id),
+                    today=plan.held_at.date(),
+                )
+            services.add_question(
+                session,
+                survey,
+                data=services.QuestionData(
+                    code="grade",
+                    kind="ballot",
+                    text_zh="民主测评等次",
+                    text_en="Grade",
+                ),
+            )
+            services.assign_by_default(session, survey)
+            services.open_survey(session, survey, now=plan.held_at)
+            _batch, slips = services.generate_batch(
+                session,
+                survey,
+                unit=seat,
+                size=voters,
+                note=f"{title_zh}会场发放",
+                key=plan.access_code_key,
+                now=plan.held_at,
+            )
+        items = list_items(session, survey.id, seat.id)
+        cadre_of = {t.id: t.cadre_id or 0 for t in survey.targets}
+        present = round(voters * rng.uniform(*ATTENDANCE))
+        for slip in slips[:present]:
+            answers = {
+                item.key: _grade(
+                    plan.standing.get(cadre_of.get(item.target_id or 0, 0), 0.0), tilt, rng
+                )
+                for item in items
+            }
+            submission_id = tokens.new_submission_id()
+            services.claim_code(
+                session,
+                survey=survey,
+                code_hash=tokens.hash_access_code(plan.access_code_key, survey.id, slip.code),
+                claim_key=tokens.claim_key(plan.access_code_key, survey.id, submission_id),
+            )
+            services.store_online_response(
+                session,
+                survey=survey,
+                unit_id=seat.id,
+                submission_key=tokens.submission_key(
+                    plan.access_code_key, survey.id, submission_id
+                ),
+                answers=answers,
+                today=plan.held_at.date(),
+                duration_band_s=duration_band(int(rng.lognormal(np.log(150), 0.3))),
+                items=items,
+            )
+            cast += 1
+        with acting_as(session, team, at=plan.closes_at):
+            services.close_survey(session, survey, now=plan.closes_at)
+    return cast

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.core.errors import FieldError
 from assessment.forms import BaseForm, BaseSubform
+from assessment.messages import BALLOT_GRADE_LABELS, VOTER_GROUP_LABELS
 from surveys.queries import DONT_KNOW, ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
@@ -62,13 +63,8 @@ LIKERT5_LABELS: tuple[Any, ...] = (
     _l("Very satisfied"),
 )
 
-BALLOT_LABELS: dict[str, Any] = {
-    "excellent": _l("Excellent"),
-    "competent": _l("Competent"),
-    "basic": _l("Basically competent"),
-    "incompetent": _l("Incompetent"),
-    "abstain": _l("Abstain"),
-}
+BALLOT_LABELS: dict[str, Any] = {**BALLOT_GRADE_LABELS, "abstain": _l("Abstain")}
+
 
 SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "required": _l("This field is required."),
@@ -98,6 +94,9 @@ SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "unknown_item": _l("The form has an unknown question; reload the page."),
     "not_a_choice": _l("Choose one of the answers shown."),
     "nothing_answered": _l("Answer at least one question before submitting."),
+    "bad_survey_code": _l("The code “%(code)s” must be 1–32 small letters, digits or “-”."),
+    "survey_code_taken": _l("Another survey of this period already has the code %(code)s."),
+    "voter_group_name_required": _l("The township's own voter group %(code)s needs a name."),
 }
 
 SURVEY_STATE_MESSAGES: dict[str, Any] = {
@@ -182,7 +181,35 @@ class SurveyForm(BaseForm):
         _l("Introduction for residents (English)"), validators=[Optional(), Length(max=4000)]
     )
     one_per_screen = BooleanField(_l("One question per screen"))
+    code = StringField(
+        _l("Survey code (named by the rulebook's indicators; optional)"),
+        validators=[Optional(), Length(max=32)],
+    )
+    voter_group = SelectField(
+        _l("Voter group"),
+        choices=[
+            *(SelectChoice(code, label) for code, label in VOTER_GROUP_LABELS.items()),
+            SelectChoice("", _l("The township's own group (code and name below)")),
+        ],
+        default="public",
+        validate_choice=False,
+    )
+    own_group_code = StringField(
+        _l("Code of the township's own voter group"), validators=[Optional(), Length(max=32)]
+    )
+    voter_group_name = StringField(
+        _l("Name of the township's own voter group"), validators=[Optional(), Length(max=100)]
+    )
     submit = SubmitField(_l("Save"))
+
+
+def survey_form_of(survey: Any) -> SurveyForm:
+    """The wording form of a draft survey, a township's own voter group in its own fields."""
+    form = SurveyForm(prefix="survey", obj=survey)
+    if survey.voter_group not in VOTER_GROUP_LABELS and not form.is_submitted():
+        form.voter_group.data = ""
+        form.own_group_code.data = survey.voter_group
+    return form
 
 
 class NewSurveyForm(SurveyForm):

@@ -37,6 +37,8 @@ QUESTION_KINDS = ("likert", "scale10", "ballot", "choice", "text")
 #: Kinds answered once per target (a "rated item"); the others are asked once.
 RATED_KINDS = ("likert", "scale10", "ballot")
 CHANNELS = ("online", "paper")
+#: Voter groups (测评主体) every township knows; a survey may name its own code instead.
+VOTER_GROUPS = ("leaders", "staff", "party-reps", "village-reps", "public")
 
 
 class Survey(db.Model):  # type: ignore[name-defined,misc]
@@ -45,12 +47,23 @@ class Survey(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "surveys"
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
+        sa.UniqueConstraint("period_id", "code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("period.id"), index=True)
     #: Public id in ``/s/<short_id>``: 6 symbols of the code alphabet.
     short_id: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    #: Stable code a rulebook indicator's ``sources.surveys`` names (unique in the period);
+    #: ``None`` for a survey no indicator names (its scores are pooled as before).
+    code: Mapped[str | None] = mapped_column(sa.String(32))
+    #: Who answers it (测评主体): one of :data:`VOTER_GROUPS` or the township's own code.
+    #: The group is the only thing known about an anonymous response.
+    voter_group: Mapped[str] = mapped_column(
+        sa.String(32), default="public", server_default="public"
+    )
+    #: Display name of a township's own group (empty for the built-in ones).
+    voter_group_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     title_zh: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     intro_zh: Mapped[str] = mapped_column(sa.Text, default="")

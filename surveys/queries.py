@@ -424,7 +424,9 @@ class ScoredResponses:
     :func:`surveys.core.tally.compute_response_scores`. Excluded rows are kept and
     marked: the results count them apart, the open data leaves them out. A pair whose
     scored answers are all "don't know" (:data:`DONT_KNOW`) is marked in
-    ``scores.dont_know``: it counts in the target's awareness, not in its index.
+    ``scores.dont_know``: it counts in the target's awareness, not in its index;
+    ``dont_know_answers`` marks each such answer, one column per question like ``answers``
+    (so a score over some of the questions can be worked out again).
     """
 
     questions: tuple[ScoredQuestion, ...]
@@ -434,6 +436,7 @@ class ScoredResponses:
     days: tuple[date, ...]
     excluded: tuple[bool, ...]
     answers: tally.FloatArray
+    dont_know_answers: tally.BoolArray
     scores: tally.ResponseScores
 
 
@@ -503,6 +506,7 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
         days=tuple(meta[response_id][1] for response_id, _ in pairs),
         excluded=tuple(response_id in excluded for response_id, _ in pairs),
         answers=matrix,
+        dont_know_answers=dont_know,
         scores=tally.compute_response_scores(
             matrix,
             k=[q.points for q in questions],
@@ -510,6 +514,40 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
             dont_know=dont_know,
         ),
     )
+
+
+def list_ballots(
+    session: Session, survey: Survey, question_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+
+    Responses the team excluded are left out (they stay stored). The one reader of
+    ballots: the staff results page and the results engine count the same ones.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed.
+    """
+    if survey.status != "closed":
+        raise EmbargoError(survey.id)
+    ballots: dict[int, list[str]] = {}
+    if not question_ids:
+        return ballots
+    excluded = list_excluded_ids(session, survey.id)
+    for response_id, target_id, value_text in session.execute(
+        sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.survey_id == survey.id,
+            Answer.question_id.in_(question_ids),
+            Answer.target_id.is_not(None),
+        )
+        .order_by(Answer.response_id, Answer.question_id)
+    ):
+        if target_id is not None and response_id not in excluded:
+            ballots.setdefault(target_id, []).append(value_text or "abstain")
+    return ballots
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,20 +597,7 @@ def list_results(session: Session, survey: Survey) -> list[TargetResult]:
         )
     ballot_ids = [q.id for q in survey.questions if q.kind == "ballot"]
     ballot_question = next((q for q in survey.questions if q.kind == "ballot"), None)
-    ballots: dict[int, list[str]] = {}
-    if ballot_ids:
-        excluded = list_excluded_ids(session, survey.id)
-        for response_id, target_id, value_text in session.execute(
-            sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.survey_id == survey.id,
-                Answer.question_id.in_(ballot_ids),
-                Answer.target_id.is_not(None),
-            )
-        ):
-            if target_id is not None and response_id not in excluded:
-                ballots.setdefault(target_id, []).append(value_text or "abstain")
+    ballots = list_ballots(session, survey, ballot_ids)
     results = []
     for target in survey.targets:
         ballot = None

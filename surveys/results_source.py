@@ -13,21 +13,39 @@ implementation of :class:`assessment.survey_source.SurveySource`.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.results import SurveySummariser
-from assessment.demo import DemoSurveyPlan
+from assessment.core.rulebook import SurveySources
+from assessment.demo import DemoBallotPlan, DemoSurveyPlan
 from assessment.models import Period
 from assessment.survey_source import SurveyAwareness
 from surveys import comments, demo
 from surveys.core import tally
-from surveys.queries import list_closed_surveys, list_scored_responses
+from surveys.models import CodeBatch, Survey
+from surveys.queries import list_ballots, list_closed_surveys, list_scored_responses
 
 
-def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
+def _target_key(target: Any) -> tuple[str, int] | None:
+    """``("cadre", cadre_id)`` or ``("unit", unit_id)``; ``None`` for a service target."""
+    if target.kind == "cadre" and target.cadre_id is not None:
+        return "cadre", target.cadre_id
+    if target.kind == "unit" and target.unit_id is not None:
+        return "unit", target.unit_id
+    return None
+
+
+def survey_results_data(
+    session: Session, period: Period, *, named: Collection[str] = ()
+) -> dict[str, Any]:
     """Response scores per rated cadre and unit of the period's closed surveys.
+
+    Surveys whose code is in ``named`` (an indicator names them in its ``sources``) are
+    left out: they feed their own indicators and are never pooled.
 
     Returns
     -------
@@ -44,6 +62,8 @@ def survey_results_data(session: Session, period: Period) -> dict[str, Any]:
     unit_data: dict[int, dict[str, Any]] = {}
     items: dict[str, list[list[float]]] = {}
     for survey in list_closed_surveys(session, period):
+        if survey.code is not None and survey.code in named:
+            continue
         scored = list_scored_responses(session, survey)
         targets = {t.id: t for t in survey.targets if t.kind != "service"}
         matrix: list[list[float]] = []
@@ -106,6 +126,129 @@ def cadre_awareness(session: Session, period: Period, cadre_id: int) -> list[Sur
     return out
 
 
+def _eligible_voters(session: Session, survey: Survey) -> int:
+    """Access codes issued to a survey and not revoked: the voters entitled to answer."""
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CodeBatch.size), 0)).where(
+            CodeBatch.survey_id == survey.id, CodeBatch.revoked_at.is_(None)
+        )
+    )
+    return int(total or 0)
+
+
+def _satisfaction_targets(
+    session: Session, surveys: list[Survey], questions: Collection[str]
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Response scores over the named questions (all scored ones when none is named)."""
+    out: dict[str, dict[int, dict[str, Any]]] = {"cadre": {}, "unit": {}}
+    for survey in surveys:
+        scored = list_scored_responses(session, survey)
+        columns = [
+            i for i, q in enumerate(scored.questions) if not questions or q.code in questions
+        ]
+        if not columns or not scored.target_ids:
+            continue
+        picked = [scored.questions[i] for i in columns]
+        picked_scores = tally.compute_response_scores(
+            scored.answers[:, columns],
+            k=[q.points for q in picked],
+            lowest=[q.lowest for q in picked],
+            dont_know=scored.dont_know_answers[:, columns],
+        )
+        scores = picked_scores.scores
+        targets = {t.id: t for t in survey.targets}
+        for row, target_id in enumerate(scored.target_ids):
+            key = _target_key(targets[target_id]) if target_id in targets else None
+            if key is None:
+                continue
+            bucket = out[key[0]].setdefault(key[1], {"scores": [], "unit_ids": [], "n_excluded": 0})
+            if scored.excluded[row]:
+                bucket["n_excluded"] += 1
+                continue
+            # "don't know" over the named questions is no score and no invalid response
+            if picked_scores.dont_know[row]:
+                continue
+            bucket["scores"].append(float(scores[row]))
+            bucket["unit_ids"].append(scored.unit_ids[row])
+    return out
+
+
+def _ballot_targets(
+    session: Session, surveys: list[Survey], questions: Collection[str]
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Votes per grade and abstentions per target and voter group."""
+    out: dict[str, dict[int, dict[str, Any]]] = {"cadre": {}, "unit": {}}
+    for survey in surveys:
+        ids = [
+            q.id
+            for q in survey.questions
+            if q.kind == "ballot" and (not questions or q.code in questions)
+        ]
+        targets = {t.id: t for t in survey.targets}
+        for target_id, ballots in list_ballots(session, survey, ids).items():
+            key = _target_key(targets[target_id]) if target_id in targets else None
+            if key is None:
+                continue
+            groups = out[key[0]].setdefault(key[1], {"groups": {}})["groups"]
+            tally_ = groups.setdefault(survey.voter_group, {"votes": {}, "abstentions": 0})
+            for ballot in ballots:
+                if ballot in tally.ABSTAIN_CODES:
+                    tally_["abstentions"] += 1
+                else:
+                    tally_["votes"][ballot] = tally_["votes"].get(ballot, 0) + 1
+    return out
+
+
+def survey_sourced_data(
+    session: Session, period: Period, sources: Mapping[str, SurveySources]
+) -> dict[str, Any]:
+    """What each indicator that names its sources reads, as plain values.
+
+    Parameters
+    ----------
+    sources : mapping of str to SurveySources
+        Indicator code to the sources it names.
+
+    Returns
+    -------
+    dict
+        ``{"available": {survey_code: {question_code: kind}}, "indicators": {code:
+        {"cadre": {cadre_id: target}, "unit": {unit_id: target}, "eligible": {group:
+        int}}}}``. ``available`` lists every coded survey of the period, open or not (a
+        rulebook naming a code that is not there is refused by the caller). A
+        ``satisfaction`` target is as in :func:`survey_results_data`, scored over the
+        named questions only; a ``ballot`` target is ``{"groups": {group: {"votes":
+        {grade: int}, "abstentions": int}}}``, the group being the survey's voter group.
+        Only closed surveys give data; ``eligible`` counts the access codes issued to
+        the closed surveys of each group.
+    """
+    coded = list(
+        session.scalars(
+            sa.select(Survey)
+            .where(Survey.period_id == period.id, Survey.code.is_not(None))
+            .order_by(Survey.id)
+        )
+    )
+    available = {
+        str(s.code): {q.code: q.kind for q in sorted(s.questions, key=lambda q: q.position)}
+        for s in coded
+    }
+    indicators: dict[str, Any] = {}
+    for code, source in sources.items():
+        closed = [s for s in coded if s.code in source.surveys and s.status == "closed"]
+        if source.method == "ballot":
+            data = _ballot_targets(session, closed, source.questions)
+        else:
+            data = _satisfaction_targets(session, closed, source.questions)
+        eligible: dict[str, int] = {}
+        for survey in closed:
+            eligible[survey.voter_group] = eligible.get(survey.voter_group, 0) + (
+                _eligible_voters(session, survey)
+            )
+        indicators[code] = {**data, "eligible": eligible}
+    return {"available": available, "indicators": indicators}
+
+
 class ResidentSurveys:
     """The surveys package as the assessment side sees it.
 
@@ -113,9 +256,17 @@ class ResidentSurveys:
     registers one instance (``assessment/app/__init__.py``).
     """
 
-    def results_data(self, session: Session, period: Period) -> dict[str, Any]:
+    def results_data(
+        self, session: Session, period: Period, *, named: Collection[str] = ()
+    ) -> dict[str, Any]:
         """See :func:`survey_results_data`."""
-        return survey_results_data(session, period)
+        return survey_results_data(session, period, named=named)
+
+    def sourced_data(
+        self, session: Session, period: Period, sources: Mapping[str, SurveySources]
+    ) -> dict[str, Any]:
+        """See :func:`survey_sourced_data`."""
+        return survey_sourced_data(session, period, sources)
 
     @property
     def summarise_targets(self) -> SurveySummariser:
@@ -137,3 +288,7 @@ class ResidentSurveys:
     def seed_demo_survey(self, session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
         """See :func:`surveys.demo.seed_demo_survey`."""
         return demo.seed_demo_survey(session, plan)
+
+    def seed_demo_ballots(self, session: Session, plan: DemoBallotPlan) -> int:
+        """See :func:`surveys.demo.seed_demo_ballots`."""
+        return demo.seed_demo_ballots(session, plan)

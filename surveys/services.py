@@ -30,6 +30,7 @@ from assessment.services.inputs import check_text
 from surveys import tokens
 from surveys.models import (
     RATED_KINDS,
+    VOTER_GROUPS,
     AccessCode,
     Answer,
     Assignment,
@@ -94,6 +95,12 @@ class SurveyData:
     intro_zh: str = ""
     intro_en: str = ""
     one_per_screen: bool = False
+    #: Stable code a rulebook indicator names (empty: none, the survey is pooled).
+    code: str = ""
+    #: Voter group (测评主体): a code of ``VOTER_GROUPS`` or the township's own code.
+    voter_group: str = "public"
+    #: Name of the township's own group (required for a code not in ``VOTER_GROUPS``).
+    voter_group_name: str = ""
 
 
 def _require_draft(survey: Survey) -> None:
@@ -113,6 +120,33 @@ def _apply(survey: Survey, data: SurveyData) -> None:
     survey.intro_zh = _check_text("intro_zh", data.intro_zh, 4000, multiline=True)
     survey.intro_en = _check_text("intro_en", data.intro_en, 4000, multiline=True)
     survey.one_per_screen = data.one_per_screen
+    code = data.code.strip()
+    if code and not CODE_PATTERN.match(code):
+        raise FieldError("code", "bad_survey_code", code=code)
+    survey.code = code or None
+    group = data.voter_group.strip()
+    if not CODE_PATTERN.match(group):
+        raise FieldError("voter_group", "bad_survey_code", code=group)
+    name = _check_text("voter_group_name", data.voter_group_name, 100)
+    if group not in VOTER_GROUPS and not name:
+        raise FieldError("voter_group_name", "voter_group_name_required", code=group)
+    survey.voter_group = group
+    survey.voter_group_name = "" if group in VOTER_GROUPS else name
+
+
+def _check_code_free(session: Session, survey: Survey) -> None:
+    """Refuse a survey code another survey of the period already has."""
+    if survey.code is None:
+        return
+    taken = session.scalar(
+        sa.select(Survey.id).where(
+            Survey.period_id == survey.period_id,
+            Survey.code == survey.code,
+            Survey.id != survey.id if survey.id is not None else sa.true(),
+        )
+    )
+    if taken is not None:
+        raise FieldError("code", "survey_code_taken", code=survey.code)
 
 
 def create_survey(session: Session, *, period: Period, data: SurveyData) -> Survey:
@@ -121,6 +155,7 @@ def create_survey(session: Session, *, period: Period, data: SurveyData) -> Surv
         raise FieldError("period_id", "period_final")
     survey = Survey(period_id=period.id, status="draft")
     _apply(survey, data)
+    _check_code_free(session, survey)
     for _ in range(_SHORT_ID_ATTEMPTS):
         short_id = tokens.new_short_id()
         taken = session.scalar(sa.select(Survey.id).where(Survey.short_id == short_id))
@@ -137,7 +172,9 @@ def create_survey(session: Session, *, period: Period, data: SurveyData) -> Surv
 def update_survey(session: Session, survey: Survey, *, data: SurveyData) -> None:
     """Change the wording and the layout of a draft survey."""
     _require_draft(survey)
-    _apply(survey, data)
+    with session.no_autoflush:
+        _apply(survey, data)
+        _check_code_free(session, survey)
     session.flush()
 
 

@@ -42,6 +42,7 @@ from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.core.records import ResultSettings
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
+from assessment.messages import VOTER_GROUP_LABELS
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
@@ -72,6 +73,7 @@ from surveys.forms import (
     code_message,
     field_message,
     state_message,
+    survey_form_of,
 )
 from surveys.models import RATED_KINDS, Question, Survey, Target
 from surveys.queries import ResidentItem
@@ -570,6 +572,9 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
         intro_zh=form.intro_zh.data or "",
         intro_en=form.intro_en.data or "",
         one_per_screen=bool(form.one_per_screen.data),
+        code=form.code.data or "",
+        voter_group=form.voter_group.data or form.own_group_code.data or "",
+        voter_group_name=form.voter_group_name.data or "",
     )
 
 
@@ -632,7 +637,7 @@ def _builder_forms(survey: Survey) -> dict[str, Any]:
     return {
         "target_form": target_form,
         "question_form": QuestionForm(prefix="question"),
-        "survey_form": SurveyForm(prefix="survey", obj=survey),
+        "survey_form": survey_form_of(survey),
         "batch_form": _batch_form(survey),
         "action_form": ActionForm(),
         "revoke_form": RevokeForm(prefix="revoke"),
@@ -691,6 +696,7 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         status_labels=SURVEY_STATUS_LABELS,
         kind_labels=QUESTION_KIND_LABELS,
         target_kind_labels=TARGET_KIND_LABELS,
+        voter_group_label=VOTER_GROUP_LABELS.get(survey.voter_group, survey.voter_group_name),
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
         code_alarm=_code_alarm(survey),

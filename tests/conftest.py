@@ -308,7 +308,7 @@ def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
 class SyntheticSurveys(ResidentSurveys):
     """The app's survey source, with :func:`synthetic_survey_source`'s scores."""
 
-    def results_data(self, session: Any, period: Any) -> dict[str, Any]:
+    def results_data(self, session: Any, period: Any, *, named: Any = ()) -> dict[str, Any]:
         return synthetic_survey_source(session, period)
 
 

@@ -141,7 +141,10 @@ def test_every_cadre_is_scored_from_stored_inputs_and_the_real_survey(session):
         assert result["missing"] == []
         for cadre in result["cadres"]:
             assert {i["status"] for i in cadre["indicators"]} == {"scored"}, cadre["code"]
-            surveyed = [i for i in cadre["indicators"] if i["kind"] == "survey"]
+            # the residents' survey; the ballot indicator (issue 14) is tested below
+            surveyed = [
+                i for i in cadre["indicators"] if i["kind"] == "survey" and i["method"] != "ballot"
+            ]
             assert len(surveyed) == 1
             # the smallest village answered 30 times (MIN_RESPONSES in surveys/demo.py)
             assert surveyed[0]["n"] >= 29, cadre["code"]
@@ -151,8 +154,49 @@ def test_every_cadre_is_scored_from_stored_inputs_and_the_real_survey(session):
         assert grades.count("competent") > len(grades) / 2
 
 
+def test_the_2026_leaders_are_graded_by_three_weighted_voter_groups(session):
+    """The democratic evaluation (issue 14): three surveys, one per voter group, feed the
+    township leaders' ballot indicator MZ of the period on notice; nothing is pooled."""
+    ballots = list(
+        session.scalars(sa.select(Survey).where(Survey.code.is_not(None)).order_by(Survey.id))
+    )
+    assert [(s.period_id, s.code, s.voter_group, s.status) for s in ballots] == [
+        (3, "mzcp-bz", "leaders", "closed"),
+        (3, "mzcp-zg", "staff", "closed"),
+        (3, "mzcp-cm", "village-reps", "closed"),
+    ]
+    result = _latest(session, 3)
+    graded = [
+        (cadre["code"], i)
+        for cadre in result["cadres"]
+        for i in cadre["indicators"]
+        if i["method"] == "ballot"
+    ]
+    assert [code for code, _ in graded] and {code for code, _ in graded} == {"QS001", "QS002"}
+    for code, outcome in graded:
+        groups = outcome["ballot"]["groups"]
+        assert [(g["group"], g["weight"]) for g in groups] == [
+            ("leaders", 30.0),
+            ("staff", 40.0),
+            ("village-reps", 30.0),
+        ]
+        for group in groups:
+            assert group["valid"] == sum(group["votes"].values()) >= 5, code
+            assert group["valid"] + group["abstentions"] <= group["eligible"]
+        # the weighted score re-adds from the printed group scores
+        weighted = sum(g["weight"] * g["score"] for g in groups) / 100
+        assert outcome["input"] == pytest.approx(round(weighted, 2), abs=0.005)
+        assert outcome["points"] == pytest.approx(round(6 * outcome["input"] / 100, 2))
+    # the 2025 period has no ballot indicator: its residents' survey alone
+    assert not any(
+        i["method"] == "ballot" for c in _latest(session, 2)["cadres"] for i in c["indicators"]
+    )
+
+
 def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_village(session):
-    surveys = list(session.scalars(sa.select(Survey).order_by(Survey.id)))
+    surveys = list(
+        session.scalars(sa.select(Survey).where(Survey.code.is_(None)).order_by(Survey.id))
+    )
     assert [(s.period_id, s.status) for s in surveys] == [(2, "closed"), (3, "closed")]
     for survey in surveys:
         seal = session.scalars(sa.select(SurveySeal).where(SurveySeal.survey_id == survey.id)).one()
@@ -184,7 +228,8 @@ def test_comments_are_reviewed_one_hidden_some_waiting(seeded, session):
 
     app, _output = seeded
     approved_comments = get_survey_source(app).approved_comments
-    for survey in session.scalars(sa.select(Survey).order_by(Survey.id)):
+    residents = sa.select(Survey).where(Survey.code.is_(None)).order_by(Survey.id)
+    for survey in session.scalars(residents):
         listing = list_comments(session, survey, min_group_size=5)
         statuses = [comment.status for comment in listing.comments]
         assert statuses.count("hidden") == 1
@@ -209,7 +254,8 @@ def test_survey_seals_and_the_audit_chain_verify(seeded):
     runner = app.test_cli_runner()
     seals = runner.invoke(args=["surveys", "verify-seal"])
     assert seals.exit_code == 0, seals.output
-    assert seals.output.count(": OK (") == 2
+    # two residents' surveys and the three democratic evaluation meetings of 2026
+    assert seals.output.count(": OK (") == 5
     chain = runner.invoke(args=["audit", "verify"])
     assert chain.exit_code == 0, chain.output
     assert "哈希链完整" in chain.output

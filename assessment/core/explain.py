@@ -39,10 +39,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from assessment.core.ballots import GroupBallots, compute_ballot_result
 from assessment.core.confidence import GradeConfidence
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import Precision, exact
 from assessment.core.records import (
+    BallotOutcome,
     CadreResult,
     IndicatorOutcome,
     PeriodResult,
@@ -68,6 +70,8 @@ from assessment.core.scoring import (
 )
 
 __all__ = [
+    "BallotExplanation",
+    "BallotGroupExplanation",
     "CadreExplanation",
     "CategoryPoints",
     "ExplainedEvent",
@@ -75,6 +79,7 @@ __all__ = [
     "IndicatorExplanation",
     "TotalExplanation",
     "category_points",
+    "explain_ballot",
     "explain_cadre",
     "explain_cadre_result",
     "explain_events",
@@ -831,6 +836,141 @@ def group_category_means(
 
 
 @dataclass(frozen=True, slots=True)
+class BallotGroupExplanation:
+    """One voter group's ballots about a cadre, with its shares and formula.
+
+    Parameters
+    ----------
+    group : str
+        Voter group code.
+    weight : float
+        Its weight inside the indicator.
+    votes : tuple of (str, int, float)
+        Grade, valid ballots and share of the valid ballots, best grade first.
+    abstentions, valid : int
+        Abstentions and valid ballots.
+    score : float or None
+        The published group score (``None`` below the quorum).
+    expression : str
+        ``(5 × 1 + 3 × 0.8) / 8 × 100 = 92.50`` (empty when there is no score).
+    """
+
+    group: str
+    weight: float
+    votes: tuple[tuple[str, int, float], ...]
+    abstentions: int
+    valid: int
+    score: float | None
+    expression: str
+
+
+@dataclass(frozen=True, slots=True)
+class BallotExplanation:
+    """How a ballot indicator's input came about: each group, then the weighted score.
+
+    Parameters
+    ----------
+    groups : tuple of BallotGroupExplanation
+        In the rulebook's order.
+    expression : str
+        ``(30 × 92.5 + 40 × 77 + 30 × 55) / 100 = 74.90``.
+    score : float
+        The published weighted score (the indicator's input).
+    incompetent_over_third : bool
+        不称职 votes strictly more than one third of all valid ballots.
+    """
+
+    groups: tuple[BallotGroupExplanation, ...]
+    expression: str
+    score: float
+    incompetent_over_third: bool
+
+
+def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplanation:
+    """Explain a ballot indicator's input from its stored tallies.
+
+    Parameters
+    ----------
+    ballot : BallotOutcome
+        As stored in the result.
+    precision : Precision
+        The rulebook's declared precision.
+
+    Returns
+    -------
+    BallotExplanation
+
+    Raises
+    ------
+    InvalidParameterError
+        ``points_mismatch`` when the stored votes do not give the stored group score or
+        the group scores do not give the stored weighted score.
+
+    Notes
+    -----
+    ``group score = Σ votes × coefficient / valid × 100`` and ``B = Σ w × group score /
+    Σ w`` (:func:`assessment.core.ballots.compute_ballot_result`, recomputed here so
+    that the printed numbers are checked); a share is ``votes / valid``.
+
+    Examples
+    --------
+    >>> from assessment.core.records import BallotGroupOutcome
+    >>> ballot = BallotOutcome(
+    ...     (BallotGroupOutcome("staff", 1.0, {"excellent": 1, "competent": 2}, 1, 3, None,
+    ...                         86.67),),
+    ...     {"excellent": 1.0, "competent": 0.8, "basic": 0.6, "incompetent": 0.0},
+    ...     86.67, False)
+    >>> explained = explain_ballot(ballot, Precision())
+    >>> explained.groups[0].expression
+    '(1 × 1 + 2 × 0.8) / 3 × 100 = 86.67'
+    >>> explained.expression
+    '(1 × 86.67) / 1 = 86.67'
+    """
+    recomputed = compute_ballot_result(
+        [GroupBallots(g.group, g.votes, g.abstentions) for g in ballot.groups],
+        [(g.group, g.weight) for g in ballot.groups],
+        coefficients=ballot.coefficients,
+        precision=precision,
+    )
+    groups = []
+    for stored, again in zip(ballot.groups, recomputed.groups, strict=True):
+        if stored.score is not None:
+            _check(stored.group, again.score or 0.0, stored.score, precision)
+        counted = [(grade, n) for grade, n in again.votes if n]
+        expression = ""
+        if stored.score is not None:
+            summed = " + ".join(
+                f"{n} × {format_number(ballot.coefficients[grade])}" for grade, n in counted
+            )
+            expression = f"({summed}) / {stored.valid} × 100 = {precision.format(stored.score)}"
+        groups.append(
+            BallotGroupExplanation(
+                group=stored.group,
+                weight=stored.weight,
+                votes=tuple(
+                    (grade, n, precision.publish_share(n / stored.valid) if stored.valid else 0.0)
+                    for grade, n in again.votes
+                ),
+                abstentions=stored.abstentions,
+                valid=stored.valid,
+                score=stored.score,
+                expression=expression,
+            )
+        )
+    _check("ballot", recomputed.score or 0.0, ballot.score, precision)
+    weighted = " + ".join(
+        f"{format_number(g.weight)} × {format_number(g.score or 0.0)}" for g in ballot.groups
+    )
+    total_weight = format_number(sum(g.weight for g in ballot.groups))
+    return BallotExplanation(
+        groups=tuple(groups),
+        expression=f"({weighted}) / {total_weight} = {precision.format(ballot.score)}",
+        score=ballot.score,
+        incompetent_over_third=ballot.incompetent_over_third,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ExplainedIndicator:
     """One weighted indicator of a cadre: the stored outcome, the rule and its formula.
 
@@ -845,12 +985,15 @@ class ExplainedIndicator:
         (:attr:`CadreExplanation.problems` says why).
     survey : SurveyIndexResult or None
         The satisfaction index of a scored survey indicator's target, with its interval.
+    ballot : BallotExplanation or None
+        A scored ballot indicator: votes, shares and scores per voter group.
     """
 
     outcome: IndicatorOutcome
     indicator: Indicator
     explanation: IndicatorExplanation | None
     survey: SurveyIndexResult | None = None
+    ballot: BallotExplanation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -997,6 +1140,17 @@ def explain_cadre_result(
             return None
 
     formulas = attempt("indicators", lambda: explain_cadre(plain, rulebook)) or ()
+
+    def _ballot_of(
+        outcome: IndicatorOutcome,
+        precision: Precision,
+        attempt: Callable[[str, Callable[[], BallotExplanation]], BallotExplanation | None],
+    ) -> BallotExplanation | None:
+        ballot = outcome.ballot
+        if ballot is None:
+            return None
+        return attempt(f"ballot {outcome.code}", lambda: explain_ballot(ballot, precision))
+
     by_code = {e.code: e for e in formulas}
     surveys = {(s.indicator, s.target): s for s in result.surveys}
     indicators = tuple(
@@ -1007,6 +1161,7 @@ def explain_cadre_result(
             survey=surveys.get((outcome.code, outcome.survey_target or ""))
             if outcome.kind == IndicatorKind.SURVEY and outcome.status == "scored"
             else None,
+            ballot=_ballot_of(outcome, rulebook.precision, attempt),
         )
         for outcome in cadre.indicators
     )

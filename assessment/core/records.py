@@ -37,6 +37,9 @@ from assessment.core.scoring import GroupQuota
 __all__ = [
     "ActualInput",
     "AssessorLeniency",
+    "BallotGroupOutcome",
+    "BallotInput",
+    "BallotOutcome",
     "CadreInput",
     "CadreResult",
     "DecisionInput",
@@ -168,6 +171,34 @@ class SurveyTargetInput:
     n_excluded: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class BallotInput:
+    """The grade ballots one voter group cast about one target of a ballot indicator.
+
+    Parameters
+    ----------
+    indicator : str
+        Code of the survey indicator whose ``sources.method`` is ``ballot``.
+    target : str
+        Cadre id (subject ``cadre``) or unit id (subject ``unit``).
+    group : str
+        Voter group code (one of the indicator's ``sources.groups``).
+    votes : dict of str to int
+        Valid ballots per grade code.
+    abstentions : int
+        Ballots that picked no grade.
+    eligible : int or None
+        Voters of the group entitled to vote (access codes issued), for a share quorum.
+    """
+
+    indicator: str
+    target: str
+    group: str
+    votes: dict[str, int]
+    abstentions: int = 0
+    eligible: int | None = None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SurveyItemsInput:
     """The Likert item matrix of one survey (rows responses, columns items; NaN unanswered)."""
@@ -214,6 +245,7 @@ class PeriodInputs:
     surveys: tuple[SurveyTargetInput, ...] = ()
     survey_items: tuple[SurveyItemsInput, ...] = ()
     decisions: tuple[DecisionInput, ...] = ()
+    ballots: tuple[BallotInput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +312,57 @@ class MissingInput:
 
 
 @dataclass(frozen=True, slots=True)
+class BallotGroupOutcome:
+    """One voter group's ballots about a cadre, as scored.
+
+    Parameters
+    ----------
+    group : str
+        Voter group code.
+    weight : float
+        Its weight inside the indicator.
+    votes : dict of str to int
+        Valid ballots per grade (every grade, zeros included).
+    abstentions, valid : int
+        Abstentions, and valid ballots (``Σ votes``).
+    eligible : int or None
+        Voters entitled to vote, when known.
+    score : float or None
+        ``Σ votes × coefficient / valid × 100`` published; ``None`` below the quorum.
+    """
+
+    group: str
+    weight: float
+    votes: dict[str, int]
+    abstentions: int
+    valid: int
+    eligible: int | None
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BallotOutcome:
+    """How a ballot indicator's input was computed (``assessment.core.ballots``).
+
+    Parameters
+    ----------
+    groups : tuple of BallotGroupOutcome
+        In the rulebook's order.
+    coefficients : dict of str to float
+        Coefficient per grade.
+    score : float
+        ``Σ w_g × score_g / Σ w_g`` published (the indicator's input).
+    incompetent_over_third : bool
+        不称职 votes strictly more than one third of all valid ballots.
+    """
+
+    groups: tuple[BallotGroupOutcome, ...]
+    coefficients: dict[str, float]
+    score: float
+    incompetent_over_third: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorOutcome:
     """How one weighted indicator of one cadre was scored.
 
@@ -310,6 +393,8 @@ class IndicatorOutcome:
         Surveys: the target the index is about.
     reason : str or None
         The decision's reason, when a decision applied.
+    ballot : BallotOutcome or None
+        Ballot indicators: votes, abstentions and scores per voter group.
     """
 
     code: str
@@ -326,6 +411,7 @@ class IndicatorOutcome:
     trimmed: bool | None = None
     survey_target: str | None = None
     reason: str | None = None
+    ballot: BallotOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,7 +576,8 @@ class Flag:
     code : str
         ``low_agreement``, ``lenient_assessor``, ``severe_assessor``,
         ``low_response_rate``, ``low_alpha``, ``excluded_responses``,
-        ``decision_applied``.
+        ``decision_applied``, ``incompetent_over_third`` (不称职 votes over one third
+        of a ballot indicator's valid ballots; subject the cadre).
     subject_kind : str
         ``panel`` (subject = post code), ``assessor``, ``survey_target``, ``survey``
         or ``cadre``.

@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from assessment.core.ballots import BallotResult, GroupBallots, Quorum, compute_ballot_result
 from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -52,6 +53,9 @@ from assessment.core.errors import AssessmentError, InsufficientDataError, Inval
 from assessment.core.precision import Precision, exact
 from assessment.core.records import (
     AssessorLeniency,
+    BallotGroupOutcome,
+    BallotInput,
+    BallotOutcome,
     CadreInput,
     CadreResult,
     DecisionInput,
@@ -201,6 +205,8 @@ class _Index:
     events: dict[tuple[str, str], list[float]]
     surveys: dict[tuple[str, str], SurveyTargetInput]
     decisions: dict[tuple[str, str], DecisionInput]
+    #: (indicator, target) -> voter group -> its ballots
+    ballots: dict[tuple[str, str], dict[str, BallotInput]] = field(default_factory=dict)
 
 
 def _fail(name: str, value: object, reason: str) -> InvalidParameterError:
@@ -299,7 +305,73 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
         if key in decisions:
             raise _fail("decisions", key, "duplicate")
         decisions[key] = decision
-    return _Index(cadres, sets, units, actuals, dict(ratings), dict(events), surveys, decisions)
+    ballots = _index_ballots(rulebook, inputs)
+    return _Index(
+        cadres, sets, units, actuals, dict(ratings), dict(events), surveys, decisions, ballots
+    )
+
+
+def _is_ballot(indicator: Indicator) -> bool:
+    return indicator.sources is not None and indicator.sources.method == "ballot"
+
+
+def _index_ballots(
+    rulebook: Rulebook, inputs: PeriodInputs
+) -> dict[tuple[str, str], dict[str, BallotInput]]:
+    """Ballots keyed by indicator and target, then group; each checked against the rules."""
+    groups_of = {
+        i.code: {g.group for g in i.sources.groups}
+        for s in rulebook.indicator_sets
+        for i in s.indicators
+        if _is_ballot(i) and i.sources is not None
+    }
+    ballots: dict[tuple[str, str], dict[str, BallotInput]] = defaultdict(dict)
+    for entry in inputs.ballots:
+        key = (entry.indicator, entry.target)
+        if entry.indicator not in groups_of:
+            raise _fail("ballots", key, "not_a_ballot_indicator")
+        if entry.group not in groups_of[entry.indicator]:
+            raise _fail("ballots", (*key, entry.group), "group_not_in_sources")
+        if entry.group in ballots[key]:
+            raise _fail("ballots", (*key, entry.group), "duplicate")
+        counts = [entry.abstentions, *entry.votes.values()]
+        if entry.eligible is not None:
+            counts.append(entry.eligible)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
+            raise _fail("ballots", (*key, entry.group), "not_a_count")
+        ballots[key][entry.group] = entry
+    return dict(ballots)
+
+
+def _ballot_result(
+    indicator: Indicator, target: str, index: _Index, precision: Precision
+) -> BallotResult:
+    """The ballot indicator's groups scored and weighted (:mod:`assessment.core.ballots`).
+
+    A share quorum needs the number of eligible voters: a group whose number is not
+    known (no access codes issued) does not meet it.
+    """
+    sources = indicator.sources
+    if sources is None:
+        raise _fail("sources", indicator.code, "not_a_ballot_indicator")
+    entries = index.ballots.get((indicator.code, target), {})
+    groups = []
+    for g in sources.groups:
+        entry = entries.get(g.group)
+        if entry is None:
+            continue
+        eligible = entry.eligible
+        if sources.quorum_share is not None and not eligible:
+            # unknown electorate: no share can be met, so the group is missing
+            eligible = 0
+        groups.append(GroupBallots(entry.group, entry.votes, entry.abstentions, eligible))
+    return compute_ballot_result(
+        groups,
+        [(g.group, g.weight) for g in sources.groups],
+        coefficients=sources.coefficient_of,
+        quorum=Quorum(sources.min_responses, sources.quorum_share),
+        precision=precision,
+    )
 
 
 def _valid_count(data: SurveyTargetInput | None) -> int:
@@ -327,10 +399,20 @@ def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
                     missing.append(MissingInput("actual", cadre_id, indicator.code, "", kind))
             elif indicator.kind == "qualitative" and not index.ratings.get(key):
                 missing.append(MissingInput("ratings", cadre_id, indicator.code, "", kind))
+            elif indicator.kind == "survey" and _is_ballot(indicator):
+                target = _survey_target(indicator, cadre)
+                result = _ballot_result(indicator, target, index, rulebook.precision)
+                missing.extend(
+                    MissingInput(
+                        "survey_responses", cadre_id, indicator.code, f"{target}/{g}", kind
+                    )
+                    for g in result.missing_groups
+                )
             elif indicator.kind == "survey":
                 target = _survey_target(indicator, cadre)
                 data = index.surveys.get((indicator.code, target))
-                if _valid_count(data) == 0:
+                least = indicator.sources.min_responses if indicator.sources is not None else 1
+                if _valid_count(data) < least:
                     missing.append(
                         MissingInput("survey_responses", cadre_id, indicator.code, target, kind)
                     )
@@ -560,6 +642,7 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
             ({"survey": i.survey, **_items_digest(i.items)} for i in inputs.survey_items),
             key=lambda d: d["survey"],
         ),
+        **_canonical_ballots(inputs),
         "decisions": sorted(
             (
                 {
@@ -572,6 +655,29 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
             ),
             key=lambda d: (d["cadre"], d["indicator"]),
         ),
+    }
+
+
+def _canonical_ballots(inputs: PeriodInputs) -> dict[str, Any]:
+    """``{"ballots": [...]}``, or nothing when there are no ballots (so the digest of
+    every period without a ballot indicator is what it was before ballots existed)."""
+    if not inputs.ballots:
+        return {}
+    return {
+        "ballots": sorted(
+            (
+                {
+                    "indicator": b.indicator,
+                    "target": b.target,
+                    "group": b.group,
+                    "votes": {code: int(n) for code, n in sorted(b.votes.items()) if n},
+                    "abstentions": int(b.abstentions),
+                    "eligible": b.eligible,
+                }
+                for b in inputs.ballots
+            ),
+            key=lambda d: (d["indicator"], d["target"], d["group"]),
+        )
     }
 
 
@@ -879,10 +985,66 @@ def _score_qualitative(
     )
 
 
+def _score_ballot(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × B / 100`` with ``B`` the weighted ballot score of the voter groups.
+
+    The points are fixed in the bootstrap (ballots are counted, not sampled), so they
+    join the quantitative points there; the ranking's survey key stays the residents'
+    satisfaction index.
+    """
+    precision = scoring.rulebook.precision
+    target = _survey_target(ind, scoring.cadre)
+    result = _ballot_result(ind, target, scoring.index, precision)
+    if result.score is None:  # pragma: no cover - a missing group is decided before scoring
+        raise _fail("ballots", (ind.code, target), "quorum_not_met")
+    points = compute_survey_points(effective, result.score, indicator=ind.code, precision=precision)
+    work.quantitative.append(precision.round(points))
+    entries = scoring.index.ballots.get((ind.code, target), {})
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "survey",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            result.score,
+            "ballot",
+            float(exact(result.score) / 100),
+            points,
+            sum(g.valid for g in result.groups),
+            None,
+            target,
+            ballot=BallotOutcome(
+                groups=tuple(
+                    BallotGroupOutcome(
+                        g.group,
+                        g.weight,
+                        dict(g.votes),
+                        g.abstentions,
+                        g.valid,
+                        entries[g.group].eligible if g.group in entries else None,
+                        g.score,
+                    )
+                    for g in result.groups
+                ),
+                coefficients=dict(ind.sources.coefficient_of) if ind.sources else {},
+                score=result.score,
+                incompetent_over_third=result.incompetent_over_third,
+            ),
+        )
+    )
+
+
 def _score_survey(
     ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
 ) -> None:
     """``points = w × S / 100`` with ``S`` the satisfaction index of the indicator's target."""
+    if _is_ballot(ind):
+        _score_ballot(ind, weight, effective, scoring, work)
+        return
     target = _survey_target(ind, scoring.cadre)
     summary = scoring.surveys.summaries[(ind.code, target)]
     points = compute_survey_points(
@@ -1218,6 +1380,7 @@ def compute_period_results(
     agreement, leniency, reliability, flags = _quality_notes(
         index, inputs, settings, survey_table, all_missing
     )
+    flags.extend(_ballot_flags(works))
     confidence = None
     if resamples > 0 and cadre_ids:
         confidence = compute_grade_confidence(
@@ -1249,6 +1412,29 @@ def compute_period_results(
     )
 
 
+def _ballot_flags(works: Mapping[str, _CadreWork]) -> list[Flag]:
+    """不称职 votes over one third of a ballot indicator's valid ballots: shown, not applied."""
+    flags = []
+    for cadre_id in sorted(works):
+        for outcome in works[cadre_id].outcomes:
+            ballot = outcome.ballot
+            if ballot is None or not ballot.incompetent_over_third:
+                continue
+            valid = sum(g.valid for g in ballot.groups)
+            incompetent = sum(g.votes.get("incompetent", 0) for g in ballot.groups)
+            flags.append(
+                Flag(
+                    "incompetent_over_third",
+                    "cadre",
+                    cadre_id,
+                    outcome.code,
+                    float(Fraction(incompetent, valid)),
+                    float(Fraction(1, 3)),
+                )
+            )
+    return flags
+
+
 def _decided_missing(
     rulebook: Rulebook, index: _Index
 ) -> tuple[list[MissingInput], tuple[DecisionInput, ...]]:
@@ -1274,11 +1460,22 @@ def _decided_missing(
 
 
 def _needed_survey_targets(index: _Index) -> dict[tuple[str, str], tuple[str, str]]:
-    """``(indicator, target) -> (subject, unit whose households count)`` of every cadre."""
+    """``(indicator, target) -> (subject, unit whose households count)`` of every cadre.
+
+    Ballot indicators are scored apart (:func:`_ballot_result`), and a target with fewer
+    valid responses than the indicator's ``min_responses`` gets no index at all.
+    """
     needed: dict[tuple[str, str], tuple[str, str]] = {}
     for cadre in index.cadres.values():
         for ind in index.sets[cadre.post].of_kind(IndicatorKind.SURVEY):
-            needed[(ind.code, _survey_target(ind, cadre))] = (_subject(ind), cadre.unit)
+            key = (ind.code, _survey_target(ind, cadre))
+            if _is_ballot(ind):
+                continue
+            if ind.sources is not None and _valid_count(index.surveys.get(key)) < (
+                ind.sources.min_responses
+            ):
+                continue
+            needed[key] = (_subject(ind), cadre.unit)
     return needed
 
 

@@ -57,11 +57,14 @@ __all__ = [
     "RulebookChange",
     "RulebookProblem",
     "Step",
+    "SurveySources",
+    "VoterGroupWeight",
     "default_document",
     "describe_indicator",
     "diff_documents",
     "diff_rulebooks",
     "find_problems",
+    "find_source_problems",
     "max_points",
     "parse_rulebook",
     "quantitative_rule",
@@ -77,6 +80,11 @@ METHODS = ("linear", "ratio", "steps", "binary", "efficacy", "piecewise")
 ROUNDINGS = tuple(r.value for r in Rounding)
 DIRECTIONS = ("higher", "lower")
 SUBJECTS = ("cadre", "unit")
+#: How a survey indicator with ``sources`` turns answers into a 0-100 input.
+SOURCE_METHODS = ("satisfaction", "ballot")
+#: The grades of a grade ballot, best first, and their default coefficients.
+BALLOT_GRADES = ("excellent", "competent", "basic", "incompetent")
+DEFAULT_BALLOT_COEFFICIENTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.0)
 WEIGHT_TOTAL = 100.0
 # Weights are typed by people as decimals; sums are compared with this tolerance.
 _WEIGHT_TOLERANCE = 1e-6
@@ -131,6 +139,54 @@ class Breakpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class VoterGroupWeight:
+    """A voter group (测评主体) read by a ballot indicator and its weight inside it."""
+
+    group: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class SurveySources:
+    """Where a survey indicator's input comes from, when it names its sources.
+
+    Parameters
+    ----------
+    surveys : tuple of str
+        Codes of the period's surveys it reads (a survey's ``code``).
+    questions : tuple of str
+        Codes of the questions it reads; empty: every rated question of the method's
+        kind (Likert and 0-10 for ``satisfaction``, grade ballots for ``ballot``).
+    method : str
+        ``satisfaction`` (the satisfaction index, DESIGN section 4) or ``ballot``
+        (grade ballots scored by coefficient, :mod:`assessment.core.ballots`).
+    groups : tuple of VoterGroupWeight
+        ``ballot``: the voter groups and their weights inside the indicator.
+    min_responses : int
+        Least valid responses (``satisfaction``) or valid ballots per group
+        (``ballot``) below which the input is missing (default 1).
+    quorum_share : float or None
+        ``ballot``: least share of the eligible voters (the access codes issued to
+        the group) whose valid ballots a group needs.
+    coefficients : tuple of float
+        ``ballot``: coefficient of 优秀, 称职, 基本称职, 不称职 (default 1, 0.8, 0.6, 0).
+    """
+
+    surveys: tuple[str, ...]
+    questions: tuple[str, ...] = ()
+    method: str = "satisfaction"
+    groups: tuple[VoterGroupWeight, ...] = ()
+    min_responses: int = 1
+    quorum_share: float | None = None
+    coefficients: tuple[float, ...] = DEFAULT_BALLOT_COEFFICIENTS
+
+    @property
+    def coefficient_of(self) -> dict[str, float]:
+        """The coefficients by grade code."""
+        return dict(zip(BALLOT_GRADES, self.coefficients, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One indicator of an indicator set.
 
@@ -168,6 +224,10 @@ class Indicator:
         Qualitative: code of the rubric whose levels the assessors pick from.
     subject : str or None
         Survey: whom residents rate, ``cadre`` or ``unit``.
+    sources : SurveySources or None
+        Survey: which surveys, questions and voter groups it reads and how; ``None``
+        pools the period's closed surveys that no indicator names (the behaviour of
+        rulebooks written before sources existed).
     caps_at : str or None
         Veto: the grade code a triggered veto caps the grade at.
     points : float or None
@@ -197,6 +257,7 @@ class Indicator:
     satisfactory: float | None = None
     floor: float = 0.0
     breakpoints: tuple[Breakpoint, ...] = ()
+    sources: SurveySources | None = None
 
     @property
     def is_weighted(self) -> bool:
@@ -654,7 +715,7 @@ _KIND_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required beyond code/name/kind, optional)
     "quantitative": (("category", "weight", "method"), _QUANT_FIELDS),
     "qualitative": (("category", "weight"), ("rubric",)),
-    "survey": (("category", "weight"), ("subject",)),
+    "survey": (("category", "weight"), ("subject", "sources")),
     "veto": (("caps_at",), ()),
     "bonus": (("points",), ()),
     "penalty": (("points",), ()),
@@ -881,6 +942,123 @@ def _parse_steps(
     return tuple(steps) if ok and entries else None
 
 
+def _codes(check: _Checker, value: object, path: str, *, required: bool) -> tuple[str, ...]:
+    """A list of distinct codes (each problem at its own index)."""
+    entries = check.items(value, path)
+    if required and isinstance(value, list) and not value:
+        check.add(path, "empty")
+    codes: list[tuple[str, str | None]] = [
+        (item_path, check.code(item, item_path)) for item_path, item in entries
+    ]
+    seen: set[str] = set()
+    for item_path, code in codes:
+        if code is not None and code in seen:
+            check.add(item_path, "duplicate_code", code=code)
+        seen.add(code or "")
+    return tuple(code for _, code in codes if code is not None)
+
+
+def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources | None:
+    """The ``sources`` of a survey indicator (docs/rulebook.md, "Indicators that name their
+    sources")."""
+    data = check.fields(
+        value,
+        path,
+        ("surveys",),
+        ("questions", "method", "groups", "min_responses", "quorum_share", "coefficients"),
+    )
+    if data is None:
+        return None
+    before = len(check.problems)
+    surveys = (
+        _codes(check, data["surveys"], _at(path, "surveys"), required=True)
+        if "surveys" in data
+        else ()
+    )
+    questions = (
+        _codes(check, data["questions"], _at(path, "questions"), required=False)
+        if "questions" in data
+        else ()
+    )
+    method = "satisfaction"
+    if "method" in data:
+        method = check.choice(data["method"], _at(path, "method"), SOURCE_METHODS) or ""
+    min_responses = 1
+    if "min_responses" in data:
+        min_responses = (
+            check.integer(data["min_responses"], _at(path, "min_responses"), minimum=1) or 1
+        )
+    groups: list[VoterGroupWeight] = []
+    quorum_share: float | None = None
+    coefficients = DEFAULT_BALLOT_COEFFICIENTS
+    if method == "satisfaction":
+        for key in ("groups", "quorum_share", "coefficients"):
+            if key in data:
+                check.add(_at(path, key), "not_used_by_method", method=method)
+    elif method == "ballot":
+        if "groups" not in data:
+            check.add(_at(path, "groups"), "missing_for_method", method=method)
+        group_paths: list[tuple[str, str | None]] = []
+        entries = check.items(data.get("groups", []), _at(path, "groups"))
+        if "groups" in data and isinstance(data["groups"], list) and not entries:
+            check.add(_at(path, "groups"), "empty")
+        for group_path, item in entries:
+            entry = check.fields(item, group_path, ("group", "weight"))
+            if entry is None:
+                continue
+            code = (
+                check.code(entry["group"], _at(group_path, "group")) if "group" in entry else None
+            )
+            weight = (
+                check.number(entry["weight"], _at(group_path, "weight"), positive=True)
+                if "weight" in entry
+                else None
+            )
+            group_paths.append((group_path, code))
+            if code is not None and weight is not None:
+                groups.append(VoterGroupWeight(code, weight))
+        check.unique(group_paths, "group")
+        if "quorum_share" in data:
+            share = check.number(
+                data["quorum_share"], _at(path, "quorum_share"), minimum=0, maximum=1
+            )
+            if share == 0:
+                check.add(_at(path, "quorum_share"), "not_positive", value=0)
+            quorum_share = share or None
+        if "coefficients" in data:
+            coefficients = _parse_coefficients(check, data["coefficients"], path)
+    if len(check.problems) > before or not method:
+        return None
+    return SurveySources(
+        surveys=surveys,
+        questions=questions,
+        method=method,
+        groups=tuple(groups),
+        min_responses=min_responses,
+        quorum_share=quorum_share,
+        coefficients=coefficients,
+    )
+
+
+def _parse_coefficients(check: _Checker, value: object, path: str) -> tuple[float, ...]:
+    """Coefficients of the four grades, each 0-1, never higher for a worse grade."""
+    where = _at(path, "coefficients")
+    data = check.fields(value, where, BALLOT_GRADES)
+    if data is None:
+        return DEFAULT_BALLOT_COEFFICIENTS
+    out: list[float] = []
+    for grade in BALLOT_GRADES:
+        if grade not in data:
+            continue
+        number = check.number(data[grade], _at(where, grade), minimum=0, maximum=1)
+        if number is None:
+            continue
+        if out and number > out[-1]:
+            check.add(_at(where, grade), "coefficient_above_better_grade", value=_num(number))
+        out.append(number)
+    return tuple(out) if len(out) == len(BALLOT_GRADES) else DEFAULT_BALLOT_COEFFICIENTS
+
+
 def _parse_indicator(
     check: _Checker,
     value: object,
@@ -935,6 +1113,8 @@ def _parse_indicator(
         if "subject" in data:
             subject = check.choice(data["subject"], _at(path, "subject"), SUBJECTS) or ""
         values["subject"] = subject
+        if "sources" in data:
+            values["sources"] = _parse_sources(check, data["sources"], _at(path, "sources"))
     elif kind == "veto" and "caps_at" in data:
         caps_at = check.code(data["caps_at"], _at(path, "caps_at"))
         if caps_at is not None and caps_at not in grades:
@@ -1385,6 +1565,8 @@ def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
         plain["rubric"] = indicator.rubric
     elif indicator.kind == IndicatorKind.SURVEY:
         plain["subject"] = indicator.subject
+        if indicator.sources is not None:
+            plain["sources"] = _sources_plain(indicator.sources)
     elif indicator.kind == IndicatorKind.VETO:
         plain["caps_at"] = indicator.caps_at
     else:
@@ -1392,6 +1574,89 @@ def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
     if indicator.description is not None:
         plain["description"] = _label_plain(indicator.description)
     return plain
+
+
+def _sources_plain(sources: SurveySources) -> dict[str, Any]:
+    plain: dict[str, Any] = {
+        "surveys": list(sources.surveys),
+        "questions": list(sources.questions),
+        "method": sources.method,
+        "min_responses": sources.min_responses,
+    }
+    if sources.method == "ballot":
+        plain["groups"] = [{"group": g.group, "weight": _num(g.weight)} for g in sources.groups]
+        plain["coefficients"] = {
+            grade: _num(c) for grade, c in zip(BALLOT_GRADES, sources.coefficients, strict=True)
+        }
+        if sources.quorum_share is not None:
+            plain["quorum_share"] = _num(sources.quorum_share)
+    return plain
+
+
+#: The question kinds each ``sources.method`` reads.
+SOURCE_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = {
+    "satisfaction": ("likert", "scale10"),
+    "ballot": ("ballot",),
+}
+
+
+def find_source_problems(
+    rulebook: Rulebook, available: Mapping[str, Mapping[str, str]]
+) -> tuple[RulebookProblem, ...]:
+    """Check the indicators' ``sources`` against the surveys a period has.
+
+    Parameters
+    ----------
+    rulebook : Rulebook
+    available : mapping of str to mapping of str to str
+        Survey code to ``{question code: question kind}`` of the period's coded surveys.
+
+    Returns
+    -------
+    tuple of RulebookProblem
+        ``unknown_survey`` at ``posts[i].indicators[j].sources.surveys[k]``;
+        ``unknown_question`` at ``...sources.questions[k]`` (none of the named surveys
+        has it with a kind the method reads, see :data:`SOURCE_QUESTION_KINDS`);
+        ``sources_differ`` at ``...sources`` when two indicator sets give one indicator
+        code different sources (the engine keys survey inputs by indicator code).
+
+    Examples
+    --------
+    >>> doc = default_document(Label("细则", "Rules"))
+    >>> book = parse_rulebook(doc, partial=True)
+    >>> find_source_problems(book, {})
+    ()
+    """
+    problems: list[RulebookProblem] = []
+    seen: dict[str, SurveySources] = {}
+    for i, indicator_set in enumerate(rulebook.indicator_sets):
+        for j, indicator in enumerate(indicator_set.indicators):
+            sources = indicator.sources
+            if sources is None:
+                continue
+            path = f"posts[{i}].indicators[{j}].sources"
+            if seen.setdefault(indicator.code, sources) != sources:
+                problems.append(RulebookProblem(path, "sources_differ", {"code": indicator.code}))
+            for k, code in enumerate(sources.surveys):
+                if code not in available:
+                    problems.append(
+                        RulebookProblem(f"{path}.surveys[{k}]", "unknown_survey", {"value": code})
+                    )
+            kinds = SOURCE_QUESTION_KINDS[sources.method]
+            readable = {
+                q
+                for code in sources.surveys
+                for q, kind in available.get(code, {}).items()
+                if kind in kinds
+            }
+            for k, question in enumerate(sources.questions):
+                if question not in readable:
+                    problems.append(
+                        RulebookProblem(
+                            f"{path}.questions[{k}]", "unknown_question", {"value": question}
+                        )
+                    )
+    return tuple(problems)
 
 
 def to_plain(rulebook: Rulebook) -> dict[str, Any]:
@@ -1640,6 +1905,8 @@ class FormulaSummary:
     max_points : float
         Most points the indicator can give (``w × c`` quantitative, ``w`` qualitative
         and survey, the cap for bonus and penalty, 0 for a veto).
+    sources : SurveySources or None
+        Survey: the surveys, questions and voter groups it names, and the method.
     """
 
     kind: str
@@ -1660,6 +1927,7 @@ class FormulaSummary:
     satisfactory: float | None = None
     floor: float | None = None
     breakpoints: tuple[Breakpoint, ...] = ()
+    sources: SurveySources | None = None
 
 
 def max_points(indicator: Indicator) -> float:
@@ -1750,7 +2018,10 @@ def describe_indicator(
         )
     if kind == IndicatorKind.SURVEY:
         return FormulaSummary(
-            kind=kind.value, weight=indicator.weight, max_points=max_points(indicator)
+            kind=kind.value,
+            weight=indicator.weight,
+            max_points=max_points(indicator),
+            sources=indicator.sources,
         )
     if kind == IndicatorKind.VETO:
         return FormulaSummary(kind=kind.value, caps_at=indicator.caps_at)

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from assessment.core.confidence import DEFAULT_SEED
 from assessment.core.digest import canonical_json
-from assessment.core.errors import AssessmentError, FieldError
+from assessment.core.errors import AssessmentError, FieldError, RulebookError
 from assessment.core.records import (
     ActualInput,
+    BallotInput,
     CadreInput,
     DecisionInput,
     DecisionKind,
@@ -52,6 +53,8 @@ from assessment.core.results import (
 from assessment.core.rulebook import (
     IndicatorKind,
     Rulebook,
+    SurveySources,
+    find_source_problems,
     parse_rulebook,
     rules_digest,
     to_plain,
@@ -171,6 +174,16 @@ def unit_names(session: Session, period: Period) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
+def _target_input(code: str, target: str, entry: Mapping[str, Any]) -> SurveyTargetInput:
+    return SurveyTargetInput(
+        indicator=code,
+        target=target,
+        scores=np.asarray(entry["scores"], dtype=np.float64),
+        unit_ids=np.asarray([str(u) for u in entry["unit_ids"]], dtype=object),
+        n_excluded=int(entry.get("n_excluded", 0)),
+    )
+
+
 def _survey_targets(
     rulebook: Rulebook, cadres: list[CadreInput], data: Mapping[str, Any]
 ) -> tuple[SurveyTargetInput, ...]:
@@ -186,22 +199,63 @@ def _survey_targets(
         except KeyError:
             continue
         for indicator in indicator_set.of_kind(IndicatorKind.SURVEY):
+            if indicator.sources is not None:
+                continue  # read from its own sources (_sourced_inputs)
             subject = indicator.subject or "cadre"
             target = cadre.unit if subject == "unit" else cadre.id
             entry = by_kind[subject].get(target)
             if entry is None or (indicator.code, target) in out:
                 continue
-            scores = np.asarray(entry["scores"], dtype=np.float64)
-            if scores.size == 0:
+            if len(entry["scores"]) == 0:
                 continue
-            out[(indicator.code, target)] = SurveyTargetInput(
-                indicator=indicator.code,
-                target=target,
-                scores=scores,
-                unit_ids=np.asarray([str(u) for u in entry["unit_ids"]], dtype=object),
-                n_excluded=int(entry.get("n_excluded", 0)),
-            )
+            out[(indicator.code, target)] = _target_input(indicator.code, target, entry)
     return tuple(out[k] for k in sorted(out))
+
+
+def _sourced_inputs(
+    rulebook: Rulebook, cadres: list[CadreInput], sourced: Mapping[str, Any]
+) -> tuple[list[SurveyTargetInput], list[BallotInput]]:
+    """The inputs of the indicators that name their sources, from what each one read."""
+    targets: dict[tuple[str, str], SurveyTargetInput] = {}
+    ballots: dict[tuple[str, str, str], BallotInput] = {}
+    for cadre in cadres:
+        try:
+            indicator_set = rulebook.indicator_set(cadre.post)
+        except KeyError:
+            continue
+        for indicator in indicator_set.of_kind(IndicatorKind.SURVEY):
+            data = sourced.get(indicator.code)
+            if indicator.sources is None or data is None:
+                continue
+            subject = indicator.subject or "cadre"
+            target = cadre.unit if subject == "unit" else cadre.id
+            entry = {str(k): v for k, v in data.get(subject, {}).items()}.get(target)
+            if entry is None:
+                continue
+            if indicator.sources.method != "ballot":
+                if entry["scores"]:
+                    targets[(indicator.code, target)] = _target_input(indicator.code, target, entry)
+                continue
+            for group, tallied in entry["groups"].items():
+                ballots[(indicator.code, target, group)] = BallotInput(
+                    indicator=indicator.code,
+                    target=target,
+                    group=group,
+                    votes={str(g): int(n) for g, n in tallied["votes"].items()},
+                    abstentions=int(tallied["abstentions"]),
+                    eligible=data.get("eligible", {}).get(group),
+                )
+    return [targets[k] for k in sorted(targets)], [ballots[k] for k in sorted(ballots)]
+
+
+def list_sourced_indicators(rulebook: Rulebook) -> dict[str, SurveySources]:
+    """The survey indicators that name their sources, by code (first set's sources)."""
+    out: dict[str, SurveySources] = {}
+    for indicator_set in rulebook.indicator_sets:
+        for indicator in indicator_set.of_kind(IndicatorKind.SURVEY):
+            if indicator.sources is not None:
+                out.setdefault(indicator.code, indicator.sources)
+    return out
 
 
 def gather_inputs(
@@ -276,8 +330,12 @@ def gather_inputs(
     )
     surveys: tuple[SurveyTargetInput, ...] = ()
     survey_items: tuple[SurveyItemsInput, ...] = ()
+    ballots: tuple[BallotInput, ...] = ()
     if survey_data is not None:
         surveys = _survey_targets(rulebook, cadres, survey_data)
+        sourced, sourced_ballots = _sourced_inputs(rulebook, cadres, survey_data.get("sourced", {}))
+        surveys = tuple(sorted((*surveys, *sourced), key=lambda t: (t.indicator, t.target)))
+        ballots = tuple(sourced_ballots)
         survey_items = tuple(
             SurveyItemsInput(str(key), np.asarray(rows, dtype=np.float64))
             for key, rows in sorted(survey_data.get("items", {}).items())
@@ -292,6 +350,7 @@ def gather_inputs(
         surveys=surveys,
         survey_items=survey_items,
         decisions=decisions,
+        ballots=ballots,
     )
 
 
@@ -337,6 +396,17 @@ def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
             EventInput(e["id"], e["cadre"], e["indicator"], e.get("points"))
             for e in plain["events"]
         ),
+        ballots=tuple(
+            BallotInput(
+                b["indicator"],
+                b["target"],
+                b["group"],
+                {str(g): int(n) for g, n in b["votes"].items()},
+                int(b["abstentions"]),
+                b["eligible"],
+            )
+            for b in plain.get("ballots", [])
+        ),
         surveys=tuple(surveys),
         decisions=tuple(
             DecisionInput(d["cadre"], d["indicator"], DecisionKind(d["kind"]), d["reason"])
@@ -358,9 +428,29 @@ def _rulebook_or_refuse(session: Session, period: Period) -> Rulebook:
 
 
 def _survey_data(
-    session: Session, period: Period, surveys: SurveySource | None
+    session: Session, period: Period, rulebook: Rulebook, surveys: SurveySource | None
 ) -> Mapping[str, Any] | None:
-    return surveys.results_data(session, period) if surveys is not None else None
+    """The pooled survey data, and under ``"sourced"`` what each indicator naming its
+    sources reads; surveys an indicator names are never pooled.
+
+    Raises
+    ------
+    RulebookError
+        A ``sources`` naming a survey code or question the period does not have (the
+        problems name the path in the rulebook).
+    """
+    if surveys is None:
+        return None
+    sources = list_sourced_indicators(rulebook)
+    named = {code for source in sources.values() for code in source.surveys}
+    data = dict(surveys.results_data(session, period, named=named))
+    if sources:
+        sourced = surveys.sourced_data(session, period, sources)
+        problems = find_source_problems(rulebook, sourced["available"])
+        if problems:
+            raise RulebookError(problems)
+        data["sourced"] = sourced["indicators"]
+    return data
 
 
 def find_missing(
@@ -368,7 +458,9 @@ def find_missing(
 ) -> tuple[MissingInput, ...]:
     """Every missing input of the period, each with the decision covering it (or None)."""
     rulebook = _rulebook_or_refuse(session, period)
-    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, surveys))
+    inputs = gather_inputs(
+        session, period, rulebook, _survey_data(session, period, rulebook, surveys)
+    )
     return find_missing_inputs(rulebook, inputs)
 
 
@@ -531,7 +623,9 @@ def compute_results(
     if len(reason) > MAX_REASON:
         raise FieldError("reason", "too_long", max=MAX_REASON)
     rulebook = _rulebook_or_refuse(session, period)
-    inputs = gather_inputs(session, period, rulebook, _survey_data(session, period, surveys))
+    inputs = gather_inputs(
+        session, period, rulebook, _survey_data(session, period, rulebook, surveys)
+    )
     _refuse_a_repeat(session, period, rulebook, inputs, resamples=resamples, seed=seed)
     result = compute_period_results(
         rulebook,

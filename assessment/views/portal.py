@@ -155,6 +155,7 @@ def _indicator_rows(view: CadreExplanation) -> list[dict[str, Any]]:
                 "expression": explanation.expression if explanation else "",
                 "note": explanation_note(explanation) if explanation else "",
                 "survey": record_to_plain(item.survey) if item.survey else None,
+                "ballot": record_to_plain(item.ballot) if item.ballot else None,
             }
         )
     return rows

@@ -26,7 +26,7 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work
 from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
-from assessment.core.errors import AssessmentError, FieldError
+from assessment.core.errors import AssessmentError, FieldError, RulebookError
 from assessment.core.precision import Precision
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
@@ -37,6 +37,7 @@ from assessment.messages import (
     MISSING_KIND_LABELS,
     STATE_LABELS,
     field_error_message,
+    rulebook_problem_message,
 )
 from assessment.messages import rulebook_label as _label
 from assessment.models import Period, ResultVersion
@@ -75,6 +76,7 @@ FLAG_LABELS: dict[str, Any] = {
     "low_alpha": _l("low Cronbach's alpha"),
     "excluded_responses": _l("responses excluded"),
     "decision_applied": _l("missing input decided by the team"),
+    "incompetent_over_third": _l("more than one third of valid ballots say incompetent"),
 }
 REFUSALS: dict[str, Any] = {
     "results_final": _l("The period is final: results can no longer be computed or changed."),
@@ -186,6 +188,20 @@ def _version(period: Period, number: int) -> ResultVersion:
 
 def _refusal(error: service.ResultsRefusedError) -> str:
     return str(REFUSALS[error.code]) % {"state": str(STATE_LABELS.get(error.status, error.status))}
+
+
+def _sources_message(error: RulebookError) -> str:
+    """The rulebook's ``sources`` that the period's surveys cannot satisfy, each by path."""
+    problems = "; ".join(
+        f"{p.path}: {rulebook_problem_message(p.code, p.params)}"  # type: ignore[attr-defined]
+        for p in error.problems
+    )
+    return str(
+        _(
+            "The rulebook names survey sources this period does not have: %(problems)s",
+            problems=problems,
+        )
+    )
 
 
 def _field_message(error: FieldError) -> str:
@@ -375,6 +391,8 @@ def _index_page(period: Period, decision_form: DecisionForm) -> str:
         except service.ResultsRefusedError as error:
             problem = _refusal(error)
             can_compute = False
+        except RulebookError as error:
+            problem = _sources_message(error)
         except AssessmentError as error:
             problem = _("The stored inputs cannot be read: %(error)s", error=str(error))
     elif is_team:
@@ -469,6 +487,8 @@ def compute(period_id: int) -> Response:
         )
     except FieldError as error:
         flash(_field_message(error), "error")
+    except RulebookError as error:
+        flash(_sources_message(error), "error")
     except AssessmentError as error:
         logger.warning("results of period %s not computed: %s", period.id, error)
         flash(_("The results could not be computed: %(error)s", error=str(error)), "error")

@@ -63,11 +63,13 @@ from assessment.forms import (
     choices,
 )
 from assessment.messages import (
+    BALLOT_GRADE_LABELS,
     DIRECTION_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
     RULEBOOK_STATUS_LABELS,
     SUBJECT_LABELS,
+    VOTER_GROUP_LABELS,
     copy_note_message,
     field_error_message,
     rulebook_label,
@@ -369,6 +371,8 @@ def _rulebook_labels() -> dict[str, Any]:
         "method_label": lambda code: METHOD_LABELS.get(code, code),
         "direction_label": lambda code: DIRECTION_LABELS.get(code, code),
         "subject_label": lambda code: SUBJECT_LABELS.get(code, code),
+        "voter_group_label": lambda code: VOTER_GROUP_LABELS.get(code, code),
+        "ballot_grade_label": lambda code: BALLOT_GRADE_LABELS.get(code, code),
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
     }

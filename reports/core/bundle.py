@@ -51,6 +51,7 @@ from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision
 from assessment.core.records import (
     ActualInput,
+    BallotInput,
     CadreInput,
     DecisionInput,
     DecisionKind,
@@ -60,6 +61,7 @@ from assessment.core.records import (
     SurveyTargetInput,
     UnitInput,
 )
+from assessment.core.rulebook import BALLOT_GRADES
 
 __all__ = [
     "CHECKSUMS",
@@ -67,6 +69,7 @@ __all__ = [
     "HEADERS",
     "INPUT_FILES",
     "MANIFEST",
+    "OPTIONAL_INPUT_FILES",
     "PANEL_ASSESSOR",
     "BundleError",
     "QuestionRecord",
@@ -109,6 +112,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "survey_targets.csv": ("indicator", "target", "n_valid", "n_invalid", "n_excluded"),
     "survey_scores.csv": ("indicator", "target", "unit", "score", "count"),
     "questions.csv": ("survey", "question", "kind", "points", "text_zh", "text_en"),
+    "ballots.csv": (
+        "indicator",
+        "target",
+        "group",
+        *BALLOT_GRADES,
+        "abstentions",
+        "eligible",
+    ),
 }
 #: Files the recompute reads (besides ``rulebook.yaml``).
 INPUT_FILES = (
@@ -121,6 +132,9 @@ INPUT_FILES = (
     "survey_targets.csv",
     "survey_scores.csv",
 )
+#: Input files a bundle has only when the period has them: grade ballots per voter group
+#: (issue 14), so that every bundle written before keeps its files.
+OPTIONAL_INPUT_FILES = ("ballots.csv",)
 RESULT_HEAD = (
     "cadre",
     "code",
@@ -510,6 +524,21 @@ def input_tables(
     )
     files["survey_targets.csv"] = surveys.targets
     files["survey_scores.csv"] = surveys.scores
+    if inputs.get("ballots"):
+        files["ballots.csv"] = write_csv(
+            HEADERS["ballots.csv"],
+            (
+                (
+                    b["indicator"],
+                    b["target"],
+                    b["group"],
+                    *(int(b["votes"].get(grade, 0)) for grade in BALLOT_GRADES),
+                    int(b["abstentions"]),
+                    "" if b["eligible"] is None else int(b["eligible"]),
+                )
+                for b in inputs["ballots"]
+            ),
+        )
     return files, surveys
 
 
@@ -758,6 +787,21 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
         )
         for line, r in rows(name)
     )
+    ballots = []
+    if "ballots.csv" in files:
+        name = "ballots.csv"
+        for line, r in enumerate(read_csv(name, files[name]), start=2):
+            votes = {grade: _count(name, line, grade, r[grade]) for grade in BALLOT_GRADES}
+            ballots.append(
+                BallotInput(
+                    r["indicator"],
+                    r["target"],
+                    r["group"],
+                    {grade: n for grade, n in votes.items() if n},
+                    _count(name, line, "abstentions", r["abstentions"]),
+                    None if r["eligible"] == "" else _count(name, line, "eligible", r["eligible"]),
+                )
+            )
     decisions = []
     for line, r in rows("decisions.csv"):
         try:
@@ -773,6 +817,7 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
         events=events,
         surveys=_survey_inputs(tables["survey_targets.csv"], tables["survey_scores.csv"]),
         decisions=tuple(decisions),
+        ballots=tuple(ballots),
     )
 
 

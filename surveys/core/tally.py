@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from assessment.core.ballots import compute_ballot_score
 from assessment.core.errors import InvalidParameterError, MissingInputError
 
 __all__ = [
@@ -139,10 +140,13 @@ def likert_to_100(
     [0.0, 70.0, 100.0]
     """
     x = np.asarray(values, dtype=np.float64)
-    k_array = np.asarray(k)
+    # no item at all (a survey of grade ballots only): an empty list reads as floats
+    k_array = np.asarray(k, dtype=np.int64) if np.size(k) == 0 else np.asarray(k)
     if k_array.ndim > 1 or not np.issubdtype(k_array.dtype, np.integer) or (k_array < 2).any():
         raise InvalidParameterError("k", k, "not_an_integer_of_at_least_2")
-    lowest_array = np.asarray(lowest)
+    lowest_array = (
+        np.asarray(lowest, dtype=np.int64) if np.size(lowest) == 0 else np.asarray(lowest)
+    )
     if lowest_array.ndim > 1 or not np.issubdtype(lowest_array.dtype, np.integer):
         raise InvalidParameterError("lowest", lowest, "not_an_integer")
     k_float = k_array.astype(np.float64)
@@ -483,9 +487,11 @@ def summarise_ballots(
 
     Notes
     -----
-    ``score = Σ values[code] / n_counted`` over ballots that picked a grade. When every
-    ballot abstained the score is NaN; :func:`~assessment.core.scoring.compute_survey_points`
-    refuses it rather than scoring zero.
+    ``score = Σ values[code] / n_counted`` over ballots that picked a grade, computed by
+    the one ballot formula :func:`assessment.core.ballots.compute_ballot_score` (with
+    coefficients ``values / 100``, unrounded). When every ballot abstained the score
+    is NaN; :func:`~assessment.core.scoring.compute_survey_points` refuses it rather
+    than scoring zero.
 
     References
     ----------
@@ -503,7 +509,12 @@ def summarise_ballots(
     labels = pd.Series(np.asarray(ballots, dtype=object)[counted])
     tallied = labels.value_counts()
     counts = {code: int(tallied.get(code, 0)) for code in values}
-    score = float(scored[counted].sum() / n_counted) if n_counted else float("nan")
+    coefficients = {code: float(value) / 100 for code, value in values.items()}
+    score = (
+        compute_ballot_score(counts, coefficients=coefficients, precision=None)
+        if n_counted
+        else float("nan")
+    )
     return BallotSummary(
         score=score,
         n_ballots=int(scored.size),

@@ -592,6 +592,9 @@ def test_demo_periods_recompute_exactly(demo_app):
             groups = Counter((r["survey"], r["target_kind"], r["target"], r["unit"]) for r in rows)
             assert min(groups.values()) >= period.min_group_size
             assert not re.search(rb"\d{1,2}:\d{2}", b"".join(files.values()))
+            # the 2026 period's democratic evaluation travels as ballot tallies, and the
+            # recompute above reproduced its ballot indicator from them (issue 14)
+            assert ("ballots.csv" in files) == (period.status == "notice")
 
 
 def test_anyone_downloads_the_final_demo_period(demo_app):
