@@ -13,7 +13,7 @@ from assessment.core.rulebook import SurveySources, VoterGroupWeight
 from assessment.models import Cadre, Period, Unit
 from surveys import services
 from surveys.models import Survey
-from surveys.queries import list_items, list_scored_responses
+from surveys.queries import DONT_KNOW, list_items, list_scored_responses
 from surveys.results_source import survey_results_data, survey_sourced_data
 
 DAY = date(2026, 6, 2)
@@ -151,3 +151,24 @@ def test_named_surveys_are_never_pooled(demo, make):
     assert sorted(pooled["cadre"][first]["scores"]) == [25.0, 50.0]
     named = make(lambda s: survey_results_data(s, period_of(s), named={"cmmy", "mzcp-a", "mzcp-b"}))
     assert first not in named["cadre"]
+
+
+def test_dont_know_over_the_named_questions_is_no_score_and_no_invalid_response(demo, make):
+    """Issue 17's 不了解 on a sourced indicator (found at the merge of the two branches):
+    a resident who said "don't know" to the one named question is left out of the scores
+    (not a NaN, which would count as an invalid response), even if another question of
+    the survey has a level."""
+
+    def build(session):
+        cadres = list(session.scalars(sa.select(Cadre).where(Cadre.code == "QS009")))
+        residents, unit = _survey(
+            session, code="cmmy", group="public", kind="likert", question="overall", cadres=cadres
+        )
+        _answer(session, residents, unit, {"overall": "5", "other": "1"})  # overall -> 100
+        _answer(session, residents, unit, {"overall": DONT_KNOW, "other": "1"})
+        services.close_survey(session, residents, now=utcnow())
+        return session.scalars(sa.select(Period)).first().id, cadres[0].id
+
+    period_id, cadre_id = make(build)
+    data = make(lambda s: survey_sourced_data(s, s.get(Period, period_id), {"S2": SATISFACTION}))
+    assert data["indicators"]["S2"]["cadre"][cadre_id]["scores"] == [100.0]
