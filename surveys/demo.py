@@ -212,6 +212,42 @@ def _day(rng: np.random.Generator, plan: DemoSurveyPlan) -> date:
     return first + timedelta(days=int(rng.integers((last - first).days + 1)))
 
 
+def _answer_online(
+    session: Session,
+    survey: Survey,
+    *,
+    key: str,
+    code: str,
+    unit_id: int,
+    answers: Mapping[str, str],
+    today: date,
+    duration_s: int,
+    items: Sequence[ResidentItem],
+) -> None:
+    """One resident answering on a phone with the code on their slip.
+
+    The web path commits between the claim and the response; the demo's residents share
+    the seeding transaction, and closing the survey rewrites their rows.
+    """
+    submission_id = tokens.new_submission_id()
+    services.claim_code(
+        session,
+        survey=survey,
+        code_hash=tokens.hash_access_code(key, survey.id, code),
+        claim_key=tokens.claim_key(key, survey.id, submission_id),
+    )
+    services.store_online_response(
+        session,
+        survey=survey,
+        unit_id=unit_id,
+        submission_key=tokens.submission_key(key, survey.id, submission_id),
+        answers=answers,
+        today=today,
+        duration_band_s=duration_band(duration_s),
+        items=items,
+    )
+
+
 def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
     """Build, run, close and seal the resident survey of one demo period.
 
@@ -281,25 +317,15 @@ def seed_demo_survey(session: Session, plan: DemoSurveyPlan) -> dict[str, int]:
                 counts["paper"] += 1
                 continue
             duration = 20 if straight and unit_number == 1 else int(rng.lognormal(np.log(240), 0.4))
-            # The web path commits between these two steps; the demo's fake residents
-            # share the seeding transaction, and closing below rewrites their rows.
-            submission_id = tokens.new_submission_id()
-            services.claim_code(
+            _answer_online(
                 session,
-                survey=survey,
-                code_hash=tokens.hash_access_code(plan.access_code_key, survey.id, slip.code),
-                claim_key=tokens.claim_key(plan.access_code_key, survey.id, submission_id),
-            )
-            services.store_online_response(
-                session,
-                survey=survey,
+                survey,
+                key=plan.access_code_key,
+                code=slip.code,
                 unit_id=unit.id,
-                submission_key=tokens.submission_key(
-                    plan.access_code_key, survey.id, submission_id
-                ),
                 answers=answers,
                 today=_day(rng, plan),
-                duration_band_s=duration_band(duration),
+                duration_s=duration,
                 items=items,
             )
             counts["online"] += 1
@@ -459,23 +485,15 @@ def seed_demo_ballots(session: Session, plan: DemoBallotPlan) -> int:
                 )
                 for item in items
             }
-            submission_id = tokens.new_submission_id()
-            services.claim_code(
+            _answer_online(
                 session,
-                survey=survey,
-                code_hash=tokens.hash_access_code(plan.access_code_key, survey.id, slip.code),
-                claim_key=tokens.claim_key(plan.access_code_key, survey.id, submission_id),
-            )
-            services.store_online_response(
-                session,
-                survey=survey,
+                survey,
+                key=plan.access_code_key,
+                code=slip.code,
                 unit_id=seat.id,
-                submission_key=tokens.submission_key(
-                    plan.access_code_key, survey.id, submission_id
-                ),
                 answers=answers,
                 today=plan.held_at.date(),
-                duration_band_s=duration_band(int(rng.lognormal(np.log(150), 0.3))),
+                duration_s=int(rng.lognormal(np.log(150), 0.3)),
                 items=items,
             )
             cast += 1
