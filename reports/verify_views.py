@@ -21,13 +21,10 @@ from typing import Any
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
-from wtforms import SubmitField
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db
-from assessment.forms import BaseForm
 from assessment.models import Period
 from assessment.queries import NotFoundError, get_period
 from assessment.views.notice import local_today
@@ -35,6 +32,7 @@ from reports.bundle import Bundle, NoResultsError, build_bundle
 from reports.context import verification_field_label
 from reports.core.codes import ReportKind
 from reports.core.verify import CheckStatus
+from reports.forms import UploadForm
 from reports.verify import MAX_PDF_BYTES, Problem, Verification, verify_code, verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -73,14 +71,6 @@ STATUS_LABELS: dict[str, Any] = {
     CheckStatus.MISSING: _l("missing"),
     CheckStatus.UNEXPECTED: _l("not expected"),
 }
-
-
-class UploadForm(BaseForm):
-    pdf = FileField(
-        _l("Report PDF"),
-        validators=[FileRequired(_l("Choose the PDF file of the report."))],
-    )
-    submit = SubmitField(_l("Check the PDF"))
 
 
 def _upload_form() -> UploadForm:

@@ -30,20 +30,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
-from wtforms import (
-    BooleanField,
-    DateField,
-    FloatField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessment import evidence as files
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
@@ -53,7 +41,15 @@ from assessment.core.headers import RESULT_HEADERS
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.downloads import template_download
-from assessment.forms import BaseForm, ImportForm, choices, show_field_error
+from assessment.forms import ImportForm, choices, show_field_error
+from assessment.input_forms import (
+    ConfirmForm,
+    ConflictForm,
+    EventForm,
+    GridForm,
+    ResultForm,
+    rating_form,
+)
 from assessment.messages import (
     KIND_LABELS,
     METHOD_LABELS,
@@ -75,50 +71,10 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("inputs", __name__, url_prefix="/admin/periods")
 
 # ---------------------------------------------------------------------------
-# forms (shape only; the rules live in the services and core)
+# forms: assessment/input_forms.py (shape only; the rules live in the services and core)
 # ---------------------------------------------------------------------------
 
 _EVIDENCE_HINT = _l("PDF, JPG, PNG, XLSX or DOCX, at most %(mb)s MB.")
-
-
-class ResultForm(BaseForm):
-    actual = FloatField(_l("Actual value"), validators=[InputRequired()])
-    source = StringField(
-        _l("Source"),
-        description=_l("Where the number comes from, e.g. the 2026 statistics report."),
-        validators=[DataRequired(), Length(max=service.MAX_SOURCE)],
-    )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=service.MAX_TEXT)])
-    evidence = FileField(_l("Evidence file"))
-    confirm = BooleanField(_l("I confirm these values"))
-    submit = SubmitField(_l("Save"))
-
-
-class EventForm(BaseForm):
-    indicator_code = SelectField(_l("Item"), validators=[DataRequired()])
-    points = FloatField(
-        _l("Points"),
-        description=_l("Bonus and penalty items only: at most the points the rulebook sets."),
-        validators=[Optional()],
-    )
-    occurred_on = DateField(_l("Date"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=service.MAX_TEXT)])
-    evidence = FileField(_l("Evidence file"))
-    submit = SubmitField(_l("Record"))
-
-
-class ConflictForm(BaseForm):
-    cadre_id = SelectField(_l("Cadre"), coerce=int)
-    reason = TextAreaField(
-        _l("Reason"),
-        description=_l("For example: a relative, or a direct business relationship."),
-        validators=[DataRequired(), Length(max=service.MAX_TEXT)],
-    )
-    submit = SubmitField(_l("Declare and stop rating this cadre"))
-
-
-class ConfirmForm(BaseForm):
-    submit = SubmitField(_l("Confirm"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,16 +356,6 @@ PLAUSIBILITY_MESSAGES: dict[str, Any] = {
     "share_above_100": _l("a share above %(high)s%%: is it written in per cent?"),
     "far_outside_range": _l("far outside the range the rule is written for (%(low)s to %(high)s)"),
 }
-
-
-class GridForm(BaseForm):
-    source = StringField(
-        _l("Source"),
-        description=_l("Where the values come from; given to every value changed on this page."),
-        validators=[Optional(), Length(max=service.MAX_SOURCE)],
-    )
-    confirm = BooleanField(_l("I confirm these values"))
-    submit = SubmitField(_l("Save the values"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -839,24 +785,6 @@ def ratings(period_id: int) -> str:
     )
 
 
-def _rating_form(rulebook: Rulebook, indicators: Sequence[Any], mine: dict[str, str]) -> FlaskForm:
-    """A form with one radio group per qualitative indicator (``level_<code>``)."""
-
-    class RatingForm(BaseForm):
-        submit = SubmitField(_l("Save my ratings"))
-
-    for indicator in indicators:
-        levels = rulebook.rubric(indicator.rubric or "").levels
-        field = RadioField(
-            f"{indicator.code} · {_label(indicator.name)}",
-            choices=choices([(lv.code, f"{_label(lv.name)} ({lv.value:g})") for lv in levels]),
-            validators=[Optional()],
-            default=mine.get(indicator.code),
-        )
-        setattr(RatingForm, f"level_{indicator.code}", field)
-    return RatingForm()
-
-
 @bp.route("/<int:period_id>/ratings/<int:cadre_id>", methods=["GET", "POST"])
 @roles_required(*TEAM_ROLES)
 def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
@@ -882,7 +810,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         if service.is_computed(period)
         else []
     )
-    form = _rating_form(rulebook, indicators, mine)
+    form = rating_form(rulebook, indicators, mine)
     status = 200
     nothing_saved = ""
     if form.is_submitted():

@@ -19,8 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
@@ -30,7 +28,7 @@ from assessment.core.errors import AssessmentError, FieldError, RulebookError
 from assessment.core.precision import Precision
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
-from assessment.forms import BaseForm, BaseSubform, choices, understood_field
+from assessment.forms import choices
 from assessment.messages import (
     DECISION_LABELS,
     INDICATOR_STATUS_LABELS,
@@ -42,6 +40,7 @@ from assessment.messages import (
 from assessment.messages import rulebook_label as _label
 from assessment.models import Period, ResultVersion
 from assessment.queries import NotFoundError, get_period
+from assessment.result_forms import ComputeForm, DecisionForm, MissingFilterForm, WhatIfForm
 from assessment.services import results as service
 from assessment.services.inputs import find_rulebook, is_computed, list_assessed
 from assessment.survey_source import find_survey_source
@@ -107,37 +106,6 @@ FIELD_MESSAGES: dict[str, Any] = {
 GRADE_COLOURS = ("#2e7d32", "#1565c0", "#f9a825", "#c62828", "#6a1b9a", "#455a64")
 
 
-# ---------------------------------------------------------------------------
-# forms (shape only)
-# ---------------------------------------------------------------------------
-
-
-class ComputeForm(BaseForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        description=_l("Required once the results have been computed: why a new version?"),
-        validators=[Optional(), Length(max=service.MAX_REASON)],
-    )
-    understood = understood_field()
-    submit = SubmitField(_l("Compute the results"))
-
-
-class DecisionForm(BaseForm):
-    """One decision and one reason for every missing input ticked (``cadre_id/code``)."""
-
-    items = SelectMultipleField(_l("Missing inputs"), validate_choice=False)
-    kind = SelectField(
-        _l("Decision"), choices=choices(DECISION_LABELS.items()), validate_choice=True
-    )
-    # Required, but refused by the service with the page's own message (nothing saved).
-    reason = TextAreaField(
-        _l("Reason"),
-        description=_l("One reason for every input ticked, e.g. “no survey in this village”."),
-        validators=[Optional(), Length(max=service.MAX_REASON)],
-    )
-    submit = SubmitField(_l("Record this decision for the inputs ticked"))
-
-
 #: The filters of the missing inputs: query parameter -> the row's key it compares.
 FILTERS = {
     "missing": "kind",
@@ -146,25 +114,6 @@ FILTERS = {
     "post": "post",
     "cadre": "cadre_id",
 }
-
-
-class MissingFilterForm(BaseSubform):
-    """GET form narrowing the list of missing inputs (no CSRF: it changes nothing)."""
-
-    missing = SelectField(_l("What is missing"), validate_choice=False)
-    indicator = SelectField(_l("Indicator"), validate_choice=False)
-    unit = SelectField(_l("Unit"), validate_choice=False)
-    post = SelectField(_l("Post"), validate_choice=False)
-    cadre = SelectField(_l("Cadre"), validate_choice=False)
-
-
-class WhatIfForm(BaseSubform):
-    """GET form: one indicator weight or one grade minimum (no CSRF: it changes nothing)."""
-
-    indicator = SelectField(_l("Indicator"), validate_choice=False)
-    weight = StringField(_l("New weight"))
-    grade = SelectField(_l("Grade"), validate_choice=False)
-    minimum = StringField(_l("New minimum score"))
 
 
 # ---------------------------------------------------------------------------
