@@ -32,18 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import (
-    DateField,
-    FloatField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from assessment import evidence as files
 from assessment.access import TEAM_ROLES, current_scope, roles_required
@@ -52,7 +41,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import NOT_UNDERSTOOD, BaseForm, choices, understood_field
+from assessment.forms import NOT_UNDERSTOOD, choices
 from assessment.messages import (
     KIND_LABELS,
     STATE_LABELS,
@@ -60,10 +49,18 @@ from assessment.messages import (
     lifecycle_message,
 )
 from assessment.messages import rulebook_label as label
-from assessment.models import Evidence, Notice, Objection, Period, ResultVersion
+from assessment.models import Notice, Objection, Period, ResultVersion
+from assessment.notice_forms import (
+    OUTCOME_LABELS,
+    AssignForm,
+    DecideForm,
+    FinaliseForm,
+    ObjectionForm,
+    OpenNoticeForm,
+)
 from assessment.queries import NotFoundError, get_period
+from assessment.services import objections, site_settings
 from assessment.services import publication as service
-from assessment.services import site_settings
 from assessment.services.inputs import (
     EVENT_KINDS,
     find_result,
@@ -85,11 +82,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("notice", __name__)
 
 
-OUTCOME_LABELS: dict[str, Any] = {
-    "upheld": _l("Upheld"),
-    "partly_upheld": _l("Partly upheld"),
-    "rejected": _l("Rejected"),
-}
 STATUS_LABELS: dict[str, Any] = {
     "open": _l("Awaiting review"),
     "under_review": _l("Under review"),
@@ -98,12 +90,6 @@ STATUS_LABELS: dict[str, Any] = {
 CHANNEL_LABELS: dict[str, Any] = {
     "cadre": _l("Cadre"),
     "public": _l("Public"),
-}
-CORRECTION_LABELS: dict[str, Any] = {
-    "": _l("No change to the inputs"),
-    "actual": _l("Correct a quantitative actual value"),
-    "add_event": _l("Record a bonus, penalty or veto event"),
-    "remove_event": _l("Withdraw a recorded event"),
 }
 REFUSALS: dict[str, Any] = {
     "notice_needs_computed": _l(
@@ -232,111 +218,6 @@ def shown_version(period: Period) -> ResultVersion | None:
         return get_version(db.session, period.id, number)
     except NotFoundError:  # pragma: no cover - the number comes from a stored version
         return None
-
-
-def file_in_unit_of_work(
-    *,
-    period: Period,
-    form: FlaskForm,
-    uploader_id: int | None,
-    **objection: Any,
-) -> Objection:
-    """Store the attachment (if any) and file the objection in one unit of work.
-
-    The written file is removed again when anything fails.
-    """
-    stored = store_attachment(form)
-    holidays, extra = calendar(local_today())
-    with (
-        files.discard_on_error(upload_folder(), stored),
-        unit_of_work(uploader_id, reason=_("objection filed")) as session,
-    ):
-        attachment: Evidence | None = None
-        if stored is not None:
-            attachment = service.add_attachment(
-                session, period=period, stored=stored, uploaded_by_id=uploader_id
-            )
-        return service.file_objection(
-            session,
-            period=period,
-            attachment=attachment,
-            today=local_today(),
-            holidays=holidays,
-            extra_workdays=extra,
-            **objection,
-        )
-
-
-# ---------------------------------------------------------------------------
-# forms (shape only)
-# ---------------------------------------------------------------------------
-
-
-class OpenNoticeForm(BaseForm):
-    starts_on = DateField(_l("First day of the notice"), validators=[InputRequired()])
-    working_days = IntegerField(
-        _l("Length in working days"),
-        validators=[InputRequired(), NumberRange(min=1, max=service.MAX_NOTICE_WORKING_DAYS)],
-    )
-    review_working_days = IntegerField(
-        _l("Working days to decide each objection"),
-        validators=[InputRequired(), NumberRange(min=1, max=service.MAX_NOTICE_WORKING_DAYS)],
-    )
-    instructions = TextAreaField(
-        _l("How to object"),
-        description=_l(
-            "Shown on the public page: whom to contact, where to send objections in writing."
-        ),
-        validators=[Optional(), Length(max=service.MAX_INSTRUCTIONS)],
-    )
-    understood = understood_field()
-    submit = SubmitField(_l("Open the public notice"))
-
-
-class AssignForm(BaseForm):
-    assignee_id = SelectField(_l("Reviewer"), coerce=int, validate_choice=False)
-    submit = SubmitField(_l("Assign"))
-
-
-class DecideForm(BaseForm):
-    outcome = SelectField(
-        _l("Outcome"), choices=choices(OUTCOME_LABELS.items()), validate_choice=False
-    )
-    reason = TextAreaField(
-        _l("Written reason"),
-        description=_l("Shown to the person who objected."),
-        validators=[InputRequired(), Length(max=service.MAX_DECISION_REASON)],
-    )
-    correction = SelectField(
-        _l("Change to the inputs"),
-        choices=choices(CORRECTION_LABELS.items()),
-        validate_choice=False,
-    )
-    indicator_code = SelectField(_l("Indicator"), validate_choice=False)
-    actual = FloatField(_l("Corrected actual value"), validators=[Optional()])
-    source = StringField(_l("Source of the corrected value"), validators=[Optional()])
-    points = FloatField(_l("Points"), validators=[Optional()])
-    occurred_on = DateField(_l("Date of the event"), validators=[Optional()])
-    event_id = SelectField(_l("Event to withdraw"), validate_choice=False)
-    submit = SubmitField(_l("Record the decision"))
-
-
-class FinaliseForm(BaseForm):
-    understood = understood_field()
-    submit = SubmitField(_l("Finalise the results"))
-
-
-class ObjectionForm(BaseForm):
-    """A cadre's objection to their own result."""
-
-    indicator = SelectField(_l("What you object to"), validate_choice=False)
-    reason = TextAreaField(
-        _l("Reason"),
-        description=_l("What is wrong and why; the team answers in writing."),
-        validators=[InputRequired(), Length(max=service.MAX_OBJECTION_REASON)],
-    )
-    attachment = FileField(_l("Attachment"))
-    submit = SubmitField(_l("File the objection"))
 
 
 # ---------------------------------------------------------------------------
@@ -764,18 +645,26 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate():
             try:
-                filed = file_in_unit_of_work(
-                    period=period,
-                    form=form,
-                    uploader_id=current_user.id,
-                    channel="cadre",
-                    cadre_id=current_user.cadre_id,
-                    filed_by_id=current_user.id,
-                    contact_name="",
-                    contact="",
-                    indicator_code=form.indicator.data or None,
-                    reason=form.reason.data or "",
-                )
+                stored = store_attachment(form)
+                with (
+                    files.discard_on_error(upload_folder(), stored),
+                    unit_of_work(current_user.id, reason=_("objection filed")) as session,
+                ):
+                    filed = objections.file_with_attachment(
+                        session,
+                        period=period,
+                        stored=stored,
+                        uploader_id=current_user.id,
+                        config=current_app.config,
+                        today=local_today(),
+                        channel="cadre",
+                        cadre_id=current_user.cadre_id,
+                        filed_by_id=current_user.id,
+                        contact_name="",
+                        contact="",
+                        indicator_code=form.indicator.data or None,
+                        reason=form.reason.data or "",
+                    )
             except service.PublicationRefusedError as error:
                 closed = refusal_message(error)
             except FieldError as error:

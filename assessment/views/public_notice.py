@@ -18,17 +18,16 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
 
+from assessment import evidence as files
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
-from assessment.forms import BaseForm, choices
+from assessment.forms import choices
 from assessment.models import Period, Post, ResultVersion
+from assessment.notice_forms import PublicObjectionForm
+from assessment.services import objections
 from assessment.services import publication as service
 from assessment.services.results import (
     get_version,
@@ -41,31 +40,15 @@ from assessment.views.notice import (
     attach_error,
     attachment_hint,
     closed_message,
-    file_in_unit_of_work,
     label,
     local_today,
     refusal_message,
     shown_version,
+    store_attachment,
+    upload_folder,
 )
 
 bp = Blueprint("public_notice", __name__, url_prefix="/p")
-
-
-class PublicObjectionForm(BaseForm):
-    contact_name = StringField(
-        _l("Your name"), validators=[InputRequired(), Length(max=service.MAX_CONTACT_NAME)]
-    )
-    contact = StringField(
-        _l("Phone or address"),
-        description=_l("So that the team can send you its answer; it is not published."),
-        validators=[InputRequired(), Length(max=service.MAX_CONTACT)],
-    )
-    cadre_id = SelectField(_l("Cadre concerned"), validate_choice=False)
-    reason = TextAreaField(
-        _l("Your objection"), validators=[InputRequired(), Length(max=service.MAX_OBJECTION_REASON)]
-    )
-    attachment = FileField(_l("Attachment"))
-    submit = SubmitField(_l("Send the objection"))
 
 
 def _period(period_id: int) -> tuple[Period, ResultVersion]:
@@ -185,18 +168,26 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
         elif form.validate():
             cadre = form.cadre_id.data or ""
             try:
-                filed = file_in_unit_of_work(
-                    period=period,
-                    form=form,
-                    uploader_id=None,
-                    channel="public",
-                    cadre_id=int(cadre) if cadre.isdigit() else None,
-                    filed_by_id=None,
-                    contact_name=form.contact_name.data or "",
-                    contact=form.contact.data or "",
-                    indicator_code=None,
-                    reason=form.reason.data or "",
-                )
+                stored = store_attachment(form)
+                with (
+                    files.discard_on_error(upload_folder(), stored),
+                    unit_of_work(None, reason=_("objection filed")) as session,
+                ):
+                    filed = objections.file_with_attachment(
+                        session,
+                        period=period,
+                        stored=stored,
+                        uploader_id=None,
+                        config=current_app.config,
+                        today=local_today(),
+                        channel="public",
+                        cadre_id=int(cadre) if cadre.isdigit() else None,
+                        filed_by_id=None,
+                        contact_name=form.contact_name.data or "",
+                        contact=form.contact.data or "",
+                        indicator_code=None,
+                        reason=form.reason.data or "",
+                    )
             except service.PublicationRefusedError as error:
                 closed = refusal_message(error)
             except FieldError as error:

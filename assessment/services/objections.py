@@ -1,0 +1,51 @@
+"""Filing an objection with its attachment: one use case for the cadre's and the public's form.
+
+The caller has written the attachment (``assessment.evidence.store_upload``) and runs
+this inside its unit of work wrapped in ``assessment.evidence.discard_on_error``, so that
+the written file is removed again when anything fails. Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from assessment.evidence import StoredFile
+from assessment.models import Evidence, Objection, Period
+from assessment.services import publication, site_settings
+
+
+def file_with_attachment(
+    session: Session,
+    *,
+    period: Period,
+    stored: StoredFile | None,
+    uploader_id: int | None,
+    config: Mapping[str, Any],
+    today: date,
+    **objection: Any,
+) -> Objection:
+    """Record the attachment (if any) and file the objection; the review is due in the
+    township's working days from ``today`` (:func:`site_settings.notice_calendar`).
+
+    ``objection`` holds the remaining arguments of :func:`publication.file_objection`
+    (channel, cadre, filer, contact, indicator, reason).
+    """
+    holidays, extra = site_settings.notice_calendar(session, config, around=today)
+    attachment: Evidence | None = None
+    if stored is not None:
+        attachment = publication.add_attachment(
+            session, period=period, stored=stored, uploaded_by_id=uploader_id
+        )
+    return publication.file_objection(
+        session,
+        period=period,
+        attachment=attachment,
+        today=today,
+        holidays=holidays,
+        extra_workdays=extra,
+        **objection,
+    )
