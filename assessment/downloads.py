@@ -10,12 +10,13 @@ because a spreadsheet cell holds no time zone.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import request, send_file
+from flask import abort, request, send_file
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -23,9 +24,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from werkzeug.wrappers import Response
 
+from assessment import evidence as files
 from assessment.app.db import utcnow
 from assessment.core.cells import is_formula_text
 from assessment.core.headers import header_of
+
+if TYPE_CHECKING:
+    from assessment.models import Evidence
+
+logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Excel's number format for a date and time cell.
@@ -141,3 +148,23 @@ def template_download(
         [list(row) for row in rows],
     )
     return xlsx_download([sheet], f"{name}-{'zh' if chinese else 'en'}")
+
+
+def stored_file_download(folder: str, record: Evidence, what: str) -> Response:
+    """An uploaded file (evidence, an objection's attachment) as a private download.
+
+    404 (and an error in the log naming ``what``) when the record's file is gone.
+    """
+    path = files.stored_path(folder, record.stored_name)
+    if not path.is_file():
+        logger.error("%s %s is recorded but its file is missing", what, record.id)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=record.content_type,
+        as_attachment=True,
+        download_name=record.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

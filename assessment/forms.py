@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import gettext
@@ -274,9 +274,19 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def show_field_error(form: FlaskForm, error: FieldError) -> str:
-    """Attach a service error to its form field; return the message for a flash otherwise."""
-    message = field_error_message(error)
+def show_field_error(
+    form: FlaskForm, error: FieldError, messages: Mapping[str, Any] | None = None
+) -> str:
+    """Attach a service error to its form field; return the message for a flash otherwise.
+
+    ``messages`` are a page's own wordings of some codes (with ``%(param)s`` placeholders
+    for the error's parameters); any other code reads as :func:`field_error_message`.
+    """
+    template = (messages or {}).get(error.code)
+    if template is None:
+        message = field_error_message(error)
+    else:
+        message = str(template) % {k: str(v) for k, v in error.params.items()}
     field = getattr(form, error.field, None)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*list(field.errors), message]

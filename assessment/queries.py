@@ -14,6 +14,7 @@ from assessment.models import (
     Cadre,
     Period,
     Post,
+    RulebookVersion,
     Unit,
 )
 
@@ -45,6 +46,11 @@ def get_unit(session: Session, unit_id: int, unit_ids: set[int]) -> Unit:
     if unit is None or unit.id not in unit_ids:
         raise NotFoundError(unit_id)
     return unit
+
+
+def find_unit(session: Session, unit_id: int) -> Unit | None:
+    """A unit by id, without a scope check (the caller decides what it may show)."""
+    return session.get(Unit, unit_id)
 
 
 def find_unit_by_code(session: Session, code: str) -> Unit | None:
@@ -128,6 +134,43 @@ def get_period(session: Session, period_id: int, unit_ids: set[int]) -> Period:
     if period is None or period.scope_unit_id not in unit_ids:
         raise NotFoundError(period_id)
     return period
+
+
+def find_period(session: Session, period_id: int) -> Period | None:
+    """A period by id, without a scope check: for the public pages and a cadre's own
+    result, whose callers check the period's state."""
+    return session.get(Period, period_id)
+
+
+def list_periods_of_cadre(session: Session, cadre_id: int, states: Iterable[str]) -> list[Period]:
+    """Periods in ``states`` whose scope holds one of the cadre's units, oldest first."""
+    unit_paths = session.scalars(
+        sa.select(Unit.path)
+        .join(Appointment, Appointment.unit_id == Unit.id)
+        .where(Appointment.cadre_id == cadre_id)
+    )
+    ancestors = {int(part) for path in unit_paths for part in path.strip("/").split("/") if part}
+    if not ancestors:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Period)
+            .where(Period.scope_unit_id.in_(ancestors), Period.status.in_(list(states)))
+            .order_by(Period.year, Period.id)
+        )
+    )
+
+
+def list_periods_with_published_rules(session: Session) -> list[Period]:
+    """Periods with a published rulebook version, the latest year first."""
+    period_ids = sa.select(RulebookVersion.period_id).where(RulebookVersion.status == "published")
+    return list(
+        session.scalars(
+            sa.select(Period)
+            .where(Period.id.in_(period_ids))
+            .order_by(Period.year.desc(), Period.id)
+        )
+    )
 
 
 def list_audit_entries(

@@ -25,8 +25,7 @@ from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db
-from assessment.models import Period
-from assessment.queries import NotFoundError, get_period
+from assessment.queries import NotFoundError, find_period, get_period
 from assessment.views.notice import local_today
 from reports.bundle import Bundle, NoResultsError, build_bundle
 from reports.context import verification_field_label
@@ -182,7 +181,7 @@ def bundle(period_id: int) -> Response:
 @bp.route("/p/periods/<int:period_id>/open-data.zip")
 def public_bundle(period_id: int) -> Response:
     """The open-data bundle of a final period's final version, for anyone."""
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     if period is None or period.status != "final" or period.final_version_number is None:
         abort(404)
     built = build_bundle(

@@ -20,8 +20,7 @@ from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work
-from assessment.models import Period
-from assessment.queries import NotFoundError, get_period
+from assessment.queries import NotFoundError, find_period, get_period
 from assessment.services import site_settings
 from assessment.services.publication import shown_version_number
 from reports import builds, documents
@@ -202,7 +201,7 @@ def my_scorecard(period_id: int) -> Response:
     """The signed-in cadre's own scorecard, once the results are public (notice or final)."""
     lang = _lang()
     cadre_id = current_user.cadre_id
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     if cadre_id is None or period is None:
         abort(404)
     number = shown_version_number(db.session, period)

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError
-from assessment.forms import AccountForm, choices, show_field_error
+from assessment.form_errors import field_errors
+from assessment.forms import AccountForm, choices
 from assessment.messages import ROLE_LABELS
 from assessment.models import Account
 from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units
@@ -96,14 +96,11 @@ def edit(account_id: int | None = None) -> str | Response:
             is_enabled=form.is_enabled.data,
             email=form.email.data or "",
         )
-        try:
-            with unit_of_work(current_user.id):
-                saved = save_account(
-                    db.session, data, password=form.password.data or None, account=account
-                )
-        except FieldError as error:
-            flash(show_field_error(form, error), "error")
-        else:
+        with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+            saved = save_account(
+                db.session, data, password=form.password.data or None, account=account
+            )
+        if attempt.saved:
             if saved.id == current_user.id:
                 # A reset of one's own password ends one's other sessions, not this one.
                 login_user(saved)

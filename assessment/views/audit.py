@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request
 from assessment.access import roles_required
 from assessment.app.db import db
 from assessment.audit import verify_audit_chain
-from assessment.models import AuditEntry, Period
-from assessment.queries import list_audit_entries
+from assessment.models import AuditEntry
+from assessment.queries import find_period, list_audit_entries
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PER_PAGE = 50
@@ -50,5 +50,5 @@ def _is_secret_rating(entry: AuditEntry) -> bool:
     if entry.object_type not in SECRET_UNTIL_COMPUTED:
         return False
     values = json.loads(entry.after) or json.loads(entry.before)
-    period = db.session.get(Period, values.get("period_id") or 0)
+    period = find_period(db.session, values.get("period_id") or 0)
     return period is None or period.status not in OPEN_STATES

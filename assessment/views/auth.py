@@ -23,8 +23,8 @@ from werkzeug.wrappers import Response
 from assessment import throttle
 from assessment.access import current_scope
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError
-from assessment.forms import LoginForm, PasswordChangeForm, show_field_error
+from assessment.form_errors import field_errors
+from assessment.forms import LoginForm, PasswordChangeForm
 from assessment.queries import list_periods
 from assessment.services.accounts import authenticate, change_password, end_sessions
 
@@ -117,17 +117,17 @@ def password() -> str | Response | tuple[str, int]:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         account = current_user._get_current_object()
-        try:
-            with unit_of_work(account.id, reason="password change"):
-                change_password(
-                    db.session,
-                    account,
-                    current_password=form.current_password.data,
-                    new_password=form.new_password.data,
-                )
-        except FieldError as error:
-            show_field_error(form, error)
-        else:
+        with (
+            field_errors(form) as attempt,
+            unit_of_work(account.id, reason="password change"),
+        ):
+            change_password(
+                db.session,
+                account,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+        if attempt.saved:
             login_user(account)  # this session goes on, under the new session version
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("assessment.auth.home"))

@@ -32,6 +32,7 @@ from assessment.core.roster import (
     Sheet,
 )
 from assessment.downloads import template_download
+from assessment.form_errors import page_with_status
 from assessment.forms import ImportForm, show_field_error
 from assessment.messages import field_error_message
 from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
@@ -217,7 +218,7 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
         summary=rejection_summary(errors) if errors else "",
         template_endpoint=(f".{kind.name}_template", {}),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 def _template(kind: _ImportKind) -> Response:

@@ -22,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_decimal, ngettext
@@ -40,7 +39,8 @@ from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedE
 from assessment.core.headers import RESULT_HEADERS
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.downloads import template_download
+from assessment.downloads import stored_file_download, template_download
+from assessment.form_errors import field_errors, page_with_status
 from assessment.forms import ImportForm, choices, show_field_error
 from assessment.input_forms import (
     ConfirmForm,
@@ -344,7 +344,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
         warnings=warnings,
         collecting=service.is_collecting(period),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 # ---------------------------------------------------------------------------
@@ -529,7 +529,7 @@ def grid(period_id: int) -> str | Response | tuple[str, int]:
         plain_number=_plain_number,
         collecting=service.is_collecting(period),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 @bp.route("/<int:period_id>/quantitative/import", methods=["GET", "POST"])
@@ -587,7 +587,7 @@ def import_results(period_id: int) -> str | Response | tuple[str, int]:
         summary=rejection_summary(errors) if errors else "",
         template_endpoint=(".results_template", {"period_id": period.id}),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 @bp.route("/<int:period_id>/quantitative/template.xlsx")
@@ -618,19 +618,7 @@ def evidence(period_id: int, evidence_id: int) -> Response:
     period = _period(period_id)
     cadre_ids = {c.cadre_id for c in service.list_assessed(db.session, period, current_scope())}
     record = service.get_evidence(db.session, period, evidence_id, cadre_ids)
-    path = files.stored_path(_upload_folder(), record.stored_name)
-    if not path.is_file():
-        logger.error("evidence %s is recorded but its file is missing", record.id)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(_upload_folder(), record, "evidence")
 
 
 # ---------------------------------------------------------------------------
@@ -702,7 +690,7 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate():
             service.check_collecting(period)
-            try:
+            with field_errors(form) as attempt:
                 stored = _store_evidence(period, form)
                 with (
                     files.discard_on_error(_upload_folder(), stored),
@@ -721,9 +709,7 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
                         recorded_by_id=current_user.id,
                         today=utcnow().date(),
                     )
-            except FieldError as error:
-                show_field_error(form, error)
-            else:
+            if attempt.saved:
                 flash(_("Event recorded for %(name)s.", name=cadre.name), "success")
                 return redirect(url_for(".events", period_id=period.id))
     page = _render(
@@ -734,7 +720,7 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
         items=items,
         collecting=service.is_collecting(period),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 @bp.route("/<int:period_id>/events/<int:event_id>/delete", methods=["POST"])
@@ -819,20 +805,20 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
             raise RatingRefusedError(refusal)
         if form.validate():
             levels = {i.code: form[f"level_{i.code}"].data for i in indicators}
-            try:
-                with unit_of_work(current_user.id) as session:
-                    changed = service.save_ratings(
-                        session,
-                        period=period,
-                        rulebook=rulebook,
-                        assessor=current_user,
-                        cadre=cadre,
-                        levels=levels,
-                        now=utcnow(),
-                    )
-            except FieldError as error:
-                show_field_error(form, error)
-            else:
+            with (
+                field_errors(form) as attempt,
+                unit_of_work(current_user.id) as session,
+            ):
+                changed = service.save_ratings(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    assessor=current_user,
+                    cadre=cadre,
+                    levels=levels,
+                    now=utcnow(),
+                )
+            if attempt.saved:
                 if changed:
                     flash(
                         ngettext(
@@ -875,7 +861,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         level_descriptions=level_descriptions,
         collecting=service.is_collecting(period),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 def _next_to_rate(period: Period, rulebook: Rulebook, after: int) -> str:
@@ -906,18 +892,18 @@ def conflicts(period_id: int) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate():
             cadre = service.get_assessed(db.session, period, form.cadre_id.data, current_scope())
-            try:
-                with unit_of_work(current_user.id, reason=form.reason.data) as session:
-                    service.declare_conflict(
-                        session,
-                        period=period,
-                        assessor=current_user,
-                        cadre=cadre,
-                        reason=form.reason.data or "",
-                    )
-            except FieldError as error:
-                show_field_error(form, error)
-            else:
+            with (
+                field_errors(form) as attempt,
+                unit_of_work(current_user.id, reason=form.reason.data) as session,
+            ):
+                service.declare_conflict(
+                    session,
+                    period=period,
+                    assessor=current_user,
+                    cadre=cadre,
+                    reason=form.reason.data or "",
+                )
+            if attempt.saved:
                 flash(
                     _(
                         "Conflict of interest declared: you no longer rate %(name)s.",
@@ -933,7 +919,7 @@ def conflicts(period_id: int) -> str | Response | tuple[str, int]:
         declarations=service.list_conflicts(db.session, period, current_user.id),
         collecting=service.is_collecting(period),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 @bp.route("/<int:period_id>/progress")

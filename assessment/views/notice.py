@@ -24,7 +24,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_date
@@ -41,11 +40,12 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.forms import NOT_UNDERSTOOD, choices
+from assessment.downloads import stored_file_download
+from assessment.form_errors import page_with_status
+from assessment.forms import NOT_UNDERSTOOD, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
     STATE_LABELS,
-    field_error_message,
     lifecycle_message,
 )
 from assessment.messages import rulebook_label as label
@@ -58,7 +58,7 @@ from assessment.notice_forms import (
     ObjectionForm,
     OpenNoticeForm,
 )
-from assessment.queries import NotFoundError, get_period
+from assessment.queries import NotFoundError, find_period, get_period
 from assessment.services import objections, site_settings
 from assessment.services import publication as service
 from assessment.services.inputs import (
@@ -143,18 +143,9 @@ def refusal_message(error: service.PublicationRefusedError) -> str:
     return str(REFUSALS[error.code]) % params
 
 
-def field_message(error: FieldError) -> str:
-    template = FIELD_MESSAGES.get(error.code)
-    return str(template) if template is not None else field_error_message(error)
-
-
 def attach_error(form: FlaskForm, error: FieldError) -> str:
     """Show a service error beside its field; return the message (for a flash)."""
-    message = field_message(error)
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors), message]
-    return message
+    return show_field_error(form, error, FIELD_MESSAGES)
 
 
 def finalise_message(error: LifecycleError) -> str:
@@ -581,19 +572,7 @@ def attachment(period_id: int, objection_id: int) -> Response:
     record = objection.attachment
     if record is None:
         abort(404)
-    path = files.stored_path(upload_folder(), record.stored_name)
-    if not path.is_file():
-        logger.error("attachment %s is recorded but its file is missing", record.id)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(upload_folder(), record, "attachment")
 
 
 # ---------------------------------------------------------------------------
@@ -626,7 +605,7 @@ def indicator_choices(version: ResultVersion, post: str) -> list[tuple[str, str]
 @roles_required("cadre")
 def new_objection(period_id: int) -> str | Response | tuple[str, int]:
     """A cadre objects to their own result on notice (``?indicator=CODE`` preselects)."""
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     if period is None or current_user.cadre_id is None:
         abort(404)
     version = shown_version(period)
@@ -690,4 +669,4 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
         closed=closed,
         mine=service.list_objections(db.session, period.id, cadre_id=current_user.cadre_id),
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)

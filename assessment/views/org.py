@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.form_errors import field_errors
 from assessment.forms import (
     AppointmentForm,
     CadreForm,
@@ -22,7 +23,6 @@ from assessment.forms import (
     RetireForm,
     UnitForm,
     choices,
-    show_field_error,
 )
 from assessment.messages import UNIT_KIND_LABELS, field_error_message
 from assessment.models import Post, Unit
@@ -50,12 +50,9 @@ def _or_404(lookup: Callable[[], Any]) -> Any:
 
 def _saved(form: FlaskForm, change: Callable[[], Any]) -> Any | None:
     """Run one audited change for a submitted form; show a service error on the form."""
-    try:
-        with unit_of_work(current_user.id):
-            return change()
-    except FieldError as error:
-        flash(show_field_error(form, error), "error")
-        return None
+    with field_errors(form, flash_it=True), unit_of_work(current_user.id):
+        return change()
+    return None
 
 
 # Units ---------------------------------------------------------------------------------

@@ -17,15 +17,15 @@ from werkzeug.wrappers import Response
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
 from assessment.audit import SYSTEM_ACTOR
-from assessment.core.errors import FieldError, LifecycleError
+from assessment.core.errors import LifecycleError
 from assessment.core.lifecycle import next_state
+from assessment.form_errors import field_errors
 from assessment.forms import (
     NOT_UNDERSTOOD,
     PeriodForm,
     RatingDeadlineForm,
     TransitionForm,
     choices,
-    show_field_error,
 )
 from assessment.messages import STATE_LABELS, lifecycle_message
 from assessment.models import AuditEntry
@@ -73,20 +73,17 @@ def new() -> str | Response:
         ]
     )
     if form.validate_on_submit():
-        try:
-            with unit_of_work(current_user.id):
-                period = create_period(
-                    db.session,
-                    name=form.name.data.strip(),
-                    year=form.year.data,
-                    scope_unit=get_unit(db.session, form.scope_unit_id.data, current_scope()),
-                    min_group_size=site_settings.get_site_settings(
-                        db.session, current_app.config
-                    ).min_group_size,
-                )
-        except FieldError as error:
-            flash(show_field_error(form, error), "error")
-        else:
+        with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+            period = create_period(
+                db.session,
+                name=form.name.data.strip(),
+                year=form.year.data,
+                scope_unit=get_unit(db.session, form.scope_unit_id.data, current_scope()),
+                min_group_size=site_settings.get_site_settings(
+                    db.session, current_app.config
+                ).min_group_size,
+            )
+        if attempt.saved:
             flash(_("Period created."), "success")
             return redirect(url_for(".show", period_id=period.id))
     return render_template("assessment/periods/new.html", form=form)
@@ -220,11 +217,8 @@ def rating_deadline(period_id: int) -> Response:
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.rating_deadline.errors) or _("Invalid date."), "error")
         return redirect(url_for(".show", period_id=period.id))
-    try:
-        with unit_of_work(current_user.id):
-            set_rating_deadline(db.session, period, form.rating_deadline.data)
-    except FieldError as error:
-        flash(show_field_error(form, error), "error")
-    else:
+    with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+        set_rating_deadline(db.session, period, form.rating_deadline.data)
+    if attempt.saved:
         flash(_("Rating deadline saved."), "success")
     return redirect(url_for(".show", period_id=period.id))

@@ -18,7 +18,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user
 
@@ -37,7 +36,8 @@ from assessment.messages import (
     method_label,
 )
 from assessment.messages import rulebook_label as _label
-from assessment.models import Appointment, Objection, Period, ResultVersion, Unit
+from assessment.models import Objection, Period, ResultVersion
+from assessment.queries import find_period, find_unit, list_periods_of_cadre
 from assessment.services import publication
 from assessment.services.results import get_version, result_of_version, rulebook_of_version
 from assessment.survey_source import find_survey_source
@@ -69,21 +69,7 @@ def _cadre_id() -> int:
 
 def _candidate_periods(cadre_id: int) -> list[Period]:
     """Public periods whose scope holds one of the cadre's units, oldest first."""
-    unit_paths = db.session.scalars(
-        sa.select(Unit.path)
-        .join(Appointment, Appointment.unit_id == Unit.id)
-        .where(Appointment.cadre_id == cadre_id)
-    )
-    ancestors = {int(part) for path in unit_paths for part in path.strip("/").split("/") if part}
-    if not ancestors:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Period)
-            .where(Period.scope_unit_id.in_(ancestors), Period.status.in_(PUBLIC_STATES))
-            .order_by(Period.year, Period.id)
-        )
-    )
+    return list_periods_of_cadre(db.session, cadre_id, PUBLIC_STATES)
 
 
 def _own(result: PeriodResult, cadre_id: int) -> CadreResult | None:
@@ -119,7 +105,7 @@ def _history(cadre_id: int) -> list[dict[str, Any]]:
 
 
 def _public_period(period_id: int) -> Period:
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     if period is None or period.status not in PUBLIC_STATES:
         abort(404)
     return period
@@ -255,7 +241,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
     grade_names = {g["code"]: g["name"] for g in grades}
     rows = _indicator_rows(view)
     categories, category_chart = _categories(view, rows)
-    unit = db.session.get(Unit, int(own.unit)) if own.unit.isdigit() else None
+    unit = find_unit(db.session, int(own.unit)) if own.unit.isdigit() else None
     return {
         "own": own,
         "precision": result.precision,

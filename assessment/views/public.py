@@ -5,13 +5,13 @@ Only published versions are ever shown here; drafts stay with the assessment tea
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from assessment.app.db import db
 from assessment.core.rulebook import diff_documents
 from assessment.models import Period, RulebookVersion
+from assessment.queries import find_period, list_periods_with_published_rules
 from assessment.rulebook_io import dump_rulebook_yaml
 from assessment.services import rulebooks as service
 
@@ -24,7 +24,7 @@ def _published_versions(period_id: int) -> list[RulebookVersion]:
 
 def _period(period_id: int) -> tuple[Period, list[RulebookVersion]]:
     """A period with at least one published rulebook version, else 404."""
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     versions = _published_versions(period_id) if period is not None else []
     if period is None or not versions:
         abort(404)
@@ -41,10 +41,7 @@ def _version(versions: list[RulebookVersion], number: int) -> RulebookVersion:
 @bp.route("/")
 def index() -> str:
     """Periods whose rules are published."""
-    period_ids = sa.select(RulebookVersion.period_id).where(RulebookVersion.status == "published")
-    periods = db.session.scalars(
-        sa.select(Period).where(Period.id.in_(period_ids)).order_by(Period.year.desc(), Period.id)
-    )
+    periods = list_periods_with_published_rules(db.session)
     # The verification page belongs to the reports package, which this one may not import.
     verify_url = url_for("verify.form") if "verify.form" in current_app.view_functions else None
     return render_template("public/index.html", periods=list(periods), verify_url=verify_url)

@@ -14,7 +14,6 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
@@ -24,9 +23,11 @@ from assessment import evidence as files
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.form_errors import page_with_status
 from assessment.forms import choices
-from assessment.models import Period, Post, ResultVersion
+from assessment.models import Period, ResultVersion
 from assessment.notice_forms import PublicObjectionForm
+from assessment.queries import find_period, list_posts
 from assessment.services import objections
 from assessment.services import publication as service
 from assessment.services.results import (
@@ -53,7 +54,7 @@ bp = Blueprint("public_notice", __name__, url_prefix="/p")
 
 def _period(period_id: int) -> tuple[Period, ResultVersion]:
     """A period with a result version on notice or final, else 404."""
-    period = db.session.get(Period, period_id)
+    period = find_period(db.session, period_id)
     version = shown_version(period) if period is not None else None
     if period is None or version is None:
         abort(404)
@@ -61,8 +62,7 @@ def _period(period_id: int) -> tuple[Period, ResultVersion]:
 
 
 def _post_names() -> dict[str, str]:
-    rows = db.session.execute(sa.select(Post.code, Post.name_zh))
-    return {str(code): str(name) for code, name in rows}
+    return {post.code: post.name_zh for post in list_posts(db.session)}
 
 
 def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
@@ -209,7 +209,7 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
         closed=closed,
         problem=problem,
     )
-    return (page, status) if status != 200 else page
+    return page_with_status(page, status)
 
 
 @bp.route("/periods/<int:period_id>/notice/objection/sent")

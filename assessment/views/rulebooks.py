@@ -44,6 +44,7 @@ from assessment.forms import (
     IrreversibleForm,
     RulebookCopyChoiceForm,
     choices,
+    show_field_error,
 )
 from assessment.messages import (
     BALLOT_GRADE_LABELS,
@@ -224,11 +225,7 @@ def _save(
         flash(_("Nothing was saved: the rulebook would break the rules listed below."), "error")
         return _problem_rows(error.problems, document)
     except FieldError as error:
-        message = field_error_message(error)
-        field = getattr(form, error.field, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), message]
-        flash(message, "error")
+        flash(show_field_error(form, error), "error")
         return []
     return None
 

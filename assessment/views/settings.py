@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 
 from assessment.access import roles_required
 from assessment.app.db import db, unit_of_work
-from assessment.core.errors import FieldError
-from assessment.forms import SiteSettingsForm, show_field_error
+from assessment.form_errors import field_errors
+from assessment.forms import SiteSettingsForm
 from assessment.holiday_calendar import statutory_days
 from assessment.services import site_settings
 from assessment.views.notice import local_today
@@ -60,17 +60,15 @@ def edit() -> str | Response | tuple[str, int]:
     form = SiteSettingsForm(data=_form_data(current))
     status = 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work(current_user.id, reason=_("settings changed")):
-                site_settings.update_site_settings(
-                    db.session, settings=_from_form(form), config=config
-                )
-        except FieldError as error:
-            flash(show_field_error(form, error), "error")
-            status = 400
-        else:
+        with (
+            field_errors(form, flash_it=True) as attempt,
+            unit_of_work(current_user.id, reason=_("settings changed")),
+        ):
+            site_settings.update_site_settings(db.session, settings=_from_form(form), config=config)
+        if attempt.saved:
             flash(_("Settings saved."), "success")
             return redirect(url_for(".edit"))
+        status = 400
     elif form.is_submitted():
         status = 400
     year = local_today().year
