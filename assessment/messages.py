@@ -43,6 +43,21 @@ FIELD_MESSAGES: dict[str, Any] = {
     "unknown_unit": _l("Unknown unit."),
     "period_scope_kind": _l("A period covers a county, a township or a street."),
     "year_out_of_range": _l("The year must be between 2000 and 2100."),
+    # Period kinds, dates and parents (issue 15).
+    "unknown_period_kind": _l("Unknown kind of period: %(value)s."),
+    "period_ends_before_start": _l("The last day is before the first day (%(starts_on)s)."),
+    "parent_only_for_sub_periods": _l(
+        "Only a month, a quarter or a half-year can be part of another period."
+    ),
+    "parent_not_annual_or_term": _l(
+        "“%(name)s” is not an annual or term period: a sub-period rolls up only into one."
+    ),
+    "parent_other_scope": _l("“%(name)s” covers another township."),
+    "outside_parent": _l("The dates must lie inside “%(name)s” (%(start)s to %(end)s)."),
+    "parent_has_four_quarters": _l("“%(name)s” already has four quarters."),
+    "overlaps_sibling": _l("The dates overlap “%(name)s” of the same kind."),
+    "period_not_draft": _l("The kind, dates and parent are fixed once the rules are published."),
+    "period_has_children": _l("The period has sub-periods: it stays an annual or term period."),
     # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
     "missing_column": _l("The header row has no column %(column)s."),
     "ratings_closed": _l("Ratings are closed once the results are computed."),
@@ -130,6 +145,15 @@ STATE_LABELS: dict[str, Any] = {
     "computed": _l("Computed"),
     "notice": _l("Public notice"),
     "final": _l("Final"),
+}
+
+PERIOD_KIND_LABELS: dict[str, Any] = {
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "half_year": _l("Half-year"),
+    "annual": _l("Annual"),
+    "special": _l("Special"),
+    "term": _l("Term"),
 }
 
 ROLE_LABELS: dict[str, Any] = {
