@@ -456,6 +456,13 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     "unknown_question": _l(
         "None of the named surveys has a question “%(value)s” of the kind this method reads."
     ),
+    "one_of_at_least_at_most": _l(
+        "An eligibility rule needs exactly one of “at least” and “at most”."
+    ),
+    "eligibility_without_rollup": _l(
+        "The post %(post)s has no roll-up indicator, but the rulebook has eligibility rules: "
+        "missing sub-periods are decided on a roll-up indicator."
+    ),
     "cap_required": _l("This indicator set has %(kind)s items, so it needs a cap on their sum."),
     "category_weights_sum": _l(
         "The category weights add up to %(actual)s; they must add up to %(expected)s."
