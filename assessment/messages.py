@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import get_locale, gettext
@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
 from assessment.core.explain import format_number
-from assessment.core.rulebook import Label
+from assessment.core.rollup import GradeCap
+from assessment.core.rulebook import REGULAR_GRADES, Label, Rulebook
 
 FIELD_MESSAGES: dict[str, Any] = {
     "duplicate_code": _l("The code %(code)s is already used."),
@@ -191,6 +192,7 @@ MISSING_KIND_LABELS: dict[str, Any] = {
     "survey_responses": _l("no valid survey response"),
     "indicator_set": _l("the rulebook has no indicator set for this post"),
     "unit_population": _l("unit population missing (needed for post-stratification)"),
+    "child_result": _l("a sub-period is not final, or has no result for the cadre"),
 }
 
 UNIT_KIND_LABELS: dict[str, Any] = {
@@ -290,6 +292,7 @@ KIND_LABELS: dict[str, Any] = {
     "veto": _l("Veto"),
     "bonus": _l("Bonus"),
     "penalty": _l("Penalty"),
+    "rollup": _l("Roll-up of sub-periods"),
 }
 
 METHOD_LABELS: dict[str, Any] = {
@@ -817,3 +820,37 @@ def copy_note_message(note: Any) -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=note.code)
     return str(template) % params
+
+
+def eligibility_lines(
+    caps: Sequence[GradeCap], rulebook: Rulebook, grade_names: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Each eligibility rule that capped a cadre's grade, with its reason in words.
+
+    ``grade_names`` names the period's own grades; the sub-periods' grades are named by
+    the regular grades (好 较好 一般 较差) when they are theirs, else by their code.
+    """
+    rule_names = {e.rule.code: rulebook_label(e.name) for e in rulebook.eligibility}
+    regular = {g.code: rulebook_label(g.name) for g in REGULAR_GRADES}
+    lines = []
+    for cap in caps:
+        params = {
+            "count": cap.count,
+            "limit": cap.limit,
+            "grade": regular.get(cap.grade, cap.grade),
+            "cap": grade_names.get(cap.caps_at, cap.caps_at),
+        }
+        if cap.reason == "too_few":
+            reason = gettext(
+                "%(count)s sub-periods graded “%(grade)s”, fewer than %(limit)s: "
+                "the grade is at most “%(cap)s”.",
+                **params,
+            )
+        else:
+            reason = gettext(
+                "%(count)s sub-periods graded “%(grade)s”, more than %(limit)s: "
+                "the grade is at most “%(cap)s”.",
+                **params,
+            )
+        lines.append({"rule": rule_names.get(cap.rule, cap.rule), "reason": reason})
+    return lines

@@ -489,3 +489,22 @@ def test_the_2024_year_rolls_up_four_final_quarters_and_a_quarter_bars_qs009(ses
     assert {r["period"] for r in payload["inputs"]["child_results"]} == {
         str(q.id) for q in quarters
     }
+
+
+def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scorecard(seeded):
+    """The ``cadre`` account (QS009) reads why 2024 is 称职 and not 优秀, in Chinese."""
+    app, _output = seeded
+    client = app.test_client()
+    client.post("/login", data={"username": "cadre", "password": DEMO_PASSWORD})
+    html = client.get("/me/periods/4").get_data(as_text=True)
+    assert "有季度平时考核为“较差”的，不得评为优秀" in html
+    assert "1 个平时考核周期为“较差”，多于 0 个：等次最高为“称职”。" in html
+    assert "V = (" in html  # the mean of the four quarters written out
+    pdf = client.get("/me/periods/4/scorecard.pdf")
+    assert pdf.status_code == 200
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    assert "不得评为优秀" in text.replace("\n", "")

@@ -1531,7 +1531,9 @@ def compute_period_results(
     return PeriodResult(
         rules_digest=rules_digest(rulebook),
         data_digest=compute_data_digest(inputs),
-        cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
+        cadres=tuple(
+            _cadre_result(index, works, totals, graded, rulebook) for graded in grading.grades
+        ),
         groups=grading.groups,
         tie_dropped=grading.tie_dropped,
         surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
@@ -1693,11 +1695,20 @@ def _cadre_result(
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
     graded: CadreGrade,
+    rulebook: Rulebook,
 ) -> CadreResult:
-    """One cadre's record: its inputs, scored pieces, total and grade."""
+    """One cadre's record: its inputs, scored pieces, total and grade.
+
+    ``veto_capped`` says a veto set the grade: an eligibility cap alone (recorded in
+    ``eligibility``) lowers the grade without a veto.
+    """
     cadre = index.cadres[graded.id]
     work = works[graded.id]
     total = totals[graded.id]
+    codes = [g.code for g in rulebook.grading.grades]
+    veto_binds = work.veto_cap is not None and codes.index(work.veto_cap) >= codes.index(
+        _grade_cap(rulebook, work) or codes[0]
+    )
     return CadreResult(
         id=cadre.id,
         code=cadre.code,
@@ -1723,7 +1734,7 @@ def _cadre_result(
         rank=graded.rank,
         earned=graded.earned,
         grade=graded.grade,
-        veto_capped=graded.veto_capped,
+        veto_capped=graded.veto_capped and veto_binds,
         dropped_by_quota=graded.dropped_by_quota,
         tie_dropped=graded.tie_dropped,
         eligibility=work.eligibility,

@@ -371,3 +371,26 @@ def test_bad_rollup_and_eligibility_rules_are_refused_by_path(change, path, code
     with pytest.raises(RulebookError) as caught:
         parse_rulebook(document)
     assert (path, code) in [(p.path, p.code) for p in caught.value.problems]
+
+
+def test_an_eligibility_cap_is_not_called_a_veto():
+    result = compute_period_results(YEAR, _year_inputs(DecisionKind.EXCLUDE_REWEIGHT), resamples=0)
+    b = result.cadre("b")
+    assert b.grade == "competent" and b.eligibility and not b.veto_capped and b.vetoes == ()
+
+
+def test_the_portal_explanation_writes_out_the_mean_of_the_quarters():
+    from assessment.core.explain import explain_cadre_result
+
+    result = compute_period_results(YEAR, _year_inputs(DecisionKind.EXCLUDE_REWEIGHT), resamples=0)
+    view = explain_cadre_result(result, "a", YEAR)
+    assert view.explained, view.problems
+    rolled = next(i for i in view.indicators if i.outcome.code == "R")
+    # (98 + 96 + 88 + 97) / 4 = 94.75; 94.75 × 50 / 100 = 47.375 → 47.38
+    assert (
+        rolled.explanation.expression
+        == "V = (98 + 96 + 88 + 97) / 4 = 94.75; 94.75 × 50 / 100 = 47.38"
+    )
+    d = explain_cadre_result(result, "d", YEAR)
+    rolled_d = next(i for i in d.indicators if i.outcome.code == "R")
+    assert rolled_d.explanation.expression.startswith("V = (93 + 94 + 95) / 3 = 94.00; ")
