@@ -23,7 +23,13 @@ from assessment import passwords
 from assessment.app import create_app
 from assessment.app.db import db
 from assessment.core.rulebook import IndicatorKind, parse_rulebook
-from assessment.demo import demo_actual, demo_rulebook_document, history_plans, is_database_empty
+from assessment.demo import (
+    DEMO_PASSWORD,
+    demo_actual,
+    demo_rulebook_document,
+    history_plans,
+    is_database_empty,
+)
 from assessment.models import Account, Notice, Objection, Period, ResultVersion
 from assessment.services import inputs, publication, results
 from assessment.survey_source import get_survey_source, register_survey_source
@@ -491,11 +497,15 @@ def test_the_2024_year_rolls_up_four_final_quarters_and_a_quarter_bars_qs009(ses
     }
 
 
-def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scorecard(seeded):
+def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scorecard(
+    seeded, monkeypatch
+):
     """The ``cadre`` account (QS009) reads why 2024 is 称职 and not 优秀, in Chinese."""
     app, _output = seeded
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     client = app.test_client()
-    client.post("/login", data={"username": "cadre", "password": DEMO_PASSWORD})
+    login = client.post("/login", data={"username": "cadre", "password": DEMO_PASSWORD})
+    assert login.status_code == 302
     html = client.get("/me/periods/4").get_data(as_text=True)
     assert "有季度平时考核为“较差”的，不得评为优秀" in html
     assert "1 个平时考核周期为“较差”，多于 0 个：等次最高为“称职”。" in html
