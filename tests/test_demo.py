@@ -518,3 +518,35 @@ def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scoreca
 
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
     assert "不得评为优秀" in text.replace("\n", "")
+
+
+def test_the_2024_open_data_carries_the_quarters_and_the_recompute_reproduces_the_year(
+    seeded, tmp_path
+):
+    """The quarters' totals and grades are inputs of the year: sub_period_results.csv, and
+    ``python -m reports.recompute`` (no database) gives back results.csv, caps included."""
+    import subprocess
+    import sys
+
+    from assessment.core.cells import decode_csv
+    from reports.bundle import build_bundle
+    from reports.core.bundle import read_zip
+
+    app, _output = seeded
+    with app.app_context():
+        built = build_bundle(db.session, period=db.session.get(Period, 4), today=date(2026, 12, 1))
+    assert built.reproduced
+    files = {name.rpartition("/")[2]: data for name, data in read_zip(built.data).items()}
+    rows = decode_csv(files["sub_period_results.csv"]).splitlines()
+    assert rows[0] == "period,order,name,cadre,total,grade"
+    assert len(rows) == 1 + 4 * 40  # every cadre in each of the four quarters
+    assert any(",2024年第三季度平时考核," in row and row.endswith(",poor") for row in rows)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(built.data)
+    done = subprocess.run(  # noqa: S603 - our own module on our own file
+        [sys.executable, "-m", "reports.recompute", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
