@@ -214,3 +214,46 @@ def test_calendar_lists_a_year_with_its_children_and_status(app, client, auth, d
     auth.logout()
     auth.login("cadre")
     assert client.get("/admin/periods/calendar?year=2027").status_code == 403
+
+
+def test_a_quarter_not_final_is_missing_for_every_cadre_until_the_team_decides(make, demo):
+    """The annual period reads its children through the service: a draft quarter gives no
+    result, so every cadre's roll-up misses it; a decision covers it, as for any input."""
+    from assessment.app.db import utcnow
+    from assessment.demo import year_round_documents
+    from assessment.services import rulebooks
+    from assessment.services.periods import advance_period
+    from assessment.services.results import DecisionItem, find_missing, record_decisions
+
+    def build(session):
+        year = _year(session, 2026)
+        quarter = _quarter(session, year, 1)
+        _quarter_doc, annual_doc = year_round_documents()
+        version = rulebooks.import_document(session, period=year, document=annual_doc)
+        rulebooks.publish_version(session, version=version, on=date(2026, 1, 5), now=utcnow())
+        advance_period(session, year, "collecting")
+        missing = find_missing(session, year, surveys=None)
+        return year.id, quarter.id, [(m.kind, m.cadre, m.indicator, m.subject) for m in missing]
+
+    year_id, quarter_id, missing = make(build)
+    child = [m for m in missing if m[0] == "child_result"]
+    assert len(child) == 40
+    assert {(m[2], m[3]) for m in child} == {("PS", str(quarter_id))}
+
+    def decide(session):
+        year = session.get(Period, year_id)
+        cadre_id = int(child[0][1])
+        record_decisions(
+            session,
+            period=year,
+            items=[DecisionItem(cadre_id, "PS")],
+            kind="exclude_indicator_reweight",
+            reason="第一季度未开展平时考核",
+            actor_id=None,
+        )
+        after = find_missing(session, year, surveys=None)
+        return [
+            (m.cadre, str(m.decision)) for m in after if m.kind == "child_result" and m.decision
+        ]
+
+    assert make(decide) == [(child[0][1], "exclude_indicator_reweight")]
