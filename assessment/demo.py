@@ -16,7 +16,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from assessment.app.db import UTCDateTime
-from assessment.core.rulebook import Indicator, IndicatorKind, Rubric
+from assessment.core.rulebook import (
+    REGULAR_GRADES,
+    Indicator,
+    IndicatorKind,
+    Label,
+    Rubric,
+    default_document,
+)
 from assessment.core.workdays import add_working_days
 from assessment.models import (
     Account,
@@ -793,6 +800,7 @@ def seed_history(
         surveys=surveys,
         resamples=resamples,
     )
+    counts.update(seed_year_round(session, surveys=surveys, resamples=resamples, notice=notice))
     return counts
 
 
@@ -931,3 +939,316 @@ def _cadre(session: Session, code: str) -> Cadre:
 
 def _list_cadres(session: Session) -> list[Cadre]:
     return list(session.scalars(sa.select(Cadre).order_by(Cadre.code)))
+
+
+# ---------------------------------------------------------------------------
+# the year round (issue 15): four 2024 quarters rolled up into the 2024 annual period
+# ---------------------------------------------------------------------------
+
+#: The 2024 year: an annual period (id 4) and its four quarters (ids 5-8), all final.
+YEAR_ROUND = 2024
+YEAR_ROUND_SEED = HISTORY_SEED - 1
+#: The cadre barred from 优秀 by a quarter: the ``cadre`` account's QS009, who led the
+#: village secretaries all year but had a 较差 third quarter (a flood-season task failed).
+BARRED_CADRE = "QS009"
+BARRED_QUARTER = 3
+#: The eligibility rules of the 2024 annual rulebook (docs/rulebook.md, ``eligibility``).
+YEAR_ROUND_ELIGIBILITY = (
+    {
+        "code": "three_good",
+        "name": {
+            "zh": "年度优秀须至少三个季度平时考核为“好”",
+            "en": "Excellent needs at least three quarters graded good",
+        },
+        "grade": "good",
+        "at_least": 3,
+        "caps_at": "competent",
+    },
+    {
+        "code": "no_poor",
+        "name": {
+            "zh": "有季度平时考核为“较差”的，不得评为优秀",
+            "en": "A quarter graded poor bars excellent",
+        },
+        "grade": "poor",
+        "at_most": 0,
+        "caps_at": "competent",
+    },
+)
+
+
+def _label(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def _year_round_posts(categories: Any, indicators: Any) -> list[dict[str, Any]]:
+    """The same categories and indicators for every demo post."""
+    return [
+        {
+            "post": code,
+            "name": _label(name_zh, name_en),
+            "categories": categories,
+            "indicators": indicators,
+        }
+        for code, name_zh, name_en, _level in POSTS
+    ]
+
+
+def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rulebooks of a 2024 quarter and of the 2024 annual period.
+
+    A quarter (平时考核) is light: the quarter's tasks (60 points, linear from 60 % to
+    100 % done) and the team's rating of the quarter's work (40 points), graded
+    好/较好/一般/较差 with at most half of a post group graded 好. The year rolls the
+    quarters up: the mean of the four quarterly totals (30 points) and the year's key
+    tasks (70 points), with the two eligibility rules of :data:`YEAR_ROUND_ELIGIBILITY`.
+    """
+    quarter = default_document(
+        Label("青山镇2024年季度平时考核细则", "Qingshan Town 2024 quarterly assessment rules"),
+        REGULAR_GRADES,
+    )
+    quarter["grading"]["top_quota"] = 0.5
+    quarter["posts"] = _year_round_posts(
+        [
+            {"code": "work", "name": _label("平时工作", "Work of the quarter"), "weight": 60},
+            {"code": "conduct", "name": _label("工作表现", "Conduct"), "weight": 40},
+        ],
+        [
+            {
+                "code": "GZ",
+                "name": _label("季度工作任务完成率", "Quarterly tasks done"),
+                "kind": "quantitative",
+                "category": "work",
+                "weight": 60,
+                "method": "linear",
+                "baseline": 60,
+                "target": 100,
+                "unit": _label("%", "%"),
+            },
+            {
+                "code": "BX",
+                "name": _label("季度工作表现", "Conduct in the quarter"),
+                "kind": "qualitative",
+                "category": "conduct",
+                "weight": 40,
+                "rubric": "standard",
+            },
+        ],
+    )
+    annual = default_document(
+        Label("青山镇2024年度干部考核细则", "Qingshan Town 2024 cadre assessment rules")
+    )
+    annual["eligibility"] = [dict(rule) for rule in YEAR_ROUND_ELIGIBILITY]
+    annual["posts"] = _year_round_posts(
+        [
+            {"code": "regular", "name": _label("平时考核", "Regular assessment"), "weight": 30},
+            {"code": "year", "name": _label("年度实绩", "The year's results"), "weight": 70},
+        ],
+        [
+            {
+                "code": "PS",
+                "name": _label("四个季度平时考核得分平均", "Mean of the four quarters' totals"),
+                "kind": "rollup",
+                "category": "regular",
+                "weight": 30,
+                "of": "mean_total",
+            },
+            {
+                "code": "ND",
+                "name": _label("年度重点任务完成率", "Key tasks of the year done"),
+                "kind": "quantitative",
+                "category": "year",
+                "weight": 70,
+                "method": "linear",
+                "baseline": 60,
+                "target": 100,
+                "unit": _label("%", "%"),
+            },
+        ],
+    )
+    return quarter, annual
+
+
+def _year_round_plan(
+    name: str, starts_on: date, ends_on: date, seed: int, *, results_after: int = 10
+) -> _PeriodPlan:
+    """Dates of one 2024 period: rules in its first days, results ``results_after`` days
+    after its end (a quarter 10, the year 30: after the fourth quarter is final)."""
+    computed_on = _working_day_on_or_before(ends_on + timedelta(days=results_after))
+    return _PeriodPlan(
+        name=name,
+        year=YEAR_ROUND,
+        title=(name, name),
+        survey_title=("", ""),
+        seed=seed,
+        published_on=_working_day_on_or_before(starts_on + timedelta(days=3)),
+        survey_opens_on=starts_on,
+        survey_closes_on=ends_on,
+        computed_on=computed_on,
+        notice_starts_on=add_working_days(computed_on, 1),
+        events=(),
+        raters=("assessor1", "assessor2", "assessor3"),
+    )
+
+
+def _enter_year_round_inputs(
+    session: Session, period: Period, plan: _PeriodPlan, standing: Mapping[str, float]
+) -> None:
+    """Every actual (by the admin) and rating (by each assessor) of a 2024 period.
+
+    ``standing`` is by cadre code; a standing of ``None``-like -3 makes a poor quarter.
+    """
+    rulebook = inputs.find_rulebook(session, period)
+    if rulebook is None:  # pragma: no cover - published just before
+        raise RuntimeError("the demo rulebook is not published")
+    rng = np.random.default_rng(plan.seed)
+    assessed = inputs.list_assessed(session, period)
+    admin = _account(session, "admin")
+    entered_at = local_time(plan.computed_on - timedelta(days=5), 10)
+    with acting_as(session, admin, at=entered_at):
+        for cadre in assessed:
+            indicator_set = inputs.indicator_set_of(rulebook, cadre)
+            for indicator in (
+                indicator_set.of_kind(IndicatorKind.QUANTITATIVE) if indicator_set else ()
+            ):
+                achievement = 0.85 + 0.08 * standing[cadre.code] + rng.normal(0.0, 0.04)
+                inputs.save_result(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    cadre=cadre,
+                    indicator_code=indicator.code,
+                    actual=demo_actual(indicator, achievement, rng),
+                    source="镇考核办季度工作台账",
+                    entered_by_id=admin.id,
+                    now=entered_at,
+                )
+    rated_at = local_time(plan.computed_on - timedelta(days=3), 15)
+    for username in plan.raters:
+        assessor = _account(session, username)
+        with acting_as(session, assessor, at=rated_at):
+            for cadre in assessed:
+                indicator_set = inputs.indicator_set_of(rulebook, cadre)
+                qualitative = (
+                    indicator_set.of_kind(IndicatorKind.QUALITATIVE) if indicator_set else ()
+                )
+                if not qualitative:
+                    continue
+                levels = {
+                    indicator.code: _level(
+                        rulebook.rubric(indicator.rubric or ""),
+                        86.0 + 7.0 * standing[cadre.code] + LENIENCY[username] + rng.normal(0, 4),
+                    )
+                    for indicator in qualitative
+                }
+                inputs.save_ratings(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    assessor=assessor,
+                    cadre=cadre,
+                    levels=levels,
+                    now=rated_at,
+                )
+
+
+def _run_year_round_period(
+    session: Session,
+    period: Period,
+    plan: _PeriodPlan,
+    standing: Mapping[str, float],
+    *,
+    surveys: SurveySource,
+    resamples: int,
+    notice: NoticeSettings,
+) -> None:
+    """Inputs, results, notice and final for one 2024 period whose rules are published."""
+    admin = _account(session, "admin")
+    _enter_year_round_inputs(session, period, plan, standing)
+    with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
+        results.compute_results(
+            session,
+            period=period,
+            reason="",
+            actor_id=admin.id,
+            surveys=surveys,
+            resamples=resamples,
+        )
+    _publish_final(session, period, plan, notice, admin)
+
+
+def seed_year_round(
+    session: Session, *, surveys: SurveySource, resamples: int, notice: NoticeSettings
+) -> dict[str, int]:
+    """The demo's full 2024 year: four final quarters rolled up into the final annual period.
+
+    The annual period "2024年度考核" (id 4) publishes its rules in January, the quarters
+    (ids 5-8) run the whole lifecycle each with their own light rulebook, and after the
+    fourth quarter is final the annual period is computed from the quarters' published
+    totals and grades (:func:`year_round_documents`). :data:`BARRED_CADRE` earns 优秀
+    by the total but keeps 称职: the 较差 third quarter bars 优秀.
+    """
+    township = _unit(session, "QSZ")
+    admin = _account(session, "admin")
+    quarter_document, annual_document = year_round_documents()
+    rng = np.random.default_rng(YEAR_ROUND_SEED)
+    codes = [cadre.code for cadre in _list_cadres(session)]
+    base = dict(zip(codes, rng.normal(0.0, 1.0, len(codes)).tolist(), strict=True))
+    base[BARRED_CADRE] = 2.0  # the best village secretary of the year ...
+    year_plan = _year_round_plan(
+        f"{YEAR_ROUND}年度考核",
+        date(YEAR_ROUND, 1, 1),
+        date(YEAR_ROUND, 12, 31),
+        YEAR_ROUND_SEED,
+        results_after=30,
+    )
+    with acting_as(session, admin, at=local_time(year_plan.published_on, 9)):
+        annual = periods.create_period(
+            session, name=year_plan.name, year=YEAR_ROUND, scope_unit=township
+        )
+        version = rulebooks.import_document(session, period=annual, document=annual_document)
+        rulebooks.publish_version(
+            session,
+            version=version,
+            on=year_plan.published_on,
+            now=local_time(year_plan.published_on, 9, 30),
+        )
+        periods.advance_period(session, annual, "collecting")
+    for number in range(1, 5):
+        first = date(YEAR_ROUND, 3 * number - 2, 1)
+        last = date(YEAR_ROUND + number // 4, (3 * number) % 12 + 1, 1) - timedelta(days=1)
+        plan = _year_round_plan(
+            f"{YEAR_ROUND}年第{'一二三四'[number - 1]}季度平时考核",
+            first,
+            last,
+            YEAR_ROUND_SEED + number,
+        )
+        with acting_as(session, admin, at=local_time(plan.published_on, 9)):
+            quarter = periods.create_period(
+                session,
+                name=plan.name,
+                year=YEAR_ROUND,
+                scope_unit=township,
+                kind="quarter",
+                starts_on=first,
+                ends_on=last,
+                parent=annual,
+            )
+            version = rulebooks.import_document(session, period=quarter, document=quarter_document)
+            rulebooks.publish_version(
+                session,
+                version=version,
+                on=plan.published_on,
+                now=local_time(plan.published_on, 9, 30),
+            )
+            periods.advance_period(session, quarter, "collecting")
+        standing = dict(base)
+        if number == BARRED_QUARTER:
+            standing[BARRED_CADRE] = -4.0  # ... whose third quarter went badly
+        _run_year_round_period(
+            session, quarter, plan, standing, surveys=surveys, resamples=resamples, notice=notice
+        )
+    _run_year_round_period(
+        session, annual, year_plan, base, surveys=surveys, resamples=resamples, notice=notice
+    )
+    return {"year_round_periods": 5}

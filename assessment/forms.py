@@ -210,9 +210,35 @@ class AccountForm(BaseForm):
     submit = SubmitField(_l("Save"))
 
 
-class PeriodForm(BaseForm):
+class PeriodEditForm(BaseForm):
+    """A period's name, kind, dates and parent (the edit page; the new page adds the scope)."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    kind = SelectField(_l("Kind of period"), default="annual")
+    starts_on = DateField(
+        _l("First day"),
+        description=_l("Leave empty for 1 January of the year."),
+        validators=[Optional()],
+    )
+    ends_on = DateField(
+        _l("Last day"),
+        description=_l("Leave empty for 31 December of the year."),
+        validators=[Optional()],
+    )
+    parent_id = SelectField(
+        _l("Part of"),
+        coerce=int,
+        default=0,
+        description=_l(
+            "A month, quarter or half-year rolls up into an annual or term period "
+            "of the same township, within its dates."
+        ),
+    )
+    submit = SubmitField(_l("Save the period"))
+
+
+class PeriodForm(PeriodEditForm):
     scope_unit_id = SelectField(_l("Scope unit"), coerce=int)
     submit = SubmitField(_l("Create period"))
 

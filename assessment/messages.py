@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import get_locale, gettext
@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
 from assessment.core.explain import format_number
-from assessment.core.rulebook import Label
+from assessment.core.rollup import GradeCap
+from assessment.core.rulebook import REGULAR_GRADES, Label, Rulebook
 
 FIELD_MESSAGES: dict[str, Any] = {
     "duplicate_code": _l("The code %(code)s is already used."),
@@ -43,6 +44,21 @@ FIELD_MESSAGES: dict[str, Any] = {
     "unknown_unit": _l("Unknown unit."),
     "period_scope_kind": _l("A period covers a county, a township or a street."),
     "year_out_of_range": _l("The year must be between 2000 and 2100."),
+    # Period kinds, dates and parents (issue 15).
+    "unknown_period_kind": _l("Unknown kind of period: %(value)s."),
+    "period_ends_before_start": _l("The last day is before the first day (%(starts_on)s)."),
+    "parent_only_for_sub_periods": _l(
+        "Only a month, a quarter or a half-year can be part of another period."
+    ),
+    "parent_not_annual_or_term": _l(
+        "“%(name)s” is not an annual or term period: a sub-period rolls up only into one."
+    ),
+    "parent_other_scope": _l("“%(name)s” covers another township."),
+    "outside_parent": _l("The dates must lie inside “%(name)s” (%(start)s to %(end)s)."),
+    "parent_has_four_quarters": _l("“%(name)s” already has four quarters."),
+    "overlaps_sibling": _l("The dates overlap “%(name)s” of the same kind."),
+    "period_not_draft": _l("The kind, dates and parent are fixed once the rules are published."),
+    "period_has_children": _l("The period has sub-periods: it stays an annual or term period."),
     # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
     "missing_column": _l("The header row has no column %(column)s."),
     "ratings_closed": _l("Ratings are closed once the results are computed."),
@@ -132,6 +148,15 @@ STATE_LABELS: dict[str, Any] = {
     "final": _l("Final"),
 }
 
+PERIOD_KIND_LABELS: dict[str, Any] = {
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "half_year": _l("Half-year"),
+    "annual": _l("Annual"),
+    "special": _l("Special"),
+    "term": _l("Term"),
+}
+
 ROLE_LABELS: dict[str, Any] = {
     "admin": _l("Administrator"),
     "assessor": _l("Assessment team member"),
@@ -167,6 +192,7 @@ MISSING_KIND_LABELS: dict[str, Any] = {
     "survey_responses": _l("no valid survey response"),
     "indicator_set": _l("the rulebook has no indicator set for this post"),
     "unit_population": _l("unit population missing (needed for post-stratification)"),
+    "child_result": _l("a sub-period is not final, or has no result for the cadre"),
 }
 
 UNIT_KIND_LABELS: dict[str, Any] = {
@@ -266,6 +292,7 @@ KIND_LABELS: dict[str, Any] = {
     "veto": _l("Veto"),
     "bonus": _l("Bonus"),
     "penalty": _l("Penalty"),
+    "rollup": _l("Roll-up of sub-periods"),
 }
 
 METHOD_LABELS: dict[str, Any] = {
@@ -431,6 +458,13 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     ),
     "unknown_question": _l(
         "None of the named surveys has a question “%(value)s” of the kind this method reads."
+    ),
+    "one_of_at_least_at_most": _l(
+        "An eligibility rule needs exactly one of “at least” and “at most”."
+    ),
+    "eligibility_without_rollup": _l(
+        "The post %(post)s has no roll-up indicator, but the rulebook has eligibility rules: "
+        "missing sub-periods are decided on a roll-up indicator."
     ),
     "cap_required": _l("This indicator set has %(kind)s items, so it needs a cap on their sum."),
     "category_weights_sum": _l(
@@ -786,3 +820,37 @@ def copy_note_message(note: Any) -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=note.code)
     return str(template) % params
+
+
+def eligibility_lines(
+    caps: Sequence[GradeCap], rulebook: Rulebook, grade_names: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Each eligibility rule that capped a cadre's grade, with its reason in words.
+
+    ``grade_names`` names the period's own grades; the sub-periods' grades are named by
+    the regular grades (好 较好 一般 较差) when they are theirs, else by their code.
+    """
+    rule_names = {e.rule.code: rulebook_label(e.name) for e in rulebook.eligibility}
+    regular = {g.code: rulebook_label(g.name) for g in REGULAR_GRADES}
+    lines = []
+    for cap in caps:
+        params = {
+            "count": cap.count,
+            "limit": cap.limit,
+            "grade": regular.get(cap.grade, cap.grade),
+            "cap": grade_names.get(cap.caps_at, cap.caps_at),
+        }
+        if cap.reason == "too_few":
+            reason = gettext(
+                "%(count)s sub-periods graded “%(grade)s”, fewer than %(limit)s: "
+                "the grade is at most “%(cap)s”.",
+                **params,
+            )
+        else:
+            reason = gettext(
+                "%(count)s sub-periods graded “%(grade)s”, more than %(limit)s: "
+                "the grade is at most “%(cap)s”.",
+                **params,
+            )
+        lines.append({"rule": rule_names.get(cap.rule, cap.rule), "reason": reason})
+    return lines

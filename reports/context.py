@@ -33,6 +33,7 @@ from assessment.messages import (
     KIND_LABELS,
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
+    eligibility_lines,
     explanation_note,
     method_label,
 )
@@ -348,6 +349,7 @@ def scorecard_context(
         "tie_dropped": card.tie_dropped,
         "veto_capped": card.veto_capped,
         "vetoes": list(card.vetoes),
+        "eligibility": eligibility_lines(view.cadre.eligibility, rulebook, grade_names),
         "rank": card.rank,
         "group_size": card.group_size,
         "grade_probability": card.grade_probability,

@@ -60,6 +60,8 @@ ACCESS: dict[str, object] = {
     "assessment.accounts.unlock": ADMIN,
     "assessment.settings.edit": ADMIN,
     "assessment.periods.index": STAFF,
+    "assessment.periods.calendar": STAFF,
+    "assessment.periods.edit": ADMIN,
     "assessment.periods.new": ADMIN,
     "assessment.periods.show": STAFF,
     "assessment.periods.transition": TEAM,

@@ -71,3 +71,14 @@ def test_efficacy_piecewise_and_precision_match_the_schema(validator):
     # and the schema refuses the parameters of one method on another
     first["breakpoints"] = second["breakpoints"]
     assert list(validator.iter_errors(data))
+
+
+def test_rollup_indicators_and_eligibility_rules_match_the_schema(validator):
+    from assessment.demo import year_round_documents
+
+    quarter, annual = year_round_documents()
+    for document in (quarter, annual):
+        assert [e.message for e in validator.iter_errors(document)] == []
+        assert [e.message for e in validator.iter_errors(to_plain(parse_rulebook(document)))] == []
+    annual["eligibility"][0]["at_most"] = 1  # both limits: refused by shape too
+    assert list(validator.iter_errors(annual))

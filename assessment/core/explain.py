@@ -381,6 +381,20 @@ def _quantitative(outcome: Mapping[str, Any], indicator: Indicator, w_term: str)
     return _Shown(f"{{r}} × {w_term}", {"r": 1.0 if met else 0.0}, prefix)
 
 
+def _rollup_prefix(outcome: Mapping[str, Any], value: float, precision: Precision) -> str:
+    """``V = (T₁ + … + Tₙ) / n = V; `` for a mean of totals, else ``""`` (the grades show)."""
+    if outcome.get("method") != "mean_total":
+        return ""
+    totals = [c.get("total") for c in outcome.get("children") or ()]
+    counted = [0.0 if t is None else float(t) for t in totals]
+    if outcome.get("n") != len(counted):  # missing children left out by a decision
+        counted = [float(t) for t in totals if t is not None]
+    if not counted:
+        return ""
+    added = " + ".join(format_number(t) for t in counted)
+    return f"V = ({added}) / {len(counted)} = {precision.format(value)}; "
+
+
 def explain_indicator(
     outcome: Mapping[str, Any],
     indicator: Indicator,
@@ -429,6 +443,8 @@ def explain_indicator(
     - qualitative ``points = v × w / 100`` with the panel value ``v`` (trimmed mean of
       ``n`` ratings from ``trim_threshold`` on, else the mean);
     - survey ``points = S × w / 100`` with the satisfaction index ``S``;
+    - roll-up ``points = V × w / 100`` with ``V`` read from the sub-periods
+      (:func:`assessment.core.rollup.compute_rollup`; the mean of totals is written out);
     - a team decision: ``0 × w`` (score zero) or 0 with the indicator left out.
 
     Examples
@@ -487,6 +503,13 @@ def explain_indicator(
         formula = f"{{S}} × {w_term} / 100"
         recomputed = compute_survey_points(
             exact_weight, terms["S"], indicator=code, precision=precision
+        )
+    elif kind == IndicatorKind.ROLLUP:
+        terms["V"] = float(value)
+        formula = f"{{V}} × {w_term} / 100"
+        shown = _Shown(formula, {}, _rollup_prefix(outcome, float(value), precision))
+        recomputed = compute_survey_points(
+            exact_weight, terms["V"], indicator=code, precision=precision
         )
     else:
         raise InvalidParameterError("outcome", code, "not_a_weighted_indicator")

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from assessment.core.confidence import ConfidenceResult
 from assessment.core.errors import InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision
+from assessment.core.rollup import ChildOutcome, GradeCap
 from assessment.core.scoring import GroupQuota
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "BallotOutcome",
     "CadreInput",
     "CadreResult",
+    "ChildPeriodInput",
+    "ChildResultInput",
     "DecisionInput",
     "DecisionKind",
     "EventInput",
@@ -230,6 +233,28 @@ class DecisionInput:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChildPeriodInput:
+    """A sub-period (平时考核) of the period, whose results ``rollup`` indicators read.
+
+    ``id`` is the child period's key; ``order`` its place in time (by start date).
+    """
+
+    id: str
+    order: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildResultInput:
+    """One cadre's published total and grade in one child period (its final version)."""
+
+    period: str
+    cadre: str
+    total: float
+    grade: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class PeriodInputs:
     """Everything a period's results are computed from (besides the rulebook).
@@ -246,6 +271,8 @@ class PeriodInputs:
     survey_items: tuple[SurveyItemsInput, ...] = ()
     decisions: tuple[DecisionInput, ...] = ()
     ballots: tuple[BallotInput, ...] = ()
+    child_periods: tuple[ChildPeriodInput, ...] = ()
+    child_results: tuple[ChildResultInput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +319,9 @@ class MissingInput:
     kind : str
         ``"actual"`` (quantitative), ``"ratings"`` (qualitative, no rating at all),
         ``"survey_responses"`` (no valid response), ``"indicator_set"`` (the cadre's
-        post has none in the rulebook) or ``"unit_population"`` (post-stratification
-        needs it).
+        post has none in the rulebook), ``"unit_population"`` (post-stratification
+        needs it) or ``"child_result"`` (a sub-period a ``rollup`` indicator reads is
+        not final, or the cadre has no result in it; ``subject`` is the child's key).
     cadre : str
         The cadre (``""`` for a unit population).
     indicator : str or None
@@ -395,6 +423,9 @@ class IndicatorOutcome:
         The decision's reason, when a decision applied.
     ballot : BallotOutcome or None
         Ballot indicators: votes, abstentions and scores per voter group.
+    children : tuple of ChildOutcome
+        Roll-up indicators: each child period's total and grade read (``None`` when
+        missing), in time order.
     """
 
     code: str
@@ -412,6 +443,7 @@ class IndicatorOutcome:
     survey_target: str | None = None
     reason: str | None = None
     ballot: BallotOutcome | None = None
+    children: tuple[ChildOutcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +491,9 @@ class CadreResult:
         Grade by the total alone, and final grade.
     veto_capped, dropped_by_quota, tie_dropped : bool
         What lowered the grade.
+    eligibility : tuple of GradeCap
+        The eligibility rules on the sub-periods' grades that capped the grade, each
+        with its reason (:func:`assessment.core.rollup.compute_eligibility_caps`).
     """
 
     id: str
@@ -488,6 +523,7 @@ class CadreResult:
     veto_capped: bool
     dropped_by_quota: bool
     tie_dropped: bool
+    eligibility: tuple[GradeCap, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ from assessment.core.records import (
     BallotOutcome,
     CadreInput,
     CadreResult,
+    ChildPeriodInput,
     DecisionInput,
     DecisionKind,
     EventOutcome,
@@ -78,6 +79,12 @@ from assessment.core.reliability import (
     compute_icc,
     compute_kendall_w,
     compute_leniency,
+)
+from assessment.core.rollup import (
+    ChildOutcome,
+    GradeCap,
+    compute_eligibility_caps,
+    compute_rollup,
 )
 from assessment.core.rulebook import (
     Indicator,
@@ -207,6 +214,18 @@ class _Index:
     decisions: dict[tuple[str, str], DecisionInput]
     #: (indicator, target) -> voter group -> its ballots
     ballots: dict[tuple[str, str], dict[str, BallotInput]] = field(default_factory=dict)
+    #: the sub-periods in time order, and (child, cadre) -> (published total, grade)
+    children: tuple[ChildPeriodInput, ...] = ()
+    child_results: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+
+    def child_outcomes(self, cadre_id: str) -> tuple[ChildOutcome, ...]:
+        """The cadre's result in each sub-period (total and grade ``None`` when missing)."""
+        outcomes = []
+        for child in self.children:
+            found = self.child_results.get((child.id, cadre_id))
+            total, grade = found if found is not None else (None, None)
+            outcomes.append(ChildOutcome(child.id, child.order, total, grade))
+        return tuple(outcomes)
 
 
 def _fail(name: str, value: object, reason: str) -> InvalidParameterError:
@@ -295,7 +314,7 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
     decisions: dict[tuple[str, str], DecisionInput] = {}
     for decision in inputs.decisions:
         key = (decision.cadre, decision.indicator)
-        indicator_of("decisions", *key, {"quantitative", "qualitative", "survey"})
+        indicator_of("decisions", *key, {"quantitative", "qualitative", "survey", "rollup"})
         try:
             DecisionKind(decision.kind)
         except ValueError:
@@ -306,9 +325,43 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
             raise _fail("decisions", key, "duplicate")
         decisions[key] = decision
     ballots = _index_ballots(rulebook, inputs)
+    children, child_results = _index_children(inputs, cadres)
     return _Index(
-        cadres, sets, units, actuals, dict(ratings), dict(events), surveys, decisions, ballots
+        cadres,
+        sets,
+        units,
+        actuals,
+        dict(ratings),
+        dict(events),
+        surveys,
+        decisions,
+        ballots,
+        children,
+        child_results,
     )
+
+
+def _index_children(
+    inputs: PeriodInputs, cadres: Mapping[str, CadreInput]
+) -> tuple[tuple[ChildPeriodInput, ...], dict[tuple[str, str], tuple[float, str]]]:
+    """The sub-periods in time order, and each cadre's published total and grade in them."""
+    ids = [c.id for c in inputs.child_periods]
+    if len(set(ids)) != len(ids):
+        raise _fail("child_periods", ids, "duplicate")
+    results: dict[tuple[str, str], tuple[float, str]] = {}
+    for entry in inputs.child_results:
+        key = (entry.period, entry.cadre)
+        if entry.period not in ids:
+            raise _fail("child_results", key, "unknown_child_period")
+        if key in results:
+            raise _fail("child_results", key, "duplicate")
+        if not math.isfinite(entry.total) or entry.total < 0:
+            raise _fail("child_results", key, "total_not_finite")
+        # a child result for a cadre not assessed here is simply not read
+        if entry.cadre in cadres:
+            results[key] = (float(entry.total), entry.grade)
+    order = tuple(sorted(inputs.child_periods, key=lambda c: (c.order, c.id)))
+    return order, results
 
 
 def _is_ballot(indicator: Indicator) -> bool:
@@ -399,6 +452,12 @@ def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
                     missing.append(MissingInput("actual", cadre_id, indicator.code, "", kind))
             elif indicator.kind == "qualitative" and not index.ratings.get(key):
                 missing.append(MissingInput("ratings", cadre_id, indicator.code, "", kind))
+            elif indicator.kind == "rollup":
+                missing.extend(
+                    MissingInput("child_result", cadre_id, indicator.code, child.period, kind)
+                    for child in index.child_outcomes(cadre_id) or _NO_CHILD
+                    if child.is_missing
+                )
             elif indicator.kind == "survey" and _is_ballot(indicator):
                 target = _survey_target(indicator, cadre)
                 result = _ballot_result(indicator, target, index, rulebook.precision)
@@ -429,6 +488,10 @@ def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
     return missing
 
 
+#: A roll-up with no sub-period at all: one missing child, named "" (it needs a decision).
+_NO_CHILD = (ChildOutcome("", 0, None, None),)
+
+
 def find_missing_inputs(rulebook: Rulebook, inputs: PeriodInputs) -> tuple[MissingInput, ...]:
     """List every input the computation needs and does not have.
 
@@ -455,7 +518,8 @@ def find_missing_inputs(rulebook: Rulebook, inputs: PeriodInputs) -> tuple[Missi
     -----
     Missing means: a quantitative indicator without an actual value (``None`` or NaN);
     a qualitative indicator without any rating; a survey indicator whose target has
-    no valid response; a cadre whose post has no indicator set; with
+    no valid response; a roll-up indicator's sub-period without a result for the cadre
+    (not final yet, or the cadre not assessed in it); a cadre whose post has no indicator set; with
     post-stratification on, a responding unit without a population (or responses
     without unit ids). Vetoes, bonuses and penalties are events: none recorded means
     none happened, so they are never missing.
@@ -643,6 +707,7 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
             key=lambda d: d["survey"],
         ),
         **_canonical_ballots(inputs),
+        **_canonical_children(inputs),
         "decisions": sorted(
             (
                 {
@@ -678,6 +743,26 @@ def _canonical_ballots(inputs: PeriodInputs) -> dict[str, Any]:
             ),
             key=lambda d: (d["indicator"], d["target"], d["group"]),
         )
+    }
+
+
+def _canonical_children(inputs: PeriodInputs) -> dict[str, Any]:
+    """The sub-periods and their published totals and grades, or nothing without any
+    (so the digest of every period without a roll-up is what it was before them)."""
+    if not inputs.child_periods and not inputs.child_results:
+        return {}
+    return {
+        "child_periods": sorted(
+            ({"id": c.id, "order": c.order, "name": c.name} for c in inputs.child_periods),
+            key=lambda d: (d["order"], d["id"]),
+        ),
+        "child_results": sorted(
+            (
+                {"period": r.period, "cadre": r.cadre, "total": _num(r.total), "grade": r.grade}
+                for r in inputs.child_results
+            ),
+            key=lambda d: (d["period"], d["cadre"]),
+        ),
     }
 
 
@@ -834,6 +919,7 @@ class _CadreWork:
     panel_key: float | None = None
     vetoes: list[str] = field(default_factory=list)
     veto_cap: str | None = None
+    eligibility: tuple[GradeCap, ...] = ()
     bonus: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
     quantitative: list[Decimal] = field(default_factory=list)
@@ -1071,11 +1157,57 @@ def _score_survey(
     )
 
 
+def _score_rollup(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × V / 100`` with ``V`` the roll-up of the sub-periods' published results.
+
+    A missing sub-period reaches here only under a decision (:func:`_find_missing`):
+    ``exclude_indicator_reweight`` leaves it out of the roll-up, ``score_zero_with_reason``
+    counts it as a total of 0 with no grade (:func:`assessment.core.rollup.compute_rollup`).
+    """
+    precision = scoring.rulebook.precision
+    children = scoring.index.child_outcomes(scoring.cadre.id)
+    decision = scoring.index.decisions.get((scoring.cadre.id, ind.code))
+    missing = (
+        "zero" if decision is not None and decision.kind == DecisionKind.SCORE_ZERO else "leave_out"
+    )
+    rolled = compute_rollup(
+        ind.rollup_of or "",
+        children,
+        grade=ind.rollup_grade,
+        values=dict(ind.grade_values),
+        missing=missing,
+        precision=precision,
+    )
+    points = compute_survey_points(effective, rolled.value, indicator=ind.code, precision=precision)
+    # fixed in the bootstrap: the children's results are published, not sampled
+    work.quantitative.append(precision.round(points))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "rollup",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            rolled.value,
+            ind.rollup_of,
+            float(exact(rolled.value) / 100),
+            points,
+            rolled.counted,
+            reason=decision.reason if decision is not None else None,
+            children=children,
+        )
+    )
+
+
 #: The scorer of each weighted kind; a new source of points adds an entry here.
 _SCORERS: Mapping[str, _IndicatorScorer] = {
     IndicatorKind.QUANTITATIVE: _score_quantitative,
     IndicatorKind.QUALITATIVE: _score_qualitative,
     IndicatorKind.SURVEY: _score_survey,
+    IndicatorKind.ROLLUP: _score_rollup,
 }
 
 
@@ -1146,6 +1278,11 @@ def _score_cadre(
     work.survey_key = _weighted_mean(work.survey_pairs, precision)
     work.panel_key = _weighted_mean(work.panel_pairs, precision)
     _score_events(cadre, indicator_set, rulebook, index, work)
+    if rulebook.eligibility:
+        work.eligibility = compute_eligibility_caps(
+            [e.rule for e in rulebook.eligibility],
+            [c.grade for c in index.child_outcomes(cadre.id)],
+        )
     return work
 
 
@@ -1394,7 +1531,9 @@ def compute_period_results(
     return PeriodResult(
         rules_digest=rules_digest(rulebook),
         data_digest=compute_data_digest(inputs),
-        cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
+        cadres=tuple(
+            _cadre_result(index, works, totals, graded, rulebook) for graded in grading.grades
+        ),
         groups=grading.groups,
         tie_dropped=grading.tie_dropped,
         surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
@@ -1488,8 +1627,13 @@ def _score_cadres(
     """Each cadre's indicators (:func:`_score_cadre`) and total (``compute_total``)."""
     missing_codes: dict[str, set[str]] = defaultdict(set)
     for m in all_missing:
-        if m.indicator is not None and m.cadre:
-            missing_codes[m.cadre].add(m.indicator)
+        if m.indicator is None or not m.cadre:
+            continue
+        if m.kind == "child_result" and any(
+            not c.is_missing for c in index.child_outcomes(m.cadre)
+        ):
+            continue  # the roll-up reads the children present (_score_rollup)
+        missing_codes[m.cadre].add(m.indicator)
     works: dict[str, _CadreWork] = {}
     totals: dict[str, TotalResult] = {}
     for cadre_id in sorted(index.cadres):
@@ -1526,7 +1670,7 @@ def _grade(
                 total=totals[cadre_id].total,
                 survey_index=works[cadre_id].survey_key,
                 panel_value=works[cadre_id].panel_key,
-                veto_cap=works[cadre_id].veto_cap,
+                veto_cap=_grade_cap(rulebook, works[cadre_id]),
             )
             for cadre_id in cadre_ids
         ],
@@ -1536,16 +1680,35 @@ def _grade(
     )
 
 
+def _grade_cap(rulebook: Rulebook, work: _CadreWork) -> str | None:
+    """The worst of the veto cap and the eligibility caps (``None``: no cap).
+
+    The one place the eligibility rules (:mod:`assessment.core.rollup`) join the veto.
+    """
+    codes = [g.code for g in rulebook.grading.grades]
+    caps = [c for c in (work.veto_cap, *(e.caps_at for e in work.eligibility)) if c]
+    return max(caps, key=codes.index) if caps else None
+
+
 def _cadre_result(
     index: _Index,
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
     graded: CadreGrade,
+    rulebook: Rulebook,
 ) -> CadreResult:
-    """One cadre's record: its inputs, scored pieces, total and grade."""
+    """One cadre's record: its inputs, scored pieces, total and grade.
+
+    ``veto_capped`` says a veto set the grade: an eligibility cap alone (recorded in
+    ``eligibility``) lowers the grade without a veto.
+    """
     cadre = index.cadres[graded.id]
     work = works[graded.id]
     total = totals[graded.id]
+    codes = [g.code for g in rulebook.grading.grades]
+    veto_binds = work.veto_cap is not None and codes.index(work.veto_cap) >= codes.index(
+        _grade_cap(rulebook, work) or codes[0]
+    )
     return CadreResult(
         id=cadre.id,
         code=cadre.code,
@@ -1571,9 +1734,10 @@ def _cadre_result(
         rank=graded.rank,
         earned=graded.earned,
         grade=graded.grade,
-        veto_capped=graded.veto_capped,
+        veto_capped=graded.veto_capped and veto_binds,
         dropped_by_quota=graded.dropped_by_quota,
         tie_dropped=graded.tie_dropped,
+        eligibility=work.eligibility,
     )
 
 
@@ -1646,7 +1810,7 @@ def _bootstrap_model(
         ),
         veto_caps=np.array(
             [
-                0 if works[c].veto_cap is None else codes.index(works[c].veto_cap or "")
+                0 if (cap := _grade_cap(rulebook, works[c])) is None else codes.index(cap)
                 for c in cadre_ids
             ],
             dtype=np.int64,

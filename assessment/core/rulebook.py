@@ -33,17 +33,20 @@ from typing import Any
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError, RulebookError
 from assessment.core.precision import DEFAULT_PRECISION, MAX_PLACES, Precision, Rounding, exact
+from assessment.core.rollup import ROLLUP_OF, EligibilityRule
 from assessment.core.scoring import QuantitativeRule
 
 __all__ = [
     "DEFAULT_GRADES",
     "DEFAULT_LEVELS",
     "FORMAT",
+    "REGULAR_GRADES",
     "TIE_RULES",
     "WEIGHTED_KINDS",
     "Aggregation",
     "Breakpoint",
     "Category",
+    "Eligibility",
     "FormulaSummary",
     "Grade",
     "GradingScheme",
@@ -93,7 +96,7 @@ _MAX_TEXT = 2000
 
 
 class IndicatorKind(StrEnum):
-    """The six kinds of indicator of DESIGN section 3."""
+    """The six kinds of indicator of DESIGN section 3, and the roll-up of sub-periods."""
 
     QUANTITATIVE = "quantitative"
     QUALITATIVE = "qualitative"
@@ -101,11 +104,18 @@ class IndicatorKind(StrEnum):
     VETO = "veto"
     BONUS = "bonus"
     PENALTY = "penalty"
+    #: Reads the published results of the period's sub-periods (:mod:`assessment.core.rollup`).
+    ROLLUP = "rollup"
 
 
 #: Kinds that belong to a category and carry a weight.
 WEIGHTED_KINDS = frozenset(
-    {IndicatorKind.QUANTITATIVE, IndicatorKind.QUALITATIVE, IndicatorKind.SURVEY}
+    {
+        IndicatorKind.QUANTITATIVE,
+        IndicatorKind.QUALITATIVE,
+        IndicatorKind.SURVEY,
+        IndicatorKind.ROLLUP,
+    }
 )
 
 
@@ -234,6 +244,13 @@ class Indicator:
         Bonus or penalty: points per recorded event.
     description : Label or None
         What counts, where the evidence comes from.
+    rollup_of : str or None
+        Roll-up: ``mean_total``, ``grade_count`` or ``latest_grade``
+        (:func:`assessment.core.rollup.compute_rollup`).
+    rollup_grade : str or None
+        Roll-up ``grade_count``: the child grade counted.
+    grade_values : tuple of (str, float)
+        Roll-up ``latest_grade``: the value (0-100) of each child grade.
     """
 
     code: str
@@ -258,6 +275,9 @@ class Indicator:
     floor: float = 0.0
     breakpoints: tuple[Breakpoint, ...] = ()
     sources: SurveySources | None = None
+    rollup_of: str | None = None
+    rollup_grade: str | None = None
+    grade_values: tuple[tuple[str, float], ...] = ()
 
     @property
     def is_weighted(self) -> bool:
@@ -377,6 +397,14 @@ class GradingScheme:
 
 
 @dataclass(frozen=True, slots=True)
+class Eligibility:
+    """An eligibility rule of the rulebook: its name, and the rule the engine applies."""
+
+    name: Label
+    rule: EligibilityRule
+
+
+@dataclass(frozen=True, slots=True)
 class Aggregation:
     """How ratings and responses are combined.
 
@@ -408,6 +436,9 @@ class Rulebook:
         One per post, unique post codes.
     precision : Precision
         Declared precision of every published number (default two decimals, half up).
+    eligibility : tuple of Eligibility
+        Rules on the sub-periods' grades that cap the grade (e.g. 优秀 only with three
+        quarters graded 好); every indicator set then has a ``rollup`` indicator.
     """
 
     title: Label
@@ -416,6 +447,7 @@ class Rulebook:
     rubrics: tuple[Rubric, ...]
     indicator_sets: tuple[IndicatorSet, ...]
     precision: Precision = DEFAULT_PRECISION
+    eligibility: tuple[Eligibility, ...] = ()
 
     def indicator_set(self, post: str) -> IndicatorSet:
         """Return the indicator set of a post (``KeyError`` when absent)."""
@@ -492,13 +524,26 @@ DEFAULT_LEVELS: tuple[RubricLevel, ...] = (
 )
 
 
-def default_document(title: Label) -> dict[str, Any]:
+#: The regular (平时) grades, the default of a sub-period's rulebook: 好 ≥ 90,
+#: 较好 ≥ 80, 一般 ≥ 60, 较差 below (codes ``good``, ``fair``, ``average``, ``poor``).
+REGULAR_GRADES: tuple[Grade, ...] = (
+    Grade("good", Label("好", "Good"), 90.0),
+    Grade("fair", Label("较好", "Fairly good"), 80.0),
+    Grade("average", Label("一般", "Average"), 60.0),
+    Grade("poor", Label("较差", "Poor"), 0.0),
+)
+
+
+def default_document(title: Label, grades: tuple[Grade, ...] = DEFAULT_GRADES) -> dict[str, Any]:
     """Return a new, empty rulebook document with the default settings.
 
     Parameters
     ----------
     title : Label
         Title of the rulebook.
+    grades : tuple of Grade
+        The grading scheme: :data:`DEFAULT_GRADES` (优秀 称职 基本称职 不称职) for an
+        annual or term period, :data:`REGULAR_GRADES` (好 较好 一般 较差) for a sub-period.
 
     Returns
     -------
@@ -514,7 +559,7 @@ def default_document(title: Label) -> dict[str, Any]:
     """
     book = Rulebook(
         title=title,
-        grading=GradingScheme(DEFAULT_GRADES),
+        grading=GradingScheme(grades),
         aggregation=Aggregation(),
         rubrics=(Rubric("standard", Label("通用四档", "Standard four levels"), DEFAULT_LEVELS),),
         indicator_sets=(),
@@ -719,6 +764,7 @@ _KIND_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "veto": (("caps_at",), ()),
     "bonus": (("points",), ()),
     "penalty": (("points",), ()),
+    "rollup": (("category", "weight", "of"), ("grade", "values")),
 }
 
 
@@ -1124,6 +1170,8 @@ def _parse_indicator(
         elif caps_at is not None and grades and caps_at == grades[0]:
             check.add(_at(path, "caps_at"), "veto_caps_top_grade", value=caps_at)
         values["caps_at"] = caps_at
+    elif kind == "rollup" and "of" in data:
+        values.update(_parse_rollup(check, data, path))
     elif kind in ("bonus", "penalty") and "points" in data:
         points = check.number(data["points"], _at(path, "points"), positive=True)
         values["points"] = check.published(points, _at(path, "points"))
@@ -1132,6 +1180,81 @@ def _parse_indicator(
     return Indicator(
         code=code, name=name, kind=IndicatorKind(kind), description=description, **values
     )
+
+
+def _parse_rollup(check: _Checker, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """``of`` and what it needs: ``grade`` to count, or the ``values`` of the grades."""
+    of = check.choice(data["of"], _at(path, "of"), ROLLUP_OF)
+    values: dict[str, Any] = {"rollup_of": of}
+    if of == "grade_count" and "grade" not in data:
+        check.add(_at(path, "grade"), "missing")
+    if "grade" in data:
+        values["rollup_grade"] = check.code(data["grade"], _at(path, "grade"))
+    if of == "latest_grade" and "values" not in data:
+        check.add(_at(path, "values"), "missing")
+    if "values" in data:
+        mapping = check.mapping(data["values"], _at(path, "values"))
+        pairs = []
+        for grade, number in (mapping or {}).items():
+            code = check.code(grade, _at(path, "values"))
+            value = check.number(
+                number, _at(_at(path, "values"), str(grade)), minimum=0, maximum=100
+            )
+            if code is not None and value is not None:
+                pairs.append((code, value))
+        values["grade_values"] = tuple(pairs)
+    return values
+
+
+def _parse_eligibility(
+    check: _Checker, value: object, *, grades: Sequence[str]
+) -> tuple[Eligibility, ...]:
+    """``eligibility: [{code, name, grade, at_least | at_most, caps_at}]``."""
+    rules = []
+    paths: list[tuple[str, str | None]] = []
+    for path, item in check.items(value, "eligibility"):
+        data = check.fields(
+            item, path, ("code", "name", "grade", "caps_at"), ("at_least", "at_most")
+        )
+        if data is None:
+            continue
+        before = len(check.problems)
+        code = check.code(data.get("code"), _at(path, "code")) if "code" in data else None
+        paths.append((path, code))
+        name = check.label(data.get("name"), _at(path, "name")) if "name" in data else None
+        grade = check.code(data.get("grade"), _at(path, "grade")) if "grade" in data else None
+        caps_at = (
+            check.code(data.get("caps_at"), _at(path, "caps_at")) if "caps_at" in data else None
+        )
+        if caps_at is not None and caps_at not in grades:
+            check.add(
+                _at(path, "caps_at"), "unknown_grade", value=caps_at, choices=", ".join(grades)
+            )
+        elif caps_at is not None and grades and caps_at == grades[0]:
+            check.add(_at(path, "caps_at"), "veto_caps_top_grade", value=caps_at)
+        limits = {
+            key: check.integer(data[key], _at(path, key), minimum=0)
+            for key in ("at_least", "at_most")
+            if key in data
+        }
+        if len(limits) != 1:
+            check.add(path, "one_of_at_least_at_most")
+        if len(check.problems) > before or None in (code, name, grade, caps_at):
+            continue
+        rules.append(
+            Eligibility(
+                name,  # type: ignore[arg-type]
+                EligibilityRule(
+                    code,  # type: ignore[arg-type]
+                    grade,  # type: ignore[arg-type]
+                    caps_at,  # type: ignore[arg-type]
+                    limits.get("at_least"),
+                    limits.get("at_most"),
+                ),
+            )
+        )
+    check.unique(paths, "code")
+    return tuple(rules)
 
 
 def _parse_set(
@@ -1392,7 +1515,7 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
         data,
         "",
         ("format", "title", "grading", "aggregation", "rubrics", "posts"),
-        ("precision",),
+        ("precision", "eligibility"),
     )
     if root is None:
         return None
@@ -1438,9 +1561,20 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
         if parsed is not None:
             sets.append(parsed)
     check.unique(set_paths, "post")
+    eligibility: tuple[Eligibility, ...] = ()
+    if "eligibility" in root:
+        eligibility = _parse_eligibility(check, root["eligibility"], grades=grade_codes)
+        if not partial:
+            for (set_path, _post), parsed_set in zip(set_paths, sets, strict=False):
+                if not parsed_set.of_kind(IndicatorKind.ROLLUP):
+                    # a missing sub-period needs a decision, and decisions are recorded
+                    # against a rollup indicator of the cadre's set
+                    check.add(set_path, "eligibility_without_rollup", post=parsed_set.post)
     if check.problems or title is None or grading is None or aggregation is None:
         return None
-    return Rulebook(title, grading, aggregation, rubrics or (), tuple(sets), check.precision)
+    return Rulebook(
+        title, grading, aggregation, rubrics or (), tuple(sets), check.precision, eligibility
+    )
 
 
 def _parse_precision(check: _Checker, value: object) -> Precision | None:
@@ -1569,6 +1703,12 @@ def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
             plain["sources"] = _sources_plain(indicator.sources)
     elif indicator.kind == IndicatorKind.VETO:
         plain["caps_at"] = indicator.caps_at
+    elif indicator.kind == IndicatorKind.ROLLUP:
+        plain["of"] = indicator.rollup_of
+        if indicator.rollup_grade is not None:
+            plain["grade"] = indicator.rollup_grade
+        if indicator.grade_values:
+            plain["values"] = {code: _num(value) for code, value in indicator.grade_values}
     else:
         plain["points"] = _num(indicator.points or 0.0)
     if indicator.description is not None:
@@ -1659,6 +1799,21 @@ def find_source_problems(
     return tuple(problems)
 
 
+def _eligibility_plain(eligibility: Eligibility) -> dict[str, Any]:
+    rule = eligibility.rule
+    plain: dict[str, Any] = {
+        "code": rule.code,
+        "name": _label_plain(eligibility.name),
+        "grade": rule.grade,
+        "caps_at": rule.caps_at,
+    }
+    if rule.at_least is not None:
+        plain["at_least"] = rule.at_least
+    if rule.at_most is not None:
+        plain["at_most"] = rule.at_most
+    return plain
+
+
 def to_plain(rulebook: Rulebook) -> dict[str, Any]:
     """Return the canonical plain document of a rulebook.
 
@@ -1729,6 +1884,8 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
         "rubrics": rubrics,
         "posts": sets,
     }
+    if rulebook.eligibility:
+        plain["eligibility"] = [_eligibility_plain(e) for e in rulebook.eligibility]
     if rulebook.precision != DEFAULT_PRECISION:
         plain["precision"] = {
             "places": rulebook.precision.places,
@@ -1907,6 +2064,10 @@ class FormulaSummary:
         and survey, the cap for bonus and penalty, 0 for a veto).
     sources : SurveySources or None
         Survey: the surveys, questions and voter groups it names, and the method.
+    rollup_of, rollup_grade : str or None
+        Roll-up: what it reads and the grade counted.
+    grade_values : tuple of (str, float)
+        Roll-up ``latest_grade``: the value of each child grade.
     """
 
     kind: str
@@ -1928,6 +2089,9 @@ class FormulaSummary:
     floor: float | None = None
     breakpoints: tuple[Breakpoint, ...] = ()
     sources: SurveySources | None = None
+    rollup_of: str | None = None
+    rollup_grade: str | None = None
+    grade_values: tuple[tuple[str, float], ...] = ()
 
 
 def max_points(indicator: Indicator) -> float:
@@ -2022,6 +2186,15 @@ def describe_indicator(
             weight=indicator.weight,
             max_points=max_points(indicator),
             sources=indicator.sources,
+        )
+    if kind == IndicatorKind.ROLLUP:
+        return FormulaSummary(
+            kind=kind.value,
+            weight=indicator.weight,
+            max_points=max_points(indicator),
+            rollup_of=indicator.rollup_of,
+            rollup_grade=indicator.rollup_grade,
+            grade_values=indicator.grade_values,
         )
     if kind == IndicatorKind.VETO:
         return FormulaSummary(kind=kind.value, caps_at=indicator.caps_at)

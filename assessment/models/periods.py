@@ -10,9 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assessment.app.db import UTCDateTime, db, utcnow
 from assessment.models.org import Unit
 
+#: Kinds of period (issue 15): sub-periods (month, quarter, half-year) roll up into an
+#: annual or term period; a special period stands alone.
+PERIOD_KINDS = ("month", "quarter", "half_year", "annual", "special", "term")
+#: Kinds a sub-period may have, and the kinds its parent may have.
+SUB_PERIOD_KINDS = ("month", "quarter", "half_year")
+PARENT_KINDS = ("annual", "term")
+
 
 class Period(db.Model):  # type: ignore[name-defined,misc]
-    """An assessment period over a scope unit, e.g. "2026 annual"."""
+    """An assessment period over a scope unit, e.g. "2026 annual" or "2026 Q1"."""
 
     __tablename__ = "period"
 
@@ -20,6 +27,11 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(sa.String(100))
     scope_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     year: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16), default="annual", server_default="annual")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    #: The annual or term period this sub-period's results roll up into.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("period.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(24), default="draft")
     min_group_size: Mapped[int] = mapped_column(default=5)
     #: Last day for the assessors' ratings (local date), set by the team; reminders
@@ -31,3 +43,4 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     scope_unit: Mapped[Unit] = relationship()
+    parent: Mapped[Period | None] = relationship(remote_side=[id])

@@ -31,6 +31,8 @@ from assessment.core.records import (
     ActualInput,
     BallotInput,
     CadreInput,
+    ChildPeriodInput,
+    ChildResultInput,
     DecisionInput,
     DecisionKind,
     EventInput,
@@ -71,13 +73,13 @@ from assessment.models import (
 )
 from assessment.queries import NotFoundError
 from assessment.services.inputs import check_text, find_rulebook, list_assessed
-from assessment.services.periods import advance_period
+from assessment.services.periods import advance_period, list_children
 from assessment.survey_source import SurveySource
 
 #: States from which results may be computed; "collecting" moves on to "computed".
 COMPUTE_STATES = ("collecting", "computed", "notice")
 #: Missing-input kinds a team decision can cover.
-DECIDABLE_KINDS = ("actual", "ratings", "survey_responses")
+DECIDABLE_KINDS = ("actual", "ratings", "survey_responses", "child_result")
 MAX_REASON = 2000
 
 
@@ -326,7 +328,8 @@ def gather_inputs(
     decisions = tuple(
         DecisionInput(str(d.cadre_id), d.indicator_code, DecisionKind(d.kind), d.reason)
         for d in list_decisions(session, period)
-        if kind_of(d.cadre_id, d.indicator_code) in ("quantitative", "qualitative", "survey")
+        if kind_of(d.cadre_id, d.indicator_code)
+        in ("quantitative", "qualitative", "survey", "rollup")
     )
     surveys: tuple[SurveyTargetInput, ...] = ()
     survey_items: tuple[SurveyItemsInput, ...] = ()
@@ -351,7 +354,38 @@ def gather_inputs(
         survey_items=survey_items,
         decisions=decisions,
         ballots=ballots,
+        **_child_inputs(session, period, rulebook),
     )
+
+
+def _child_inputs(session: Session, period: Period, rulebook: Rulebook) -> dict[str, Any]:
+    """The sub-periods and each cadre's published total and grade in the final ones.
+
+    Read only when the rulebook reads them (a ``rollup`` indicator or eligibility
+    rules), so other periods' inputs and digests stay as they were. A child that is not
+    final gives no results: the engine reports it missing, for a decision.
+    """
+    reads_children = rulebook.eligibility or any(
+        s.of_kind(IndicatorKind.ROLLUP) for s in rulebook.indicator_sets
+    )
+    if not reads_children:
+        return {}
+    children = list_children(session, period)
+    child_results = []
+    for child in children:
+        if child.status != "final" or child.final_version_number is None:
+            continue
+        published = result_of_version(get_version(session, child.id, child.final_version_number))
+        child_results.extend(
+            ChildResultInput(str(child.id), c.id, c.total, c.grade) for c in published.cadres
+        )
+    return {
+        "child_periods": tuple(
+            ChildPeriodInput(str(child.id), order, child.name)
+            for order, child in enumerate(children, start=1)
+        ),
+        "child_results": tuple(child_results),
+    }
 
 
 def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
@@ -411,6 +445,14 @@ def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
         decisions=tuple(
             DecisionInput(d["cadre"], d["indicator"], DecisionKind(d["kind"]), d["reason"])
             for d in plain["decisions"]
+        ),
+        child_periods=tuple(
+            ChildPeriodInput(c["id"], int(c["order"]), c["name"])
+            for c in plain.get("child_periods", [])
+        ),
+        child_results=tuple(
+            ChildResultInput(r["period"], r["cadre"], float(r["total"]), r["grade"])
+            for r in plain.get("child_results", [])
         ),
     )
 

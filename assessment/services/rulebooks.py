@@ -21,6 +21,8 @@ from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import FieldError, RulebookError, RulebookStateError
 from assessment.core.reuse import CopyNote, adapt_rulebook_document
 from assessment.core.rulebook import (
+    DEFAULT_GRADES,
+    REGULAR_GRADES,
     Label,
     Rulebook,
     RulebookChange,
@@ -32,6 +34,7 @@ from assessment.core.rulebook import (
     to_plain,
 )
 from assessment.models import Appointment, Period, Post, RulebookVersion, Unit
+from assessment.models.periods import SUB_PERIOD_KINDS
 from assessment.queries import NotFoundError
 from assessment.services.periods import advance_period
 
@@ -203,7 +206,9 @@ def start_rulebook(
         if published is not None:
             document = document_of(published)
         else:
-            document = default_document(default_title(period.name))
+            # a sub-period (平时考核) is graded 好/较好/一般/较差 by default (issue 15)
+            grades = REGULAR_GRADES if period.kind in SUB_PERIOD_KINDS else DEFAULT_GRADES
+            document = default_document(default_title(period.name), grades)
     version = RulebookVersion(
         period=period,
         number=(versions[-1].number + 1) if versions else 1,

@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from assessment.app.extensions import login_manager
-from assessment.messages import STATE_LABELS, version_reason
+from assessment.messages import PERIOD_KIND_LABELS, STATE_LABELS, version_reason
 
 
 def create_blueprint() -> Blueprint:
@@ -39,6 +39,7 @@ def create_blueprint() -> Blueprint:
     def labels() -> dict[str, object]:
         return {
             "state_label": lambda code: STATE_LABELS.get(code, code),
+            "period_kind_label": lambda code: PERIOD_KIND_LABELS.get(code, code),
             "version_reason": version_reason,
         }
 

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,20 +24,22 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
-from assessment.app.db import db, unit_of_work
+from assessment.app.db import db, unit_of_work, utcnow
 from assessment.audit import SYSTEM_ACTOR
 from assessment.core.errors import LifecycleError
 from assessment.core.lifecycle import next_state
 from assessment.form_errors import field_errors
 from assessment.forms import (
     NOT_UNDERSTOOD,
+    PeriodEditForm,
     PeriodForm,
     RatingDeadlineForm,
     TransitionForm,
     choices,
 )
-from assessment.messages import STATE_LABELS, lifecycle_message
-from assessment.models import AuditEntry
+from assessment.messages import PERIOD_KIND_LABELS, STATE_LABELS, lifecycle_message
+from assessment.models import AuditEntry, Period
+from assessment.models.periods import PARENT_KINDS, PERIOD_KINDS
 from assessment.queries import (
     NotFoundError,
     get_period,
@@ -38,7 +49,13 @@ from assessment.queries import (
     list_units,
 )
 from assessment.services import site_settings
-from assessment.services.periods import advance_period, create_period
+from assessment.services.periods import (
+    PeriodData,
+    advance_period,
+    create_period,
+    edit_period,
+    list_calendar,
+)
 from assessment.services.reminders import set_rating_deadline
 
 bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
@@ -60,11 +77,75 @@ def index() -> str:
     )
 
 
+def _period_choices(form: PeriodEditForm, period: Period | None = None) -> None:
+    """The kinds, and the annual and term periods in scope a sub-period may be part of."""
+    form.kind.choices = choices((k, str(PERIOD_KIND_LABELS[k])) for k in PERIOD_KINDS)
+    form.parent_id.choices = choices(
+        [(0, "—")]
+        + [
+            (p.id, f"{p.name} ({p.starts_on.isoformat()} – {p.ends_on.isoformat()})")
+            for p in list_periods(db.session, current_scope())
+            if p.kind in PARENT_KINDS and (period is None or p.id != period.id)
+        ]
+    )
+
+
+def _period_data(form: PeriodEditForm) -> PeriodData:
+    parent = None
+    if form.parent_id.data:
+        try:
+            parent = get_period(db.session, form.parent_id.data, current_scope())
+        except NotFoundError:
+            abort(404)
+    return PeriodData(
+        name=form.name.data or "",
+        year=form.year.data,
+        kind=form.kind.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        parent=parent,
+    )
+
+
+@bp.route("/calendar")
+@roles_required(*STAFF_ROLES)
+def calendar() -> str:
+    """The periods of one year: annual and term periods with their sub-periods, and status."""
+    year = request.args.get("year", type=int) or utcnow().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return render_template(
+        "assessment/periods/calendar.html",
+        year=year,
+        entries=list_calendar(db.session, current_scope(), year),
+        kind_labels=PERIOD_KIND_LABELS,
+    )
+
+
+@bp.route("/<int:period_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit(period_id: int) -> str | Response:
+    """Change a draft period's name, kind, dates or parent."""
+    period = _period_or_404(period_id)
+    form = PeriodEditForm(obj=period if request.method == "GET" else None)
+    if request.method == "GET":
+        form.parent_id.data = period.parent_id or 0
+    _period_choices(form, period)
+    if form.validate_on_submit():
+        with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+            edit_period(db.session, period, _period_data(form))
+        if attempt.saved:
+            flash(_("Period saved."), "success")
+            return redirect(url_for(".show", period_id=period.id))
+    return render_template("assessment/periods/edit.html", form=form, period=period)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
 def new() -> str | Response:
     """Create a period over a township (or county) in scope."""
     form = PeriodForm()
+    _period_choices(form)
     form.scope_unit_id.choices = choices(
         [
             (u.id, f"{u.name_zh} ({u.code})")
@@ -74,14 +155,19 @@ def new() -> str | Response:
     )
     if form.validate_on_submit():
         with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+            data = _period_data(form)
             period = create_period(
                 db.session,
-                name=form.name.data.strip(),
-                year=form.year.data,
+                name=data.name,
+                year=data.year,
                 scope_unit=get_unit(db.session, form.scope_unit_id.data, current_scope()),
                 min_group_size=site_settings.get_site_settings(
                     db.session, current_app.config
                 ).min_group_size,
+                kind=data.kind,
+                starts_on=data.starts_on,
+                ends_on=data.ends_on,
+                parent=data.parent,
             )
         if attempt.saved:
             flash(_("Period created."), "success")
@@ -93,6 +179,10 @@ def new() -> str | Response:
 PERIOD_FIELD_LABELS: dict[str, Any] = {
     "name": _l("Name"),
     "year": _l("Year"),
+    "kind": _l("Kind of period"),
+    "starts_on": _l("First day"),
+    "ends_on": _l("Last day"),
+    "parent_id": _l("Part of"),
     "scope_unit_id": _l("Scope"),
     "status": _l("State"),
     "min_group_size": _l("Minimum group size"),
@@ -114,6 +204,8 @@ def _history_value(key: str, value: Any, unit_names: dict[int, str]) -> str:
         return str(STATE_LABELS.get(value, value))
     if key == "scope_unit_id":
         return unit_names.get(int(value), str(value))
+    if key == "kind":
+        return str(PERIOD_KIND_LABELS.get(value, value))
     if key == "finalised_at":
         try:
             return format_datetime(datetime.fromisoformat(str(value)), "short")

@@ -26,12 +26,13 @@ from assessment.app.db import db
 from assessment.core.charts import histogram, paired_bars, probability_segments, trend_line
 from assessment.core.explain import CadreExplanation, explain_cadre_result, format_number
 from assessment.core.records import CadreResult, PeriodResult, record_to_plain
-from assessment.core.rulebook import Rulebook
+from assessment.core.rulebook import REGULAR_GRADES, Rulebook
 from assessment.messages import (
     DIRECTION_LABELS,
     EXPLANATION_STATUS_LABELS,
     KIND_LABELS,
     STATE_LABELS,
+    eligibility_lines,
     explanation_note,
     method_label,
 )
@@ -119,6 +120,7 @@ def _public_period(period_id: int) -> Period:
 def _indicator_rows(view: CadreExplanation) -> list[dict[str, Any]]:
     """Every weighted indicator with its formula, named in the reader's language."""
     rows = []
+    regular_names = {g.code: _label(g.name) for g in REGULAR_GRADES}
     for item in view.indicators:
         outcome, indicator, explanation = item.outcome, item.indicator, item.explanation
         rows.append(
@@ -142,6 +144,13 @@ def _indicator_rows(view: CadreExplanation) -> list[dict[str, Any]]:
                 "note": explanation_note(explanation) if explanation else "",
                 "survey": record_to_plain(item.survey) if item.survey else None,
                 "ballot": record_to_plain(item.ballot) if item.ballot else None,
+                "children": [
+                    {
+                        "total": child.total,
+                        "grade": regular_names.get(child.grade or "", child.grade or ""),
+                    }
+                    for child in outcome.children
+                ],
             }
         )
     return rows
@@ -250,6 +259,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "grade_name": grade_names.get(own.grade, own.grade),
         "earned_name": grade_names.get(own.earned, own.earned),
         "veto_names": [grade_names.get(own.veto_cap or "", own.veto_cap)],
+        "eligibility": eligibility_lines(own.eligibility, rulebook, grade_names),
         "grades": grades,
         "group_size": view.group_size,
         "quota": view.quota,

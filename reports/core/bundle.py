@@ -53,6 +53,8 @@ from assessment.core.records import (
     ActualInput,
     BallotInput,
     CadreInput,
+    ChildPeriodInput,
+    ChildResultInput,
     DecisionInput,
     DecisionKind,
     EventInput,
@@ -120,6 +122,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "abstentions",
         "eligible",
     ),
+    "sub_period_results.csv": ("period", "order", "name", "cadre", "total", "grade"),
 }
 #: Files the recompute reads (besides ``rulebook.yaml``).
 INPUT_FILES = (
@@ -134,7 +137,7 @@ INPUT_FILES = (
 )
 #: Input files a bundle has only when the period has them: grade ballots per voter group
 #: (issue 14), so that every bundle written before keeps its files.
-OPTIONAL_INPUT_FILES = ("ballots.csv",)
+OPTIONAL_INPUT_FILES = ("ballots.csv", "sub_period_results.csv")
 RESULT_HEAD = (
     "cadre",
     "code",
@@ -539,7 +542,34 @@ def input_tables(
                 for b in inputs["ballots"]
             ),
         )
+    if inputs.get("child_periods") or inputs.get("child_results"):
+        files["sub_period_results.csv"] = _sub_period_rows(inputs)
     return files, surveys
+
+
+def _sub_period_rows(inputs: Plain) -> str:
+    """The sub-periods a roll-up reads (issue 15): each cadre's published total and grade
+    in each final one, and one row with no cadre for a sub-period without results."""
+    by_period: dict[str, list[Plain]] = {}
+    for r in inputs.get("child_results", []):
+        by_period.setdefault(r["period"], []).append(r)
+    rows = []
+    for child in inputs.get("child_periods", []):
+        found = by_period.get(child["id"], [])
+        if not found:
+            rows.append((child["id"], child["order"], child["name"], "", "", ""))
+        rows.extend(
+            (
+                child["id"],
+                child["order"],
+                child["name"],
+                r["cadre"],
+                exact_number(r["total"]),
+                r["grade"],
+            )
+            for r in found
+        )
+    return write_csv(HEADERS["sub_period_results.csv"], rows)
 
 
 # ---------------------------------------------------------------------------
@@ -802,6 +832,19 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
                     None if r["eligible"] == "" else _count(name, line, "eligible", r["eligible"]),
                 )
             )
+    child_periods: dict[str, ChildPeriodInput] = {}
+    child_results = []
+    if "sub_period_results.csv" in files:
+        name = "sub_period_results.csv"
+        for line, r in enumerate(read_csv(name, files[name]), start=2):
+            order = _count(name, line, "order", r["order"])
+            child_periods.setdefault(r["period"], ChildPeriodInput(r["period"], order, r["name"]))
+            if r["cadre"]:
+                child_results.append(
+                    ChildResultInput(
+                        r["period"], r["cadre"], _float(name, line, "total", r["total"]), r["grade"]
+                    )
+                )
     decisions = []
     for line, r in rows("decisions.csv"):
         try:
@@ -818,6 +861,8 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
         surveys=_survey_inputs(tables["survey_targets.csv"], tables["survey_scores.csv"]),
         decisions=tuple(decisions),
         ballots=tuple(ballots),
+        child_periods=tuple(child_periods.values()),
+        child_results=tuple(child_results),
     )
 
 

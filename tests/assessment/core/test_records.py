@@ -118,9 +118,13 @@ def test_result_stored_before_issue_13_reads_with_the_defaults_it_was_computed_u
     for entry in expected["leniency"]:
         entry["spread"] = None
     # issue 14: every indicator outcome carries its ballot tally (None when not a ballot)
+    # issue 15: every indicator outcome carries the sub-periods it rolled up (none when
+    # not a roll-up) and every cadre the eligibility caps on its grade (none before)
     for cadre in expected["cadres"]:
+        cadre["eligibility"] = []
         for indicator in cadre["indicators"]:
             indicator["ballot"] = None
+            indicator["children"] = []
     assert result_to_plain(read) == expected
 
 
