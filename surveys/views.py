@@ -652,7 +652,21 @@ def _batch_form(survey: Survey) -> BatchForm:
             for u in queries.respondent_units(db.session, survey.period)
         ]
     )
+    form.voter_group.choices = choices(
+        [("", _("The survey's group (%(group)s)", group=_group_label(survey)))]
+        + [
+            (code, _group_label(survey, code))
+            for code in services.batch_groups(survey)
+            if code != survey.voter_group
+        ]
+    )
     return form
+
+
+def _group_label(survey: Survey, code: str | None = None) -> str:
+    """A voter group's name: built in, or the survey's own."""
+    code = code or survey.voter_group
+    return str(VOTER_GROUP_LABELS.get(code, survey.voter_group_name or code))
 
 
 def _question_details(question: Question) -> str:
@@ -696,7 +710,8 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         status_labels=SURVEY_STATUS_LABELS,
         kind_labels=QUESTION_KIND_LABELS,
         target_kind_labels=TARGET_KIND_LABELS,
-        voter_group_label=VOTER_GROUP_LABELS.get(survey.voter_group, survey.voter_group_name),
+        voter_group_label=_group_label(survey),
+        group_label=lambda code: _group_label(survey, code),
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
         code_alarm=_code_alarm(survey),
@@ -1042,6 +1057,7 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
                 note=form.note.data or "",
                 key=current_app.config["ACCESS_CODE_HASH_KEY"],
                 now=utcnow(),
+                voter_group=form.voter_group.data or "",
             )
             # Rendered inside the transaction: if the PDF fails, no unseen codes are kept.
             with force_locale("zh_CN"):
