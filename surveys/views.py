@@ -46,6 +46,7 @@ from assessment.messages import VOTER_GROUP_LABELS
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
+from assessment.services.results import list_versions
 from reports.pdf import html_to_pdf
 from surveys import form_state, paper, queries, questionnaire, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
@@ -1197,10 +1198,14 @@ def results(survey_id: int) -> str:
             total_responses=total.responses,
             total_households=total.households,
         )
+    versions = list_versions(db.session, survey.period_id)
     return render_template(
         "surveys/results.html",
         survey=survey,
         results=queries.list_results(db.session, survey),
+        # this page counts the answers as given; the official numbers are the version's
+        latest_version=versions[0] if versions else None,
+        n_excluded=len(queries.list_excluded_ids(db.session, survey.id)),
         ballot_labels=BALLOT_LABELS,
         min_group_size=survey.period.min_group_size,
         low_response_rate=ResultSettings().low_response_rate,
