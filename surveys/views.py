@@ -1099,7 +1099,8 @@ def questionnaires(survey_id: int, batch_id: int) -> Response:
     """Numbered paper questionnaires for a batch's households (issue 17), as a PDF.
 
     One per slip of the batch, with the digits the clerk's entry screen expects; a
-    large batch is printed in parts (``?first=201``) of ``MAX_COPIES_PER_PDF``.
+    large batch is printed in parts (``?first=201``) of ``MAX_COPIES_PER_PDF``. A survey
+    of grade ballots only prints the numbered ballots of a meeting (issue 14).
     """
     survey = _survey_or_404(survey_id)
     try:
@@ -1118,18 +1119,21 @@ def questionnaires(survey_id: int, batch_id: int) -> Response:
         )
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
     with force_locale("zh_CN"):
+        layout = questionnaire.build_questionnaire(items)  # its labels are Chinese too
         html = render_template(
             "surveys/questionnaire_pdf.html",
             title=survey.title_zh,
             intro=survey.intro_zh,
             unit_name=batch.unit.name_zh,
-            questionnaire=questionnaire.build_questionnaire(items),
+            voter_group=_group_label(survey, batch.voter_group),
+            questionnaire=layout,
             copies=questionnaire.batch_copies(batch.id, batch.size, first=first),
             dont_know=queries.DONT_KNOW,
             dont_know_digits=paper.DONT_KNOW_DIGITS,
         )
     response = Response(html_to_pdf(html), mimetype="application/pdf")
-    name = f"survey-{survey.short_id}-batch-{batch.id}-questionnaires-{first}.pdf"
+    kind = "ballots" if layout.is_meeting_ballot else "questionnaires"
+    name = f"survey-{survey.short_id}-batch-{batch.id}-{kind}-{first}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
