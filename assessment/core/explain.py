@@ -39,7 +39,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from assessment.core.ballots import GroupBallots, compute_ballot_result
+from assessment.core.ballots import GRADE_CODES, GroupBallots, compute_ballot_result
 from assessment.core.confidence import GradeConfidence
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import Precision, exact
@@ -926,10 +926,15 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
     >>> explained.expression
     '(1 × 86.67) / 1 = 86.67'
     """
+    # best grade first, whatever order the stored result kept (its JSON sorts the keys)
+    coefficients = {
+        **{g: ballot.coefficients[g] for g in GRADE_CODES if g in ballot.coefficients},
+        **ballot.coefficients,
+    }
     recomputed = compute_ballot_result(
         [GroupBallots(g.group, g.votes, g.abstentions) for g in ballot.groups],
         [(g.group, g.weight) for g in ballot.groups],
-        coefficients=ballot.coefficients,
+        coefficients=coefficients,
         precision=precision,
     )
     groups = []
