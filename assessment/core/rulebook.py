@@ -171,8 +171,9 @@ class SurveySources:
     coefficients : tuple of float
         ``ballot``: coefficient of 优秀, 称职, 基本称职, 不称职 (default 1, 0.8, 0.6, 0).
     publish_votes : bool
-        ``ballot``: the public notice and the summary report show each cadre's vote
-        counts and shares per voter group (default: only the score).
+        ``ballot``: the public notice shows each cadre's vote counts and shares per
+        voter group (default: only the total and grade; the team's reports and the
+        cadre's portal always show them).
     """
 
     surveys: tuple[str, ...]

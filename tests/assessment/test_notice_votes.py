@@ -5,14 +5,17 @@ leaders' ballot indicator MZ, whose votes the demo rulebook publishes."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from assessment.services import results
 from assessment.views import public_notice
+from tests.conftest import DEMO_PASSWORD
 from tests.test_demo import app_config, seeded  # noqa: F401  (the seeded demo, once per module)
 
 
@@ -78,3 +81,37 @@ def test_a_period_without_ballot_indicators_shows_no_votes(seeded, period_id):  
     app, _output = seeded
     text = app.test_client().get(f"/p/periods/{period_id}/notice").get_data(as_text=True)
     assert "notice-ballot" not in text
+
+
+def test_the_summary_pdf_prints_every_leaders_votes_and_formulas(seeded, monkeypatch):  # noqa: F811
+    app, _output = seeded
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # log in as a browser would
+    with app.app_context():
+        from assessment.app.db import db
+
+        stored = _ballots(db.session, 3)
+        number = results.list_versions(db.session, 3)[0].number
+    client = app.test_client()
+    client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD})
+    response = client.get(
+        f"/admin/periods/3/results/versions/{number}/reports/summary.pdf?lang=zh_CN"
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    text = text.replace(" ", "").replace("\n", "")
+    assert "民主测评：票数与占比" in text
+    for ballot in stored.values():
+        for group in ballot["groups"]:
+            # the group formula as printed: grades best first, e.g. (5×1+1×0.8)/6×100=96.67
+            terms = [
+                f"{group['votes'][grade]}×{coefficient}"
+                for grade, coefficient in (
+                    ("excellent", "1"),
+                    ("competent", "0.8"),
+                    ("basic", "0.6"),
+                    ("incompetent", "0"),
+                )
+                if group["votes"].get(grade)
+            ]
+            formula = f"({'+'.join(terms)})/{group['valid']}×100={group['score']:.2f}"
+            assert formula in text, formula
