@@ -107,5 +107,5 @@ def test_a_leader_reads_their_vote_shares_on_a_phone(
     )
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a 360px screen"
     page.screenshot(path=tmp_path / "vote-shares-360.png", full_page=True)
-    article.screenshot(path=Path("/tmp") / "vote-shares-360-mz.png")
+    article.screenshot(path=tmp_path / "vote-shares-360-mz.png")
     phone.close()
