@@ -24,7 +24,12 @@ from flask_babel import lazy_gettext as _l
 
 from assessment.core import charts
 from assessment.core.errors import InvalidParameterError
-from assessment.core.explain import CadreExplanation, explain_ballot, explain_cadre_result
+from assessment.core.explain import (
+    CadreExplanation,
+    explain_ballot,
+    explain_cadre_result,
+    explain_published_ballots,
+)
 from assessment.core.records import record_to_plain, result_from_plain
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
 from assessment.messages import (
@@ -578,8 +583,19 @@ def notice_context(
     for row in notice.rows:
         groups.setdefault(row.post_group, []).append(_cadre_row(row, rulebook, unit_names))
     title = f"{REPORT_TITLES['notice']} · {facts.period_name}"
+    published = [
+        {
+            "cadre": cadre.name,
+            "indicator_name": label(indicator.name),
+            "tally": tally,
+        }
+        for cadre in result_from_plain(result).cadres
+        for indicator, tally in explain_published_ballots(rulebook, cadre)
+    ]
     return {
         **_verification(facts, ReportKind.NOTICE, None, notice.fields, title),
+        "ballots": published,
+        "places": rulebook.precision.places,
         "groups": [
             {"code": code, "name": set_names.get(code, code), "rows": groups[code]}
             for code in sorted(groups, key=rulebook.post_sort_key)

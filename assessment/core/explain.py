@@ -84,6 +84,7 @@ __all__ = [
     "explain_cadre_result",
     "explain_events",
     "explain_indicator",
+    "explain_published_ballots",
     "explain_total",
     "format_number",
     "group_category_means",
@@ -973,6 +974,28 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
         score=ballot.score,
         incompetent_over_third=ballot.incompetent_over_third,
     )
+
+
+def explain_published_ballots(
+    rulebook: Rulebook, cadre: CadreResult
+) -> tuple[tuple[Indicator, BallotExplanation], ...]:
+    """The cadre's ballot indicators whose votes the rulebook publishes, explained.
+
+    Only indicators whose ``sources.publish_votes`` is set (docs/rulebook.md): the
+    public notice shows their votes and shares, as a page and as a PDF.
+    """
+    indicator_set = next((s for s in rulebook.indicator_sets if s.post == cadre.post_group), None)
+    if indicator_set is None:
+        return ()
+    rules = {i.code: i for i in indicator_set.indicators}
+    shown = []
+    for outcome in cadre.indicators:
+        indicator = rules.get(outcome.code)
+        if outcome.ballot is None or indicator is None or indicator.sources is None:
+            continue
+        if indicator.sources.publish_votes:
+            shown.append((indicator, explain_ballot(outcome.ballot, rulebook.precision)))
+    return tuple(shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
-from assessment.core.explain import explain_ballot
+from assessment.core.explain import explain_published_ballots
 from assessment.core.records import CadreResult
 from assessment.core.rulebook import Rulebook
 from assessment.forms import BaseForm, choices
@@ -119,23 +119,10 @@ def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
 def published_ballots(rulebook: Rulebook, cadre: CadreResult) -> list[dict[str, Any]]:
     """The cadre's ballot indicators whose votes the rulebook publishes (``sources.
     publish_votes``): name and tally with shares and formulas; none unless it says so."""
-    indicator_set = next((s for s in rulebook.indicator_sets if s.post == cadre.post_group), None)
-    if indicator_set is None:
-        return []
-    shown = []
-    for outcome in cadre.indicators:
-        indicator = next((i for i in indicator_set.indicators if i.code == outcome.code), None)
-        sources = indicator.sources if indicator is not None else None
-        if outcome.ballot is None or sources is None or not sources.publish_votes:
-            continue
-        shown.append(
-            {
-                "code": outcome.code,
-                "name": label(indicator.name) if indicator is not None else outcome.code,
-                "tally": explain_ballot(outcome.ballot, rulebook.precision),
-            }
-        )
-    return shown
+    return [
+        {"code": indicator.code, "name": label(indicator.name), "tally": tally}
+        for indicator, tally in explain_published_ballots(rulebook, cadre)
+    ]
 
 
 def _policy() -> throttle.ThrottlePolicy:

@@ -83,7 +83,12 @@ def test_a_period_without_ballot_indicators_shows_no_votes(seeded, period_id):  
     assert "notice-ballot" not in text
 
 
-def test_the_summary_pdf_prints_every_leaders_votes_and_formulas(seeded, monkeypatch):  # noqa: F811
+@pytest.mark.parametrize("report", ["summary", "notice"])
+def test_the_summary_and_notice_pdfs_print_every_leaders_votes_and_formulas(
+    seeded,  # noqa: F811
+    monkeypatch,
+    report,
+):
     app, _output = seeded
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # log in as a browser would
     with app.app_context():
@@ -94,7 +99,7 @@ def test_the_summary_pdf_prints_every_leaders_votes_and_formulas(seeded, monkeyp
     client = app.test_client()
     client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD})
     response = client.get(
-        f"/admin/periods/3/results/versions/{number}/reports/summary.pdf?lang=zh_CN"
+        f"/admin/periods/3/results/versions/{number}/reports/{report}.pdf?lang=zh_CN"
     )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
