@@ -212,6 +212,8 @@ DEMO_BALLOT_INDICATOR: dict[str, Any] = {
         "groups": [
             {"group": group, "weight": weight} for group, _, weight, *_ in DEMO_BALLOT_GROUPS
         ],
+        # the public notice shows each leader's votes and shares (issue 14)
+        "publish_votes": True,
     },
     "description": {
         "zh": "班子成员、干部职工、村民代表分别投票（优秀、称职、基本称职、不称职或弃权），"

@@ -24,7 +24,12 @@ from flask_babel import lazy_gettext as _l
 
 from assessment.core import charts
 from assessment.core.errors import InvalidParameterError
-from assessment.core.explain import CadreExplanation, explain_cadre_result
+from assessment.core.explain import (
+    CadreExplanation,
+    explain_ballot,
+    explain_cadre_result,
+    explain_published_ballots,
+)
 from assessment.core.records import record_to_plain, result_from_plain
 from assessment.core.rulebook import IndicatorSet, Label, Rulebook
 from assessment.messages import (
@@ -407,6 +412,27 @@ def _indicator_name(rulebook: Rulebook, code: str) -> str:
     return code
 
 
+def _ballot_rows(result: Mapping[str, Any], rulebook: Rulebook) -> list[dict[str, Any]]:
+    """Every cadre's ballot indicators (民主测评): votes, shares and formulas per voter
+    group, built once by :func:`assessment.core.explain.explain_ballot` as on the portal,
+    the scorecard and the public notice. The summary is the team's report: all of them."""
+    rows = []
+    for cadre in result_from_plain(result).cadres:
+        for outcome in cadre.indicators:
+            if outcome.ballot is None:
+                continue
+            rows.append(
+                {
+                    "cadre": cadre.name,
+                    "code": cadre.code,
+                    "indicator": outcome.code,
+                    "indicator_name": _indicator_name(rulebook, outcome.code),
+                    "tally": explain_ballot(outcome.ballot, rulebook.precision),
+                }
+            )
+    return rows
+
+
 def summary_context(
     result: Mapping[str, Any],
     rulebook: Rulebook,
@@ -437,6 +463,8 @@ def summary_context(
         **_verification(facts, ReportKind.SUMMARY, None, summary.fields, title),
         "n_cadres": summary.n_cadres,
         "groups": groups,
+        "ballots": _ballot_rows(result, rulebook),
+        "places": rulebook.precision.places,
         "grades": _grade_table(summary.grade_counts, rulebook, summary.n_cadres),
         "response_rates": [
             {
@@ -557,8 +585,19 @@ def notice_context(
     for row in notice.rows:
         groups.setdefault(row.post_group, []).append(_cadre_row(row, rulebook, unit_names))
     title = f"{REPORT_TITLES['notice']} · {facts.period_name}"
+    published = [
+        {
+            "cadre": cadre.name,
+            "indicator_name": label(indicator.name),
+            "tally": tally,
+        }
+        for cadre in result_from_plain(result).cadres
+        for indicator, tally in explain_published_ballots(rulebook, cadre)
+    ]
     return {
         **_verification(facts, ReportKind.NOTICE, None, notice.fields, title),
+        "ballots": published,
+        "places": rulebook.precision.places,
         "groups": [
             {"code": code, "name": set_names.get(code, code), "rows": groups[code]}
             for code in sorted(groups, key=rulebook.post_sort_key)

@@ -242,6 +242,8 @@ def _add_synthetic_responses(session: Any, survey_id: int, count: int) -> None:
 
     unit_id = session.scalars(sa.select(Unit.id).where(Unit.code == "QSZ-01")).one()
     items = [i for i in list_items(session, survey_id, unit_id) if i.kind == "likert"]
+    survey = session.get(services.Survey, survey_id)
+    voter_group = services.respondent_group(session, survey, unit_id)
     today = utcnow().date()
     for start in range(0, count, 1000):
         responses, answers = [], []
@@ -253,6 +255,7 @@ def _add_synthetic_responses(session: Any, survey_id: int, count: int) -> None:
                     "id": response_id,
                     "survey_id": survey_id,
                     "unit_id": unit_id,
+                    "voter_group": voter_group,
                     "channel": "online",
                     "submitted_on": today,
                     "receipt": uuid.uuid4().hex[:9].upper(),

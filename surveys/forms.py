@@ -97,6 +97,13 @@ SURVEY_FIELD_MESSAGES: dict[str, Any] = {
     "bad_survey_code": _l("The code “%(code)s” must be 1–32 small letters, digits or “-”."),
     "survey_code_taken": _l("Another survey of this period already has the code %(code)s."),
     "voter_group_name_required": _l("The township's own voter group %(code)s needs a name."),
+    "unknown_voter_group": _l(
+        "Unknown voter group “%(code)s”: choose a listed group or the survey's own."
+    ),
+    "unit_has_other_group": _l(
+        "This unit's earlier batches are for the voter group %(code)s; one unit's batches "
+        "in a survey share one group (an online answer shows only its unit)."
+    ),
 }
 
 SURVEY_STATE_MESSAGES: dict[str, Any] = {
@@ -276,6 +283,11 @@ class BatchForm(BaseForm):
         validators=[InputRequired(), NumberRange(min=1, max=5000)],
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    voter_group = SelectField(
+        _l("Voter group (测评主体) of the holders"),
+        description=_l("Empty: the survey's own group."),
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Generate and download the slips (PDF)"))
 
 

@@ -175,6 +175,10 @@ class CodeBatch(db.Model):  # type: ignore[name-defined,misc]
     #: Number of codes (and of paper receipts) generated.
     size: Mapped[int]
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The voter group (测评主体) of the batch's holders, overriding the survey's (None:
+    #: the survey's), so one survey collects from several groups. Online answers carry
+    #: their unit, not their batch, so a unit's batches in one survey share one group.
+    voter_group: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -261,6 +265,10 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
     #: The respondent's unit (from the access code's batch, or the paper batch).
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    #: The respondent's voter group (测评主体), from the unit's code batches or the survey:
+    #: with the unit, the only thing known about who answered. Set by every insert
+    #: (:func:`surveys.services.store_response`); the server default serves the migration.
+    voter_group: Mapped[str] = mapped_column(sa.String(32), server_default="public")
     channel: Mapped[str] = mapped_column(sa.String(8))
     #: Day of submission (or of entry, for paper); never a finer time.
     submitted_on: Mapped[date]

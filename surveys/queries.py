@@ -434,6 +434,8 @@ class ScoredResponses:
     target_ids: tuple[int, ...]
     unit_ids: tuple[int, ...]
     days: tuple[date, ...]
+    #: The voter group of each row's response (the only thing known of who answered).
+    voter_groups: tuple[str, ...]
     excluded: tuple[bool, ...]
     answers: tally.FloatArray
     dont_know_answers: tally.BoolArray
@@ -483,11 +485,11 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
             elif question_id in columns and value_text == DONT_KNOW:
                 flags[columns[question_id]] = True
     meta = {
-        response_id: (unit_id, day)
-        for response_id, unit_id, day in session.execute(
-            sa.select(Response.id, Response.unit_id, Response.submitted_on).where(
-                Response.survey_id == survey.id
-            )
+        response_id: (unit_id, day, group)
+        for response_id, unit_id, day, group in session.execute(
+            sa.select(
+                Response.id, Response.unit_id, Response.submitted_on, Response.voter_group
+            ).where(Response.survey_id == survey.id)
         )
     }
     excluded = list_excluded_ids(session, survey.id)
@@ -504,6 +506,7 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
         target_ids=tuple(target_id for _, target_id in pairs),
         unit_ids=tuple(meta[response_id][0] for response_id, _ in pairs),
         days=tuple(meta[response_id][1] for response_id, _ in pairs),
+        voter_groups=tuple(meta[response_id][2] for response_id, _ in pairs),
         excluded=tuple(response_id in excluded for response_id, _ in pairs),
         answers=matrix,
         dont_know_answers=dont_know,
@@ -521,8 +524,22 @@ def list_ballots(
 ) -> dict[int, list[str]]:
     """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
 
-    Responses the team excluded are left out (they stay stored). The one reader of
-    ballots: the staff results page and the results engine count the same ones.
+    Every voter group together; :func:`list_group_ballots` keeps them apart.
+    """
+    return {
+        target_id: [ballot for group in sorted(groups) for ballot in groups[group]]
+        for target_id, groups in list_group_ballots(session, survey, question_ids).items()
+    }
+
+
+def list_group_ballots(
+    session: Session, survey: Survey, question_ids: Sequence[int]
+) -> dict[int, dict[str, list[str]]]:
+    """The counted grade ballots of a closed survey per target and voter group.
+
+    A ballot is a grade code or ``abstain``; the group is the response's. Responses the
+    team excluded are left out (they stay stored). The one reader of ballots: the staff
+    results page and the results engine count the same ones.
 
     Raises
     ------
@@ -531,12 +548,12 @@ def list_ballots(
     """
     if survey.status != "closed":
         raise EmbargoError(survey.id)
-    ballots: dict[int, list[str]] = {}
+    ballots: dict[int, dict[str, list[str]]] = {}
     if not question_ids:
         return ballots
     excluded = list_excluded_ids(session, survey.id)
-    for response_id, target_id, value_text in session.execute(
-        sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
+    for response_id, group, target_id, value_text in session.execute(
+        sa.select(Answer.response_id, Response.voter_group, Answer.target_id, Answer.value_text)
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.survey_id == survey.id,
@@ -546,7 +563,8 @@ def list_ballots(
         .order_by(Answer.response_id, Answer.question_id)
     ):
         if target_id is not None and response_id not in excluded:
-            ballots.setdefault(target_id, []).append(value_text or "abstain")
+            by_group = ballots.setdefault(target_id, {})
+            by_group.setdefault(group, []).append(value_text or "abstain")
     return ballots
 
 

@@ -7,7 +7,10 @@ each printed option carries the digit to type and the answer value that digit st
 
 Grade ballots (民主测评) print as one table per ballot question with every target as a
 row and a box per grade; the other questions print per target, then the questions asked
-once. Labels are whatever the current locale gives; the view renders in Chinese.
+once. A survey of grade ballots only prints as the numbered ballots of a meeting
+(:attr:`Questionnaire.is_meeting_ballot`): the same serials, digits and double entry,
+a compact sheet naming the batch's voter group. Labels are whatever the current locale
+gives; the view renders in Chinese.
 """
 
 from __future__ import annotations
@@ -74,6 +77,12 @@ class Questionnaire:
     targets: tuple[TargetBlock, ...]
     ballots: tuple[BallotTable, ...]
     once: tuple[PrintedItem, ...]
+
+    @property
+    def is_meeting_ballot(self) -> bool:
+        """Only grade ballots: a democratic evaluation's ballot (民主测评票) for a meeting,
+        every rated cadre a row of one table, printed compact."""
+        return bool(self.ballots) and not self.targets and not self.once
 
     @property
     def items(self) -> tuple[PrintedItem, ...]:

@@ -27,7 +27,7 @@ from assessment.survey_source import SurveyAwareness
 from surveys import comments, demo
 from surveys.core import tally
 from surveys.models import CodeBatch, Survey
-from surveys.queries import list_ballots, list_closed_surveys, list_scored_responses
+from surveys.queries import list_closed_surveys, list_group_ballots, list_scored_responses
 
 
 def _target_key(target: Any) -> tuple[str, int] | None:
@@ -126,14 +126,19 @@ def cadre_awareness(session: Session, period: Period, cadre_id: int) -> list[Sur
     return out
 
 
-def _eligible_voters(session: Session, survey: Survey) -> int:
-    """Access codes issued to a survey and not revoked: the voters entitled to answer."""
-    total = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(CodeBatch.size), 0)).where(
-            CodeBatch.survey_id == survey.id, CodeBatch.revoked_at.is_(None)
-        )
+def _eligible_voters(session: Session, survey: Survey) -> dict[str, int]:
+    """Access codes issued to a survey and not revoked, per voter group of their batch:
+    the voters entitled to answer."""
+    rows = session.execute(
+        sa.select(CodeBatch.voter_group, sa.func.coalesce(sa.func.sum(CodeBatch.size), 0))
+        .where(CodeBatch.survey_id == survey.id, CodeBatch.revoked_at.is_(None))
+        .group_by(CodeBatch.voter_group)
     )
-    return int(total or 0)
+    eligible: dict[str, int] = {}
+    for group, size in rows:
+        code = group or survey.voter_group
+        eligible[code] = eligible.get(code, 0) + int(size or 0)
+    return eligible
 
 
 def _satisfaction_targets(
@@ -170,6 +175,7 @@ def _satisfaction_targets(
                 continue
             bucket["scores"].append(float(scores[row]))
             bucket["unit_ids"].append(scored.unit_ids[row])
+            bucket.setdefault("groups", []).append(scored.voter_groups[row])
     return out
 
 
@@ -185,17 +191,18 @@ def _ballot_targets(
             if q.kind == "ballot" and (not questions or q.code in questions)
         ]
         targets = {t.id: t for t in survey.targets}
-        for target_id, ballots in list_ballots(session, survey, ids).items():
+        for target_id, by_group in list_group_ballots(session, survey, ids).items():
             key = _target_key(targets[target_id]) if target_id in targets else None
             if key is None:
                 continue
             groups = out[key[0]].setdefault(key[1], {"groups": {}})["groups"]
-            tally_ = groups.setdefault(survey.voter_group, {"votes": {}, "abstentions": 0})
-            for ballot in ballots:
-                if ballot in tally.ABSTAIN_CODES:
-                    tally_["abstentions"] += 1
-                else:
-                    tally_["votes"][ballot] = tally_["votes"].get(ballot, 0) + 1
+            for group, ballots in by_group.items():
+                tally_ = groups.setdefault(group, {"votes": {}, "abstentions": 0})
+                for ballot in ballots:
+                    if ballot in tally.ABSTAIN_CODES:
+                        tally_["abstentions"] += 1
+                    else:
+                        tally_["votes"][ballot] = tally_["votes"].get(ballot, 0) + 1
     return out
 
 
@@ -217,8 +224,9 @@ def survey_sourced_data(
         int}}}}``. ``available`` lists every coded survey of the period, open or not (a
         rulebook naming a code that is not there is refused by the caller). A
         ``satisfaction`` target is as in :func:`survey_results_data`, scored over the
-        named questions only; a ``ballot`` target is ``{"groups": {group: {"votes":
-        {grade: int}, "abstentions": int}}}``, the group being the survey's voter group.
+        named questions only, with ``"groups"``: the voter group of each score; a
+        ``ballot`` target is ``{"groups": {group: {"votes": {grade: int},
+        "abstentions": int}}}``, the group being each response's voter group.
         Only closed surveys give data; ``eligible`` counts the access codes issued to
         the closed surveys of each group.
     """
@@ -242,9 +250,9 @@ def survey_sourced_data(
             data = _satisfaction_targets(session, closed, source.questions)
         eligible: dict[str, int] = {}
         for survey in closed:
-            eligible[survey.voter_group] = eligible.get(survey.voter_group, 0) + (
-                _eligible_voters(session, survey)
-            )
+            eligible.setdefault(survey.voter_group, 0)
+            for group, voters in _eligible_voters(session, survey).items():
+                eligible[group] = eligible.get(group, 0) + voters
         indicators[code] = {**data, "eligible": eligible}
     return {"available": available, "indicators": indicators}
 

@@ -416,11 +416,14 @@ def generate_batch(
     note: str,
     key: str,
     now: datetime,
+    voter_group: str = "",
 ) -> tuple[CodeBatch, list[Slip]]:
     """Draw ``size`` access codes and paper receipts for the households of ``unit``.
 
     Only keyed hashes of the codes are stored. The slips pair a code with a receipt on
     paper only: the database keeps no trace of which receipt sat beside which code.
+    ``voter_group`` (empty: the survey's) names the group of the batch's holders
+    (:func:`check_batch_group`).
     """
     if survey.status == "closed":
         raise SurveyStateError("closed")
@@ -428,11 +431,13 @@ def generate_batch(
         raise FieldError("unit_id", "not_a_respondent_unit")
     if not 1 <= size <= MAX_BATCH_SIZE:
         raise FieldError("size", "batch_size", min=1, max=MAX_BATCH_SIZE)
+    group = check_batch_group(session, survey, unit.id, voter_group)
     batch = CodeBatch(
         survey_id=survey.id,
         unit_id=unit.id,
         size=size,
         note=_check_text("note", note, 200),
+        voter_group=None if group == survey.voter_group else group,
         created_at=now,
     )
     session.add(batch)
@@ -470,6 +475,46 @@ def generate_batch(
     logger.info("survey %s: batch %s of %d codes generated", survey.id, batch.id, size)
     slips = [Slip(code, receipt) for code, receipt in zip(sorted(codes), receipts, strict=True)]
     return batch, slips
+
+
+def batch_groups(survey: Survey) -> tuple[str, ...]:
+    """The voter groups a batch of the survey may name: the built-in ones and the survey's."""
+    return tuple(dict.fromkeys((*VOTER_GROUPS, survey.voter_group)))
+
+
+def _unit_groups(session: Session, survey: Survey, unit_id: int) -> set[str]:
+    named = session.scalars(
+        sa.select(CodeBatch.voter_group)
+        .where(CodeBatch.survey_id == survey.id, CodeBatch.unit_id == unit_id)
+        .distinct()
+    )
+    return {group or survey.voter_group for group in named}
+
+
+def check_batch_group(session: Session, survey: Survey, unit_id: int, voter_group: str) -> str:
+    """The voter group a new batch of ``unit_id`` names (empty: the survey's), checked.
+
+    Raises
+    ------
+    FieldError
+        ``voter_group``: a group that is neither built in nor the survey's own
+        (``unknown_voter_group``), or one other than the group of the unit's earlier
+        batches (``unit_has_other_group``): an online answer carries its unit, not its
+        batch, so the unit is what tells its group.
+    """
+    group = voter_group.strip() or survey.voter_group
+    if group not in batch_groups(survey):
+        raise FieldError("voter_group", "unknown_voter_group", code=group)
+    others = _unit_groups(session, survey, unit_id) - {group}
+    if others:
+        raise FieldError("voter_group", "unit_has_other_group", code=sorted(others)[0])
+    return group
+
+
+def respondent_group(session: Session, survey: Survey, unit_id: int) -> str:
+    """The voter group of a response from ``unit_id``: its unit's batches', else the survey's."""
+    groups = _unit_groups(session, survey, unit_id)
+    return groups.pop() if len(groups) == 1 else survey.voter_group
 
 
 def revoke_batch(session: Session, batch: CodeBatch, *, reason: str, now: datetime) -> None:
@@ -690,6 +735,7 @@ def store_response(
                 "id": response_id,
                 "survey_id": survey.id,
                 "unit_id": unit_id,
+                "voter_group": respondent_group(session, survey, unit_id),
                 "channel": channel,
                 "submitted_on": today,
                 "receipt": receipt,
@@ -825,6 +871,7 @@ def is_duplicate_submission(error: IntegrityError) -> bool:
 
 
 def _canonical_response_set(session: Session, survey_id: int) -> tuple[str, int]:
+    group = session.scalar(sa.select(Survey.voter_group).where(Survey.id == survey_id))
     responses = session.execute(
         sa.select(Response).where(Response.survey_id == survey_id).order_by(Response.id)
     ).scalars()
@@ -856,6 +903,8 @@ def _canonical_response_set(session: Session, survey_id: int) -> tuple[str, int]
             "serial": r.paper_serial,
             "paper_batch": r.paper_batch,
             "answers": answers.get(r.id, []),
+            # only where a batch named another group, so seals made before groups hold
+            **({"group": r.voter_group} if r.voter_group != group else {}),
         }
         for r in responses
     ]

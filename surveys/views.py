@@ -46,6 +46,7 @@ from assessment.messages import VOTER_GROUP_LABELS
 from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
 from assessment.queries import get_period, list_cadres, list_periods
+from assessment.services.results import list_versions
 from reports.pdf import html_to_pdf
 from surveys import form_state, paper, queries, questionnaire, services, storage, tokens
 from surveys.core.codes import format_code, normalise_code
@@ -652,7 +653,21 @@ def _batch_form(survey: Survey) -> BatchForm:
             for u in queries.respondent_units(db.session, survey.period)
         ]
     )
+    form.voter_group.choices = choices(
+        [("", _("The survey's group (%(group)s)", group=_group_label(survey)))]
+        + [
+            (code, _group_label(survey, code))
+            for code in services.batch_groups(survey)
+            if code != survey.voter_group
+        ]
+    )
     return form
+
+
+def _group_label(survey: Survey, code: str | None = None) -> str:
+    """A voter group's name: built in, or the survey's own."""
+    code = code or survey.voter_group
+    return str(VOTER_GROUP_LABELS.get(code, survey.voter_group_name or code))
 
 
 def _question_details(question: Question) -> str:
@@ -696,7 +711,8 @@ def _render_show(survey: Survey, status: int = 200, **forms: Any) -> tuple[str, 
         status_labels=SURVEY_STATUS_LABELS,
         kind_labels=QUESTION_KIND_LABELS,
         target_kind_labels=TARGET_KIND_LABELS,
-        voter_group_label=VOTER_GROUP_LABELS.get(survey.voter_group, survey.voter_group_name),
+        voter_group_label=_group_label(survey),
+        group_label=lambda code: _group_label(survey, code),
         rated_kinds=RATED_KINDS,
         public_url=_public_url(survey),
         code_alarm=_code_alarm(survey),
@@ -1042,6 +1058,7 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
                 note=form.note.data or "",
                 key=current_app.config["ACCESS_CODE_HASH_KEY"],
                 now=utcnow(),
+                voter_group=form.voter_group.data or "",
             )
             # Rendered inside the transaction: if the PDF fails, no unseen codes are kept.
             with force_locale("zh_CN"):
@@ -1082,7 +1099,8 @@ def questionnaires(survey_id: int, batch_id: int) -> Response:
     """Numbered paper questionnaires for a batch's households (issue 17), as a PDF.
 
     One per slip of the batch, with the digits the clerk's entry screen expects; a
-    large batch is printed in parts (``?first=201``) of ``MAX_COPIES_PER_PDF``.
+    large batch is printed in parts (``?first=201``) of ``MAX_COPIES_PER_PDF``. A survey
+    of grade ballots only prints the numbered ballots of a meeting (issue 14).
     """
     survey = _survey_or_404(survey_id)
     try:
@@ -1101,18 +1119,21 @@ def questionnaires(survey_id: int, batch_id: int) -> Response:
         )
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
     with force_locale("zh_CN"):
+        layout = questionnaire.build_questionnaire(items)  # its labels are Chinese too
         html = render_template(
             "surveys/questionnaire_pdf.html",
             title=survey.title_zh,
             intro=survey.intro_zh,
             unit_name=batch.unit.name_zh,
-            questionnaire=questionnaire.build_questionnaire(items),
+            voter_group=_group_label(survey, batch.voter_group),
+            questionnaire=layout,
             copies=questionnaire.batch_copies(batch.id, batch.size, first=first),
             dont_know=queries.DONT_KNOW,
             dont_know_digits=paper.DONT_KNOW_DIGITS,
         )
     response = Response(html_to_pdf(html), mimetype="application/pdf")
-    name = f"survey-{survey.short_id}-batch-{batch.id}-questionnaires-{first}.pdf"
+    kind = "ballots" if layout.is_meeting_ballot else "questionnaires"
+    name = f"survey-{survey.short_id}-batch-{batch.id}-{kind}-{first}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -1181,10 +1202,14 @@ def results(survey_id: int) -> str:
             total_responses=total.responses,
             total_households=total.households,
         )
+    versions = list_versions(db.session, survey.period_id)
     return render_template(
         "surveys/results.html",
         survey=survey,
         results=queries.list_results(db.session, survey),
+        # this page counts the answers as given; the official numbers are the version's
+        latest_version=versions[0] if versions else None,
+        n_excluded=len(queries.list_excluded_ids(db.session, survey.id)),
         ballot_labels=BALLOT_LABELS,
         min_group_size=survey.period.min_group_size,
         low_response_rate=ResultSettings().low_response_rate,

@@ -39,7 +39,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from assessment.core.ballots import GroupBallots, compute_ballot_result
+from assessment.core.ballots import GRADE_CODES, GroupBallots, compute_ballot_result
 from assessment.core.confidence import GradeConfidence
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import Precision, exact
@@ -84,6 +84,7 @@ __all__ = [
     "explain_cadre_result",
     "explain_events",
     "explain_indicator",
+    "explain_published_ballots",
     "explain_total",
     "format_number",
     "group_category_means",
@@ -949,10 +950,15 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
     >>> explained.expression
     '(1 × 86.67) / 1 = 86.67'
     """
+    # best grade first, whatever order the stored result kept (its JSON sorts the keys)
+    coefficients = {
+        **{g: ballot.coefficients[g] for g in GRADE_CODES if g in ballot.coefficients},
+        **ballot.coefficients,
+    }
     recomputed = compute_ballot_result(
         [GroupBallots(g.group, g.votes, g.abstentions) for g in ballot.groups],
         [(g.group, g.weight) for g in ballot.groups],
-        coefficients=ballot.coefficients,
+        coefficients=coefficients,
         precision=precision,
     )
     groups = []
@@ -991,6 +997,28 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
         score=ballot.score,
         incompetent_over_third=ballot.incompetent_over_third,
     )
+
+
+def explain_published_ballots(
+    rulebook: Rulebook, cadre: CadreResult
+) -> tuple[tuple[Indicator, BallotExplanation], ...]:
+    """The cadre's ballot indicators whose votes the rulebook publishes, explained.
+
+    Only indicators whose ``sources.publish_votes`` is set (docs/rulebook.md): the
+    public notice shows their votes and shares, as a page and as a PDF.
+    """
+    indicator_set = next((s for s in rulebook.indicator_sets if s.post == cadre.post_group), None)
+    if indicator_set is None:
+        return ()
+    rules = {i.code: i for i in indicator_set.indicators}
+    shown = []
+    for outcome in cadre.indicators:
+        indicator = rules.get(outcome.code)
+        if outcome.ballot is None or indicator is None or indicator.sources is None:
+            continue
+        if indicator.sources.publish_votes:
+            shown.append((indicator, explain_ballot(outcome.ballot, rulebook.precision)))
+    return tuple(shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,10 @@ class SurveySources:
         the group) whose valid ballots a group needs.
     coefficients : tuple of float
         ``ballot``: coefficient of 优秀, 称职, 基本称职, 不称职 (default 1, 0.8, 0.6, 0).
+    publish_votes : bool
+        ``ballot``: the public notice shows each cadre's vote counts and shares per
+        voter group (default: only the total and grade; the team's reports and the
+        cadre's portal always show them).
     """
 
     surveys: tuple[str, ...]
@@ -189,6 +193,7 @@ class SurveySources:
     min_responses: int = 1
     quorum_share: float | None = None
     coefficients: tuple[float, ...] = DEFAULT_BALLOT_COEFFICIENTS
+    publish_votes: bool = False
 
     @property
     def coefficient_of(self) -> dict[str, float]:
@@ -1011,7 +1016,15 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
         value,
         path,
         ("surveys",),
-        ("questions", "method", "groups", "min_responses", "quorum_share", "coefficients"),
+        (
+            "questions",
+            "method",
+            "groups",
+            "min_responses",
+            "quorum_share",
+            "coefficients",
+            "publish_votes",
+        ),
     )
     if data is None:
         return None
@@ -1037,8 +1050,9 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
     groups: list[VoterGroupWeight] = []
     quorum_share: float | None = None
     coefficients = DEFAULT_BALLOT_COEFFICIENTS
+    publish_votes = False
     if method == "satisfaction":
-        for key in ("groups", "quorum_share", "coefficients"):
+        for key in ("groups", "quorum_share", "coefficients", "publish_votes"):
             if key in data:
                 check.add(_at(path, key), "not_used_by_method", method=method)
     elif method == "ballot":
@@ -1073,6 +1087,8 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
             quorum_share = share or None
         if "coefficients" in data:
             coefficients = _parse_coefficients(check, data["coefficients"], path)
+        if "publish_votes" in data:
+            publish_votes = bool(check.boolean(data["publish_votes"], _at(path, "publish_votes")))
     if len(check.problems) > before or not method:
         return None
     return SurveySources(
@@ -1083,6 +1099,7 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
         min_responses=min_responses,
         quorum_share=quorum_share,
         coefficients=coefficients,
+        publish_votes=publish_votes,
     )
 
 
@@ -1730,6 +1747,9 @@ def _sources_plain(sources: SurveySources) -> dict[str, Any]:
         }
         if sources.quorum_share is not None:
             plain["quorum_share"] = _num(sources.quorum_share)
+        # only when set, so that the digest of a rulebook written before the option holds
+        if sources.publish_votes:
+            plain["publish_votes"] = True
     return plain
 
 

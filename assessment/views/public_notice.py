@@ -23,6 +23,9 @@ from assessment import evidence as files
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
+from assessment.core.explain import explain_published_ballots
+from assessment.core.records import CadreResult
+from assessment.core.rulebook import Rulebook
 from assessment.form_errors import page_with_status
 from assessment.forms import choices
 from assessment.models import Period, ResultVersion
@@ -83,6 +86,7 @@ def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
                 "unit": units.get(cadre.unit, cadre.unit),
                 "total": cadre.total,
                 "grade": grades.get(cadre.grade, cadre.grade),
+                "ballots": published_ballots(rulebook, cadre),
             }
         )
     return [
@@ -92,6 +96,15 @@ def public_rows(period: Period, version: ResultVersion) -> list[dict[str, Any]]:
             "cadres": sorted(rows, key=lambda r: (r["rank"], r["name"])),
         }
         for code, rows in sorted(members.items(), key=lambda item: rulebook.post_sort_key(item[0]))
+    ]
+
+
+def published_ballots(rulebook: Rulebook, cadre: CadreResult) -> list[dict[str, Any]]:
+    """The cadre's ballot indicators whose votes the rulebook publishes (``sources.
+    publish_votes``): name and tally with shares and formulas; none unless it says so."""
+    return [
+        {"code": indicator.code, "name": label(indicator.name), "tally": tally}
+        for indicator, tally in explain_published_ballots(rulebook, cadre)
     ]
 
 

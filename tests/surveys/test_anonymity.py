@@ -40,7 +40,16 @@ def _edges(metadata: sa.MetaData) -> dict[str, set[str]]:
             if other in tables:
                 edges[name].add(other)
                 edges[other].add(name)
-    reference_keys = {"id", "survey_id", "unit_id", "question_id", "target_id", "used"}
+    # a voter group, like a unit, is what is known of a response (issue 14), naming no one
+    reference_keys = {
+        "id",
+        "survey_id",
+        "unit_id",
+        "voter_group",
+        "question_id",
+        "target_id",
+        "used",
+    }
     for (a, ta), (b, tb) in ((x, y) for x in tables.items() for y in tables.items() if x[0] < y[0]):
         shared = ({c.name for c in ta.columns} & {c.name for c in tb.columns}) - reference_keys
         if shared:
