@@ -1,7 +1,7 @@
 """period kinds and calendar
 
 Revision ID: 5c1f0e7a9b2d
-Revises: 225e5b133457
+Revises: 3cd75807586b
 Create Date: 2026-12-06 02:15:00
 
 A period gets a kind (month, quarter, half_year, annual, special, term), start and end
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1f0e7a9b2d'
-down_revision = '225e5b133457'
+down_revision = '3cd75807586b'
 branch_labels = None
 depends_on = None
 
