@@ -25,7 +25,6 @@ ways (``result_to_plain``, ``result_from_plain``), are in :mod:`assessment.core.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -39,6 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from assessment.core.ballots import BallotResult, GroupBallots, Quorum, compute_ballot_result
+from assessment.core.canonical_arrays import distinct_response_counts, sorted_rows_sha256
 from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -505,19 +505,8 @@ def _num(value: float | int | None) -> int | float | None:
 
 def _response_histogram(data: SurveyTargetInput) -> list[list[Any]]:
     """Distinct (unit, score) pairs of the valid responses with their counts, sorted."""
-    scores = np.asarray(data.scores, dtype=np.float64)
-    valid = ~np.isnan(scores)
-    units = (
-        np.full(int(valid.sum()), "", dtype=object)
-        if data.unit_ids is None
-        else np.asarray(data.unit_ids)[valid].astype(str).astype(object)
-    )
-    frame = pd.DataFrame({"unit": units, "score": scores[valid]})
-    counts = frame.groupby(["unit", "score"], sort=True).size()
-    return [
-        [str(unit), _num(score), int(count)]
-        for (unit, score), count in zip(counts.index, counts.to_numpy(), strict=True)
-    ]
+    pairs = distinct_response_counts(np.asarray(data.scores, dtype=np.float64), data.unit_ids)
+    return [[unit, _num(score), count] for unit, score, count in pairs]
 
 
 def _items_digest(items: FloatArray) -> dict[str, Any]:
@@ -525,15 +514,7 @@ def _items_digest(items: FloatArray) -> dict[str, Any]:
     x = np.asarray(items, dtype=np.float64)
     if x.ndim != 2:
         raise _fail("survey_items", x.shape, "not_a_2d_matrix")
-    # unanswered (NaN) becomes -1, off every Likert scale; +0.0 replaces -0.0
-    x = np.where(np.isnan(x), -1.0, x) + 0.0
-    order = np.lexsort(x.T[::-1]) if x.shape[0] else np.arange(0)
-    data = np.ascontiguousarray(x[order], dtype="<f8").tobytes()
-    return {
-        "n": int(x.shape[0]),
-        "k": int(x.shape[1]),
-        "sha256_f8le_sorted_rows": hashlib.sha256(data).hexdigest(),
-    }
+    return sorted_rows_sha256(x)
 
 
 def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
