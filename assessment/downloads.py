@@ -10,22 +10,28 @@ because a spreadsheet cell holds no time zone.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import request, send_file
+from flask import abort, request, send_file
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from assessment import evidence as files
 from assessment.app.db import utcnow
 from assessment.core.cells import is_formula_text
 from assessment.core.headers import header_of
+from assessment.models import Evidence
+
+logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Excel's number format for a date and time cell.
@@ -141,3 +147,22 @@ def template_download(
         [list(row) for row in rows],
     )
     return xlsx_download([sheet], f"{name}-{'zh' if chinese else 'en'}")
+
+
+def stored_file_download(session: Session, record: Evidence) -> Response:
+    """An evidence file or attachment from the shared store, as an attachment (404 when
+    its bytes are missing or damaged, which the log reports)."""
+    try:
+        data = files.read_evidence(session, record)
+    except files.MissingFileError as error:
+        logger.error("stored file of evidence %s is %s", record.id, error.problem)
+        abort(404)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=record.content_type,
+        as_attachment=True,
+        download_name=record.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -22,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_decimal, ngettext
@@ -31,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 from wtforms import (
@@ -52,7 +52,7 @@ from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedE
 from assessment.core.headers import RESULT_HEADERS
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.downloads import template_download
+from assessment.downloads import stored_file_download, template_download
 from assessment.forms import BaseForm, ImportForm, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
@@ -200,10 +200,6 @@ def _rulebook(period: Period) -> Rulebook | None:
     return service.find_rulebook(db.session, period)
 
 
-def _upload_folder() -> str:
-    return str(current_app.config["UPLOAD_FOLDER"])
-
-
 def _max_bytes() -> int:
     return int(current_app.config["EVIDENCE_MAX_BYTES"])
 
@@ -212,21 +208,17 @@ def _evidence_hint() -> str:
     return str(_EVIDENCE_HINT) % {"mb": round(_max_bytes() / 1024 / 1024, 1)}
 
 
-def _store_evidence(period: Period, form: FlaskForm) -> files.StoredFile | None:
-    """Write the form's evidence file, if one was chosen (FieldError when refused)."""
+def _add_evidence(session: Session, period: Period, form: FlaskForm) -> Evidence | None:
+    """Store the form's evidence file, if one was chosen, and record it (FieldError when
+    refused); in the caller's unit of work, so a failure stores nothing."""
     upload = form.evidence.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return files.store_upload(
-        _upload_folder(), upload.stream, upload.filename or "", max_bytes=_max_bytes()
+    stored = files.store_upload(
+        session, upload.stream, upload.filename or "", max_bytes=_max_bytes()
     )
-
-
-def _add_evidence(period: Period, stored: files.StoredFile | None) -> Evidence | None:
-    if stored is None:
-        return None
     return service.add_evidence(
-        db.session,
+        session,
         period=period,
         stored_name=stored.stored_name,
         original_name=stored.original_name,
@@ -350,12 +342,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
         if form.validate():
             service.check_collecting(period)
             try:
-                stored = _store_evidence(period, form)
-                folder = _upload_folder()
-                with (
-                    files.discard_on_error(folder, stored),
-                    unit_of_work(current_user.id) as session,
-                ):
+                with unit_of_work(current_user.id) as session:
                     service.save_result(
                         session,
                         period=period,
@@ -365,7 +352,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
                         actual=form.actual.data,
                         source=form.source.data or "",
                         note=form.note.data or "",
-                        evidence=_add_evidence(period, stored),
+                        evidence=_add_evidence(session, period, form),
                         entered_by_id=current_user.id,
                         now=utcnow(),
                         confirmed=bool(form.confirm.data),
@@ -672,19 +659,7 @@ def evidence(period_id: int, evidence_id: int) -> Response:
     period = _period(period_id)
     cadre_ids = {c.cadre_id for c in service.list_assessed(db.session, period, current_scope())}
     record = service.get_evidence(db.session, period, evidence_id, cadre_ids)
-    path = files.stored_path(_upload_folder(), record.stored_name)
-    if not path.is_file():
-        logger.error("evidence %s is recorded but its file is missing", record.id)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(db.session, record)
 
 
 # ---------------------------------------------------------------------------
@@ -757,11 +732,7 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
         if form.validate():
             service.check_collecting(period)
             try:
-                stored = _store_evidence(period, form)
-                with (
-                    files.discard_on_error(_upload_folder(), stored),
-                    unit_of_work(current_user.id) as session,
-                ):
+                with unit_of_work(current_user.id) as session:
                     service.record_event(
                         session,
                         period=period,
@@ -771,7 +742,7 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
                         points=form.points.data,
                         occurred_on=form.occurred_on.data,
                         reason=form.reason.data or "",
-                        evidence=_add_evidence(period, stored),
+                        evidence=_add_evidence(session, period, form),
                         recorded_by_id=current_user.id,
                         today=utcnow().date(),
                     )

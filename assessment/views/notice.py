@@ -24,7 +24,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_date
@@ -33,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
@@ -52,6 +52,7 @@ from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
+from assessment.downloads import stored_file_download
 from assessment.forms import NOT_UNDERSTOOD, BaseForm, choices, understood_field
 from assessment.messages import (
     KIND_LABELS,
@@ -199,24 +200,18 @@ def closed_message(period: Period, notice: Notice | None) -> str | None:
     return None
 
 
-def upload_folder() -> str:
-    return str(current_app.config["UPLOAD_FOLDER"])
-
-
-def store_attachment(form: FlaskForm) -> files.StoredFile | None:
-    """Write the form's attachment, if one was chosen (FieldError ``attachment`` if refused)."""
+def store_attachment(session: Session, form: FlaskForm) -> files.StoredFile | None:
+    """Store the form's attachment, if one was chosen (FieldError ``attachment`` if refused)."""
     upload = form.attachment.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    try:
-        return files.store_upload(
-            upload_folder(),
-            upload.stream,
-            upload.filename or "",
-            max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
-        )
-    except FieldError as error:
-        raise FieldError("attachment", error.code, **error.params) from None
+    return files.store_upload(
+        session,
+        upload.stream,
+        upload.filename or "",
+        max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
+        field="attachment",
+    )
 
 
 def attachment_hint() -> str:
@@ -241,16 +236,11 @@ def file_in_unit_of_work(
     uploader_id: int | None,
     **objection: Any,
 ) -> Objection:
-    """Store the attachment (if any) and file the objection in one unit of work.
-
-    The written file is removed again when anything fails.
-    """
-    stored = store_attachment(form)
+    """Store the attachment (if any) and file the objection in one unit of work, so a
+    failure stores neither."""
     holidays, extra = calendar(local_today())
-    with (
-        files.discard_on_error(upload_folder(), stored),
-        unit_of_work(uploader_id, reason=_("objection filed")) as session,
-    ):
+    with unit_of_work(uploader_id, reason=_("objection filed")) as session:
+        stored = store_attachment(session, form)
         attachment: Evidence | None = None
         if stored is not None:
             attachment = service.add_attachment(
@@ -700,19 +690,7 @@ def attachment(period_id: int, objection_id: int) -> Response:
     record = objection.attachment
     if record is None:
         abort(404)
-    path = files.stored_path(upload_folder(), record.stored_name)
-    if not path.is_file():
-        logger.error("attachment %s is recorded but its file is missing", record.id)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(db.session, record)
 
 
 # ---------------------------------------------------------------------------
