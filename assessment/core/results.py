@@ -47,6 +47,7 @@ from assessment.core.confidence import (
     SurveyLink,
     SurveySample,
     compute_grade_confidence,
+    start_survey_draws,
 )
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import AssessmentError, InsufficientDataError, InvalidParameterError
@@ -1356,25 +1357,42 @@ def compute_period_results(
         rulebook, index, _needed_survey_targets(index), summarise_survey, settings
     )
     cadre_ids = sorted(index.cadres)
-    works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
-    grading = _grade(rulebook, index, cadre_ids, works, totals)
-    agreement, leniency, reliability, flags = _quality_notes(
-        index, inputs, settings, survey_table, all_missing
-    )
-    flags.extend(_ballot_flags(works))
-    confidence = None
-    if resamples > 0 and cadre_ids:
-        confidence = compute_grade_confidence(
-            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
-            scheme=rulebook.grading.grades,
-            top_quota=rulebook.grading.top_quota,
+    # The bootstrap's survey draws (most of its time) start now, on another core, while
+    # the cadres are scored and the digest taken: the same numbers, drawn sooner.
+    survey_draws = (
+        start_survey_draws(
+            tuple(survey_table.samples[k] for k in survey_table.keys),
             resamples=resamples,
             seed=seed,
-            level=settings.confidence,
         )
+        if resamples > 0 and cadre_ids
+        else None
+    )
+    try:
+        works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
+        grading = _grade(rulebook, index, cadre_ids, works, totals)
+        agreement, leniency, reliability, flags = _quality_notes(
+            index, inputs, settings, survey_table, all_missing
+        )
+        flags.extend(_ballot_flags(works))
+        data_digest = compute_data_digest(inputs)
+        confidence = None
+        if survey_draws is not None:
+            confidence = compute_grade_confidence(
+                _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
+                scheme=rulebook.grading.grades,
+                top_quota=rulebook.grading.top_quota,
+                resamples=resamples,
+                seed=seed,
+                level=settings.confidence,
+                survey_draws=survey_draws,
+            )
+    finally:
+        if survey_draws is not None:
+            survey_draws.cancel()  # an error above: stop drawing what nobody will use
     return PeriodResult(
         rules_digest=rules_digest(rulebook),
-        data_digest=compute_data_digest(inputs),
+        data_digest=data_digest,
         cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
         groups=grading.groups,
         tie_dropped=grading.tie_dropped,
