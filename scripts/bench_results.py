@@ -38,6 +38,7 @@ import resource
 import sys
 import time
 import tracemalloc
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,15 +242,16 @@ def ram_gib() -> float:
 def use_engine_before_issue_18() -> None:
     """Put back, in this process, the engine's two slow paths that issue 18 replaced.
 
-    The survey draws then run after the scoring, in the calling thread, and the digest
-    uses the first implementation (the reference copies in the identity tests, which
-    give the same numbers and digest).
+    The survey draws then run after the scoring, in the calling thread, holding every
+    block of counts, and the digest uses the first implementation (the reference copies
+    in the identity tests, which give the same numbers and digest).
     """
     import assessment.core.results as engine
     from assessment.core import confidence
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' reference code
     from tests.assessment.core.test_canonical_arrays import reference_histogram, reference_items
+    from tests.assessment.core.test_confidence_draws import reference_survey_indices
 
     class DrawnLate:
         def __init__(self, surveys: Any, *, resamples: int, seed: int) -> None:
@@ -262,8 +264,10 @@ def use_engine_before_issue_18() -> None:
             return None
 
         def result(self) -> np.ndarray:
+            # the first draw loop, which kept every block of counts until the end
+            model = types.SimpleNamespace(surveys=self.surveys)
             rng = confidence._streams(self.seed)[1]
-            return confidence._survey_indices_of(self.surveys, rng, self.resamples)
+            return reference_survey_indices(model, rng, self.resamples, confidence._BLOCK_CELLS)
 
     engine.start_survey_draws = DrawnLate  # type: ignore[assignment]
     engine._response_histogram = lambda data: reference_histogram(  # type: ignore[assignment]
