@@ -1,13 +1,15 @@
 """Backups of a deployment: the database, ``instance/uploads/`` and ``instance/secrets.json``.
 
 One ``.tar.gz`` holds a dump of the database (SQLite's online backup, or ``pg_dump``'s
-custom format for PostgreSQL), every uploaded file (evidence, objection attachments),
-the secrets (without them the access-code hashes and sessions of the backup are useless),
-and ``manifest.json``: the format, the schema revision, the app version and the SHA-256 of
-every member. A restore checks every digest before it touches anything, refuses a
-database that already holds data unless forced, and replaces the SQLite file in one
-rename or restores PostgreSQL in one transaction, so a failed restore leaves the target
-as it was.
+custom format for PostgreSQL), which holds every stored file (evidence, objection
+attachments, built reports: blobs since issue 18, :mod:`assessment.evidence`), any file
+still in the upload folder of an older version that ``flask files import`` has not
+copied in yet, the secrets (without them the access-code hashes and sessions of the
+backup are useless), and ``manifest.json``: the format, the schema revision, the app
+version and the SHA-256 of every member. A restore checks every digest before it
+touches anything, refuses a database that already holds data unless forced, and replaces
+the SQLite file in one rename or restores PostgreSQL in one transaction, so a failed
+restore leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
 SECRETS_MEMBER = "secrets.json"
 UPLOADS_PREFIX = "uploads/"
-#: Tables whose rows do not make a database "hold data" (Alembic's bookkeeping).
-BOOKKEEPING_TABLES = {"alembic_version"}
+#: Tables whose rows do not make a database "hold data" (Alembic's bookkeeping, and the
+#: secrets' fingerprints that a new site records when it first answers a request).
+BOOKKEEPING_TABLES = {"alembic_version", "secret_fingerprints"}
 
 
 class BackupError(Exception):

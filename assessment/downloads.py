@@ -22,15 +22,14 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from assessment import evidence as files
 from assessment.app.db import utcnow
 from assessment.core.cells import is_formula_text
 from assessment.core.headers import header_of
-
-if TYPE_CHECKING:
-    from assessment.models import Evidence
+from assessment.models import Evidence
 
 logger = logging.getLogger(__name__)
 
@@ -150,17 +149,16 @@ def template_download(
     return xlsx_download([sheet], f"{name}-{'zh' if chinese else 'en'}")
 
 
-def stored_file_download(folder: str, record: Evidence, what: str) -> Response:
-    """An uploaded file (evidence, an objection's attachment) as a private download.
-
-    404 (and an error in the log naming ``what``) when the record's file is gone.
-    """
-    path = files.stored_path(folder, record.stored_name)
-    if not path.is_file():
-        logger.error("%s %s is recorded but its file is missing", what, record.id)
+def stored_file_download(session: Session, record: Evidence) -> Response:
+    """An evidence file or attachment from the shared store, as an attachment (404 when
+    its bytes are missing or damaged, which the log reports)."""
+    try:
+        data = files.read_evidence(session, record)
+    except files.MissingFileError as error:
+        logger.error("stored file of evidence %s is %s", record.id, error.problem)
         abort(404)
     response = send_file(
-        path,
+        io.BytesIO(data),
         mimetype=record.content_type,
         as_attachment=True,
         download_name=record.original_name,

@@ -1,4 +1,4 @@
-"""``flask reports build``: every scorecard and the summary of a period, into instance/."""
+"""``flask reports build``: every scorecard and the summary of a period, stored for every server."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from assessment.app.db import db
+from assessment.app.db import db, unit_of_work
 from assessment.models import Period
 from assessment.services import results as results_service
 from assessment.services import site_settings
-from reports import documents
+from reports import builds, documents
 
 #: Shown in the verification link when PUBLIC_BASE_URL is not configured.
 FALLBACK_BASE_URL = "http://localhost:5000"
@@ -40,11 +40,15 @@ def latest_number(period: Period) -> int | None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder (default: instance/reports/<period>/v<N>/).",
+    help="Also write a copy of each file into this folder.",
 )
 @with_appcontext
 def build_command(period_id: int, number: int | None, lang: str, out_dir: Path | None) -> None:
-    """Render every scorecard and the summary of a period's result version to PDF files."""
+    """Render every scorecard and the summary of a period's result version to PDF files.
+
+    The files are stored in the database, where the zip download of every app server
+    finds them; ``--out`` also writes a copy into a folder.
+    """
     period = db.session.get(Period, period_id)
     if period is None:
         raise click.BadParameter(_("No period %(id)s.", id=period_id), param_hint="--period")
@@ -73,28 +77,32 @@ def build_command(period_id: int, number: int | None, lang: str, out_dir: Path |
             err=True,
         )
         base_url = FALLBACK_BASE_URL
-    target = out_dir or documents.default_directory(current_app.instance_path, period.id, number)
     count = len(data.cadre_ids()) + 1
-    with click.progressbar(length=count, label=_("Rendering reports"), file=None) as bar:
-        result = documents.build_reports(
-            db.session,
+    with (
+        click.progressbar(length=count, label=_("Rendering reports"), file=None) as bar,
+        unit_of_work(None) as session,
+    ):
+        result = builds.build_in_session(
+            session,
             data,
             lang=lang,
-            out_dir=target,
             now=datetime.now(UTC),
             base_url=base_url,
+            requested_by_id=None,
             progress=lambda _name: bar.update(1),
+            out_dir=out_dir,
         )
     click.echo(
         _(
-            "Wrote %(files)s PDF files (%(scorecards)s scorecards and the summary, "
-            "%(megabytes)s MB) to %(folder)s",
+            "Stored %(files)s PDF files (%(scorecards)s scorecards and the summary, "
+            "%(megabytes)s MB); the zip download of every server serves them.",
             files=len(result.files),
             scorecards=len(result.files) - 1,
             megabytes=round(result.bytes_written / 1_000_000, 1),
-            folder=result.directory,
         )
     )
+    if out_dir is not None:
+        click.echo(_("Copies written to %(folder)s", folder=out_dir))
 
 
 #: The commands this module adds to the ``reports`` group.

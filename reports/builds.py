@@ -3,22 +3,27 @@
 Rendering every scorecard of a township takes longer than a web request may take (35 s
 for the 40-cadre demo, against gunicorn's timeout), so the zip download serves the files
 of a finished build, and a build runs in a thread of the worker that was asked for it.
-Its row in ``report_builds`` holds the progress every worker can show. If the worker dies
+Its row in ``report_builds`` holds the progress every worker can show and, once done,
+the list of its files, whose bytes are blobs in the database (:mod:`assessment.evidence`):
+any app server of the deployment serves a build that another made. If the worker dies
 (a restart, a crash), the build's heartbeat stops and anyone may start it again; the
-files appear only when all are rendered (:func:`reports.documents.build_reports`).
+files appear only when all are rendered, in the transaction that marks the build done.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from assessment import evidence
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.models import Period
 from reports import documents
@@ -51,6 +56,24 @@ def find_build(session: Session, period_id: int, number: int, lang: str) -> Repo
             ReportBuild.lang == lang,
         )
     ).first()
+
+
+def find_built(
+    session: Session, data: documents.VersionData, lang: str
+) -> list[tuple[str, str]] | None:
+    """``(file name, SHA-256)`` of this version's finished build in ``lang``, if complete.
+
+    A version never changes, so its built reports stay valid; only their generation
+    time differs from a fresh rendering. None when no build finished, when it lacks a
+    report of the version, or when a file's bytes are not stored.
+    """
+    build = find_build(session, data.period.id, data.version.number, lang)
+    if build is None or build.status != "done":
+        return None
+    files = [(str(name), str(sha)) for name, sha in build.files or []]
+    if [name for name, _ in files] != documents.report_names(data, lang):
+        return None
+    return files if evidence.has_blobs(session, (sha for _, sha in files)) else None
 
 
 def progress_of(build: ReportBuild | None, now: datetime) -> BuildProgress:
@@ -107,6 +130,48 @@ def claim_build(
     return int(build.id) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
+def _plain(built: documents.BuildResult) -> list[list[str]]:
+    return [[name, sha256] for name, sha256 in built.files]
+
+
+def build_in_session(
+    session: Session,
+    data: documents.VersionData,
+    *,
+    lang: str,
+    now: datetime,
+    base_url: str,
+    requested_by_id: int | None,
+    progress: Callable[[str], None] = lambda name: None,
+    out_dir: Path | None = None,
+) -> documents.BuildResult:
+    """Render and store every report of a version and record the build as done, in the
+    caller's unit of work (``flask reports build``: no thread, no progress rows).
+
+    ``out_dir`` also gets a copy of every file, written only once all are rendered.
+    """
+    built = documents.build_reports(
+        session, data, lang=lang, now=now, base_url=base_url, progress=progress
+    )
+    build = find_build(session, data.period.id, data.version.number, lang)
+    if build is None:
+        build = ReportBuild(period_id=data.period.id, version_number=data.version.number, lang=lang)
+        session.add(build)
+    build.status = "done"
+    build.done = build.total = len(built.files)
+    build.requested_by_id = requested_by_id
+    build.started_at = build.heartbeat_at = now
+    build.finished_at = utcnow()
+    build.error = ""
+    build.files = _plain(built)
+    session.flush()
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, sha256 in built.files:
+            (out_dir / name).write_bytes(evidence.read_blob(session, sha256))
+    return built
+
+
 def _record(build_id: int, **values: object) -> None:
     with unit_of_work(None) as session:
         session.execute(sa.update(ReportBuild).where(ReportBuild.id == build_id).values(**values))
@@ -129,21 +194,17 @@ def run_build(app: Flask, build_id: int, base_url: str) -> None:
                 done += 1
                 _record(build_id, done=done, heartbeat_at=utcnow())
 
-            documents.build_reports(
-                db.session,
-                data,
-                lang=lang,
-                out_dir=documents.default_directory(app.instance_path, period_id, number),
-                now=utcnow(),
-                base_url=base_url,
-                progress=advance,
+            built = documents.build_reports(
+                db.session, data, lang=lang, now=utcnow(), base_url=base_url, progress=advance
             )
+            # The blobs were stored (and committed with the progress) as they came; the
+            # list that makes them a finished build is written in one go here.
+            _record(build_id, status="done", finished_at=utcnow(), files=_plain(built))
         except Exception as error:
             db.session.rollback()
             logger.exception("report build %s failed", build_id)
             _record(build_id, status="failed", error=type(error).__name__, finished_at=utcnow())
             return
-        _record(build_id, status="done", finished_at=utcnow())
         logger.info("report build %s done: period=%s version=%s", build_id, period_id, number)
 
 

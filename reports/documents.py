@@ -2,27 +2,26 @@
 
 The one pipeline of STYLE.md section 7: stored version → ``reports.core.layout`` →
 ``reports.context`` → ``templates/reports/<kind>.html`` → ``reports.pdf.html_to_pdf``.
-Views (one report, or a zip) and ``flask reports build`` (every report into
-``instance/``) call these functions; nothing here commits or writes to the database.
+Views (one report, or a zip) and ``flask reports build`` (every report, stored in
+the database for every app server) call these functions; nothing here commits (a build
+stores its files as blobs in the caller's transaction).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from assessment import evidence
 from assessment.audit import find_chain_head
 from assessment.core.rulebook import Rulebook
 from assessment.models import Period, ResultVersion
@@ -223,37 +222,21 @@ def report_names(data: VersionData, lang: str) -> list[str]:
     return [*names, report_filename(data, "summary", lang) + ".pdf"]
 
 
-def find_built(data: VersionData, lang: str, directory: Path) -> list[Path] | None:
-    """The files ``flask reports build`` wrote for this version and language, if all are there.
-
-    A version never changes, so its built reports stay valid; only their generation
-    time differs from a fresh rendering. None when any file is missing.
-    """
-    paths = [directory / name for name in report_names(data, lang)]
-    return paths if all(path.is_file() for path in paths) else None
-
-
-def zip_files(paths: list[Path]) -> bytes:
-    """A zip of report files (stored, not compressed: PDFs already are)."""
+def zip_files(session: Session, files: list[tuple[str, str]]) -> bytes:
+    """A zip of stored report files (stored, not compressed: PDFs already are)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for path in paths:
-            archive.write(path, path.name)
+        for name, sha256 in files:
+            archive.writestr(name, evidence.read_blob(session, sha256))
     return buffer.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """What ``flask reports build`` wrote."""
+    """What a build stored: ``(file name, SHA-256)`` in report order, and the bytes."""
 
-    directory: Path
-    files: tuple[str, ...]
+    files: tuple[tuple[str, str], ...]
     bytes_written: int
-
-
-def default_directory(instance_path: str, period_id: int, number: int) -> Path:
-    """``instance/reports/<period>/v<N>/``."""
-    return Path(instance_path) / "reports" / str(period_id) / f"v{number}"
 
 
 def build_reports(
@@ -261,29 +244,21 @@ def build_reports(
     data: VersionData,
     *,
     lang: str,
-    out_dir: Path,
     now: datetime,
     base_url: str,
     progress: Callable[[str], None] = lambda name: None,
 ) -> BuildResult:
-    """Render every scorecard and the summary into ``out_dir``.
+    """Render every scorecard and the summary, storing each as a blob in the session.
 
-    Files are written to a temporary folder beside ``out_dir`` and moved into it only
-    when all are rendered, so a failure leaves no half-built set (earlier builds of the
-    same files are replaced one by one at the end). ``progress`` is called after each
-    file with its name.
+    The blobs are shared by every app server once the caller commits and records the
+    returned list on the build (:func:`reports.builds.run_build`); a failure records
+    nothing, so no half-built set is ever served. ``progress`` is called after each file.
     """
     check_language(lang)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
+    written: list[tuple[str, str]] = []
     total = 0
-    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".build-") as staging:
-        for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
-            (Path(staging) / name).write_bytes(pdf)
-            written.append(name)
-            total += len(pdf)
-            progress(name)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name in written:
-            os.replace(Path(staging) / name, out_dir / name)
-    return BuildResult(directory=out_dir, files=tuple(written), bytes_written=total)
+    for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
+        written.append((name, evidence.put_blob(session, pdf)))
+        total += len(pdf)
+        progress(name)
+    return BuildResult(files=tuple(written), bytes_written=total)

@@ -44,3 +44,6 @@ class ReportBuild(db.Model):  # type: ignore[name-defined,misc]
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Why a build failed (the exception's class), for the page and the log.
     error: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: ``[[file name, SHA-256], ...]`` of a finished build, in report order; the bytes
+    #: are ``stored_blobs`` rows, so every app server serves them.
+    files: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list, server_default="[]")

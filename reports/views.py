@@ -130,13 +130,12 @@ def archive(period_id: int, number: int) -> Response:
     """
     lang = _lang()
     data = _data(period_id, number)
-    built = documents.default_directory(current_app.instance_path, period_id, number)
-    files = documents.find_built(data, lang, built)
+    files = builds.find_built(db.session, data, lang)
     if files is None:
         return redirect(url_for(".build", period_id=period_id, number=number, lang=lang), 303)
     logger.info("reports zip period=%s version=%s", period_id, number)
     return _download(
-        documents.zip_files(files),
+        documents.zip_files(db.session, files),
         documents.report_filename(data, "reports", lang) + ".zip",
         "application/zip",
     )
@@ -148,8 +147,7 @@ def build(period_id: int, number: int) -> Response | str:
     """Prepare every report of a version outside the request, and show how far it got."""
     lang = _lang()
     data = _data(period_id, number)
-    built = documents.default_directory(current_app.instance_path, period_id, number)
-    ready = documents.find_built(data, lang, built) is not None
+    ready = builds.find_built(db.session, data, lang) is not None
     form = StartBuildForm()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -6,6 +6,7 @@ evidence and objection attachments live, so a restored site lost them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
 from pathlib import Path
@@ -17,8 +18,20 @@ from assessment.app import create_app
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
 from assessment.demo import seed_demo
+from assessment.evidence import put_blob, read_blob
 
-TABLES = ("account", "cadre", "unit", "audit_entry", "surveys", "survey_responses", "survey_seals")
+TABLES = (
+    "account",
+    "cadre",
+    "unit",
+    "audit_entry",
+    "surveys",
+    "survey_responses",
+    "survey_seals",
+    "stored_blobs",
+)
+#: A file stored the way every server stores one since issue 18: a blob in the database.
+STORED = b"%PDF-1.4 a work report stored in the database"
 
 
 def _target_url(source_url: str, tmp_path: Path) -> str:
@@ -98,6 +111,9 @@ def source(app_config, tmp_path, monkeypatch, sites):
         services.close_survey(
             _db.session, _db.session.get(Survey, built["survey_id"]), now=utcnow()
         )
+    with app.app_context(), unit_of_work(None, reason="test fixture"):
+        put_blob(_db.session, STORED)
+    # A file of an older version's upload folder, not yet imported, is backed up too.
     evidence = Path(app.config["UPLOAD_FOLDER"]) / "evidence" / "2026" / "report.pdf"
     evidence.parent.mkdir(parents=True)
     evidence.write_bytes(b"%PDF-1.4 evidence of a quantitative result")
@@ -138,6 +154,10 @@ def test_a_backup_restores_into_an_empty_site_and_verifies(
     assert "1 个测评封存一致" in restored.output  # the CLI speaks the default language
     assert _counts(target) == _counts(source)
     assert _counts(target)["survey_responses"] == 3
+    with target.app_context():
+        assert read_blob(_db.session, hashlib.sha256(STORED).hexdigest()) == STORED
+        _db.session.remove()
+        _db.engine.dispose()
     copied = Path(target.config["UPLOAD_FOLDER"]) / "evidence" / "2026" / "report.pdf"
     assert copied.read_bytes() == b"%PDF-1.4 evidence of a quantitative result"
     assert json.loads((Path(target.instance_path) / "secrets.json").read_text()) == {

@@ -21,11 +21,17 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_
 ENV_PREFIX = "ASSESSMENT"
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config, extensions, error handlers, blueprints, CLI. Nothing else."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
+    """Build the app: config, extensions, error handlers, blueprints, CLI. Nothing else.
+
+    ``instance_path`` is the server's own folder (secrets file, SQLite default, logs);
+    ``instance/`` of the checkout by default.
+    """
     app = Flask(
         __name__,
-        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+        instance_path=instance_path or os.path.join(PROJECT_ROOT, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
         static_folder=os.path.join(PROJECT_ROOT, "static"),
@@ -65,13 +71,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from assessment import audit  # noqa: F401  (registers the audited write path)
-    from assessment.app import errors, health, hygiene, i18n, logging_setup, security
+    from assessment.app import (
+        errors,
+        health,
+        hygiene,
+        i18n,
+        logging_setup,
+        secret_check,
+        security,
+    )
     from assessment.app.cli import register_commands
     from assessment.views import create_blueprint
 
     logging_setup.configure_logging(app, filters=(logs.ResidentRedactingFilter(),))
     i18n.init_app(app, babel)
     security.init_app(app)
+    secret_check.init_app(app)
     hygiene.init_app(app)
     errors.init_app(app)
     health.init_app(app)

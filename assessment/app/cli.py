@@ -68,6 +68,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(reminders_cli)
+    from assessment.shared_cli import COMMANDS as SHARED_COMMANDS
+
+    for group in SHARED_COMMANDS:
+        app.cli.add_command(group)
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploads and secrets.")

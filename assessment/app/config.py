@@ -70,6 +70,8 @@ class DefaultConfig:
     MAIL_PASSWORD = ""
     MAIL_FROM = ""
     # UPLOAD_FOLDER defaults to <instance>/uploads (set in create_app, which knows the path).
+    # Files are stored in the database since issue 18; the folder is read only by
+    # `flask files import` and the backup, for the files of an older version.
 
 
 def database_uri(url: str) -> str:

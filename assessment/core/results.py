@@ -25,7 +25,6 @@ ways (``result_to_plain``, ``result_from_plain``), are in :mod:`assessment.core.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -39,6 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from assessment.core.ballots import BallotResult, GroupBallots, Quorum, compute_ballot_result
+from assessment.core.canonical_arrays import distinct_response_counts, sorted_rows_sha256
 from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -47,6 +47,7 @@ from assessment.core.confidence import (
     SurveyLink,
     SurveySample,
     compute_grade_confidence,
+    start_survey_draws,
 )
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import AssessmentError, InsufficientDataError, InvalidParameterError
@@ -569,19 +570,8 @@ def _num(value: float | int | None) -> int | float | None:
 
 def _response_histogram(data: SurveyTargetInput) -> list[list[Any]]:
     """Distinct (unit, score) pairs of the valid responses with their counts, sorted."""
-    scores = np.asarray(data.scores, dtype=np.float64)
-    valid = ~np.isnan(scores)
-    units = (
-        np.full(int(valid.sum()), "", dtype=object)
-        if data.unit_ids is None
-        else np.asarray(data.unit_ids)[valid].astype(str).astype(object)
-    )
-    frame = pd.DataFrame({"unit": units, "score": scores[valid]})
-    counts = frame.groupby(["unit", "score"], sort=True).size()
-    return [
-        [str(unit), _num(score), int(count)]
-        for (unit, score), count in zip(counts.index, counts.to_numpy(), strict=True)
-    ]
+    pairs = distinct_response_counts(np.asarray(data.scores, dtype=np.float64), data.unit_ids)
+    return [[unit, _num(score), count] for unit, score, count in pairs]
 
 
 def _items_digest(items: FloatArray) -> dict[str, Any]:
@@ -589,15 +579,7 @@ def _items_digest(items: FloatArray) -> dict[str, Any]:
     x = np.asarray(items, dtype=np.float64)
     if x.ndim != 2:
         raise _fail("survey_items", x.shape, "not_a_2d_matrix")
-    # unanswered (NaN) becomes -1, off every Likert scale; +0.0 replaces -0.0
-    x = np.where(np.isnan(x), -1.0, x) + 0.0
-    order = np.lexsort(x.T[::-1]) if x.shape[0] else np.arange(0)
-    data = np.ascontiguousarray(x[order], dtype="<f8").tobytes()
-    return {
-        "n": int(x.shape[0]),
-        "k": int(x.shape[1]),
-        "sha256_f8le_sorted_rows": hashlib.sha256(data).hexdigest(),
-    }
+    return sorted_rows_sha256(x)
 
 
 def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
@@ -1512,25 +1494,42 @@ def compute_period_results(
         rulebook, index, _needed_survey_targets(index), summarise_survey, settings
     )
     cadre_ids = sorted(index.cadres)
-    works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
-    grading = _grade(rulebook, index, cadre_ids, works, totals)
-    agreement, leniency, reliability, flags = _quality_notes(
-        index, inputs, settings, survey_table, all_missing
-    )
-    flags.extend(_ballot_flags(works))
-    confidence = None
-    if resamples > 0 and cadre_ids:
-        confidence = compute_grade_confidence(
-            _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
-            scheme=rulebook.grading.grades,
-            top_quota=rulebook.grading.top_quota,
+    # The bootstrap's survey draws (most of its time) start now, on another core, while
+    # the cadres are scored and the digest taken: the same numbers, drawn sooner.
+    survey_draws = (
+        start_survey_draws(
+            tuple(survey_table.samples[k] for k in survey_table.keys),
             resamples=resamples,
             seed=seed,
-            level=settings.confidence,
         )
+        if resamples > 0 and cadre_ids
+        else None
+    )
+    try:
+        works, totals = _score_cadres(rulebook, index, survey_table, all_missing)
+        grading = _grade(rulebook, index, cadre_ids, works, totals)
+        agreement, leniency, reliability, flags = _quality_notes(
+            index, inputs, settings, survey_table, all_missing
+        )
+        flags.extend(_ballot_flags(works))
+        data_digest = compute_data_digest(inputs)
+        confidence = None
+        if survey_draws is not None:
+            confidence = compute_grade_confidence(
+                _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
+                scheme=rulebook.grading.grades,
+                top_quota=rulebook.grading.top_quota,
+                resamples=resamples,
+                seed=seed,
+                level=settings.confidence,
+                survey_draws=survey_draws,
+            )
+    finally:
+        if survey_draws is not None:
+            survey_draws.cancel()  # an error above: stop drawing what nobody will use
     return PeriodResult(
         rules_digest=rules_digest(rulebook),
-        data_digest=compute_data_digest(inputs),
+        data_digest=data_digest,
         cadres=tuple(
             _cadre_result(index, works, totals, graded, rulebook) for graded in grading.grades
         ),

@@ -16,6 +16,7 @@ from assessment.models.reminders import Reminder
 from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
 from assessment.models.settings import SiteSetting
+from assessment.models.storage import SecretFingerprint, StoredBlob
 
 __all__ = [
     "Account",
@@ -37,7 +38,9 @@ __all__ = [
     "ResultVersion",
     "Role",
     "RulebookVersion",
+    "SecretFingerprint",
     "SiteSetting",
+    "StoredBlob",
     "ThrottleCounter",
     "Unit",
     "UnitKind",

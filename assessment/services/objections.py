@@ -1,8 +1,8 @@
 """Filing an objection with its attachment: one use case for the cadre's and the public's form.
 
-The caller has written the attachment (``assessment.evidence.store_upload``) and runs
-this inside its unit of work wrapped in ``assessment.evidence.discard_on_error``, so that
-the written file is removed again when anything fails. Flushes, never commits.
+The caller stores the attachment (``assessment.evidence.store_upload``) and runs this in
+the same unit of work, so a failure stores neither the file nor the objection. Flushes,
+never commits.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -156,10 +157,6 @@ def _rulebook(period: Period) -> Rulebook | None:
     return service.find_rulebook(db.session, period)
 
 
-def _upload_folder() -> str:
-    return str(current_app.config["UPLOAD_FOLDER"])
-
-
 def _max_bytes() -> int:
     return int(current_app.config["EVIDENCE_MAX_BYTES"])
 
@@ -168,21 +165,17 @@ def _evidence_hint() -> str:
     return str(_EVIDENCE_HINT) % {"mb": round(_max_bytes() / 1024 / 1024, 1)}
 
 
-def _store_evidence(period: Period, form: FlaskForm) -> files.StoredFile | None:
-    """Write the form's evidence file, if one was chosen (FieldError when refused)."""
+def _add_evidence(session: Session, period: Period, form: FlaskForm) -> Evidence | None:
+    """Store the form's evidence file, if one was chosen, and record it (FieldError when
+    refused); in the caller's unit of work, so a failure stores nothing."""
     upload = form.evidence.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return files.store_upload(
-        _upload_folder(), upload.stream, upload.filename or "", max_bytes=_max_bytes()
+    stored = files.store_upload(
+        session, upload.stream, upload.filename or "", max_bytes=_max_bytes()
     )
-
-
-def _add_evidence(period: Period, stored: files.StoredFile | None) -> Evidence | None:
-    if stored is None:
-        return None
     return service.add_evidence(
-        db.session,
+        session,
         period=period,
         stored_name=stored.stored_name,
         original_name=stored.original_name,
@@ -306,12 +299,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
         if form.validate():
             service.check_collecting(period)
             try:
-                stored = _store_evidence(period, form)
-                folder = _upload_folder()
-                with (
-                    files.discard_on_error(folder, stored),
-                    unit_of_work(current_user.id) as session,
-                ):
+                with unit_of_work(current_user.id) as session:
                     service.save_result(
                         session,
                         period=period,
@@ -321,7 +309,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
                         actual=form.actual.data,
                         source=form.source.data or "",
                         note=form.note.data or "",
-                        evidence=_add_evidence(period, stored),
+                        evidence=_add_evidence(session, period, form),
                         entered_by_id=current_user.id,
                         now=utcnow(),
                         confirmed=bool(form.confirm.data),
@@ -618,7 +606,7 @@ def evidence(period_id: int, evidence_id: int) -> Response:
     period = _period(period_id)
     cadre_ids = {c.cadre_id for c in service.list_assessed(db.session, period, current_scope())}
     record = service.get_evidence(db.session, period, evidence_id, cadre_ids)
-    return stored_file_download(_upload_folder(), record, "evidence")
+    return stored_file_download(db.session, record)
 
 
 # ---------------------------------------------------------------------------
@@ -690,25 +678,20 @@ def new_event(period_id: int) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate():
             service.check_collecting(period)
-            with field_errors(form) as attempt:
-                stored = _store_evidence(period, form)
-                with (
-                    files.discard_on_error(_upload_folder(), stored),
-                    unit_of_work(current_user.id) as session,
-                ):
-                    service.record_event(
-                        session,
-                        period=period,
-                        rulebook=rulebook,
-                        cadre=cadre,
-                        indicator_code=form.indicator_code.data or "",
-                        points=form.points.data,
-                        occurred_on=form.occurred_on.data,
-                        reason=form.reason.data or "",
-                        evidence=_add_evidence(period, stored),
-                        recorded_by_id=current_user.id,
-                        today=utcnow().date(),
-                    )
+            with field_errors(form) as attempt, unit_of_work(current_user.id) as session:
+                service.record_event(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    cadre=cadre,
+                    indicator_code=form.indicator_code.data or "",
+                    points=form.points.data,
+                    occurred_on=form.occurred_on.data,
+                    reason=form.reason.data or "",
+                    evidence=_add_evidence(session, period, form),
+                    recorded_by_id=current_user.id,
+                    today=utcnow().date(),
+                )
             if attempt.saved:
                 flash(_("Event recorded for %(name)s.", name=cadre.name), "success")
                 return redirect(url_for(".events", period_id=period.id))

@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from assessment import evidence as files
@@ -176,24 +177,18 @@ def closed_message(period: Period, notice: Notice | None) -> str | None:
     return None
 
 
-def upload_folder() -> str:
-    return str(current_app.config["UPLOAD_FOLDER"])
-
-
-def store_attachment(form: FlaskForm) -> files.StoredFile | None:
-    """Write the form's attachment, if one was chosen (FieldError ``attachment`` if refused)."""
+def store_attachment(session: Session, form: FlaskForm) -> files.StoredFile | None:
+    """Store the form's attachment, if one was chosen (FieldError ``attachment`` if refused)."""
     upload = form.attachment.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    try:
-        return files.store_upload(
-            upload_folder(),
-            upload.stream,
-            upload.filename or "",
-            max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
-        )
-    except FieldError as error:
-        raise FieldError("attachment", error.code, **error.params) from None
+    return files.store_upload(
+        session,
+        upload.stream,
+        upload.filename or "",
+        max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
+        field="attachment",
+    )
 
 
 def attachment_hint() -> str:
@@ -572,7 +567,7 @@ def attachment(period_id: int, objection_id: int) -> Response:
     record = objection.attachment
     if record is None:
         abort(404)
-    return stored_file_download(upload_folder(), record, "attachment")
+    return stored_file_download(db.session, record)
 
 
 # ---------------------------------------------------------------------------
@@ -624,15 +619,11 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate():
             try:
-                stored = store_attachment(form)
-                with (
-                    files.discard_on_error(upload_folder(), stored),
-                    unit_of_work(current_user.id, reason=_("objection filed")) as session,
-                ):
+                with unit_of_work(current_user.id, reason=_("objection filed")) as session:
                     filed = objections.file_with_attachment(
                         session,
                         period=period,
-                        stored=stored,
+                        stored=store_attachment(session, form),
                         uploader_id=current_user.id,
                         config=current_app.config,
                         today=local_today(),

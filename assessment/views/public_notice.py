@@ -19,7 +19,6 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from assessment import evidence as files
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
@@ -49,7 +48,6 @@ from assessment.views.notice import (
     refusal_message,
     shown_version,
     store_attachment,
-    upload_folder,
 )
 
 bp = Blueprint("public_notice", __name__, url_prefix="/p")
@@ -181,15 +179,11 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
         elif form.validate():
             cadre = form.cadre_id.data or ""
             try:
-                stored = store_attachment(form)
-                with (
-                    files.discard_on_error(upload_folder(), stored),
-                    unit_of_work(None, reason=_("objection filed")) as session,
-                ):
+                with unit_of_work(None, reason=_("objection filed")) as session:
                     filed = objections.file_with_attachment(
                         session,
                         period=period,
-                        stored=stored,
+                        stored=store_attachment(session, form),
                         uploader_id=None,
                         config=current_app.config,
                         today=local_today(),

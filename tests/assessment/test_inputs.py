@@ -26,6 +26,7 @@ from assessment.models import (
     Period,
     QuantitativeResult,
     Rating,
+    StoredBlob,
 )
 from assessment.services import inputs as service
 from assessment.services.periods import advance_period
@@ -287,7 +288,7 @@ def _post_with_evidence(client, period_id, cadre, content, filename):
     )
 
 
-def test_evidence_is_stored_under_a_random_name_and_served_to_staff_in_scope(
+def test_evidence_is_stored_in_the_database_and_served_to_staff_in_scope(
     app, client, auth, period_id
 ):
     qs009 = cadre_id(app, "QS009")
@@ -302,9 +303,10 @@ def test_evidence_is_stored_under_a_random_name_and_served_to_staff_in_scope(
         assert evidence.original_name == "村集体收入台账.pdf"
         assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
         assert re.fullmatch(r"[0-9a-f]{32}", evidence.stored_name)
-        assert (folder / evidence.stored_name).read_bytes() == PDF
+        blob = db.session.scalars(sa.select(StoredBlob)).one()
+        assert (blob.sha256, bytes(blob.data), blob.size) == (evidence.sha256, PDF, len(PDF))
         evidence_id = evidence.id
-    assert [p.name for p in folder.iterdir()] == [evidence.stored_name]
+    assert not folder.exists(), "nothing is written to the server's disk"
     url = f"{base(period_id)}/evidence/{evidence_id}"
     for username in ("assessor1", "clerk", "official"):
         login(client, auth, username)
@@ -338,11 +340,10 @@ def test_evidence_of_a_wrong_type_or_size_is_refused_and_nothing_is_kept(
     assert message in text(response)
     assert count(app, Evidence) == 0
     assert count(app, QuantitativeResult) == 0
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or list(folder.iterdir()) == []
+    assert count(app, StoredBlob) == 0
 
 
-def test_evidence_file_is_removed_when_the_save_fails(app, client, auth, period_id):
+def test_evidence_file_is_not_stored_when_the_save_fails(app, client, auth, period_id):
     qs009 = cadre_id(app, "QS009")
     login(client, auth, "assessor1")
     # a valid file but a value the rule refuses: the transaction rolls back
@@ -352,8 +353,7 @@ def test_evidence_file_is_removed_when_the_save_fails(app, client, auth, period_
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or list(folder.iterdir()) == []
+    assert count(app, StoredBlob) == 0
     assert count(app, Evidence) == 0
 
 

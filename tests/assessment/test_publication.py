@@ -13,7 +13,6 @@ import io
 import json
 import re
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,7 @@ from assessment.models import (
     Period,
     QuantitativeResult,
     ResultVersion,
+    StoredBlob,
 )
 from assessment.services import publication as service
 from assessment.services import results as results_service
@@ -355,8 +355,7 @@ def test_bad_cadre_objections_are_refused_and_nothing_is_saved(
     assert message in text(response)
     assert count(app, Objection) == 0
     assert count(app, Evidence) == 0
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert count(app, StoredBlob) == 0
 
 
 def test_a_cadre_objects_only_to_their_own_result(app, make, on_notice):

@@ -1,17 +1,20 @@
-"""``flask reports build``: every scorecard and the summary into a folder; bad values refused."""
+"""``flask reports build``: every scorecard and the summary stored (and copied to a folder);
+bad values refused."""
 
 from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from assessment.app.db import db
-from assessment.models import Period, ResultVersion
-from reports import documents
+from assessment.evidence import read_blob
+from assessment.models import Period, ResultVersion, StoredBlob
+from reports import builds, documents
+from reports.models import ReportBuild
 
 
 @pytest.fixture
@@ -40,23 +43,34 @@ def test_build_writes_every_scorecard_and_the_summary(app, runner, computed_peri
         pdf = out / f"scorecard-p{computed_period}-v1-{cadre['code']}-en.pdf"
         text = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
         assert cadre["name"] in text and f"{cadre['total']:.2f}" in text
-    last_line = result.output.strip().splitlines()[-1]
-    assert last_line.startswith(f"Wrote {len(cadres) + 1} PDF files ({len(cadres)} scorecards")
-    assert str(out) in last_line
-    assert not list(tmp_path.glob(".build-*")), "the staging folder is removed"
+    stored_line, copies_line = result.output.strip().splitlines()[-2:]
+    assert stored_line.startswith(f"Stored {len(cadres) + 1} PDF files ({len(cadres)} scorecards")
+    assert copies_line == f"Copies written to {out}"
+    # the copies are the stored files, which the zip download serves
+    with app.app_context():
+        data = documents.load_version(db.session, db.session.get(Period, computed_period), 1)
+        built = builds.find_built(db.session, data, "en")
+        assert built is not None and sorted(name for name, _ in built) == files
+        for name, sha256 in built:
+            assert read_blob(db.session, sha256) == (out / name).read_bytes()
 
 
-def test_build_defaults_to_the_newest_version_under_instance(
+def test_build_defaults_to_the_newest_version_stored_for_every_server(
     app, runner, computed_period, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    # The folder and file names are under test here; the PDFs are in the test above.
+    # The names and the stored build are under test here; the PDFs are in the test above.
     monkeypatch.setattr(documents, "html_to_pdf", lambda html: b"%PDF-1.7 stub")
     result = runner.invoke(args=["reports", "build", "--period", str(computed_period)])
     assert result.exit_code == 0, result.output
-    folder = tmp_path / "reports" / str(computed_period) / "v1"
-    assert (folder / f"summary-p{computed_period}-v1-zh_CN.pdf").is_file()
-    assert len(list(folder.glob("scorecard-*-zh_CN.pdf"))) == len(_cadres(app, computed_period))
+    assert not (tmp_path / "reports").exists(), "nothing is written to the instance folder"
+    with app.app_context():
+        data = documents.load_version(db.session, db.session.get(Period, computed_period), 1)
+        built = builds.find_built(db.session, data, "zh_CN")
+    assert built is not None
+    names = [name for name, _ in built]
+    assert names[-1] == f"summary-p{computed_period}-v1-zh_CN.pdf"
+    assert len(names) == len(_cadres(app, computed_period)) + 1
 
 
 @pytest.mark.parametrize(
@@ -86,7 +100,9 @@ def test_period_without_results_is_refused(app, runner, collecting, tmp_path):
     assert "has no computed result version" in result.output
 
 
-def test_failed_render_leaves_no_half_built_folder(app, computed_period, tmp_path, monkeypatch):
+def test_failed_render_leaves_no_build_and_no_folder(
+    app, runner, computed_period, tmp_path, monkeypatch
+):
     calls = []
 
     def failing(html: str) -> bytes:
@@ -97,16 +113,12 @@ def test_failed_render_leaves_no_half_built_folder(app, computed_period, tmp_pat
 
     monkeypatch.setattr(documents, "html_to_pdf", failing)
     out = tmp_path / "v1"
-    with app.app_context():
-        data = documents.load_version(db.session, db.session.get(Period, computed_period), 1)
-        with pytest.raises(RuntimeError):
-            documents.build_reports(
-                db.session,
-                data,
-                lang="en",
-                out_dir=out,
-                now=datetime(2026, 12, 1, tzinfo=UTC),
-                base_url="https://kh.example.cn",
-            )
+    result = runner.invoke(
+        args=["reports", "build", "--period", str(computed_period), "--lang", "en", "--out", out]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError)
     assert not out.exists()
-    assert not list(tmp_path.glob(".build-*"))
+    with app.app_context():
+        assert db.session.scalars(sa.select(ReportBuild)).all() == []
+        assert db.session.scalars(sa.select(StoredBlob)).all() == []

@@ -88,8 +88,10 @@ def test_a_failed_build_keeps_no_files_and_says_so(
     auth.login("official")
     url = BASE.format(period=computed_period) + "/build?lang=en"
     client.post(url)
-    assert _build_row(app).status == "failed"
-    assert not list((tmp_path / "reports").rglob("*.pdf"))
+    row = _build_row(app)
+    assert (row.status, row.files) == ("failed", [])
+    zip_url = BASE.format(period=computed_period) + "/all.zip?lang=en"
+    assert client.get(zip_url).status_code == 303  # to the build page: nothing to serve
     page = client.get(url).get_data(as_text=True)
     assert "The last attempt failed (RuntimeError)" in page
 
