@@ -1,7 +1,7 @@
 """shared storage
 
 Revision ID: 0ce86bb60e10
-Revises: 225e5b133457
+Revises: 5c1f0e7a9b2d
 Create Date: 2026-12-06 01:54:16.520022
 
 Several app servers on one database (issue 18): uploaded files and built reports move
@@ -17,7 +17,7 @@ import assessment.app.db
 
 # revision identifiers, used by Alembic.
 revision = '0ce86bb60e10'
-down_revision = '225e5b133457'
+down_revision = '5c1f0e7a9b2d'
 branch_labels = None
 depends_on = None
 
