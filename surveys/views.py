@@ -77,6 +77,7 @@ from surveys.forms import (
 )
 from surveys.models import RATED_KINDS, Question, Survey, Target
 from surveys.queries import ResidentItem
+from surveys.resident import PublicSurvey, ResidentCache, find_public_survey
 from surveys.reuse_views import copy_choice_form
 
 logger = logging.getLogger(__name__)
@@ -105,8 +106,10 @@ THROTTLE_DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, and the interval every page shows beside an index."""
+    """Register the blueprint, the interval every page shows beside an index, and the
+    per-process store of open surveys' questionnaires (:mod:`surveys.resident`)."""
     app.register_blueprint(bp)
+    app.extensions["surveys.resident_cache"] = ResidentCache()
     app.add_template_global(compute_shown_interval, "shown_interval")
 
 
@@ -134,6 +137,23 @@ def _public_survey_or_404(short_id: str) -> Survey:
     return survey
 
 
+def _resident_survey_or_404(short_id: str) -> PublicSurvey:
+    """The survey of a resident's journey: one read of its row, as a plain record."""
+    survey = find_public_survey(db.session, short_id.upper())
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _resident_cache() -> ResidentCache:
+    cache: ResidentCache = current_app.extensions["surveys.resident_cache"]
+    return cache
+
+
+def _resident_items(survey: PublicSurvey, unit_id: int) -> tuple[ResidentItem, ...]:
+    return _resident_cache().items(db.session, survey, unit_id)
+
+
 def _config(name: str) -> int:
     return int(current_app.config.get(name, THROTTLE_DEFAULTS[name]))
 
@@ -156,7 +176,7 @@ def _is_locked() -> bool:
     return throttle.locked_until(db.session, _client_key(), utcnow()) is not None
 
 
-def _record_code_failure(survey: Survey) -> None:
+def _record_code_failure(survey: Survey | PublicSurvey) -> None:
     now = utcnow()
     with unit_of_work(None):
         throttle.record_failure(db.session, _client_key(), _client_policy(), now)
@@ -200,7 +220,7 @@ def _resident(template: str, status: int = 200, **context: Any) -> Response:
 @bp.route("/s/<short_id>", methods=["GET", "POST"])
 def start(short_id: str, code: str | None = None) -> Response:
     """The resident landing page: enter (or scan) an access code."""
-    survey = _public_survey_or_404(short_id)
+    survey = _resident_survey_or_404(short_id)
     form = CodeEntryForm()
     if request.method == "GET" and code:
         form.code.data = format_code(normalise_code(code))
@@ -246,13 +266,15 @@ def start_with_code(short_id: str, code: str) -> Response:
     return start(short_id, code)
 
 
-def _screens(survey: Survey, items: tuple[ResidentItem, ...]) -> list[list[ResidentItem]]:
+def _screens(
+    survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...]
+) -> list[list[ResidentItem]]:
     if survey.one_per_screen:
         return [[item] for item in items]
     return [list(items)]
 
 
-def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
+def _screen_of(survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
     """The screen (step) on which each item is asked, by item key."""
     return {
         item.key: number for number, screen in enumerate(_screens(survey, items)) for item in screen
@@ -260,7 +282,7 @@ def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int
 
 
 def _questions_context(
-    survey: Survey, items: tuple[ResidentItem, ...], step: int
+    survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...], step: int
 ) -> dict[str, Any]:
     """What the questionnaire template shows of one screen, for residents and the preview."""
     screens = _screens(survey, items)
@@ -278,7 +300,7 @@ def _questions_context(
 
 
 def _questionnaire(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     *,
     step: int,
@@ -289,10 +311,16 @@ def _questionnaire(
     error_field: str = "",
     unanswered: frozenset[str] = frozenset(),
 ) -> Response:
-    items = queries.list_items(db.session, survey.id, entry["u"])
+    items = _resident_items(survey, entry["u"])
     context = _questions_context(survey, items, step)
     if form is None:
-        form_class = build_response_form(items, _language())
+        # The class is compiled once per open survey, unit and language (its labels).
+        language = str(get_locale())
+        form_class = _resident_cache().get(
+            survey,
+            ("form", entry["u"], language),
+            lambda: build_response_form(items, _language()),
+        )
         form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
     form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
     form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
@@ -309,7 +337,7 @@ def _questionnaire(
 
 
 def _review(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     carried: dict[str, str],
     *,
@@ -339,7 +367,7 @@ def _review(
 @bp.route("/s/<short_id>/answer", methods=["POST"])
 def answer(short_id: str) -> Response:
     """Answer the questions (one long form or one screen at a time) and submit."""
-    survey = _public_survey_or_404(short_id)
+    survey = _resident_survey_or_404(short_id)
     try:
         entry = _open_state(ENTRY_PURPOSE, request.form.get("entry", ""), ENTRY_MAX_AGE)
         carried_token = _open_state(CARRIED_PURPOSE, request.form.get("carried", ""))
@@ -354,7 +382,7 @@ def answer(short_id: str) -> Response:
         # The language buttons re-show the same screen, answers kept, nothing saved.
         session["lang"] = request.form["lang"]
         refresh()
-    items = queries.list_items(db.session, survey.id, entry["u"])
+    items = _resident_items(survey, entry["u"])
     screens = _screens(survey, items)
     navigation = request.form.get("nav", "submit")
     if request.form.get("step") == REVIEW_STEP:
@@ -397,7 +425,7 @@ def answer(short_id: str) -> Response:
 
 
 def _submit(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     answers: dict[str, str],
     *,
@@ -479,7 +507,7 @@ def _submit(
 
 
 def _earlier_receipt(
-    survey: Survey, submission_key: str, unit_id: int, cleaned: dict[str, str]
+    survey: PublicSurvey, submission_key: str, unit_id: int, cleaned: dict[str, str]
 ) -> str | None:
     try:
         return services.find_resubmission(
@@ -492,7 +520,7 @@ def _earlier_receipt(
         return None
 
 
-def _receipt_page(survey: Survey, receipt: str) -> Response:
+def _receipt_page(survey: PublicSurvey, receipt: str) -> Response:
     return _resident(
         "surveys/resident/receipt.html", survey=survey, receipt=format_code(receipt, 3)
     )
