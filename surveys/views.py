@@ -33,6 +33,7 @@ from flask import (
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -254,7 +255,7 @@ def start(short_id: str, code: str | None = None) -> Response:
                     "sub": tokens.new_submission_id(),
                     "t": int(time.time()),
                 }
-                return _questionnaire(survey, entry, step=0, carried={}, form=None)
+                return _questionnaire(survey, entry, step=0, carried={})
     elif form.is_submitted():
         status = 400
     return _resident("surveys/resident/start.html", status, survey=survey, form=form)
@@ -305,35 +306,46 @@ def _questionnaire(
     *,
     step: int,
     carried: dict[str, str],
-    form: Any,
     status: int = 200,
     error: str = "",
     error_field: str = "",
     unanswered: frozenset[str] = frozenset(),
 ) -> Response:
-    items = _resident_items(survey, entry["u"])
+    """One screen of the questionnaire, with the sealed form state.
+
+    What does not change while the survey is open is kept per survey, unit and
+    language (:class:`surveys.resident.ResidentCache`): the compiled form class, and
+    the HTML of a screen that shows no answer, error or reminder (the first view).
+    """
+    cache = _resident_cache()
+    unit_id = entry["u"]
+    language = str(get_locale())
+    items = _resident_items(survey, unit_id)
     context = _questions_context(survey, items, step)
-    if form is None:
-        # The class is compiled once per open survey, unit and language (its labels).
-        language = str(get_locale())
-        form_class = _resident_cache().get(
-            survey,
-            ("form", entry["u"], language),
-            lambda: build_response_form(items, _language()),
-        )
-        form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
+    form_class = cache.get(
+        survey, ("form", unit_id, language), lambda: build_response_form(items, _language())
+    )
+    form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
     form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
     form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
     form.step.data = str(context["step"])
-    return _resident(
-        "surveys/resident/answer.html",
-        status,
-        form=form,
-        error=error,
-        error_field=error_field,
-        unanswered=unanswered,
+    shown = {
+        "form": form,
+        "error": error,
+        "error_field": error_field,
+        "unanswered": unanswered,
         **context,
-    )
+    }
+    questions_html = None
+    if not (error or unanswered or any(carried.get(item.key) for item in context["items"])):
+        questions_html = cache.get(
+            survey,
+            ("screen", unit_id, language, context["step"]),
+            lambda: Markup(  # noqa: S704  (render_template's output is autoescaped HTML)
+                render_template("surveys/resident/questions.html", language=_language(), **shown)
+            ),
+        )
+    return _resident("surveys/resident/answer.html", status, questions_html=questions_html, **shown)
 
 
 def _review(
@@ -400,7 +412,6 @@ def answer(short_id: str) -> Response:
                 entry,
                 step=int(wanted) if wanted.isdigit() else first,
                 carried=carried,
-                form=None,
                 unanswered=frozenset(item.field_name for item in unanswered),
             )
         return _submit(survey, entry, carried, step=len(screens) - 1, items=items, confirmed=True)
@@ -414,11 +425,11 @@ def answer(short_id: str) -> Response:
         {item.key: request.form.get(item.field_name, "")[:5000] for item in screens[step]}
     )
     if "lang" in request.form:
-        return _questionnaire(survey, entry, step=step, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step, carried=carried)
     if navigation == "back":
-        return _questionnaire(survey, entry, step=step - 1, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step - 1, carried=carried)
     if navigation == "next" and step < len(screens) - 1:
-        return _questionnaire(survey, entry, step=step + 1, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step + 1, carried=carried)
     return _submit(
         survey, entry, carried, step=step, items=items, confirmed=navigation == "confirm"
     )
@@ -456,7 +467,6 @@ def _submit(
             entry,
             step=step,
             carried=answers,
-            form=None,
             status=400,
             error=field_message(error),
             error_field=error.field,
