@@ -162,9 +162,9 @@ def _seed(env: dict[str, str], app_root: Path, count: int) -> tuple[str, int, li
     app = create_app()
     with app.app_context(), unit_of_work(None, reason="benchmark"):
         built = build_survey(db.session)
-        survey = db.session.get(Survey, built["survey_id"])
+        survey = db.session.get_one(Survey, built["survey_id"])
         unit = db.session.scalars(sa.select(Unit).where(Unit.code == "QSZ-01")).one()
-        codes = []
+        codes: list[str] = []
         while len(codes) < count:
             _, slips = services.generate_batch(
                 db.session,
@@ -414,61 +414,71 @@ def main() -> None:
         print(f"load average at start: {_load_average()}", flush=True)  # noqa: T201
         print(f"seeding {codes_needed} codes per server ...", flush=True)  # noqa: T201
         short_id, survey_id, codes, ceiling_codes = _seed(env, app_root, codes_needed)
-        runs: dict[str, dict[str, Run]] = {}
-        for server, target, ready, pool in (
-            ("app", None, f"/s/{short_id}", codes),
-            ("ceiling", "scripts.bench_submit:make_ceiling_app()", "/form", ceiling_codes),
-        ):
-            port = _free_port()
-            # The ceiling is this script's own app, whichever checkout the app comes from.
-            root = app_root if target is None else REPO
-            process = _serve(env, root, target, port, folder / f"{server}.log", ready)
-            common = {"short_id": short_id, "connections": options.connections}
-            try:
-                warm, pool = pool[:100], pool[100:]
+        # Both servers run side by side and are driven in turn, phase by phase, so the
+        # app and its ceiling are measured minutes apart at most on a shared machine.
+        plans = {
+            "app": (None, f"/s/{short_id}", codes),
+            "ceiling": ("scripts.bench_submit:make_ceiling_app()", "/form", ceiling_codes),
+        }
+        ports: dict[str, int] = {}
+        processes: list[subprocess.Popen[bytes]] = []
+        runs: dict[str, dict[str, Run]] = {"app": {}, "ceiling": {}}
+        common: dict[str, Any] = {"short_id": short_id, "connections": options.connections}
+        try:
+            for server, (target, ready, _) in plans.items():
+                ports[server] = _free_port()
+                # The ceiling is this script's own app, whichever checkout the app comes from.
+                root = app_root if target is None else REPO
+                log = folder / f"{server}.log"
+                processes.append(_serve(env, root, target, ports[server], log, ready))
+            pools = {}
+            for server, (_, _, pool) in plans.items():
                 # Each worker's first requests (imports, caches) are not timed.
-                (folder / "warm").mkdir(exist_ok=True)
+                warm_folder = folder / f"warm-{server}"
+                warm_folder.mkdir()
                 _wrk(
-                    folder / "warm",
-                    port,
+                    warm_folder,
+                    ports[server],
                     mode="flow",
                     server=server,
-                    work=warm,
+                    work=pool[:100],
                     seconds=None,
                     **common,
                 )
-                flow_codes = pool[: len(pool) - options.forms]
-                form_codes = pool[len(pool) - options.forms :]
-                flow = _wrk(
+                pools[server] = pool[100:]
+            for server, pool in pools.items():
+                runs[server]["flow"] = _wrk(
                     folder,
-                    port,
+                    ports[server],
                     mode="flow",
                     server=server,
-                    work=flow_codes,
+                    work=pool[: len(pool) - options.forms],
                     seconds=options.seconds,
                     **common,
                 )
-                prepared = _wrk(
+            for server, pool in pools.items():
+                runs[server]["prepare"] = _wrk(
                     folder,
-                    port,
+                    ports[server],
                     mode="prepare",
                     server=server,
-                    work=form_codes,
+                    work=pool[-options.forms :],
                     seconds=None,
                     **common,
                 )
-                submit = _wrk(
+            for server in pools:
+                runs[server]["submit"] = _wrk(
                     folder,
-                    port,
+                    ports[server],
                     mode="submit",
                     server=server,
-                    work=prepared.prepared,
+                    work=runs[server]["prepare"].prepared,
                     seconds=None,
                     **common,
                 )
-            finally:
+        finally:
+            for process in processes:
                 _stop(process)
-            runs[server] = {"flow": flow, "prepare": prepared, "submit": submit}
         counts = _count_rows(database_url, survey_id)
         app, ceiling = runs["app"], runs["ceiling"]
         print(f"load average at end: {_load_average()}")  # noqa: T201
