@@ -753,8 +753,10 @@ def _insert_online_response(session: Session, row: Mapping[str, Any]) -> bool:
         insert(Response)
         .from_select(list(row), values)
         .on_conflict_do_nothing(index_elements=["survey_id", "submission_key"])
+        # psycopg reports no row count for INSERT ... SELECT: the returned id says it.
+        .returning(Response.id)
     )
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
 
 
 #: Receipts drawn before giving up (a clash is about one in 10^12 per draw).
