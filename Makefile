@@ -3,11 +3,12 @@
 #   make test        the whole suite on SQLite, then on a throwaway PostgreSQL 15
 #   make lint        ruff check, ruff format --check and mypy (make test runs it too)
 #   make serve-prod  migrate and serve with gunicorn (needs DATABASE_URL)
+#   make bench       the resident-flow benchmark on SQLite, then on a throwaway PostgreSQL
 
 FLASK := .venv/bin/flask --app assessment.app
 PYTEST_ARGS ?=
 
-.PHONY: run test lint serve-prod install install-dev i18n
+.PHONY: run test lint serve-prod install install-dev i18n bench
 
 run: install
 	scripts/install-system-packages.sh fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
@@ -26,6 +27,13 @@ serve-prod: install
 	scripts/install-system-packages.sh fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
 	scripts/compile-translations.sh
 	scripts/serve-prod.sh
+
+# wrk drives the load from outside the interpreter (scripts/bench_submit.py).
+bench: install
+	scripts/install-system-packages.sh wrk postgresql-15 fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
+	scripts/compile-translations.sh
+	.venv/bin/python scripts/bench_submit.py
+	scripts/with-postgres.sh sh -c '.venv/bin/python scripts/bench_submit.py --database-url "$$TEST_DATABASE_URL"'
 
 install:
 	scripts/install-python.sh

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from flask_babel import gettext
+from babel.support import NullTranslations, Translations
+from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -26,6 +29,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -98,8 +102,22 @@ def _own_fields(form: Any) -> Iterator[Field]:
             yield field
 
 
+@functools.cache
+def _wtforms_catalog(locale: str) -> NullTranslations:
+    """WTForms' own messages in one language, read from disk once per process."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class BaseForm(_TextRule, FlaskForm):
     """The base of every form of the product: CSRF, and the text rule on every field."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            # Flask-WTF reads WTForms' catalog from disk on every request that builds a
+            # form; the catalogs do not change while the process runs.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_catalog(str(get_locale()))
 
 
 class BaseSubform(_TextRule, Form):

@@ -1,21 +1,35 @@
-"""Benchmark: resident survey submissions per second under gunicorn, against a ceiling.
+"""Benchmark: the resident flow and its submission under gunicorn, against a bare ceiling.
 
-Not a test. Run ``.venv/bin/python scripts/bench_submit.py [--submissions 2000]``.
+Not a test. On SQLite (a temporary file) or on the PostgreSQL database given::
 
-1. Builds a temporary SQLite database (``flask db upgrade``, the demo township), an open
-   survey over it and enough access codes (generated in this process, so the clear codes
-   are known to the clients).
-2. Serves the real app with gunicorn (sync workers, 2 workers) on a loopback port and runs
-   concurrent clients (threads with ``http.client``), each doing what a resident's phone
-   does: open the survey page, send the code, send the answers.
-3. Serves the *ceiling* the same way: a bare Flask app defined here whose one form is
-   validated the same way (Flask-WTF CSRF + a one-time code checked with one conditional
-   UPDATE on an HMAC of the code) and that inserts one row. Its clients open the form and
-   post it.
-4. Prints submissions/s, p50/p99 latency per submission, the ratio to the ceiling, and
-   checks that stored responses equal successful submissions (nothing lost or doubled).
+    .venv/bin/python scripts/bench_submit.py [--seconds 20] [--forms 3000]
+    scripts/with-postgres.sh sh -c \
+        '.venv/bin/python scripts/bench_submit.py --database-url "$TEST_DATABASE_URL"'
 
-Both servers use the same database file in WAL mode (set once on the file).
+1. Prepares the database (``flask db upgrade``, the demo township), an open survey over
+   it (``tests.surveys.conftest.build_survey``) and enough access codes, generated in this
+   process so the clear codes are known; and the ceiling's own two tables.
+2. Serves the real app as production does (``scripts/serve-prod.sh``: gunicorn with
+   ``gunicorn.conf.py``, 2 sync workers) and, the same way, the *ceiling*: a bare Flask
+   app defined here (Flask-WTF CSRF, a one-time code checked and used up with one
+   conditional UPDATE on an HMAC of the code, one INSERT; SQLAlchemy Core on the same
+   database).
+3. Drives both with ``wrk`` (a C load generator: no client shares this interpreter),
+   one phone per connection, with ``scripts/bench_submit.lua``:
+
+   - **flow**: for ``--seconds``, each connection does a resident's whole journey with a
+     fresh code: the landing page, the code (which shows the questionnaire), the
+     answers (every question answered); the ceiling's journey is GET and POST its form;
+   - **submit**: ``--forms`` answer forms are filled in first (untimed), then all posted.
+
+4. Prints flows and submissions per second, p50/p99 latency per step, the ratios, and
+   checks the stored rows of *this run only* (the benchmark's survey, the ceiling's
+   table): receipts shown <= responses stored <= submissions sent, and codes used =
+   responses stored (nothing lost or doubled; a request still in flight when a timed run
+   ends may have stored its row unseen).
+
+``--app-root`` serves another checkout (for a before/after comparison in one session);
+its translations must be compiled.
 """
 
 from __future__ import annotations
@@ -23,26 +37,26 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import http.client
+import json
 import os
-import re
+import platform
 import secrets
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+LUA = Path(__file__).with_suffix(".lua")
 WORKERS = 2
 
 
@@ -51,8 +65,17 @@ WORKERS = 2
 # ---------------------------------------------------------------------------
 
 
+def _engine_url(url: str) -> str:
+    """The SQLAlchemy URL of a conventional DATABASE_URL (the app ships psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_ceiling_app() -> Any:
     """Flask + Flask-WTF CSRF + one-time code check + one INSERT, and nothing else."""
+    import sqlalchemy as sa
     from flask import Flask, abort
     from flask_wtf import CSRFProtect, FlaskForm
     from flask_wtf.csrf import generate_csrf
@@ -61,8 +84,12 @@ def make_ceiling_app() -> Any:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = os.environ["ASSESSMENT_SECRET_KEY"]
     CSRFProtect(app)
-    database = os.environ["BENCH_DB"]
+    url = _engine_url(os.environ["BENCH_DATABASE_URL"])
+    options = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+    engine = sa.create_engine(url, **options)
     key = os.environ["ASSESSMENT_ACCESS_CODE_HASH_KEY"].encode()
+    use = sa.text("UPDATE bench_codes SET used = 1 WHERE code_hash = :code_hash AND used = 0")
+    insert = sa.text("INSERT INTO bench_rows (id, answer) VALUES (:id, :answer)")
 
     class Form(FlaskForm):  # type: ignore[misc]
         code = StringField()
@@ -78,22 +105,10 @@ def make_ceiling_app() -> Any:
         if not posted.validate_on_submit():
             abort(400)
         code_hash = hmac.new(key, posted.code.data.encode(), hashlib.sha256).hexdigest()
-        connection = sqlite3.connect(database, timeout=30, isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            used = connection.execute(
-                "UPDATE bench_codes SET used = 1 WHERE code_hash = ? AND used = 0", (code_hash,)
-            ).rowcount
-            if used != 1:
-                connection.execute("ROLLBACK")
+        with engine.begin() as connection:
+            if connection.execute(use, {"code_hash": code_hash}).rowcount != 1:
                 abort(409)
-            connection.execute(
-                "INSERT INTO bench_rows (id, answer) VALUES (?, ?)",
-                (secrets.token_hex(16), posted.answer.data),
-            )
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+            connection.execute(insert, {"id": secrets.token_hex(16), "answer": posted.answer.data})
         return "ok"
 
     return app
@@ -110,25 +125,31 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSESSMENT_")}
+def _env(database_url: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ASSESSMENT_") and k not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
     env.update(
-        ASSESSMENT_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+        ASSESSMENT_SQLALCHEMY_DATABASE_URI=database_url,
         ASSESSMENT_SECRET_KEY="k" + secrets.token_hex(20),
         ASSESSMENT_ACCESS_CODE_HASH_KEY="k" + secrets.token_hex(20),
         # A benchmark sends thousands of codes from one address; lift the per-client lock.
         ASSESSMENT_SURVEY_CODE_MAX_FAILURES_PER_CLIENT="1000000",
-        BENCH_DB=str(database),
+        BENCH_DATABASE_URL=database_url,
+        WORKERS=str(WORKERS),
     )
     return env
 
 
-def _seed(env: dict[str, str], database: Path, count: int) -> tuple[str, list[str], list[str]]:
+def _seed(env: dict[str, str], app_root: Path, count: int) -> tuple[str, int, list[str], list[str]]:
+    """The demo township, an open survey with ``count`` codes, the ceiling's tables."""
     flask = [str(VENV_BIN / "flask"), "--app", "assessment.app"]
     for args in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run([*flask, *args], cwd=REPO, env=env, check=True, capture_output=True)  # noqa: S603
+        subprocess.run([*flask, *args], cwd=app_root, env=env, check=True, capture_output=True)  # noqa: S603
     os.environ.update(env)
-    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(app_root))
     import sqlalchemy as sa
 
     from assessment.app import create_app
@@ -141,272 +162,378 @@ def _seed(env: dict[str, str], database: Path, count: int) -> tuple[str, list[st
     app = create_app()
     with app.app_context(), unit_of_work(None, reason="benchmark"):
         built = build_survey(db.session)
-        survey = db.session.get(Survey, built["survey_id"])
+        survey = db.session.get_one(Survey, built["survey_id"])
         unit = db.session.scalars(sa.select(Unit).where(Unit.code == "QSZ-01")).one()
-        _, slips = services.generate_batch(
-            db.session,
-            survey,
-            unit=unit,
-            size=count,
-            note="benchmark",
-            key=app.config["ACCESS_CODE_HASH_KEY"],
-            now=utcnow(),
-        )
-        codes = [slip.code for slip in slips]
+        codes: list[str] = []
+        while len(codes) < count:
+            _, slips = services.generate_batch(
+                db.session,
+                survey,
+                unit=unit,
+                size=min(count - len(codes), services.MAX_BATCH_SIZE),
+                note="benchmark",
+                key=app.config["ACCESS_CODE_HASH_KEY"],
+                now=utcnow(),
+            )
+            codes.extend(slip.code for slip in slips)
+    with app.app_context():
+        db.engine.dispose()
     key = env["ASSESSMENT_ACCESS_CODE_HASH_KEY"].encode()
     ceiling_codes = [secrets.token_hex(6) for _ in range(count)]
-    with sqlite3.connect(database) as connection:
-        connection.execute("CREATE TABLE bench_codes (code_hash TEXT PRIMARY KEY, used INTEGER)")
-        connection.execute("CREATE TABLE bench_rows (id TEXT PRIMARY KEY, answer TEXT)")
-        connection.executemany(
-            "INSERT INTO bench_codes VALUES (?, 0)",
-            [(hmac.new(key, c.encode(), hashlib.sha256).hexdigest(),) for c in ceiling_codes],
+    engine = sa.create_engine(_engine_url(env["BENCH_DATABASE_URL"]))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS bench_codes"))
+        connection.execute(sa.text("DROP TABLE IF EXISTS bench_rows"))
+        connection.execute(
+            sa.text("CREATE TABLE bench_codes (code_hash VARCHAR(64) PRIMARY KEY, used INTEGER)")
         )
-    return built["short_id"], codes, ceiling_codes
+        connection.execute(
+            sa.text("CREATE TABLE bench_rows (id VARCHAR(32) PRIMARY KEY, answer VARCHAR(20))")
+        )
+        connection.execute(
+            sa.text("INSERT INTO bench_codes VALUES (:code_hash, 0)"),
+            [
+                {"code_hash": hmac.new(key, c.encode(), hashlib.sha256).hexdigest()}
+                for c in ceiling_codes
+            ],
+        )
+    engine.dispose()
+    return str(built["short_id"]), int(built["survey_id"]), codes, ceiling_codes
 
 
 def _serve(
-    env: dict[str, str], target: str, port: int, log: Path, ready_path: str
+    env: dict[str, str], app_root: Path, target: str | None, port: int, log: Path, ready: str
 ) -> subprocess.Popen[bytes]:
-    command = [
-        str(VENV_BIN / "gunicorn"),
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        "sync",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(REPO),
-        "--log-level",
-        "warning",
-        target,
-    ]
+    """gunicorn as production runs it: scripts/serve-prod.sh, or its config with ``target``."""
+    env = {**env, "BIND": f"127.0.0.1:{port}"}
+    if target is None:
+        command = [str(app_root / "scripts" / "serve-prod.sh")]
+    else:
+        command = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", target]
     server = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-        command, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        command,
+        cwd=app_root,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    # Warm up: the master listens before its workers have imported the app; wait until
-    # both workers answer (a few requests each), so worker start-up is not timed.
-    deadline = time.monotonic() + 60
+    # The master listens before its workers have imported the app: wait until a run of
+    # requests is answered (both workers up), so start-up is not timed.
+    deadline = time.monotonic() + 120
     answered = 0
-    while time.monotonic() < deadline and answered < 4 * WORKERS:
+    while time.monotonic() < deadline and answered < 10 * WORKERS:
         try:
-            status, _ = Browser(port).request("GET", ready_path)
-            answered += status == 200
-        except OSError:
-            time.sleep(0.2)
-    if answered >= 4 * WORKERS:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=30) as reply:
+                answered += reply.status == 200
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.3)
+    if answered >= 10 * WORKERS:
         return server
-    server.kill()
-    raise SystemExit(f"gunicorn did not start: {log.read_text(errors='replace')}")
+    _stop(server)
+    raise SystemExit(f"gunicorn did not start: {log.read_text(errors='replace')[-3000:]}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=60)
 
 
 # ---------------------------------------------------------------------------
-# clients
+# wrk runs
 # ---------------------------------------------------------------------------
 
 
-class Browser:
-    """One resident's phone: a cookie jar and fresh connections (sync workers close them)."""
+@dataclass
+class Run:
+    """What one wrk run measured, from the lines the Lua script prints."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
+    ok: int
+    failed: int
+    sent: int
+    window: float
+    latencies: dict[int, list[float]]
+    prepared: list[str]
 
-    def request(
-        self, method: str, path: str, form: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, text
+    @property
+    def rate(self) -> float:
+        return self.ok / self.window if self.window > 0 else 0.0
 
+    def percentile(self, step: int, share: float) -> float:
+        values = sorted(self.latencies.get(step, []))
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, int(len(values) * share))]
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-HIDDEN = re.compile(r'name="(entry|carried|step)"[^>]*value="([^"]*)"')
+    def median(self, step: int) -> float:
+        values = self.latencies.get(step, [])
+        return statistics.median(values) if values else float("nan")
 
 
-def resident_prepare(port: int, short_id: str, code: str) -> Any:
-    """What a phone does before submitting: open the survey page, send the code."""
-    browser = Browser(port)
-    status, page = browser.request("GET", f"/s/{short_id}")
-    token = CSRF.search(page)
-    if status != 200 or token is None:
-        return None
-    status, page = browser.request(
-        "POST", f"/s/{short_id}", {"csrf_token": token.group(1), "code": code}
+def _wrk(
+    folder: Path,
+    port: int,
+    *,
+    mode: str,
+    server: str,
+    work: list[str],
+    short_id: str,
+    connections: int,
+    seconds: float | None,
+) -> Run:
+    """One wrk run; a run without ``seconds`` ends when every connection used its work."""
+    work_file = folder / f"{server}-{mode}.work"
+    work_file.write_text("\n".join(work) + "\n")
+    done_dir = folder / f"{server}-{mode}.done"
+    done_dir.mkdir()
+    command = [
+        "wrk",
+        f"-t{connections}",
+        f"-c{connections}",
+        f"-d{int(seconds) if seconds else 3600}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}",
+        "--",
+        mode,
+        server,
+        str(work_file),
+        str(connections),
+        str(done_dir),
+        short_id,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+    if seconds is None:
+        while process.poll() is None and len(list(done_dir.iterdir())) < connections:
+            time.sleep(0.2)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # wrk ends the run and calls done()
+    out, err = process.communicate(timeout=4000)
+    if process.returncode != 0:
+        raise SystemExit(f"wrk failed: {err.decode(errors='replace')}")
+    latencies: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    ok = failed = sent = 0
+    starts: list[float] = []
+    ends: list[float] = []
+    prepared: list[str] = []
+    for line in out.decode().splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "LAT":
+            step, value = rest.split()
+            latencies[int(step)].append(float(value))
+        elif kind == "STAT":
+            _, t_ok, t_failed, t_sent, first, last = rest.split()
+            ok, failed, sent = ok + int(t_ok), failed + int(t_failed), sent + int(t_sent)
+            if float(first) > 0 and float(last) > 0:
+                starts.append(float(first))
+                ends.append(float(last))
+        elif kind == "PREP":
+            prepared.append(rest)
+    window = max(ends) - min(starts) if starts else 0.0
+    return Run(ok, failed, sent, window, latencies, prepared)
+
+
+# ---------------------------------------------------------------------------
+# counting this run's rows
+# ---------------------------------------------------------------------------
+
+
+def _count_rows(database_url: str, survey_id: int) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(_engine_url(database_url))
+    with engine.connect() as connection:
+
+        def one(sql: str) -> int:
+            return int(connection.execute(sa.text(sql), {"survey": survey_id}).scalar_one())
+
+        counts = {
+            # Only the benchmark's survey: the demo periods hold resident surveys of their own.
+            "responses": one("SELECT count(*) FROM survey_responses WHERE survey_id = :survey"),
+            "used_codes": one(
+                "SELECT count(*) FROM survey_access_codes WHERE survey_id = :survey AND used"
+            ),
+            "ceiling_rows": one("SELECT count(*) FROM bench_rows"),
+            "ceiling_used": one("SELECT count(*) FROM bench_codes WHERE used = 1"),
+        }
+    engine.dispose()
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _machine(database_url: str) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
     )
-    token = CSRF.search(page)
-    if status != 200 or token is None:
-        return None
-    answers = {
-        "q_overall__t1": "4",
-        "q_grade__t1": "competent",
-        "q_overall__t2": "5",
-        "q_age": "60",
-    }
-    form = {**dict(HIDDEN.findall(page)), **answers, "nav": "submit", "csrf_token": token.group(1)}
-    return browser, f"/s/{short_id}/answer", form
-
-
-def resident_submit(prepared: Any) -> bool:
-    browser, path, form = prepared
-    status, page = browser.request("POST", path, form)
-    return status == 200 and 'class="receipt"' in page
-
-
-def ceiling_prepare(port: int, code: str) -> Any:
-    browser = Browser(port)
-    status, page = browser.request("GET", "/form")
-    token = CSRF.search(page)
-    if status != 200 or token is None:
-        return None
-    return browser, "/form", {"csrf_token": token.group(1), "code": code, "answer": "4"}
-
-
-def ceiling_submit(prepared: Any) -> bool:
-    browser, path, form = prepared
-    status, _ = browser.request("POST", path, form)
-    return status == 200
-
-
-def run_clients(
-    work_items: list[Any], step: Callable[[Any], Any], threads: int, time_limit: float
-) -> tuple[list[Any], dict[str, Any]]:
-    """Run ``step`` over the items from ``threads`` threads; results and timing."""
-    queue = list(reversed(work_items))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    results: list[Any] = []
-    failures = 0
-    deadline = time.monotonic() + time_limit
-
-    def work() -> None:
-        nonlocal failures
-        while time.monotonic() < deadline:
-            with lock:
-                if not queue:
-                    return
-                item = queue.pop()
-            started = time.perf_counter()
-            result = step(item)
-            elapsed = time.perf_counter() - started
-            with lock:
-                if result:
-                    latencies.append(elapsed)
-                    results.append(result)
-                else:
-                    failures += 1
-
-    started = time.perf_counter()
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return results, {
-        "ok": len(latencies),
-        "failed": failures,
-        "wall": wall,
-        "rate": len(latencies) / wall if wall else 0.0,
-        "p50": statistics.median(latencies) if latencies else float("nan"),
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        if latencies
-        else float("nan"),
-    }
-
-
-def _line(label: str, r: dict[str, Any]) -> str:
+    backend = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout  # noqa: S607
     return (
-        f"{label:26s} {r['ok']:5d} ok {r['failed']:3d} failed in {r['wall']:6.1f}s: "
-        f"{r['rate']:7.1f}/s, p50 {r['p50'] * 1000:6.1f} ms, p99 {r['p99'] * 1000:7.1f} ms"
+        f"{backend}; nproc {os.cpu_count()}, {cpu}; Python {platform.python_version()}; "
+        f"{wrk_version.splitlines()[0] if wrk_version else 'wrk'}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: a temporary SQLite file)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the flow run")
+    parser.add_argument("--forms", type=int, default=3000, help="forms posted in the submit run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--app-root", type=Path, default=REPO, help="checkout to serve")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-submit-") as folder:
-        database = Path(folder) / "bench.sqlite3"
-        env = _env(database)
-        print(f"seeding {options.submissions} codes ...", flush=True)  # noqa: T201
-        short_id, codes, ceiling_codes = _seed(env, database, options.submissions)
-        results: dict[str, dict[str, Any]] = {}
-        plans = (
-            (
-                "app",
-                "assessment.app:create_app()",
-                f"/s/{short_id}",
-                lambda port, c: resident_prepare(port, short_id, c),
-                resident_submit,
-                codes,
-            ),
-            (
-                "ceiling",
-                "scripts.bench_submit:make_ceiling_app()",
-                "/form",
-                ceiling_prepare,
-                ceiling_submit,
-                ceiling_codes,
-            ),
-        )
-        for name, target, ready_path, prepare, submit, pool in plans:
-            port = _free_port()
-            server = _serve(env, target, port, Path(folder) / f"{name}.log", ready_path)
-            try:
-                # Forms are fetched first (the phone opening the page), then all submitted
-                # at once: the timed step is the submission itself on both servers.
-                forms, fetched = run_clients(
-                    pool,
-                    lambda c, p=prepare, port=port: p(port, c),
-                    options.threads,
-                    options.time_limit,
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:  # noqa: S607
+        raise SystemExit("wrk is missing: scripts/install-system-packages.sh wrk")
+    app_root = options.app_root.resolve()
+    # Enough codes for the flow run at a few hundred journeys a second, and the forms.
+    codes_needed = int(options.seconds * 400) + options.forms + 200
+    with tempfile.TemporaryDirectory(prefix="bench-submit-") as name:
+        folder = Path(name)
+        database_url = options.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+        env = _env(database_url)
+        print(f"load average at start: {_load_average()}", flush=True)  # noqa: T201
+        print(f"seeding {codes_needed} codes per server ...", flush=True)  # noqa: T201
+        short_id, survey_id, codes, ceiling_codes = _seed(env, app_root, codes_needed)
+        # Both servers run side by side and are driven in turn, phase by phase, so the
+        # app and its ceiling are measured minutes apart at most on a shared machine.
+        plans = {
+            "app": (None, f"/s/{short_id}", codes),
+            "ceiling": ("scripts.bench_submit:make_ceiling_app()", "/form", ceiling_codes),
+        }
+        ports: dict[str, int] = {}
+        processes: list[subprocess.Popen[bytes]] = []
+        runs: dict[str, dict[str, Run]] = {"app": {}, "ceiling": {}}
+        common: dict[str, Any] = {"short_id": short_id, "connections": options.connections}
+        try:
+            for server, (target, ready, _) in plans.items():
+                ports[server] = _free_port()
+                # The ceiling is this script's own app, whichever checkout the app comes from.
+                root = app_root if target is None else REPO
+                log = folder / f"{server}.log"
+                processes.append(_serve(env, root, target, ports[server], log, ready))
+            pools = {}
+            for server, (_, _, pool) in plans.items():
+                # Each worker's first requests (imports, caches) are not timed.
+                warm_folder = folder / f"warm-{server}"
+                warm_folder.mkdir()
+                _wrk(
+                    warm_folder,
+                    ports[server],
+                    mode="flow",
+                    server=server,
+                    work=pool[:100],
+                    seconds=None,
+                    **common,
                 )
-                _, results[name] = run_clients(forms, submit, options.threads, options.time_limit)
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=30)
-            print(_line(f"{name} fetch form", fetched), flush=True)  # noqa: T201
-            print(_line(f"{name} SUBMIT", results[name]), flush=True)  # noqa: T201
-        with sqlite3.connect(database) as connection:
-            # Only the benchmark's survey: the demo periods hold resident surveys of their own.
-            (survey_id,) = connection.execute(
-                "SELECT id FROM surveys WHERE short_id = ?", (short_id,)
-            ).fetchone()
-            stored = connection.execute(
-                "SELECT count(*) FROM survey_responses WHERE survey_id = ?", (survey_id,)
-            ).fetchone()[0]
-            used = connection.execute(
-                "SELECT count(*) FROM survey_access_codes WHERE used AND survey_id = ?",
-                (survey_id,),
-            ).fetchone()[0]
-            ceiling_rows = connection.execute("SELECT count(*) FROM bench_rows").fetchone()[0]
-        ratio = results["app"]["rate"] / results["ceiling"]["rate"]
-        print(f"ratio app/ceiling: {ratio:.0%} (target >= 40%)")  # noqa: T201
+                pools[server] = pool[100:]
+            for server, pool in pools.items():
+                runs[server]["flow"] = _wrk(
+                    folder,
+                    ports[server],
+                    mode="flow",
+                    server=server,
+                    work=pool[: len(pool) - options.forms],
+                    seconds=options.seconds,
+                    **common,
+                )
+            for server, pool in pools.items():
+                runs[server]["prepare"] = _wrk(
+                    folder,
+                    ports[server],
+                    mode="prepare",
+                    server=server,
+                    work=pool[-options.forms :],
+                    seconds=None,
+                    **common,
+                )
+            for server in pools:
+                runs[server]["submit"] = _wrk(
+                    folder,
+                    ports[server],
+                    mode="submit",
+                    server=server,
+                    work=runs[server]["prepare"].prepared,
+                    seconds=None,
+                    **common,
+                )
+        finally:
+            for process in processes:
+                _stop(process)
+        counts = _count_rows(database_url, survey_id)
+        app, ceiling = runs["app"], runs["ceiling"]
+        print(f"load average at end: {_load_average()}")  # noqa: T201
+        print(_machine(database_url))  # noqa: T201
+        print(f"{options.connections} connections, 2 gunicorn sync workers each")  # noqa: T201
+        flow_ratio = app["flow"].rate / ceiling["flow"].rate
+        submit_ratio = app["submit"].rate / ceiling["submit"].rate
+        lines = [
+            ("whole flow", app["flow"], ceiling["flow"], flow_ratio, 3),
+            ("submission", app["submit"], ceiling["submit"], submit_ratio, 3),
+        ]
+        for label, mine, bare, ratio, step in lines:
+            print(  # noqa: T201
+                f"{label:12s} app {mine.rate:7.1f}/s ({mine.ok} ok, {mine.failed} failed), "
+                f"p50 {_ms(mine.median(step))} ms, p99 {_ms(mine.percentile(step, 0.99))} ms | "
+                f"ceiling {bare.rate:7.1f}/s ({bare.ok} ok, {bare.failed} failed), "
+                f"p50 {_ms(bare.median(step))} ms, p99 {_ms(bare.percentile(step, 0.99))} ms | "
+                f"ratio {ratio:.0%}"
+            )
+        for step, label in ((1, "landing page"), (2, "code -> questionnaire"), (3, "answers")):
+            print(  # noqa: T201
+                f"  flow step {label:22s} app p50 {_ms(app['flow'].median(step))} ms, "
+                f"p99 {_ms(app['flow'].percentile(step, 0.99))} ms"
+            )
+        for step, label in ((1, "GET form"), (3, "POST form")):
+            print(  # noqa: T201
+                f"  flow step {label:22s} ceiling p50 {_ms(ceiling['flow'].median(step))} ms, "
+                f"p99 {_ms(ceiling['flow'].percentile(step, 0.99))} ms"
+            )
+        shown = sum(run.ok for key, run in app.items() if key != "prepare")
+        sent = sum(run.sent for key, run in app.items() if key != "prepare") + 100
+        bare_shown = sum(run.ok for key, run in ceiling.items() if key != "prepare")
+        bare_sent = sum(run.sent for key, run in ceiling.items() if key != "prepare") + 100
         print(  # noqa: T201
-            f"stored responses {stored} = successful submissions {results['app']['ok']} "
-            f"= codes used {used}; ceiling rows {ceiling_rows} = {results['ceiling']['ok']}"
+            f"rows of this run: app receipts shown {shown} (+ warm-up) <= responses "
+            f"{counts['responses']} = codes used {counts['used_codes']} <= sent {sent}; "
+            f"ceiling {bare_shown} (+ warm-up) <= rows {counts['ceiling_rows']} = codes used "
+            f"{counts['ceiling_used']} <= sent {bare_sent}"
         )
-        if (
-            stored != results["app"]["ok"]
-            or used != stored
-            or ceiling_rows != results["ceiling"]["ok"]
+        if options.json:
+            options.json.write_text(
+                json.dumps(
+                    {
+                        "machine": _machine(database_url),
+                        "flow_ratio": flow_ratio,
+                        "submit_ratio": submit_ratio,
+                        "counts": counts,
+                    }
+                )
+            )
+        if not (
+            shown <= counts["responses"] <= sent
+            and counts["used_codes"] == counts["responses"]
+            and bare_shown <= counts["ceiling_rows"] <= bare_sent
+            and counts["ceiling_used"] == counts["ceiling_rows"]
         ):
             raise SystemExit("MISMATCH: responses lost or duplicated")
 

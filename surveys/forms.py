@@ -368,7 +368,8 @@ class ResponseFormBase(BaseForm):
 
 
 def build_response_form(items: Sequence[ResidentItem], language: str) -> type[ResponseFormBase]:
-    """A form class with one field per item (all optional: a resident may skip)."""
+    """A form class with one field per item (all optional: a resident may skip), its
+    labels in the current request's language."""
 
     class ResponseForm(ResponseFormBase):
         pass
@@ -377,7 +378,10 @@ def build_response_form(items: Sequence[ResidentItem], language: str) -> type[Re
         if item.kind == "text":
             field: Any = TextAreaField(validators=[Optional(), Length(max=MAX_TEXT_LENGTH)])
         else:
-            field = RadioField(choices=_option_labels(item, language), validators=[Optional()])
+            # Labels translated now: the class is kept per language (surveys.resident), and
+            # a page of 20 rated items would otherwise look up a hundred labels each time.
+            labels = [SelectChoice(c.value, str(c.label)) for c in _option_labels(item, language)]
+            field = RadioField(choices=labels, validators=[Optional()])
         setattr(ResponseForm, item.field_name, field)
     return ResponseForm
 

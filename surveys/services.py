@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -57,6 +57,20 @@ BALLOT_ABSTAIN = "abstain"
 _SHORT_ID_ATTEMPTS = 20
 
 
+class SurveyRef(Protocol):
+    """What the resident path reads of a survey: a :class:`Survey` row or the plain
+    record the resident pages load (``surveys.resident.PublicSurvey``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def voter_group(self) -> str: ...
+
+
 class SurveyError(Exception):
     """Base of the survey domain errors; ``code`` is mapped to a message by the views."""
 
@@ -75,6 +89,11 @@ class SurveyStateError(SurveyError):
 
 class CodeRejectedError(SurveyError):
     """An access code is unknown, used, revoked, or the survey is not open."""
+
+
+class NotStoredError(Exception):
+    """An online response row was not inserted: a copy of the form is stored, the survey
+    is no longer open, or the receipt drawn is taken (:func:`store_response`)."""
 
 
 class SubmissionConflictError(SurveyError):
@@ -482,7 +501,7 @@ def batch_groups(survey: Survey) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*VOTER_GROUPS, survey.voter_group)))
 
 
-def _unit_groups(session: Session, survey: Survey, unit_id: int) -> set[str]:
+def _unit_groups(session: Session, survey: SurveyRef, unit_id: int) -> set[str]:
     named = session.scalars(
         sa.select(CodeBatch.voter_group)
         .where(CodeBatch.survey_id == survey.id, CodeBatch.unit_id == unit_id)
@@ -511,7 +530,7 @@ def check_batch_group(session: Session, survey: Survey, unit_id: int, voter_grou
     return group
 
 
-def respondent_group(session: Session, survey: Survey, unit_id: int) -> str:
+def respondent_group(session: Session, survey: SurveyRef, unit_id: int) -> str:
     """The voter group of a response from ``unit_id``: its unit's batches', else the survey's."""
     groups = _unit_groups(session, survey, unit_id)
     return groups.pop() if len(groups) == 1 else survey.voter_group
@@ -527,7 +546,7 @@ def revoke_batch(session: Session, batch: CodeBatch, *, reason: str, now: dateti
 
 
 def find_code(
-    session: Session, *, survey: Survey, code_hash: str
+    session: Session, *, survey: SurveyRef, code_hash: str
 ) -> tuple[AccessCode, CodeBatch] | None:
     row = session.execute(
         sa.select(AccessCode, CodeBatch)
@@ -537,7 +556,7 @@ def find_code(
     return (row[0], row[1]) if row else None
 
 
-def check_code(session: Session, *, survey: Survey, code_hash: str) -> int:
+def check_code(session: Session, *, survey: SurveyRef, code_hash: str) -> int:
     """The unit whose residents the code belongs to, if it may answer now. Reads only."""
     if survey.status != "open":
         raise CodeRejectedError("survey_" + survey.status)
@@ -598,7 +617,7 @@ def count_wrong_codes(session: Session, *, survey_id: int, now: datetime) -> int
     return int(total or 0)
 
 
-def code_status(session: Session, *, survey: Survey, code_hash: str) -> str:
+def code_status(session: Session, *, survey: SurveyRef, code_hash: str) -> str:
     """``unknown``, ``revoked``, ``used`` or ``unused``: the "was my code used?" answer."""
     found = find_code(session, survey=survey, code_hash=code_hash)
     if found is None:
@@ -708,7 +727,7 @@ def _answer_rows(
 def store_response(
     session: Session,
     *,
-    survey: Survey,
+    survey: SurveyRef,
     unit_id: int,
     channel: str,
     answers: Mapping[str, str],
@@ -719,8 +738,13 @@ def store_response(
     paper_serial: str | None = None,
     paper_batch: str | None = None,
     items: Sequence[ResidentItem] | None = None,
+    voter_group: str | None = None,
 ) -> str:
     """Insert one response and its clean answers (both channels end here); return its id.
+
+    ``voter_group`` is the response's group when the caller knows it already (the
+    resident pages cache it per unit while the survey is open, since a unit's batches
+    share one group); otherwise it is read (:func:`respondent_group`).
 
     The database's unique constraint on (survey, submission key) is the last guard
     against a double submission that slipped past every check above it.
@@ -728,46 +752,69 @@ def store_response(
     if items is None:
         items = list_items(session, survey.id, unit_id)
     response_id = uuid.uuid4().hex
-    session.execute(
-        sa.insert(Response),
-        [
-            {
-                "id": response_id,
-                "survey_id": survey.id,
-                "unit_id": unit_id,
-                "voter_group": respondent_group(session, survey, unit_id),
-                "channel": channel,
-                "submitted_on": today,
-                "receipt": receipt,
-                "submission_key": submission_key,
-                "content_digest": content_digest(unit_id, answers),
-                "duration_band_s": duration_band_s,
-                "paper_serial": paper_serial,
-                "paper_batch": paper_batch,
-            }
-        ],
-    )
+    row = {
+        "id": response_id,
+        "survey_id": survey.id,
+        "unit_id": unit_id,
+        "voter_group": voter_group or respondent_group(session, survey, unit_id),
+        "channel": channel,
+        "submitted_on": today,
+        "receipt": receipt,
+        "submission_key": submission_key,
+        "content_digest": content_digest(unit_id, answers),
+        "duration_band_s": duration_band_s,
+        "paper_serial": paper_serial,
+        "paper_batch": paper_batch,
+    }
+    if submission_key is None:
+        session.execute(sa.insert(Response).values(row))
+    elif not _insert_online_response(session, row):
+        raise NotStoredError()
     rows = _answer_rows(items, response_id, answers)
     if rows:
-        session.execute(sa.insert(Answer), rows)
+        # One statement with a row per answer, not one statement per answer.
+        session.execute(sa.insert(Answer).values(rows))
     return response_id
 
 
-def _fresh_receipt(session: Session, survey_id: int) -> str:
-    while True:
-        receipt = tokens.new_receipt()
-        taken = session.scalar(
-            sa.select(sa.literal(1)).where(
-                sa.or_(
-                    sa.exists().where(Response.survey_id == survey_id, Response.receipt == receipt),
-                    sa.exists().where(
-                        PaperReceipt.survey_id == survey_id, PaperReceipt.receipt == receipt
-                    ),
-                )
-            )
-        )
-        if taken is None:
-            return receipt
+def _insert_online_response(session: Session, row: Mapping[str, Any]) -> bool:
+    """Insert an online response row in one statement, only if nothing speaks against it.
+
+    Nothing is inserted (False) when a copy of the form is stored (the unique submission
+    key: a resend or a double click), when the survey is not open at this moment, or when
+    the receipt drawn is already a receipt of the survey (online or in the paper pool).
+    The open check locks the survey row for share on PostgreSQL: a close in progress
+    makes this insert wait and then find the survey closed, and a close that comes later
+    waits for this transaction, so no response lands after the seal. SQLite serialises
+    writers, and this statement reads after taking the write lock.
+    """
+    columns = Response.__table__.c
+    survey_id, receipt = row["survey_id"], row["receipt"]
+    is_open = (
+        sa.select(Survey.id)
+        .where(Survey.id == survey_id, Survey.status == "open")
+        .with_for_update(read=True)
+    )
+    values = sa.select(
+        *(sa.literal(value, columns[name].type).label(name) for name, value in row.items())
+    ).where(
+        sa.exists(is_open),
+        ~sa.exists().where(Response.survey_id == survey_id, Response.receipt == receipt),
+        ~sa.exists().where(PaperReceipt.survey_id == survey_id, PaperReceipt.receipt == receipt),
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Response)
+        .from_select(list(row), values)
+        .on_conflict_do_nothing(index_elements=["survey_id", "submission_key"])
+        # psycopg reports no row count for INSERT ... SELECT: the returned id says it.
+        .returning(Response.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+#: Receipts drawn before giving up (a clash is about one in 10^12 per draw).
+_RECEIPT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,7 +824,7 @@ class SubmitResult:
     repeated: bool
 
 
-def claim_code(session: Session, *, survey: Survey, code_hash: str, claim_key: str) -> None:
+def claim_code(session: Session, *, survey: SurveyRef, code_hash: str, claim_key: str) -> None:
     """Step 1 of an online response: use up the code for one form, in its own transaction.
 
     The code row is marked used and keeps ``claim_key`` (a keyed hash of the form's
@@ -814,49 +861,63 @@ def claim_code(session: Session, *, survey: Survey, code_hash: str, claim_key: s
 def store_online_response(
     session: Session,
     *,
-    survey: Survey,
+    survey: SurveyRef,
     unit_id: int,
     submission_key: str,
     answers: Mapping[str, str],
     today: date,
     duration_band_s: int | None = None,
     items: Sequence[ResidentItem] | None = None,
+    voter_group: str | None = None,
 ) -> SubmitResult:
     """Step 2 of an online response: store the answers of a form whose code is claimed.
 
     A resend with the same submission key and the same answers returns the first
     receipt and stores nothing; with different answers it raises
-    :class:`SubmissionConflictError`. Two copies racing past that check meet the
-    unique constraint: the caller maps the IntegrityError (:func:`is_duplicate_submission`)
-    to the receipt of the copy that won.
+    :class:`SubmissionConflictError`. The usual case is two statements, the response
+    row (inserted only if the survey is still open, its receipt new and no copy of the
+    form stored: :func:`_insert_online_response`) and its answers in one multi-row
+    INSERT; only when nothing was inserted does it read why. A copy that still meets
+    the unique constraint raises IntegrityError, which the caller maps
+    (:func:`is_duplicate_submission`) to the receipt of the copy that won.
     """
     if survey.status != "open":
         raise CodeRejectedError("survey_" + survey.status)
     if items is None:
         items = list_items(session, survey.id, unit_id)
     cleaned = clean_answers(items, answers)
-    earlier = find_resubmission(
-        session,
-        survey_id=survey.id,
-        submission_key=submission_key,
-        digest=content_digest(unit_id, cleaned),
-    )
-    if earlier is not None:
-        return SubmitResult(earlier, repeated=True)
-    receipt = _fresh_receipt(session, survey.id)
-    store_response(
-        session,
-        survey=survey,
-        unit_id=unit_id,
-        channel="online",
-        answers=cleaned,
-        receipt=receipt,
-        submission_key=submission_key,
-        today=today,
-        duration_band_s=duration_band_s,
-        items=items,
-    )
-    return SubmitResult(receipt, repeated=False)
+    for _attempt in range(_RECEIPT_ATTEMPTS):
+        receipt = tokens.new_receipt()
+        try:
+            store_response(
+                session,
+                survey=survey,
+                unit_id=unit_id,
+                channel="online",
+                answers=cleaned,
+                receipt=receipt,
+                submission_key=submission_key,
+                today=today,
+                duration_band_s=duration_band_s,
+                items=items,
+                voter_group=voter_group,
+            )
+        except NotStoredError:
+            # Rare: find out why nothing was inserted.
+            earlier = find_resubmission(
+                session,
+                survey_id=survey.id,
+                submission_key=submission_key,
+                digest=content_digest(unit_id, cleaned),
+            )
+            if earlier is not None:
+                return SubmitResult(earlier, repeated=True)
+            status = session.scalar(sa.select(Survey.status).where(Survey.id == survey.id))
+            if status != "open":
+                raise CodeRejectedError(f"survey_{status}") from None
+            continue  # the receipt drawn was taken: draw another
+        return SubmitResult(receipt, repeated=False)
+    raise RuntimeError("no free receipt found")
 
 
 def is_duplicate_submission(error: IntegrityError) -> bool:

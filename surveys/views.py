@@ -33,6 +33,7 @@ from flask import (
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -78,6 +79,7 @@ from surveys.forms import (
 )
 from surveys.models import RATED_KINDS, Question, Survey, Target
 from surveys.queries import ResidentItem
+from surveys.resident import PublicSurvey, ResidentCache, find_public_survey
 from surveys.reuse_views import copy_choice_form
 
 logger = logging.getLogger(__name__)
@@ -106,8 +108,10 @@ THROTTLE_DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, and the interval every page shows beside an index."""
+    """Register the blueprint, the interval every page shows beside an index, and the
+    per-process store of open surveys' questionnaires (:mod:`surveys.resident`)."""
     app.register_blueprint(bp)
+    app.extensions["surveys.resident_cache"] = ResidentCache()
     app.add_template_global(compute_shown_interval, "shown_interval")
 
 
@@ -135,6 +139,23 @@ def _public_survey_or_404(short_id: str) -> Survey:
     return survey
 
 
+def _resident_survey_or_404(short_id: str) -> PublicSurvey:
+    """The survey of a resident's journey: one read of its row, as a plain record."""
+    survey = find_public_survey(db.session, short_id.upper())
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _resident_cache() -> ResidentCache:
+    cache: ResidentCache = current_app.extensions["surveys.resident_cache"]
+    return cache
+
+
+def _resident_items(survey: PublicSurvey, unit_id: int) -> tuple[ResidentItem, ...]:
+    return _resident_cache().items(db.session, survey, unit_id)
+
+
 def _config(name: str) -> int:
     return int(current_app.config.get(name, THROTTLE_DEFAULTS[name]))
 
@@ -157,7 +178,7 @@ def _is_locked() -> bool:
     return throttle.locked_until(db.session, _client_key(), utcnow()) is not None
 
 
-def _record_code_failure(survey: Survey) -> None:
+def _record_code_failure(survey: Survey | PublicSurvey) -> None:
     now = utcnow()
     with unit_of_work(None):
         throttle.record_failure(db.session, _client_key(), _client_policy(), now)
@@ -201,7 +222,7 @@ def _resident(template: str, status: int = 200, **context: Any) -> Response:
 @bp.route("/s/<short_id>", methods=["GET", "POST"])
 def start(short_id: str, code: str | None = None) -> Response:
     """The resident landing page: enter (or scan) an access code."""
-    survey = _public_survey_or_404(short_id)
+    survey = _resident_survey_or_404(short_id)
     form = CodeEntryForm()
     if request.method == "GET" and code:
         form.code.data = format_code(normalise_code(code))
@@ -235,7 +256,7 @@ def start(short_id: str, code: str | None = None) -> Response:
                     "sub": tokens.new_submission_id(),
                     "t": int(time.time()),
                 }
-                return _questionnaire(survey, entry, step=0, carried={}, form=None)
+                return _questionnaire(survey, entry, step=0, carried={})
     elif form.is_submitted():
         status = 400
     return _resident("surveys/resident/start.html", status, survey=survey, form=form)
@@ -247,13 +268,15 @@ def start_with_code(short_id: str, code: str) -> Response:
     return start(short_id, code)
 
 
-def _screens(survey: Survey, items: tuple[ResidentItem, ...]) -> list[list[ResidentItem]]:
+def _screens(
+    survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...]
+) -> list[list[ResidentItem]]:
     if survey.one_per_screen:
         return [[item] for item in items]
     return [list(items)]
 
 
-def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
+def _screen_of(survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...]) -> dict[str, int]:
     """The screen (step) on which each item is asked, by item key."""
     return {
         item.key: number for number, screen in enumerate(_screens(survey, items)) for item in screen
@@ -261,7 +284,7 @@ def _screen_of(survey: Survey, items: tuple[ResidentItem, ...]) -> dict[str, int
 
 
 def _questions_context(
-    survey: Survey, items: tuple[ResidentItem, ...], step: int
+    survey: Survey | PublicSurvey, items: tuple[ResidentItem, ...], step: int
 ) -> dict[str, Any]:
     """What the questionnaire template shows of one screen, for residents and the preview."""
     screens = _screens(survey, items)
@@ -279,38 +302,55 @@ def _questions_context(
 
 
 def _questionnaire(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     *,
     step: int,
     carried: dict[str, str],
-    form: Any,
     status: int = 200,
     error: str = "",
     error_field: str = "",
     unanswered: frozenset[str] = frozenset(),
 ) -> Response:
-    items = queries.list_items(db.session, survey.id, entry["u"])
+    """One screen of the questionnaire, with the sealed form state.
+
+    What does not change while the survey is open is kept per survey, unit and
+    language (:class:`surveys.resident.ResidentCache`): the compiled form class, and
+    the HTML of a screen that shows no answer, error or reminder (the first view).
+    """
+    cache = _resident_cache()
+    unit_id = entry["u"]
+    language = str(get_locale())
+    items = _resident_items(survey, unit_id)
     context = _questions_context(survey, items, step)
-    if form is None:
-        form_class = build_response_form(items, _language())
-        form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
+    form_class = cache.get(
+        survey, ("form", unit_id, language), lambda: build_response_form(items, _language())
+    )
+    form = form_class(formdata=None, data={f"q_{k}": v for k, v in carried.items()})
     form.entry.data = _seal_state(ENTRY_PURPOSE, entry)
     form.carried.data = _seal_state(CARRIED_PURPOSE, {"sub": entry["sub"], "a": carried})
     form.step.data = str(context["step"])
-    return _resident(
-        "surveys/resident/answer.html",
-        status,
-        form=form,
-        error=error,
-        error_field=error_field,
-        unanswered=unanswered,
+    shown = {
+        "form": form,
+        "error": error,
+        "error_field": error_field,
+        "unanswered": unanswered,
         **context,
-    )
+    }
+    questions_html = None
+    if not (error or unanswered or any(carried.get(item.key) for item in context["items"])):
+        questions_html = cache.get(
+            survey,
+            ("screen", unit_id, language, context["step"]),
+            lambda: Markup(  # noqa: S704  (render_template's output is autoescaped HTML)
+                render_template("surveys/resident/questions.html", language=_language(), **shown)
+            ),
+        )
+    return _resident("surveys/resident/answer.html", status, questions_html=questions_html, **shown)
 
 
 def _review(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     carried: dict[str, str],
     *,
@@ -340,7 +380,7 @@ def _review(
 @bp.route("/s/<short_id>/answer", methods=["POST"])
 def answer(short_id: str) -> Response:
     """Answer the questions (one long form or one screen at a time) and submit."""
-    survey = _public_survey_or_404(short_id)
+    survey = _resident_survey_or_404(short_id)
     try:
         entry = _open_state(ENTRY_PURPOSE, request.form.get("entry", ""), ENTRY_MAX_AGE)
         carried_token = _open_state(CARRIED_PURPOSE, request.form.get("carried", ""))
@@ -355,7 +395,7 @@ def answer(short_id: str) -> Response:
         # The language buttons re-show the same screen, answers kept, nothing saved.
         session["lang"] = request.form["lang"]
         refresh()
-    items = queries.list_items(db.session, survey.id, entry["u"])
+    items = _resident_items(survey, entry["u"])
     screens = _screens(survey, items)
     navigation = request.form.get("nav", "submit")
     if request.form.get("step") == REVIEW_STEP:
@@ -373,7 +413,6 @@ def answer(short_id: str) -> Response:
                 entry,
                 step=int(wanted) if wanted.isdigit() else first,
                 carried=carried,
-                form=None,
                 unanswered=frozenset(item.field_name for item in unanswered),
             )
         return _submit(survey, entry, carried, step=len(screens) - 1, items=items, confirmed=True)
@@ -387,18 +426,18 @@ def answer(short_id: str) -> Response:
         {item.key: request.form.get(item.field_name, "")[:5000] for item in screens[step]}
     )
     if "lang" in request.form:
-        return _questionnaire(survey, entry, step=step, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step, carried=carried)
     if navigation == "back":
-        return _questionnaire(survey, entry, step=step - 1, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step - 1, carried=carried)
     if navigation == "next" and step < len(screens) - 1:
-        return _questionnaire(survey, entry, step=step + 1, carried=carried, form=None)
+        return _questionnaire(survey, entry, step=step + 1, carried=carried)
     return _submit(
         survey, entry, carried, step=step, items=items, confirmed=navigation == "confirm"
     )
 
 
 def _submit(
-    survey: Survey,
+    survey: PublicSurvey,
     entry: dict[str, Any],
     answers: dict[str, str],
     *,
@@ -429,7 +468,6 @@ def _submit(
             entry,
             step=step,
             carried=answers,
-            form=None,
             status=400,
             error=field_message(error),
             error_field=error.field,
@@ -455,6 +493,7 @@ def _submit(
                 today=utcnow().date(),
                 duration_band_s=duration_band(elapsed),
                 items=items,
+                voter_group=_resident_cache().voter_group(db.session, survey, entry["u"]),
             )
     except services.SubmissionConflictError as error:
         return _resident(
@@ -480,7 +519,7 @@ def _submit(
 
 
 def _earlier_receipt(
-    survey: Survey, submission_key: str, unit_id: int, cleaned: dict[str, str]
+    survey: PublicSurvey, submission_key: str, unit_id: int, cleaned: dict[str, str]
 ) -> str | None:
     try:
         return services.find_resubmission(
@@ -493,7 +532,7 @@ def _earlier_receipt(
         return None
 
 
-def _receipt_page(survey: Survey, receipt: str) -> Response:
+def _receipt_page(survey: PublicSurvey, receipt: str) -> Response:
     return _resident(
         "surveys/resident/receipt.html", survey=survey, receipt=format_code(receipt, 3)
     )
