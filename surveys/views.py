@@ -153,7 +153,11 @@ def _resident_cache() -> ResidentCache:
 
 
 def _resident_items(survey: PublicSurvey, unit_id: int) -> tuple[ResidentItem, ...]:
-    return _resident_cache().items(db.session, survey, unit_id)
+    cache = _resident_cache()
+    # The unit's voter group is read with its questions, once, so that storing the
+    # answers (:func:`_submit`) reads nothing but the survey's row.
+    cache.voter_group(db.session, survey, unit_id)
+    return cache.items(db.session, survey, unit_id)
 
 
 def _config(name: str) -> int:

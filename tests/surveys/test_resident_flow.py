@@ -159,6 +159,7 @@ def test_the_response_insert_refuses_a_survey_closed_after_the_page_read_it(app,
             intro_en="",
             one_per_screen=False,
             opened_at=survey.opened_at,
+            voter_group=survey.voter_group,
         )
     make(lambda s: services.close_survey(s, s.get(Survey, open_survey["survey_id"]), now=utcnow()))
     with app.app_context(), pytest.raises(services.CodeRejectedError) as refused:
@@ -248,6 +249,7 @@ def _record(status: str, opened_at: datetime = OPENED) -> PublicSurvey:
         intro_en="",
         one_per_screen=False,
         opened_at=opened_at,
+        voter_group="public",
     )
 
 
