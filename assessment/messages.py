@@ -425,6 +425,27 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
         "The coefficient %(value)s is above a better grade's; a worse grade cannot count more."
     ),
     "unknown_survey": _l("No survey of this period has the code “%(value)s”."),
+    "not_a_share": _l(
+        "“%(value)s” is not a share: write a number from 0 to 1 (0.3) or a fraction (“1/3”)."
+    ),
+    "band_not_descending": _l(
+        "The band threshold %(value)s must be below the one before it: list bands from the "
+        "highest share down."
+    ),
+    "band_points_rise": _l(
+        "%(value)s is more than the band before it gives: a lower share cannot count more."
+    ),
+    "bands_with_coefficients": _l(
+        "A ballot indicator is scored either by bands or by coefficients; remove one."
+    ),
+    "one_comparison": _l("Give exactly one of %(choices)s."),
+    "cap_at_with_flag": _l("A rule that raises a flag caps no grade; remove cap_at."),
+    "no_top_grade_limit": _l(
+        "There is no top-grade limit (max_top_grade or max_top_grade_share) to exceed."
+    ),
+    "unknown_ballot_grade": _l(
+        "There is no ballot grade “%(value)s”; ballot grades are: %(choices)s."
+    ),
     "sources_differ": _l(
         "The indicator %(code)s names other sources in another indicator set; "
         "one indicator code reads one set of sources."
