@@ -38,7 +38,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from assessment.core.ballots import BallotResult, GroupBallots, Quorum, compute_ballot_result
+from assessment.core.ballots import (
+    BallotBands,
+    BallotResult,
+    GroupBallots,
+    Quorum,
+    TriggeredRule,
+    compute_ballot_result,
+    share_text,
+)
 from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -53,15 +61,19 @@ from assessment.core.errors import AssessmentError, InsufficientDataError, Inval
 from assessment.core.precision import Precision, exact
 from assessment.core.records import (
     AssessorLeniency,
+    BallotBandsOutcome,
     BallotGroupOutcome,
     BallotInput,
     BallotOutcome,
+    BallotRuleOutcome,
+    BandOutcome,
     CadreInput,
     CadreResult,
     DecisionInput,
     DecisionKind,
     EventOutcome,
     Flag,
+    GradeCap,
     IndicatorOutcome,
     MissingInput,
     PanelAgreement,
@@ -334,7 +346,7 @@ def _index_ballots(
             raise _fail("ballots", (*key, entry.group), "group_not_in_sources")
         if entry.group in ballots[key]:
             raise _fail("ballots", (*key, entry.group), "duplicate")
-        counts = [entry.abstentions, *entry.votes.values()]
+        counts = [entry.abstentions, entry.invalid, entry.flagged, *entry.votes.values()]
         if entry.eligible is not None:
             counts.append(entry.eligible)
         if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
@@ -364,13 +376,24 @@ def _ballot_result(
         if sources.quorum_share is not None and not eligible:
             # unknown electorate: no share can be met, so the group is missing
             eligible = 0
-        groups.append(GroupBallots(entry.group, entry.votes, entry.abstentions, eligible))
+        groups.append(
+            GroupBallots(
+                entry.group,
+                entry.votes,
+                entry.abstentions,
+                eligible,
+                entry.invalid,
+                entry.flagged,
+            )
+        )
     return compute_ballot_result(
         groups,
         [(g.group, g.weight) for g in sources.groups],
         coefficients=sources.coefficient_of,
         quorum=Quorum(sources.min_responses, sources.quorum_share),
         precision=precision,
+        bands=sources.bands,
+        rules=sources.share_rules,
     )
 
 
@@ -673,6 +696,9 @@ def _canonical_ballots(inputs: PeriodInputs) -> dict[str, Any]:
                     "votes": {code: int(n) for code, n in sorted(b.votes.items()) if n},
                     "abstentions": int(b.abstentions),
                     "eligible": b.eligible,
+                    # only when a validity rule bit: digests of earlier ballots stay
+                    **({"invalid": int(b.invalid)} if b.invalid else {}),
+                    **({"flagged": int(b.flagged)} if b.flagged else {}),
                 }
                 for b in inputs.ballots
             ),
@@ -834,6 +860,7 @@ class _CadreWork:
     panel_key: float | None = None
     vetoes: list[str] = field(default_factory=list)
     veto_cap: str | None = None
+    caps: list[GradeCap] = field(default_factory=list)
     bonus: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
     quantitative: list[Decimal] = field(default_factory=list)
@@ -1027,14 +1054,58 @@ def _score_ballot(
                         g.valid,
                         entries[g.group].eligible if g.group in entries else None,
                         g.score,
+                        g.invalid,
+                        g.flagged,
                     )
                     for g in result.groups
                 ),
                 coefficients=dict(ind.sources.coefficient_of) if ind.sources else {},
                 score=result.score,
                 incompetent_over_third=result.incompetent_over_third,
+                rules=tuple(_rule_outcome(t) for t in result.triggered),
+                bands=_bands_outcome(ind.sources.bands) if ind.sources else None,
             ),
         )
+    )
+    work.caps.extend(
+        GradeCap(t.rule.cap_at, "ballot_share", ind.code, _rule_detail(t))
+        for t in result.triggered
+        if t.rule.then == "cap" and t.rule.cap_at is not None
+    )
+
+
+_COMPARE_SIGNS: Mapping[str, str] = {"above": ">", "at_least": "≥", "below": "<", "at_most": "≤"}
+
+
+def _rule_detail(triggered: TriggeredRule) -> str:
+    """``incompetent 5/12 > 1/3``: the grades, their votes over the valid ballots, the rule."""
+    rule = triggered.rule
+    return (
+        f"{'+'.join(rule.grades)} {triggered.votes}/{triggered.valid} "
+        f"{_COMPARE_SIGNS[rule.compare]} {share_text(rule.share)}"
+    )
+
+
+def _rule_outcome(triggered: TriggeredRule) -> BallotRuleOutcome:
+    rule = triggered.rule
+    return BallotRuleOutcome(
+        rule.grades,
+        rule.compare,
+        share_text(rule.share),
+        rule.then,
+        rule.cap_at,
+        triggered.votes,
+        triggered.valid,
+    )
+
+
+def _bands_outcome(bands: BallotBands | None) -> BallotBandsOutcome | None:
+    if bands is None:
+        return None
+    return BallotBandsOutcome(
+        bands.boundary,
+        tuple(BandOutcome(share_text(b.share), b.points) for b in bands.excellent),
+        tuple(BandOutcome(share_text(b.share), b.points) for b in bands.poor),
     )
 
 
@@ -1109,8 +1180,16 @@ def _score_events(
         else:
             work.vetoes.append(ind.code)
             cap = ind.caps_at or scheme_codes[-1]
+            work.caps.append(GradeCap(cap, "veto", ind.code))
             if work.veto_cap is None or scheme_codes.index(cap) > scheme_codes.index(work.veto_cap):
                 work.veto_cap = cap
+
+
+def _lowest_cap(caps: Sequence[GradeCap], scheme_codes: Sequence[str]) -> str | None:
+    """The worst grade any cap allows (the lowest cap wins); ``None`` without caps."""
+    if not caps:
+        return None
+    return max((c.cap for c in caps), key=scheme_codes.index)
 
 
 def _score_cadre(
@@ -1146,6 +1225,8 @@ def _score_cadre(
     work.survey_key = _weighted_mean(work.survey_pairs, precision)
     work.panel_key = _weighted_mean(work.panel_pairs, precision)
     _score_events(cadre, indicator_set, rulebook, index, work)
+    # vetoes first, then the ballot indicators' caps in rulebook order
+    work.caps.sort(key=lambda c: c.kind != "veto")
     return work
 
 
@@ -1394,7 +1475,9 @@ def compute_period_results(
     return PeriodResult(
         rules_digest=rules_digest(rulebook),
         data_digest=compute_data_digest(inputs),
-        cadres=tuple(_cadre_result(index, works, totals, graded) for graded in grading.grades),
+        cadres=tuple(
+            _cadre_result(rulebook, index, works, totals, graded) for graded in grading.grades
+        ),
         groups=grading.groups,
         tie_dropped=grading.tie_dropped,
         surveys=tuple(survey_table.summaries[k] for k in survey_table.keys),
@@ -1413,25 +1496,30 @@ def compute_period_results(
 
 
 def _ballot_flags(works: Mapping[str, _CadreWork]) -> list[Flag]:
-    """不称职 votes over one third of a ballot indicator's valid ballots: shown, not applied."""
+    """A ballot indicator's vote-share rules met (``ballot_share``: value the share,
+    threshold the rule's) and its sheets voided by the validity rules (``invalid_ballots``)."""
     flags = []
     for cadre_id in sorted(works):
         for outcome in works[cadre_id].outcomes:
             ballot = outcome.ballot
-            if ballot is None or not ballot.incompetent_over_third:
+            if ballot is None:
                 continue
-            valid = sum(g.valid for g in ballot.groups)
-            incompetent = sum(g.votes.get("incompetent", 0) for g in ballot.groups)
-            flags.append(
-                Flag(
-                    "incompetent_over_third",
-                    "cadre",
-                    cadre_id,
-                    outcome.code,
-                    float(Fraction(incompetent, valid)),
-                    float(Fraction(1, 3)),
+            for rule in ballot.rules:
+                flags.append(
+                    Flag(
+                        "ballot_share",
+                        "cadre",
+                        cadre_id,
+                        outcome.code,
+                        float(Fraction(rule.votes, rule.valid)),
+                        float(Fraction(rule.share)),
+                    )
                 )
-            )
+            invalid = sum(g.invalid for g in ballot.groups)
+            if invalid:
+                flags.append(
+                    Flag("invalid_ballots", "cadre", cadre_id, outcome.code, float(invalid), None)
+                )
     return flags
 
 
@@ -1517,7 +1605,8 @@ def _grade(
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
 ) -> GradingResult:
-    """Ranks and grades per post group: keys total, survey key, panel key; quota; vetoes."""
+    """Ranks and grades per post group: keys total, survey key, panel key; quota; caps."""
+    codes = [g.code for g in rulebook.grading.grades]
     return assign_grades(
         [
             GradingCandidate(
@@ -1526,7 +1615,7 @@ def _grade(
                 total=totals[cadre_id].total,
                 survey_index=works[cadre_id].survey_key,
                 panel_value=works[cadre_id].panel_key,
-                veto_cap=works[cadre_id].veto_cap,
+                veto_cap=_lowest_cap(works[cadre_id].caps, codes),
             )
             for cadre_id in cadre_ids
         ],
@@ -1537,6 +1626,7 @@ def _grade(
 
 
 def _cadre_result(
+    rulebook: Rulebook,
     index: _Index,
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
@@ -1574,6 +1664,8 @@ def _cadre_result(
         veto_capped=graded.veto_capped,
         dropped_by_quota=graded.dropped_by_quota,
         tie_dropped=graded.tie_dropped,
+        caps=tuple(work.caps),
+        grade_cap=_lowest_cap(work.caps, [g.code for g in rulebook.grading.grades]),
     )
 
 
@@ -1645,10 +1737,7 @@ def _bootstrap_model(
             [float(exact(totals[c].bonus) - exact(totals[c].penalty)) for c in cadre_ids]
         ),
         veto_caps=np.array(
-            [
-                0 if works[c].veto_cap is None else codes.index(works[c].veto_cap or "")
-                for c in cadre_ids
-            ],
+            [codes.index(_lowest_cap(works[c].caps, codes) or codes[0]) for c in cadre_ids],
             dtype=np.int64,
         ),
         panels=tuple(panels),
