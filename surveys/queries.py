@@ -516,13 +516,16 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
     )
 
 
-def list_ballots(
+def list_ballot_sheets(
     session: Session, survey: Survey, question_ids: Sequence[int]
-) -> dict[int, list[str]]:
-    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+) -> list[dict[int, str | None]]:
+    """The counted ballot sheets of a closed survey: one per response and ballot question.
 
-    Responses the team excluded are left out (they stay stored). The one reader of
-    ballots: the staff results page and the results engine count the same ones.
+    A sheet maps each target the voter marked to a grade code, ``None`` for an
+    abstention; the rulebook's validity rules judge whole sheets
+    (:func:`assessment.core.ballots.tally_sheets`). Responses the team excluded are left
+    out (they stay stored). The one reader of ballots: the staff results page, the
+    tally sheet and the results engine count the same ones.
 
     Raises
     ------
@@ -531,22 +534,43 @@ def list_ballots(
     """
     if survey.status != "closed":
         raise EmbargoError(survey.id)
-    ballots: dict[int, list[str]] = {}
+    sheets: dict[tuple[int, int], dict[int, str | None]] = {}
     if not question_ids:
-        return ballots
+        return []
     excluded = list_excluded_ids(session, survey.id)
-    for response_id, target_id, value_text in session.execute(
-        sa.select(Answer.response_id, Answer.target_id, Answer.value_text)
+    for response_id, question_id, target_id, value_text in session.execute(
+        sa.select(Answer.response_id, Answer.question_id, Answer.target_id, Answer.value_text)
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.survey_id == survey.id,
             Answer.question_id.in_(question_ids),
             Answer.target_id.is_not(None),
         )
-        .order_by(Answer.response_id, Answer.question_id)
+        .order_by(Answer.response_id, Answer.question_id, Answer.target_id)
     ):
-        if target_id is not None and response_id not in excluded:
-            ballots.setdefault(target_id, []).append(value_text or "abstain")
+        if target_id is None or response_id in excluded:
+            continue
+        grade = None if not value_text or value_text in tally.ABSTAIN_CODES else value_text
+        sheets.setdefault((response_id, question_id), {})[target_id] = grade
+    return list(sheets.values())
+
+
+def list_ballots(
+    session: Session, survey: Survey, question_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+
+    Every counted sheet (:func:`list_ballot_sheets`), before any validity rule.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed.
+    """
+    ballots: dict[int, list[str]] = {}
+    for sheet in list_ballot_sheets(session, survey, question_ids):
+        for target_id, grade in sheet.items():
+            ballots.setdefault(target_id, []).append(grade or "abstain")
     return ballots
 
 
