@@ -293,6 +293,53 @@ def method_label(code: str | None) -> str:
     return str(METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code))
 
 
+#: What set a grade cap (``assessment.core.records.GradeCap.kind``), in words; a kind
+#: not listed here is shown by its code, so a new source of caps still reads.
+GRADE_CAP_KINDS: dict[str, Any] = {
+    "veto": _l("veto item %(source)s"),
+    "ballot_share": _l("vote-share rule of %(source)s (%(detail)s)"),
+}
+
+#: A vote-share rule's comparison (``above``: >, ``at_least``: ≥ ...) in words.
+SHARE_COMPARISON_LABELS: dict[str, Any] = {
+    "above": _l("more than"),
+    "at_least": _l("at least"),
+    "below": _l("less than"),
+    "at_most": _l("at most"),
+}
+
+
+def grade_cap_lines(
+    caps: Any, grade_names: Mapping[str, str], applied: str | None
+) -> list[dict[str, Any]]:
+    """Each grade cap in the reader's language: ``{"text", "applied"}`` (the lowest cap,
+    the one applied, marked), for the portal, the scorecard and the results page."""
+    lines = []
+    for cap in caps:
+        wording = GRADE_CAP_KINDS.get(cap.kind)
+        # the detail names ballot grades by code ("incompetent 7/15 > 1/3")
+        detail = " ".join(
+            "+".join(str(BALLOT_GRADE_LABELS.get(g, g)) for g in word.split("+"))
+            for word in cap.detail.split(" ")
+        )
+        why = (
+            str(wording) % {"source": cap.source, "detail": detail}
+            if wording is not None
+            else f"{cap.kind} {cap.source} {cap.detail}".strip()
+        )
+        lines.append(
+            {
+                "text": gettext(
+                    "The %(why)s caps the grade at “%(grade)s”.",
+                    why=why,
+                    grade=grade_names.get(cap.cap, cap.cap),
+                ),
+                "applied": cap.cap == applied,
+            }
+        )
+    return lines
+
+
 DIRECTION_LABELS: dict[str, Any] = {
     "higher": _l("higher is better"),
     "lower": _l("lower is better"),

@@ -34,6 +34,7 @@ from assessment.messages import (
     MISSING_KIND_LABELS,
     SUBJECT_LABELS,
     explanation_note,
+    grade_cap_lines,
     method_label,
 )
 from assessment.messages import rulebook_label as label
@@ -347,6 +348,7 @@ def scorecard_context(
         "dropped_by_quota": card.dropped_by_quota,
         "tie_dropped": card.tie_dropped,
         "veto_capped": card.veto_capped,
+        "cap_lines": grade_cap_lines(view.cadre.grade_caps, grade_names, view.cadre.applied_cap),
         "vetoes": list(card.vetoes),
         "rank": card.rank,
         "group_size": card.group_size,

@@ -34,6 +34,7 @@ from assessment.messages import (
     KIND_LABELS,
     STATE_LABELS,
     explanation_note,
+    grade_cap_lines,
     method_label,
 )
 from assessment.messages import rulebook_label as _label
@@ -263,7 +264,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "unit_name": unit.name_zh if unit is not None else "",
         "grade_name": grade_names.get(own.grade, own.grade),
         "earned_name": grade_names.get(own.earned, own.earned),
-        "veto_names": [grade_names.get(own.veto_cap or "", own.veto_cap)],
+        "cap_lines": grade_cap_lines(own.grade_caps, grade_names, own.applied_cap),
         "grades": grades,
         "group_size": view.group_size,
         "quota": view.quota,

@@ -64,6 +64,7 @@ from assessment.forms import (
 )
 from assessment.messages import (
     BALLOT_GRADE_LABELS,
+    SHARE_COMPARISON_LABELS,
     DIRECTION_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
@@ -373,6 +374,7 @@ def _rulebook_labels() -> dict[str, Any]:
         "subject_label": lambda code: SUBJECT_LABELS.get(code, code),
         "voter_group_label": lambda code: VOTER_GROUP_LABELS.get(code, code),
         "ballot_grade_label": lambda code: BALLOT_GRADE_LABELS.get(code, code),
+        "share_comparison_label": lambda code: SHARE_COMPARISON_LABELS.get(code, code),
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
     }
