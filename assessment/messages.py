@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from assessment.core.ballots import share_text
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
 from assessment.core.explain import format_number
 from assessment.core.rulebook import Label
@@ -307,6 +309,14 @@ SHARE_COMPARISON_LABELS: dict[str, Any] = {
     "below": _l("less than"),
     "at_most": _l("at most"),
 }
+
+
+def share_label(share: Fraction) -> str:
+    """A rule's share for reading: a percentage when a finite decimal (30%), else ``1/3``."""
+    text = share_text(share)
+    if "/" in text:
+        return text
+    return format_number(float(share) * 100) + "%"
 
 
 def grade_cap_lines(

@@ -64,11 +64,11 @@ from assessment.forms import (
 )
 from assessment.messages import (
     BALLOT_GRADE_LABELS,
-    SHARE_COMPARISON_LABELS,
     DIRECTION_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
     RULEBOOK_STATUS_LABELS,
+    SHARE_COMPARISON_LABELS,
     SUBJECT_LABELS,
     VOTER_GROUP_LABELS,
     copy_note_message,
@@ -77,6 +77,7 @@ from assessment.messages import (
     rulebook_path_label,
     rulebook_problem_message,
     rulebook_state_message,
+    share_label,
 )
 from assessment.models import Period, RulebookVersion
 from assessment.queries import NotFoundError, get_period, list_periods, list_posts
@@ -375,6 +376,7 @@ def _rulebook_labels() -> dict[str, Any]:
         "voter_group_label": lambda code: VOTER_GROUP_LABELS.get(code, code),
         "ballot_grade_label": lambda code: BALLOT_GRADE_LABELS.get(code, code),
         "share_comparison_label": lambda code: SHARE_COMPARISON_LABELS.get(code, code),
+        "share_label": share_label,
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
     }
