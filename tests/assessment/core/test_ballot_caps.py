@@ -340,3 +340,31 @@ def test_ballot_keys_on_a_satisfaction_indicator_are_refused():
     assert (f"{AT}.consequences", "not_used_by_method") in [
         (p.path, p.code) for p in caught.value.problems
     ]
+
+
+def test_the_cadre_explanation_rebuilds_band_scores_and_lists_the_caps():
+    from assessment.core.explain import explain_cadre_result
+
+    book = parse_rulebook(
+        document(
+            consequences=[OVER_THIRD_CAP],
+            bands={
+                "excellent": [{"share": 0.4, "points": 100}, {"share": 0, "points": 60}],
+                "poor": [{"share": "1/3", "deduct": 10}],
+            },
+        )
+    )
+    result = compute_period_results(book, inputs(A_OVER), resamples=0)
+    view = explain_cadre_result(result, "a", book)
+    assert view.explained, view.problems
+    (mz,) = [i for i in view.indicators if i.outcome.code == "MZ"]
+    # leaders 优秀 2/5 = 0.4 ≥ 0.4 -> 100; 基本称职 + 不称职 2/5 ≥ 1/3 -> −10: 90
+    # staff 优秀 0/10 ≥ 0 -> 60; 5/10 ≥ 1/3 -> −10: 50; B = (40 × 90 + 60 × 50) / 100 = 66
+    assert [g.expression for g in mz.ballot.groups] == [
+        "2/5 ≥ 0.4 → 100; 2/5 ≥ 1/3 → −10; = 90.00",
+        "0/10 ≥ 0 → 60; 5/10 ≥ 1/3 → −10; = 50.00",
+    ]
+    assert mz.ballot.by_bands and mz.ballot.score == 66.0
+    assert [(g.invalid, g.flagged) for g in mz.ballot.groups] == [(0, 0), (2, 1)]
+    assert [r.then for r in mz.ballot.rules] == ["cap"]
+    assert view.cadre.grade_caps[0].kind == "ballot_share"
