@@ -214,6 +214,12 @@ DEMO_BALLOT_INDICATOR: dict[str, Any] = {
         ],
         # the public notice shows each leader's votes and shares (issue 14)
         "publish_votes": True,
+        # a sheet grading every leader alike is counted but shown apart (docs/rulebook.md)
+        "validity": {"same_grade_for_all": "flag"},
+        "consequences": [
+            {"votes": ["incompetent"], "above": "1/3", "then": "cap", "cap_at": "basic"},
+            {"votes": ["excellent", "competent"], "below": "2/3", "then": "flag"},
+        ],
     },
     "description": {
         "zh": "班子成员、干部职工、村民代表分别投票（优秀、称职、基本称职、不称职或弃权），"

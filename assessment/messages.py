@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from assessment.core.ballots import share_text
 from assessment.core.errors import FieldError, LifecycleError, RulebookStateError
 from assessment.core.explain import format_number
-from assessment.core.rollup import GradeCap
+from assessment.core.rollup import EligibilityCap
 from assessment.core.rulebook import REGULAR_GRADES, Label, Rulebook
 
 FIELD_MESSAGES: dict[str, Any] = {
@@ -320,6 +322,63 @@ def method_label(code: str | None) -> str:
     return str(METHOD_LABELS.get(code) or AGGREGATE_LABELS.get(code, code))
 
 
+#: What set a grade cap (``assessment.core.records.GradeCap.kind``), in words; a kind
+#: not listed here is shown by its code, so a new source of caps still reads.
+GRADE_CAP_KINDS: dict[str, Any] = {
+    "veto": _l("veto item %(source)s"),
+    "ballot_share": _l("vote-share rule of %(source)s (%(detail)s)"),
+}
+
+#: A vote-share rule's comparison (``above``: >, ``at_least``: ≥ ...) in words.
+SHARE_COMPARISON_LABELS: dict[str, Any] = {
+    "above": _l("more than"),
+    "at_least": _l("at least"),
+    "below": _l("less than"),
+    "at_most": _l("at most"),
+}
+
+
+def share_label(share: Fraction) -> str:
+    """A rule's share for reading: a percentage when a finite decimal (30%), else ``1/3``."""
+    text = share_text(share)
+    if "/" in text:
+        return text
+    return format_number(float(share) * 100) + "%"
+
+
+def grade_cap_lines(
+    caps: Any, grade_names: Mapping[str, str], applied: str | None
+) -> list[dict[str, Any]]:
+    """Each grade cap in the reader's language: ``{"text", "applied"}`` (the lowest cap,
+    the one applied, marked), for the portal, the scorecard and the results page."""
+    lines = []
+    for cap in caps:
+        if cap.kind == "eligibility":
+            continue  # worded in full, with the sub-periods counted, by eligibility_lines
+        wording = GRADE_CAP_KINDS.get(cap.kind)
+        # the detail names ballot grades by code ("incompetent 7/15 > 1/3")
+        detail = " ".join(
+            "+".join(str(BALLOT_GRADE_LABELS.get(g, g)) for g in word.split("+"))
+            for word in cap.detail.split(" ")
+        )
+        why = (
+            str(wording) % {"source": cap.source, "detail": detail}
+            if wording is not None
+            else f"{cap.kind} {cap.source} {cap.detail}".strip()
+        )
+        lines.append(
+            {
+                "text": gettext(
+                    "The %(why)s caps the grade at “%(grade)s”.",
+                    why=why,
+                    grade=grade_names.get(cap.cap, cap.cap),
+                ),
+                "applied": cap.cap == applied,
+            }
+        )
+    return lines
+
+
 DIRECTION_LABELS: dict[str, Any] = {
     "higher": _l("higher is better"),
     "lower": _l("lower is better"),
@@ -452,6 +511,27 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
         "The coefficient %(value)s is above a better grade's; a worse grade cannot count more."
     ),
     "unknown_survey": _l("No survey of this period has the code “%(value)s”."),
+    "not_a_share": _l(
+        "“%(value)s” is not a share: write a number from 0 to 1 (0.3) or a fraction (“1/3”)."
+    ),
+    "band_not_descending": _l(
+        "The band threshold %(value)s must be below the one before it: list bands from the "
+        "highest share down."
+    ),
+    "band_points_rise": _l(
+        "%(value)s is more than the band before it gives: a lower share cannot count more."
+    ),
+    "bands_with_coefficients": _l(
+        "A ballot indicator is scored either by bands or by coefficients; remove one."
+    ),
+    "one_comparison": _l("Give exactly one of %(choices)s."),
+    "cap_at_with_flag": _l("A rule that raises a flag caps no grade; remove cap_at."),
+    "no_top_grade_limit": _l(
+        "There is no top-grade limit (max_top_grade or max_top_grade_share) to exceed."
+    ),
+    "unknown_ballot_grade": _l(
+        "There is no ballot grade “%(value)s”; ballot grades are: %(choices)s."
+    ),
     "sources_differ": _l(
         "The indicator %(code)s names other sources in another indicator set; "
         "one indicator code reads one set of sources."
@@ -823,7 +903,7 @@ def copy_note_message(note: Any) -> str:
 
 
 def eligibility_lines(
-    caps: Sequence[GradeCap], rulebook: Rulebook, grade_names: Mapping[str, str]
+    caps: Sequence[EligibilityCap], rulebook: Rulebook, grade_names: Mapping[str, str]
 ) -> list[dict[str, str]]:
     """Each eligibility rule that capped a cadre's grade, with its reason in words.
 

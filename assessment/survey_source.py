@@ -10,7 +10,7 @@ results need the residents' scores. Everything it asks of the resident surveys i
   ``surveys.queries.list_scored_responses``);
 * ``sourced_data(session, period, sources)``: for each indicator that names its
   sources, what it reads: scores over the named questions, or grade-ballot votes per
-  voter group (``surveys.queries.list_ballots``), and the coded surveys available;
+  voter group (``surveys.queries.list_ballot_sheets``), and the coded surveys available;
 * ``summarise_targets``: the satisfaction index with its intervals
   (``surveys.core.tally.summarise_targets``), which the pure engine
   ``assessment.core.results.compute_period_results`` takes as an argument;

@@ -40,6 +40,7 @@ from assessment.messages import (
     SUBJECT_LABELS,
     eligibility_lines,
     explanation_note,
+    grade_cap_lines,
     method_label,
 )
 from assessment.messages import rulebook_label as label
@@ -353,6 +354,7 @@ def scorecard_context(
         "dropped_by_quota": card.dropped_by_quota,
         "tie_dropped": card.tie_dropped,
         "veto_capped": card.veto_capped,
+        "cap_lines": grade_cap_lines(view.cadre.grade_caps, grade_names, view.cadre.applied_cap),
         "vetoes": list(card.vetoes),
         "eligibility": eligibility_lines(view.cadre.eligibility, rulebook, grade_names),
         "rank": card.rank,

@@ -65,6 +65,7 @@ from reports.core.verify import (
     find_codes,
     printed_fields,
 )
+from reports.tally import tally_fields_of
 from surveys.core.codes import ALPHABET
 from surveys.core.tally import summarise_targets
 
@@ -325,6 +326,8 @@ def _verify(
         "kind": code.kind,
         "cadre_id": code.cadre_id,
     }
+    if code.kind is ReportKind.TALLY:
+        return _verify_tally(session, code, base, source=source, printed=printed)
     version = session.get(ResultVersion, code.version_id)
     if version is None:
         return Verification(**base, problem=Problem.UNKNOWN_VERSION)
@@ -368,6 +371,38 @@ def _verify(
     )
 
 
+def _verify_tally(
+    session: Session,
+    code: VerificationCode,
+    base: dict[str, Any],
+    *,
+    source: str,
+    printed: Sequence[tuple[str, str]] | None,
+) -> Verification:
+    """A tally sheet: the survey's stored ballots counted again, field by field.
+
+    A closed survey's ballots do not change, so the re-count is both what was issued
+    and the recomputation (``result_checks`` are the same field checks).
+    """
+    try:
+        survey, fields = tally_fields_of(session, code.version_id)
+    except LookupError:
+        return Verification(**base, problem=Problem.UNKNOWN_VERSION)
+    base.update(period_id=survey.period_id, period_name=survey.period.name)
+    issued_code = make_verification_code(
+        version_id=survey.id, kind=str(code.kind), cadre_id=None, fields=fields
+    )
+    mistake = find_typing_mistake(code.text, issued_code) if source == "code" else None
+    if mistake is not None:
+        return Verification(
+            code=mistake.text, source=source, problem=Problem.TYPO, typo_position=mistake.position
+        )
+    if issued_code != code.text:
+        return Verification(**base, issued=False)
+    checks = compare_fields(fields, fields if printed is None else printed)
+    return Verification(**base, issued=True, fields=checks, result_checks=checks)
+
+
 def verify_code(session: Session, text: str) -> Verification:
     """Verify a report from its code (typed or scanned)."""
     code = parse_verification_code(text)
@@ -386,7 +421,11 @@ def _mistyped(session: Session, text: str) -> Verification:
     # the report the text names, with a placeholder check, gives the issued code
     placeholder = ALPHABET[0] * CHECK_LENGTH
     named = parse_verification_code(mistake.text.rsplit("-", 1)[0] + "-" + placeholder)
-    version = session.get(ResultVersion, named.version_id) if named is not None else None
+    version = (
+        session.get(ResultVersion, named.version_id)
+        if named is not None and named.kind is not ReportKind.TALLY
+        else None
+    )
     if named is not None and version is not None:
         stored = results_service.payload_of(version)["result"]
         try:

@@ -13,19 +13,24 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from assessment.access import current_scope, roles_required
+from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
+from assessment.core.ballots import GRADE_CODES
+from assessment.messages import BALLOT_GRADE_LABELS, VOTER_GROUP_LABELS, rulebook_label
 from assessment.queries import NotFoundError, find_period, get_period
 from assessment.services import site_settings
 from assessment.services.publication import shown_version_number
-from reports import builds, documents
+from reports import builds, documents, tally
+from reports.context import VERIFY_PATH, qr_svg, software_version
 from reports.forms import StartBuildForm
 from reports.pdf import html_to_pdf
+from surveys.queries import NotFoundError as SurveyNotFoundError
+from surveys.queries import get_survey
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +97,48 @@ def scorecard(period_id: int, number: int, cadre_id: int) -> Response:
     except documents.ReportNotFoundError:
         abort(404)
     return _pdf(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
+
+
+@bp.route("/admin/surveys/<int:survey_id>/tally.pdf")
+@roles_required(*STAFF_ROLES)
+def tally_sheet(survey_id: int) -> Response:
+    """The tally sheet (计票单) of a closed ballot survey in the staff member's scope."""
+    lang = _lang()
+    try:
+        survey = get_survey(db.session, survey_id, current_scope())
+        counted = tally.read_tally(db.session, survey)
+    except (SurveyNotFoundError, documents.ReportNotFoundError):
+        abort(404)
+    code = tally.tally_code(counted)
+    url = base_url() + VERIFY_PATH + code
+    with force_locale(documents.check_language(lang)):
+        zh = lang.startswith("zh")
+        report = {
+            "lang": "zh-CN" if zh else "en",
+            "code": code,
+            "verify_url": url,
+            "qr_svg": qr_svg(url),
+            "survey": survey,
+            "period_name": survey.period.name,
+            "group": VOTER_GROUP_LABELS.get(survey.voter_group, survey.voter_group),
+            "grades": [BALLOT_GRADE_LABELS[g] for g in GRADE_CODES],
+            "rows": [
+                {"row": row, "label": counted.labels[row.target][0 if zh else 1]}
+                for row in counted.rows
+            ],
+            "sheets": counted.sheets,
+            "indicator": rulebook_label(counted.indicator.name) if counted.indicator else None,
+            "indicator_code": counted.indicator.code if counted.indicator else None,
+            "by_bands": counted.bands is not None,
+            "validity": counted.validity,
+            "precision": counted.precision,
+            "fields": [{"key": k, "value": v} for k, v in counted.fields],
+            "generated": format_datetime(_now(), "yyyy-MM-dd HH:mm"),
+            "generated_iso": _now().isoformat(timespec="seconds"),
+            "software": software_version(),
+        }
+        html = render_template("reports/tally.html", report=report)
+    return _pdf(html_to_pdf(html), tally.tally_filename(survey, lang))
 
 
 @bp.route(f"{PREFIX}/summary.pdf")

@@ -519,27 +519,33 @@ def list_scored_responses(session: Session, survey: Survey) -> ScoredResponses:
     )
 
 
-def list_ballots(
+def list_ballot_sheets(
     session: Session, survey: Survey, question_ids: Sequence[int]
-) -> dict[int, list[str]]:
-    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+) -> list[dict[int, str | None]]:
+    """The counted ballot sheets of a closed survey, every voter group together.
 
-    Every voter group together; :func:`list_group_ballots` keeps them apart.
+    :func:`list_group_ballot_sheets` keeps the groups apart.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed.
     """
-    return {
-        target_id: [ballot for group in sorted(groups) for ballot in groups[group]]
-        for target_id, groups in list_group_ballots(session, survey, question_ids).items()
-    }
+    by_group = list_group_ballot_sheets(session, survey, question_ids)
+    return [sheet for group in sorted(by_group) for sheet in by_group[group]]
 
 
-def list_group_ballots(
+def list_group_ballot_sheets(
     session: Session, survey: Survey, question_ids: Sequence[int]
-) -> dict[int, dict[str, list[str]]]:
-    """The counted grade ballots of a closed survey per target and voter group.
+) -> dict[str, list[dict[int, str | None]]]:
+    """The counted ballot sheets of a closed survey per voter group (the response's):
+    one sheet per response and ballot question.
 
-    A ballot is a grade code or ``abstain``; the group is the response's. Responses the
-    team excluded are left out (they stay stored). The one reader of ballots: the staff
-    results page and the results engine count the same ones.
+    A sheet maps each target the voter marked to a grade code, ``None`` for an
+    abstention; the rulebook's validity rules judge whole sheets
+    (:func:`assessment.core.ballots.tally_sheets`). Responses the team excluded are left
+    out (they stay stored). The one reader of ballots: the staff results page, the
+    tally sheet and the results engine count the same ones.
 
     Raises
     ------
@@ -548,23 +554,52 @@ def list_group_ballots(
     """
     if survey.status != "closed":
         raise EmbargoError(survey.id)
-    ballots: dict[int, dict[str, list[str]]] = {}
+    sheets: dict[tuple[str, str, int], dict[int, str | None]] = {}
     if not question_ids:
-        return ballots
+        return {}
     excluded = list_excluded_ids(session, survey.id)
-    for response_id, group, target_id, value_text in session.execute(
-        sa.select(Answer.response_id, Response.voter_group, Answer.target_id, Answer.value_text)
+    for response_id, group, question_id, target_id, value_text in session.execute(
+        sa.select(
+            Answer.response_id,
+            Response.voter_group,
+            Answer.question_id,
+            Answer.target_id,
+            Answer.value_text,
+        )
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.survey_id == survey.id,
             Answer.question_id.in_(question_ids),
             Answer.target_id.is_not(None),
         )
-        .order_by(Answer.response_id, Answer.question_id)
+        .order_by(Answer.response_id, Answer.question_id, Answer.target_id)
     ):
-        if target_id is not None and response_id not in excluded:
-            by_group = ballots.setdefault(target_id, {})
-            by_group.setdefault(group, []).append(value_text or "abstain")
+        if target_id is None or response_id in excluded:
+            continue
+        grade = None if not value_text or value_text in tally.ABSTAIN_CODES else value_text
+        sheets.setdefault((group, response_id, question_id), {})[target_id] = grade
+    out: dict[str, list[dict[int, str | None]]] = {}
+    for (group, _response, _question), sheet in sheets.items():
+        out.setdefault(group, []).append(sheet)
+    return out
+
+
+def list_ballots(
+    session: Session, survey: Survey, question_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The counted grade ballots of a closed survey per target: a grade code or ``abstain``.
+
+    Every counted sheet (:func:`list_ballot_sheets`), before any validity rule.
+
+    Raises
+    ------
+    EmbargoError
+        Unless the survey is closed.
+    """
+    ballots: dict[int, list[str]] = {}
+    for sheet in list_ballot_sheets(session, survey, question_ids):
+        for target_id, grade in sheet.items():
+            ballots.setdefault(target_id, []).append(grade or "abstain")
     return ballots
 
 

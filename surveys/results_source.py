@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessment.core.ballots import EVERY_SHEET, tally_sheets
 from assessment.core.results import SurveySummariser
 from assessment.core.rulebook import SurveySources
 from assessment.demo import DemoBallotPlan, DemoSurveyPlan
@@ -27,7 +28,11 @@ from assessment.survey_source import SurveyAwareness
 from surveys import comments, demo
 from surveys.core import tally
 from surveys.models import CodeBatch, Survey
-from surveys.queries import list_closed_surveys, list_group_ballots, list_scored_responses
+from surveys.queries import (
+    list_closed_surveys,
+    list_group_ballot_sheets,
+    list_scored_responses,
+)
 
 
 def _target_key(target: Any) -> tuple[str, int] | None:
@@ -180,29 +185,33 @@ def _satisfaction_targets(
 
 
 def _ballot_targets(
-    session: Session, surveys: list[Survey], questions: Collection[str]
+    session: Session, surveys: list[Survey], sources: SurveySources
 ) -> dict[str, dict[int, dict[str, Any]]]:
-    """Votes per grade and abstentions per target and voter group."""
+    """Votes per grade, abstentions, and sheets voided or flagged by the rulebook's
+    ``validity`` (:func:`assessment.core.ballots.tally_sheets`), per target and voter group."""
     out: dict[str, dict[int, dict[str, Any]]] = {"cadre": {}, "unit": {}}
+    rule = sources.validity or EVERY_SHEET
     for survey in surveys:
         ids = [
             q.id
             for q in survey.questions
-            if q.kind == "ballot" and (not questions or q.code in questions)
+            if q.kind == "ballot" and (not sources.questions or q.code in sources.questions)
         ]
         targets = {t.id: t for t in survey.targets}
-        for target_id, by_group in list_group_ballots(session, survey, ids).items():
-            key = _target_key(targets[target_id]) if target_id in targets else None
-            if key is None:
-                continue
-            groups = out[key[0]].setdefault(key[1], {"groups": {}})["groups"]
-            for group, ballots in by_group.items():
-                tally_ = groups.setdefault(group, {"votes": {}, "abstentions": 0})
-                for ballot in ballots:
-                    if ballot in tally.ABSTAIN_CODES:
-                        tally_["abstentions"] += 1
-                    else:
-                        tally_["votes"][ballot] = tally_["votes"].get(ballot, 0) + 1
+        for group, sheets in list_group_ballot_sheets(session, survey, ids).items():
+            for target_id, counted in tally_sheets(sheets, rule).items():
+                key = _target_key(targets[target_id]) if target_id in targets else None
+                if key is None:
+                    continue
+                groups = out[key[0]].setdefault(key[1], {"groups": {}})["groups"]
+                tally_ = groups.setdefault(
+                    group, {"votes": {}, "abstentions": 0, "invalid": 0, "flagged": 0}
+                )
+                for grade, n in counted.votes.items():
+                    tally_["votes"][grade] = tally_["votes"].get(grade, 0) + n
+                tally_["abstentions"] += counted.abstentions
+                tally_["invalid"] += counted.invalid
+                tally_["flagged"] += counted.flagged
     return out
 
 
@@ -225,8 +234,9 @@ def survey_sourced_data(
         rulebook naming a code that is not there is refused by the caller). A
         ``satisfaction`` target is as in :func:`survey_results_data`, scored over the
         named questions only, with ``"groups"``: the voter group of each score; a
-        ``ballot`` target is ``{"groups": {group: {"votes": {grade: int},
-        "abstentions": int}}}``, the group being each response's voter group.
+        ``ballot`` target is ``{"groups": {group: {"votes": {grade: int}, "abstentions":
+        int, "invalid": int, "flagged": int}}}``, the group being each response's voter
+        group, each sheet judged by ``sources.validity``.
         Only closed surveys give data; ``eligible`` counts the access codes issued to
         the closed surveys of each group.
     """
@@ -245,7 +255,7 @@ def survey_sourced_data(
     for code, source in sources.items():
         closed = [s for s in coded if s.code in source.surveys and s.status == "closed"]
         if source.method == "ballot":
-            data = _ballot_targets(session, closed, source.questions)
+            data = _ballot_targets(session, closed, source)
         else:
             data = _satisfaction_targets(session, closed, source.questions)
         eligible: dict[str, int] = {}

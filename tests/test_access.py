@@ -173,6 +173,7 @@ ACCESS: dict[str, object] = {
     "reports.notice": ("admin", "assessor", "official"),
     "reports.archive": ("admin", "assessor", "official"),
     "reports.build": ("admin", "assessor", "official"),
+    "reports.tally_sheet": ("admin", "assessor", "clerk", "official"),
     "reports.my_scorecard": ("cadre",),
     # the cadre portal (issue 6 item 3): the cadre's own results only
     "assessment.portal.index": ("cadre",),

@@ -39,12 +39,22 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from assessment.core.ballots import GRADE_CODES, GroupBallots, compute_ballot_result
+from assessment.core.ballots import (
+    GRADE_CODES,
+    POOR_GRADES,
+    BallotBands,
+    Band,
+    GroupBallots,
+    compute_ballot_result,
+    share_text,
+)
 from assessment.core.confidence import GradeConfidence
 from assessment.core.errors import AssessmentError, InvalidParameterError
 from assessment.core.precision import Precision, exact
 from assessment.core.records import (
+    BallotBandsOutcome,
     BallotOutcome,
+    BallotRuleOutcome,
     CadreResult,
     IndicatorOutcome,
     PeriodResult,
@@ -876,7 +886,10 @@ class BallotGroupExplanation:
     score : float or None
         The published group score (``None`` below the quorum).
     expression : str
-        ``(5 × 1 + 3 × 0.8) / 8 × 100 = 92.50`` (empty when there is no score).
+        ``(5 × 1 + 3 × 0.8) / 8 × 100 = 92.50``, or by bands ``6/10 ≥ 0.6 → 100; 1/10 ≥
+        0.1 → −5; 100 − 5 = 95.00`` (empty when there is no score).
+    invalid, flagged : int
+        Sheets voided and sheets flagged by the validity rules.
     """
 
     group: str
@@ -886,6 +899,8 @@ class BallotGroupExplanation:
     valid: int
     score: float | None
     expression: str
+    invalid: int = 0
+    flagged: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -902,12 +917,52 @@ class BallotExplanation:
         The published weighted score (the indicator's input).
     incompetent_over_third : bool
         不称职 votes strictly more than one third of all valid ballots.
+    rules : tuple of BallotRuleOutcome
+        The vote-share rules the valid ballots met (flags and grade caps).
+    by_bands : bool
+        Whether the groups were scored by vote-share bands (else by coefficients).
+    boundary : str
+        The bands' boundary rule (``at_least``: ≥; ``above``: >).
     """
 
     groups: tuple[BallotGroupExplanation, ...]
     expression: str
     score: float
     incompetent_over_third: bool
+    rules: tuple[BallotRuleOutcome, ...] = ()
+    by_bands: bool = False
+    boundary: str = "at_least"
+
+
+def _bands_of(stored: BallotBandsOutcome) -> BallotBands:
+    return BallotBands(
+        tuple(Band(Fraction(b.share), b.points) for b in stored.excellent),
+        tuple(Band(Fraction(b.share), b.points) for b in stored.poor),
+        stored.boundary,
+    )
+
+
+def _band_expression(
+    votes: Mapping[str, int], valid: int, bands: BallotBands, score: float, precision: Precision
+) -> str:
+    """The band score with its numbers: each share, the band it reached, the points."""
+    sign = "≥" if bands.boundary == "at_least" else ">"
+
+    def reached(part: int, table: Sequence[Band]) -> str:
+        share = Fraction(part, valid)
+        for band in table:
+            if share > band.share or (share == band.share and sign == "≥"):
+                return (
+                    f"{part}/{valid} {sign} {share_text(band.share)} → {format_number(band.points)}"
+                )
+        return f"{part}/{valid} → 0"
+
+    top = int(votes.get(GRADE_CODES[0], 0))
+    poor = sum(int(votes.get(g, 0)) for g in POOR_GRADES)
+    parts = [reached(top, bands.excellent)]
+    if bands.poor:
+        parts.append(reached(poor, bands.poor).replace("→ ", "→ −", 1))
+    return "; ".join(parts) + f"; = {precision.format(score)}"
 
 
 def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplanation:
@@ -955,11 +1010,14 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
         **{g: ballot.coefficients[g] for g in GRADE_CODES if g in ballot.coefficients},
         **ballot.coefficients,
     }
+    bands = _bands_of(ballot.bands) if ballot.bands is not None else None
     recomputed = compute_ballot_result(
         [GroupBallots(g.group, g.votes, g.abstentions) for g in ballot.groups],
         [(g.group, g.weight) for g in ballot.groups],
         coefficients=coefficients,
         precision=precision,
+        bands=bands,
+        rules=(),
     )
     groups = []
     for stored, again in zip(ballot.groups, recomputed.groups, strict=True):
@@ -967,7 +1025,11 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
             _check(stored.group, again.score or 0.0, stored.score, precision)
         counted = [(grade, n) for grade, n in again.votes if n]
         expression = ""
-        if stored.score is not None:
+        if stored.score is not None and bands is not None:
+            expression = _band_expression(
+                stored.votes, stored.valid, bands, stored.score, precision
+            )
+        elif stored.score is not None:
             summed = " + ".join(
                 f"{n} × {format_number(ballot.coefficients[grade])}" for grade, n in counted
             )
@@ -984,6 +1046,8 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
                 valid=stored.valid,
                 score=stored.score,
                 expression=expression,
+                invalid=stored.invalid,
+                flagged=stored.flagged,
             )
         )
     _check("ballot", recomputed.score or 0.0, ballot.score, precision)
@@ -996,6 +1060,9 @@ def explain_ballot(ballot: BallotOutcome, precision: Precision) -> BallotExplana
         expression=f"({weighted}) / {total_weight} = {precision.format(ballot.score)}",
         score=ballot.score,
         incompetent_over_third=ballot.incompetent_over_third,
+        rules=ballot.rules,
+        by_bands=bands is not None,
+        boundary=bands.boundary if bands is not None else "at_least",
     )
 
 

@@ -32,15 +32,18 @@ import numpy.typing as npt
 from assessment.core.confidence import ConfidenceResult
 from assessment.core.errors import InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision
-from assessment.core.rollup import ChildOutcome, GradeCap
+from assessment.core.rollup import ChildOutcome, EligibilityCap
 from assessment.core.scoring import GroupQuota
 
 __all__ = [
     "ActualInput",
     "AssessorLeniency",
+    "BallotBandsOutcome",
     "BallotGroupOutcome",
     "BallotInput",
     "BallotOutcome",
+    "BallotRuleOutcome",
+    "BandOutcome",
     "CadreInput",
     "CadreResult",
     "ChildPeriodInput",
@@ -50,6 +53,7 @@ __all__ = [
     "EventInput",
     "EventOutcome",
     "Flag",
+    "GradeCap",
     "IndicatorOutcome",
     "MissingInput",
     "PanelAgreement",
@@ -192,6 +196,10 @@ class BallotInput:
         Ballots that picked no grade.
     eligible : int or None
         Voters of the group entitled to vote (access codes issued), for a share quorum.
+    invalid : int
+        Ballot sheets the rulebook's ``validity`` voided (not in ``votes``).
+    flagged : int
+        Counted sheets (in ``votes`` or ``abstentions``) that broke a ``flag`` rule.
     """
 
     indicator: str
@@ -200,6 +208,8 @@ class BallotInput:
     votes: dict[str, int]
     abstentions: int = 0
     eligible: int | None = None
+    invalid: int = 0
+    flagged: int = 0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -356,7 +366,11 @@ class BallotGroupOutcome:
     eligible : int or None
         Voters entitled to vote, when known.
     score : float or None
-        ``Σ votes × coefficient / valid × 100`` published; ``None`` below the quorum.
+        ``Σ votes × coefficient / valid × 100`` (or the band score) published; ``None``
+        below the quorum.
+    invalid, flagged : int
+        Sheets voided and sheets flagged by the validity rules (0 in results stored
+        before they existed).
     """
 
     group: str
@@ -366,6 +380,54 @@ class BallotGroupOutcome:
     valid: int
     eligible: int | None
     score: float | None
+    invalid: int = 0
+    flagged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BandOutcome:
+    """One band as applied: its threshold (``"0.6"`` or ``"1/3"``) and points."""
+
+    share: str
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class BallotBandsOutcome:
+    """The vote-share bands a ballot indicator was scored by (``boundary`` ≥ or >)."""
+
+    boundary: str
+    excellent: tuple[BandOutcome, ...]
+    poor: tuple[BandOutcome, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BallotRuleOutcome:
+    """A vote-share rule the valid ballots met.
+
+    Parameters
+    ----------
+    grades : tuple of str
+        The grades whose votes were added up.
+    compare : str
+        ``above``, ``at_least``, ``below`` or ``at_most``.
+    share : str
+        The threshold as the rulebook writes it (``"1/3"``, ``"0.3"``).
+    then : str
+        ``flag`` or ``cap``.
+    cap_at : str or None
+        The grade it caps at.
+    votes, valid : int
+        The votes of ``grades`` and all valid ballots, pooled over the groups.
+    """
+
+    grades: tuple[str, ...]
+    compare: str
+    share: str
+    then: str
+    cap_at: str | None
+    votes: int
+    valid: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,12 +444,18 @@ class BallotOutcome:
         ``Σ w_g × score_g / Σ w_g`` published (the indicator's input).
     incompetent_over_third : bool
         不称职 votes strictly more than one third of all valid ballots.
+    rules : tuple of BallotRuleOutcome
+        The vote-share rules met (flags and grade caps).
+    bands : BallotBandsOutcome or None
+        The bands the groups were scored by (``None``: by the coefficients).
     """
 
     groups: tuple[BallotGroupOutcome, ...]
     coefficients: dict[str, float]
     score: float
     incompetent_over_third: bool
+    rules: tuple[BallotRuleOutcome, ...] = ()
+    bands: BallotBandsOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,6 +525,30 @@ class EventOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class GradeCap:
+    """A best grade a cadre may get, and why (the lowest of a cadre's caps wins).
+
+    Parameters
+    ----------
+    cap : str
+        Grade code of the grading scheme: the grade is at most this.
+    kind : str
+        What set it: ``veto`` (a veto event) or ``ballot_share`` (a ballot
+        indicator's vote-share rule). A new source of caps adds a kind here and a
+        wording in ``assessment.messages.GRADE_CAP_KINDS``.
+    source : str
+        The indicator (or rule) code that set it.
+    detail : str
+        Plain numbers behind it, e.g. ``incompetent 5/12 > 1/3``; empty for a veto.
+    """
+
+    cap: str
+    kind: str
+    source: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CadreResult:
     """Everything computed for one cadre.
 
@@ -490,10 +582,17 @@ class CadreResult:
     earned, grade : str
         Grade by the total alone, and final grade.
     veto_capped, dropped_by_quota, tie_dropped : bool
-        What lowered the grade.
-    eligibility : tuple of GradeCap
+        What lowered the grade; ``veto_capped``: a grade cap (any of ``caps``, the name
+        kept from when a veto was the only cap) lowered it.
+    caps : tuple of GradeCap
+        Every grade cap that applies, vetoes first (empty in results stored before
+        caps were listed: read :attr:`grade_caps`).
+    grade_cap : str or None
+        The lowest of the caps (the one applied); ``None`` without caps.
+    eligibility : tuple of EligibilityCap
         The eligibility rules on the sub-periods' grades that capped the grade, each
-        with its reason (:func:`assessment.core.rollup.compute_eligibility_caps`).
+        with its reason (:func:`assessment.core.rollup.compute_eligibility_caps`); each
+        is also one of ``caps`` (kind ``eligibility``).
     """
 
     id: str
@@ -523,7 +622,21 @@ class CadreResult:
     veto_capped: bool
     dropped_by_quota: bool
     tie_dropped: bool
-    eligibility: tuple[GradeCap, ...] = ()
+    eligibility: tuple[EligibilityCap, ...] = ()
+    caps: tuple[GradeCap, ...] = ()
+    grade_cap: str | None = None
+
+    @property
+    def grade_caps(self) -> tuple[GradeCap, ...]:
+        """The caps, also for a result stored when only ``veto_cap`` was kept."""
+        if self.caps or self.veto_cap is None:
+            return self.caps
+        return tuple(GradeCap(self.veto_cap, "veto", code) for code in self.vetoes)
+
+    @property
+    def applied_cap(self) -> str | None:
+        """The cap applied to the grade (``veto_cap`` in a result stored before caps)."""
+        return self.grade_cap if self.caps else self.veto_cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,8 +725,11 @@ class Flag:
     code : str
         ``low_agreement``, ``lenient_assessor``, ``severe_assessor``,
         ``low_response_rate``, ``low_alpha``, ``excluded_responses``,
-        ``decision_applied``, ``incompetent_over_third`` (不称职 votes over one third
-        of a ballot indicator's valid ballots; subject the cadre).
+        ``decision_applied``, ``ballot_share`` (a ballot indicator's vote-share rule
+        met, flag or cap; value the share, threshold the rule's; subject the cadre),
+        ``invalid_ballots`` (a ballot indicator's sheets voided by the validity rules;
+        value their count), ``incompetent_over_third`` (results stored before
+        ``ballot_share``).
     subject_kind : str
         ``panel`` (subject = post code), ``assessor``, ``survey_target``, ``survey``
         or ``cadre``.

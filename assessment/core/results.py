@@ -37,7 +37,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from assessment.core.ballots import BallotResult, GroupBallots, Quorum, compute_ballot_result
+from assessment.core.ballots import (
+    BallotBands,
+    BallotResult,
+    GroupBallots,
+    Quorum,
+    TriggeredRule,
+    compute_ballot_result,
+    share_text,
+)
 from assessment.core.canonical_arrays import distinct_response_counts, sorted_rows_sha256
 from assessment.core.confidence import (
     DEFAULT_RESAMPLES,
@@ -54,9 +62,12 @@ from assessment.core.errors import AssessmentError, InsufficientDataError, Inval
 from assessment.core.precision import Precision, exact
 from assessment.core.records import (
     AssessorLeniency,
+    BallotBandsOutcome,
     BallotGroupOutcome,
     BallotInput,
     BallotOutcome,
+    BallotRuleOutcome,
+    BandOutcome,
     CadreInput,
     CadreResult,
     ChildPeriodInput,
@@ -64,6 +75,7 @@ from assessment.core.records import (
     DecisionKind,
     EventOutcome,
     Flag,
+    GradeCap,
     IndicatorOutcome,
     MissingInput,
     PanelAgreement,
@@ -83,7 +95,7 @@ from assessment.core.reliability import (
 )
 from assessment.core.rollup import (
     ChildOutcome,
-    GradeCap,
+    EligibilityCap,
     compute_eligibility_caps,
     compute_rollup,
 )
@@ -388,7 +400,7 @@ def _index_ballots(
             raise _fail("ballots", (*key, entry.group), "group_not_in_sources")
         if entry.group in ballots[key]:
             raise _fail("ballots", (*key, entry.group), "duplicate")
-        counts = [entry.abstentions, *entry.votes.values()]
+        counts = [entry.abstentions, entry.invalid, entry.flagged, *entry.votes.values()]
         if entry.eligible is not None:
             counts.append(entry.eligible)
         if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
@@ -418,13 +430,24 @@ def _ballot_result(
         if sources.quorum_share is not None and not eligible:
             # unknown electorate: no share can be met, so the group is missing
             eligible = 0
-        groups.append(GroupBallots(entry.group, entry.votes, entry.abstentions, eligible))
+        groups.append(
+            GroupBallots(
+                entry.group,
+                entry.votes,
+                entry.abstentions,
+                eligible,
+                entry.invalid,
+                entry.flagged,
+            )
+        )
     return compute_ballot_result(
         groups,
         [(g.group, g.weight) for g in sources.groups],
         coefficients=sources.coefficient_of,
         quorum=Quorum(sources.min_responses, sources.quorum_share),
         precision=precision,
+        bands=sources.bands,
+        rules=sources.share_rules,
     )
 
 
@@ -720,6 +743,9 @@ def _canonical_ballots(inputs: PeriodInputs) -> dict[str, Any]:
                     "votes": {code: int(n) for code, n in sorted(b.votes.items()) if n},
                     "abstentions": int(b.abstentions),
                     "eligible": b.eligible,
+                    # only when a validity rule bit: digests of earlier ballots stay
+                    **({"invalid": int(b.invalid)} if b.invalid else {}),
+                    **({"flagged": int(b.flagged)} if b.flagged else {}),
                 }
                 for b in inputs.ballots
             ),
@@ -901,7 +927,8 @@ class _CadreWork:
     panel_key: float | None = None
     vetoes: list[str] = field(default_factory=list)
     veto_cap: str | None = None
-    eligibility: tuple[GradeCap, ...] = ()
+    eligibility: tuple[EligibilityCap, ...] = ()
+    caps: list[GradeCap] = field(default_factory=list)
     bonus: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
     quantitative: list[Decimal] = field(default_factory=list)
@@ -1095,14 +1122,58 @@ def _score_ballot(
                         g.valid,
                         entries[g.group].eligible if g.group in entries else None,
                         g.score,
+                        g.invalid,
+                        g.flagged,
                     )
                     for g in result.groups
                 ),
                 coefficients=dict(ind.sources.coefficient_of) if ind.sources else {},
                 score=result.score,
                 incompetent_over_third=result.incompetent_over_third,
+                rules=tuple(_rule_outcome(t) for t in result.triggered),
+                bands=_bands_outcome(ind.sources.bands) if ind.sources else None,
             ),
         )
+    )
+    work.caps.extend(
+        GradeCap(t.rule.cap_at, "ballot_share", ind.code, _rule_detail(t))
+        for t in result.triggered
+        if t.rule.then == "cap" and t.rule.cap_at is not None
+    )
+
+
+_COMPARE_SIGNS: Mapping[str, str] = {"above": ">", "at_least": "≥", "below": "<", "at_most": "≤"}
+
+
+def _rule_detail(triggered: TriggeredRule) -> str:
+    """``incompetent 5/12 > 1/3``: the grades, their votes over the valid ballots, the rule."""
+    rule = triggered.rule
+    return (
+        f"{'+'.join(rule.grades)} {triggered.votes}/{triggered.valid} "
+        f"{_COMPARE_SIGNS[rule.compare]} {share_text(rule.share)}"
+    )
+
+
+def _rule_outcome(triggered: TriggeredRule) -> BallotRuleOutcome:
+    rule = triggered.rule
+    return BallotRuleOutcome(
+        rule.grades,
+        rule.compare,
+        share_text(rule.share),
+        rule.then,
+        rule.cap_at,
+        triggered.votes,
+        triggered.valid,
+    )
+
+
+def _bands_outcome(bands: BallotBands | None) -> BallotBandsOutcome | None:
+    if bands is None:
+        return None
+    return BallotBandsOutcome(
+        bands.boundary,
+        tuple(BandOutcome(share_text(b.share), b.points) for b in bands.excellent),
+        tuple(BandOutcome(share_text(b.share), b.points) for b in bands.poor),
     )
 
 
@@ -1223,8 +1294,16 @@ def _score_events(
         else:
             work.vetoes.append(ind.code)
             cap = ind.caps_at or scheme_codes[-1]
+            work.caps.append(GradeCap(cap, "veto", ind.code))
             if work.veto_cap is None or scheme_codes.index(cap) > scheme_codes.index(work.veto_cap):
                 work.veto_cap = cap
+
+
+def _lowest_cap(caps: Sequence[GradeCap], scheme_codes: Sequence[str]) -> str | None:
+    """The worst grade any cap allows (the lowest cap wins); ``None`` without caps."""
+    if not caps:
+        return None
+    return max((c.cap for c in caps), key=scheme_codes.index)
 
 
 def _score_cadre(
@@ -1265,6 +1344,17 @@ def _score_cadre(
             [e.rule for e in rulebook.eligibility],
             [c.grade for c in index.child_outcomes(cadre.id)],
         )
+        work.caps.extend(
+            GradeCap(
+                e.caps_at,
+                "eligibility",
+                e.rule,
+                f"{e.grade} {e.count} {'<' if e.reason == 'too_few' else '>'} {e.limit}",
+            )
+            for e in work.eligibility
+        )
+    # vetoes first, then the ballot indicators' and eligibility rules' caps in rulebook order
+    work.caps.sort(key=lambda c: c.kind != "veto")
     return work
 
 
@@ -1531,7 +1621,7 @@ def compute_period_results(
         rules_digest=rules_digest(rulebook),
         data_digest=data_digest,
         cadres=tuple(
-            _cadre_result(index, works, totals, graded, rulebook) for graded in grading.grades
+            _cadre_result(rulebook, index, works, totals, graded) for graded in grading.grades
         ),
         groups=grading.groups,
         tie_dropped=grading.tie_dropped,
@@ -1551,25 +1641,30 @@ def compute_period_results(
 
 
 def _ballot_flags(works: Mapping[str, _CadreWork]) -> list[Flag]:
-    """不称职 votes over one third of a ballot indicator's valid ballots: shown, not applied."""
+    """A ballot indicator's vote-share rules met (``ballot_share``: value the share,
+    threshold the rule's) and its sheets voided by the validity rules (``invalid_ballots``)."""
     flags = []
     for cadre_id in sorted(works):
         for outcome in works[cadre_id].outcomes:
             ballot = outcome.ballot
-            if ballot is None or not ballot.incompetent_over_third:
+            if ballot is None:
                 continue
-            valid = sum(g.valid for g in ballot.groups)
-            incompetent = sum(g.votes.get("incompetent", 0) for g in ballot.groups)
-            flags.append(
-                Flag(
-                    "incompetent_over_third",
-                    "cadre",
-                    cadre_id,
-                    outcome.code,
-                    float(Fraction(incompetent, valid)),
-                    float(Fraction(1, 3)),
+            for rule in ballot.rules:
+                flags.append(
+                    Flag(
+                        "ballot_share",
+                        "cadre",
+                        cadre_id,
+                        outcome.code,
+                        float(Fraction(rule.votes, rule.valid)),
+                        float(Fraction(rule.share)),
+                    )
                 )
-            )
+            invalid = sum(g.invalid for g in ballot.groups)
+            if invalid:
+                flags.append(
+                    Flag("invalid_ballots", "cadre", cadre_id, outcome.code, float(invalid), None)
+                )
     return flags
 
 
@@ -1660,7 +1755,8 @@ def _grade(
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
 ) -> GradingResult:
-    """Ranks and grades per post group: keys total, survey key, panel key; quota; vetoes."""
+    """Ranks and grades per post group: keys total, survey key, panel key; quota; caps."""
+    codes = [g.code for g in rulebook.grading.grades]
     return assign_grades(
         [
             GradingCandidate(
@@ -1669,7 +1765,7 @@ def _grade(
                 total=totals[cadre_id].total,
                 survey_index=works[cadre_id].survey_key,
                 panel_value=works[cadre_id].panel_key,
-                veto_cap=_grade_cap(rulebook, works[cadre_id]),
+                veto_cap=_lowest_cap(works[cadre_id].caps, codes),
             )
             for cadre_id in cadre_ids
         ],
@@ -1679,35 +1775,21 @@ def _grade(
     )
 
 
-def _grade_cap(rulebook: Rulebook, work: _CadreWork) -> str | None:
-    """The worst of the veto cap and the eligibility caps (``None``: no cap).
-
-    The one place the eligibility rules (:mod:`assessment.core.rollup`) join the veto.
-    """
-    codes = [g.code for g in rulebook.grading.grades]
-    caps = [c for c in (work.veto_cap, *(e.caps_at for e in work.eligibility)) if c]
-    return max(caps, key=codes.index) if caps else None
-
-
 def _cadre_result(
+    rulebook: Rulebook,
     index: _Index,
     works: Mapping[str, _CadreWork],
     totals: Mapping[str, TotalResult],
     graded: CadreGrade,
-    rulebook: Rulebook,
 ) -> CadreResult:
     """One cadre's record: its inputs, scored pieces, total and grade.
 
-    ``veto_capped`` says a veto set the grade: an eligibility cap alone (recorded in
-    ``eligibility``) lowers the grade without a veto.
+    ``veto_capped`` says a grade cap (a veto, a vote-share rule, an eligibility rule:
+    ``caps``) lowered the grade; ``eligibility`` keeps the eligibility rules' reasons.
     """
     cadre = index.cadres[graded.id]
     work = works[graded.id]
     total = totals[graded.id]
-    codes = [g.code for g in rulebook.grading.grades]
-    veto_binds = work.veto_cap is not None and codes.index(work.veto_cap) >= codes.index(
-        _grade_cap(rulebook, work) or codes[0]
-    )
     return CadreResult(
         id=cadre.id,
         code=cadre.code,
@@ -1733,10 +1815,12 @@ def _cadre_result(
         rank=graded.rank,
         earned=graded.earned,
         grade=graded.grade,
-        veto_capped=graded.veto_capped and veto_binds,
+        veto_capped=graded.veto_capped,
         dropped_by_quota=graded.dropped_by_quota,
         tie_dropped=graded.tie_dropped,
         eligibility=work.eligibility,
+        caps=tuple(work.caps),
+        grade_cap=_lowest_cap(work.caps, [g.code for g in rulebook.grading.grades]),
     )
 
 
@@ -1808,10 +1892,7 @@ def _bootstrap_model(
             [float(exact(totals[c].bonus) - exact(totals[c].penalty)) for c in cadre_ids]
         ),
         veto_caps=np.array(
-            [
-                0 if (cap := _grade_cap(rulebook, works[c])) is None else codes.index(cap)
-                for c in cadre_ids
-            ],
+            [codes.index(_lowest_cap(works[c].caps, codes) or codes[0]) for c in cadre_ids],
             dtype=np.int64,
         ),
         panels=tuple(panels),

@@ -27,8 +27,8 @@ __all__ = [
     "MISSING_RULES",
     "ROLLUP_OF",
     "ChildOutcome",
+    "EligibilityCap",
     "EligibilityRule",
-    "GradeCap",
     "RollupResult",
     "compute_eligibility_caps",
     "compute_rollup",
@@ -117,7 +117,7 @@ class EligibilityRule:
 
 
 @dataclass(frozen=True, slots=True)
-class GradeCap:
+class EligibilityCap:
     """One eligibility rule that capped a cadre's grade, and why.
 
     Parameters
@@ -250,7 +250,7 @@ def compute_rollup(
 
 def compute_eligibility_caps(
     rules: Sequence[EligibilityRule], child_grades: Sequence[str | None]
-) -> tuple[GradeCap, ...]:
+) -> tuple[EligibilityCap, ...]:
     """The grade caps the eligibility rules set for one cadre.
 
     Parameters
@@ -263,7 +263,7 @@ def compute_eligibility_caps(
 
     Returns
     -------
-    tuple of GradeCap
+    tuple of EligibilityCap
         One per rule not met, in rule order (empty: no cap). The cadre's grade is the
         worse of the grade earned and every ``caps_at``.
 
@@ -304,7 +304,11 @@ def compute_eligibility_caps(
             raise InvalidParameterError("rules", rule.code, "negative_limit")
         count = sum(1 for g in child_grades if g == rule.grade)
         if rule.at_least is not None and count < rule.at_least:
-            caps.append(GradeCap(rule.caps_at, rule.code, "too_few", rule.grade, count, limit))
+            caps.append(
+                EligibilityCap(rule.caps_at, rule.code, "too_few", rule.grade, count, limit)
+            )
         elif rule.at_most is not None and count > rule.at_most:
-            caps.append(GradeCap(rule.caps_at, rule.code, "too_many", rule.grade, count, limit))
+            caps.append(
+                EligibilityCap(rule.caps_at, rule.code, "too_many", rule.grade, count, limit)
+            )
     return tuple(caps)

@@ -30,6 +30,17 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from assessment.core.ballots import (
+    BOUNDARIES,
+    DEFAULT_SHARE_RULES,
+    SHARE_COMPARISONS,
+    SHEET_ACTIONS,
+    BallotBands,
+    BallotValidity,
+    Band,
+    ShareRule,
+    share_text,
+)
 from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError, RulebookError
 from assessment.core.precision import DEFAULT_PRECISION, MAX_PLACES, Precision, Rounding, exact
@@ -184,6 +195,14 @@ class SurveySources:
         ``ballot``: the public notice shows each cadre's vote counts and shares per
         voter group (default: only the total and grade; the team's reports and the
         cadre's portal always show them).
+    validity : BallotValidity or None
+        ``ballot``: the rules a ballot sheet must keep (top-grade limit, same grade
+        for all); ``None``: every sheet counts.
+    bands : BallotBands or None
+        ``ballot``: score each group by vote-share bands instead of the coefficients.
+    consequences : tuple of ShareRule or None
+        ``ballot``: vote-share rules (flag, or cap the grade); ``None``: the default,
+        不称职 above one third raises a flag.
     """
 
     surveys: tuple[str, ...]
@@ -194,6 +213,14 @@ class SurveySources:
     quorum_share: float | None = None
     coefficients: tuple[float, ...] = DEFAULT_BALLOT_COEFFICIENTS
     publish_votes: bool = False
+    validity: BallotValidity | None = None
+    bands: BallotBands | None = None
+    consequences: tuple[ShareRule, ...] | None = None
+
+    @property
+    def share_rules(self) -> tuple[ShareRule, ...]:
+        """The vote-share rules in force (the default when the rulebook gives none)."""
+        return DEFAULT_SHARE_RULES if self.consequences is None else self.consequences
 
     @property
     def coefficient_of(self) -> dict[str, float]:
@@ -1009,22 +1036,28 @@ def _codes(check: _Checker, value: object, path: str, *, required: bool) -> tupl
     return tuple(code for _, code in codes if code is not None)
 
 
-def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources | None:
+#: The ``sources`` keys only the ``ballot`` method reads.
+_BALLOT_SOURCE_KEYS = (
+    "groups",
+    "quorum_share",
+    "coefficients",
+    "validity",
+    "bands",
+    "consequences",
+    "publish_votes",
+)
+
+
+def _parse_sources(
+    check: _Checker, value: object, path: str, grades: Sequence[str] = ()
+) -> SurveySources | None:
     """The ``sources`` of a survey indicator (docs/rulebook.md, "Indicators that name their
-    sources")."""
+    sources"); ``grades`` are the grading scheme's codes a consequence may cap at."""
     data = check.fields(
         value,
         path,
         ("surveys",),
-        (
-            "questions",
-            "method",
-            "groups",
-            "min_responses",
-            "quorum_share",
-            "coefficients",
-            "publish_votes",
-        ),
+        ("questions", "method", "min_responses", *_BALLOT_SOURCE_KEYS),
     )
     if data is None:
         return None
@@ -1051,8 +1084,11 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
     quorum_share: float | None = None
     coefficients = DEFAULT_BALLOT_COEFFICIENTS
     publish_votes = False
+    validity: BallotValidity | None = None
+    bands: BallotBands | None = None
+    consequences: tuple[ShareRule, ...] | None = None
     if method == "satisfaction":
-        for key in ("groups", "quorum_share", "coefficients", "publish_votes"):
+        for key in _BALLOT_SOURCE_KEYS:
             if key in data:
                 check.add(_at(path, key), "not_used_by_method", method=method)
     elif method == "ballot":
@@ -1089,6 +1125,16 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
             coefficients = _parse_coefficients(check, data["coefficients"], path)
         if "publish_votes" in data:
             publish_votes = bool(check.boolean(data["publish_votes"], _at(path, "publish_votes")))
+        if "validity" in data:
+            validity = _parse_validity(check, data["validity"], _at(path, "validity"))
+        if "bands" in data:
+            if "coefficients" in data:
+                check.add(_at(path, "bands"), "bands_with_coefficients")
+            bands = _parse_bands(check, data["bands"], _at(path, "bands"))
+        if "consequences" in data:
+            consequences = _parse_consequences(
+                check, data["consequences"], _at(path, "consequences"), grades
+            )
     if len(check.problems) > before or not method:
         return None
     return SurveySources(
@@ -1100,7 +1146,151 @@ def _parse_sources(check: _Checker, value: object, path: str) -> SurveySources |
         quorum_share=quorum_share,
         coefficients=coefficients,
         publish_votes=publish_votes,
+        validity=validity,
+        bands=bands,
+        consequences=consequences,
     )
+
+
+_SHARE_TEXT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def _share_value(check: _Checker, value: object, path: str) -> Fraction | None:
+    """A share 0-1 written as a number (``0.3``) or a fraction (``"1/3"``), read exactly."""
+    if isinstance(value, str):
+        match = _SHARE_TEXT.match(value)
+        if match is None or int(match.group(2)) == 0:
+            check.add(path, "not_a_share", value=value)
+            return None
+        share = Fraction(int(match.group(1)), int(match.group(2)))
+    else:
+        number = check.number(value, path)
+        if number is None:
+            return None
+        share = Fraction(repr(number))
+    if not 0 <= share <= 1:
+        check.add(path, "not_a_share", value=value)
+        return None
+    return share
+
+
+def _parse_validity(check: _Checker, value: object, path: str) -> BallotValidity | None:
+    """``validity``: a top-grade limit (count or share) and what breaking each rule does."""
+    data = check.fields(
+        value,
+        path,
+        (),
+        ("max_top_grade", "max_top_grade_share", "over_top_limit", "same_grade_for_all"),
+    )
+    if data is None:
+        return None
+    if not data:
+        check.add(path, "empty")
+        return None
+    max_top = None
+    if "max_top_grade" in data:
+        max_top = check.integer(data["max_top_grade"], _at(path, "max_top_grade"), minimum=0)
+    max_share = None
+    if "max_top_grade_share" in data:
+        max_share = _share_value(
+            check, data["max_top_grade_share"], _at(path, "max_top_grade_share")
+        )
+    over = "invalid"
+    if "over_top_limit" in data:
+        if "max_top_grade" not in data and "max_top_grade_share" not in data:
+            check.add(_at(path, "over_top_limit"), "no_top_grade_limit")
+        over = (
+            check.choice(data["over_top_limit"], _at(path, "over_top_limit"), SHEET_ACTIONS) or ""
+        )
+    same = None
+    if "same_grade_for_all" in data:
+        same = check.choice(
+            data["same_grade_for_all"], _at(path, "same_grade_for_all"), SHEET_ACTIONS
+        )
+    return BallotValidity(max_top, max_share, over or "invalid", same)
+
+
+def _parse_band_list(check: _Checker, value: object, path: str, key: str) -> tuple[Band, ...]:
+    """Bands with thresholds strictly descending and points never rising."""
+    bands: list[Band] = []
+    for item_path, item in check.items(value, path):
+        entry = check.fields(item, item_path, ("share", key))
+        if entry is None:
+            continue
+        share = _share_value(check, entry["share"], _at(item_path, "share"))
+        points = check.number(entry[key], _at(item_path, key), minimum=0, maximum=100)
+        if share is None or points is None:
+            continue
+        if bands and share >= bands[-1].share:
+            check.add(_at(item_path, "share"), "band_not_descending", value=share_text(share))
+        if bands and points > bands[-1].points:
+            check.add(_at(item_path, key), "band_points_rise", value=_num(points))
+        bands.append(Band(share, points))
+    return tuple(bands)
+
+
+def _parse_bands(check: _Checker, value: object, path: str) -> BallotBands | None:
+    """``bands``: points by the 优秀 share, deductions by the 基本称职 + 不称职 share."""
+    data = check.fields(value, path, ("excellent",), ("poor", "boundary"))
+    if data is None:
+        return None
+    excellent = _parse_band_list(check, data["excellent"], _at(path, "excellent"), "points")
+    if isinstance(data["excellent"], list) and not data["excellent"]:
+        check.add(_at(path, "excellent"), "empty")
+    poor: tuple[Band, ...] = ()
+    if "poor" in data:
+        poor = _parse_band_list(check, data["poor"], _at(path, "poor"), "deduct")
+    boundary = "at_least"
+    if "boundary" in data:
+        boundary = check.choice(data["boundary"], _at(path, "boundary"), BOUNDARIES) or ""
+    return BallotBands(excellent, poor, boundary or "at_least")
+
+
+def _parse_consequences(
+    check: _Checker, value: object, path: str, grades: Sequence[str]
+) -> tuple[ShareRule, ...]:
+    """``consequences``: each names grades, one comparison with a share, and flag or cap."""
+    rules: list[ShareRule] = []
+    for item_path, item in check.items(value, path):
+        entry = check.fields(item, item_path, ("votes", "then"), (*SHARE_COMPARISONS, "cap_at"))
+        if entry is None:
+            continue
+        before = len(check.problems)
+        votes = _codes(check, entry["votes"], _at(item_path, "votes"), required=True)
+        for index, code in enumerate(votes):
+            if code not in BALLOT_GRADES:
+                check.add(
+                    _at(item_path, f"votes[{index}]"),
+                    "unknown_ballot_grade",
+                    value=code,
+                    choices=", ".join(BALLOT_GRADES),
+                )
+        compared = [key for key in SHARE_COMPARISONS if key in entry]
+        if len(compared) != 1:
+            check.add(item_path, "one_comparison", choices=", ".join(SHARE_COMPARISONS))
+        share = (
+            _share_value(check, entry[compared[0]], _at(item_path, compared[0]))
+            if compared
+            else None
+        )
+        then = check.choice(entry["then"], _at(item_path, "then"), ("flag", "cap"))
+        cap_at = None
+        if then == "cap" and "cap_at" not in entry:
+            check.add(_at(item_path, "cap_at"), "missing")
+        elif then == "flag" and "cap_at" in entry:
+            check.add(_at(item_path, "cap_at"), "cap_at_with_flag")
+        elif "cap_at" in entry:
+            cap_at = check.code(entry["cap_at"], _at(item_path, "cap_at"))
+            if cap_at is not None and grades and cap_at not in grades:
+                check.add(
+                    _at(item_path, "cap_at"),
+                    "unknown_grade",
+                    value=cap_at,
+                    choices=", ".join(grades),
+                )
+        if len(check.problems) == before and share is not None and then is not None:
+            rules.append(ShareRule(votes, compared[0], share, then, cap_at))
+    return tuple(rules)
 
 
 def _parse_coefficients(check: _Checker, value: object, path: str) -> tuple[float, ...]:
@@ -1177,7 +1367,7 @@ def _parse_indicator(
             subject = check.choice(data["subject"], _at(path, "subject"), SUBJECTS) or ""
         values["subject"] = subject
         if "sources" in data:
-            values["sources"] = _parse_sources(check, data["sources"], _at(path, "sources"))
+            values["sources"] = _parse_sources(check, data["sources"], _at(path, "sources"), grades)
     elif kind == "veto" and "caps_at" in data:
         caps_at = check.code(data["caps_at"], _at(path, "caps_at"))
         if caps_at is not None and caps_at not in grades:
@@ -1750,6 +1940,53 @@ def _sources_plain(sources: SurveySources) -> dict[str, Any]:
         # only when set, so that the digest of a rulebook written before the option holds
         if sources.publish_votes:
             plain["publish_votes"] = True
+        if sources.validity is not None:
+            plain["validity"] = _validity_plain(sources.validity)
+        if sources.bands is not None:
+            plain["bands"] = _bands_plain(sources.bands)
+            del plain["coefficients"]
+        if sources.consequences is not None:
+            plain["consequences"] = [_share_rule_plain(r) for r in sources.consequences]
+    return plain
+
+
+def _share_plain(share: Fraction) -> str | int | float:
+    """A share as the rulebook writes it: a number when a finite decimal, else ``"1/3"``."""
+    text = share_text(share)
+    return text if "/" in text else _num(float(text))
+
+
+def _validity_plain(validity: BallotValidity) -> dict[str, Any]:
+    plain: dict[str, Any] = {}
+    if validity.max_top is not None:
+        plain["max_top_grade"] = validity.max_top
+    if validity.max_top_share is not None:
+        plain["max_top_grade_share"] = _share_plain(validity.max_top_share)
+    if validity.max_top is not None or validity.max_top_share is not None:
+        plain["over_top_limit"] = validity.over_top_limit
+    if validity.same_grade_for_all is not None:
+        plain["same_grade_for_all"] = validity.same_grade_for_all
+    return plain
+
+
+def _bands_plain(bands: BallotBands) -> dict[str, Any]:
+    return {
+        "boundary": bands.boundary,
+        "excellent": [
+            {"share": _share_plain(b.share), "points": _num(b.points)} for b in bands.excellent
+        ],
+        "poor": [{"share": _share_plain(b.share), "deduct": _num(b.points)} for b in bands.poor],
+    }
+
+
+def _share_rule_plain(rule: ShareRule) -> dict[str, Any]:
+    plain: dict[str, Any] = {
+        "votes": list(rule.grades),
+        rule.compare: _share_plain(rule.share),
+        "then": rule.then,
+    }
+    if rule.cap_at is not None:
+        plain["cap_at"] = rule.cap_at
     return plain
 
 

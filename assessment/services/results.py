@@ -246,6 +246,8 @@ def _sourced_inputs(
                     votes={str(g): int(n) for g, n in tallied["votes"].items()},
                     abstentions=int(tallied["abstentions"]),
                     eligible=data.get("eligible", {}).get(group),
+                    invalid=int(tallied.get("invalid", 0)),
+                    flagged=int(tallied.get("flagged", 0)),
                 )
     return [targets[k] for k in sorted(targets)], [ballots[k] for k in sorted(ballots)]
 
@@ -438,6 +440,8 @@ def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
                 {str(g): int(n) for g, n in b["votes"].items()},
                 int(b["abstentions"]),
                 b["eligible"],
+                int(b.get("invalid", 0)),
+                int(b.get("flagged", 0)),
             )
             for b in plain.get("ballots", [])
         ),

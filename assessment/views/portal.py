@@ -34,6 +34,7 @@ from assessment.messages import (
     STATE_LABELS,
     eligibility_lines,
     explanation_note,
+    grade_cap_lines,
     method_label,
 )
 from assessment.messages import rulebook_label as _label
@@ -260,6 +261,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         "earned_name": grade_names.get(own.earned, own.earned),
         "veto_names": [grade_names.get(own.veto_cap or "", own.veto_cap)],
         "eligibility": eligibility_lines(own.eligibility, rulebook, grade_names),
+        "cap_lines": grade_cap_lines(own.grade_caps, grade_names, own.applied_cap),
         "grades": grades,
         "group_size": view.group_size,
         "quota": view.quota,

@@ -26,6 +26,7 @@ from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, RulebookError
 from assessment.core.precision import Precision
+from assessment.core.records import result_from_plain
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
 from assessment.forms import choices
@@ -35,6 +36,7 @@ from assessment.messages import (
     MISSING_KIND_LABELS,
     STATE_LABELS,
     field_error_message,
+    grade_cap_lines,
     rulebook_problem_message,
 )
 from assessment.messages import rulebook_label as _label
@@ -76,6 +78,8 @@ FLAG_LABELS: dict[str, Any] = {
     "excluded_responses": _l("responses excluded"),
     "decision_applied": _l("missing input decided by the team"),
     "incompetent_over_third": _l("more than one third of valid ballots say incompetent"),
+    "ballot_share": _l("a ballot vote-share rule is met"),
+    "invalid_ballots": _l("invalid ballot sheets"),
 }
 REFUSALS: dict[str, Any] = {
     "results_final": _l("The period is final: results can no longer be computed or changed."),
@@ -209,14 +213,17 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
     if result["confidence"] is not None:
         confidence = {c["cadre"]: c for c in result["confidence"]["cadres"]}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    typed = result_from_plain(result)
     for cadre in result["cadres"]:
         conf = confidence.get(cadre["id"])
+        own = typed.cadre(cadre["id"])
         groups[cadre["post_group"]].append(
             {
                 **cadre,
                 "grade_name": grade_names.get(cadre["grade"], cadre["grade"]),
                 "earned_name": grade_names.get(cadre["earned"], cadre["earned"]),
                 "flags": _cadre_flags(cadre, result["flags"]),
+                "cap_lines": grade_cap_lines(own.grade_caps, grade_names, own.applied_cap),
                 "confidence": conf,
                 "p_grade": None if conf is None else conf["probabilities"].get(cadre["grade"]),
                 "segments": ()

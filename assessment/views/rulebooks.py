@@ -52,6 +52,7 @@ from assessment.messages import (
     KIND_LABELS,
     METHOD_LABELS,
     RULEBOOK_STATUS_LABELS,
+    SHARE_COMPARISON_LABELS,
     SUBJECT_LABELS,
     VOTER_GROUP_LABELS,
     copy_note_message,
@@ -60,6 +61,7 @@ from assessment.messages import (
     rulebook_path_label,
     rulebook_problem_message,
     rulebook_state_message,
+    share_label,
 )
 from assessment.models import Period, RulebookVersion
 from assessment.queries import NotFoundError, get_period, list_periods, list_posts
@@ -97,6 +99,8 @@ def _rulebook_labels() -> dict[str, Any]:
         "subject_label": lambda code: SUBJECT_LABELS.get(code, code),
         "voter_group_label": lambda code: VOTER_GROUP_LABELS.get(code, code),
         "ballot_grade_label": lambda code: BALLOT_GRADE_LABELS.get(code, code),
+        "share_comparison_label": lambda code: SHARE_COMPARISON_LABELS.get(code, code),
+        "share_label": share_label,
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
     }

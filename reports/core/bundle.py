@@ -121,8 +121,15 @@ HEADERS: dict[str, tuple[str, ...]] = {
         *BALLOT_GRADES,
         "abstentions",
         "eligible",
+        "invalid",
+        "flagged",
     ),
     "sub_period_results.csv": ("period", "order", "name", "cadre", "total", "grade"),
+}
+#: Headers written before a file gained columns, still read (the new columns' cells
+#: read as their value then: no ballot sheet was voided or flagged before validity rules).
+EARLIER_HEADERS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "ballots.csv": (HEADERS["ballots.csv"][:-2], {"invalid": "0", "flagged": "0"}),
 }
 #: Files the recompute reads (besides ``rulebook.yaml``).
 INPUT_FILES = (
@@ -263,13 +270,18 @@ def read_csv(name: str, text: str) -> list[dict[str, str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     expected = HEADERS.get(name)
+    earlier, filled = EARLIER_HEADERS.get(name, ((), {}))
+    if header is not None and earlier and tuple(header) == earlier:
+        expected = earlier
+    else:
+        filled = {}
     if header is None or (expected is not None and tuple(header) != expected):
         raise BundleError(name, "unexpected_header", row=1)
     rows = []
     for line, cells in enumerate(reader, start=2):
         if len(cells) != len(header):
             raise BundleError(name, "wrong_number_of_cells", row=line)
-        rows.append(dict(zip(header, map(read_csv_cell, cells), strict=True)))
+        rows.append({**dict(zip(header, map(read_csv_cell, cells), strict=True)), **filled})
     return rows
 
 
@@ -538,6 +550,8 @@ def input_tables(
                     *(int(b["votes"].get(grade, 0)) for grade in BALLOT_GRADES),
                     int(b["abstentions"]),
                     "" if b["eligible"] is None else int(b["eligible"]),
+                    int(b.get("invalid", 0)),
+                    int(b.get("flagged", 0)),
                 )
                 for b in inputs["ballots"]
             ),
@@ -830,6 +844,8 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
                     {grade: n for grade, n in votes.items() if n},
                     _count(name, line, "abstentions", r["abstentions"]),
                     None if r["eligible"] == "" else _count(name, line, "eligible", r["eligible"]),
+                    _count(name, line, "invalid", r["invalid"]),
+                    _count(name, line, "flagged", r["flagged"]),
                 )
             )
     child_periods: dict[str, ChildPeriodInput] = {}

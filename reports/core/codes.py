@@ -7,6 +7,10 @@ verification code binds those fields to the result version they come from::
     17-C23-K7QF9MXA      version id 17, scorecard (C) of cadre 23, check K7QF9MXA
     17-S-PQ4RT8ZC        version id 17, township summary
     17-N-2WWD7HGE        version id 17, public notice
+    42-T-9XKQ3WPE        closed ballot survey 42, its tally sheet (计票单)
+
+A tally sheet belongs to a closed survey, not to a result version: its first number is
+the survey's id, and its fields are re-counted from the survey's stored ballots.
 
 The check is 8 symbols of the alphabet of resident access codes
 (:data:`surveys.core.codes.ALPHABET`: no 0/O, 1/I/L), so it can be read aloud and typed
@@ -45,19 +49,21 @@ __all__ = [
 #: Symbols of the check (8 × log2(31) ≈ 39.6 bits of the digest).
 CHECK_LENGTH = 8
 _BASE = len(ALPHABET)
-_CODE = re.compile(rf"^([1-9][0-9]*)-(S|N|C([1-9][0-9]*))-([{ALPHABET}]{{{CHECK_LENGTH}}})$")
+_CODE = re.compile(rf"^([1-9][0-9]*)-(S|N|T|C([1-9][0-9]*))-([{ALPHABET}]{{{CHECK_LENGTH}}})$")
 # A code's shape with any check of letters and digits: what a person meant as a code.
-_SHAPE = re.compile(r"^([1-9][0-9]*-(?:S|N|C[1-9][0-9]*)-)([0-9A-Z]{1,16})$")
+_SHAPE = re.compile(r"^([1-9][0-9]*-(?:S|N|T|C[1-9][0-9]*)-)([0-9A-Z]{1,16})$")
 # Characters people type for a dash, and spaces they add when copying from a PDF.
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 
 
 class ReportKind(StrEnum):
-    """The three report kinds that carry a verification code."""
+    """The report kinds that carry a verification code."""
 
     SUMMARY = "S"
     SCORECARD = "C"
     NOTICE = "N"
+    #: A closed ballot survey's tally sheet (the number before it is the survey id).
+    TALLY = "T"
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,3 +60,17 @@ def test_the_results_page_names_the_missing_sources(app, client, auth, ballot_ru
     page = client.get(f"/admin/periods/{ballot_rules}/results").get_data(as_text=True)
     assert "posts[0].indicators[2].sources.surveys[0]" in page
     assert "mzcp-bz" in page
+
+
+def test_the_public_rules_page_states_validity_and_vote_share_rules(client, ballot_rules):
+    client.get("/lang/en")
+    page = client.get(f"/p/periods/{ballot_rules}/rules").get_data(as_text=True)
+    assert "A ballot sheet giving every cadre the same grade is counted and flagged." in page
+    assert "If Incompetent votes are more than 1/3 of all valid ballots," in page
+    assert "If Excellent + Competent votes are less than 2/3 of all valid ballots," in page
+    assert "a flag is raised beside the scores." in page
+    client.get("/lang/zh_CN")
+    page = client.get(f"/p/periods/{ballot_rules}/rules").get_data(as_text=True)
+    assert "若不称职票超过全部有效票的 1/3，\n  等次最高为<span lang=\"zh-CN\">基本称职</span>" in page
+    assert "若优秀 + 称职票低于全部有效票的 2/3，\n  在得分旁作出提示。" in page
+    assert "一张选票对所有干部评同一等次的，照常计票并作标记。" in page

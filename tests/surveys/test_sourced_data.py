@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from assessment.app.db import utcnow
+from assessment.core.ballots import BallotValidity
 from assessment.core.rulebook import SurveySources, VoterGroupWeight
 from assessment.models import Cadre, Period, Unit
 from surveys import services
@@ -133,13 +134,55 @@ def test_ballots_per_group_and_scores_over_the_named_questions(demo, make):
     first = built["cadre_ids"][0]
     mz = data["indicators"]["MZ"]
     assert mz["cadre"][first]["groups"] == {
-        "leaders": {"votes": {"excellent": 2, "competent": 1}, "abstentions": 1},
-        "staff": {"votes": {"competent": 1, "basic": 1, "incompetent": 1}, "abstentions": 0},
+        "leaders": {
+            "votes": {"excellent": 2, "competent": 1},
+            "abstentions": 1,
+            "invalid": 0,
+            "flagged": 0,
+        },
+        "staff": {
+            "votes": {"competent": 1, "basic": 1, "incompetent": 1},
+            "abstentions": 0,
+            "invalid": 0,
+            "flagged": 0,
+        },
     }
     # six codes issued to the leaders' meeting, none to the staff's
     assert mz["eligible"] == {"leaders": 6, "staff": 0}
     # only "overall" is read: 5 -> 100, 3 -> 50 ("other" = 1 would give 50 and 25)
     assert sorted(data["indicators"]["S2"]["cadre"][first]["scores"]) == [50.0, 100.0]
+
+
+def test_validity_rules_judge_each_response_as_one_sheet(demo, make):
+    """Each response grades both cadres alike (see _answer). With at most one 优秀 per
+    sheet (void) and the same grade for everyone flagged:
+    leaders: [优秀, 优秀] twice -> 2 > 1, invalid for both cadres (the void rule wins over
+    the flag); [称职, 称职] -> flagged, counted; [弃权, 弃权] -> abstentions are no grade,
+    valid. Each cadre: 称职 1, abstentions 1, invalid 2, flagged 1.
+    staff: [称职, 称职], [基本称职, 基本称职], [不称职, 不称职] -> all three flagged, counted."""
+    built = make(_build)
+    ruled = SurveySources(
+        surveys=BALLOT.surveys,
+        questions=BALLOT.questions,
+        method="ballot",
+        groups=BALLOT.groups,
+        validity=BallotValidity(max_top=1, same_grade_for_all="flag"),
+    )
+    data = make(lambda s: survey_sourced_data(s, s.get(Period, built["period_id"]), {"MZ": ruled}))
+    for cadre_id in built["cadre_ids"]:
+        groups = data["indicators"]["MZ"]["cadre"][cadre_id]["groups"]
+        assert groups["leaders"] == {
+            "votes": {"competent": 1},
+            "abstentions": 1,
+            "invalid": 2,
+            "flagged": 1,
+        }
+        assert groups["staff"] == {
+            "votes": {"competent": 1, "basic": 1, "incompetent": 1},
+            "abstentions": 0,
+            "invalid": 0,
+            "flagged": 3,
+        }
 
 
 def test_named_surveys_are_never_pooled(demo, make):

@@ -196,7 +196,7 @@ def test_incompetent_over_a_third_raises_a_flag_not_a_cap():
     )
     result = compute_period_results(rulebook(), inputs(ballots), resamples=0)
     flags = [(f.code, f.subject, f.indicator) for f in result.flags]
-    assert ("incompetent_over_third", "a", "MZ") in flags
+    assert ("ballot_share", "a", "MZ") in flags
     assert result.cadre("a").indicators[1].ballot.incompetent_over_third
 
 

@@ -27,6 +27,7 @@ from assessment.core.records import (
     CadreInput,
     DecisionInput,
     DecisionKind,
+    GradeCap,
     PeriodInputs,
     PeriodResult,
     SurveyItemsInput,
@@ -125,7 +126,19 @@ def test_result_stored_before_issue_13_reads_with_the_defaults_it_was_computed_u
         for indicator in cadre["indicators"]:
             indicator["ballot"] = None
             indicator["children"] = []
+        # issue 14 (caps): the list of grade caps and the one applied
+        cadre.update(caps=[], grade_cap=None)
     assert result_to_plain(read) == expected
+
+
+def test_result_stored_before_caps_reads_its_veto_as_a_grade_cap():
+    # the old result keeps only veto_cap: c10's veto V1 capped the grade at basic
+    read = result_from_plain(json.loads(OLD_RESULT.read_text(encoding="utf-8")))
+    c10 = read.cadre("c10")
+    assert c10.caps == () and c10.grade_cap is None
+    assert c10.grade_caps == (GradeCap("basic", "veto", "V1"),)
+    assert c10.applied_cap == "basic"
+    assert read.cadre("c99").grade_caps == () and read.cadre("c99").applied_cap is None
 
 
 @pytest.mark.parametrize(
