@@ -129,7 +129,11 @@ def check_rules(rules: ConsequenceRules) -> ConsequenceRules:
     """
     for name in ("reward_years", "incompetent_years"):
         value = getattr(rules, name)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RULE_YEARS:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_RULE_YEARS
+        ):
             raise FieldError(name, "out_of_range", min=1, max=MAX_RULE_YEARS)
     for name in ("reward_grade", "incompetent_grade", "bar_grade"):
         if not str(getattr(rules, name)).strip():
@@ -148,9 +152,9 @@ def _by_year(history: Iterable[AnnualGrade]) -> dict[int, AnnualGrade]:
     return years
 
 
-def _run_ending(years: Mapping[int, AnnualGrade], year: int, grade: str, length: int) -> tuple[
-    AnnualGrade, ...
-] | None:
+def _run_ending(
+    years: Mapping[int, AnnualGrade], year: int, grade: str, length: int
+) -> tuple[AnnualGrade, ...] | None:
     """The ``length`` results of ``year - length + 1 .. year`` if every one is ``grade``."""
     run = [years.get(y) for y in range(year - length + 1, year + 1)]
     if all(entry is not None and entry.grade == grade for entry in run):
