@@ -360,7 +360,7 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     assert skipped.exit_code == 0
     assert "未写入演示数据" in skipped.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 5
 
 
 def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
