@@ -93,12 +93,15 @@ def test_command_says_what_it_made(seeded):
     assert "2 个已计算的考核周期（2025年度已定稿，2026年上半年正在公示）" in output
 
 
-def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
+def test_period_1_stays_a_draft_2_is_final_3_on_notice_and_4_5_final(session):
     states = dict(session.execute(sa.select(Period.name, Period.status)).all())
     assert states == {
         "2026年度考核": "draft",
         "2025年度考核": "final",
         "2026年上半年考核": "notice",
+        # the record's earlier years (issue 15)
+        "2023年度考核": "final",
+        "2024年度考核": "final",
     }
     final = session.get(Period, 2)
     assert (final.name, final.year, final.final_version_number) == ("2025年度考核", 2025, 1)
@@ -109,6 +112,10 @@ def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
     assert notices == {
         2: (date(2026, 1, 12), date(2026, 1, 19)),
         3: (date(2026, 12, 1), date(2026, 12, 8)),
+        # 2023: 13 January 2024 is a Saturday, so Friday 12: Mon 15 to Fri 19 January;
+        # 2024: Monday 13 January 2025: Tue 14 to Mon 20 January
+        4: (date(2024, 1, 12), date(2024, 1, 19)),
+        5: (date(2025, 1, 13), date(2025, 1, 20)),
     }
     # finalised on the first working day after the notice ended
     assert final.finalised_at.date() == date(2026, 1, 20)
@@ -384,7 +391,7 @@ def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
             ]
 
     first = digests(seeded_app)
-    assert len(first) == 3
+    assert len(first) == 5  # 2025, 2026 first half (two versions), 2023, 2024
     assert digests(app) == first
 
 
@@ -440,3 +447,50 @@ def test_demo_actuals_are_valid_and_plausible(achievement):
                 assert value == int(value), indicator.code
             # the check the input services apply accepts it
             assert inputs.check_actual(indicator, value) == value
+
+
+def test_three_years_of_history_fire_the_consequence_rules(session):
+    """Issue 15: the 2023 and 2024 annual periods with 2025 make the flags fire.
+
+    The expected lines are read off the stored final versions here, independently of
+    the rules' code: 优秀 in each of 2023, 2024, 2025 → considered in 2025; 基本称职 in
+    2025 → barred in 2025; 不称职 in 2023 and 2024 → flagged in 2024.
+    """
+    from assessment.models import Unit
+    from assessment.services.consequences import eligibility_list
+
+    by_year = {}
+    for period in session.scalars(sa.select(Period).where(Period.status == "final")):
+        stored = results.payload_of(results.get_version(session, period.id, 1))["result"]
+        by_year[period.year] = {c["code"]: c["grade"] for c in stored["cadres"]}
+    assert sorted(by_year) == [2023, 2024, 2025]
+    three_excellent = {
+        code
+        for code, grade in by_year[2025].items()
+        if grade == by_year[2024].get(code) == by_year[2023].get(code) == "excellent"
+    }
+    basic_2025 = {code for code, grade in by_year[2025].items() if grade == "basic"}
+    incompetent_twice = {
+        code
+        for code, grade in by_year[2024].items()
+        if grade == by_year[2023].get(code) == "incompetent"
+    }
+    assert three_excellent == {"QS023", "QS025"}
+    assert incompetent_twice == {"QS028"}
+    everything = set(session.scalars(sa.select(Unit.id)))
+    lines_2025 = eligibility_list(session, everything, year=2025).rows
+    assert {(r.cadre_code, r.line.flag.kind.value) for r in lines_2025} == {
+        (code, "reward_consideration") for code in three_excellent
+    } | {(code, "promotion_barred") for code in basic_2025}
+    lines_2024 = eligibility_list(session, everything, year=2024).rows
+    assert ("QS028", "incompetent_consecutive") in {
+        (r.cadre_code, r.line.flag.kind.value) for r in lines_2024
+    }
+
+
+def test_the_demo_has_conversations_and_work_reports(session):
+    from assessment.models import Conversation, WorkReport
+
+    assert session.scalar(sa.select(sa.func.count()).select_from(Conversation)) == 3
+    reports = session.scalars(sa.select(WorkReport)).all()
+    assert len(reports) == 6 and all(r.text for r in reports)
