@@ -165,7 +165,7 @@ def _record_page(cadre: Cadre, form: ConversationForm, status: int = 200) -> tup
         "assessment/records/record.html",
         form=form,
         can_write=current_user.role in TEAM_ROLES,
-        pdf_url=_pdf_url("reports.cadre_record", cadre_id=cadre.id),
+        pdf_url=_pdf_url("record_reports.cadre_record", cadre_id=cadre.id),
         **record_context(cadre),
     ), status
 
@@ -239,7 +239,7 @@ def eligibility() -> str:
     year = context["found"].year
     return render_template(
         "assessment/records/eligibility.html",
-        pdf_url=_pdf_url("reports.eligibility", year=year) if year else None,
+        pdf_url=_pdf_url("record_reports.eligibility", year=year) if year else None,
         **context,
     )
 

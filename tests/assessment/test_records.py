@@ -87,6 +87,7 @@ def test_the_record_export_matches_the_stored_version(app, client, auth, final_p
     auth.login("official")
     page = client.get(f"/admin/cadres/{cadre_id}/record").get_data(as_text=True)
     assert f"{stored.total:.2f}" in page
+    assert f'href="/admin/cadres/{cadre_id}/record.pdf"' in page
 
     response = client.get(f"/admin/cadres/{cadre_id}/record.xlsx")
     assert response.status_code == 200
