@@ -227,7 +227,7 @@ def record_sheets(
             ]
         )
     flag_sheet = Sheet(
-        _("Consequences"), [_("Year"), _("Flag"), _("Standing"), _("Rule"), _("Periods")]
+        _("Consequences"), [_("Year"), _("Consequence"), _("Standing"), _("Rule"), _("Periods")]
     )
     flag_sheet.rows.extend(
         [f["year"], f["label"], f["standing"], f["rule"], f["periods"]] for f in flags
@@ -269,7 +269,7 @@ def eligibility_sheet(found: EligibilityList, rows: Sequence[Mapping[str, Any]])
         _("Eligibility %(year)s", year=found.year or ""),
         [
             _("Standing"),
-            _("Flag"),
+            _("Consequence"),
             _("Cadre code"),
             _("Name"),
             _("Unit"),

@@ -43,7 +43,7 @@ def test_the_official_downloads_the_eligibility_list(page: Page, staff: StaffNav
     assert re.fullmatch(r"eligibility-2025-\d{8}-\d{4}\.xlsx", name)
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["Standing", "Flag", "Cadre code"]
+    assert header[:3] == ["Standing", "Consequence", "Cadre code"]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(2)]
     considered = {r["Cadre code"] for r in rows if r["Standing"] == "May be considered"}
     barred = {r["Cadre code"] for r in rows if r["Standing"] == "Barred"}
