@@ -58,20 +58,24 @@ def grade_label(code: str) -> str:
 def rule_text(kind: str, rules: ConsequenceRules) -> str:
     """The rule behind a flag, in words with its numbers."""
     if kind == ConsequenceKind.REWARD_CONSIDERATION:
-        return _(
-            "%(years)s consecutive years graded %(grade)s: may be considered for reward "
-            "or promotion",
-            years=rules.reward_years,
-            grade=grade_label(rules.reward_grade),
+        return str(
+            _(
+                "%(years)s consecutive years graded %(grade)s: may be considered for reward "
+                "or promotion",
+                years=rules.reward_years,
+                grade=grade_label(rules.reward_grade),
+            )
         )
     if kind == ConsequenceKind.INCOMPETENT_CONSECUTIVE:
-        return _(
-            "%(years)s consecutive years graded %(grade)s: not considered, flagged for "
-            "adjustment of the post",
-            years=rules.incompetent_years,
-            grade=grade_label(rules.incompetent_grade),
+        return str(
+            _(
+                "%(years)s consecutive years graded %(grade)s: not considered, flagged for "
+                "adjustment of the post",
+                years=rules.incompetent_years,
+                grade=grade_label(rules.incompetent_grade),
+            )
         )
-    return _("Graded %(grade)s: not promoted in that year", grade=grade_label(rules.bar_grade))
+    return str(_("Graded %(grade)s: not promoted in that year", grade=grade_label(rules.bar_grade)))
 
 
 # ---------------------------------------------------------------------------

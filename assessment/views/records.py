@@ -364,7 +364,7 @@ def work_report(period_id: int) -> Response | tuple[str, int]:
     stored = None
     try:
         records.check_work_report_open(db.session, period, cadre.id)
-        if upload is not None and getattr(upload, "filename", ""):
+        if upload is not None and upload.filename:
             records.check_pdf_name(upload.filename or "")
             try:
                 stored = files.store_upload(
