@@ -586,6 +586,8 @@ def test_demo_periods_recompute_exactly(demo_app):
             built = build_bundle(db.session, period=db.session.get(Period, period.id), today=TODAY)
             report = check_bundle(built.data)
             assert report.ok, (period.name, report.error, report.differing[:3])
+            if period.year < 2025:
+                continue  # the record's earlier years held no resident survey (issue 15)
             files = _files(built.data)
             # a real survey: counted responses published, small groups left out
             rows = _rows(files["responses.csv"])
