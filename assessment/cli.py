@@ -24,6 +24,7 @@ from assessment.demo import (
     is_database_empty,
     seed_demo,
     seed_history,
+    seed_record_history,
 )
 from assessment.mail import Mail, MailError, MailSettings, send_mails
 from assessment.messages import field_error_message
@@ -145,6 +146,8 @@ def seed(if_empty: bool, today: datetime | None) -> None:
             resamples=int(config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
             notice=notice,
         )
+        # the record's earlier years, conversations and work reports (issue 15)
+        seed_record_history(db.session, today=now.date(), surveys=surveys, notice=notice)
     click.echo(
         _(
             "Demo seeded: %(units)s units, %(posts)s posts, %(cadres)s cadres, %(accounts)s "

@@ -40,6 +40,7 @@ from assessment.services import (
     org,
     periods,
     publication,
+    records,
     results,
     rulebooks,
 )
@@ -140,7 +141,7 @@ def seed_demo(session: Session) -> dict[str, int]:
         code: org.save_post(session, org.PostData(code, name_zh, name_en, level))
         for code, name_zh, name_en, level in POSTS
     }
-    start = date(2024, 1, 1)
+    start = date(2022, 1, 1)
     plan = [("TSEC", "QSZ"), ("THEAD", "QSZ")] + [("STATION", "QSZ")] * 6
     for village in VILLAGES:
         plan += [(post, village[0]) for post in ("VSEC", "VDIR", "GRID", "GRID")]
@@ -950,17 +951,17 @@ def _list_cadres(session: Session) -> list[Cadre]:
 
 
 # ---------------------------------------------------------------------------
-# the year round (issue 15): four 2024 quarters rolled up into the 2024 annual period
+# the year round (issue 15): four 2022 quarters rolled up into the 2022 annual period
 # ---------------------------------------------------------------------------
 
-#: The 2024 year: an annual period (id 4) and its four quarters (ids 5-8), all final.
-YEAR_ROUND = 2024
+#: The 2022 year: an annual period (id 4) and its four quarters (ids 5-8), all final.
+YEAR_ROUND = 2022
 YEAR_ROUND_SEED = HISTORY_SEED - 1
 #: The cadre barred from 优秀 by a quarter: the ``cadre`` account's QS009, who led the
 #: village secretaries all year but had a 较差 third quarter (a flood-season task failed).
 BARRED_CADRE = "QS009"
 BARRED_QUARTER = 3
-#: The eligibility rules of the 2024 annual rulebook (docs/rulebook.md, ``eligibility``).
+#: The eligibility rules of the 2022 annual rulebook (docs/rulebook.md, ``eligibility``).
 YEAR_ROUND_ELIGIBILITY = (
     {
         "code": "three_good",
@@ -1003,7 +1004,7 @@ def _year_round_posts(categories: Any, indicators: Any) -> list[dict[str, Any]]:
 
 
 def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The rulebooks of a 2024 quarter and of the 2024 annual period.
+    """The rulebooks of a 2022 quarter and of the 2022 annual period.
 
     A quarter (平时考核) is light: the quarter's tasks (60 points, linear from 60 % to
     100 % done) and the team's rating of the quarter's work (40 points), graded
@@ -1012,7 +1013,7 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
     tasks (70 points), with the two eligibility rules of :data:`YEAR_ROUND_ELIGIBILITY`.
     """
     quarter = default_document(
-        Label("青山镇2024年季度平时考核细则", "Qingshan Town 2024 quarterly assessment rules"),
+        Label("青山镇2022年季度平时考核细则", "Qingshan Town 2022 quarterly assessment rules"),
         REGULAR_GRADES,
     )
     quarter["grading"]["top_quota"] = 0.5
@@ -1044,7 +1045,7 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
         ],
     )
     annual = default_document(
-        Label("青山镇2024年度干部考核细则", "Qingshan Town 2024 cadre assessment rules")
+        Label("青山镇2022年度干部考核细则", "Qingshan Town 2022 cadre assessment rules")
     )
     annual["eligibility"] = [dict(rule) for rule in YEAR_ROUND_ELIGIBILITY]
     annual["posts"] = _year_round_posts(
@@ -1080,7 +1081,7 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
 def _year_round_plan(
     name: str, starts_on: date, ends_on: date, seed: int, *, results_after: int = 10
 ) -> _PeriodPlan:
-    """Dates of one 2024 period: rules in its first days, results ``results_after`` days
+    """Dates of one 2022 period: rules in its first days, results ``results_after`` days
     after its end (a quarter 10, the year 30: after the fourth quarter is final)."""
     computed_on = _working_day_on_or_before(ends_on + timedelta(days=results_after))
     return _PeriodPlan(
@@ -1102,7 +1103,7 @@ def _year_round_plan(
 def _enter_year_round_inputs(
     session: Session, period: Period, plan: _PeriodPlan, standing: Mapping[str, float]
 ) -> None:
-    """Every actual (by the admin) and rating (by each assessor) of a 2024 period.
+    """Every actual (by the admin) and rating (by each assessor) of a 2022 period.
 
     ``standing`` is by cadre code; a standing of ``None``-like -3 makes a poor quarter.
     """
@@ -1170,7 +1171,7 @@ def _run_year_round_period(
     resamples: int,
     notice: NoticeSettings,
 ) -> None:
-    """Inputs, results, notice and final for one 2024 period whose rules are published."""
+    """Inputs, results, notice and final for one 2022 period whose rules are published."""
     admin = _account(session, "admin")
     _enter_year_round_inputs(session, period, plan, standing)
     with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
@@ -1188,9 +1189,9 @@ def _run_year_round_period(
 def seed_year_round(
     session: Session, *, surveys: SurveySource, resamples: int, notice: NoticeSettings
 ) -> dict[str, int]:
-    """The demo's full 2024 year: four final quarters rolled up into the final annual period.
+    """The demo's full 2022 year: four final quarters rolled up into the final annual period.
 
-    The annual period "2024年度考核" (id 4) publishes its rules in January, the quarters
+    The annual period "2022年度考核" (id 4) publishes its rules in January, the quarters
     (ids 5-8) run the whole lifecycle each with their own light rulebook, and after the
     fourth quarter is final the annual period is computed from the quarters' published
     totals and grades (:func:`year_round_documents`). :data:`BARRED_CADRE` earns 优秀
@@ -1260,3 +1261,152 @@ def seed_year_round(
         session, annual, year_plan, base, surveys=surveys, resamples=resamples, notice=notice
     )
     return {"year_round_periods": 5}
+
+
+# ---------------------------------------------------------------------------
+# the record's history (issue 15): two earlier annual periods, conversations, work reports
+# ---------------------------------------------------------------------------
+
+#: Earlier years' events: commendations that keep two village cadres 优秀 three years
+#: running, and a work-safety accident (veto, 不称职) two years running for a grid worker.
+EVENTS_BY_YEAR = {
+    2023: (
+        ("QS023", "B1", 1.0, 200, "获评全县优秀网格员（县委政法委〔2023〕9号）"),
+        ("QS025", "B1", 1.0, 240, "获评全县乡村振兴工作先进个人（县委〔2023〕21号）"),
+        ("QS028", "V1", 0.0, 150, "负责网格内自建房坍塌致人受伤，经调查认定履职不到位"),
+    ),
+    2024: (
+        ("QS023", "B1", 1.0, 210, "获评全县平安建设先进个人（县委政法委〔2024〕12号）"),
+        ("QS025", "B1", 1.0, 260, "获评全县优秀村党组织书记（县委组织部〔2024〕5号）"),
+        ("QS028", "V1", 0.0, 170, "网格内烟花爆竹非法储存点起火，未按规定排查上报"),
+    ),
+}
+#: Why the earlier years have no resident survey score (their missing-input decision).
+NO_SURVEY_REASON = "该年度未开展线上群众满意度测评，按考核办决定不计该项，其余指标按权重折算。"
+#: (cadre code, days before the 2026 first-half notice, who took part, topics, summary).
+CONVERSATIONS = (
+    (
+        "QS028",
+        120,
+        "镇党委副书记王建华、组织委员刘敏",
+        "连续两年考核不称职的原因；网格安全隐患排查",
+        "本人对两起事故中的履职不到位认识深刻，表示将每周走访网格内自建房和经营场所；"
+        "组织委员提醒下一年度如再不称职将按规定调整岗位。",
+    ),
+    (
+        "QS023",
+        90,
+        "镇党委书记李国强、组织委员刘敏",
+        "连续三年优秀后的工作打算；网格工作经验推广",
+        "本人希望在全镇推广“网格议事会”做法；党委拟推荐其参加县级评先并作为后备干部人选。",
+    ),
+    (
+        "QS002",
+        60,
+        "镇党委书记李国强",
+        "2025年度基本称职的原因；政务服务整改",
+        "本人说明上半年病休期间工作衔接不畅；约定每月报告“一窗通办”整改进度。",
+    ),
+)
+#: Work reports typed in by the team from the paper ones handed in (cadre code, text).
+WORK_REPORTS = (
+    ("QS009", "本年度完成农机补贴核查、人居环境整治两项重点任务，存在问题：宣传不够深入。"),
+    ("QS023", "本年度网格内矛盾纠纷调处率百分之百，推行“网格议事会”，下一步加强夜间巡查。"),
+    ("QS028", "本年度主要负责网格安全隐患排查，对发生的事故负有责任，今后加强巡查频次。"),
+)
+
+
+def _year_plan(year: int) -> _PeriodPlan:
+    """An earlier annual period: published in January, noticed the next January."""
+    notice_on = _working_day_on_or_before(date(year + 1, 1, 13))
+    return _PeriodPlan(
+        name=f"{year}年度考核",
+        year=year,
+        title=(f"青山镇{year}年度干部考核细则", f"Qingshan Town {year} cadre assessment rules"),
+        survey_title=("", ""),
+        seed=HISTORY_SEED - (2025 - year),
+        published_on=_working_day_on_or_before(date(year, 1, 10)),
+        survey_opens_on=notice_on,
+        survey_closes_on=notice_on,
+        computed_on=_working_day_on_or_before(notice_on - timedelta(days=4)),
+        notice_starts_on=notice_on,
+        events=EVENTS_BY_YEAR[year],
+        raters=("assessor1", "assessor2", "assessor3"),
+    )
+
+
+def seed_record_history(
+    session: Session, *, today: date, surveys: SurveySource, notice: NoticeSettings
+) -> dict[str, int]:
+    """Add the 2023 and 2024 annual periods (final), conversations and work reports.
+
+    With 2025 they make three years of annual results, so that the consequence rules
+    fire: QS023 and QS025 优秀 three years running, QS028 不称职 in 2023 and 2024, and
+    the 2025 基本称职 cadres barred that year. The earlier years held no resident survey
+    (their survey indicator is left out by a written decision) and skip the bootstrap,
+    which keeps the seed fast. Work reports are typed in by the team while the rules are
+    published, before the ratings open. Returns counts of what was made.
+    """
+    township = _unit(session, "QSZ")
+    admin = _account(session, "admin")
+    standing = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)[0]
+    counts = {"periods": 0, "conversations": 0, "work_reports": 0}
+    for year in sorted(EVENTS_BY_YEAR):
+        plan = _year_plan(year)
+        with acting_as(session, admin, at=local_time(plan.published_on, 9)):
+            period = periods.create_period(
+                session, name=plan.name, year=plan.year, scope_unit=township
+            )
+            publish_demo_rulebook(
+                session, period, local_time(plan.published_on, 9, 30), title=plan.title
+            )
+        with acting_as(session, admin, at=local_time(plan.published_on + timedelta(days=20), 9)):
+            for code, text in WORK_REPORTS:
+                records.submit_work_report(
+                    session,
+                    period=period,
+                    cadre_id=_cadre(session, code).id,
+                    text=f"{year}年度述职：{text}",
+                    stored=None,
+                    actor_id=admin.id,
+                    now=local_time(plan.published_on + timedelta(days=20), 9),
+                )
+                counts["work_reports"] += 1
+            periods.advance_period(session, period, "collecting")
+        _enter_inputs(session, period, plan, standing)
+        with acting_as(session, admin, at=local_time(plan.computed_on, 15)):
+            missing = results.find_missing(session, period, surveys=surveys)
+            results.record_decisions(
+                session,
+                period=period,
+                items={
+                    results.DecisionItem(int(m.cadre), m.indicator)
+                    for m in missing
+                    if m.indicator is not None
+                },
+                kind="exclude_indicator_reweight",
+                reason=NO_SURVEY_REASON,
+                actor_id=admin.id,
+            )
+        with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
+            results.compute_results(
+                session, period=period, reason="", actor_id=admin.id, surveys=surveys, resamples=0
+            )
+        _publish_final(session, period, plan, notice, admin)
+        counts["periods"] += 1
+    notice_today = history_plans(today)[1].notice_starts_on
+    for code, days, participants, topics, summary in CONVERSATIONS:
+        held_on = notice_today - timedelta(days=days)
+        with acting_as(session, admin, at=local_time(held_on, 16)):
+            records.add_conversation(
+                session,
+                cadre=_cadre(session, code),
+                held_on=held_on,
+                participants=participants,
+                topics=topics,
+                summary=summary,
+                today=today,
+                actor_id=admin.id,
+            )
+            counts["conversations"] += 1
+    return counts

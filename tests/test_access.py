@@ -187,6 +187,19 @@ ACCESS: dict[str, object] = {
     "verify.upload": PUBLIC,
     "verify.bundle": ("admin", "assessor", "official"),
     "verify.public_bundle": PUBLIC,
+    # a cadre's record, conversations, work reports, the eligibility list (issue 15):
+    # conversations never reach the cadre, the clerk or the public
+    "assessment.records.record": ("admin", "assessor", "official"),
+    "assessment.records.record_xlsx": ("admin", "assessor", "official"),
+    "assessment.records.add_conversation": TEAM,
+    "assessment.records.eligibility": ("admin", "assessor", "official"),
+    "assessment.records.eligibility_xlsx": ("admin", "assessor", "official"),
+    "assessment.records.rules": ("admin",),
+    "assessment.records.my_record": ("cadre",),
+    "assessment.records.work_report": ("cadre",),
+    "assessment.records.work_report_file": TEAM,
+    "record_reports.cadre_record": ("admin", "assessor", "official"),
+    "record_reports.eligibility": ("admin", "assessor", "official"),
 }
 
 # Ids of demo objects for URL parameters (the demo seeds these first).

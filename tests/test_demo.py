@@ -100,14 +100,20 @@ def test_command_says_what_it_made(seeded):
     assert "2 个已计算的考核周期（2025年度已定稿，2026年上半年正在公示）" in output
 
 
-def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
+def test_period_1_stays_a_draft_2_is_final_3_on_notice_and_earlier_years_final(session):
     states = dict(
-        session.execute(sa.select(Period.name, Period.status).where(Period.id <= 3)).all()
+        session.execute(
+            sa.select(Period.name, Period.status).where(Period.parent_id.is_(None))
+        ).all()
     )
     assert states == {
         "2026年度考核": "draft",
         "2025年度考核": "final",
         "2026年上半年考核": "notice",
+        # the 2022 year of quarters and the record's earlier years (issue 15)
+        "2022年度考核": "final",
+        "2023年度考核": "final",
+        "2024年度考核": "final",
     }
     final = session.get(Period, 2)
     assert (final.name, final.year, final.final_version_number) == ("2025年度考核", 2025, 1)
@@ -115,9 +121,13 @@ def test_period_1_stays_a_draft_and_2_is_final_and_3_on_notice(session):
     # five working days counted from the day after publication (Civil Code art. 201):
     # published Monday 12 January: Tue 13 to Mon 19; published Tuesday 1 December:
     # Wed 2 to Tue 8 December
-    assert {k: v for k, v in notices.items() if k <= 3} == {
+    assert {k: v for k, v in notices.items() if k in (2, 3, 9, 10)} == {
         2: (date(2026, 1, 12), date(2026, 1, 19)),
         3: (date(2026, 12, 1), date(2026, 12, 8)),
+        # 2023: 13 January 2024 is a Saturday, so Friday 12: Mon 15 to Fri 19 January;
+        # 2024: Monday 13 January 2025: Tue 14 to Mon 20 January
+        9: (date(2024, 1, 12), date(2024, 1, 19)),
+        10: (date(2025, 1, 13), date(2025, 1, 20)),
     }
     # finalised on the first working day after the notice ended
     assert final.finalised_at.date() == date(2026, 1, 20)
@@ -369,8 +379,9 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     assert skipped.exit_code == 0
     assert "未写入演示数据" in skipped.output
     with app.app_context():
-        # 3 periods, plus the 2024 year: the annual period and its four quarters
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 8
+        # 3 periods, the 2022 year (the annual period and its four quarters) and the
+        # record's 2023 and 2024
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 10
 
 
 def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
@@ -394,7 +405,7 @@ def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
             ]
 
     first = digests(seeded_app)
-    assert len(first) == 3 + 5  # the 2024 year: one version per period
+    assert len(first) == 3 + 5 + 2  # one version per earlier period
     assert digests(app) == first
 
 
@@ -452,19 +463,19 @@ def test_demo_actuals_are_valid_and_plausible(achievement):
             assert inputs.check_actual(indicator, value) == value
 
 
-def test_the_2024_year_rolls_up_four_final_quarters_and_a_quarter_bars_qs009(session):
-    """Issue 15: the annual 2024 period reads its four final quarters; QS009 earns 优秀 by
+def test_the_2022_year_rolls_up_four_final_quarters_and_a_quarter_bars_qs009(session):
+    """Issue 15: the annual 2022 period reads its four final quarters; QS009 earns 优秀 by
     the total, but the 较差 third quarter keeps the grade at 称职, with the rule recorded."""
     year = session.get(Period, 4)
     quarters = sorted(
         session.scalars(sa.select(Period).where(Period.parent_id == 4)), key=lambda p: p.starts_on
     )
-    assert (year.name, year.kind, year.status) == ("2024年度考核", "annual", "final")
+    assert (year.name, year.kind, year.status) == ("2022年度考核", "annual", "final")
     assert [(q.kind, q.status, q.starts_on, q.ends_on) for q in quarters] == [
-        ("quarter", "final", date(2024, 1, 1), date(2024, 3, 31)),
-        ("quarter", "final", date(2024, 4, 1), date(2024, 6, 30)),
-        ("quarter", "final", date(2024, 7, 1), date(2024, 9, 30)),
-        ("quarter", "final", date(2024, 10, 1), date(2024, 12, 31)),
+        ("quarter", "final", date(2022, 1, 1), date(2022, 3, 31)),
+        ("quarter", "final", date(2022, 4, 1), date(2022, 6, 30)),
+        ("quarter", "final", date(2022, 7, 1), date(2022, 9, 30)),
+        ("quarter", "final", date(2022, 10, 1), date(2022, 12, 31)),
     ]
     quarter_results = [_by_code(_latest(session, q.id)) for q in quarters]
     assert [r["QS009"]["grade"] for r in quarter_results] == ["good", "good", "poor", "good"]
@@ -500,7 +511,7 @@ def test_the_2024_year_rolls_up_four_final_quarters_and_a_quarter_bars_qs009(ses
 def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scorecard(
     seeded, monkeypatch
 ):
-    """The ``cadre`` account (QS009) reads why 2024 is 称职 and not 优秀, in Chinese."""
+    """The ``cadre`` account (QS009) reads why 2022 is 称职 and not 优秀, in Chinese."""
     app, _output = seeded
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     client = app.test_client()
@@ -520,7 +531,7 @@ def test_the_barred_cadre_sees_the_rule_and_its_reason_in_the_portal_and_scoreca
     assert "不得评为优秀" in text.replace("\n", "")
 
 
-def test_the_2024_open_data_carries_the_quarters_and_the_recompute_reproduces_the_year(
+def test_the_2022_open_data_carries_the_quarters_and_the_recompute_reproduces_the_year(
     seeded, tmp_path
 ):
     """The quarters' totals and grades are inputs of the year: sub_period_results.csv, and
@@ -540,7 +551,7 @@ def test_the_2024_open_data_carries_the_quarters_and_the_recompute_reproduces_th
     rows = decode_csv(files["sub_period_results.csv"]).splitlines()
     assert rows[0] == "period,order,name,cadre,total,grade"
     assert len(rows) == 1 + 4 * 40  # every cadre in each of the four quarters
-    assert any(",2024年第三季度平时考核," in row and row.endswith(",poor") for row in rows)
+    assert any(",2022年第三季度平时考核," in row and row.endswith(",poor") for row in rows)
     path = tmp_path / "bundle.zip"
     path.write_bytes(built.data)
     done = subprocess.run(  # noqa: S603 - our own module on our own file
@@ -550,3 +561,51 @@ def test_the_2024_open_data_carries_the_quarters_and_the_recompute_reproduces_th
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_three_years_of_history_fire_the_consequence_rules(session):
+    """Issue 15: the 2023 and 2024 annual periods with 2025 make the flags fire.
+
+    The expected lines are read off the stored final versions here, independently of
+    the rules' code: 优秀 in each of 2023, 2024, 2025 → considered in 2025; 基本称职 in
+    2025 → barred in 2025; 不称职 in 2023 and 2024 → flagged in 2024.
+    """
+    from assessment.models import Unit
+    from assessment.services.consequences import eligibility_list
+
+    by_year = {}
+    annual = sa.select(Period).where(Period.status == "final", Period.kind == "annual")
+    for period in session.scalars(annual):
+        stored = results.payload_of(results.get_version(session, period.id, 1))["result"]
+        by_year[period.year] = {c["code"]: c["grade"] for c in stored["cadres"]}
+    assert sorted(by_year) == [2022, 2023, 2024, 2025]  # 2022: the year of quarters
+    three_excellent = {
+        code
+        for code, grade in by_year[2025].items()
+        if grade == by_year[2024].get(code) == by_year[2023].get(code) == "excellent"
+    }
+    basic_2025 = {code for code, grade in by_year[2025].items() if grade == "basic"}
+    incompetent_twice = {
+        code
+        for code, grade in by_year[2024].items()
+        if grade == by_year[2023].get(code) == "incompetent"
+    }
+    assert three_excellent == {"QS023", "QS025"}
+    assert incompetent_twice == {"QS028"}
+    everything = set(session.scalars(sa.select(Unit.id)))
+    lines_2025 = eligibility_list(session, everything, year=2025).rows
+    assert {(r.cadre_code, r.line.flag.kind.value) for r in lines_2025} == {
+        (code, "reward_consideration") for code in three_excellent
+    } | {(code, "promotion_barred") for code in basic_2025}
+    lines_2024 = eligibility_list(session, everything, year=2024).rows
+    assert ("QS028", "incompetent_consecutive") in {
+        (r.cadre_code, r.line.flag.kind.value) for r in lines_2024
+    }
+
+
+def test_the_demo_has_conversations_and_work_reports(session):
+    from assessment.models import Conversation, WorkReport
+
+    assert session.scalar(sa.select(sa.func.count()).select_from(Conversation)) == 3
+    reports = session.scalars(sa.select(WorkReport)).all()
+    assert len(reports) == 6 and all(r.text for r in reports)

@@ -109,11 +109,12 @@ def create_app(
     # Everything the assessment side reads from the surveys, in one typed object.
     register_survey_source(app, ResidentSurveys())
 
-    from reports import verify_views
+    from reports import record_views, verify_views
     from reports import views as report_views
     from reports.cli import reports_cli
 
     report_views.init_app(app)
     verify_views.init_app(app)
+    record_views.init_app(app)
     app.cli.add_command(reports_cli)
     return app

@@ -12,6 +12,7 @@ from assessment.models.inputs import (
 from assessment.models.org import Appointment, Cadre, Post, Unit, UnitKind
 from assessment.models.periods import Period
 from assessment.models.publication import Notice, Objection
+from assessment.models.records import Conversation, WorkReport
 from assessment.models.reminders import Reminder
 from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "Cadre",
     "ConflictDeclaration",
+    "Conversation",
     "Event",
     "Evidence",
     "MissingInputDecision",
@@ -44,4 +46,5 @@ __all__ = [
     "ThrottleCounter",
     "Unit",
     "UnitKind",
+    "WorkReport",
 ]

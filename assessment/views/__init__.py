@@ -23,6 +23,7 @@ def create_blueprint() -> Blueprint:
         portal,
         public,
         public_notice,
+        records,
         reminders,
         results,
         rulebooks,
@@ -60,6 +61,7 @@ def create_blueprint() -> Blueprint:
         overview,
         settings,
         reminders,
+        records,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint

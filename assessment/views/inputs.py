@@ -64,6 +64,7 @@ from assessment.models import Evidence, Period
 from assessment.queries import NotFoundError, get_period, list_periods
 from assessment.services import inputs as service
 from assessment.services.imports import ImportRejected
+from assessment.services.records import find_work_report
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows, rejection_summary
 
@@ -843,6 +844,7 @@ def rate(period_id: int, cadre_id: int) -> str | Response | tuple[str, int]:
         level_names=level_names,
         level_descriptions=level_descriptions,
         collecting=service.is_collecting(period),
+        work_report=find_work_report(db.session, period.id, cadre.cadre_id),
     )
     return page_with_status(page, status)
 

@@ -14,7 +14,6 @@ here writes; objections are filed on the notice package's form.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from flask_login import current_user
 
 from assessment.access import roles_required
 from assessment.app.db import db
-from assessment.core.charts import histogram, paired_bars, probability_segments, trend_line
+from assessment.core.charts import histogram, paired_bars, probability_segments
 from assessment.core.explain import CadreExplanation, explain_cadre_result, format_number
 from assessment.core.records import CadreResult, PeriodResult, record_to_plain
 from assessment.core.rulebook import REGULAR_GRADES, Rulebook
@@ -40,6 +39,7 @@ from assessment.messages import (
 from assessment.messages import rulebook_label as _label
 from assessment.models import Objection, Period, ResultVersion
 from assessment.queries import find_period, find_unit, list_periods_of_cadre
+from assessment.record_rows import trend
 from assessment.services import publication
 from assessment.services.results import get_version, result_of_version, rulebook_of_version
 from assessment.survey_source import find_survey_source
@@ -286,11 +286,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
 
 def _trend(history: Sequence[Mapping[str, Any]], minimums: Sequence[float] = ()) -> Any:
     """The trend chart on a scale from ten points below the lowest total or grade line."""
-    values = [float(h["total"]) for h in history] + [m for m in minimums if m > 0]
-    low = max(0.0, 10 * math.floor(min(values, default=0.0) / 10) - 10)
-    return trend_line(
-        [h["total"] for h in history], minimums, low=min(low, 90.0), height=120.0, pad=16.0
-    )
+    return trend([h["total"] for h in history], minimums)
 
 
 def _render(template: str, **context: Any) -> str:

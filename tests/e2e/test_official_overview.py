@@ -1,7 +1,8 @@
 """The county official compares the demo's computed periods and downloads the workbook.
 
 The demo (``flask demo seed``) has two computed periods of 青山镇: 2025年度考核 (final)
-and 2026年上半年考核 (on notice, so not final). Locators use the pages' structure and
+and 2026年上半年考核 (on notice, so not final), and the record's earlier years 2023年度考核
+and 2024年度考核 (final). Locators use the pages' structure and
 addresses, not wording, so the test holds in either language.
 """
 
@@ -73,7 +74,10 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     overview_sheet, facts = book.worksheets[0], book.worksheets[-1]
     assert overview_sheet.freeze_panes == "A2" and facts.freeze_panes == "A2"
     rows = list(overview_sheet.iter_rows(min_row=2, values_only=True))
-    assert sorted(r[1] for r in rows) == sorted([FINAL_PERIOD, NOTICE_PERIOD])
+    # with the record's earlier years (issue 15): 2023 and 2024 annual, both final
+    assert sorted(r[1] for r in rows) == sorted(
+        [FINAL_PERIOD, NOTICE_PERIOD, "2023年度考核", "2024年度考核"]
+    )
     for row in rows:
         assert isinstance(row[6], int) and row[6] > 0  # cadres assessed
         assert isinstance(row[7], float) and 0 <= row[7] <= 100  # mean total
@@ -91,4 +95,4 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     )
     cadres = list(compared.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert cadres and {r[1] for r in cadres} == {group}
-    assert len(cadres) == 2 * cadre_rows.count()  # one row per cadre and period
+    assert len(cadres) == 4 * cadre_rows.count()  # one row per cadre and period (four)

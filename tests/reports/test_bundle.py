@@ -579,12 +579,15 @@ def _demo_periods(app: Flask) -> list[Period]:
 
 def test_demo_periods_recompute_exactly(demo_app):
     periods = _demo_periods(demo_app)
-    assert [p.status for p in periods] == ["final", "notice"]
+    # 2025 final, 2026 first half on notice, then the record's 2023 and 2024 (issue 15)
+    assert [p.status for p in periods] == ["final", "notice", "final", "final"]
     with demo_app.app_context():
         for period in periods:
             built = build_bundle(db.session, period=db.session.get(Period, period.id), today=TODAY)
             report = check_bundle(built.data)
             assert report.ok, (period.name, report.error, report.differing[:3])
+            if period.year < 2025:
+                continue  # the record's earlier years held no resident survey (issue 15)
             files = _files(built.data)
             # a real survey: counted responses published, small groups left out
             rows = _rows(files["responses.csv"])
@@ -598,7 +601,7 @@ def test_demo_periods_recompute_exactly(demo_app):
 
 
 def test_anyone_downloads_the_final_demo_period(demo_app):
-    final, on_notice = _demo_periods(demo_app)
+    final, on_notice = _demo_periods(demo_app)[:2]
     client = demo_app.test_client()
     response = client.get(f"/p/periods/{final.id}/open-data.zip")
     assert response.status_code == 200

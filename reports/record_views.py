@@ -1,0 +1,64 @@
+"""PDFs of a cadre's record and of the eligibility list (issue 15), for the team and officials.
+
+The rows are those of the pages and workbooks (:mod:`assessment.record_rows`, built by
+``assessment.views.records``); this module only renders them in the language asked for
+(``?lang=``) and hands the HTML to the one PDF function. GET only; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, render_template
+from flask_babel import force_locale
+from werkzeug.wrappers import Response
+
+from assessment.access import roles_required
+from assessment.views.records import RECORD_ROLES, _cadre, eligibility_context, record_context
+from reports.context import software_version
+from reports.pdf import html_to_pdf
+from reports.views import _lang, _pdf
+
+bp = Blueprint("record_reports", __name__)
+
+
+def _generated() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@bp.route("/admin/cadres/<int:cadre_id>/record.pdf")
+@roles_required(*RECORD_ROLES)
+def cadre_record(cadre_id: int) -> Response:
+    """The cadre's record as a PDF (periods, trend, flags, conversations)."""
+    lang = _lang()
+    cadre = _cadre(cadre_id)
+    with force_locale(lang):
+        html = render_template(
+            "reports/cadre_record.html",
+            lang=lang,
+            generated=_generated(),
+            software=software_version(),
+            **record_context(cadre),
+        )
+    return _pdf(html_to_pdf(html), f"record-{cadre.id}-{lang}.pdf")
+
+
+@bp.route("/admin/eligibility.pdf")
+@roles_required(*RECORD_ROLES)
+def eligibility() -> Response:
+    """The eligibility list of a year (``?year=``, else the latest) as a PDF."""
+    lang = _lang()
+    with force_locale(lang):
+        context = eligibility_context()
+        html = render_template(
+            "reports/eligibility.html",
+            lang=lang,
+            generated=_generated(),
+            software=software_version(),
+            **context,
+        )
+    return _pdf(html_to_pdf(html), f"eligibility-{context['found'].year or 'none'}-{lang}.pdf")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
