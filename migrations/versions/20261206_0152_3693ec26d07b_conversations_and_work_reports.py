@@ -1,7 +1,7 @@
 """conversations and work reports
 
 Revision ID: 3693ec26d07b
-Revises: 225e5b133457
+Revises: 0ce86bb60e10
 Create Date: 2026-12-06 01:52:25.372215
 
 The team's conversations with a cadre (谈话, team and organisation department only)
@@ -16,7 +16,7 @@ import assessment.app.db
 
 # revision identifiers, used by Alembic.
 revision = '3693ec26d07b'
-down_revision = '225e5b133457'
+down_revision = '0ce86bb60e10'
 branch_labels = None
 depends_on = None
 
