@@ -9,7 +9,10 @@ from assessment.core.records import GradeCap
 CAPS = (
     GradeCap("competent", "veto", "V1"),
     GradeCap("basic", "ballot_share", "MZ", "incompetent 7/15 > 1/3"),
-    GradeCap("basic", "eligibility", "E2", "absent 120 days"),
+    GradeCap("basic", "training", "E2", "absent 120 days"),
+    # an eligibility rule's cap is worded in full by eligibility_lines (sub-periods
+    # counted), so the cap lines leave it out rather than say it twice
+    GradeCap("basic", "eligibility", "three_good", "good 2 < 3"),
 )
 NAMES = {"competent": "称职", "basic": "基本称职"}
 
@@ -23,7 +26,7 @@ def test_each_cap_in_words_with_the_applied_one_marked(app):
         "The veto item V1 caps the grade at “称职”.",
         "The vote-share rule of MZ (Incompetent 7/15 > 1/3) caps the grade at “基本称职”.",
         # a kind without words yet still reads, by its code
-        "The eligibility E2 absent 120 days caps the grade at “基本称职”.",
+        "The training E2 absent 120 days caps the grade at “基本称职”.",
     ]
     assert [line["applied"] for line in lines] == [False, True, True]
     with app.test_request_context(), force_locale("zh_CN"):
