@@ -138,3 +138,27 @@ def test_a_decided_missing_group_reweights_the_indicator_away():
     s1 = {i.code: i for i in result.cadre("a").indicators}["S1"]
     assert s1.status == "excluded"
     assert result.cadre("a").total == 100.0
+
+
+def test_the_service_splits_a_target_by_each_response_group():
+    from assessment.services.results import _sourced_inputs
+
+    # what surveys.results_source gives: each valid score with its unit and voter group
+    entry = {
+        "scores": [75.0, 100.0, 0.0, 25.0, float("nan")],
+        "unit_ids": [7, 7, 8, 8, 8],
+        "groups": ["staff", "staff", "public", "public", "public"],
+        "n_excluded": 0,
+    }
+    cadres = [CadreInput("a", "A", "甲", "P", "u1")]
+    targets, ballots = _sourced_inputs(rulebook(), cadres, {"S1": {"cadre": {"a": entry}}})
+    assert ballots == []
+    # NaN (an invalid response) written as None to compare
+    read = [
+        (t.target, [None if np.isnan(v) else v for v in t.scores], t.unit_ids.tolist())
+        for t in targets
+    ]
+    assert read == [
+        ("a/public", [0.0, 25.0, None], ["8", "8", "8"]),
+        ("a/staff", [75.0, 100.0], ["7", "7"]),
+    ]
