@@ -251,7 +251,10 @@ def _sourced_inputs(
             if entry is None:
                 continue
             if indicator.sources.method != "ballot" and indicator.sources.groups:
+                named = {g.group for g in indicator.sources.groups}
                 for group, part in _split_by_group(entry).items():
+                    if group not in named:
+                        continue  # a group the indicator does not weight is not read
                     key = (indicator.code, group_target(target, group))
                     targets[key] = _target_input(indicator.code, key[1], part)
                 continue
