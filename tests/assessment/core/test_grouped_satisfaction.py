@@ -163,3 +163,24 @@ def test_the_service_splits_a_target_by_each_response_group():
         ("a/public", [0.0, 25.0, None], ["8", "8", "8"]),
         ("a/staff", [75.0, 100.0], ["7", "7"]),
     ]
+
+
+def test_the_explanation_shows_each_group_index_and_weight():
+    from assessment.core.explain import explain_cadre_result
+
+    book = rulebook()
+    result = compute_period_results(
+        book,
+        inputs(group("staff", STAFF), group("public", PUBLIC)),
+        summarise_survey=summarise_targets,
+        resamples=0,
+    )
+    view = explain_cadre_result(result, "a", book)
+    assert view.problems == ()
+    s1 = next(i for i in view.indicators if i.outcome.code == "S1")
+    # re-added by hand: (0.6 × 75 + 0.4 × 50) / 1 = 65 = the indicator's S
+    assert [(g.group, g.weight, g.survey.index, g.survey.n) for g in s1.survey_groups] == [
+        ("staff", 0.6, 75.0, 3),
+        ("public", 0.4, 50.0, 4),
+    ]
+    assert s1.explanation.expression.startswith("65")
