@@ -184,3 +184,24 @@ def test_the_explanation_shows_each_group_index_and_weight():
         ("public", 0.4, 50.0, 4),
     ]
     assert s1.explanation.expression.startswith("65")
+
+
+def test_the_open_data_bundle_carries_the_groups_and_recomputes_the_same_result():
+    from assessment.core.records import result_to_plain
+    from reports.core.bundle import input_tables, inputs_from_tables
+
+    book = rulebook()
+    given = inputs(group("staff", STAFF), group("public", PUBLIC))
+    result = compute_period_results(book, given, summarise_survey=summarise_targets, resamples=0)
+    files, _tables = input_tables(
+        canonical_inputs(given),
+        result_to_plain(result),
+        unit_names={},
+        post_stratification=False,
+        min_group_size=1,
+    )
+    again = compute_period_results(
+        book, inputs_from_tables(files), summarise_survey=summarise_targets, resamples=0
+    )
+    assert result_to_plain(again) == result_to_plain(result)
+    assert again.cadre("a").total == 86.0
