@@ -312,6 +312,7 @@ AGGREGATE_LABELS: dict[str, Any] = {
     "mean": _l("mean"),
     "poststratified_mean": _l("mean weighted by unit population"),
     "ballot": _l("grade ballots weighted by voter group"),
+    "group_weighted_mean": _l("group indices weighted by voter group"),
 }
 
 

@@ -78,6 +78,7 @@ from assessment.core.scoring import (
     compute_survey_points,
     compute_total,
 )
+from assessment.core.voter_groups import group_target
 
 __all__ = [
     "BallotExplanation",
@@ -1089,6 +1090,19 @@ def explain_published_ballots(
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyGroupIndex:
+    """One voter group of a grouped satisfaction indicator: its weight and own index.
+
+    ``survey`` is the group's satisfaction index about the target (the result's survey
+    target ``target/group``), ``None`` when the group had no index (a missing input).
+    """
+
+    group: str
+    weight: float
+    survey: SurveyIndexResult | None
+
+
+@dataclass(frozen=True, slots=True)
 class ExplainedIndicator:
     """One weighted indicator of a cadre: the stored outcome, the rule and its formula.
 
@@ -1105,6 +1119,9 @@ class ExplainedIndicator:
         The satisfaction index of a scored survey indicator's target, with its interval.
     ballot : BallotExplanation or None
         A scored ballot indicator: votes, shares and scores per voter group.
+    survey_groups : tuple of SurveyGroupIndex
+        A scored satisfaction indicator weighting voter groups: each group's weight and
+        index, whose weighted mean ``Σ w × S_g / Σ w`` is the indicator's ``S``.
     """
 
     outcome: IndicatorOutcome
@@ -1112,6 +1129,7 @@ class ExplainedIndicator:
     explanation: IndicatorExplanation | None
     survey: SurveyIndexResult | None = None
     ballot: BallotExplanation | None = None
+    survey_groups: tuple[SurveyGroupIndex, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1271,6 +1289,21 @@ def explain_cadre_result(
 
     by_code = {e.code: e for e in formulas}
     surveys = {(s.indicator, s.target): s for s in result.surveys}
+
+    def _survey_groups(
+        outcome: IndicatorOutcome, indicator: Indicator
+    ) -> tuple[SurveyGroupIndex, ...]:
+        sources = indicator.sources
+        if outcome.status != "scored" or sources is None or sources.method != "satisfaction":
+            return ()
+        target = outcome.survey_target or ""
+        return tuple(
+            SurveyGroupIndex(
+                g.group, g.weight, surveys.get((outcome.code, group_target(target, g.group)))
+            )
+            for g in sources.groups
+        )
+
     indicators = tuple(
         ExplainedIndicator(
             outcome=outcome,
@@ -1280,6 +1313,7 @@ def explain_cadre_result(
             if outcome.kind == IndicatorKind.SURVEY and outcome.status == "scored"
             else None,
             ballot=_ballot_of(outcome, rulebook.precision, attempt),
+            survey_groups=_survey_groups(outcome, _indicator(indicator_set, outcome.code)),
         )
         for outcome in cadre.indicators
     )

@@ -104,6 +104,7 @@ from assessment.core.rulebook import (
     IndicatorKind,
     IndicatorSet,
     Rulebook,
+    VoterGroupWeight,
     quantitative_rule,
     rules_digest,
 )
@@ -118,6 +119,7 @@ from assessment.core.scoring import (
     compute_survey_points,
     compute_total,
 )
+from assessment.core.voter_groups import GroupIndex, compute_group_weighted_index, group_target
 
 __all__ = [
     "IncompleteInputsError",
@@ -381,6 +383,19 @@ def _is_ballot(indicator: Indicator) -> bool:
     return indicator.sources is not None and indicator.sources.method == "ballot"
 
 
+def _satisfaction_groups(indicator: Indicator) -> tuple[VoterGroupWeight, ...]:
+    """The weighted voter groups of a satisfaction indicator (none: it reads one pool)."""
+    if indicator.sources is None or indicator.sources.method != "satisfaction":
+        return ()
+    return indicator.sources.groups
+
+
+def _group_keys(indicator: Indicator, target: str) -> list[tuple[str, str]]:
+    """The survey keys of a grouped satisfaction indicator's groups about ``target``."""
+    groups = _satisfaction_groups(indicator)
+    return [(indicator.code, group_target(target, g.group)) for g in groups]
+
+
 def _index_ballots(
     rulebook: Rulebook, inputs: PeriodInputs
 ) -> dict[tuple[str, str], dict[str, BallotInput]]:
@@ -493,18 +508,22 @@ def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
                 )
             elif indicator.kind == "survey":
                 target = _survey_target(indicator, cadre)
-                data = index.surveys.get((indicator.code, target))
                 least = indicator.sources.min_responses if indicator.sources is not None else 1
-                if _valid_count(data) < least:
-                    missing.append(
-                        MissingInput("survey_responses", cadre_id, indicator.code, target, kind)
-                    )
-                elif rulebook.aggregation.post_stratification and data is not None:
-                    if data.unit_ids is None:
-                        missing.append(MissingInput("unit_population", "", indicator.code, target))
-                    else:
-                        valid = ~np.isnan(data.scores)
-                        needed_units.update(str(u) for u in pd.unique(data.unit_ids[valid]))
+                # a grouped indicator needs each group's responses, as a ballot each group's
+                for key in _group_keys(indicator, target) or [(indicator.code, target)]:
+                    data = index.surveys.get(key)
+                    if _valid_count(data) < least:
+                        missing.append(
+                            MissingInput("survey_responses", cadre_id, indicator.code, key[1], kind)
+                        )
+                    elif rulebook.aggregation.post_stratification and data is not None:
+                        if data.unit_ids is None:
+                            missing.append(
+                                MissingInput("unit_population", "", indicator.code, key[1])
+                            )
+                        else:
+                            valid = ~np.isnan(data.scores)
+                            needed_units.update(str(u) for u in pd.unique(data.unit_ids[valid]))
     for unit_id in sorted(needed_units):
         unit = index.units.get(unit_id)
         if unit is None or unit.population is None or not unit.population > 0:
@@ -1177,12 +1196,68 @@ def _bands_outcome(bands: BallotBands | None) -> BallotBandsOutcome | None:
     )
 
 
+def _score_grouped_satisfaction(
+    ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
+) -> None:
+    """``points = w × S / 100`` with ``S = Σ w_g × S_g / Σ w_g`` over the voter groups.
+
+    Each group's ``S_g`` is the satisfaction index of its own responses (the same
+    summary as an ungrouped indicator, :func:`_survey_table`; in the result's
+    ``surveys`` under the target ``target/group``), weighted by
+    :func:`assessment.core.voter_groups.compute_group_weighted_index`. In the bootstrap
+    each group is its own sample, linked with its share ``w_g / Σ w_g`` of the weight.
+    """
+    precision = scoring.rulebook.precision
+    target = _survey_target(ind, scoring.cadre)
+    keys = _group_keys(ind, target)
+    summaries = scoring.surveys.summaries
+    weights = [(g.group, g.weight) for g in _satisfaction_groups(ind)]
+    result = compute_group_weighted_index(
+        [
+            GroupIndex(group, summaries[key].index, summaries[key].n)
+            for (group, _w), key in zip(weights, keys, strict=True)
+            if key in summaries
+        ],
+        weights,
+        min_responses=ind.sources.min_responses if ind.sources is not None else 1,
+        precision=precision,
+    )
+    if result.index is None:  # pragma: no cover - a missing group is decided before scoring
+        raise _fail("surveys", (ind.code, target), "group_below_min_responses")
+    points = compute_survey_points(effective, result.index, indicator=ind.code, precision=precision)
+    total_weight = sum((exact(w) for _g, w in weights), Fraction(0))
+    for (_group, group_weight), key in zip(weights, keys, strict=True):
+        share = exact(group_weight) / total_weight
+        work.links.append((key, effective * share, weight * share))
+    work.survey_pairs.append((weight, exact(result.index)))
+    work.outcomes.append(
+        IndicatorOutcome(
+            ind.code,
+            "survey",
+            ind.category,
+            float(weight),
+            float(effective),
+            "scored",
+            result.index,
+            "group_weighted_mean",
+            float(exact(result.index) / 100),
+            points,
+            sum(g.n for g in result.groups),
+            None,
+            target,
+        )
+    )
+
+
 def _score_survey(
     ind: Indicator, weight: Fraction, effective: Fraction, scoring: _Scoring, work: _CadreWork
 ) -> None:
     """``points = w × S / 100`` with ``S`` the satisfaction index of the indicator's target."""
     if _is_ballot(ind):
         _score_ballot(ind, weight, effective, scoring, work)
+        return
+    if _satisfaction_groups(ind):
+        _score_grouped_satisfaction(ind, weight, effective, scoring, work)
         return
     target = _survey_target(ind, scoring.cadre)
     summary = scoring.surveys.summaries[(ind.code, target)]
@@ -1701,14 +1776,15 @@ def _needed_survey_targets(index: _Index) -> dict[tuple[str, str], tuple[str, st
     needed: dict[tuple[str, str], tuple[str, str]] = {}
     for cadre in index.cadres.values():
         for ind in index.sets[cadre.post].of_kind(IndicatorKind.SURVEY):
-            key = (ind.code, _survey_target(ind, cadre))
             if _is_ballot(ind):
                 continue
-            if ind.sources is not None and _valid_count(index.surveys.get(key)) < (
-                ind.sources.min_responses
-            ):
-                continue
-            needed[key] = (_subject(ind), cadre.unit)
+            target = _survey_target(ind, cadre)
+            for key in _group_keys(ind, target) or [(ind.code, target)]:
+                if ind.sources is not None and _valid_count(index.surveys.get(key)) < (
+                    ind.sources.min_responses
+                ):
+                    continue
+                needed[key] = (_subject(ind), cadre.unit)
     return needed
 
 

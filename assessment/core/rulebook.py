@@ -182,7 +182,9 @@ class SurveySources:
         ``satisfaction`` (the satisfaction index, DESIGN section 4) or ``ballot``
         (grade ballots scored by coefficient, :mod:`assessment.core.ballots`).
     groups : tuple of VoterGroupWeight
-        ``ballot``: the voter groups and their weights inside the indicator.
+        The voter groups and their weights inside the indicator (required by
+        ``ballot``; optional for ``satisfaction``: each group's index over its own
+        responses, weighted by :mod:`assessment.core.voter_groups`).
     min_responses : int
         Least valid responses (``satisfaction``) or valid ballots per group
         (``ballot``) below which the input is missing (default 1).
@@ -1036,7 +1038,7 @@ def _codes(check: _Checker, value: object, path: str, *, required: bool) -> tupl
     return tuple(code for _, code in codes if code is not None)
 
 
-#: The ``sources`` keys only the ``ballot`` method reads.
+#: The ``sources`` keys the ``ballot`` method reads (``satisfaction`` reads ``groups`` too).
 _BALLOT_SOURCE_KEYS = (
     "groups",
     "quorum_share",
@@ -1089,11 +1091,11 @@ def _parse_sources(
     consequences: tuple[ShareRule, ...] | None = None
     if method == "satisfaction":
         for key in _BALLOT_SOURCE_KEYS:
-            if key in data:
+            if key in data and key != "groups":
                 check.add(_at(path, key), "not_used_by_method", method=method)
-    elif method == "ballot":
-        if "groups" not in data:
-            check.add(_at(path, "groups"), "missing_for_method", method=method)
+    if method == "ballot" and "groups" not in data:
+        check.add(_at(path, "groups"), "missing_for_method", method=method)
+    if method in SOURCE_METHODS and "groups" in data:
         group_paths: list[tuple[str, str | None]] = []
         entries = check.items(data.get("groups", []), _at(path, "groups"))
         if "groups" in data and isinstance(data["groups"], list) and not entries:
@@ -1114,6 +1116,7 @@ def _parse_sources(
             if code is not None and weight is not None:
                 groups.append(VoterGroupWeight(code, weight))
         check.unique(group_paths, "group")
+    if method == "ballot":
         if "quorum_share" in data:
             share = check.number(
                 data["quorum_share"], _at(path, "quorum_share"), minimum=0, maximum=1
@@ -1930,8 +1933,11 @@ def _sources_plain(sources: SurveySources) -> dict[str, Any]:
         "method": sources.method,
         "min_responses": sources.min_responses,
     }
-    if sources.method == "ballot":
+    # a satisfaction indicator writes its groups only when it has some, so that the
+    # digest of a rulebook written before grouped satisfaction holds
+    if sources.method == "ballot" or sources.groups:
         plain["groups"] = [{"group": g.group, "weight": _num(g.weight)} for g in sources.groups]
+    if sources.method == "ballot":
         plain["coefficients"] = {
             grade: _num(c) for grade, c in zip(BALLOT_GRADES, sources.coefficients, strict=True)
         }

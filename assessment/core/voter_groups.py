@@ -23,7 +23,27 @@ from fractions import Fraction
 from assessment.core.errors import InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
 
-__all__ = ["GroupIndex", "GroupWeightedIndex", "WeightedGroup", "compute_group_weighted_index"]
+__all__ = [
+    "GroupIndex",
+    "GroupWeightedIndex",
+    "WeightedGroup",
+    "compute_group_weighted_index",
+    "group_target",
+]
+
+
+def group_target(target: str, group: str) -> str:
+    """The survey target of one voter group's responses about ``target``: ``target/group``.
+
+    A grouped satisfaction indicator's responses enter the computation (and the stored
+    inputs, and the open-data bundle) as one survey target per group, so that each group
+    is summarised by the one satisfaction index function. Group codes have no ``/``
+    (rulebook codes), so the name is unambiguous, as in a ballot group's missing input.
+
+    >>> group_target("7", "staff")
+    '7/staff'
+    """
+    return f"{target}/{group}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ from assessment.core.rulebook import (
     rules_digest,
     to_plain,
 )
+from assessment.core.voter_groups import group_target
 from assessment.models import (
     Account,
     Event,
@@ -214,6 +215,21 @@ def _survey_targets(
     return tuple(out[k] for k in sorted(out))
 
 
+def _split_by_group(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A target's responses per voter group (``entry["groups"]``: each response's group).
+
+    Exclusions are counted per target, not per group, so they stay with no group.
+    """
+    parts: dict[str, dict[str, Any]] = {}
+    for score, unit, group in zip(
+        entry["scores"], entry["unit_ids"], entry.get("groups", []), strict=True
+    ):
+        part = parts.setdefault(str(group), {"scores": [], "unit_ids": []})
+        part["scores"].append(score)
+        part["unit_ids"].append(unit)
+    return parts
+
+
 def _sourced_inputs(
     rulebook: Rulebook, cadres: list[CadreInput], sourced: Mapping[str, Any]
 ) -> tuple[list[SurveyTargetInput], list[BallotInput]]:
@@ -233,6 +249,14 @@ def _sourced_inputs(
             target = cadre.unit if subject == "unit" else cadre.id
             entry = {str(k): v for k, v in data.get(subject, {}).items()}.get(target)
             if entry is None:
+                continue
+            if indicator.sources.method != "ballot" and indicator.sources.groups:
+                named = {g.group for g in indicator.sources.groups}
+                for group, part in _split_by_group(entry).items():
+                    if group not in named:
+                        continue  # a group the indicator does not weight is not read
+                    key = (indicator.code, group_target(target, group))
+                    targets[key] = _target_input(indicator.code, key[1], part)
                 continue
             if indicator.sources.method != "ballot":
                 if entry["scores"]:

@@ -145,6 +145,15 @@ def _indicator_rows(view: CadreExplanation) -> list[dict[str, Any]]:
                 "note": explanation_note(explanation) if explanation else "",
                 "survey": record_to_plain(item.survey) if item.survey else None,
                 "ballot": record_to_plain(item.ballot) if item.ballot else None,
+                "survey_groups": [
+                    {
+                        "group": g.group,
+                        "weight": g.weight,
+                        "index": g.survey.index if g.survey else None,
+                        "n": g.survey.n if g.survey else 0,
+                    }
+                    for g in item.survey_groups
+                ],
                 "children": [
                     {
                         "total": child.total,

@@ -130,14 +130,57 @@ def test_bad_ballot_sources_name_the_field_path(change, problems):
     assert _source_problems(with_sources({**BALLOT_SOURCES, **change})) == problems
 
 
-def test_ballot_needs_groups_and_satisfaction_refuses_them():
+SATISFACTION_GROUPS: dict[str, Any] = {
+    "surveys": ["mzcp-zg", "mzcp-qz"],
+    "min_responses": 5,
+    "groups": [{"group": "staff", "weight": 0.6}, {"group": "public", "weight": 0.4}],
+}
+
+
+def test_ballot_needs_groups_and_satisfaction_takes_them_but_no_ballot_key():
     no_groups = {k: v for k, v in BALLOT_SOURCES.items() if k != "groups"}
     assert _source_problems(with_sources(no_groups)) == [(f"{PATH}.groups", "missing_for_method")]
-    satisfaction = {**BALLOT_SOURCES, "method": "satisfaction"}
+    satisfaction = {**SATISFACTION_GROUPS, "coefficients": BALLOT_SOURCES.get("coefficients", {})}
     assert _source_problems(with_sources(satisfaction)) == [
-        (f"{PATH}.groups", "not_used_by_method")
+        (f"{PATH}.coefficients", "not_used_by_method")
     ]
     assert _source_problems(with_sources({"questions": ["q1"]})) == [(f"{PATH}.surveys", "missing")]
+
+
+def test_satisfaction_groups_parse_and_are_written_back():
+    book = parse_rulebook(with_sources(SATISFACTION_GROUPS))
+    sources = book.indicator_sets[0].indicator("M1").sources
+    assert (sources.method, sources.groups) == (
+        "satisfaction",
+        (VoterGroupWeight("staff", 0.6), VoterGroupWeight("public", 0.4)),
+    )
+    plain = to_plain(book)
+    assert _indicator(plain, "M1")["sources"]["groups"] == SATISFACTION_GROUPS["groups"]
+    assert rules_digest(parse_rulebook(plain)) == rules_digest(book)
+
+
+@pytest.mark.parametrize(
+    ("groups", "problems"),
+    [
+        ([{"group": "staff", "weight": 0}], [(f"{PATH}.groups[0].weight", "not_positive")]),
+        (
+            [{"group": "staff", "weight": 0.6}, {"group": "public", "weight": -0.4}],
+            [(f"{PATH}.groups[1].weight", "not_positive")],
+        ),
+        ([{"group": "staff", "weight": "0.6"}], [(f"{PATH}.groups[0].weight", "not_a_number")]),
+        ([{"group": "a/b", "weight": 1}], [(f"{PATH}.groups[0].group", "bad_code")]),
+        ([{"group": "staff", "share": 1}], None),
+        ([], [(f"{PATH}.groups", "empty")]),
+    ],
+)
+def test_bad_satisfaction_groups_name_the_path(groups, problems):
+    found = _source_problems(with_sources({**SATISFACTION_GROUPS, "groups": groups}))
+    if problems is None:  # an unknown key and the weight it lacks
+        problems = [
+            (f"{PATH}.groups[0].share", "unknown_field"),
+            (f"{PATH}.groups[0].weight", "missing"),
+        ]
+    assert sorted(found) == sorted(problems)
 
 
 def test_sources_only_on_survey_indicators():
@@ -152,7 +195,7 @@ def test_describe_carries_the_sources():
     assert summary.sources is not None and summary.sources.method == "ballot"
 
 
-def test_the_documented_schema_accepts_sources_and_refuses_groups_on_satisfaction():
+def test_the_documented_schema_accepts_sources_and_groups_on_satisfaction():
     import json
     from pathlib import Path
 
@@ -162,7 +205,10 @@ def test_the_documented_schema_accepts_sources_and_refuses_groups_on_satisfactio
     document = with_sources(BALLOT_SOURCES)
     assert [e.message for e in validator.iter_errors(document)] == []
     assert [e.message for e in validator.iter_errors(to_plain(parse_rulebook(document)))] == []
-    assert list(validator.iter_errors(with_sources({**BALLOT_SOURCES, "method": "satisfaction"})))
+    assert [e.message for e in validator.iter_errors(with_sources(SATISFACTION_GROUPS))] == []
+    assert list(validator.iter_errors(with_sources({**SATISFACTION_GROUPS, "coefficients": {}})))
+    bad_weight = {**SATISFACTION_GROUPS, "groups": [{"group": "staff", "weight": 0}]}
+    assert list(validator.iter_errors(with_sources(bad_weight)))
     assert list(
         validator.iter_errors(
             with_sources({k: v for k, v in BALLOT_SOURCES.items() if k != "groups"})
