@@ -18,6 +18,10 @@ SUB_PERIOD_KINDS = ("month", "quarter", "half_year")
 PARENT_KINDS = ("annual", "term")
 
 
+def _year_day(context: sa.engine.interfaces.ExecutionContext, month: int, day: int) -> date:
+    return date(context.get_current_parameters()["year"], month, day)
+
+
 class Period(db.Model):  # type: ignore[name-defined,misc]
     """An assessment period over a scope unit, e.g. "2026 annual" or "2026 Q1"."""
 
@@ -28,8 +32,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     scope_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     year: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(16), default="annual", server_default="annual")
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
+    #: An annual period's dates unless given: 1 January to 31 December of its year.
+    starts_on: Mapped[date] = mapped_column(default=lambda ctx: _year_day(ctx, 1, 1))
+    ends_on: Mapped[date] = mapped_column(default=lambda ctx: _year_day(ctx, 12, 31))
     #: The annual or term period this sub-period's results roll up into.
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("period.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(24), default="draft")

@@ -26,28 +26,24 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Optional
 
 from assessment import evidence as files
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.consequences import ConsequenceRules
 from assessment.core.errors import FieldError
-from assessment.downloads import xlsx_download
+from assessment.downloads import stored_file_download, xlsx_download
 from assessment.forms import show_field_error
 from assessment.messages import BALLOT_GRADE_LABELS, FIELD_MESSAGES, field_error_message
 from assessment.models import Cadre, Period
 from assessment.queries import NotFoundError, get_cadre
+from assessment.record_forms import ConversationForm, RulesForm, WorkReportForm
 from assessment.record_rows import (
     eligibility_rows,
     eligibility_sheet,
@@ -88,39 +84,8 @@ REFUSALS: dict[str, Any] = {
 # ---------------------------------------------------------------------------
 
 
-class ConversationForm(FlaskForm):  # type: ignore[misc]
-    """A conversation with the cadre (谈话记录)."""
-
-    held_on = DateField(_l("Date"), validators=[Optional()])
-    participants = StringField(_l("Who took part"))
-    topics = TextAreaField(_l("Topics"))
-    summary = TextAreaField(_l("Summary"))
-    submit = SubmitField(_l("Save the conversation"))
-
-
-class WorkReportForm(FlaskForm):  # type: ignore[misc]
-    """The cadre's work report (述职): text, a PDF, or both."""
-
-    text = TextAreaField(_l("Work report"))
-    report_file = FileField(_l("Or attach it as a PDF"))
-    submit = SubmitField(_l("Submit the work report"))
-
-
 def _grade_choices() -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in BALLOT_GRADE_LABELS.items()]
-
-
-class RulesForm(FlaskForm):  # type: ignore[misc]
-    """The county's consequence rules."""
-
-    reward_grade = SelectField(_l("Reward grade"), validate_choice=False)
-    reward_years = IntegerField(_l("Consecutive years for a reward flag"), validators=[Optional()])
-    incompetent_grade = SelectField(_l("Lowest grade"), validate_choice=False)
-    incompetent_years = IntegerField(
-        _l("Consecutive years in the lowest grade for a flag"), validators=[Optional()]
-    )
-    bar_grade = SelectField(_l("Grade that bars promotion in its year"), validate_choice=False)
-    submit = SubmitField(_l("Save the rules"))
 
 
 # ---------------------------------------------------------------------------
@@ -359,26 +324,22 @@ def work_report(period_id: int) -> Response | tuple[str, int]:
     form = WorkReportForm()
     if not form.validate_on_submit():
         return _work_report_page(period, form, 400 if form.is_submitted() else 200)
-    folder = str(current_app.config["UPLOAD_FOLDER"])
     upload = form.report_file.data
-    stored = None
     try:
         records.check_work_report_open(db.session, period, cadre.id)
         if upload is not None and upload.filename:
             records.check_pdf_name(upload.filename or "")
-            try:
+        # the file is stored in the same unit of work: a refusal stores nothing
+        with unit_of_work(current_user.id, reason=_("work report submitted")) as session:
+            stored = None
+            if upload is not None and upload.filename:
                 stored = files.store_upload(
-                    folder,
+                    session,
                     upload.stream,
                     upload.filename or "",
                     max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
+                    field="report_file",
                 )
-            except FieldError as error:
-                raise FieldError("report_file", error.code, **error.params) from None
-        with (
-            files.discard_on_error(folder, stored),
-            unit_of_work(current_user.id, reason=_("work report submitted")) as session,
-        ):
             records.submit_work_report(
                 session,
                 period=period,
@@ -410,15 +371,4 @@ def work_report_file(period_id: int, cadre_id: int) -> Response:
     report = records.find_team_work_report(db.session, period_id, cadre_id, current_scope())
     if report is None or report.evidence is None:
         abort(404)
-    path = files.stored_path(str(current_app.config["UPLOAD_FOLDER"]), report.evidence.stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=report.evidence.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(db.session, report.evidence)

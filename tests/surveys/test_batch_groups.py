@@ -129,8 +129,14 @@ def test_engine_reads_ballots_scores_and_eligible_voters_per_response_group(demo
     data = make(lambda s: survey_sourced_data(s, s.get(Period, built["period_id"]), sources))
     mz = data["indicators"]["MZ"]
     assert mz["cadre"][built["cadre_id"]]["groups"] == {
-        "leaders": {"votes": {"excellent": 1, "competent": 1}, "abstentions": 0},
-        "village-reps": {"votes": {"basic": 2}, "abstentions": 1},
+        # no validity rule named: every sheet counts, none invalid or flagged
+        "leaders": {
+            "votes": {"excellent": 1, "competent": 1},
+            "abstentions": 0,
+            "invalid": 0,
+            "flagged": 0,
+        },
+        "village-reps": {"votes": {"basic": 2}, "abstentions": 1, "invalid": 0, "flagged": 0},
     }
     # 4 codes printed for QSZ-01's leaders, 10 for QSZ-02's village representatives
     assert mz["eligible"] == {"leaders": 4, "village-reps": 10}

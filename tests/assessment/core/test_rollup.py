@@ -376,7 +376,13 @@ def test_bad_rollup_and_eligibility_rules_are_refused_by_path(change, path, code
 def test_an_eligibility_cap_is_not_called_a_veto():
     result = compute_period_results(YEAR, _year_inputs(DecisionKind.EXCLUDE_REWEIGHT), resamples=0)
     b = result.cadre("b")
-    assert b.grade == "competent" and b.eligibility and not b.veto_capped and b.vetoes == ()
+    # a grade cap lowered the grade (veto_capped, the name kept from when a veto was the
+    # only cap); the cap is the eligibility rule's, and no veto is recorded
+    assert b.grade == "competent" and b.eligibility and b.veto_capped and b.vetoes == ()
+    assert [(c.kind, c.source, c.detail) for c in b.grade_caps] == [
+        ("eligibility", "no_poor", "poor 1 > 0")
+    ]
+    assert b.veto_cap is None and b.applied_cap == "competent"
 
 
 def test_the_portal_explanation_writes_out_the_mean_of_the_quarters():
