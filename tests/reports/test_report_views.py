@@ -8,6 +8,7 @@ import zipfile
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from assessment.app.db import db, unit_of_work
@@ -196,25 +197,34 @@ def test_period_page_links_to_the_final_reports(app, client, auth, computed_peri
 
 
 def test_zip_uses_the_built_files_when_every_one_is_there(
-    app, client, auth, computed_period, tmp_path, monkeypatch
+    app, client, auth, computed_period, monkeypatch
 ):
+    from assessment.models.storage import StoredBlob
     from reports import documents
+    from reports.models import ReportBuild
 
-    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    # Each "PDF" names its page, so the zip's files can be told apart from fresh ones.
+    monkeypatch.setattr(
+        documents, "html_to_pdf", lambda html: b"%PDF built " + str(len(html)).encode()
+    )
+    built = app.test_cli_runner().invoke(
+        args=["reports", "build", "--period", str(computed_period), "--lang", "en"]
+    )
+    assert built.exit_code == 0, built.output
     monkeypatch.setattr(documents, "html_to_pdf", lambda html: b"%PDF fresh")
-    folder = tmp_path / "reports" / str(computed_period) / "v1"
-    folder.mkdir(parents=True)
     with app.app_context():
         data = documents.load_version(db.session, db.session.get(Period, computed_period), 1)
         names = documents.report_names(data, "en")
-    for name in names:
-        (folder / name).write_bytes(b"%PDF built " + name.encode())
+        files = dict(db.session.scalars(sa.select(ReportBuild)).one().files)
     auth.login("official")
     url = BASE.format(period=computed_period, number=1) + "/all.zip?lang=en"
     with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
         assert archive.namelist() == names
-        assert archive.read(names[0]) == b"%PDF built " + names[0].encode()
-    # One file missing (a build that did not finish): the build page, nothing rendered.
-    (folder / names[5]).unlink()
+        assert archive.read(names[0]).startswith(b"%PDF built ")
+    # One file's bytes gone (a build that did not finish storing): the build page,
+    # nothing rendered.
+    with app.app_context():
+        db.session.execute(sa.delete(StoredBlob).where(StoredBlob.sha256 == files[names[5]]))
+        db.session.commit()
     missing = client.get(url)
     assert missing.status_code == 303 and "/build?lang=en" in missing.headers["Location"]
