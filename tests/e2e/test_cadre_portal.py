@@ -126,9 +126,9 @@ def test_cadre_reads_every_point_of_the_final_period_on_a_phone(cadre, page):
         page.locator("svg[aria-label='Distribution of totals in your post group']")
     ).to_be_visible()
     expect(page.locator("table.portal-categories tbody tr")).not_to_have_count(0)
-    # the trend lists every public period (2023, 2024, 2025 and 2026 first half);
-    # a final period takes no objection
-    expect(page.locator("table.portal-trend tbody tr")).to_have_count(4)
+    # the trend lists every public period: the 2022 year and its four quarters, 2023,
+    # 2024, 2025 and 2026 first half; a final period takes no objection
+    expect(page.locator("table.portal-trend tbody tr")).to_have_count(9)
     expect(page.locator('a[href*="/objections/new"]')).to_have_count(0)
     assert cadre.fits_the_screen()
 

@@ -74,9 +74,11 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     overview_sheet, facts = book.worksheets[0], book.worksheets[-1]
     assert overview_sheet.freeze_panes == "A2" and facts.freeze_panes == "A2"
     rows = list(overview_sheet.iter_rows(min_row=2, values_only=True))
-    # with the record's earlier years (issue 15): 2023 and 2024 annual, both final
+    # with the earlier years (issue 15): the 2022 year and its four quarters, and the
+    # record's 2023 and 2024, all final
+    quarters = [f"2022年第{n}季度平时考核" for n in "一二三四"]
     assert sorted(r[1] for r in rows) == sorted(
-        [FINAL_PERIOD, NOTICE_PERIOD, "2023年度考核", "2024年度考核"]
+        [FINAL_PERIOD, NOTICE_PERIOD, "2022年度考核", *quarters, "2023年度考核", "2024年度考核"]
     )
     for row in rows:
         assert isinstance(row[6], int) and row[6] > 0  # cadres assessed
@@ -95,4 +97,6 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     )
     cadres = list(compared.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert cadres and {r[1] for r in cadres} == {group}
-    assert len(cadres) == 4 * cadre_rows.count()  # one row per cadre and period (four)
+    # one row per cadre and period: 9 (the 2022 year and its quarters, 2023, 2024, 2025,
+    # 2026 first half)
+    assert len(cadres) == 9 * cadre_rows.count()

@@ -1,7 +1,7 @@
-"""The year round in a browser (issue 15): the team reads the 2024 calendar, the cadre
-reads why their 2024 grade is 称职 although the total reached 优秀.
+"""The year round in a browser (issue 15): the team reads the 2022 calendar, the cadre
+reads why their 2022 grade is 称职 although the total reached 优秀.
 
-The demo holds the 2024 annual period and its four final quarters; the ``cadre``
+The demo holds the 2022 annual period and its four final quarters; the ``cadre``
 account's QS009 had a 较差 third quarter, which bars 优秀 (eligibility rule ``no_poor``).
 Screenshots go to ``SCREENSHOTS`` when that variable names a folder (for looking).
 """
@@ -26,20 +26,20 @@ def _look(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def test_the_team_reads_the_2024_calendar_with_four_quarters(staff: StaffNavigator, page: Page):
+def test_the_team_reads_the_2022_calendar_with_four_quarters(staff: StaffNavigator, page: Page):
     staff.log_in_as("assessor1")
     page.goto(f"{staff.base_url}/admin/periods/")
     page.get_by_role("link", name="考核日历").click()
     page.wait_for_url(re.compile(r"/admin/periods/calendar"))
-    page.goto(f"{staff.base_url}/admin/periods/calendar?year=2024")
-    expect(staff.main_heading()).to_have_text("2024年考核日历")
+    page.goto(f"{staff.base_url}/admin/periods/calendar?year=2022")
+    expect(staff.main_heading()).to_have_text("2022年考核日历")
     rows = page.locator("table.calendar tbody tr")
     expect(rows).to_have_count(5)
-    expect(rows.nth(0)).to_contain_text("2024年度考核")
+    expect(rows.nth(0)).to_contain_text("2022年度考核")
     expect(page.locator("tr.child")).to_have_count(4)
-    expect(page.locator("tr.child").nth(2)).to_contain_text("2024年第三季度平时考核")
+    expect(page.locator("tr.child").nth(2)).to_contain_text("2022年第三季度平时考核")
     expect(page.locator("tr.child").nth(2)).to_contain_text("已定稿")
-    _look(page, "calendar-2024")
+    _look(page, "calendar-2022")
 
 
 def test_the_cadre_reads_the_rule_that_kept_the_grade_at_competent(
@@ -54,4 +54,4 @@ def test_the_cadre_reads_the_rule_that_kept_the_grade_at_competent(
     rolled = page.locator("#indicator-PS")
     expect(rolled).to_contain_text("平时考核")
     expect(rolled).to_contain_text("较差")
-    _look(page, "portal-2024")
+    _look(page, "portal-2022")
