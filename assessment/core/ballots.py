@@ -19,9 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
+from typing import TypeVar
 
 from assessment.core.errors import InvalidParameterError, MissingInputError
 from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
+
+#: A target as the caller names it (a code, a database id).
+Target = TypeVar("Target")
 
 __all__ = [
     "ANY_BALLOT",
@@ -473,8 +477,8 @@ class SheetTally:
 
 
 def tally_sheets(
-    sheets: Sequence[Mapping[str, str | None]], rule: BallotValidity = EVERY_SHEET
-) -> dict[str, SheetTally]:
+    sheets: Sequence[Mapping[Target, str | None]], rule: BallotValidity = EVERY_SHEET
+) -> dict[Target, SheetTally]:
     """Count the ballot sheets of one voter group per target, applying the validity rules.
 
     Parameters
@@ -501,7 +505,7 @@ def tally_sheets(
     >>> tallies["a"].votes, tallies["a"].invalid, tallies["b"].votes
     ({'excellent': 1}, 1, {'competent': 1})
     """
-    out: dict[str, SheetTally] = {}
+    out: dict[Target, SheetTally] = {}
     for sheet in sheets:
         verdict = judge_sheet(list(sheet.values()), rule)
         for target, grade in sheet.items():

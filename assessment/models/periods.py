@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,7 +19,8 @@ SUB_PERIOD_KINDS = ("month", "quarter", "half_year")
 PARENT_KINDS = ("annual", "term")
 
 
-def _year_day(context: sa.engine.interfaces.ExecutionContext, month: int, day: int) -> date:
+def _year_day(context: Any, month: int, day: int) -> date:
+    # SQLAlchemy's DefaultExecutionContext, whose get_current_parameters the stubs lack
     return date(context.get_current_parameters()["year"], month, day)
 
 

@@ -397,7 +397,7 @@ def _child_inputs(session: Session, period: Period, rulebook: Rulebook) -> dict[
     if not reads_children:
         return {}
     children = list_children(session, period)
-    child_results = []
+    child_results: list[ChildResultInput] = []
     for child in children:
         if child.status != "final" or child.final_version_number is None:
             continue

@@ -71,6 +71,8 @@ def test_the_public_rules_page_states_validity_and_vote_share_rules(client, ball
     assert "a flag is raised beside the scores." in page
     client.get("/lang/zh_CN")
     page = client.get(f"/p/periods/{ballot_rules}/rules").get_data(as_text=True)
-    assert "若不称职票超过全部有效票的 1/3，\n  等次最高为<span lang=\"zh-CN\">基本称职</span>" in page
+    assert (
+        '若不称职票超过全部有效票的 1/3，\n  等次最高为<span lang="zh-CN">基本称职</span>' in page
+    )
     assert "若优秀 + 称职票低于全部有效票的 2/3，\n  在得分旁作出提示。" in page
     assert "一张选票对所有干部评同一等次的，照常计票并作标记。" in page
