@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -244,7 +245,8 @@ def _with_democratic_evaluation(posts: list[dict[str, Any]]) -> list[dict[str, A
                 indicator = {**indicator, "weight": indicator["weight"] - 3}
             indicators.append(indicator)
             if indicator["code"] == "D2":
-                indicators.append(DEMO_BALLOT_INDICATOR)
+                # a copy: a caller may change its document without changing the next one
+                indicators.append(copy.deepcopy(DEMO_BALLOT_INDICATOR))
         out.append({**post, "indicators": indicators})
     return out
 
