@@ -11,7 +11,7 @@ import fcntl
 import functools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,27 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def another_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Build more apps on the test's database with changed settings; their pools close at the end.
+
+    An app left with an open pooled connection is garbage-collected later, and on
+    PostgreSQL the driver's ResourceWarning then fails whichever test runs at that moment.
+    Every request opens one: the shared-secrets check runs before the first.
+    """
+    built: list[Flask] = []
+
+    def build(**settings: Any) -> Flask:
+        built.append(create_app({**app_config, **settings}))
+        return built[-1]
+
+    yield build
+    for extra in built:
+        with extra.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ import logging
 
 import pytest
 
-from assessment.app import create_app
 from assessment.app.logging_setup import HANDLER_NAME, app_handler
 
 
 @pytest.fixture
-def production_like(app_config):
+def production_like(another_app):
     """An app that is not in testing mode, so it installs its stderr handler."""
-    app = create_app({**app_config, "TESTING": False, "LOG_LEVEL": "INFO"})
+    app = another_app(TESTING=False, LOG_LEVEL="INFO")
     handler = app_handler()
     stream = io.StringIO()
     handler.setStream(stream)
@@ -50,17 +49,9 @@ def test_configuring_twice_adds_no_second_handler(production_like):
     assert names.count(HANDLER_NAME) == 1
 
 
-def _dispose(*apps):
-    from assessment.app.db import db
-
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
-
-
-def test_a_request_id_is_taken_from_a_trusted_proxy_only(app_config):
-    untrusted_app = create_app(app_config)
-    trusted_app = create_app({**app_config, "TRUSTED_PROXY_COUNT": 1})
+def test_a_request_id_is_taken_from_a_trusted_proxy_only(another_app):
+    untrusted_app = another_app()
+    trusted_app = another_app(TRUSTED_PROXY_COUNT=1)
     untrusted = untrusted_app.test_client()
     sent = untrusted.get("/healthz", headers={"X-Request-ID": "from-the-client"})
     assert sent.headers["X-Request-ID"] != "from-the-client"
@@ -69,4 +60,3 @@ def test_a_request_id_is_taken_from_a_trusted_proxy_only(app_config):
     assert kept.headers["X-Request-ID"] == "nginx-4f2a"
     bad = trusted.get("/healthz", headers={"X-Request-ID": "a b;c"})
     assert bad.headers["X-Request-ID"] != "a b;c"
-    _dispose(untrusted_app, trusted_app)

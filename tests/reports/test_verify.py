@@ -486,10 +486,8 @@ def test_upload_of_a_damaged_pdf(client, computed_period, scorecard):
     assert "cannot be read" in page.get_data(as_text=True)
 
 
-def test_upload_is_protected_by_csrf(app_config, computed_period):
-    from assessment.app import create_app
-
-    guarded = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+def test_upload_is_protected_by_csrf(another_app, computed_period):
+    guarded = another_app(WTF_CSRF_ENABLED=True)
     page = guarded.test_client().post(
         "/p/verify/pdf",
         data={"pdf": (io.BytesIO(b"%PDF-1.7"), "x.pdf")},
