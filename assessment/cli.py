@@ -26,6 +26,7 @@ from assessment.demo import (
     seed_history,
     seed_record_history,
 )
+from assessment.demo_county import seed_county
 from assessment.mail import Mail, MailError, MailSettings, send_mails
 from assessment.messages import field_error_message
 from assessment.queries import find_account_by_username, find_unit_by_code
@@ -147,19 +148,29 @@ def seed(if_empty: bool, today: datetime | None) -> None:
             notice=notice,
         )
         # the record's earlier years, conversations and work reports (issue 15)
-        seed_record_history(db.session, today=now.date(), surveys=surveys, notice=notice)
+        record = seed_record_history(db.session, today=now.date(), surveys=surveys, notice=notice)
+        # the county's two other townships, after 青山镇 so that its numbers stay (issue 16)
+        county = seed_county(
+            db.session,
+            today=now.date(),
+            surveys=surveys,
+            access_code_key=config["ACCESS_CODE_HASH_KEY"],
+            resamples=int(config.get("RESULTS_RESAMPLES", DEFAULT_RESAMPLES)),
+            notice=notice,
+        )
     click.echo(
         _(
-            "Demo seeded: %(units)s units, %(posts)s posts, %(cadres)s cadres, %(accounts)s "
-            "accounts, %(periods)s computed periods (2025 final, 2026 first half on notice) "
+            "Demo seeded: a county of %(townships)s townships, %(cadres)s cadres, "
+            "%(periods)s computed periods (one on notice, the others final) "
             "from %(responses)s survey responses; password for every demo account: "
             "%(password)s",
-            units=counts["units"],
-            posts=counts["posts"],
-            cadres=counts["cadres"],
-            accounts=counts["accounts"],
-            periods=history["periods"],
-            responses=history["responses"],
+            townships=1 + county["townships"],
+            cadres=counts["cadres"] + county["cadres"],
+            periods=history["periods"]
+            + history["year_round_periods"]
+            + record["periods"]
+            + county["periods"],
+            responses=history["responses"] + county["responses"],
             password=DEMO_PASSWORD,
         )
     )

@@ -398,6 +398,8 @@ class _PeriodPlan:
     conflicts: tuple[tuple[str, str, str], ...] = ()
     #: Whether the township leaders are also graded by a democratic evaluation.
     democratic_evaluation: bool = False
+    #: The team administrator who enters the actuals and events.
+    admin: str = "admin"
 
 
 def local_time(day: date, hour: int, minute: int = 0) -> datetime:
@@ -506,12 +508,12 @@ def _stamp_demo_time(session: Session, flush_context: UOWTransaction, instances:
                 setattr(obj, attribute.key, when)
 
 
-def _account(session: Session, username: str) -> Account:
+def account_named(session: Session, username: str) -> Account:
     account = session.scalars(sa.select(Account).where(Account.username == username)).one()
     return account
 
 
-def _unit(session: Session, code: str) -> Unit:
+def unit_coded(session: Session, code: str) -> Unit:
     return session.scalars(sa.select(Unit).where(Unit.code == code)).one()
 
 
@@ -550,7 +552,9 @@ def _level(rubric: Rubric, score: float) -> str:
     return min(rubric.levels, key=lambda level: abs(level.value - score)).code
 
 
-def _standings(cadre_ids: Sequence[int], seed: int) -> tuple[dict[int, float], dict[int, float]]:
+def latent_standings(
+    cadre_ids: Sequence[int], seed: int
+) -> tuple[dict[int, float], dict[int, float]]:
     """Latent standings (z-scores) of each cadre in 2025 and in the first half of 2026.
 
     A cadre's 2026 standing keeps about half of the 2025 one (correlation 0.7), so the
@@ -565,7 +569,7 @@ def _standings(cadre_ids: Sequence[int], seed: int) -> tuple[dict[int, float], d
     )
 
 
-def _enter_inputs(
+def enter_inputs(
     session: Session,
     period: Period,
     plan: _PeriodPlan,
@@ -578,7 +582,7 @@ def _enter_inputs(
     rng = np.random.default_rng(plan.seed)
     assessed = inputs.list_assessed(session, period)
     by_code = {cadre.code: cadre for cadre in assessed}
-    admin = _account(session, "admin")
+    admin = account_named(session, plan.admin)
     counts = {"actuals": 0, "ratings": 0, "events": 0}
     entered_at = local_time(plan.computed_on - timedelta(days=14), 10)
     with acting_as(session, admin, at=entered_at):
@@ -621,17 +625,17 @@ def _enter_inputs(
             counts["events"] += 1
     for username, code, reason in plan.conflicts:
         declared_at = local_time(plan.computed_on - timedelta(days=10), 9)
-        with acting_as(session, _account(session, username), at=declared_at):
+        with acting_as(session, account_named(session, username), at=declared_at):
             inputs.declare_conflict(
                 session,
                 period=period,
-                assessor=_account(session, username),
+                assessor=account_named(session, username),
                 cadre=by_code[code],
                 reason=reason,
             )
     rated_at = local_time(plan.computed_on - timedelta(days=7), 15)
     for username in plan.raters:
-        assessor = _account(session, username)
+        assessor = account_named(session, username)
         with acting_as(session, assessor, at=rated_at):
             for cadre in assessed:
                 if inputs.may_rate(session, period, assessor, cadre.cadre_id) is not None:
@@ -647,7 +651,7 @@ def _enter_inputs(
                     score = (
                         base
                         + 7.0 * standing[cadre.cadre_id]
-                        + LENIENCY[username]
+                        + LENIENCY.get(username, 0.0)
                         + rng.normal(0.0, 5.0)
                     )
                     levels[indicator.code] = _level(rubric, score)
@@ -715,10 +719,10 @@ def seed_history(
     """
     notice = notice or NoticeSettings()
     plans = history_plans(today)
-    township = _unit(session, "QSZ")
-    admin = _account(session, "admin")
-    clerks = (_account(session, "clerk"), _account(session, "clerk2"))
-    standings = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)
+    township = unit_coded(session, "QSZ")
+    admin = account_named(session, "admin")
+    clerks = (account_named(session, "clerk"), account_named(session, "clerk2"))
+    standings = latent_standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)
     counts = {"periods": 0, "actuals": 0, "ratings": 0, "events": 0, "responses": 0}
     former: list[Account] = []
     with acting_as(session, admin, at=local_time(plans[0].published_on, 9)):
@@ -744,7 +748,7 @@ def seed_history(
                 democratic_evaluation=plan.democratic_evaluation,
             )
             periods.advance_period(session, period, "collecting")
-        for key, value in _enter_inputs(session, period, plan, standing).items():
+        for key, value in enter_inputs(session, period, plan, standing).items():
             counts[key] += value
         survey = surveys.seed_demo_survey(
             session,
@@ -800,7 +804,7 @@ def seed_history(
                 for account in former:
                     _disable(session, account, township)
     final, on_notice = made
-    _publish_final(session, final, plans[0], notice, admin)
+    publish_final(session, final, plans[0], notice, admin)
     _open_today(
         session,
         on_notice,
@@ -826,7 +830,7 @@ def _disable(session: Session, account: Account, township: Unit) -> None:
     )
 
 
-def _publish_final(
+def publish_final(
     session: Session, period: Period, plan: _PeriodPlan, notice: NoticeSettings, admin: Account
 ) -> None:
     """The 2025 notice ran its course without objections; the team then finalised."""
@@ -916,7 +920,7 @@ def _open_today(
             resamples=resamples,
             today=today,
         )
-    account = _account(session, "cadre")
+    account = account_named(session, "cadre")
     if account.cadre_id is None:  # pragma: no cover - seed_demo links it
         raise RuntimeError("the demo cadre account has no cadre")
     indicator_code, template = CADRE_OBJECTION
@@ -1114,7 +1118,7 @@ def _enter_year_round_inputs(
         raise RuntimeError("the demo rulebook is not published")
     rng = np.random.default_rng(plan.seed)
     assessed = inputs.list_assessed(session, period)
-    admin = _account(session, "admin")
+    admin = account_named(session, "admin")
     entered_at = local_time(plan.computed_on - timedelta(days=5), 10)
     with acting_as(session, admin, at=entered_at):
         for cadre in assessed:
@@ -1136,7 +1140,7 @@ def _enter_year_round_inputs(
                 )
     rated_at = local_time(plan.computed_on - timedelta(days=3), 15)
     for username in plan.raters:
-        assessor = _account(session, username)
+        assessor = account_named(session, username)
         with acting_as(session, assessor, at=rated_at):
             for cadre in assessed:
                 indicator_set = inputs.indicator_set_of(rulebook, cadre)
@@ -1174,7 +1178,7 @@ def _run_year_round_period(
     notice: NoticeSettings,
 ) -> None:
     """Inputs, results, notice and final for one 2022 period whose rules are published."""
-    admin = _account(session, "admin")
+    admin = account_named(session, "admin")
     _enter_year_round_inputs(session, period, plan, standing)
     with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
         results.compute_results(
@@ -1185,7 +1189,7 @@ def _run_year_round_period(
             surveys=surveys,
             resamples=resamples,
         )
-    _publish_final(session, period, plan, notice, admin)
+    publish_final(session, period, plan, notice, admin)
 
 
 def seed_year_round(
@@ -1199,8 +1203,8 @@ def seed_year_round(
     totals and grades (:func:`year_round_documents`). :data:`BARRED_CADRE` earns 优秀
     by the total but keeps 称职: the 较差 third quarter bars 优秀.
     """
-    township = _unit(session, "QSZ")
-    admin = _account(session, "admin")
+    township = unit_coded(session, "QSZ")
+    admin = account_named(session, "admin")
     quarter_document, annual_document = year_round_documents()
     rng = np.random.default_rng(YEAR_ROUND_SEED)
     codes = [cadre.code for cadre in _list_cadres(session)]
@@ -1349,9 +1353,9 @@ def seed_record_history(
     which keeps the seed fast. Work reports are typed in by the team while the rules are
     published, before the ratings open. Returns counts of what was made.
     """
-    township = _unit(session, "QSZ")
-    admin = _account(session, "admin")
-    standing = _standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)[0]
+    township = unit_coded(session, "QSZ")
+    admin = account_named(session, "admin")
+    standing = latent_standings([cadre.id for cadre in _list_cadres(session)], HISTORY_SEED)[0]
     counts = {"periods": 0, "conversations": 0, "work_reports": 0}
     for year in sorted(EVENTS_BY_YEAR):
         plan = _year_plan(year)
@@ -1375,7 +1379,7 @@ def seed_record_history(
                 )
                 counts["work_reports"] += 1
             periods.advance_period(session, period, "collecting")
-        _enter_inputs(session, period, plan, standing)
+        enter_inputs(session, period, plan, standing)
         with acting_as(session, admin, at=local_time(plan.computed_on, 15)):
             missing = results.find_missing(session, period, surveys=surveys)
             results.record_decisions(
@@ -1394,7 +1398,7 @@ def seed_record_history(
             results.compute_results(
                 session, period=period, reason="", actor_id=admin.id, surveys=surveys, resamples=0
             )
-        _publish_final(session, period, plan, notice, admin)
+        publish_final(session, period, plan, notice, admin)
         counts["periods"] += 1
     notice_today = history_plans(today)[1].notice_starts_on
     for code, days, participants, topics, summary in CONVERSATIONS:

@@ -30,7 +30,7 @@ from assessment.demo import (
     history_plans,
     is_database_empty,
 )
-from assessment.models import Account, Notice, Objection, Period, ResultVersion
+from assessment.models import Account, Notice, Objection, Period, ResultVersion, Unit
 from assessment.services import inputs, publication, results
 from assessment.survey_source import get_survey_source, register_survey_source
 from surveys.models import Response, Survey, SurveySeal
@@ -96,14 +96,19 @@ def _by_code(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_command_says_what_it_made(seeded):
     _app, output = seeded
     # The command speaks the deployment's language (Chinese by default).
-    assert "40 名干部" in output
-    assert "2 个已计算的考核周期（2025年度已定稿，2026年上半年正在公示）" in output
+    # 40 in 青山镇 and 13 in each of the county's two other townships (issue 16); the
+    # periods: 2025 and 2026 first half, the 2022 year and its quarters, 2023, 2024, and
+    # the other townships' 2025
+    assert "一个县的 3 个乡镇、66 名干部，11 个已计算的考核周期" in output
+    assert "（一个正在公示，其余已定稿）" in output
 
 
 def test_period_1_stays_a_draft_2_is_final_3_on_notice_and_earlier_years_final(session):
     states = dict(
         session.execute(
-            sa.select(Period.name, Period.status).where(Period.parent_id.is_(None))
+            sa.select(Period.name, Period.status)
+            .join(Period.scope_unit)
+            .where(Period.parent_id.is_(None), Unit.code == "QSZ")
         ).all()
     )
     assert states == {
@@ -131,6 +136,28 @@ def test_period_1_stays_a_draft_2_is_final_3_on_notice_and_earlier_years_final(s
     }
     # finalised on the first working day after the notice ended
     assert final.finalised_at.date() == date(2026, 1, 20)
+
+
+def test_the_county_has_two_more_townships_each_with_a_final_2025_period(session):
+    """The demo county (issue 16): 白水镇 and 红岭乡 beside 青山镇, each scored from its
+    own inputs and resident survey, through to a final version."""
+    others = session.execute(
+        sa.select(Unit.code, Period.id, Period.name, Period.status)
+        .join(Period.scope_unit)
+        .where(Unit.code.in_(("BSZ", "HLX")))
+        .order_by(Unit.code)
+    ).all()
+    assert [(code, name, status) for code, _, name, status in others] == [
+        ("BSZ", "2025年度考核", "final"),
+        ("HLX", "2025年度考核", "final"),
+    ]
+    for code, period_id, _name, _status in others:
+        result = _latest(session, period_id)
+        assert len(result["cadres"]) == 13
+        assert {c["code"][:2] for c in result["cadres"]} == {code[:2]}
+        assert result["missing"] == []
+        for cadre in result["cadres"]:
+            assert {i["status"] for i in cadre["indicators"]} == {"scored"}, cadre["code"]
 
 
 def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):
@@ -216,7 +243,13 @@ def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_vill
     surveys = list(
         session.scalars(sa.select(Survey).where(Survey.code.is_(None)).order_by(Survey.id))
     )
-    assert [(s.period_id, s.status) for s in surveys] == [(2, "closed"), (3, "closed")]
+    # 青山镇's 2025 and 2026 first half, then the county's other townships' 2025 (issue 16)
+    assert [(s.period_id, s.status) for s in surveys] == [
+        (2, "closed"),
+        (3, "closed"),
+        (11, "closed"),
+        (12, "closed"),
+    ]
     for survey in surveys:
         seal = session.scalars(sa.select(SurveySeal).where(SurveySeal.survey_id == survey.id)).one()
         per_unit = dict(
@@ -226,7 +259,8 @@ def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_vill
                 .group_by(Response.unit_id)
             ).all()
         )
-        assert len(per_unit) == 8
+        # 青山镇's eight villages and communities, three in each other township
+        assert len(per_unit) == (8 if survey.period_id in (2, 3) else 3)
         assert all(30 <= n <= 80 for n in per_unit.values()), per_unit
         assert seal.response_count == sum(per_unit.values())
         channels = set(
@@ -247,7 +281,8 @@ def test_comments_are_reviewed_one_hidden_some_waiting(seeded, session):
 
     app, _output = seeded
     approved_comments = get_survey_source(app).approved_comments
-    residents = sa.select(Survey).where(Survey.code.is_(None)).order_by(Survey.id)
+    # 青山镇's two residents' surveys: its eight villages write enough comments
+    residents = sa.select(Survey).where(Survey.code.is_(None), Survey.period_id.in_((2, 3)))
     for survey in session.scalars(residents):
         listing = list_comments(session, survey, min_group_size=5)
         statuses = [comment.status for comment in listing.comments]
@@ -273,8 +308,9 @@ def test_survey_seals_and_the_audit_chain_verify(seeded):
     runner = app.test_cli_runner()
     seals = runner.invoke(args=["surveys", "verify-seal"])
     assert seals.exit_code == 0, seals.output
-    # two residents' surveys and the three democratic evaluation meetings of 2026
-    assert seals.output.count(": OK (") == 5
+    # 青山镇's two residents' surveys and the three democratic evaluation meetings of
+    # 2026, and the 2025 residents' survey of each of the county's other two townships
+    assert seals.output.count(": OK (") == 7
     chain = runner.invoke(args=["audit", "verify"])
     assert chain.exit_code == 0, chain.output
     assert "哈希链完整" in chain.output
@@ -379,9 +415,9 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     assert skipped.exit_code == 0
     assert "未写入演示数据" in skipped.output
     with app.app_context():
-        # 3 periods, the 2022 year (the annual period and its four quarters) and the
-        # record's 2023 and 2024
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 10
+        # 3 periods, the 2022 year (the annual period and its four quarters), the
+        # record's 2023 and 2024, and the county's other two townships' 2025
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 12
 
 
 def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
@@ -405,7 +441,7 @@ def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
             ]
 
     first = digests(seeded_app)
-    assert len(first) == 3 + 5 + 2  # one version per earlier period
+    assert len(first) == 3 + 5 + 2 + 2  # one version per earlier period
     assert digests(app) == first
 
 
@@ -574,7 +610,11 @@ def test_three_years_of_history_fire_the_consequence_rules(session):
     from assessment.services.consequences import eligibility_list
 
     by_year = {}
-    annual = sa.select(Period).where(Period.status == "final", Period.kind == "annual")
+    annual = (
+        sa.select(Period)
+        .join(Period.scope_unit)
+        .where(Period.status == "final", Period.kind == "annual", Unit.code == "QSZ")
+    )
     for period in session.scalars(annual):
         stored = results.payload_of(results.get_version(session, period.id, 1))["result"]
         by_year[period.year] = {c["code"]: c["grade"] for c in stored["cadres"]}
@@ -593,10 +633,21 @@ def test_three_years_of_history_fire_the_consequence_rules(session):
     assert three_excellent == {"QS023", "QS025"}
     assert incompetent_twice == {"QS028"}
     everything = set(session.scalars(sa.select(Unit.id)))
+    # over the whole county: the other townships' 基本称职 of 2025 are barred too
+    county_2025 = sa.select(Period).where(
+        Period.status == "final", Period.kind == "annual", Period.year == 2025
+    )
+    basic_in_county = {
+        c["code"]
+        for period in session.scalars(county_2025)
+        for c in results.payload_of(results.get_version(session, period.id, 1))["result"]["cadres"]
+        if c["grade"] == "basic"
+    }
+    assert basic_2025 < basic_in_county
     lines_2025 = eligibility_list(session, everything, year=2025).rows
     assert {(r.cadre_code, r.line.flag.kind.value) for r in lines_2025} == {
         (code, "reward_consideration") for code in three_excellent
-    } | {(code, "promotion_barred") for code in basic_2025}
+    } | {(code, "promotion_barred") for code in basic_in_county}
     lines_2024 = eligibility_list(session, everything, year=2024).rows
     assert ("QS028", "incompetent_consecutive") in {
         (r.cadre_code, r.line.flag.kind.value) for r in lines_2024
