@@ -2,7 +2,8 @@
 
 The demo (``flask demo seed``) has two computed periods of 青山镇: 2025年度考核 (final)
 and 2026年上半年考核 (on notice, so not final), and the record's earlier years 2023年度考核
-and 2024年度考核 (final). Locators use the pages' structure and
+and 2024年度考核 (final); the county's two other townships each have a final 2025年度考核
+(issue 16), so a period is found by its name and its township. Locators use the pages' structure and
 addresses, not wording, so the test holds in either language.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 FINAL_PERIOD = "2025年度考核"
 NOTICE_PERIOD = "2026年上半年考核"
+TOWNSHIP = "青山镇"
 
 
 class OverviewNavigator:
@@ -33,8 +36,9 @@ class OverviewNavigator:
         self.page.locator('nav.main-nav a[href="/admin/overview/"]').click()
         self.page.wait_for_url(re.compile(r"/admin/overview/$"))
 
-    def period_row(self, name: str) -> Locator:
-        return self.page.locator("table.results tbody tr").filter(has_text=name)
+    def period_row(self, name: str, township: str = TOWNSHIP) -> Locator:
+        rows = self.page.locator("table.results tbody tr")
+        return rows.filter(has_text=name).filter(has_text=township)
 
     def compare_one_post_group(self) -> str:
         """Open the comparison, choose the first post group, show; return its name."""
@@ -77,8 +81,10 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     # with the earlier years (issue 15): the 2022 year and its four quarters, and the
     # record's 2023 and 2024, all final
     quarters = [f"2022年第{n}季度平时考核" for n in "一二三四"]
+    # and the 2025 of the county's other two townships (issue 16)
     assert sorted(r[1] for r in rows) == sorted(
         [FINAL_PERIOD, NOTICE_PERIOD, "2022年度考核", *quarters, "2023年度考核", "2024年度考核"]
+        + [FINAL_PERIOD] * 2
     )
     for row in rows:
         assert isinstance(row[6], int) and row[6] > 0  # cadres assessed
@@ -97,6 +103,10 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     )
     cadres = list(compared.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert cadres and {r[1] for r in cadres} == {group}
-    # one row per cadre and period: 9 (the 2022 year and its quarters, 2023, 2024, 2025,
-    # 2026 first half)
-    assert len(cadres) == 9 * cadre_rows.count()
+    # one row per cadre and period: 9 for a cadre of 青山镇 (the 2022 year and its
+    # quarters, 2023, 2024, 2025, 2026 first half), 1 for the other townships' (2025)
+    periods_of = Counter(row[2] for row in cadres)
+    assert len(periods_of) == cadre_rows.count()
+    assert {code: n for code, n in periods_of.items() if n != 1} == {
+        code: 9 for code in periods_of if code.startswith("QS")
+    }

@@ -31,9 +31,11 @@ class ReportsNavigator:
     def __init__(self, page: Page) -> None:
         self.page = page
 
-    def open_period(self, name: str) -> None:
+    def open_period(self, name: str, township: str = "青山镇") -> None:
+        """Open a period from the list; the county's townships share period names."""
         self.page.locator("nav.main-nav").get_by_role("link", name="Periods").click()
-        self.page.get_by_role("link", name=name).click()
+        row = self.page.locator("main table tbody tr").filter(has_text=township)
+        row.get_by_role("link", name=name, exact=True).click()
         self.page.wait_for_url(re.compile(r"/admin/periods/\d+$"))
 
     def download(self, link: Locator) -> tuple[str, str]:

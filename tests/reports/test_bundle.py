@@ -580,8 +580,9 @@ def _demo_periods(app: Flask) -> list[Period]:
 def test_demo_periods_recompute_exactly(demo_app):
     periods = _demo_periods(demo_app)
     # 2025 final, 2026 first half on notice, then the 2022 year (annual and four
-    # quarters) and the record's 2023 and 2024 (issue 15)
-    assert [p.status for p in periods] == ["final", "notice"] + ["final"] * 7
+    # quarters) and the record's 2023 and 2024 (issue 15), and the 2025 of the county's
+    # other two townships (issue 16)
+    assert [p.status for p in periods] == ["final", "notice"] + ["final"] * 9
     with demo_app.app_context():
         for period in periods:
             built = build_bundle(db.session, period=db.session.get(Period, period.id), today=TODAY)
