@@ -203,6 +203,7 @@ UNIT_KIND_LABELS: dict[str, Any] = {
     "street": _l("Street"),
     "village": _l("Village"),
     "community": _l("Community"),
+    "department": _l("Township department"),
 }
 
 

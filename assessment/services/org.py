@@ -174,6 +174,11 @@ def appoint(
         raise FieldError("unit_id", "unit_retired")
     if unit.kind not in POST_LEVEL_UNIT_KINDS.get(post.unit_level, ()):
         raise FieldError("unit_id", "post_level_mismatch")
+    if (post.unit_level == "unit") != (cadre.kind == "unit"):
+        # a unit post is held by an assessed unit in itself, and only there (issue 16)
+        raise FieldError("post_id", "unit_post_for_units_only")
+    if cadre.kind == "unit" and unit.id != cadre.unit_id:
+        raise FieldError("unit_id", "unit_post_for_units_only")
     for other in cadre.appointments:
         if other.post_id == post.id and other.unit_id == unit.id:
             other_end = other.end_date or date.max
