@@ -159,6 +159,12 @@ PERIOD_KIND_LABELS: dict[str, Any] = {
     "term": _l("Term"),
 }
 
+#: What a period assesses (issue 16).
+PERIOD_SUBJECT_LABELS: dict[str, Any] = {
+    "cadres": _l("Cadres"),
+    "units": _l("Units and leadership teams"),
+}
+
 ROLE_LABELS: dict[str, Any] = {
     "admin": _l("Administrator"),
     "assessor": _l("Assessment team member"),

@@ -113,13 +113,57 @@ def covered_posts(document: Mapping[str, Any]) -> set[str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedSubject:
+    """A unit of a unit period's scope, the unit post of its kind, and whether it is assessed.
+
+    ``assessed`` is whether the rulebook document has an indicator set for ``post``;
+    ``subject_id`` is the unit's subject once it exists.
+    """
+
+    unit: Unit
+    post: str
+    post_name: str
+    assessed: bool
+    subject_id: int | None
+
+
+def plan_subjects(
+    session: Session, period: Period, document: Mapping[str, Any] | None
+) -> list[PlannedSubject]:
+    """Every unit of the scope subtree (the scope unit included: a township is its
+    leadership team), not retired, of a kind with a unit post, in code order."""
+    wanted = covered_posts(document) if document is not None else set()
+    units = session.scalars(
+        sa.select(Unit)
+        .where(Unit.path.startswith(period.scope_unit.path), Unit.retired_on.is_(None))
+        .order_by(Unit.code)
+    )
+    planned = []
+    for unit in units:
+        entry = UNIT_POSTS.get(unit.kind)
+        if entry is None:
+            continue
+        subject = find_subject(session, unit.id)
+        planned.append(
+            PlannedSubject(
+                unit=unit,
+                post=entry[0],
+                post_name=entry[1],
+                assessed=entry[0] in wanted,
+                subject_id=subject.id if subject is not None else None,
+            )
+        )
+    return planned
+
+
 def sync_subjects(session: Session, period: Period, document: Mapping[str, Any]) -> list[Cadre]:
     """Make every unit of the scope whose kind's post the rulebook covers an assessed subject.
 
-    A unit of the scope subtree (the scope unit included: a township is its leadership
-    team), not retired, gets its subject (created once, kept for later periods) and an
-    appointment to its kind's unit post over the period's dates unless one overlaps them.
-    A cadre period is left alone. Returns the subjects in unit code order.
+    Each planned unit (:func:`plan_subjects`) that is assessed gets its subject
+    (created once, kept for later periods) and an appointment to its kind's unit post
+    over the period's dates unless one overlaps them. A cadre period is left alone.
+    Returns the subjects in unit code order.
 
     Raises
     ------
@@ -130,18 +174,11 @@ def sync_subjects(session: Session, period: Period, document: Mapping[str, Any])
     if not is_unit_period(period):
         return []
     posts = ensure_unit_posts(session)
-    wanted = covered_posts(document)
-    units = session.scalars(
-        sa.select(Unit)
-        .where(Unit.path.startswith(period.scope_unit.path), Unit.retired_on.is_(None))
-        .order_by(Unit.code)
-    )
     subjects = []
-    for unit in units:
-        entry = UNIT_POSTS.get(unit.kind)
-        if entry is None or entry[0] not in wanted:
+    for planned in plan_subjects(session, period, document):
+        if not planned.assessed:
             continue
-        post = posts[entry[0]]
+        unit, post = planned.unit, posts[planned.post]
         subject = _subject(session, unit)
         overlapping = [
             a
