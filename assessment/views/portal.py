@@ -71,7 +71,7 @@ class PortalLinks:
     endpoint: str = "assessment.portal"
     args: Mapping[str, Any] = field(default_factory=dict)
     unit: bool = False
-    title: Any = _l("My assessment")
+    title: Any = field(default_factory=lambda: _l("My assessment"))
 
     def index(self) -> str:
         return url_for(f"{self.endpoint}.index")
@@ -83,9 +83,8 @@ class PortalLinks:
         return url_for(f"{self.endpoint}.version", period_id=period_id, number=number, **self.args)
 
     def objection(self, period_id: int, objection_id: int) -> str:
-        return url_for(
-            f"{self.endpoint}.objection", period_id=period_id, objection_id=objection_id, **self.args
-        )
+        endpoint = f"{self.endpoint}.objection"
+        return url_for(endpoint, period_id=period_id, objection_id=objection_id, **self.args)
 
     def new_objection(self, period_id: int, indicator: str | None = None) -> str:
         subject = {"subject": self.args["subject_id"]} if self.unit else {}

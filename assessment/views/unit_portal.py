@@ -69,7 +69,8 @@ def index() -> str:
             own = result_of_version(version).cadre(str(entry.subject_id))
         except KeyError:
             continue
-        grades = {g.code: rulebook_label(g.name) for g in rulebook_of_version(version).grading.grades}
+        rulebook = rulebook_of_version(version)
+        grades = {g.code: rulebook_label(g.name) for g in rulebook.grading.grades}
         rows.append(
             {
                 "period": entry.period,
@@ -91,9 +92,7 @@ def period(period_id: int, subject_id: int) -> str:
     version = shown_version(found)
     if version is None:
         abort(404)
-    return result_page(
-        found, version, latest=True, subject_id=subject_id, links=_links(subject_id)
-    )
+    return result_page(found, version, latest=True, subject_id=subject_id, links=_links(subject_id))
 
 
 @bp.route("/periods/<int:period_id>/subjects/<int:subject_id>/versions/<int:number>")

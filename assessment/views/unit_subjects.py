@@ -33,9 +33,7 @@ def assessed(period_id: int) -> str:
     document = rulebooks.document_of(version) if version is not None else None
     scope = current_scope()
     planned = [
-        p
-        for p in unit_subjects.plan_subjects(db.session, period, document)
-        if p.unit.id in scope
+        p for p in unit_subjects.plan_subjects(db.session, period, document) if p.unit.id in scope
     ]
     return render_template(
         "assessment/periods/units.html",
