@@ -28,10 +28,17 @@ from assessment.core.errors import FieldError
 from assessment.core.rulebook import REGULAR_GRADES
 from assessment.models import Account, Appointment, Cadre, Objection, Period, Unit
 from assessment.queries import NotFoundError, get_cadre, list_cadres
-from assessment.services import accounts, org, periods, publication, records, rulebooks
+from assessment.services import (
+    accounts,
+    org,
+    periods,
+    publication,
+    records,
+    rulebooks,
+    unit_subjects,
+)
 from assessment.services import inputs as inputs_service
 from assessment.services import results as results_service
-from assessment.services import unit_subjects
 from surveys import services as survey_services
 from surveys.models import Survey
 from surveys.queries import list_items
@@ -240,6 +247,7 @@ def test_publication_makes_the_covered_units_subjects_and_never_persons(
             session, scope=session.get(Unit, world["township"]), name="2026干部考核"
         )
         subjects = session.scalars(sa.select(Cadre).where(Cadre.kind == "unit")).all()
+        published = rulebooks.find_published(session, period.id)
         return {
             "assessed": sorted((a.name, a.post, a.unit_id) for a in assessed),
             "in_cadre_period": sorted(
@@ -251,7 +259,7 @@ def test_publication_makes_the_covered_units_subjects_and_never_persons(
                 for p in unit_subjects.plan_subjects(
                     session,
                     period,
-                    rulebooks.document_of(rulebooks.find_published(session, period.id)),
+                    rulebooks.document_of(published),
                 )
             ],
         }
