@@ -71,6 +71,7 @@ FIELD_MESSAGES: dict[str, Any] = {
         "A unit post is held only by the assessed unit itself, and a unit holds no other post."
     ),
     "cadre_not_a_person": _l("An account is linked to a person, not to an assessed unit."),
+    "unit_post_fixed": _l("The unit post %(code)s is kept by the system for assessed units."),
     "overlaps_sibling": _l("The dates overlap “%(name)s” of the same kind."),
     "period_not_draft": _l("The kind, dates and parent are fixed once the rules are published."),
     "period_has_children": _l("The period has sub-periods: it stays an annual or term period."),

@@ -111,6 +111,9 @@ def save_post(session: Session, data: PostData, post: Post | None = None) -> Pos
     existing = find_post_by_code(session, data.code)
     if existing is not None and existing is not post:
         raise FieldError("code", "duplicate_code", code=data.code)
+    if post is not None and post.unit_level == "unit":
+        # made and named by assessment.services.unit_subjects for the assessed units
+        raise FieldError("code", "unit_post_fixed", code=post.code)
     if data.unit_level not in {"township", "village"}:
         raise FieldError("unit_level", "unknown_level", level=data.unit_level)
     if post is None:

@@ -572,3 +572,23 @@ def test_the_team_sees_which_units_are_assessed(
     assert "甲村" in text and "党政办" in text and "UNIT-DEPT" in text
     cadre_period = make(lambda s: factories.make_period(s, scope=s.get(Unit, world["township"])).id)
     assert client.get(f"/admin/periods/{cadre_period}/units").status_code == 404
+
+
+def test_a_unit_post_is_not_edited_on_the_post_form(make: Any, world: dict[str, int]) -> None:
+    """Bad input: turning the village unit post into a person's post is refused."""
+    make(lambda session: _unit_period(session, world).id)
+
+    def change(session: Any) -> None:
+        post = unit_subjects.ensure_unit_posts(session)["UNIT-VILLAGE"]
+        org.save_post(session, org.PostData("UNIT-VILLAGE", "村委会", "", "village"), post)
+
+    with pytest.raises(FieldError) as refused:
+        make(change)
+    assert (refused.value.field, refused.value.code) == ("code", "unit_post_fixed")
+    post = make(
+        lambda s: (
+            unit_subjects.ensure_unit_posts(s)["UNIT-VILLAGE"].name_zh,
+            unit_subjects.ensure_unit_posts(s)["UNIT-VILLAGE"].unit_level,
+        )
+    )
+    assert post == ("村级组织", "unit")
