@@ -258,6 +258,14 @@ class PeriodEditForm(BaseForm):
 
 class PeriodForm(PeriodEditForm):
     scope_unit_id = SelectField(_l("Scope unit"), coerce=int)
+    subjects = SelectField(
+        _l("What is assessed"),
+        default="cadres",
+        description=_l(
+            "A unit period assesses the villages, communities, departments and the "
+            "leadership team under the scope, never a person; fixed once created."
+        ),
+    )
     submit = SubmitField(_l("Create period"))
 
 

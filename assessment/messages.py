@@ -58,6 +58,20 @@ FIELD_MESSAGES: dict[str, Any] = {
     "parent_other_scope": _l("“%(name)s” covers another township."),
     "outside_parent": _l("The dates must lie inside “%(name)s” (%(start)s to %(end)s)."),
     "parent_has_four_quarters": _l("“%(name)s” already has four quarters."),
+    # Units as assessed subjects (issue 16).
+    "unknown_period_subjects": _l("Unknown choice of what is assessed: %(value)s."),
+    "subjects_not_parents": _l("A sub-period assesses what “%(name)s” assesses."),
+    "unit_post_code_taken": _l(
+        "The post code %(code)s is needed for assessed units but a post of persons has it."
+    ),
+    "unit_subject_code_taken": _l(
+        "The code %(code)s is needed for the unit %(unit)s but a cadre already has it."
+    ),
+    "unit_post_for_units_only": _l(
+        "A unit post is held only by the assessed unit itself, and a unit holds no other post."
+    ),
+    "cadre_not_a_person": _l("An account is linked to a person, not to an assessed unit."),
+    "unit_post_fixed": _l("The unit post %(code)s is kept by the system for assessed units."),
     "overlaps_sibling": _l("The dates overlap “%(name)s” of the same kind."),
     "period_not_draft": _l("The kind, dates and parent are fixed once the rules are published."),
     "period_has_children": _l("The period has sub-periods: it stays an annual or term period."),
@@ -159,6 +173,12 @@ PERIOD_KIND_LABELS: dict[str, Any] = {
     "term": _l("Term"),
 }
 
+#: What a period assesses (issue 16).
+PERIOD_SUBJECT_LABELS: dict[str, Any] = {
+    "cadres": _l("Cadres"),
+    "units": _l("Units and leadership teams"),
+}
+
 ROLE_LABELS: dict[str, Any] = {
     "admin": _l("Administrator"),
     "assessor": _l("Assessment team member"),
@@ -203,6 +223,7 @@ UNIT_KIND_LABELS: dict[str, Any] = {
     "street": _l("Street"),
     "village": _l("Village"),
     "community": _l("Community"),
+    "department": _l("Township department"),
 }
 
 

@@ -78,7 +78,10 @@ def find_post_by_code(session: Session, code: str) -> Post | None:
 def list_cadres(session: Session, unit_ids: set[int], *, search: str = "") -> list[Cadre]:
     """Cadres with an appointment (current or past) in a unit of the scope."""
     in_scope = sa.select(Appointment.cadre_id).where(Appointment.unit_id.in_(unit_ids))
-    query = sa.select(Cadre).where(Cadre.id.in_(in_scope)).order_by(Cadre.code)
+    # persons only: an assessed unit's subject row is no one's roster entry (issue 16)
+    query = (
+        sa.select(Cadre).where(Cadre.id.in_(in_scope), Cadre.kind == "person").order_by(Cadre.code)
+    )
     if search:
         like = f"%{search}%"
         query = query.where(sa.or_(Cadre.name.like(like), Cadre.code.like(like)))
@@ -87,7 +90,11 @@ def list_cadres(session: Session, unit_ids: set[int], *, search: str = "") -> li
 
 def get_cadre(session: Session, cadre_id: int, unit_ids: set[int]) -> Cadre:
     cadre = session.get(Cadre, cadre_id)
-    if cadre is None or not any(a.unit_id in unit_ids for a in cadre.appointments):
+    if (
+        cadre is None
+        or cadre.kind != "person"
+        or not any(a.unit_id in unit_ids for a in cadre.appointments)
+    ):
         raise NotFoundError(cadre_id)
     return cadre
 
@@ -155,7 +162,11 @@ def list_periods_of_cadre(session: Session, cadre_id: int, states: Iterable[str]
     return list(
         session.scalars(
             sa.select(Period)
-            .where(Period.scope_unit_id.in_(ancestors), Period.status.in_(list(states)))
+            .where(
+                Period.scope_unit_id.in_(ancestors),
+                Period.status.in_(list(states)),
+                Period.subjects == "cadres",
+            )
             .order_by(Period.year, Period.id)
         )
     )

@@ -94,6 +94,9 @@ class ReportFacts:
     audit_head : tuple of (int, str), optional
         ``(seq, entry_hash)`` of the newest audit entry at generation: an anchor outside
         the database (``flask audit verify --anchor``, and the verify page for a PDF).
+    subjects : str
+        What the period assesses, ``cadres`` or ``units`` (issue 16): the reports name
+        the assessed "unit" instead of "cadre" in a unit period.
     """
 
     period_id: int
@@ -105,6 +108,7 @@ class ReportFacts:
     generated_at: datetime
     base_url: str
     audit_head: tuple[int, str] | None = None
+    subjects: str = "cadres"
 
     @property
     def layout_facts(self) -> dict[str, Any]:
@@ -207,6 +211,7 @@ def _verification(
         "audit_head": audit_head,
         "subject": "; ".join(keywords),
         "lang": "zh-CN" if is_chinese() else "en",
+        "of_units": facts.subjects == "units",
     }
 
 

@@ -92,6 +92,7 @@ class VersionData:
             generated_at=now,
             base_url=base_url,
             audit_head=self.audit_head,
+            subjects=self.period.subjects,
         )
 
 

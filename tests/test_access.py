@@ -180,6 +180,12 @@ ACCESS: dict[str, object] = {
     "assessment.portal.period": ("cadre",),
     "assessment.portal.version": ("cadre",),
     "assessment.portal.objection": ("cadre",),
+    # a unit's page for the people holding posts in it (issue 16)
+    "assessment.unit_portal.index": ("cadre",),
+    "assessment.unit_portal.period": ("cadre",),
+    "assessment.unit_portal.version": ("cadre",),
+    "assessment.unit_portal.objection": ("cadre",),
+    "assessment.unit_subjects.assessed": STAFF,
     # verification and open data (issue 7 items 4-5): public checks; the bundle for the
     # team and officials in scope, and for anyone once the period is final
     "verify.form": PUBLIC,

@@ -63,11 +63,14 @@ ALLOWED_PARENT_KINDS: Mapping[str, tuple[str, ...]] = {
     "street": ("county",),
     "village": ("township", "street"),
     "community": ("township", "street"),
+    "department": ("township", "street"),
 }
-#: Unit kinds a post of each level may be held in.
+#: Unit kinds a post of each level may be held in. A ``unit`` post is held by an assessed
+#: unit in itself (issue 16): the leadership team of a township is the township.
 POST_LEVEL_UNIT_KINDS: Mapping[str, tuple[str, ...]] = {
     "township": ("township", "street"),
     "village": ("village", "community"),
+    "unit": ("township", "street", "village", "community", "department"),
 }
 #: Inclusive range of a plausible year of birth (the same as the cadre form).
 BIRTH_YEAR_RANGE = (1930, 2010)
@@ -87,6 +90,9 @@ _KIND_ALIASES = {
     "村": "village",
     "community": "community",
     "社区": "community",
+    "department": "department",
+    "部门": "department",
+    "乡镇部门": "department",
 }
 _GENDER_ALIASES = {"": "", "m": "M", "男": "M", "f": "F", "女": "F"}
 

@@ -17,6 +17,8 @@ class UnitKind(enum.StrEnum):
     STREET = "street"
     VILLAGE = "village"
     COMMUNITY = "community"
+    #: A township department (乡镇部门, issue 16), assessed as a unit.
+    DEPARTMENT = "department"
 
 
 class Unit(db.Model):  # type: ignore[name-defined,misc]
@@ -56,12 +58,29 @@ class Post(db.Model):  # type: ignore[name-defined,misc]
     retired_on: Mapped[date | None]
 
 
+#: What a ``cadre`` row stands for: a person, or an assessed unit (issue 16).
+SUBJECT_KINDS = ("person", "unit")
+
+
 class Cadre(db.Model):  # type: ignore[name-defined,misc]
-    """A person who holds posts."""
+    """A person who holds posts, or an assessed unit carried through the same engine.
+
+    A unit subject (``kind="unit"``) stands for ``unit`` (a village, a department, or a
+    township's leadership team, which is the township itself) and holds the unit post of
+    its kind in that unit, so indicator sets, inputs, results, notice and reports treat
+    it as any assessed subject (``assessment.services.unit_subjects``).
+    """
 
     __tablename__ = "cadre"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('person', 'unit')", name="kind_known"),
+        sa.CheckConstraint("(kind = 'unit') = (unit_id IS NOT NULL)", name="unit_iff_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), default="person", server_default="person")
+    #: The assessed unit a unit subject stands for (one subject per unit).
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), unique=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(50))
     gender: Mapped[str] = mapped_column(sa.String(1), default="")
@@ -71,6 +90,7 @@ class Cadre(db.Model):  # type: ignore[name-defined,misc]
     appointments: Mapped[list[Appointment]] = relationship(
         back_populates="cadre", order_by="Appointment.start_date"
     )
+    unit: Mapped[Unit | None] = relationship()
 
 
 class Appointment(db.Model):  # type: ignore[name-defined,misc]

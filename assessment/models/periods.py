@@ -16,6 +16,8 @@ from assessment.models.org import Unit
 PERIOD_KINDS = ("month", "quarter", "half_year", "annual", "special", "term")
 #: Kinds a sub-period may have, and the kinds its parent may have.
 SUB_PERIOD_KINDS = ("month", "quarter", "half_year")
+#: What a period assesses (issue 16): cadres (persons) or units, never both.
+PERIOD_SUBJECTS = ("cadres", "units")
 PARENT_KINDS = ("annual", "term")
 
 
@@ -28,6 +30,7 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     """An assessment period over a scope unit, e.g. "2026 annual" or "2026 Q1"."""
 
     __tablename__ = "period"
+    __table_args__ = (sa.CheckConstraint("subjects IN ('cadres', 'units')", name="subjects_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -40,6 +43,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     #: The annual or term period this sub-period's results roll up into.
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("period.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(24), default="draft")
+    #: "cadres" (persons) or "units" (the villages, departments and leadership teams
+    #: under the scope): a unit period never assesses a person, nor a cadre period a unit.
+    subjects: Mapped[str] = mapped_column(sa.String(8), default="cadres", server_default="cadres")
     min_group_size: Mapped[int] = mapped_column(default=5)
     #: Last day for the assessors' ratings (local date), set by the team; reminders
     #: go to assessors with ratings missing as it comes near.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from assessment import throttle
 from assessment.audit import record_action
 from assessment.core.errors import FieldError
-from assessment.models import Account, AccountScope, Role, Unit
+from assessment.models import Account, AccountScope, Cadre, Role, Unit
 from assessment.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
 from assessment.queries import find_account_by_username
 
@@ -50,6 +50,10 @@ def save_account(
         raise FieldError("cadre_id", "cadre_required")
     if data.role != Role.CADRE and data.cadre_id is not None:
         raise FieldError("cadre_id", "cadre_only_for_cadre_role")
+    linked = session.get(Cadre, data.cadre_id) if data.cadre_id is not None else None
+    if data.cadre_id is not None and (linked is None or linked.kind != "person"):
+        # an assessed unit is spoken for by the persons holding posts in it (issue 16)
+        raise FieldError("cadre_id", "cadre_not_a_person")
     if not data.scope_unit_ids:
         raise FieldError("scope_unit_ids", "scope_required")
     email = data.email.strip()

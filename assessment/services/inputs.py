@@ -60,6 +60,7 @@ from assessment.models import (
 from assessment.queries import NotFoundError, scope_unit_ids
 from assessment.services.imports import ImportRejected
 from assessment.services.rulebooks import find_published, rulebook_of
+from assessment.services.unit_subjects import subject_kind
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +121,10 @@ def list_assessed(
 ) -> list[AssessedCadre]:
     """Cadres with an appointment in the period's scope during its year, by code.
 
-    A cadre with several such appointments is assessed under the one that started last
-    (ties: the later one entered). ``unit_ids`` limits the list to a reader's scope.
+    The subjects are persons in a cadre period and units in a unit period (issue 16,
+    :mod:`assessment.services.unit_subjects`), never both. A cadre with several such
+    appointments is assessed under the one that started last (ties: the later one
+    entered). ``unit_ids`` limits the list to a reader's scope.
     """
     first, last = date(period.year, 1, 1), date(period.year, 12, 31)
     query = (
@@ -132,6 +135,7 @@ def list_assessed(
         .join(Unit, Appointment.unit_id == Unit.id)
         .where(
             Unit.path.startswith(period.scope_unit.path),
+            Cadre.kind == subject_kind(period),
             Appointment.start_date <= last,
             sa.or_(Appointment.end_date.is_(None), Appointment.end_date >= first),
         )

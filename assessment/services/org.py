@@ -111,6 +111,9 @@ def save_post(session: Session, data: PostData, post: Post | None = None) -> Pos
     existing = find_post_by_code(session, data.code)
     if existing is not None and existing is not post:
         raise FieldError("code", "duplicate_code", code=data.code)
+    if post is not None and post.unit_level == "unit":
+        # made and named by assessment.services.unit_subjects for the assessed units
+        raise FieldError("code", "unit_post_fixed", code=post.code)
     if data.unit_level not in {"township", "village"}:
         raise FieldError("unit_level", "unknown_level", level=data.unit_level)
     if post is None:
@@ -174,6 +177,11 @@ def appoint(
         raise FieldError("unit_id", "unit_retired")
     if unit.kind not in POST_LEVEL_UNIT_KINDS.get(post.unit_level, ()):
         raise FieldError("unit_id", "post_level_mismatch")
+    if (post.unit_level == "unit") != (cadre.kind == "unit"):
+        # a unit post is held by an assessed unit in itself, and only there (issue 16)
+        raise FieldError("post_id", "unit_post_for_units_only")
+    if cadre.kind == "unit" and unit.id != cadre.unit_id:
+        raise FieldError("unit_id", "unit_post_for_units_only")
     for other in cadre.appointments:
         if other.post_id == post.id and other.unit_id == unit.id:
             other_end = other.end_date or date.max

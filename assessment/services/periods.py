@@ -17,7 +17,13 @@ from assessment.core.errors import (
 )
 from assessment.core.lifecycle import check_transition
 from assessment.models import Notice, Objection, Period, ResultVersion, RulebookVersion, Unit
-from assessment.models.periods import PARENT_KINDS, PERIOD_KINDS, SUB_PERIOD_KINDS
+from assessment.models.periods import (
+    PARENT_KINDS,
+    PERIOD_KINDS,
+    PERIOD_SUBJECTS,
+    SUB_PERIOD_KINDS,
+)
+from assessment.services.unit_subjects import ensure_unit_posts
 
 #: Objection states that keep a period from becoming final.
 PENDING_OBJECTION_STATUSES = ("open", "under_review")
@@ -118,18 +124,28 @@ def create_period(
     starts_on: date | None = None,
     ends_on: date | None = None,
     parent: Period | None = None,
+    subjects: str = "cadres",
 ) -> Period:
     """A new draft period; ``min_group_size`` is the settings page's default for new periods.
+
+    ``subjects`` is ``cadres`` (persons) or ``units`` (the villages, departments and
+    leadership teams under the scope, issue 16); a unit period's unit posts are made
+    ready for its rulebook (:func:`assessment.services.unit_subjects.ensure_unit_posts`).
 
     Raises
     ------
     FieldError
         Naming the field: the scope, the year, the kind, the end before the start, a
         parent that is not an annual or term period of the same scope, dates outside the
-        parent's, a fifth quarter, or a sub-period overlapping a sibling of its kind.
+        parent's, a fifth quarter, or a sub-period overlapping a sibling of its kind;
+        ``subjects`` unknown, or not the parent's.
     """
     data = PeriodData(name, year, kind, starts_on, ends_on, parent)
+    if subjects not in PERIOD_SUBJECTS:
+        raise FieldError("subjects", "unknown_period_subjects", value=subjects)
     first, last = _check_period(session, data, scope_unit, None)
+    if parent is not None and parent.subjects != subjects:
+        raise FieldError("subjects", "subjects_not_parents", name=parent.name)
     period = Period(
         name=name.strip(),
         year=year,
@@ -140,9 +156,12 @@ def create_period(
         starts_on=first,
         ends_on=last,
         parent=parent,
+        subjects=subjects,
     )
     session.add(period)
     session.flush()
+    if subjects == "units":
+        ensure_unit_posts(session)
     return period
 
 

@@ -62,6 +62,7 @@ from assessment.services.results import (
     MAX_REASON as MAX_VERSION_REASON,
 )
 from assessment.services.results import compute_results, list_versions
+from assessment.services.unit_subjects import speaks_for
 from assessment.survey_source import SurveySource
 
 __all__ = [
@@ -365,7 +366,10 @@ def file_objection(
             raise FieldError("filed_by_id", "required")
         if cadre_id is None:
             raise FieldError("cadre_id", "required")
-        if account.cadre_id != cadre_id:
+        if account.cadre_id != cadre_id and not (
+            cadre_id is not None and speaks_for(session, account, cadre_id, today)
+        ):
+            # one's own result, or the result of a unit one holds a post in (issue 16)
             raise FieldError("cadre_id", "not_own_result")
         contact_name = contact = ""
     else:

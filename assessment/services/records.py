@@ -71,7 +71,8 @@ def ancestor_unit_ids(session: Session, cadre_id: int) -> set[int]:
 
 
 def annual_periods(session: Session, scope_unit_ids: Collection[int]) -> list[Period]:
-    """The final annual periods over the given units, oldest first: what year rules read.
+    """The final annual periods of cadres over the given units, oldest first: what year
+    rules read (a unit period's grades are a unit's, never a person's).
 
     The one place that decides which periods are annual (``Period.kind``).
     """
@@ -81,6 +82,7 @@ def annual_periods(session: Session, scope_unit_ids: Collection[int]) -> list[Pe
             Period.scope_unit_id.in_(list(scope_unit_ids)),
             Period.status == "final",
             Period.kind == "annual",
+            Period.subjects == "cadres",
         )
         .order_by(Period.year, Period.id)
     )

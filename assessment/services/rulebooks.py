@@ -33,10 +33,11 @@ from assessment.core.rulebook import (
     parse_rulebook,
     to_plain,
 )
-from assessment.models import Appointment, Period, Post, RulebookVersion, Unit
+from assessment.models import Appointment, Cadre, Period, Post, RulebookVersion, Unit
 from assessment.models.periods import SUB_PERIOD_KINDS
 from assessment.queries import NotFoundError
 from assessment.services.periods import advance_period
+from assessment.services.unit_subjects import subject_kind, sync_subjects
 
 #: Period states in which a rulebook can no longer get a new version.
 CLOSED_STATES = frozenset({"final"})
@@ -116,13 +117,16 @@ def load_rulebook(session: Session, period_id: int) -> Rulebook:
 
 
 def required_posts(session: Session, period: Period, on: date) -> dict[str, Post]:
-    """Posts held on ``on`` by a current appointment in the period's scope unit subtree."""
+    """Posts held on ``on`` by a current appointment in the period's scope unit subtree
+    (by persons in a cadre period, by unit subjects in a unit period)."""
     query = (
         sa.select(Post)
         .join(Appointment, Appointment.post_id == Post.id)
         .join(Unit, Appointment.unit_id == Unit.id)
+        .join(Cadre, Appointment.cadre_id == Cadre.id)
         .where(
             Unit.path.startswith(period.scope_unit.path),
+            Cadre.kind == subject_kind(period),
             Appointment.start_date <= on,
             sa.or_(Appointment.end_date.is_(None), Appointment.end_date >= on),
             Post.retired_on.is_(None),
@@ -206,8 +210,10 @@ def start_rulebook(
         if published is not None:
             document = document_of(published)
         else:
-            # a sub-period (平时考核) is graded 好/较好/一般/较差 by default (issue 15)
-            grades = REGULAR_GRADES if period.kind in SUB_PERIOD_KINDS else DEFAULT_GRADES
+            # a sub-period (平时考核, issue 15) and a unit period (issue 16) are graded
+            # 好/较好/一般/较差 by default
+            regular = period.kind in SUB_PERIOD_KINDS or period.subjects == "units"
+            grades = REGULAR_GRADES if regular else DEFAULT_GRADES
             document = default_document(default_title(period.name), grades)
     version = RulebookVersion(
         period=period,
@@ -250,7 +256,9 @@ def publish_version(
     """Freeze a complete draft; the first publication moves the period to "rules published".
 
     Raises RulebookError with every problem when the rulebook is incomplete or a post
-    held in the scope on ``on`` has no indicator set.
+    held in the scope on ``on`` has no indicator set. In a unit period, publication
+    then makes the scope's units that the rulebook has indicator sets for assessed
+    subjects (:func:`assessment.services.unit_subjects.sync_subjects`).
     """
     if version.is_published:
         raise RulebookStateError("rulebook_frozen", number=version.number)
@@ -258,6 +266,7 @@ def publish_version(
     problems = publication_problems(session, period, document_of(version), on)
     if problems:
         raise RulebookError(problems)
+    sync_subjects(session, period, document_of(version))
     version.status = "published"
     version.published_at = now
     session.flush()

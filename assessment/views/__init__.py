@@ -6,7 +6,12 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from assessment.app.extensions import login_manager
-from assessment.messages import PERIOD_KIND_LABELS, STATE_LABELS, version_reason
+from assessment.messages import (
+    PERIOD_KIND_LABELS,
+    PERIOD_SUBJECT_LABELS,
+    STATE_LABELS,
+    version_reason,
+)
 
 
 def create_blueprint() -> Blueprint:
@@ -28,6 +33,8 @@ def create_blueprint() -> Blueprint:
         results,
         rulebooks,
         settings,
+        unit_portal,
+        unit_subjects,
     )
 
     login_manager.login_view = "assessment.auth.login"
@@ -41,6 +48,7 @@ def create_blueprint() -> Blueprint:
         return {
             "state_label": lambda code: STATE_LABELS.get(code, code),
             "period_kind_label": lambda code: PERIOD_KIND_LABELS.get(code, code),
+            "period_subjects_label": lambda code: PERIOD_SUBJECT_LABELS.get(code, code),
             "version_reason": version_reason,
         }
 
@@ -62,6 +70,8 @@ def create_blueprint() -> Blueprint:
         settings,
         reminders,
         records,
+        unit_portal,
+        unit_subjects,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -60,7 +60,7 @@ from assessment.notice_forms import (
     OpenNoticeForm,
 )
 from assessment.queries import NotFoundError, find_period, get_period
-from assessment.services import objections, site_settings
+from assessment.services import objections, site_settings, unit_subjects
 from assessment.services import publication as service
 from assessment.services.inputs import (
     EVENT_KINDS,
@@ -575,9 +575,20 @@ def attachment(period_id: int, objection_id: int) -> Response:
 # ---------------------------------------------------------------------------
 
 
-def _own_result(period: Period, version: ResultVersion) -> Mapping[str, Any]:
-    """The logged-in cadre's entry in the shown version (404 when not assessed)."""
-    mine = str(current_user.cadre_id)
+def _objecting_subject() -> int:
+    """Whose result the logged-in cadre objects to: their own, or (``?subject=``) the
+    result of a unit they hold a post in (issue 16); 404 for anyone else's."""
+    subject = request.args.get("subject", type=int)
+    if subject is None or subject == current_user.cadre_id:
+        return int(current_user.cadre_id)
+    if not unit_subjects.speaks_for(db.session, current_user, subject, local_today()):
+        abort(404)
+    return subject
+
+
+def _own_result(period: Period, version: ResultVersion, subject_id: int) -> Mapping[str, Any]:
+    """The subject's entry in the shown version (404 when not assessed)."""
+    mine = str(subject_id)
     for cadre in payload_of(version)["result"]["cadres"]:
         if cadre["id"] == mine:
             return dict(cadre)
@@ -606,7 +617,8 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
     version = shown_version(period)
     if version is None:
         abort(404)
-    own = _own_result(period, version)
+    subject_id = _objecting_subject()
+    own = _own_result(period, version, subject_id)
     notice = service.find_notice(db.session, period)
     form = ObjectionForm()
     form.indicator.choices = choices(indicator_choices(version, own["post"]))
@@ -614,6 +626,7 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET" and request.args.get("indicator"):
         form.indicator.data = request.args["indicator"]
     closed = closed_message(period, notice)
+    unit_args = {"subject": subject_id} if subject_id != current_user.cadre_id else {}
     status = 200
     if form.is_submitted():
         status = 400
@@ -628,7 +641,7 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
                         config=current_app.config,
                         today=local_today(),
                         channel="cadre",
-                        cadre_id=current_user.cadre_id,
+                        cadre_id=subject_id,
                         filed_by_id=current_user.id,
                         contact_name="",
                         contact="",
@@ -649,7 +662,7 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
                     ),
                     "success",
                 )
-                return redirect(url_for(".new_objection", period_id=period.id))
+                return redirect(url_for(".new_objection", period_id=period.id, **unit_args))
     page = _render(
         "new_objection.html",
         period=period,
@@ -658,6 +671,7 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
         own=own,
         form=form,
         closed=closed,
-        mine=service.list_objections(db.session, period.id, cadre_id=current_user.cadre_id),
+        mine=service.list_objections(db.session, period.id, cadre_id=subject_id),
+        unit_args=unit_args,
     )
     return page_with_status(page, status)

@@ -37,7 +37,12 @@ from assessment.forms import (
     TransitionForm,
     choices,
 )
-from assessment.messages import PERIOD_KIND_LABELS, STATE_LABELS, lifecycle_message
+from assessment.messages import (
+    PERIOD_KIND_LABELS,
+    PERIOD_SUBJECT_LABELS,
+    STATE_LABELS,
+    lifecycle_message,
+)
 from assessment.models import AuditEntry, Period
 from assessment.models.periods import PARENT_KINDS, PERIOD_KINDS
 from assessment.queries import (
@@ -146,6 +151,7 @@ def new() -> str | Response:
     """Create a period over a township (or county) in scope."""
     form = PeriodForm()
     _period_choices(form)
+    form.subjects.choices = choices((k, str(label)) for k, label in PERIOD_SUBJECT_LABELS.items())
     form.scope_unit_id.choices = choices(
         [
             (u.id, f"{u.name_zh} ({u.code})")
@@ -168,6 +174,7 @@ def new() -> str | Response:
                 starts_on=data.starts_on,
                 ends_on=data.ends_on,
                 parent=data.parent,
+                subjects=form.subjects.data,
             )
         if attempt.saved:
             flash(_("Period created."), "success")
@@ -183,6 +190,7 @@ PERIOD_FIELD_LABELS: dict[str, Any] = {
     "starts_on": _l("First day"),
     "ends_on": _l("Last day"),
     "parent_id": _l("Part of"),
+    "subjects": _l("What is assessed"),
     "scope_unit_id": _l("Scope"),
     "status": _l("State"),
     "min_group_size": _l("Minimum group size"),

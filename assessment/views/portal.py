@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assessment.access import roles_required
@@ -55,6 +57,40 @@ bp = Blueprint("portal", __name__, url_prefix="/me")
 PUBLIC_STATES = ("notice", "final")
 #: Endpoint of the cadre's own scorecard PDF (reports package), linked when registered.
 SCORECARD_ENDPOINT = "reports.my_scorecard"
+
+
+@dataclass(frozen=True, slots=True)
+class PortalLinks:
+    """Where a result page's links go: the cadre's own pages, or a unit's (issue 16).
+
+    ``endpoint`` is the blueprint of the pages (``assessment.portal`` or
+    ``assessment.unit_portal``); ``args`` the URL arguments naming the subject on a
+    unit's pages; ``unit`` switches the words that speak of cadres.
+    """
+
+    endpoint: str = "assessment.portal"
+    args: Mapping[str, Any] = field(default_factory=dict)
+    unit: bool = False
+    title: Any = field(default_factory=lambda: _l("My assessment"))
+
+    def index(self) -> str:
+        return url_for(f"{self.endpoint}.index")
+
+    def period(self, period_id: int) -> str:
+        return url_for(f"{self.endpoint}.period", period_id=period_id, **self.args)
+
+    def version(self, period_id: int, number: int) -> str:
+        return url_for(f"{self.endpoint}.version", period_id=period_id, number=number, **self.args)
+
+    def objection(self, period_id: int, objection_id: int) -> str:
+        endpoint = f"{self.endpoint}.objection"
+        return url_for(endpoint, period_id=period_id, objection_id=objection_id, **self.args)
+
+    def new_objection(self, period_id: int, indicator: str | None = None) -> str:
+        subject = {"subject": self.args["subject_id"]} if self.unit else {}
+        return url_for(
+            "assessment.notice.new_objection", period_id=period_id, indicator=indicator, **subject
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -298,9 +334,10 @@ def _trend(history: Sequence[Mapping[str, Any]], minimums: Sequence[float] = ())
     return trend([h["total"] for h in history], minimums)
 
 
-def _render(template: str, **context: Any) -> str:
+def _render(template: str, links: PortalLinks | None = None, **context: Any) -> str:
     return render_template(
         f"assessment/portal/{template}",
+        links=links or PortalLinks(),
         label=_label,
         kind_label=lambda code: KIND_LABELS.get(code, code),
         method_label=method_label,
@@ -327,8 +364,16 @@ def index() -> str:
     return _render("index.html", history=history, trend=_trend(history))
 
 
-def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
-    cadre_id = _cadre_id()
+def result_page(
+    period: Period,
+    version: ResultVersion,
+    *,
+    latest: bool,
+    subject_id: int | None = None,
+    links: PortalLinks | None = None,
+) -> str:
+    """A subject's result page: the cadre's own (by default), or a unit's for its head."""
+    cadre_id = _cadre_id() if subject_id is None else subject_id
     view = _period_view(period, version, cadre_id)
     notice = publication.find_notice(db.session, period)
     can_object = (
@@ -341,11 +386,12 @@ def _page(period: Period, version: ResultVersion, *, latest: bool) -> str:
     awareness = _awareness(period, cadre_id)
     history = _history(cadre_id)
     scorecard = None
-    if SCORECARD_ENDPOINT in current_app.view_functions:
+    if subject_id is None and SCORECARD_ENDPOINT in current_app.view_functions:
         scorecard = url_for(SCORECARD_ENDPOINT, period_id=period.id)
     versions = [v.number for v in publication.list_shown_versions(db.session, period)]
     return _render(
         "period.html",
+        links=links,
         period=period,
         version=version,
         latest=latest,
@@ -372,7 +418,7 @@ def period(period_id: int) -> str:
     version = shown_version(found)
     if version is None:
         abort(404)
-    return _page(found, version, latest=True)
+    return result_page(found, version, latest=True)
 
 
 @bp.route("/periods/<int:period_id>/versions/<int:number>")
@@ -385,15 +431,25 @@ def version(period_id: int, number: int) -> str:
         abort(404)
     stored = get_version(db.session, found.id, number)
     current = publication.shown_version_number(db.session, found)
-    return _page(found, stored, latest=number == current)
+    return result_page(found, stored, latest=number == current)
 
 
 @bp.route("/periods/<int:period_id>/objections/<int:objection_id>")
 @roles_required("cadre")
 def objection(period_id: int, objection_id: int) -> str:
     """One objection about the cadre's result, as filed, and the team's written answer."""
-    found = _public_period(period_id)
-    cadre_id = _cadre_id()
+    return objection_page(_public_period(period_id), objection_id)
+
+
+def objection_page(
+    found: Period,
+    objection_id: int,
+    *,
+    subject_id: int | None = None,
+    links: PortalLinks | None = None,
+) -> str:
+    """An objection about the subject's result (the cadre's own by default), or 404."""
+    cadre_id = _cadre_id() if subject_id is None else subject_id
     chosen = publication.get_objection(db.session, found, objection_id)
     if chosen is None or chosen.cadre_id != cadre_id:
         abort(404)
@@ -409,6 +465,7 @@ def objection(period_id: int, objection_id: int) -> str:
             names = {i.code: _label(i.name) for i in indicator_set.indicators}
     return _render(
         "objection.html",
+        links=links,
         period=found,
         objection=chosen,
         indicator_names=names,

@@ -155,6 +155,8 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
     notice = service.find_notice(db.session, period)
     form = PublicObjectionForm()
     form.cadre_id.choices = choices(_cadre_choices(version))
+    if period.subjects == "units":
+        form.cadre_id.label.text = _("Unit concerned")
     form.attachment.description = attachment_hint()
     closed = closed_message(period, notice)
     status = 200
