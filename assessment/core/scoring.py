@@ -47,6 +47,7 @@ __all__ = [
     "Method",
     "PanelResult",
     "QuantitativeRule",
+    "QuotaArithmetic",
     "QuotaRule",
     "TotalResult",
     "assign_grades",
@@ -57,6 +58,7 @@ __all__ = [
     "compute_survey_points",
     "compute_total",
     "exact_ratio",
+    "quota_arithmetic",
     "quota_count",
     "score_quantitative",
     "validate_weights",
@@ -1331,6 +1333,51 @@ def quota_count(quota: float | Fraction | None, size: int, rounding: str = "down
     if rounding == "up":
         return math.ceil(product)
     raise InvalidParameterError("rounding", rounding, "unknown_rounding")
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaArithmetic:
+    """``size × share = product → allowed (rounding)``, as the pages print it.
+
+    Parameters
+    ----------
+    size : int
+        Cadres in the group.
+    share : Decimal
+        The share as written (``0.15``).
+    product : Decimal
+        ``size × share`` exactly, without trailing zeros (``1.05``).
+    allowed : int
+        The product rounded as ``rounding`` says.
+    rounding : str
+        One of :data:`QUOTA_ROUNDINGS`.
+    """
+
+    size: int
+    share: Decimal
+    product: Decimal
+    allowed: int
+    rounding: str
+
+
+def quota_arithmetic(share: float, size: int, rounding: str = "down") -> QuotaArithmetic:
+    """The worked quota of one group: ``7 × 15% = 1.05 → 1 (rounded down)``.
+
+    Examples
+    --------
+    >>> q = quota_arithmetic(0.15, 7)
+    >>> str(q.product), q.allowed
+    ('1.05', 1)
+    >>> str(quota_arithmetic(0.2, 5, "up").product)
+    '1'
+    """
+    written = Decimal(str(share))
+    product = written * size
+    # 0.20 × 5 is 1.00: print 1, never an exponent (1E+1)
+    product = (
+        product.quantize(Decimal(1)) if product == product.to_integral() else product.normalize()
+    )
+    return QuotaArithmetic(size, written, product, quota_count(share, size, rounding), rounding)
 
 
 def _check_quota(quota: float | Fraction | None) -> None:
