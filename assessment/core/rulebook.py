@@ -424,7 +424,7 @@ class QuotaGroup:
         the kind at or above each cadre's unit), and each part gets the share of its
         unit's grade.
     shares : tuple of (str, float)
-        Unit grade code and share, in the order written.
+        Unit grade code and share, the largest share first.
     """
 
     code: str
@@ -1796,7 +1796,14 @@ def _parse_quota_groups(
             continue
         groups.append(
             QuotaGroup(
-                code, name, tuple(posts), group_rounding, top_quota, unit_kind, tuple(shares)
+                code,
+                name,
+                tuple(posts),
+                group_rounding,
+                top_quota,
+                unit_kind,
+                # largest share first: the order the rules page lists them in
+                tuple(sorted(shares, key=lambda item: (-item[1], item[0]))),
             )
         )
     check.unique(codes, "code")
