@@ -4,6 +4,8 @@ with the rounding chosen. Every expected count is worked out by hand in the test
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -408,3 +410,15 @@ def test_duplicate_group_codes_are_refused():
     assert ("grading.quota_groups[1].code", "duplicate_code") in _problems(
         document(quota_groups=[LEADERS, twin])
     )
+
+
+def test_the_documented_schema_accepts_quota_groups_and_refuses_a_bad_share():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(__file__).resolve().parents[3] / "docs" / "rulebook.schema.json"
+    validator = jsonschema.Draft202012Validator(json.loads(schema_path.read_text("utf-8")))
+    doc = document(rounding="half_up", quota_groups=[LEADERS, STAFF_BY_GRADE])
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    assert [e.message for e in validator.iter_errors(to_plain(parse_rulebook(doc)))] == []
+    bad = copy.deepcopy(doc)
+    bad["grading"]["quota_groups"][1]["by_unit_grade"]["shares"]["poor"] = 1.5
+    assert list(validator.iter_errors(bad))
