@@ -422,3 +422,20 @@ def test_the_documented_schema_accepts_quota_groups_and_refuses_a_bad_share():
     bad = copy.deepcopy(doc)
     bad["grading"]["quota_groups"][1]["by_unit_grade"]["shares"]["poor"] = 1.5
     assert list(validator.iter_errors(bad))
+
+
+def test_a_cadre_with_no_unit_of_the_kind_above_is_missing_by_name():
+    # V9 is not in the tree: its staff member has no township to be graded with
+    doc = document(quota_groups=[STAFF_BY_GRADE])
+    inputs = staff_inputs({"T1": "good", "T2": "fair", "T3": "poor"})
+    stray = CadreInput("stray", "stray", "stray", "STAFF", "V9")
+    inputs = PeriodInputs(
+        cadres=(*inputs.cadres, stray),
+        actuals=(*inputs.actuals, ActualInput("stray", "Q", 90)),
+        unit_tree=inputs.unit_tree,
+        unit_grades=inputs.unit_grades,
+    )
+    missing = find_missing_inputs(parse_rulebook(doc), inputs)
+    assert [(m.kind, m.cadre, m.indicator, m.subject) for m in missing] == [
+        ("unit_grade", "stray", "staff", "V9")
+    ]
