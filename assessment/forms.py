@@ -281,6 +281,21 @@ class RatingDeadlineForm(BaseForm):
     submit = SubmitField(_l("Save the deadline"))
 
 
+class UnitGradesPeriodForm(BaseForm):
+    """The final period whose results grade the units (0: none); choices set by the view."""
+
+    unit_grades_period = SelectField(
+        _l("Period that grades the units"),
+        coerce=int,
+        description=_l(
+            "The rulebook's quota groups that depend on the unit's grade read each unit's "
+            "grade from this period's final results. Only final periods of this scope or "
+            "one enclosing it can be chosen."
+        ),
+    )
+    submit = SubmitField(_l("Save the period that grades the units"))
+
+
 #: Shown when the box before a step that cannot be undone was not ticked.
 NOT_UNDERSTOOD = _l(
     "Tick “I understand that this cannot be undone” to go ahead: nothing was changed."

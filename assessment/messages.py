@@ -78,6 +78,20 @@ FIELD_MESSAGES: dict[str, Any] = {
     # Spreadsheet imports (assessment.core.roster, assessment.spreadsheets).
     "missing_column": _l("The header row has no column %(column)s."),
     "ratings_closed": _l("Ratings are closed once the results are computed."),
+    "unit_grades_closed": _l(
+        "The results are published: the period that grades the units can no longer change."
+    ),
+    "unit_grades_unknown_period": _l("There is no other period with the number %(value)s."),
+    "unit_grades_not_final": _l(
+        "The period %(name)s is not final: only final results can grade the units."
+    ),
+    "unit_grades_other_scope": _l(
+        "The period %(name)s covers %(scope)s, which neither is nor encloses %(own)s."
+    ),
+    "unit_grades_unknown_grades": _l(
+        "The rulebook's quota shares name grades the period %(name)s does not have: "
+        "%(codes)s (its grades are %(known)s)."
+    ),
     "deadline_out_of_period": _l("Choose a day in or next to the period's year %(year)s."),
     "invalid_email": _l("Enter an e-mail address such as name@example.gov.cn, or leave it empty."),
     "unread_column": _l(
@@ -215,6 +229,17 @@ MISSING_KIND_LABELS: dict[str, Any] = {
     "indicator_set": _l("the rulebook has no indicator set for this post"),
     "unit_population": _l("unit population missing (needed for post-stratification)"),
     "child_result": _l("a sub-period is not final, or has no result for the cadre"),
+    "unit_grade": _l(
+        "no grade, or no share for its grade, in the period that grades the units "
+        "(set on the period's page)"
+    ),
+}
+
+#: How a quota's ``share × size`` is made whole, as the rules page and results say it.
+QUOTA_ROUNDING_LABELS: dict[str, Any] = {
+    "down": _l("rounded down"),
+    "half_up": _l("rounded half up"),
+    "up": _l("rounded up"),
 }
 
 UNIT_KIND_LABELS: dict[str, Any] = {
@@ -225,6 +250,21 @@ UNIT_KIND_LABELS: dict[str, Any] = {
     "community": _l("Community"),
     "department": _l("Township department"),
 }
+
+
+def post_group_name(rulebook: Rulebook, post_group: str, unit_names: Mapping[str, str]) -> str:
+    """What a result's grading group is called: a post's indicator set, a quota group, or
+    a quota group split by unit (``code@unit``: the group's name · the unit's name)."""
+    code, _at, unit = post_group.partition("@")
+    try:
+        group = rulebook.grading.quota_group(code)
+    except KeyError:
+        for indicator_set in rulebook.indicator_sets:
+            if indicator_set.post == code:
+                return rulebook_label(indicator_set.name)
+        return post_group
+    name = rulebook_label(group.name)
+    return f"{name} · {unit_names.get(unit, unit)}" if unit else name
 
 
 def rulebook_label(value: Label | Mapping[str, str] | None) -> str:
@@ -591,6 +631,14 @@ RULEBOOK_PROBLEM_MESSAGES: dict[str, Any] = {
     "quota_out_of_range": _l(
         "The top-grade quota is a share of the group: more than 0 and at most 1 (got %(value)s)."
     ),
+    "quota_group_share": _l(
+        "A quota group needs exactly one of %(fields)s: one share for the whole group, or "
+        "shares by the unit's grade."
+    ),
+    "post_in_two_quota_groups": _l(
+        "The post %(post)s is in two quota groups, %(first)s and %(second)s; a post is "
+        "graded in one group only."
+    ),
     "too_few_levels": _l("A rubric needs at least %(min)s levels."),
     "levels_not_ordered": _l(
         "Levels go from best to worst with falling values: %(value)s is not below %(previous)s."
@@ -800,6 +848,7 @@ PATH_ITEMS: dict[str, Any] = {
     "levels": _l("Level %(name)s"),
     "grades": _l("Grade %(name)s"),
     "steps": _l("Step %(name)s"),
+    "quota_groups": _l("Quota group %(name)s"),
 }
 #: Fields of a rulebook document as the editor's forms call them.
 PATH_FIELDS: dict[str, Any] = {
@@ -808,6 +857,10 @@ PATH_FIELDS: dict[str, Any] = {
     "aggregation": _l("Aggregation"),
     "top_quota": _l("Top-grade quota"),
     "tie_rule": _l("Ties at the quota"),
+    "rounding": _l("Rounding"),
+    "by_unit_grade": _l("Share by the unit's grade"),
+    "unit_kind": _l("Whose grade"),
+    "shares": _l("Share for each grade"),
     "trim_threshold": _l("Trimmed mean from this many ratings"),
     "post_stratification": _l("Weight survey responses by unit population"),
     "format": _l("Document format"),

@@ -42,6 +42,7 @@ from assessment.messages import (
     explanation_note,
     grade_cap_lines,
     method_label,
+    post_group_name,
 )
 from assessment.messages import rulebook_label as label
 from reports.core.codes import ReportKind, make_verification_code
@@ -452,12 +453,14 @@ def summary_context(
     summary = layout_summary(result, **facts.layout_facts)
     set_names = {s.post: label(s.name) for s in rulebook.indicator_sets}
     codes = {str(c["id"]): str(c["code"]) for c in result["cadres"]}
+    quotas = {str(q["post_group"]): q for q in result.get("groups", ())}
     groups = [
         {
             "code": g.post_group,
-            "name": set_names.get(g.post_group, g.post_group),
+            "name": post_group_name(rulebook, g.post_group, unit_names),
             "size": g.size,
             "allowed": g.allowed,
+            "quota": quotas.get(g.post_group),
             "rows": [_cadre_row(r, rulebook, unit_names) for r in g.rows],
             "grades": _grade_table(g.grade_counts, rulebook, g.size),
         }
@@ -552,6 +555,7 @@ def summary_context(
             ],
             "top_grade": label(grading.top.name),
             "top_quota": format_share(grading.top_quota, 0),
+            "rounding": grading.rounding,
             "trim_threshold": rulebook.aggregation.trim_threshold,
             "post_stratification": rulebook.aggregation.post_stratification,
             "satisfied": format_number(settings.get("satisfied_threshold", 75.0), 0),
@@ -587,7 +591,7 @@ def notice_context(
         starts_on=starts_on.isoformat(),
         ends_on=ends_on.isoformat(),
     )
-    set_names = {s.post: label(s.name) for s in rulebook.indicator_sets}
+    quotas = {str(q["post_group"]): q for q in result.get("groups", ())}
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in notice.rows:
         groups.setdefault(row.post_group, []).append(_cadre_row(row, rulebook, unit_names))
@@ -606,7 +610,12 @@ def notice_context(
         "ballots": published,
         "places": rulebook.precision.places,
         "groups": [
-            {"code": code, "name": set_names.get(code, code), "rows": groups[code]}
+            {
+                "code": code,
+                "name": post_group_name(rulebook, code, unit_names),
+                "rows": groups[code],
+                "quota": quotas.get(code),
+            }
             for code in sorted(groups, key=rulebook.post_sort_key)
         ],
         "grades": _grade_table(notice.grade_counts, rulebook, len(notice.rows)),

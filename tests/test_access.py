@@ -37,6 +37,7 @@ ACCESS: dict[str, object] = {
     "assessment.reminders.index": ANY_LOGGED_IN,
     "assessment.reminders.mark_read": ANY_LOGGED_IN,
     "assessment.periods.rating_deadline": TEAM,
+    "assessment.periods.unit_grades_period": TEAM,
     "assessment.org.units": STAFF,
     "assessment.org.new_unit": ADMIN,
     "assessment.org.edit_unit": ADMIN,

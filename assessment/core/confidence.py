@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from assessment.core.errors import InvalidParameterError
 from assessment.core.precision import DEFAULT_PRECISION, Precision, divide_rounded, exact
-from assessment.core.scoring import GradeLike
+from assessment.core.scoring import GradeLike, QuotaRule, quota_count
 
 __all__ = [
     "DEFAULT_RESAMPLES",
@@ -415,13 +415,6 @@ def start_survey_draws(
 # ---------------------------------------------------------------------------
 
 
-def _quota_count(quota: float | Fraction | None, size: int) -> int:
-    if quota is None:
-        return size
-    exact_quota = quota if isinstance(quota, Fraction) else Fraction(str(quota))
-    return math.floor(exact_quota * size)
-
-
 #: A missing ranking key (no survey / no panel) in quanta: below every real key (>= 0).
 _MISSING_KEY = -1
 
@@ -435,6 +428,7 @@ def grade_resampled_totals(
     scheme: Sequence[GradeLike],
     top_quota: float | Fraction | None,
     precision: Precision = DEFAULT_PRECISION,
+    rounding: str = "down",
 ) -> tuple[IntArray, IntArray]:
     """Grade and rank one post group in every resample at once.
 
@@ -451,6 +445,9 @@ def grade_resampled_totals(
         Largest share of the group that may keep the top grade.
     precision : Precision
         Declared precision: totals and keys are compared as published (rounded).
+    rounding : str
+        How ``top_quota × g`` is rounded (down, half_up, up; see
+        :func:`assessment.core.scoring.quota_count`).
 
     Returns
     -------
@@ -465,7 +462,8 @@ def grade_resampled_totals(
     values rounded to the declared precision and compared as whole numbers of
     ``10 ** -places``: rank by total, survey key and panel key (descending, missing
     last); ``earned`` is the first grade whose minimum the total reaches; a veto caps
-    it; of the cadres holding the top grade, those past ``floor(quota × g)`` in rank
+    it; of the cadres holding the top grade, those past ``quota × g`` (rounded as
+    ``rounding`` says) in rank
     order drop one grade, and when the last kept and the first dropped are tied on
     every key the whole tied block drops.
 
@@ -491,7 +489,7 @@ def grade_resampled_totals(
         quanta(np.asarray(panel_keys, dtype=np.float64)),
         veto_caps,
         scheme=scheme,
-        top_quota=top_quota,
+        quota=QuotaRule(top_quota, rounding),
         precision=precision,
     )
 
@@ -503,7 +501,7 @@ def _grade_quanta(
     veto_caps: IntArray,
     *,
     scheme: Sequence[GradeLike],
-    top_quota: float | Fraction | None,
+    quota: QuotaRule,
     precision: Precision,
 ) -> tuple[IntArray, IntArray]:
     """:func:`grade_resampled_totals` on published values in quanta (missing keys -1)."""
@@ -528,7 +526,7 @@ def _grade_quanta(
     rank_sorted = np.maximum.accumulate(np.where(same_as_previous, 0, position), axis=1)
 
     top = np.take_along_axis(capped, order, axis=1) == 0
-    allowed = _quota_count(top_quota, g)
+    allowed = quota_count(quota.share, g, quota.rounding)
     held = np.cumsum(top, axis=1)
     drop = top & (held > allowed)
     if 0 < allowed < g:
@@ -587,6 +585,8 @@ def compute_grade_confidence(
     *,
     scheme: Sequence[GradeLike],
     top_quota: float | Fraction | None,
+    rounding: str = "down",
+    quotas: Mapping[str, QuotaRule] | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
@@ -603,6 +603,11 @@ def compute_grade_confidence(
         Grades, best first.
     top_quota : float, Fraction or None
         Top-grade quota per post group.
+    rounding : str
+        How ``top_quota × size`` is rounded (down, half_up, up).
+    quotas : mapping of str to QuotaRule, optional
+        The rule of each group that has its own (the rulebook's quota groups), as in
+        :func:`assessment.core.scoring.assign_grades`.
     resamples : int
         ``B``, default 1,000.
     seed : int
@@ -737,7 +742,7 @@ def compute_grade_confidence(
             panel_keys[:, members],
             model.veto_caps[members],
             scheme=scheme,
-            top_quota=top_quota,
+            quota=(quotas or {}).get(group, QuotaRule(top_quota, rounding)),
             precision=precision,
         )
         grades[:, members] = g

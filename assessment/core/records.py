@@ -65,7 +65,9 @@ __all__ = [
     "SurveyItemsInput",
     "SurveyReliability",
     "SurveyTargetInput",
+    "UnitGradeInput",
     "UnitInput",
+    "UnitNodeInput",
     "record_to_plain",
     "result_from_plain",
     "result_to_plain",
@@ -117,6 +119,42 @@ class UnitInput:
     id: str
     population: float | None = None
     households: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitNodeInput:
+    """A unit of the period's scope or above it, as a quota group split by unit needs it.
+
+    Parameters
+    ----------
+    id : str
+        Unit id (as in ``CadreInput.unit``).
+    kind : str
+        Unit kind (``county``, ``township``, ``street``, ``village``, ``community``).
+    parent : str or None
+        The parent unit's id; ``None`` at the top.
+    """
+
+    id: str
+    kind: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitGradeInput:
+    """A unit's grade from the final results of the period that grades the units.
+
+    Parameters
+    ----------
+    unit : str
+        Unit id.
+    grade : str
+        The grade code of the unit in that period (``grading.quota_groups[].
+        by_unit_grade.shares`` maps it to a share).
+    """
+
+    unit: str
+    grade: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +321,10 @@ class PeriodInputs:
     ballots: tuple[BallotInput, ...] = ()
     child_periods: tuple[ChildPeriodInput, ...] = ()
     child_results: tuple[ChildResultInput, ...] = ()
+    #: the unit tree above the cadres' units and the units' grades: only for a rulebook
+    #: whose quota groups split by unit grade (issue 16)
+    unit_tree: tuple[UnitNodeInput, ...] = ()
+    unit_grades: tuple[UnitGradeInput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +372,12 @@ class MissingInput:
         ``"actual"`` (quantitative), ``"ratings"`` (qualitative, no rating at all),
         ``"survey_responses"`` (no valid response), ``"indicator_set"`` (the cadre's
         post has none in the rulebook), ``"unit_population"`` (post-stratification
-        needs it) or ``"child_result"`` (a sub-period a ``rollup`` indicator reads is
-        not final, or the cadre has no result in it; ``subject`` is the child's key).
+        needs it), ``"child_result"`` (a sub-period a ``rollup`` indicator reads is
+        not final, or the cadre has no result in it; ``subject`` is the child's key) or
+        ``"unit_grade"`` (a quota group split by unit grade has no grade, or no share,
+        for the unit ``subject``; ``indicator`` is the quota group's code).
     cadre : str
-        The cadre (``""`` for a unit population).
+        The cadre (``""`` for a unit population or a unit grade).
     indicator : str or None
         The indicator code, when the item is about one.
     subject : str

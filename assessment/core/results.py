@@ -86,6 +86,7 @@ from assessment.core.records import (
     SurveyReliability,
     SurveyTargetInput,
     UnitInput,
+    UnitNodeInput,
 )
 from assessment.core.reliability import (
     compute_cronbach_alpha,
@@ -112,6 +113,7 @@ from assessment.core.scoring import (
     CadreGrade,
     GradingCandidate,
     GradingResult,
+    QuotaRule,
     TotalResult,
     assign_grades,
     compute_qualitative_points,
@@ -232,6 +234,9 @@ class _Index:
     #: the sub-periods in time order, and (child, cadre) -> (published total, grade)
     children: tuple[ChildPeriodInput, ...] = ()
     child_results: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    #: unit id -> its node (kind, parent) and its grade, for quota groups split by unit
+    unit_tree: dict[str, UnitNodeInput] = field(default_factory=dict)
+    unit_grades: dict[str, str] = field(default_factory=dict)
 
     def child_outcomes(self, cadre_id: str) -> tuple[ChildOutcome, ...]:
         """The cadre's result in each sub-period (total and grade ``None`` when missing)."""
@@ -341,6 +346,16 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
         decisions[key] = decision
     ballots = _index_ballots(rulebook, inputs)
     children, child_results = _index_children(inputs, cadres)
+    unit_tree: dict[str, UnitNodeInput] = {}
+    for node in inputs.unit_tree:
+        if node.id in unit_tree:
+            raise _fail("unit_tree", node.id, "duplicate")
+        unit_tree[node.id] = node
+    unit_grades: dict[str, str] = {}
+    for unit_grade in inputs.unit_grades:
+        if unit_grade.unit in unit_grades:
+            raise _fail("unit_grades", unit_grade.unit, "duplicate")
+        unit_grades[unit_grade.unit] = unit_grade.grade
     return _Index(
         cadres,
         sets,
@@ -353,7 +368,76 @@ def _index(rulebook: Rulebook, inputs: PeriodInputs) -> _Index:
         ballots,
         children,
         child_results,
+        unit_tree,
+        unit_grades,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _QuotaPlan:
+    """Each cadre's grading group and the groups' own quota rules (internal)."""
+
+    group_of: dict[str, str]
+    rules: dict[str, QuotaRule]
+    missing: tuple[MissingInput, ...]
+
+
+def _graded_unit(index: _Index, unit: str, kind: str) -> str | None:
+    """The nearest unit of ``kind`` at or above ``unit`` in the unit tree, or ``None``."""
+    seen: set[str] = set()
+    current: str | None = unit
+    while current is not None and current not in seen:
+        seen.add(current)
+        node = index.unit_tree.get(current)
+        if node is None:
+            return None
+        if node.kind == kind:
+            return current
+        current = node.parent
+    return None
+
+
+def _quota_plan(rulebook: Rulebook, index: _Index) -> _QuotaPlan:
+    """Where each cadre is graded, from the rulebook's quota groups (issue 16).
+
+    A post in no quota group is graded in its own post group with ``top_quota``. A
+    post in a group with ``top_quota`` is graded in the group (code as ``post_group``)
+    over every unit of the scope. A group ``by_unit_grade`` is split per unit of its
+    ``unit_kind`` (``post_group`` ``code@unit``), and each part's share is the share of
+    that unit's grade; a unit with no grade, or a grade with no share, is a missing
+    input (kind ``unit_grade``) that no decision covers.
+    """
+    grading = rulebook.grading
+    group_of: dict[str, str] = {}
+    rules: dict[str, QuotaRule] = {}
+    missing: set[MissingInput] = set()
+    for cadre_id in sorted(index.cadres):
+        cadre = index.cadres[cadre_id]
+        group = grading.quota_group_of(cadre.post)
+        if group is None:
+            group_of[cadre_id] = cadre.group
+            continue
+        if not group.by_unit_grade:
+            group_of[cadre_id] = group.code
+            rules[group.code] = QuotaRule(group.top_quota, group.rounding, group.code)
+            continue
+        unit = _graded_unit(index, cadre.unit, group.unit_kind or "")
+        if unit is None:
+            missing.add(MissingInput("unit_grade", cadre_id, group.code, cadre.unit))
+            continue
+        grade = index.unit_grades.get(unit)
+        share = None if grade is None else group.share_of(grade)
+        if share is None:
+            missing.add(MissingInput("unit_grade", "", group.code, unit))
+            continue
+        key = f"{group.code}@{unit}"
+        group_of[cadre_id] = key
+        rules[key] = QuotaRule(share, group.rounding, group.code, unit, grade)
+    return _QuotaPlan(group_of, rules, tuple(sorted(missing, key=_missing_order)))
+
+
+def _missing_order(m: MissingInput) -> tuple[str, str, str, str]:
+    return (m.kind, m.cadre, m.indicator or "", m.subject)
 
 
 def _index_children(
@@ -528,6 +612,7 @@ def _find_missing(rulebook: Rulebook, index: _Index) -> list[MissingInput]:
         unit = index.units.get(unit_id)
         if unit is None or unit.population is None or not unit.population > 0:
             missing.append(MissingInput("unit_population", "", None, unit_id))
+    missing.extend(_quota_plan(rulebook, index).missing)
     return missing
 
 
@@ -732,6 +817,7 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
         ),
         **_canonical_ballots(inputs),
         **_canonical_children(inputs),
+        **_canonical_unit_grades(inputs),
         "decisions": sorted(
             (
                 {
@@ -745,6 +831,24 @@ def canonical_inputs(inputs: PeriodInputs) -> dict[str, Any]:
             key=lambda d: (d["cadre"], d["indicator"]),
         ),
     }
+
+
+def _canonical_unit_grades(inputs: PeriodInputs) -> dict[str, Any]:
+    """``unit_tree`` and ``unit_grades``, each only when there is one (so the digest of
+    every period whose rulebook does not split a quota group by unit grade is what it
+    was before issue 16)."""
+    plain: dict[str, Any] = {}
+    if inputs.unit_tree:
+        plain["unit_tree"] = sorted(
+            ({"id": u.id, "kind": u.kind, "parent": u.parent} for u in inputs.unit_tree),
+            key=lambda d: d["id"],
+        )
+    if inputs.unit_grades:
+        plain["unit_grades"] = sorted(
+            ({"unit": u.unit, "grade": u.grade} for u in inputs.unit_grades),
+            key=lambda d: d["unit"],
+        )
+    return plain
 
 
 def _canonical_ballots(inputs: PeriodInputs) -> dict[str, Any]:
@@ -1684,6 +1788,8 @@ def compute_period_results(
                 _bootstrap_model(rulebook, index, cadre_ids, works, totals, survey_table),
                 scheme=rulebook.grading.grades,
                 top_quota=rulebook.grading.top_quota,
+                rounding=rulebook.grading.rounding,
+                quotas=_quota_plan(rulebook, index).rules,
                 resamples=resamples,
                 seed=seed,
                 level=settings.confidence,
@@ -1750,10 +1856,7 @@ def _decided_missing(
 
     Raises :class:`IncompleteInputsError` when a missing input has no decision.
     """
-    all_missing = sorted(
-        _find_missing(rulebook, index),
-        key=lambda m: (m.kind, m.cadre, m.indicator or "", m.subject),
-    )
+    all_missing = sorted(_find_missing(rulebook, index), key=_missing_order)
     undecided = tuple(m for m in all_missing if m.decision is None)
     if undecided:
         raise IncompleteInputsError(undecided)
@@ -1833,11 +1936,12 @@ def _grade(
 ) -> GradingResult:
     """Ranks and grades per post group: keys total, survey key, panel key; quota; caps."""
     codes = [g.code for g in rulebook.grading.grades]
+    plan = _quota_plan(rulebook, index)
     return assign_grades(
         [
             GradingCandidate(
                 id=cadre_id,
-                post_group=index.cadres[cadre_id].group,
+                post_group=plan.group_of[cadre_id],
                 total=totals[cadre_id].total,
                 survey_index=works[cadre_id].survey_key,
                 panel_value=works[cadre_id].panel_key,
@@ -1848,6 +1952,8 @@ def _grade(
         scheme=rulebook.grading.grades,
         top_quota=rulebook.grading.top_quota,
         precision=rulebook.precision,
+        rounding=rulebook.grading.rounding,
+        quotas=plan.rules,
     )
 
 
@@ -1962,7 +2068,7 @@ def _bootstrap_model(
             links.append(SurveyLink(sample_position[key], position[cadre_id], weight, key_weight))
     return BootstrapModel(
         cadre_ids=tuple(cadre_ids),
-        post_groups=tuple(index.cadres[c].group for c in cadre_ids),
+        post_groups=tuple(_quota_plan(rulebook, index).group_of[c] for c in cadre_ids),
         fixed_points=np.array([works[c].quantitative_points for c in cadre_ids]),
         adjustment=np.array(
             [float(exact(totals[c].bonus) - exact(totals[c].penalty)) for c in cadre_ids]

@@ -45,7 +45,7 @@ from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import InvalidParameterError, RulebookError
 from assessment.core.precision import DEFAULT_PRECISION, MAX_PLACES, Precision, Rounding, exact
 from assessment.core.rollup import ROLLUP_OF, EligibilityRule
-from assessment.core.scoring import QuantitativeRule
+from assessment.core.scoring import QUOTA_ROUNDINGS, QuantitativeRule
 
 __all__ = [
     "DEFAULT_GRADES",
@@ -53,6 +53,7 @@ __all__ = [
     "FORMAT",
     "REGULAR_GRADES",
     "TIE_RULES",
+    "UNIT_KINDS",
     "WEIGHTED_KINDS",
     "Aggregation",
     "Breakpoint",
@@ -65,6 +66,7 @@ __all__ = [
     "IndicatorKind",
     "IndicatorSet",
     "Label",
+    "QuotaGroup",
     "Rubric",
     "RubricLevel",
     "Rulebook",
@@ -90,6 +92,8 @@ __all__ = [
 FORMAT = "township-assessment/rulebook/1"
 #: The only tie rule: everyone tied on every key across the quota boundary drops.
 TIE_RULES = ("all_tied_drop",)
+#: Kinds of unit whose grade a quota group may read (``by_unit_grade.unit_kind``).
+UNIT_KINDS = ("county", "township", "street", "village", "community")
 METHODS = ("linear", "ratio", "steps", "binary", "efficacy", "piecewise")
 ROUNDINGS = tuple(r.value for r in Rounding)
 DIRECTIONS = ("higher", "lower")
@@ -399,6 +403,52 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
+class QuotaGroup:
+    """Posts graded together for the top-grade quota (issue 16).
+
+    Parameters
+    ----------
+    code : str
+        The group's code (the results' ``post_group``).
+    name : Label
+        What the rules page, the results and the notice call it.
+    posts : tuple of str
+        The posts graded together, over every unit of the period's scope.
+    rounding : str
+        How ``share × size`` becomes a whole number: ``down``, ``half_up`` or ``up``.
+    top_quota : float or None
+        The share of the group that may keep the top grade, in (0, 1]; ``None`` when
+        the share depends on the unit's grade.
+    unit_kind : str or None
+        With ``shares``: the group is split per unit of this kind (the nearest unit of
+        the kind at or above each cadre's unit), and each part gets the share of its
+        unit's grade.
+    shares : tuple of (str, float)
+        Unit grade code and share, the largest share first.
+    """
+
+    code: str
+    name: Label
+    posts: tuple[str, ...]
+    rounding: str = "down"
+    top_quota: float | None = None
+    unit_kind: str | None = None
+    shares: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def by_unit_grade(self) -> bool:
+        """Whether the share depends on the unit's grade (the group splits by unit)."""
+        return self.unit_kind is not None
+
+    def share_of(self, unit_grade: str) -> float | None:
+        """The share for a unit of this grade; ``None`` when the grade is not listed."""
+        for code, share in self.shares:
+            if code == unit_grade:
+                return share
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class GradingScheme:
     """Grades best first, the top-grade quota and the tie rule.
 
@@ -411,11 +461,33 @@ class GradingScheme:
     tie_rule : str
         ``"all_tied_drop"``: cadres tied on every ranking key across the quota
         boundary all drop one grade.
+    rounding : str
+        How ``top_quota × size`` becomes a whole number: ``down`` (floor, the default),
+        ``half_up`` or ``up`` (ceiling).
+    quota_groups : tuple of QuotaGroup
+        Groups graded together across posts (and townships); a post in none of them
+        is graded on its own with ``top_quota``.
     """
 
     grades: tuple[Grade, ...]
     top_quota: float = 0.2
     tie_rule: str = "all_tied_drop"
+    rounding: str = "down"
+    quota_groups: tuple[QuotaGroup, ...] = ()
+
+    def quota_group_of(self, post: str) -> QuotaGroup | None:
+        """The quota group that lists this post, or ``None`` (the post is graded alone)."""
+        for group in self.quota_groups:
+            if post in group.posts:
+                return group
+        return None
+
+    def quota_group(self, code: str) -> QuotaGroup:
+        """Return the quota group with this code (``KeyError`` when absent)."""
+        for group in self.quota_groups:
+            if group.code == code:
+                return group
+        raise KeyError(code)
 
     @property
     def top(self) -> Grade:
@@ -1587,7 +1659,9 @@ def _check_weights(
 
 
 def _parse_grading(check: _Checker, value: object, path: str) -> GradingScheme | None:
-    data = check.fields(value, path, ("grades",), ("top_quota", "tie_rule"))
+    data = check.fields(
+        value, path, ("grades",), ("top_quota", "tie_rule", "rounding", "quota_groups")
+    )
     if data is None:
         return None
     before = len(check.problems)
@@ -1632,9 +1706,129 @@ def _parse_grading(check: _Checker, value: object, path: str) -> GradingScheme |
     tie_rule = TIE_RULES[0]
     if "tie_rule" in data:
         tie_rule = check.choice(data["tie_rule"], _at(path, "tie_rule"), TIE_RULES) or tie_rule
+    rounding = "down"
+    if "rounding" in data:
+        rounding = (
+            check.choice(data["rounding"], _at(path, "rounding"), QUOTA_ROUNDINGS) or rounding
+        )
+    quota_groups: list[QuotaGroup] = []
+    if "quota_groups" in data:
+        quota_groups = _parse_quota_groups(
+            check, data["quota_groups"], _at(path, "quota_groups"), rounding
+        )
     if len(check.problems) > before:
         return None
-    return GradingScheme(tuple(grades), quota, tie_rule)
+    return GradingScheme(tuple(grades), quota, tie_rule, rounding, tuple(quota_groups))
+
+
+def _parse_share(check: _Checker, value: object, path: str) -> float | None:
+    number = check.number(value, path)
+    if number is not None and not 0 < number <= 1:
+        check.add(path, "quota_out_of_range", value=_num(number))
+        return None
+    return number
+
+
+def _parse_quota_groups(
+    check: _Checker, value: object, path: str, rounding: str
+) -> list[QuotaGroup]:
+    """``grading.quota_groups``: code, name, posts, rounding, one of top_quota and
+    by_unit_grade. That the posts exist and no post is in two groups is checked once
+    the posts are read (:func:`_check_quota_posts`)."""
+    groups: list[QuotaGroup] = []
+    codes: list[tuple[str, str | None]] = []
+    for group_path, item in check.items(value, path):
+        data = check.fields(
+            item,
+            group_path,
+            ("code", "name", "posts"),
+            ("top_quota", "by_unit_grade", "rounding"),
+        )
+        if data is None:
+            continue
+        before = len(check.problems)
+        code = check.code(data.get("code"), _at(group_path, "code")) if "code" in data else None
+        codes.append((group_path, code))
+        name = check.label(data.get("name"), _at(group_path, "name")) if "name" in data else None
+        posts: list[str] = []
+        post_entries = check.items(data.get("posts", []), _at(group_path, "posts"))
+        if isinstance(data.get("posts"), list) and not post_entries:
+            check.add(_at(group_path, "posts"), "empty")
+        for post_path, post in post_entries:
+            post_code = check.code(post, post_path)
+            if post_code is not None:
+                if post_code in posts:
+                    check.add(post_path, "duplicate_code", code=post_code)
+                posts.append(post_code)
+        group_rounding = rounding
+        if "rounding" in data:
+            group_rounding = (
+                check.choice(data["rounding"], _at(group_path, "rounding"), QUOTA_ROUNDINGS)
+                or rounding
+            )
+        top_quota: float | None = None
+        unit_kind: str | None = None
+        shares: list[tuple[str, float]] = []
+        if ("top_quota" in data) == ("by_unit_grade" in data):
+            check.add(group_path, "quota_group_share", fields="top_quota, by_unit_grade")
+        elif "top_quota" in data:
+            top_quota = _parse_share(check, data["top_quota"], _at(group_path, "top_quota"))
+        else:
+            by_path = _at(group_path, "by_unit_grade")
+            by_grade = check.fields(data["by_unit_grade"], by_path, ("unit_kind", "shares"))
+            if by_grade is not None:
+                if "unit_kind" in by_grade:
+                    unit_kind = check.choice(
+                        by_grade["unit_kind"], _at(by_path, "unit_kind"), UNIT_KINDS
+                    )
+                shares_path = _at(by_path, "shares")
+                share_map = check.mapping(by_grade.get("shares"), shares_path)
+                if share_map is not None and not share_map:
+                    check.add(shares_path, "empty")
+                for grade_code, share in (share_map or {}).items():
+                    share_path = _at(shares_path, str(grade_code))
+                    if check.code(grade_code, share_path) is None:
+                        continue
+                    number = _parse_share(check, share, share_path)
+                    if number is not None:
+                        shares.append((str(grade_code), number))
+        if len(check.problems) > before or code is None or name is None:
+            continue
+        groups.append(
+            QuotaGroup(
+                code,
+                name,
+                tuple(posts),
+                group_rounding,
+                top_quota,
+                unit_kind,
+                # largest share first: the order the rules page lists them in
+                tuple(sorted(shares, key=lambda item: (-item[1], item[0]))),
+            )
+        )
+    check.unique(codes, "code")
+    return groups
+
+
+def _check_quota_posts(check: _Checker, grading: GradingScheme, posts: Sequence[str]) -> None:
+    """Every post of a quota group has an indicator set, and no post is in two groups."""
+    known = set(posts)
+    first_group: dict[str, str] = {}
+    for g, group in enumerate(grading.quota_groups):
+        for p, post in enumerate(group.posts):
+            post_path = f"grading.quota_groups[{g}].posts[{p}]"
+            if post not in known:
+                check.add(post_path, "unknown_post", post=post)
+            elif post in first_group:
+                check.add(
+                    post_path,
+                    "post_in_two_quota_groups",
+                    post=post,
+                    first=first_group[post],
+                    second=group.code,
+                )
+            else:
+                first_group[post] = group.code
 
 
 def _parse_rubrics(check: _Checker, value: object, path: str) -> tuple[Rubric, ...] | None:
@@ -1780,6 +1974,8 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
                     # a missing sub-period needs a decision, and decisions are recorded
                     # against a rollup indicator of the cadre's set
                     check.add(set_path, "eligibility_without_rollup", post=parsed_set.post)
+    if grading is not None and grading.quota_groups:
+        _check_quota_posts(check, grading, [s.post for s in sets])
     if check.problems or title is None or grading is None or aggregation is None:
         return None
     return Rulebook(
@@ -1923,6 +2119,23 @@ def _indicator_plain(indicator: Indicator) -> dict[str, Any]:
         plain["points"] = _num(indicator.points or 0.0)
     if indicator.description is not None:
         plain["description"] = _label_plain(indicator.description)
+    return plain
+
+
+def _quota_group_plain(group: QuotaGroup) -> dict[str, Any]:
+    plain: dict[str, Any] = {
+        "code": group.code,
+        "name": _label_plain(group.name),
+        "posts": list(group.posts),
+        "rounding": group.rounding,
+    }
+    if group.unit_kind is not None:
+        plain["by_unit_grade"] = {
+            "unit_kind": group.unit_kind,
+            "shares": {code: _num(share) for code, share in group.shares},
+        }
+    else:
+        plain["top_quota"] = _num(group.top_quota or 0.0)
     return plain
 
 
@@ -2147,6 +2360,13 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
         "rubrics": rubrics,
         "posts": sets,
     }
+    # written only when set, like precision: every rulebook written before keeps its digest
+    if rulebook.grading.rounding != "down":
+        plain["grading"]["rounding"] = rulebook.grading.rounding
+    if rulebook.grading.quota_groups:
+        plain["grading"]["quota_groups"] = [
+            _quota_group_plain(g) for g in rulebook.grading.quota_groups
+        ]
     if rulebook.eligibility:
         plain["eligibility"] = [_eligibility_plain(e) for e in rulebook.eligibility]
     if rulebook.precision != DEFAULT_PRECISION:

@@ -35,6 +35,7 @@ from assessment.core.precision import DEFAULT_PRECISION, Precision, exact
 
 __all__ = [
     "DEFAULT_GRADE_SCHEME",
+    "QUOTA_ROUNDINGS",
     "CadreGrade",
     "Direction",
     "GradeBand",
@@ -46,6 +47,8 @@ __all__ = [
     "Method",
     "PanelResult",
     "QuantitativeRule",
+    "QuotaArithmetic",
+    "QuotaRule",
     "TotalResult",
     "assign_grades",
     "compute_grade",
@@ -55,6 +58,8 @@ __all__ = [
     "compute_survey_points",
     "compute_total",
     "exact_ratio",
+    "quota_arithmetic",
+    "quota_count",
     "score_quantitative",
     "validate_weights",
 ]
@@ -1202,24 +1207,63 @@ class CadreGrade:
     tie_dropped: bool
 
 
+#: How ``share × size`` becomes a whole number of top grades: down (floor, the default),
+#: half up (0.5 and more goes up), up (ceiling).
+QUOTA_ROUNDINGS = ("down", "half_up", "up")
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaRule:
+    """The top-grade quota of one grading group and where it came from.
+
+    Parameters
+    ----------
+    share : float, Fraction or None
+        Largest share of the group that may keep the top grade, in (0, 1]; ``None``
+        applies no quota.
+    rounding : str
+        One of :data:`QUOTA_ROUNDINGS`.
+    quota_group : str or None
+        The rulebook's quota group (``grading.quota_groups[].code``); ``None`` for a
+        post graded on its own.
+    unit, unit_grade : str or None
+        For a group split by unit: the unit whose staff form this group and its grade,
+        which chose ``share``.
+    """
+
+    share: float | Fraction | None
+    rounding: str = "down"
+    quota_group: str | None = None
+    unit: str | None = None
+    unit_grade: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class GroupQuota:
-    """How the top-grade quota worked out in one post group.
+    """How the top-grade quota worked out in one grading group.
 
     Parameters
     ----------
     post_group : str
-        The group.
+        The group (a post code, a quota group code, or ``code@unit`` for a quota group
+        split by unit).
     size : int
         Number of cadres in the group.
     allowed : int
-        ``floor(quota × size)`` (``size`` when there is no quota).
+        ``share × size`` rounded as ``rounding`` says (``size`` when there is no quota).
     eligible : int
         Cadres whose total (after the veto) earned the top grade.
     kept : int
         Cadres who keep the top grade; ``kept <= allowed``.
     tie_dropped : tuple of str
         Ids of the block tied on every key across the quota boundary (all dropped).
+    share : float or None
+        The share applied (``None``: no quota, or a result stored before issue 16,
+        which did not record it).
+    rounding : str
+        How ``share × size`` was rounded (:data:`QUOTA_ROUNDINGS`).
+    quota_group, unit, unit_grade : str or None
+        As in :class:`QuotaRule`.
     """
 
     post_group: str
@@ -1228,6 +1272,11 @@ class GroupQuota:
     eligible: int
     kept: int
     tie_dropped: tuple[str, ...]
+    share: float | None = None
+    rounding: str = "down"
+    quota_group: str | None = None
+    unit: str | None = None
+    unit_grade: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1257,13 +1306,78 @@ class GradingResult:
         raise KeyError(cadre_id)
 
 
-def _quota_count(quota: float | Fraction | None, size: int) -> int:
+def quota_count(quota: float | Fraction | None, size: int, rounding: str = "down") -> int:
+    """How many of ``size`` cadres may keep the top grade: ``share × size`` rounded.
+
+    The share is read as the decimal it was written as (0.29 is 29/100, so
+    ``0.29 × 100`` is exactly 29), and the product is rounded down (floor), half up
+    (``floor(x + 1/2)``) or up (ceiling) in exact arithmetic.
+
+    Examples
+    --------
+    >>> quota_count(0.15, 7), quota_count(0.15, 7, "half_up"), quota_count(0.15, 7, "up")
+    (1, 1, 2)
+    >>> quota_count(0.2, 1), quota_count(0.5, 1, "half_up"), quota_count(None, 3)
+    (0, 1, 3)
+    """
     if quota is None:
         return size
     # read the float as the decimal it was written as (0.29 -> 29/100) so that
     # floor(0.29 × 100) is 29, not 28 from the binary 0.28999...
     exact = quota if isinstance(quota, Fraction) else Fraction(str(quota))
-    return math.floor(exact * size)
+    product = exact * size
+    if rounding == "down":
+        return math.floor(product)
+    if rounding == "half_up":
+        return math.floor(product + Fraction(1, 2))
+    if rounding == "up":
+        return math.ceil(product)
+    raise InvalidParameterError("rounding", rounding, "unknown_rounding")
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaArithmetic:
+    """``size × share = product → allowed (rounding)``, as the pages print it.
+
+    Parameters
+    ----------
+    size : int
+        Cadres in the group.
+    share : Decimal
+        The share as written (``0.15``).
+    product : Decimal
+        ``size × share`` exactly, without trailing zeros (``1.05``).
+    allowed : int
+        The product rounded as ``rounding`` says.
+    rounding : str
+        One of :data:`QUOTA_ROUNDINGS`.
+    """
+
+    size: int
+    share: Decimal
+    product: Decimal
+    allowed: int
+    rounding: str
+
+
+def quota_arithmetic(share: float, size: int, rounding: str = "down") -> QuotaArithmetic:
+    """The worked quota of one group: ``7 × 15% = 1.05 → 1 (rounded down)``.
+
+    Examples
+    --------
+    >>> q = quota_arithmetic(0.15, 7)
+    >>> str(q.product), q.allowed
+    ('1.05', 1)
+    >>> str(quota_arithmetic(0.2, 5, "up").product)
+    '1'
+    """
+    written = Decimal(str(share))
+    product = written * size
+    # 0.20 × 5 is 1.00: print 1, never an exponent (1E+1)
+    product = (
+        product.quantize(Decimal(1)) if product == product.to_integral() else product.normalize()
+    )
+    return QuotaArithmetic(size, written, product, quota_count(share, size, rounding), rounding)
 
 
 def _check_quota(quota: float | Fraction | None) -> None:
@@ -1298,6 +1412,8 @@ def assign_grades(
     scheme: Sequence[GradeLike] = DEFAULT_GRADE_SCHEME,
     top_quota: float | Fraction | None = 0.2,
     precision: Precision = DEFAULT_PRECISION,
+    rounding: str = "down",
+    quotas: Mapping[str, QuotaRule] | None = None,
 ) -> GradingResult:
     """Grade cadres: thresholds, veto caps, and the top-grade quota per post group.
 
@@ -1313,6 +1429,11 @@ def assign_grades(
         0.2. ``None`` applies no quota.
     precision : Precision
         Declared precision: totals and ranking keys are compared as published.
+    rounding : str
+        How ``top_quota × size`` is rounded (:data:`QUOTA_ROUNDINGS`); default ``"down"``.
+    quotas : mapping of str to QuotaRule, optional
+        The rule of each group that has its own (a rulebook's quota groups); every
+        other group gets ``QuotaRule(top_quota, rounding)``.
 
     Returns
     -------
@@ -1339,7 +1460,8 @@ def assign_grades(
        the worse of ``earned`` and ``veto_cap``.
     2. Within each post group, cadres are ranked by total (desc), then survey index (desc),
        then panel value (desc), ``None`` last; tied cadres share the competition rank.
-    3. ``allowed = floor(top_quota × group size)`` with the quota read as the decimal it
+    3. ``allowed = share × group size`` rounded down (floor), half up or up as the
+       group's rule says (:func:`quota_count`), with the share read as the decimal it
        was written as. If more cadres hold the top grade, the first ``allowed`` in rank
        order keep it and the rest drop one grade. When the cadre at the boundary is tied
        on every key with the first cadre past it, the whole tied block drops, so fewer
@@ -1362,6 +1484,10 @@ def assign_grades(
     """
     _check_scheme(scheme)
     _check_quota(top_quota)
+    quotas = dict(quotas or {})
+    for rule in quotas.values():
+        _check_quota(rule.share)
+    default_rule = QuotaRule(top_quota, rounding)
     codes = [band.code for band in scheme]
     position = {code: index for index, code in enumerate(codes)}
     ids = [c.id for c in candidates]
@@ -1397,7 +1523,8 @@ def assign_grades(
             for c, e in zip(members, earned, strict=True)
         ]
         top = [i for i, g in enumerate(capped) if g == 0]
-        allowed = _quota_count(top_quota, len(members))
+        rule = quotas.get(group_name, default_rule)
+        allowed = quota_count(rule.share, len(members), rule.rounding)
         drop: set[int] = set()
         tied: set[int] = set()
         if len(top) > allowed:
@@ -1418,6 +1545,11 @@ def assign_grades(
                 eligible=len(top),
                 kept=len(top) - len(drop),
                 tie_dropped=group_tied,
+                share=None if rule.share is None else float(rule.share),
+                rounding=rule.rounding,
+                quota_group=rule.quota_group,
+                unit=rule.unit,
+                unit_grade=rule.unit_grade,
             )
         )
         for i, c in enumerate(members):

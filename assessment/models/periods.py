@@ -46,6 +46,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     #: "cadres" (persons) or "units" (the villages, departments and leadership teams
     #: under the scope): a unit period never assesses a person, nor a cadre period a unit.
     subjects: Mapped[str] = mapped_column(sa.String(8), default="cadres", server_default="cadres")
+    #: The final period whose results grade the units, for quota groups whose share
+    #: depends on the unit's grade (issue 16); set by the team on the period's page.
+    unit_grades_period_id: Mapped[int | None] = mapped_column(sa.ForeignKey("period.id"))
     min_group_size: Mapped[int] = mapped_column(default=5)
     #: Last day for the assessors' ratings (local date), set by the team; reminders
     #: go to assessors with ratings missing as it comes near.
@@ -56,4 +59,9 @@ class Period(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     scope_unit: Mapped[Unit] = relationship()
-    parent: Mapped[Period | None] = relationship(remote_side=[id])
+    parent: Mapped[Period | None] = relationship(
+        remote_side=[id], foreign_keys=lambda: [Period.parent_id]
+    )
+    unit_grades_period: Mapped[Period | None] = relationship(
+        remote_side=[id], foreign_keys=lambda: [Period.unit_grades_period_id]
+    )

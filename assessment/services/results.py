@@ -42,7 +42,9 @@ from assessment.core.records import (
     RatingInput,
     SurveyItemsInput,
     SurveyTargetInput,
+    UnitGradeInput,
     UnitInput,
+    UnitNodeInput,
     result_from_plain,
     result_to_plain,
 )
@@ -381,7 +383,44 @@ def gather_inputs(
         decisions=decisions,
         ballots=ballots,
         **_child_inputs(session, period, rulebook),
+        **_unit_grade_inputs(session, period, rulebook, {c.unit for c in cadres}),
     )
+
+
+def _unit_grade_inputs(
+    session: Session, period: Period, rulebook: Rulebook, cadre_units: Collection[str]
+) -> dict[str, Any]:
+    """The unit tree above the cadres' units and the units' grades (issue 16).
+
+    Read only when a quota group's share depends on the unit's grade, so other periods'
+    inputs and digests stay as they were. The grades are the final results of the
+    period the team linked (``Period.unit_grades_period_id``): each assessed subject's
+    unit and grade. With no link, or a link to a period that is no longer final, there
+    are no grades and the engine names each unit as a missing input.
+    """
+    if not any(g.by_unit_grade for g in rulebook.grading.quota_groups):
+        return {}
+    paths = session.scalars(
+        sa.select(Unit.path).where(Unit.id.in_([int(u) for u in cadre_units]))
+    ).all()
+    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    units = session.scalars(sa.select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)).all()
+    tree = tuple(
+        UnitNodeInput(str(u.id), u.kind, None if u.parent_id is None else str(u.parent_id))
+        for u in units
+    )
+    source = period.unit_grades_period
+    grades: dict[str, str] = {}
+    if source is not None and source.status == "final" and source.final_version_number:
+        graded = result_of_version(get_version(session, source.id, source.final_version_number))
+        # the contract with unit periods: a subject's ``unit`` is the assessed unit's id
+        grades = {subject.unit: subject.grade for subject in graded.cadres}
+    return {
+        "unit_tree": tree,
+        "unit_grades": tuple(
+            UnitGradeInput(node.id, grades[node.id]) for node in tree if node.id in grades
+        ),
+    }
 
 
 def _child_inputs(session: Session, period: Period, rulebook: Rulebook) -> dict[str, Any]:
@@ -481,6 +520,12 @@ def inputs_from_canonical(plain: Mapping[str, Any]) -> PeriodInputs:
         child_results=tuple(
             ChildResultInput(r["period"], r["cadre"], float(r["total"]), r["grade"])
             for r in plain.get("child_results", [])
+        ),
+        unit_tree=tuple(
+            UnitNodeInput(u["id"], u["kind"], u["parent"]) for u in plain.get("unit_tree", [])
+        ),
+        unit_grades=tuple(
+            UnitGradeInput(u["unit"], u["grade"]) for u in plain.get("unit_grades", [])
         ),
     )
 

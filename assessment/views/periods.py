@@ -35,6 +35,7 @@ from assessment.forms import (
     PeriodForm,
     RatingDeadlineForm,
     TransitionForm,
+    UnitGradesPeriodForm,
     choices,
 )
 from assessment.messages import (
@@ -62,6 +63,7 @@ from assessment.services.periods import (
     list_calendar,
 )
 from assessment.services.reminders import set_rating_deadline
+from assessment.services.unit_grades import list_unit_grade_periods, set_unit_grades_period
 
 bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
 
@@ -283,8 +285,41 @@ def show(period_id: int) -> str:
         history=_history_rows(history, _unit_names_in(history)),
         form=TransitionForm(),
         deadline_form=RatingDeadlineForm(rating_deadline=period.rating_deadline),
+        unit_grades_form=_unit_grades_form(period),
         state_labels=STATE_LABELS,
     )
+
+
+def _unit_grades_form(period: Period) -> UnitGradesPeriodForm:
+    form = UnitGradesPeriodForm(unit_grades_period=period.unit_grades_period_id or 0)
+    form.unit_grades_period.choices = choices(
+        [(0, _("None"))]
+        + [
+            (p.id, f"{p.name} · {p.scope_unit.name_zh}")
+            for p in list_unit_grade_periods(db.session, period)
+        ]
+    )
+    return form
+
+
+@bp.route("/<int:period_id>/unit-grades-period", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def unit_grades_period(period_id: int) -> Response:
+    """Name the final period whose results grade the units (audited)."""
+    period = _period_or_404(period_id)
+    form = UnitGradesPeriodForm()
+    # any period id is accepted here: the service refuses a wrong one with its reason
+    form.unit_grades_period.choices = None
+    form.unit_grades_period.validate_choice = False
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.unit_grades_period.errors) or _("Invalid."), "error")
+        return redirect(url_for(".show", period_id=period.id))
+    chosen = form.unit_grades_period.data or None
+    with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+        set_unit_grades_period(db.session, period, chosen)
+    if attempt.saved:
+        flash(_("The period that grades the units is saved."), "success")
+    return redirect(url_for(".show", period_id=period.id))
 
 
 @bp.route("/<int:period_id>/transition", methods=["POST"])

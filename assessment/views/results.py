@@ -37,6 +37,7 @@ from assessment.messages import (
     STATE_LABELS,
     field_error_message,
     grade_cap_lines,
+    post_group_name,
     rulebook_problem_message,
 )
 from assessment.messages import rulebook_label as _label
@@ -204,7 +205,9 @@ def _cadre_flags(cadre: Mapping[str, Any], flags: Sequence[Mapping[str, Any]]) -
     return sorted(set(out))
 
 
-def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, Any]:
+def _result_view(
+    payload: Mapping[str, Any], rulebook: Rulebook, unit_names: Mapping[str, str]
+) -> dict[str, Any]:
     """The stored result arranged for the version page."""
     result = payload["result"]
     grades = _grade_info(rulebook)
@@ -233,7 +236,6 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
                 ),
             }
         )
-    set_names = {s.post: _label(s.name) for s in rulebook.indicator_sets}
     quotas = {g["post_group"]: g for g in result["groups"]} if result["groups"] else {}
     minimums = [float(g["minimum"]) for g in grades]
     return {
@@ -241,7 +243,7 @@ def _result_view(payload: Mapping[str, Any], rulebook: Rulebook) -> dict[str, An
         "groups": [
             {
                 "code": code,
-                "name": set_names.get(code, code),
+                "name": post_group_name(rulebook, code, unit_names),
                 "cadres": sorted(members, key=lambda c: (c["rank"], c["code"])),
                 "quota": quotas.get(code),
                 "histogram": histogram([c["total"] for c in members], minimums),
@@ -599,12 +601,12 @@ def version(period_id: int, number: int) -> str:
     period = _period(period_id)
     stored = _version(period, number)
     payload = service.payload_of(stored)
-    view = _result_view(payload, service.rulebook_of_version(stored))
+    units = service.unit_names(db.session, period)
+    view = _result_view(payload, service.rulebook_of_version(stored), units)
     result = view["result"]
     assessor_ids = [a["assessor"] for a in result["leniency"]]
     assessor_ids += [f["subject"] for f in result["flags"] if f["subject_kind"] == "assessor"]
     assessors = service.account_names(db.session, assessor_ids)
-    units = service.unit_names(db.session, period)
     return _render(
         "version.html",
         period=period,

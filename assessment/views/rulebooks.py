@@ -38,6 +38,7 @@ from assessment.core.rulebook import (
     describe_indicator,
     diff_documents,
 )
+from assessment.core.scoring import quota_arithmetic
 from assessment.forms import (
     NOT_UNDERSTOOD,
     CopyConfirmForm,
@@ -51,9 +52,11 @@ from assessment.messages import (
     DIRECTION_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
+    QUOTA_ROUNDING_LABELS,
     RULEBOOK_STATUS_LABELS,
     SHARE_COMPARISON_LABELS,
     SUBJECT_LABELS,
+    UNIT_KIND_LABELS,
     VOTER_GROUP_LABELS,
     copy_note_message,
     field_error_message,
@@ -83,6 +86,8 @@ from assessment.rulebook_io import dump_rulebook_yaml, read_yaml
 from assessment.services import rulebooks as service
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/admin/periods/<int:period_id>/rulebook")
+#: The group size of the rules page's worked quota example (7 × 15% = 1.05 → 1).
+QUOTA_EXAMPLE_SIZE = 7
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -103,6 +108,10 @@ def _rulebook_labels() -> dict[str, Any]:
         "share_label": share_label,
         "rulebook_status_label": lambda code: RULEBOOK_STATUS_LABELS.get(code, code),
         "describe": describe_indicator,
+        "quota_rounding_label": lambda code: QUOTA_ROUNDING_LABELS.get(code, code),
+        "unit_kind_label": lambda code: UNIT_KIND_LABELS.get(code, code),
+        "quota_arithmetic": quota_arithmetic,
+        "quota_example_size": QUOTA_EXAMPLE_SIZE,
     }
 
 

@@ -61,7 +61,9 @@ from assessment.core.records import (
     PeriodInputs,
     RatingInput,
     SurveyTargetInput,
+    UnitGradeInput,
     UnitInput,
+    UnitNodeInput,
 )
 from assessment.core.rulebook import BALLOT_GRADES
 
@@ -125,6 +127,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "flagged",
     ),
     "sub_period_results.csv": ("period", "order", "name", "cadre", "total", "grade"),
+    "unit_grades.csv": ("unit", "kind", "parent", "grade"),
 }
 #: Headers written before a file gained columns, still read (the new columns' cells
 #: read as their value then: no ballot sheet was voided or flagged before validity rules).
@@ -144,7 +147,7 @@ INPUT_FILES = (
 )
 #: Input files a bundle has only when the period has them: grade ballots per voter group
 #: (issue 14), so that every bundle written before keeps its files.
-OPTIONAL_INPUT_FILES = ("ballots.csv", "sub_period_results.csv")
+OPTIONAL_INPUT_FILES = ("ballots.csv", "sub_period_results.csv", "unit_grades.csv")
 RESULT_HEAD = (
     "cadre",
     "code",
@@ -558,7 +561,22 @@ def input_tables(
         )
     if inputs.get("child_periods") or inputs.get("child_results"):
         files["sub_period_results.csv"] = _sub_period_rows(inputs)
+    if inputs.get("unit_tree") or inputs.get("unit_grades"):
+        files["unit_grades.csv"] = _unit_grade_rows(inputs)
     return files, surveys
+
+
+def _unit_grade_rows(inputs: Plain) -> str:
+    """The unit tree a quota group split by unit grade reads, each unit with its grade in
+    the period that grades the units ("" when it has none; issue 16). A grade of a unit
+    outside the tree is written with no kind."""
+    grades = {g["unit"]: g["grade"] for g in inputs.get("unit_grades", [])}
+    rows = [
+        (u["id"], u["kind"], u["parent"] or "", grades.pop(u["id"], ""))
+        for u in inputs.get("unit_tree", [])
+    ]
+    rows.extend((unit, "", "", grade) for unit, grade in sorted(grades.items()))
+    return write_csv(HEADERS["unit_grades.csv"], rows)
 
 
 def _sub_period_rows(inputs: Plain) -> str:
@@ -861,6 +879,13 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
                         r["period"], r["cadre"], _float(name, line, "total", r["total"]), r["grade"]
                     )
                 )
+    unit_tree, unit_grades = [], []
+    if "unit_grades.csv" in files:
+        for r in read_csv("unit_grades.csv", files["unit_grades.csv"]):
+            if r["kind"]:
+                unit_tree.append(UnitNodeInput(r["unit"], r["kind"], r["parent"] or None))
+            if r["grade"]:
+                unit_grades.append(UnitGradeInput(r["unit"], r["grade"]))
     decisions = []
     for line, r in rows("decisions.csv"):
         try:
@@ -879,6 +904,8 @@ def inputs_from_tables(files: Mapping[str, str]) -> PeriodInputs:
         ballots=tuple(ballots),
         child_periods=tuple(child_periods.values()),
         child_results=tuple(child_results),
+        unit_tree=tuple(unit_tree),
+        unit_grades=tuple(unit_grades),
     )
 
 
