@@ -106,6 +106,8 @@ WEIGHT_TOTAL = 100.0
 # Weights are typed by people as decimals; sums are compared with this tolerance.
 _WEIGHT_TOLERANCE = 1e-6
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+#: What a code may be (posts, indicators, templates): 1-32 letters, digits, ".", "-", "_".
+CODE_PATTERN = _CODE
 _MAX_TEXT = 2000
 
 
