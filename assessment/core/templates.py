@@ -424,3 +424,42 @@ def short_value(value: object) -> str:
     if isinstance(value, float) and value == int(value):
         return str(int(value))
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def index_path(path: str, document: Mapping[str, Any]) -> str:
+    """A diff path with list items named by position in ``document``, as problem paths are.
+
+    >>> doc = {"posts": [{"post": "A"}, {"post": "B", "indicators": [{"code": "J1"}]}]}
+    >>> index_path("posts[B].indicators[J1].target", doc)
+    'posts[1].indicators[0].target'
+    >>> index_path("posts[C].name", doc)
+    'posts[C].name'
+    """
+    node: Any = document
+    parts: list[str] = []
+    for match in _PATH_STEP.finditer(path):
+        name, key = match.groups()
+        if name is not None:
+            parts.append(f".{name}" if parts else name)
+            node = node.get(name) if isinstance(node, Mapping) else None
+            continue
+        position = None
+        if isinstance(node, list):
+            position = next(
+                (
+                    index
+                    for index, item in enumerate(node)
+                    if isinstance(item, Mapping) and key in (item.get("code"), item.get("post"))
+                ),
+                None,
+            )
+        if position is None:
+            parts.append(f"[{key}]")
+            node = None
+        else:
+            parts.append(f"[{position}]")
+            node = node[position]
+    return "".join(parts)

@@ -28,6 +28,7 @@ def create_blueprint() -> Blueprint:
         results,
         rulebooks,
         settings,
+        templates,
     )
 
     login_manager.login_view = "assessment.auth.login"
@@ -62,6 +63,7 @@ def create_blueprint() -> Blueprint:
         settings,
         reminders,
         records,
+        templates,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint
