@@ -1044,10 +1044,9 @@ def adoption_lines(template: Any) -> list[str]:
     """What an adopting township may change, one sentence per post (the public page)."""
     lines = []
     for rules in template.adoption:
-        try:
-            name = rulebook_label(template.rulebook.indicator_set(rules.post).name)
-        except KeyError:
-            name = rules.post
+        indicator_set = template.rulebook.indicator_set(rules.post)
+        name = rulebook_label(indicator_set.name)
+        categories = {c.code: rulebook_label(c.name) for c in indicator_set.categories}
         parts = []
         if rules.targets:
             parts.append(
@@ -1064,7 +1063,7 @@ def adoption_lines(template: Any) -> list[str]:
             parts.append(
                 gettext(
                     "local indicators in the categories %(codes)s",
-                    codes=", ".join(rules.local_indicators),
+                    codes=", ".join(categories.get(c, c) for c in rules.local_indicators),
                 )
             )
         if rules.bonus_penalty:

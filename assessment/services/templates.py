@@ -32,6 +32,7 @@ from assessment.core.templates import (
     Template,
     TemplateDifference,
     forbidden,
+    index_path,
     parse_template,
     short_value,
     template_differences,
@@ -171,8 +172,9 @@ def adoption_problems(session: Session, document: Mapping[str, Any]) -> tuple[Ru
 
     Empty when the document names no template. Otherwise: the named version must exist,
     be published and have the recorded digest; and every difference the template does
-    not allow is a ``template_change_forbidden`` problem at its path, naming the value
-    before and after and the rule (``assessment.core.templates.judge_change``).
+    not allow is a ``template_change_forbidden`` problem at its path (list positions in
+    ``document``, as other problems; ``change`` keeps the diff's path by codes), naming
+    the value before and after and the rule (``assessment.core.templates.judge_change``).
     """
     reference = document.get(TEMPLATE_KEY)
     if not isinstance(reference, Mapping):
@@ -189,14 +191,16 @@ def adoption_problems(session: Session, document: Mapping[str, Any]) -> tuple[Ru
     if version.digest != reference.get("digest"):
         return (RulebookProblem(f"{TEMPLATE_KEY}.digest", "template_digest_differs", {}),)
     differences = template_differences(template_of(version), document)
+    # positions, as every other problem's path (the page names the items from them)
     return tuple(
         RulebookProblem(
-            difference.path,
+            index_path(difference.path, document),
             "template_change_forbidden",
             {
                 "before": short_value(difference.before),
                 "after": short_value(difference.after),
                 "rule": difference.rule,
+                "change": difference.path,
                 **difference.params,
             },
         )
