@@ -194,6 +194,7 @@ def test_only_a_county_admin_reaches_the_template_pages(client, auth, make, publ
             "/admin/templates/1/import", data={"text": _template_yaml({"posts": []})}
         )
         assert response.status_code in (403, 404), username
+        assert client.get("/admin/templates/adoptions").status_code in (403, 404), username
         auth.logout()
     assert json.loads(_template_version(make)[2])["adoption"] == ADOPTION
 
@@ -349,6 +350,8 @@ def test_allowed_changes_publish_and_the_public_page_lists_them(
     auth.login("countyadmin")
     page = _text(client.get("/admin/templates/adoptions"))
     assert "青山镇" in page and "<td>3</td><td>0</td>" in page
+    auth.login("official")  # the county's organisation department reads it too
+    assert "青山镇" in _text(client.get("/admin/templates/adoptions"))
 
 
 def test_a_rulebook_without_a_template_keeps_its_digest_and_page(client, auth, make, county):
