@@ -362,3 +362,70 @@ def test_a_rulebook_without_a_template_keeps_its_digest_and_page(client, auth, m
     document = make(lambda session: rulebooks.find_published(session, 1).document)
     assert "template" not in json.loads(document)
     assert "Adopted county template" not in _text(client.get("/p/periods/1/rules"))
+
+
+#: The adoption the report gives the lead for the demo county's template.
+DEMO_ADOPTION = {
+    "posts": [
+        {"post": "TSEC", "targets": ["J2", "J3"], "weights_within": 2, "local_indicators": ["ji"]},
+        {"post": "THEAD", "targets": ["J2", "J4"], "weights_within": 2},
+        {"post": "VSEC", "targets": ["W1", "W3", "W6"], "bonus_penalty": True},
+    ]
+}
+
+
+def test_the_demo_recipe_adopts_with_a_local_change_and_refuses_a_forbidden_one(demo, make):
+    """The calls the report proposes for the demo (services only, no pages)."""
+    from datetime import UTC, datetime
+
+    from assessment.core.errors import RulebookError
+    from assessment.core.rulebook import Label
+    from assessment.demo import demo_rulebook_document
+    from assessment.queries import find_unit_by_code
+    from assessment.services import templates as county_templates
+
+    now = datetime(2026, 1, 5, 8, tzinfo=UTC)
+
+    def publish_template(session):
+        county = find_unit_by_code(session, "CX")
+        template = county_templates.create_template(
+            session,
+            unit=county,
+            code="QX2026",
+            year=2026,
+            title=Label("清溪县2026年乡镇干部考核模板", "Qingxi County 2026 township template"),
+        )
+        document = demo_rulebook_document(("清溪县2026年乡镇干部考核模板", "Qingxi 2026 template"))
+        document["adoption"] = DEMO_ADOPTION
+        draft = county_templates.import_template_document(
+            session, template=template, document=document
+        )
+        county_templates.publish_template_version(session, version=draft, now=now)
+        return draft.id
+
+    version_id = make(publish_template)
+
+    def adopt_with_local_change(session):
+        period = session.get(Period, 1)
+        draft = rulebooks.adopt_template(session, period=period, template_version_id=version_id)
+        document = copy.deepcopy(rulebooks.document_of(draft))
+        tsec = next(s for s in document["posts"] if s["post"] == "TSEC")
+        next(i for i in tsec["indicators"] if i["code"] == "J2")["target"] = 98  # allowed
+        rulebooks.import_document(session, period=period, document=document)
+        return rulebooks.publish_version(session, version=draft, on=now.date(), now=now).digest
+
+    assert len(make(adopt_with_local_change)) == 64
+
+    def forbidden_change(session):
+        period = session.get(Period, 1)
+        draft = rulebooks.start_rulebook(session, period=period, reason="村书记目标调整")
+        document = copy.deepcopy(rulebooks.document_of(draft))
+        vsec = next(s for s in document["posts"] if s["post"] == "VSEC")
+        next(i for i in vsec["indicators"] if i["code"] == "W5")["target"] = 2  # not listed
+        rulebooks.import_document(session, period=period, document=document)
+
+    with pytest.raises(RulebookError) as caught:
+        make(forbidden_change)
+    assert [(p.code, p.params["change"]) for p in caught.value.problems] == [
+        ("template_change_forbidden", "posts[VSEC].indicators[W5].target")
+    ]
