@@ -241,7 +241,7 @@ def _parse_adoption(
     if not isinstance(items, list):
         problems.append(RulebookProblem(f"{ADOPTION_KEY}.posts", "not_a_list"))
         return ()
-    parsed = []
+    parsed: list[PostAdoption] = []
     for index, item in enumerate(items):
         rules = _parse_post_adoption(item, f"{ADOPTION_KEY}.posts[{index}]", rulebook, problems)
         if rules is not None:

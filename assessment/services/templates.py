@@ -113,6 +113,7 @@ def find_draft_version(
 def get_template_version(
     session: Session, template: RulebookTemplate, number: int
 ) -> RulebookTemplateVersion:
+    """One version of a template by number (NotFoundError when absent)."""
     for version in template.versions:
         if version.number == number:
             return version
@@ -123,6 +124,11 @@ def template_document(version: RulebookTemplateVersion) -> dict[str, Any]:
     """The stored plain template document (rulebook plus ``adoption``)."""
     document: dict[str, Any] = json.loads(version.document)
     return document
+
+
+def publication_problems(version: RulebookTemplateVersion) -> tuple[RulebookProblem, ...]:
+    """Everything that stops a template version from being published (empty when it may)."""
+    return template_problems(template_document(version), partial=False)
 
 
 def template_of(version: RulebookTemplateVersion) -> Template:
@@ -327,7 +333,7 @@ def publish_template_version(
     """Freeze a complete draft: the rulebook's own checks and the adoption section's."""
     if version.is_published:
         raise RulebookStateError("template_frozen", number=version.number)
-    problems = template_problems(template_document(version), partial=False)
+    problems = publication_problems(version)
     if problems:
         raise RulebookError(problems)
     version.status = "published"

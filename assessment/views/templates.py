@@ -117,7 +117,7 @@ def show(template_id: int) -> str:
     lines: list[str] = []
     if version is not None:
         document = service.template_document(version)
-        problems = _problem_rows(service.template_problems(document), document)
+        problems = _problem_rows(service.publication_problems(version), document)
         if not problems:
             lines = adoption_lines(service.template_of(version))
     return render_template(
@@ -158,6 +158,8 @@ def import_yaml(template_id: int) -> str | Response:
         document: object = None
         try:
             document = read_yaml(raw)
+            if not isinstance(document, dict):
+                raise RulebookError((RulebookProblem("", "not_a_mapping"),))
             with unit_of_work(current_user.id, reason=_("template import")):
                 version = service.import_template_document(
                     db.session, template=template, document=document
