@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -15,6 +16,7 @@ from assessment.core.errors import FieldError, LifecycleError, RulebookStateErro
 from assessment.core.explain import format_number
 from assessment.core.rollup import EligibilityCap
 from assessment.core.rulebook import REGULAR_GRADES, Label, Rulebook
+from assessment.core.templates import index_path, parse_template, short_value
 
 FIELD_MESSAGES: dict[str, Any] = {
     "duplicate_code": _l("The code %(code)s is already used."),
@@ -684,6 +686,8 @@ def rulebook_problem_message(code: str, params: Any) -> str:
             code = "out_of_range_min"
         elif values.get("min") is None:
             code = "out_of_range_max"
+    if code == "template_change_forbidden":
+        values["why"] = template_rule_text(str(values.get("rule")), values)
     template = RULEBOOK_PROBLEM_MESSAGES.get(code)
     if template is None:
         return gettext("Invalid value (%(code)s).", code=code)
@@ -1009,3 +1013,152 @@ def eligibility_lines(
             )
         lines.append({"rule": rule_names.get(cap.rule, cap.rule), "reason": reason})
     return lines
+
+
+# ---------------------------------------------------------------------------
+# county templates (issue 16): what an adopting township may change, in words
+# ---------------------------------------------------------------------------
+
+#: Each rule of assessment.core.templates.judge_change that allows or forbids a change.
+TEMPLATE_RULE_LABELS: dict[str, Any] = {
+    "title": _l("the title is the township's own"),
+    "targets": _l("the template lets the township set this indicator's targets and thresholds"),
+    "weights": _l("an indicator weight may move by up to %(within)s points (moved %(delta)s)"),
+    "local_indicator": _l("local indicators may be added to the category %(category)s"),
+    "bonus_penalty": _l("bonus and penalty items may be added (their caps stay fixed)"),
+    "fixed": _l("the template fixes this"),
+    "targets_not_open": _l("the template does not open this indicator's targets"),
+    "ratios_fixed": _l("only thresholds may move; the number of steps and their ratios are fixed"),
+    "weights_fixed": _l("the template fixes the indicator weights of this post"),
+    "weight_beyond": _l(
+        "an indicator weight may move by at most %(within)s points, this one moved %(delta)s"
+    ),
+    "category_not_open": _l(
+        "the template does not open the category %(category)s to local indicators"
+    ),
+    "bonus_penalty_not_open": _l("the template does not allow added bonus or penalty items here"),
+}
+
+RULEBOOK_PROBLEM_MESSAGES.update(
+    {
+        "template_change_forbidden": _l(
+            "Not allowed by the county template: %(before)s → %(after)s (%(why)s)."
+        ),
+        "not_a_quantitative_indicator": _l(
+            "The post %(post)s has no quantitative indicator “%(value)s”."
+        ),
+        "template_of_template": _l("A template cannot itself adopt a template."),
+        "not_a_digest": _l("“%(value)s” is not a SHA-256 digest (64 hexadecimal digits)."),
+        "unknown_template": _l("No published county template %(code)s version %(version)s exists."),
+        "template_digest_differs": _l(
+            "The digest recorded here is not the digest of the adopted template version."
+        ),
+    }
+)
+
+RULEBOOK_STATE_MESSAGES.update(
+    {
+        "template_frozen": _l(
+            "Version %(number)s of the template is published and can no longer be changed; "
+            "import a document to start the next version."
+        ),
+        "template_not_published": _l("Only a published template version can be adopted."),
+    }
+)
+
+FIELD_MESSAGES.update(
+    {
+        "template_needs_county": _l("Only a county publishes templates."),
+        "template_code_taken": _l("The county already has a template with the code %(code)s."),
+    }
+)
+
+
+def _template_param(value: object) -> object:
+    if isinstance(value, float):
+        return format_number(value)
+    return value
+
+
+def template_rule_text(rule: str, params: Mapping[str, Any]) -> str:
+    """The words of one adoption rule (``TEMPLATE_RULE_LABELS``) with its numbers."""
+    template = TEMPLATE_RULE_LABELS.get(rule)
+    if template is None:
+        return rule
+    values = {k: _template_param(v) for k, v in params.items()}
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def template_difference_rows(
+    differences: Sequence[Any],
+    template_document: Mapping[str, Any],
+    adopted_document: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Each difference from a template: where (in words), before, after, and why."""
+    rows = []
+    for difference in differences:
+        document = template_document if difference.op == "removed" else adopted_document
+        rows.append(
+            {
+                "path": difference.path,
+                "where": rulebook_path_label(index_path(difference.path, document), document),
+                "before": short_value(difference.before),
+                "after": short_value(difference.after),
+                "allowed": difference.allowed,
+                "why": template_rule_text(difference.rule, difference.params),
+            }
+        )
+    return rows
+
+
+def adoption_lines(template: Any) -> list[str]:
+    """What an adopting township may change, one sentence per post (the public page)."""
+    lines = []
+    for rules in template.adoption:
+        indicator_set = template.rulebook.indicator_set(rules.post)
+        name = rulebook_label(indicator_set.name)
+        categories = {c.code: rulebook_label(c.name) for c in indicator_set.categories}
+        parts = []
+        if rules.targets:
+            parts.append(
+                gettext("the targets and thresholds of %(codes)s", codes=", ".join(rules.targets))
+            )
+        if rules.weights_within is not None:
+            parts.append(
+                gettext(
+                    "indicator weights within ±%(within)s points (category weights fixed)",
+                    within=format_number(rules.weights_within),
+                )
+            )
+        if rules.local_indicators:
+            parts.append(
+                gettext(
+                    "local indicators in the categories %(codes)s",
+                    codes=", ".join(categories.get(c, c) for c in rules.local_indicators),
+                )
+            )
+        if rules.bonus_penalty:
+            parts.append(gettext("added bonus and penalty items within the caps"))
+        if parts:
+            lines.append(
+                gettext("%(post)s: may change %(what)s.", post=name, what="; ".join(parts))
+            )
+    return lines
+
+
+def adoption_context(adoption: Any, document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A rulebook's adopted template version and its differences from it, as rows for
+    ``_adoption.html`` (``adoption``: services.templates.Adoption, or None)."""
+    if adoption is None:
+        return None
+    template_document = json.loads(adoption.version.document)
+    template = adoption.version.template
+    return {
+        "version": adoption.version,
+        "title": rulebook_label({"zh": template.title_zh, "en": template.title_en}),
+        "lines": adoption_lines(parse_template(template_document)),
+        "rows": template_difference_rows(adoption.differences, template_document, document),
+    }

@@ -90,6 +90,9 @@ __all__ = [
 
 #: Version tag of the document format; a document must carry it as ``format``.
 FORMAT = "township-assessment/rulebook/1"
+#: The optional root field naming the county template a rulebook adopted (issue 16).
+TEMPLATE_KEY = "template"
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 #: The only tie rule: everyone tied on every key across the quota boundary drops.
 TIE_RULES = ("all_tied_drop",)
 #: Kinds of unit whose grade a quota group may read (``by_unit_grade.unit_kind``).
@@ -107,6 +110,8 @@ WEIGHT_TOTAL = 100.0
 # Weights are typed by people as decimals; sums are compared with this tolerance.
 _WEIGHT_TOLERANCE = 1e-6
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+#: What a code may be (posts, indicators, templates): 1-32 letters, digits, ".", "-", "_".
+CODE_PATTERN = _CODE
 _MAX_TEXT = 2000
 
 
@@ -528,6 +533,28 @@ class Aggregation:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateReference:
+    """The county template a township's rulebook adopted (``docs/rulebook.md``).
+
+    Parameters
+    ----------
+    unit : str
+        Code of the county unit that publishes the template.
+    code : str
+        The template's code within the county.
+    version : int
+        The published template version adopted (1, 2, ...).
+    digest : str
+        SHA-256 of that version's canonical template document.
+    """
+
+    unit: str
+    code: str
+    version: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     """Everything that decides scores in one period.
 
@@ -545,6 +572,8 @@ class Rulebook:
     eligibility : tuple of Eligibility
         Rules on the sub-periods' grades that cap the grade (e.g. 优秀 only with three
         quarters graded 好); every indicator set then has a ``rollup`` indicator.
+    template : TemplateReference or None
+        The county template this rulebook adopted, if any.
     """
 
     title: Label
@@ -554,6 +583,7 @@ class Rulebook:
     indicator_sets: tuple[IndicatorSet, ...]
     precision: Precision = DEFAULT_PRECISION
     eligibility: tuple[Eligibility, ...] = ()
+    template: TemplateReference | None = None
 
     def indicator_set(self, post: str) -> IndicatorSet:
         """Return the indicator set of a post (``KeyError`` when absent)."""
@@ -1919,10 +1949,13 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
         data,
         "",
         ("format", "title", "grading", "aggregation", "rubrics", "posts"),
-        ("precision", "eligibility"),
+        ("precision", "eligibility", TEMPLATE_KEY),
     )
     if root is None:
         return None
+    template = (
+        _parse_template_reference(check, root[TEMPLATE_KEY]) if TEMPLATE_KEY in root else None
+    )
     precision = _parse_precision(check, root["precision"]) if "precision" in root else None
     if precision is not None:
         check.precision = precision
@@ -1979,8 +2012,33 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
     if check.problems or title is None or grading is None or aggregation is None:
         return None
     return Rulebook(
-        title, grading, aggregation, rubrics or (), tuple(sets), check.precision, eligibility
+        title,
+        grading,
+        aggregation,
+        rubrics or (),
+        tuple(sets),
+        check.precision,
+        eligibility,
+        template,
     )
+
+
+def _parse_template_reference(check: _Checker, value: object) -> TemplateReference | None:
+    """``template: {unit, code, version, digest}``, all required."""
+    keys = ("unit", "code", "version", "digest")
+    data = check.fields(value, TEMPLATE_KEY, keys, ())
+    if data is None or any(key not in data for key in keys):
+        return None
+    unit = check.code(data["unit"], f"{TEMPLATE_KEY}.unit")
+    code = check.code(data["code"], f"{TEMPLATE_KEY}.code")
+    version = check.integer(data["version"], f"{TEMPLATE_KEY}.version", minimum=1)
+    digest = data["digest"]
+    if not isinstance(digest, str) or not _DIGEST.match(digest):
+        check.add(f"{TEMPLATE_KEY}.digest", "not_a_digest", value=digest)
+        return None
+    if unit is None or code is None or version is None:
+        return None
+    return TemplateReference(unit, code, version, digest)
 
 
 def _parse_precision(check: _Checker, value: object) -> Precision | None:
@@ -2369,6 +2427,14 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
         ]
     if rulebook.eligibility:
         plain["eligibility"] = [_eligibility_plain(e) for e in rulebook.eligibility]
+    if rulebook.template is not None:
+        # written only when present, so that every rulebook without one keeps its digest
+        plain[TEMPLATE_KEY] = {
+            "unit": rulebook.template.unit,
+            "code": rulebook.template.code,
+            "version": rulebook.template.version,
+            "digest": rulebook.template.digest,
+        }
     if rulebook.precision != DEFAULT_PRECISION:
         plain["precision"] = {
             "places": rulebook.precision.places,

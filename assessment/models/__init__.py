@@ -18,6 +18,7 @@ from assessment.models.results import MissingInputDecision, ResultVersion
 from assessment.models.rulebooks import RulebookVersion
 from assessment.models.settings import SiteSetting
 from assessment.models.storage import SecretFingerprint, StoredBlob
+from assessment.models.templates import RulebookTemplate, RulebookTemplateVersion
 
 __all__ = [
     "Account",
@@ -39,6 +40,8 @@ __all__ = [
     "Reminder",
     "ResultVersion",
     "Role",
+    "RulebookTemplate",
+    "RulebookTemplateVersion",
     "RulebookVersion",
     "SecretFingerprint",
     "SiteSetting",

@@ -23,6 +23,7 @@ from assessment.core.reuse import CopyNote, adapt_rulebook_document
 from assessment.core.rulebook import (
     DEFAULT_GRADES,
     REGULAR_GRADES,
+    TEMPLATE_KEY,
     Label,
     Rulebook,
     RulebookChange,
@@ -37,6 +38,11 @@ from assessment.models import Appointment, Cadre, Period, Post, RulebookVersion,
 from assessment.models.periods import SUB_PERIOD_KINDS
 from assessment.queries import NotFoundError
 from assessment.services.periods import advance_period
+from assessment.services.templates import (
+    adopted_document,
+    adoption_problems,
+    get_adoptable_version,
+)
 from assessment.services.unit_subjects import subject_kind, sync_subjects
 
 #: Period states in which a rulebook can no longer get a new version.
@@ -139,8 +145,10 @@ def required_posts(session: Session, period: Period, on: date) -> dict[str, Post
 def publication_problems(
     session: Session, period: Period, document: Mapping[str, Any], on: date
 ) -> tuple[RulebookProblem, ...]:
-    """Everything that stops a document from being published (empty when it may be)."""
+    """Everything that stops a document from being published (empty when it may be),
+    including every change its county template forbids (services.templates)."""
     problems = list(find_problems(document, partial=False))
+    problems.extend(adoption_problems(session, document))
     raw_sets = document.get("posts")
     sets: list[Any] = raw_sets if isinstance(raw_sets, list) else []
     covered = {s.get("post") for s in sets if isinstance(s, Mapping)}
@@ -233,13 +241,39 @@ def import_document(
     """Replace the draft with an imported document, or start a draft from it.
 
     Nothing is stored when the document has any problem (RulebookError lists them all).
+    A draft that adopted a county template keeps its ``template`` reference when the
+    imported document names none, and an import that changes what the template fixes is
+    refused with every forbidden change.
     """
     draft = find_draft(session, period.id)
+    if draft is not None and TEMPLATE_KEY not in document:
+        reference = document_of(draft).get(TEMPLATE_KEY)
+        if reference is not None:
+            document = {**document, TEMPLATE_KEY: reference}
+    forbidden_changes = adoption_problems(session, document)
+    if forbidden_changes:
+        raise RulebookError(forbidden_changes)
     if draft is None:
         return start_rulebook(session, period=period, reason=reason, document=document)
     _store(draft, document)
     session.flush()
     return draft
+
+
+def adopt_template(
+    session: Session, *, period: Period, template_version_id: int, reason: str = ""
+) -> RulebookVersion:
+    """Make the period's draft the county template's rulebook, recording the template.
+
+    Only a published version of a template of a county above the period's scope unit
+    may be adopted (NotFoundError otherwise). The draft is replaced (or started, with a
+    ``reason`` after publication); later edits are free, and publication refuses what
+    the template forbids.
+    """
+    version = get_adoptable_version(session, period, template_version_id)
+    return import_document(
+        session, period=period, document=adopted_document(version), reason=reason
+    )
 
 
 def discard_draft(session: Session, version: RulebookVersion) -> None:

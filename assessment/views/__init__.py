@@ -33,6 +33,7 @@ def create_blueprint() -> Blueprint:
         results,
         rulebooks,
         settings,
+        templates,
         unit_portal,
         unit_subjects,
     )
@@ -72,6 +73,7 @@ def create_blueprint() -> Blueprint:
         records,
         unit_portal,
         unit_subjects,
+        templates,
     ):
         blueprint.register_blueprint(area.bp)
     return blueprint

@@ -10,10 +10,12 @@ from werkzeug.wrappers import Response
 
 from assessment.app.db import db
 from assessment.core.rulebook import diff_documents
+from assessment.messages import adoption_context
 from assessment.models import Period, RulebookVersion
 from assessment.queries import find_period, list_periods_with_published_rules
 from assessment.rulebook_io import dump_rulebook_yaml
 from assessment.services import rulebooks as service
+from assessment.services import templates as template_service
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -54,6 +56,7 @@ def rules(period_id: int, number: int | None = None) -> str:
     period, versions = _period(period_id)
     version = versions[-1] if number is None else _version(versions, number)
     previous = [v for v in versions if v.number < version.number]
+    document = service.document_of(version)
     return render_template(
         "public/rules.html",
         period=period,
@@ -62,6 +65,7 @@ def rules(period_id: int, number: int | None = None) -> str:
         current=versions[-1],
         previous=previous[-1] if previous else None,
         rulebook=service.rulebook_of(version),
+        adoption=adoption_context(template_service.adoption_of(db.session, document), document),
     )
 
 

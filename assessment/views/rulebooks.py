@@ -58,6 +58,7 @@ from assessment.messages import (
     SUBJECT_LABELS,
     UNIT_KIND_LABELS,
     VOTER_GROUP_LABELS,
+    adoption_context,
     copy_note_message,
     field_error_message,
     rulebook_label,
@@ -84,6 +85,8 @@ from assessment.rulebook_forms import (
 )
 from assessment.rulebook_io import dump_rulebook_yaml, read_yaml
 from assessment.services import rulebooks as service
+from assessment.services import templates as template_service
+from assessment.template_forms import AdoptForm
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/admin/periods/<int:period_id>/rulebook")
 #: The group size of the rules page's worked quota example (7 × 15% = 1.05 → 1).
@@ -328,6 +331,46 @@ def show(period_id: int) -> str:
         publish_form=IrreversibleForm(),
         status_labels=RULEBOOK_STATUS_LABELS,
         copy_form=_copy_choice_form(period) if current_user.role in TEAM_ROLES else None,
+        adopt_form=_adopt_form(period) if current_user.role in TEAM_ROLES else None,
+        adoption=_adoption(version),
+    )
+
+
+def _adopt_form(period: Period) -> AdoptForm | None:
+    """The published county templates this period may adopt, or None when there are none."""
+    versions = template_service.adoptable_versions(db.session, period)
+    if not versions:
+        return None
+    form = AdoptForm()
+    form.version_id.choices = [
+        (v.id, f"{v.template.title_zh} · {v.template.code} · v{v.number}") for v in versions
+    ]
+    return form
+
+
+def _adoption(version: RulebookVersion | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    document = service.document_of(version)
+    return adoption_context(template_service.adoption_of(db.session, document), document)
+
+
+@bp.route("/adopt", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def adopt(period_id: int) -> Response:
+    """Make the draft a published county template's rulebook (the template is recorded)."""
+    period = _period(period_id)
+    form = _adopt_form(period)
+    if form is None or not form.validate_on_submit():
+        abort(400)
+    reason = (form.reason.data or "").strip()
+    with unit_of_work(current_user.id, reason=reason or _("county template adopted")):
+        version = service.adopt_template(
+            db.session, period=period, template_version_id=form.version_id.data, reason=reason
+        )
+    return _back(
+        period,
+        _("Draft version %(number)s now holds the county template.", number=version.number),
     )
 
 
