@@ -219,7 +219,7 @@ def _figure_sheet(data: service.Dashboard, names: Mapping[int, str]) -> Sheet:
                     s.n,
                     row.response_rate,
                     *[
-                        ""
+                        None
                         if is_total or code not in row.grade_counts
                         else _suppressed(row.grade_counts[code])
                         for code, _name in columns
