@@ -69,7 +69,8 @@ class PooledSatisfaction:
     targets : int
         Targets with at least one valid response.
     suppressed : bool
-        True when ``n`` is under the minimum group size: no index, no interval.
+        True when ``0 < n`` and ``n`` is under the minimum group size: no index, no
+        interval. Without responses (``n = 0``) nothing is hidden and the index is None.
     index : float or None
         Response-weighted mean of the targets' published indices.
     ci_low, ci_high : float or None
@@ -165,6 +166,9 @@ def pool_satisfaction(
         if target.n > 0:
             counted.append(target)
     total = sum(t.n for t in counted)
+    if total == 0:
+        # no survey at all: nothing to hide, nothing to show
+        return PooledSatisfaction(0, 0, False, None, None, None)
     if total < minimum:
         return PooledSatisfaction(total, len(counted), True, None, None, None)
     weights = [t.n / total for t in counted]

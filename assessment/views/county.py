@@ -30,9 +30,9 @@ bp = Blueprint("county", __name__, url_prefix="/admin/county")
 #: Colour of the hidden part of a grade bar.
 SUPPRESSED_COLOUR = "#9e9e9e"
 #: Geometry of the index chart (SVG user units): label column, scale, row height.
-CHART_LABEL_WIDTH = 110.0
-CHART_SCALE_WIDTH = 300.0
-CHART_ROW_HEIGHT = 22.0
+CHART_LABEL_WIDTH = 120.0
+CHART_SCALE_WIDTH = 520.0
+CHART_ROW_HEIGHT = 28.0
 
 
 def _year(name: str, label: str) -> tuple[int | None, str | None]:
@@ -107,7 +107,7 @@ def _index_chart(
         "width": CHART_LABEL_WIDTH + CHART_SCALE_WIDTH + 10,
         "height": CHART_ROW_HEIGHT * len(shown) + 20,
         "ticks": [(CHART_SCALE_WIDTH * t / 100, t) for t in (0, 25, 50, 75, 100)],
-        "hidden": [names[r.township_id] for r in rows if r.satisfaction.index is None],
+        "hidden": [names[r.township_id] for r in rows if r.satisfaction.suppressed],
     }
 
 
@@ -213,7 +213,7 @@ def _figure_sheet(data: service.Dashboard, names: Mapping[int, str]) -> Sheet:
                     labels[slot.key],
                     _("All townships shown") if is_total else names[row.township_id],
                     _suppressed(None if row.cadres_suppressed else row.cadres),
-                    _suppressed(s.index),
+                    _("suppressed") if s.suppressed else s.index,
                     s.ci_low if not s.suppressed else _("suppressed"),
                     s.ci_high if not s.suppressed else _("suppressed"),
                     s.n,

@@ -146,3 +146,8 @@ def test_grade_shares_show_the_hidden_part_as_one():
 def test_interval_rows_clip_to_the_scale():
     rows = interval_rows([(105.0, 95.0, 110.0)], width=100, row_height=10)
     assert (rows[0].x, rows[0].low, rows[0].high) == (100.0, 95.0, 100.0)
+
+
+def test_no_responses_at_all_is_not_a_hidden_group():
+    pooled = pool_satisfaction([], confidence=0.95, min_group_size=5)
+    assert (pooled.n, pooled.suppressed, pooled.index) == (0, False, None)
