@@ -8,7 +8,7 @@ with the real engine, and stores them as the final version of one county-scoped 
 in a temporary SQLite database, with the payload ``compute_results`` writes (result,
 canonical inputs with every response score, rulebook). An official scoped at the county
 then reads the dashboard. In one run, best and median of ``repeat`` each, every read
-cold (the parsed-payload caches cleared, a new session):
+cold (the parsed-payload caches cleared, a new session), the four taking turns:
 
 - **ceiling**: reading the stored versions alone: the final periods in scope, their
   final version, and ``result_of_version`` + ``rulebook_of_version`` (the JSON parse
@@ -162,13 +162,19 @@ def cold() -> None:
     db.session.remove()
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    times = []
+def timed(runs: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
+    """Each run ``repeat`` times, taking turns (ceiling, service, ...), every time cold.
+
+    Taking turns puts each run under the same load of the shared machine, which drifts
+    over a minute; runs one block after another measured the load, not the code.
+    """
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        cold()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        for name, fn in runs.items():
+            cold()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
     return times
 
 
@@ -241,24 +247,26 @@ def main() -> None:
                 f"{found.totals[found.slots[0].key].satisfaction.n} responses; "
                 f"payload {len(payload) / 2**20:.1f} MiB"
             )
-            measured = {
-                "ceiling": timed(ceiling, args.repeat),
-                "service": timed(service, args.repeat),
-            }
-        client = app.test_client()
-        client.post("/login", data={"username": "county", "password": PASSWORD})
-        for name, url in (
-            ("page", "/admin/county/dashboard"),
-            ("workbook", "/admin/county/dashboard.xlsx"),
-        ):
+            client = app.test_client()
+            client.post("/login", data={"username": "county", "password": PASSWORD})
 
-            def get(url: str = url) -> None:
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url}: {response.status_code}")
+            def get(url: str) -> Callable[[], None]:
+                def run() -> None:
+                    response = client.get(url)
+                    if response.status_code != 200:
+                        raise SystemExit(f"{url}: {response.status_code}")
 
-            with app.app_context():
-                measured[name] = timed(get, args.repeat)
+                return run
+
+            measured = timed(
+                {
+                    "ceiling": ceiling,
+                    "service": service,
+                    "page": get("/admin/county/dashboard"),
+                    "workbook": get("/admin/county/dashboard.xlsx"),
+                },
+                args.repeat,
+            )
         with app.app_context():
             db.engine.dispose()
     load_end = os.getloadavg()

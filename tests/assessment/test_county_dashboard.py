@@ -19,11 +19,12 @@ import pytest
 from openpyxl import load_workbook
 from scipy import stats
 
-from assessment.models import Notice, Objection, Period, ResultVersion
+from assessment.models import Notice, Objection, Period
 from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 from assessment.services import results as results_service
 from assessment.services.periods import create_period
+from tests.factories import store_final_copy
 
 URL = "/admin/county/dashboard"
 
@@ -45,24 +46,8 @@ def two_townships(computed_period: int, make: Any) -> dict[str, int]:
         )
         period = create_period(session, name="河山镇2026年度考核", year=2026, scope_unit=township)
         source = results_service.get_version(session, computed_period, 1)
-        payload = results_service.payload_of(source)
-        for cadre in payload["result"]["cadres"]:
-            cadre["unit"] = str(township.id)
-        for survey in payload["result"]["surveys"]:
-            if survey["subject"] == "unit":
-                survey["target"] = str(township.id)
-        session.add(
-            ResultVersion(
-                period_id=period.id,
-                number=1,
-                rules_digest=source.rules_digest,
-                data_digest="d" * 64,
-                payload=json.dumps(payload),
-            )
-        )
-        period.status = "final"
-        period.final_version_number = 1
-        # 7 cadres are 不称职: alone under 8 they are hidden, and 0 優秀 with them
+        store_final_copy(session, source=source, period=period, township=township)
+        # 7 cadres are 不称职: alone under 8 they are hidden, and the 0 优秀 with them
         period.min_group_size = 8
         notice = Notice(
             period_id=qingshan_period.id,
@@ -72,7 +57,7 @@ def two_townships(computed_period: int, make: Any) -> dict[str, int]:
         )
         session.add(notice)
         session.flush()
-        first_cadre = int(payload["result"]["cadres"][0]["id"])
+        first_cadre = int(results_service.payload_of(source)["result"]["cadres"][0]["id"])
         for cadre_id, status, outcome in (
             (first_cadre, "decided", "upheld"),
             (first_cadre, "decided", "partly_upheld"),

@@ -12,17 +12,16 @@ versions and nothing else.
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work
-from assessment.models import Period, ResultVersion
+from assessment.models import Period
 from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 from assessment.services import results as results_service
 from assessment.services.periods import create_period
+from tests.factories import store_final_copy
 
 #: (code, Chinese name, English name, shift of every total and index, official's username)
 TOWNSHIPS = (
@@ -56,27 +55,7 @@ def _store() -> None:
             period = create_period(
                 session, name=f"{zh}2025年度考核", year=2025, scope_unit=township
             )
-            payload = results_service.payload_of(source)
-            for cadre in payload["result"]["cadres"]:
-                cadre["unit"] = str(township.id)
-                cadre["total"] += shift
-            for survey in payload["result"]["surveys"]:
-                survey["index"] = min(100.0, survey["index"] + shift)
-                survey["ci_low"] += shift
-                survey["ci_high"] += shift
-                if survey["subject"] == "unit":
-                    survey["target"] = str(township.id)
-            session.add(
-                ResultVersion(
-                    period_id=period.id,
-                    number=1,
-                    rules_digest=source.rules_digest,
-                    data_digest=code.lower() * 21 + "0",
-                    payload=json.dumps(payload),
-                )
-            )
-            period.status = "final"
-            period.final_version_number = 1
+            store_final_copy(session, source=source, period=period, township=township, shift=shift)
             accounts.save_account(
                 session,
                 accounts.AccountData(username, f"{zh}组织委员", "official", (township.id,)),

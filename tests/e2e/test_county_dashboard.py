@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, serve_demo
+from tests.e2e.conftest import serve_demo
 from tests.e2e.county_setup import PASSWORD
 from tests.e2e.navigators import StaffNavigator
 
@@ -27,24 +27,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def county_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This module's own server: the demo and two more townships (``county_setup.py``)."""
     setup = Path(__file__).with_name("county_setup.py")
     with serve_demo(tmp_path_factory.mktemp("county-server"), then_run=setup) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Browser, county_server: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=county_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def staff(page: Page, county_server: str) -> StaffNavigator:
-    return StaffNavigator(page, county_server)
 
 
 class DashboardNavigator:
@@ -87,6 +74,7 @@ def test_county_official_compares_townships_and_downloads(staff: StaffNavigator,
     assert sorted(dashboard.township_rows()) == sorted(["青山镇", "河山镇", "石桥镇"])
     expect(page.locator("svg.chart circle")).to_have_count(3)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENSHOTS / "county-dashboard.png"), full_page=True)
 
     dashboard.choose_period(2024)
