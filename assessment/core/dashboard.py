@@ -101,7 +101,11 @@ def _min_size(min_group_size: int) -> int:
 
 
 def pool_satisfaction(
-    targets: Iterable[TargetFigures], *, confidence: float, min_group_size: int
+    targets: Iterable[TargetFigures],
+    *,
+    confidence: float,
+    min_group_size: int,
+    hidden_responses: int = 0,
 ) -> PooledSatisfaction:
     """Pool the targets' indices of one township into one index with an interval.
 
@@ -169,7 +173,7 @@ def pool_satisfaction(
     if total == 0:
         # no survey at all: nothing to hide, nothing to show
         return PooledSatisfaction(0, 0, False, None, None, None)
-    if total < minimum:
+    if total < minimum or 0 < hidden_responses < minimum:
         return PooledSatisfaction(total, len(counted), True, None, None, None)
     weights = [t.n / total for t in counted]
     index = math.fsum(w * t.index for w, t in zip(weights, counted, strict=True))

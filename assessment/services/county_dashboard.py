@@ -246,11 +246,16 @@ def _total(
     """The shown townships of one slot pooled: cadres, index, rate, objections, vetoes.
 
     No grade counts: a county total per grade would let a township's hidden count be
-    recovered by subtraction. The minimum group size is the largest of the periods'.
+    recovered by subtraction; for the same reason the index is hidden when the hidden
+    townships' responses together are under the minimum group size. The minimum group
+    size is the largest of the periods'.
     """
     minimum = max(r.min_group_size for r in rows)
     levels = {r.confidence for r in rows}
-    pooled = pool_satisfaction(targets, confidence=min(levels), min_group_size=minimum)
+    hidden = sum(r.satisfaction.n for r in rows if r.satisfaction.suppressed)
+    pooled = pool_satisfaction(
+        targets, confidence=min(levels), min_group_size=minimum, hidden_responses=hidden
+    )
     if len(levels) > 1:
         # intervals at different levels do not pool into one
         pooled = PooledSatisfaction(

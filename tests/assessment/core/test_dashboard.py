@@ -151,3 +151,16 @@ def test_interval_rows_clip_to_the_scale():
 def test_no_responses_at_all_is_not_a_hidden_group():
     pooled = pool_satisfaction([], confidence=0.95, min_group_size=5)
     assert (pooled.n, pooled.suppressed, pooled.index) == (0, False, None)
+
+
+def test_a_total_hides_when_it_would_give_away_a_hidden_group():
+    # Townships of 40 and 3 responses, minimum 5: the 3 are hidden. A shown total
+    # (40 × 70 + 3 × 90) / 43 = 71.40 would give (71.40 × 43 − 40 × 70) / 3 = 90 back.
+    shown = _target(40, 70.0, 1.0, 2.02)
+    small = _target(3, 90.0, 1.0, 4.3)
+    total = pool_satisfaction([shown, small], confidence=0.95, min_group_size=5, hidden_responses=3)
+    assert total.suppressed and total.index is None
+    # hidden groups of 6 responses together: their mean is a group of 6 >= 5
+    assert not pool_satisfaction(
+        [shown, small, small], confidence=0.95, min_group_size=5, hidden_responses=6
+    ).suppressed
