@@ -60,6 +60,7 @@ from assessment.models import ResultVersion, Unit
 from assessment.services import accounts, org
 from assessment.services import county_dashboard as dashboard_service
 from assessment.services import results as results_service
+from assessment.services.overview import township_of_units
 from assessment.services.periods import create_period
 from surveys.core.tally import compute_response_scores, summarise_targets
 
@@ -208,7 +209,7 @@ def main() -> None:
             payload, rules_digest, data_digest = compute_payload(village_ids, args.resamples)
             say(f"computed the county in {time.perf_counter() - t0:.1f} s")
             with unit_of_work(None, reason="benchmark") as session:
-                county = session.get(Unit, county_id)
+                county = session.get_one(Unit, county_id)
                 period = create_period(
                     session, name="基准县2026年度考核", year=2026, scope_unit=county
                 )
@@ -224,7 +225,7 @@ def main() -> None:
                 period.status = "final"
                 period.final_version_number = 1
             # the official's scope: the county and every unit below it (all units here)
-            scope = set(dashboard_service.township_of_units(db.session)[0])
+            scope = set(township_of_units(db.session)[0])
 
             # each run in an app context (a session) of its own, like a request
             def ceiling() -> None:

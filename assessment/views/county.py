@@ -94,7 +94,11 @@ def _index_chart(
 ) -> dict[str, Any]:
     shown = [r for r in rows if r.satisfaction.index is not None]
     placed = interval_rows(
-        [(r.satisfaction.index, r.satisfaction.ci_low, r.satisfaction.ci_high) for r in shown],
+        [
+            (r.satisfaction.index, r.satisfaction.ci_low, r.satisfaction.ci_high)
+            for r in shown
+            if r.satisfaction.index is not None  # narrows the type for mypy
+        ],
         width=CHART_SCALE_WIDTH,
         row_height=CHART_ROW_HEIGHT,
     )
