@@ -165,6 +165,37 @@ def make_county(
     return people, units, inputs, target, np.asarray(villages, dtype=object)[village], answers
 
 
+def with_surveys(
+    inputs: PeriodInputs,
+    people: list[CadreInput],
+    target: np.ndarray,
+    village: np.ndarray,
+    answers: np.ndarray,
+    scores: np.ndarray,
+) -> PeriodInputs:
+    """The inputs with the response scores split per cadre and the item matrix."""
+    order = np.argsort(target, kind="stable")
+    bounds = np.searchsorted(target[order], np.arange(len(people) + 1))
+    surveys = tuple(
+        SurveyTargetInput(
+            "S1",
+            c.id,
+            scores[order[bounds[i] : bounds[i + 1]]],
+            village[order[bounds[i] : bounds[i + 1]]],
+        )
+        for i, c in enumerate(people)
+    )
+    return PeriodInputs(
+        cadres=inputs.cadres,
+        units=inputs.units,
+        actuals=inputs.actuals,
+        ratings=inputs.ratings,
+        events=inputs.events,
+        surveys=surveys,
+        survey_items=(SurveyItemsInput("S", answers),),
+    )
+
+
 def whole_computation(
     rulebook: Rulebook,
     inputs: PeriodInputs,
@@ -179,26 +210,7 @@ def whole_computation(
     t0 = time.perf_counter()
     scores = compute_response_scores(answers, k=5).scores
     t1 = time.perf_counter()
-    order = np.argsort(target, kind="stable")
-    bounds = np.searchsorted(target[order], np.arange(len(people) + 1))
-    surveys = tuple(
-        SurveyTargetInput(
-            "S1",
-            c.id,
-            scores[order[bounds[i] : bounds[i + 1]]],
-            village[order[bounds[i] : bounds[i + 1]]],
-        )
-        for i, c in enumerate(people)
-    )
-    full = PeriodInputs(
-        cadres=inputs.cadres,
-        units=inputs.units,
-        actuals=inputs.actuals,
-        ratings=inputs.ratings,
-        events=inputs.events,
-        surveys=surveys,
-        survey_items=(SurveyItemsInput("S", answers),),
-    )
+    full = with_surveys(inputs, people, target, village, answers, scores)
     t2 = time.perf_counter()
     result = compute_period_results(
         rulebook, full, summarise_survey=summarise_targets, resamples=resamples, seed=20260101

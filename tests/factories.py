@@ -23,6 +23,7 @@ Codes are numbered from the rows already there, so repeated calls never collide.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -238,3 +239,36 @@ def make_survey(
         now = datetime(today.year, today.month, today.day, 8, tzinfo=UTC)
         survey_services.open_survey(session, survey, now=now)
     return survey
+
+
+def store_final_copy(
+    session: Session, *, source: Any, period: Period, township: Unit, shift: float = 0.0
+) -> None:
+    """Make ``period`` final with version 1: ``source``'s stored payload (a ResultVersion)
+    with every cadre and unit survey target moved into ``township`` and every total and
+    index moved by ``shift``. Stored, not computed: for readers of stored versions only
+    (the county dashboard), where a second township's computation adds nothing."""
+    from assessment.models import ResultVersion
+    from assessment.services.results import payload_of
+
+    payload = payload_of(source)
+    for cadre in payload["result"]["cadres"]:
+        cadre["unit"] = str(township.id)
+        cadre["total"] += shift
+    for survey in payload["result"]["surveys"]:
+        survey["index"] = min(100.0, survey["index"] + shift)
+        survey["ci_low"] += shift
+        survey["ci_high"] += shift
+        if survey["subject"] == "unit":
+            survey["target"] = str(township.id)
+    session.add(
+        ResultVersion(
+            period_id=period.id,
+            number=1,
+            rules_digest=source.rules_digest,
+            data_digest=f"{township.code.lower():0<64}"[:64],
+            payload=json.dumps(payload),
+        )
+    )
+    period.status = "final"
+    period.final_version_number = 1

@@ -161,6 +161,9 @@ ACCESS: dict[str, object] = {
     "assessment.overview.compare": ("admin", "assessor", "official"),
     "assessment.overview.compare_export": ("admin", "assessor", "official"),
     "assessment.overview.period_export": ("admin", "assessor", "official"),
+    # the county dashboard (issue 16): officials and admins, within their scope
+    "assessment.county.dashboard": ("admin", "official"),
+    "assessment.county.export": ("admin", "official"),
     "survey_comments.index": TEAM,
     "survey_comments.review": TEAM,
     # public notice, objections and review, finalisation (issue 6 items 1, 2, 5)

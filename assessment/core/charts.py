@@ -11,6 +11,7 @@ scale unless said otherwise.
 - :func:`probability_segments`: a stacked bar of the probability of each grade.
 - :func:`paired_bars`: per category, a cadre's points beside the group mean.
 - :func:`trend_line`: a cadre's totals across periods.
+- :func:`interval_rows`: indices with their intervals, one row each (the county dashboard).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ __all__ = [
     "Bar",
     "GradeLine",
     "Histogram",
+    "IntervalRow",
     "PairedBars",
     "PairedRow",
     "Segment",
     "TrendLine",
     "TrendPoint",
     "histogram",
+    "interval_rows",
     "paired_bars",
     "probability_segments",
     "trend_line",
@@ -507,3 +510,66 @@ def trend_line(
 def _svg(value: float) -> str:
     """A coordinate as SVG reads it: at most 2 decimals, no trailing zeros."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------------------
+# an index with its interval, one row per township
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalRow:
+    """One row of an interval chart: the index's dot and its whisker, on ``[0, width]``."""
+
+    y: float
+    x: float
+    low: float | None
+    high: float | None
+
+
+def interval_rows(
+    rows: Sequence[tuple[float, float | None, float | None]],
+    *,
+    width: float = 100.0,
+    row_height: float = 10.0,
+) -> tuple[IntervalRow, ...]:
+    """Lay out indices with their intervals, one row each, on the 0-100 score scale.
+
+    Parameters
+    ----------
+    rows : sequence of (index, low, high)
+        Index and interval ends (``None`` when the interval is undefined); values off
+        the scale are drawn at its ends.
+    width : float
+        Length of the scale 0-100.
+    row_height : float
+        Height of a row; each row's ``y`` is its middle.
+
+    Returns
+    -------
+    tuple of IntervalRow
+
+    Examples
+    --------
+    >>> [(r.y, r.x, r.low, r.high) for r in interval_rows([(80, 70, 90), (50, None, None)],
+    ...                                                   width=200)]
+    [(5.0, 160.0, 140.0, 180.0), (15.0, 100.0, None, None)]
+    """
+    width = _positive("width", width)
+    row_height = _positive("row_height", row_height)
+
+    def place(value: float) -> float:
+        return width * min(max(_finite("rows", value), 0.0), SCALE) / SCALE
+
+    out = []
+    for i, (index, low, high) in enumerate(rows):
+        defined = low is not None and high is not None
+        out.append(
+            IntervalRow(
+                y=row_height * (i + 0.5),
+                x=place(index),
+                low=place(low) if defined and low is not None else None,
+                high=place(high) if defined and high is not None else None,
+            )
+        )
+    return tuple(out)

@@ -178,6 +178,11 @@ def _townships(session: Session) -> tuple[dict[int, int], dict[int, TownshipInfo
     return township_of, info
 
 
+def township_of_units(session: Session) -> tuple[dict[int, int], dict[int, TownshipInfo]]:
+    """Each unit's township (itself, or its nearest township/street ancestor), and names."""
+    return _townships(session)
+
+
 def _survey_rates(surveys: Sequence[SurveyIndexResult]) -> tuple[float, ...]:
     """Response rates of the distinct rated targets (an indicator's target counted once)."""
     rates: dict[tuple[str, str], float] = {}

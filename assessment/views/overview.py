@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
@@ -24,6 +25,7 @@ from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_l
 from assessment.messages import KIND_LABELS, STATE_LABELS
 from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
+from assessment.services import county_dashboard as county_service
 from assessment.services import overview as service
 from assessment.services.results import result_of_version, rulebook_of_version
 from assessment.views.results import GRADE_COLOURS, _label
@@ -32,6 +34,8 @@ bp = Blueprint("overview", __name__, url_prefix="/admin/overview")
 
 #: Who reads the overview: officials (county) and the team (their township).
 OVERVIEW_ROLES = ("official", *TEAM_ROLES)
+#: Who opens the county dashboard (assessment.views.county): officials and admins.
+DASHBOARD_ROLES = ("official", "admin")
 #: Two decimals for scores, as everywhere else (STYLE section 19: rounding for display).
 DECIMAL_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
@@ -194,7 +198,11 @@ def index() -> str:
     periods = _scope_periods()
     names = _names_of(periods)
     return render_template(
-        "assessment/overview/index.html", rows=_period_rows(periods, names), label=_label
+        "assessment/overview/index.html",
+        rows=_period_rows(periods, names),
+        label=_label,
+        county_dashboard=current_user.role in DASHBOARD_ROLES
+        and county_service.scope_has_county(db.session, current_scope()),
     )
 
 
