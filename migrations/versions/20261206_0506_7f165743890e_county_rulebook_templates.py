@@ -1,7 +1,7 @@
 """county rulebook templates
 
 Revision ID: 7f165743890e
-Revises: 3693ec26d07b
+Revises: daeab40bda5f
 Create Date: 2026-12-06 05:06:33.439738
 
 A county's rulebook templates (issue 16) and their versions; a township's rulebook
@@ -16,7 +16,7 @@ import assessment.app.db
 
 # revision identifiers, used by Alembic.
 revision = '7f165743890e'
-down_revision = '3693ec26d07b'
+down_revision = 'daeab40bda5f'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """period unit grades period
 
 Revision ID: 8e41c2d7a9f3
-Revises: 3693ec26d07b
+Revises: 7f165743890e
 Create Date: 2026-12-06 05:10:00
 
 A period may name the final period whose results grade the units (issue 16): a quota
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8e41c2d7a9f3'
-down_revision = '3693ec26d07b'
+down_revision = '7f165743890e'
 branch_labels = None
 depends_on = None
 
