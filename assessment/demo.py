@@ -992,7 +992,7 @@ YEAR_ROUND_ELIGIBILITY = (
 )
 
 
-def _label(zh: str, en: str) -> dict[str, str]:
+def label(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
@@ -1001,7 +1001,7 @@ def _year_round_posts(categories: Any, indicators: Any) -> list[dict[str, Any]]:
     return [
         {
             "post": code,
-            "name": _label(name_zh, name_en),
+            "name": label(name_zh, name_en),
             "categories": categories,
             "indicators": indicators,
         }
@@ -1025,24 +1025,24 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
     quarter["grading"]["top_quota"] = 0.5
     quarter["posts"] = _year_round_posts(
         [
-            {"code": "work", "name": _label("平时工作", "Work of the quarter"), "weight": 60},
-            {"code": "conduct", "name": _label("工作表现", "Conduct"), "weight": 40},
+            {"code": "work", "name": label("平时工作", "Work of the quarter"), "weight": 60},
+            {"code": "conduct", "name": label("工作表现", "Conduct"), "weight": 40},
         ],
         [
             {
                 "code": "GZ",
-                "name": _label("季度工作任务完成率", "Quarterly tasks done"),
+                "name": label("季度工作任务完成率", "Quarterly tasks done"),
                 "kind": "quantitative",
                 "category": "work",
                 "weight": 60,
                 "method": "linear",
                 "baseline": 60,
                 "target": 100,
-                "unit": _label("%", "%"),
+                "unit": label("%", "%"),
             },
             {
                 "code": "BX",
-                "name": _label("季度工作表现", "Conduct in the quarter"),
+                "name": label("季度工作表现", "Conduct in the quarter"),
                 "kind": "qualitative",
                 "category": "conduct",
                 "weight": 40,
@@ -1056,13 +1056,13 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
     annual["eligibility"] = [dict(rule) for rule in YEAR_ROUND_ELIGIBILITY]
     annual["posts"] = _year_round_posts(
         [
-            {"code": "regular", "name": _label("平时考核", "Regular assessment"), "weight": 30},
-            {"code": "year", "name": _label("年度实绩", "The year's results"), "weight": 70},
+            {"code": "regular", "name": label("平时考核", "Regular assessment"), "weight": 30},
+            {"code": "year", "name": label("年度实绩", "The year's results"), "weight": 70},
         ],
         [
             {
                 "code": "PS",
-                "name": _label("四个季度平时考核得分平均", "Mean of the four quarters' totals"),
+                "name": label("四个季度平时考核得分平均", "Mean of the four quarters' totals"),
                 "kind": "rollup",
                 "category": "regular",
                 "weight": 30,
@@ -1070,14 +1070,14 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
             },
             {
                 "code": "ND",
-                "name": _label("年度重点任务完成率", "Key tasks of the year done"),
+                "name": label("年度重点任务完成率", "Key tasks of the year done"),
                 "kind": "quantitative",
                 "category": "year",
                 "weight": 70,
                 "method": "linear",
                 "baseline": 60,
                 "target": 100,
-                "unit": _label("%", "%"),
+                "unit": label("%", "%"),
             },
         ],
     )

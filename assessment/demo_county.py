@@ -6,18 +6,26 @@ assessors, two clerks) and a final 2025 annual period with a resident survey, ru
 through the same services as 青山镇's (:mod:`assessment.demo`). With 青山镇's own 2025
 period the county dashboard shows three townships side by side.
 
+The county publishes a template rulebook for 2025 (:data:`TEMPLATE_ADOPTION` says what a
+township may change); 白水镇 adopts it as it is, 红岭乡 with one allowed local change (a
+higher waste-collection target for its secretary). The county also assesses the three
+townships' leadership teams (领导班子) in a period of units, graded 好/较好/一般/较差.
+
 Seeded after 青山镇's history, so that 青山镇's numbers do not depend on these cadres.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessment.core.rulebook import Label
 from assessment.demo import (
     DEMO_PASSWORD,
     HISTORY_SEED,
@@ -26,16 +34,18 @@ from assessment.demo import (
     NoticeSettings,
     account_named,
     acting_as,
+    demo_rulebook_document,
     enter_inputs,
     history_plans,
     latent_standings,
     local_time,
-    publish_demo_rulebook,
     publish_final,
     unit_coded,
 )
-from assessment.models import Post, Unit
-from assessment.services import accounts, inputs, org, periods, results
+from assessment.models import Account, Period, Post, Unit
+from assessment.models.templates import RulebookTemplateVersion
+from assessment.services import accounts, inputs, org, periods, results, rulebooks
+from assessment.services import templates as county_templates
 from assessment.survey_source import SurveySource
 
 
@@ -124,6 +134,32 @@ OTHER_TOWNSHIPS = (
 )
 
 
+#: The county's administrator (templates, the county's own periods) and a township's
+#: official (the county dashboard shows them their township only).
+COUNTY_ADMIN = ("county-admin", "县委组织部考核办")
+TOWNSHIP_OFFICIAL = ("bsz-official", "白水镇组织委员", "BSZ")
+#: What a township adopting the county's template may change (docs/rulebook.md,
+#: "County templates"): targets of named indicators, weights within two points, local
+#: indicators in 工作实绩, bonus and penalty items for village secretaries.
+TEMPLATE_ADOPTION = {
+    "posts": [
+        {"post": "TSEC", "targets": ["J2", "J3"], "weights_within": 2, "local_indicators": ["ji"]},
+        {"post": "THEAD", "targets": ["J2", "J4"], "weights_within": 2},
+        {"post": "VSEC", "targets": ["W1", "W3", "W6"], "bonus_penalty": True},
+    ]
+}
+TEMPLATE_TITLE = ("清溪县2025年度乡镇干部考核模板", "Qingxi County 2025 township cadre template")
+#: 红岭乡's one local change: its secretary's waste-collection target (J2) from 95 to 98.
+LOCAL_CHANGE = ("HLX", "TSEC", "J2", "target", 98)
+#: The leadership teams' period: (indicator, name zh, name en, category, weight, target)
+#: and each township's actuals, in that order.
+TEAM_INDICATORS = (
+    ("T1", "县下达重点任务完成率", "Key county tasks completed", "ji", 60, 100),
+    ("T2", "党建工作考核得分", "Party-building review score", "dj", 40, 100),
+)
+TEAM_ACTUALS = {"QSZ": (98.0, 95.0), "BSZ": (91.0, 88.0), "HLX": (84.0, 90.0)}
+
+
 def _team(township: DemoTownship) -> dict[str, tuple[str, str]]:
     """User name → (display name, role) of the township's team."""
     prefix = township.code.lower()
@@ -210,6 +246,14 @@ def seed_county(
     """
     counts = {"townships": 0, "cadres": 0, "periods": 0, "responses": 0}
     model = history_plans(today)[0]
+    county = unit_coded(session, "CX")
+    county_admin = accounts.save_account(
+        session,
+        accounts.AccountData(*COUNTY_ADMIN, "admin", (county.id,)),
+        password=DEMO_PASSWORD,
+    )
+    with acting_as(session, county_admin, at=local_time(model.published_on, 9)):
+        template_version = _publish_template(session, county, now=local_time(model.published_on, 9))
     for township in OTHER_TOWNSHIPS:
         prefix = township.code.lower()
         unit = _seed_organisation(session, township, date(2022, 1, 1))
@@ -231,8 +275,13 @@ def seed_county(
         admin = account_named(session, plan.admin)
         with acting_as(session, admin, at=local_time(plan.published_on, 9)):
             period = periods.create_period(session, name=plan.name, year=plan.year, scope_unit=unit)
-            publish_demo_rulebook(
-                session, period, local_time(plan.published_on, 9, 30), title=plan.title
+            _adopt(
+                session,
+                period,
+                template_version,
+                township,
+                plan.title,
+                now=local_time(plan.published_on, 9, 30),
             )
             periods.advance_period(session, period, "collecting")
         assessed = [a.cadre_id for a in inputs.list_assessed(session, period)]
@@ -268,4 +317,138 @@ def seed_county(
             )
         publish_final(session, period, plan, notice, admin)
         counts["periods"] += 1
+    username, display, township_code = TOWNSHIP_OFFICIAL
+    official_scope = (unit_coded(session, township_code).id,)
+    accounts.save_account(
+        session,
+        accounts.AccountData(username, display, "official", official_scope),
+        password=DEMO_PASSWORD,
+    )
+    _seed_team_period(session, county, county_admin, model, surveys=surveys, notice=notice)
+    counts["periods"] += 1
     return counts
+
+
+def _publish_template(session: Session, county: Unit, *, now: datetime) -> RulebookTemplateVersion:
+    """The county's 2025 template: the demo rulebook with :data:`TEMPLATE_ADOPTION`."""
+    template = county_templates.create_template(
+        session, unit=county, code="QX2025", year=2025, title=Label(*TEMPLATE_TITLE)
+    )
+    document = demo_rulebook_document(TEMPLATE_TITLE)
+    document["adoption"] = TEMPLATE_ADOPTION
+    draft = county_templates.import_template_document(session, template=template, document=document)
+    return county_templates.publish_template_version(session, version=draft, now=now)
+
+
+def _adopt(
+    session: Session,
+    period: Period,
+    template_version: RulebookTemplateVersion,
+    township: DemoTownship,
+    title: tuple[str, str],
+    *,
+    now: datetime,
+) -> None:
+    """The township adopts the county template under its own title, with its local change."""
+    draft = rulebooks.adopt_template(
+        session, period=period, template_version_id=template_version.id
+    )
+    document = copy.deepcopy(rulebooks.document_of(draft))
+    document["title"] = {"zh": title[0], "en": title[1]}
+    code, post, indicator, field, value = LOCAL_CHANGE
+    if township.code == code:
+        indicators = next(s for s in document["posts"] if s["post"] == post)["indicators"]
+        next(i for i in indicators if i["code"] == indicator)[field] = value
+    rulebooks.import_document(session, period=period, document=document)
+    rulebooks.publish_version(session, version=draft, on=now.date(), now=now)
+
+
+def _team_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The leadership teams' rulebook: the started draft's grading (好/较好/一般/较差),
+    rounded half up, and one indicator set for the post UNIT-TEAM."""
+    return {
+        **document,
+        "title": {
+            "zh": "清溪县2025年度乡镇领导班子考核细则",
+            "en": "Qingxi County 2025 township leadership team rules",
+        },
+        "grading": {**document["grading"], "rounding": "half_up"},
+        "posts": [
+            {
+                "post": "UNIT-TEAM",
+                "name": {"zh": "乡镇领导班子", "en": "Township leadership team"},
+                "categories": [
+                    {"code": "ji", "name": {"zh": "工作实绩", "en": "Work results"}, "weight": 60},
+                    {
+                        "code": "dj",
+                        "name": {"zh": "党的建设", "en": "Party building"},
+                        "weight": 40,
+                    },
+                ],
+                "indicators": [
+                    {
+                        "code": code,
+                        "name": {"zh": zh, "en": en},
+                        "kind": "quantitative",
+                        "category": category,
+                        "weight": weight,
+                        "method": "ratio",
+                        "target": target,
+                        "unit": {"zh": "%", "en": "%"},
+                    }
+                    for code, zh, en, category, weight, target in TEAM_INDICATORS
+                ],
+            }
+        ],
+    }
+
+
+def _seed_team_period(
+    session: Session,
+    county: Unit,
+    admin: Account,
+    model: Any,
+    *,
+    surveys: SurveySource,
+    notice: NoticeSettings,
+) -> None:
+    """The county's 2025 assessment of the three leadership teams (a period of units).
+
+    Three teams and the default 20 % quota: rounded down no team could be 好, so the
+    rulebook rounds half up (3 × 20 % = 0.6 → 1).
+    """
+    with acting_as(session, admin, at=local_time(model.published_on, 10)):
+        period = periods.create_period(
+            session, name="2025年度乡镇领导班子考核", year=2025, scope_unit=county, subjects="units"
+        )
+        draft = rulebooks.start_rulebook(session, period=period)
+        rulebooks.import_document(
+            session, period=period, document=_team_document(rulebooks.document_of(draft))
+        )
+        now = local_time(model.published_on, 10, 30)
+        rulebooks.publish_version(session, version=draft, on=now.date(), now=now)
+        periods.advance_period(session, period, "collecting")
+    rulebook = inputs.find_rulebook(session, period)
+    if rulebook is None:  # pragma: no cover - published just before
+        raise RuntimeError("the leadership teams' rulebook is not published")
+    entered_at = local_time(model.computed_on - timedelta(days=7), 10)
+    with acting_as(session, admin, at=entered_at):
+        for subject in inputs.list_assessed(session, period):
+            actuals = TEAM_ACTUALS[subject.code.removeprefix("U-")]
+            for (code, *_), actual in zip(TEAM_INDICATORS, actuals, strict=True):
+                inputs.save_result(
+                    session,
+                    period=period,
+                    rulebook=rulebook,
+                    cadre=subject,
+                    indicator_code=code,
+                    actual=actual,
+                    source="县考核办年度考核台账",
+                    entered_by_id=admin.id,
+                    now=entered_at,
+                )
+    with acting_as(session, admin, at=local_time(model.computed_on, 17)):
+        results.compute_results(
+            session, period=period, reason="", actor_id=admin.id, surveys=surveys, resamples=0
+        )
+    publish_final(session, period, model, notice, admin)

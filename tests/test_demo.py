@@ -98,8 +98,8 @@ def test_command_says_what_it_made(seeded):
     # The command speaks the deployment's language (Chinese by default).
     # 40 in 青山镇 and 13 in each of the county's two other townships (issue 16); the
     # periods: 2025 and 2026 first half, the 2022 year and its quarters, 2023, 2024, and
-    # the other townships' 2025
-    assert "一个县的 3 个乡镇、66 名干部，11 个已计算的考核周期" in output
+    # the other townships' 2025, and the county's 2025 of the leadership teams
+    assert "一个县的 3 个乡镇、66 名干部，12 个已计算的考核周期" in output
     assert "（一个正在公示，其余已定稿）" in output
 
 
@@ -158,6 +158,47 @@ def test_the_county_has_two_more_townships_each_with_a_final_2025_period(session
         assert result["missing"] == []
         for cadre in result["cadres"]:
             assert {i["status"] for i in cadre["indicators"]} == {"scored"}, cadre["code"]
+
+
+def test_the_townships_adopt_the_county_template_one_with_a_local_change(session):
+    """白水镇 adopts the county's 2025 template as it is; 红岭乡 raises its secretary's
+    J2 target from the template's 95 to 98, a change the template allows (issue 16)."""
+    from assessment.services import rulebooks
+
+    adopted = {}
+    for code in ("BSZ", "HLX"):
+        period = session.scalars(
+            sa.select(Period).join(Period.scope_unit).where(Unit.code == code)
+        ).one()
+        document = rulebooks.document_of(rulebooks.find_published(session, period.id))
+        assert document["template"]["code"] == "QX2025"
+        tsec = next(s for s in document["posts"] if s["post"] == "TSEC")
+        adopted[code] = next(i for i in tsec["indicators"] if i["code"] == "J2")["target"]
+    assert adopted == {"BSZ": 95, "HLX": 98}
+
+
+def test_the_county_grades_the_leadership_teams_in_a_period_of_units(session):
+    """The three townships' teams, graded 好/较好/一般/较差 from two ratio indicators.
+
+    Expected totals by hand from TEAM_ACTUALS (ratio to a target of 100, weights 60 and
+    40): 青山镇 98 × 0.6 + 95 × 0.4 = 58.80 + 38.00 = 96.80; 白水镇 54.60 + 35.20 = 89.80;
+    红岭乡 50.40 + 36.00 = 86.40. Only 青山镇 reaches 好 (90); 3 × 20 % = 0.6 teams may
+    keep it, rounded half up to 1 (rounded down it would be 0 and 青山镇 would drop).
+    """
+    period = session.scalars(
+        sa.select(Period).where(Period.name == "2025年度乡镇领导班子考核")
+    ).one()
+    assert (period.subjects, period.status) == ("units", "final")
+    stored = _latest(session, period.id)
+    by_code = {c["code"]: (c["total"], c["grade"]) for c in stored["cadres"]}
+    assert by_code == {
+        "U-QSZ": (96.8, "good"),
+        "U-BSZ": (89.8, "fair"),
+        "U-HLX": (86.4, "fair"),
+    }
+    # the stored subject's unit is the team's township (the unit-grade contract)
+    townships = dict(session.execute(sa.select(Unit.id, Unit.code)).all())
+    assert {townships[int(c["unit"])] for c in stored["cadres"]} == {"QSZ", "BSZ", "HLX"}
 
 
 def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):
@@ -416,8 +457,9 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     assert "未写入演示数据" in skipped.output
     with app.app_context():
         # 3 periods, the 2022 year (the annual period and its four quarters), the
-        # record's 2023 and 2024, and the county's other two townships' 2025
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 12
+        # record's 2023 and 2024, the county's other two townships' 2025 and its
+        # leadership teams' 2025
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 13
 
 
 def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
@@ -441,7 +483,7 @@ def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
             ]
 
     first = digests(seeded_app)
-    assert len(first) == 3 + 5 + 2 + 2  # one version per earlier period
+    assert len(first) == 3 + 5 + 2 + 2 + 1  # one version per earlier period
     assert digests(app) == first
 
 

@@ -122,9 +122,14 @@ def slot_key(period: Period) -> str:
 def list_final_periods(
     session: Session, unit_ids: Collection[int], *, first: int | None, last: int | None
 ) -> list[Period]:
-    """Final periods with a final version, scoped in ``unit_ids``, in the years given."""
+    """Final periods of cadres with a final version, scoped in ``unit_ids``, in the years given.
+
+    A period assessing units (a township's leadership team, its villages) is left out: its
+    grades are another scheme, and its subjects are no township's staff.
+    """
     query = sa.select(Period).where(
         Period.scope_unit_id.in_(list(unit_ids)),
+        Period.subjects == "cadres",
         Period.status == "final",
         Period.final_version_number.is_not(None),
     )

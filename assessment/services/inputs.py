@@ -319,7 +319,12 @@ def has_conflict(session: Session, period: Period, assessor_id: int, cadre_id: i
 
 
 def list_panel(session: Session, period: Period) -> list[Account]:
-    """Enabled admin and assessor accounts whose scope reaches into the period's scope."""
+    """Enabled admin and assessor accounts scoped at the period's scope unit or below it.
+
+    An account scoped above (the county's administrator, for a township's period) is not
+    on the township's panel: the county runs its own periods, and a panel member is
+    expected to rate and is reminded to.
+    """
     query = (
         sa.select(Account)
         .join(AccountScope, AccountScope.account_id == Account.id)
@@ -332,10 +337,7 @@ def list_panel(session: Session, period: Period) -> list[Account]:
     return [
         account
         for account in session.scalars(query)
-        if any(
-            scope.unit.path.startswith(scope_path) or scope_path.startswith(scope.unit.path)
-            for scope in account.scopes
-        )
+        if any(scope.unit.path.startswith(scope_path) for scope in account.scopes)
     ]
 
 

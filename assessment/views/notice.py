@@ -626,7 +626,9 @@ def new_objection(period_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET" and request.args.get("indicator"):
         form.indicator.data = request.args["indicator"]
     closed = closed_message(period, notice)
-    unit_args = {"subject": subject_id} if subject_id != current_user.cadre_id else {}
+    unit_args: dict[str, Any] = (
+        {"subject": subject_id} if subject_id != current_user.cadre_id else {}
+    )
     status = 200
     if form.is_submitted():
         status = 400

@@ -73,19 +73,6 @@ def _flask(env: dict[str, str], *args: str) -> None:
         pytest.fail(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def _python(env: dict[str, str], script: Path) -> None:
-    result = subprocess.run(  # noqa: S603  (fixed argv, no shell)
-        [sys.executable, str(script)],
-        cwd=REPO,
-        env=env | {"PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"{script.name} failed:\n{result.stdout}\n{result.stderr}")
-
-
 def _read_port(server: subprocess.Popen[str], log: Path) -> int:
     """Wait for the first line the server prints (its port), or for it to die."""
     assert server.stdout is not None
@@ -103,17 +90,11 @@ def _read_port(server: subprocess.Popen[str], log: Path) -> int:
 
 
 @contextlib.contextmanager
-def serve_demo(workdir: Path, *, then_run: Path | None = None) -> Iterator[str]:
-    """Seed the demo township into a new database in ``workdir`` and serve it; the base URL.
-
-    ``then_run``: a Python script run with the server's configuration after the seed and
-    before the server starts (more data for one test module's own server).
-    """
+def serve_demo(workdir: Path) -> Iterator[str]:
+    """Seed the demo county into a new database in ``workdir`` and serve it; the base URL."""
     env = _server_env(workdir / "assessment.sqlite3")
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
-    if then_run is not None:
-        _python(env, then_run)
     log = workdir / "server.log"
     with (
         log.open("w", encoding="utf-8") as log_file,

@@ -1,8 +1,8 @@
 """The county official opens the county dashboard, switches period and downloads it.
 
-The demo has one township (青山镇); this module's own server adds two more, 河山镇 and
-石桥镇, each with a final 2025 period (``county_setup.py``), so the newest final period
-shows three townships side by side. 青山镇's earlier final years (2022-2024) have it alone.
+The demo county (``flask demo seed``) has three townships, 青山镇, 白水镇 and 红岭乡,
+each with a final 2025 period, so the newest final period shows three townships side by
+side. 青山镇's earlier final years (2022-2024) have it alone.
 Locators use the page's structure, not wording, so the test holds in either language.
 """
 
@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import serve_demo
-from tests.e2e.county_setup import PASSWORD
 from tests.e2e.navigators import StaffNavigator
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """This module's own server: the demo and two more townships (``county_setup.py``)."""
-    setup = Path(__file__).with_name("county_setup.py")
-    with serve_demo(tmp_path_factory.mktemp("county-server"), then_run=setup) as url:
-        yield url
 
 
 class DashboardNavigator:
@@ -71,7 +60,7 @@ def test_county_official_compares_townships_and_downloads(staff: StaffNavigator,
     staff.log_in_as("official")
     dashboard.open_from_the_overview()
     # newest final period: 2025, three townships, each drawn in the index chart
-    assert sorted(dashboard.township_rows()) == sorted(["青山镇", "河山镇", "石桥镇"])
+    assert sorted(dashboard.township_rows()) == sorted(["青山镇", "白水镇", "红岭乡"])
     expect(page.locator("svg.chart circle")).to_have_count(3)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -87,14 +76,14 @@ def test_county_official_compares_townships_and_downloads(staff: StaffNavigator,
     figures, sources = book.worksheets
     rows = list(figures.iter_rows(min_row=2, values_only=True))
     townships_2025 = {r[1] for r in rows if str(r[0]).startswith("2025 ")}
-    assert {"青山镇", "河山镇", "石桥镇"} <= townships_2025
+    assert {"青山镇", "白水镇", "红岭乡"} <= townships_2025
     # one source row per township and final period, each with its version and digest
     source_rows = list(sources.iter_rows(min_row=2, values_only=True))
-    assert len(source_rows) == sum(1 for r in rows if r[1] in {"青山镇", "河山镇", "石桥镇"})
+    assert len(source_rows) == sum(1 for r in rows if r[1] in {"青山镇", "白水镇", "红岭乡"})
     assert all(len(r[5]) == 64 for r in source_rows)
 
 
 def test_township_official_sees_only_their_township(staff: StaffNavigator, page: Page):
-    staff.log_in_as("heshan", PASSWORD)
+    staff.log_in_as("bsz-official")
     page.goto("/admin/county/dashboard")
-    assert DashboardNavigator(page).township_rows() == ["河山镇"]
+    assert DashboardNavigator(page).township_rows() == ["白水镇"]
