@@ -382,7 +382,7 @@ class DemoBallotPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class _PeriodPlan:
+class PeriodPlan:
     name: str
     year: int
     title: tuple[str, str]
@@ -407,37 +407,37 @@ def local_time(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=CHINA_TIME).astimezone(UTC)
 
 
-def _working_day_on_or_before(day: date) -> date:
+def working_day_on_or_before(day: date) -> date:
     while day.weekday() >= 5:
         day -= timedelta(days=1)
     return day
 
 
-def history_plans(today: date) -> tuple[_PeriodPlan, _PeriodPlan]:
+def history_plans(today: date) -> tuple[PeriodPlan, PeriodPlan]:
     """The two computed demo periods, every date a function of ``today``.
 
     The 2025 annual period was noticed in January 2026 (or 60 days before ``today``,
     if that is earlier) and is final; the 2026 first-half period opens its notice today.
     """
-    notice_2025 = _working_day_on_or_before(min(date(2026, 1, 12), today - timedelta(days=60)))
-    start_2026 = _working_day_on_or_before(min(date(2026, 1, 5), today - timedelta(days=70)))
+    notice_2025 = working_day_on_or_before(min(date(2026, 1, 12), today - timedelta(days=60)))
+    start_2026 = working_day_on_or_before(min(date(2026, 1, 5), today - timedelta(days=70)))
     return (
-        _PeriodPlan(
+        PeriodPlan(
             name="2025年度考核",
             year=2025,
             title=("青山镇2025年度干部考核细则", "Qingshan Town 2025 cadre assessment rules"),
             survey_title=("2025年度群众满意度测评", "2025 resident satisfaction survey"),
             seed=HISTORY_SEED,
-            published_on=_working_day_on_or_before(notice_2025 - timedelta(days=365)),
+            published_on=working_day_on_or_before(notice_2025 - timedelta(days=365)),
             survey_opens_on=notice_2025 - timedelta(days=40),
             survey_closes_on=notice_2025 - timedelta(days=12),
-            computed_on=_working_day_on_or_before(notice_2025 - timedelta(days=4)),
+            computed_on=working_day_on_or_before(notice_2025 - timedelta(days=4)),
             notice_starts_on=notice_2025,
             events=EVENTS_2025,
             raters=("assessor1", "assessor2", "assessor3", "assessor4", "assessor5"),
             conflicts=CONFLICTS_2025,
         ),
-        _PeriodPlan(
+        PeriodPlan(
             name="2026年上半年考核",
             year=2026,
             title=(
@@ -452,7 +452,7 @@ def history_plans(today: date) -> tuple[_PeriodPlan, _PeriodPlan]:
             published_on=start_2026,
             survey_opens_on=today - timedelta(days=35),
             survey_closes_on=today - timedelta(days=10),
-            computed_on=_working_day_on_or_before(today - timedelta(days=3)),
+            computed_on=working_day_on_or_before(today - timedelta(days=3)),
             notice_starts_on=today,
             events=EVENTS_2026H1,
             raters=("assessor1", "assessor2", "assessor3"),
@@ -572,7 +572,7 @@ def latent_standings(
 def enter_inputs(
     session: Session,
     period: Period,
-    plan: _PeriodPlan,
+    plan: PeriodPlan,
     standing: Mapping[int, float],
 ) -> dict[str, int]:
     """Actuals (by the admin), conflicts and ratings (by each assessor), events."""
@@ -831,7 +831,7 @@ def _disable(session: Session, account: Account, township: Unit) -> None:
 
 
 def publish_final(
-    session: Session, period: Period, plan: _PeriodPlan, notice: NoticeSettings, admin: Account
+    session: Session, period: Period, plan: PeriodPlan, notice: NoticeSettings, admin: Account
 ) -> None:
     """The 2025 notice ran its course without objections; the team then finalised."""
     with acting_as(session, admin, at=local_time(plan.notice_starts_on, 9)):
@@ -858,7 +858,7 @@ def publish_final(
 def _open_today(
     session: Session,
     period: Period,
-    plan: _PeriodPlan,
+    plan: PeriodPlan,
     notice: NoticeSettings,
     admin: Account,
     *,
@@ -1086,17 +1086,17 @@ def year_round_documents() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _year_round_plan(
     name: str, starts_on: date, ends_on: date, seed: int, *, results_after: int = 10
-) -> _PeriodPlan:
+) -> PeriodPlan:
     """Dates of one 2022 period: rules in its first days, results ``results_after`` days
     after its end (a quarter 10, the year 30: after the fourth quarter is final)."""
-    computed_on = _working_day_on_or_before(ends_on + timedelta(days=results_after))
-    return _PeriodPlan(
+    computed_on = working_day_on_or_before(ends_on + timedelta(days=results_after))
+    return PeriodPlan(
         name=name,
         year=YEAR_ROUND,
         title=(name, name),
         survey_title=("", ""),
         seed=seed,
-        published_on=_working_day_on_or_before(starts_on + timedelta(days=3)),
+        published_on=working_day_on_or_before(starts_on + timedelta(days=3)),
         survey_opens_on=starts_on,
         survey_closes_on=ends_on,
         computed_on=computed_on,
@@ -1107,7 +1107,7 @@ def _year_round_plan(
 
 
 def _enter_year_round_inputs(
-    session: Session, period: Period, plan: _PeriodPlan, standing: Mapping[str, float]
+    session: Session, period: Period, plan: PeriodPlan, standing: Mapping[str, float]
 ) -> None:
     """Every actual (by the admin) and rating (by each assessor) of a 2022 period.
 
@@ -1170,7 +1170,7 @@ def _enter_year_round_inputs(
 def _run_year_round_period(
     session: Session,
     period: Period,
-    plan: _PeriodPlan,
+    plan: PeriodPlan,
     standing: Mapping[str, float],
     *,
     surveys: SurveySource,
@@ -1322,19 +1322,19 @@ WORK_REPORTS = (
 )
 
 
-def _year_plan(year: int) -> _PeriodPlan:
+def _year_plan(year: int) -> PeriodPlan:
     """An earlier annual period: published in January, noticed the next January."""
-    notice_on = _working_day_on_or_before(date(year + 1, 1, 13))
-    return _PeriodPlan(
+    notice_on = working_day_on_or_before(date(year + 1, 1, 13))
+    return PeriodPlan(
         name=f"{year}年度考核",
         year=year,
         title=(f"青山镇{year}年度干部考核细则", f"Qingshan Town {year} cadre assessment rules"),
         survey_title=("", ""),
         seed=HISTORY_SEED - (2025 - year),
-        published_on=_working_day_on_or_before(date(year, 1, 10)),
+        published_on=working_day_on_or_before(date(year, 1, 10)),
         survey_opens_on=notice_on,
         survey_closes_on=notice_on,
-        computed_on=_working_day_on_or_before(notice_on - timedelta(days=4)),
+        computed_on=working_day_on_or_before(notice_on - timedelta(days=4)),
         notice_starts_on=notice_on,
         events=EVENTS_BY_YEAR[year],
         raters=("assessor1", "assessor2", "assessor3"),

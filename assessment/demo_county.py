@@ -32,19 +32,22 @@ from assessment.demo import (
     POSTS,
     DemoSurveyPlan,
     NoticeSettings,
+    PeriodPlan,
     account_named,
     acting_as,
     demo_rulebook_document,
     enter_inputs,
     history_plans,
+    label,
     latent_standings,
     local_time,
     publish_final,
     unit_coded,
+    working_day_on_or_before,
 )
 from assessment.models import Account, Period, Post, Unit
 from assessment.models.templates import RulebookTemplateVersion
-from assessment.services import accounts, inputs, org, periods, results, rulebooks
+from assessment.services import accounts, inputs, org, periods, results, rulebooks, unit_grades
 from assessment.services import templates as county_templates
 from assessment.survey_source import SurveySource
 
@@ -147,6 +150,27 @@ TEMPLATE_ADOPTION = {
         {"post": "THEAD", "targets": ["J2", "J4"], "weights_within": 2},
         {"post": "VSEC", "targets": ["W1", "W3", "W6"], "bonus_penalty": True},
     ]
+}
+#: The template's quota: 优秀 among a township's staff by its leadership team's grade in
+#: the county's assessment of the teams (15/12/10/8 %, rounded down), the grades read
+#: from that period's final results.
+STAFF_QUOTA_GROUP = {
+    "code": "staff",
+    "name": label("乡镇干部（按班子等次）", "Township staff (by the team's grade)"),
+    "posts": [code for code, *_ in POSTS],
+    "rounding": "down",
+    "by_unit_grade": {
+        "unit_kind": "township",
+        "shares": {"good": 0.15, "fair": 0.12, "average": 0.1, "poor": 0.08},
+    },
+}
+#: The leadership teams are graded together across the county's townships.
+TEAMS_QUOTA_GROUP = {
+    "code": "teams",
+    "name": label("全县乡镇领导班子", "The county's township leadership teams"),
+    "posts": ["UNIT-TEAM"],
+    "top_quota": 0.2,
+    "rounding": "half_up",
 }
 TEMPLATE_TITLE = ("清溪县2025年度乡镇干部考核模板", "Qingxi County 2025 township cadre template")
 #: 红岭乡's one local change: its secretary's waste-collection target (J2) from 95 to 98.
@@ -254,11 +278,16 @@ def seed_county(
     )
     with acting_as(session, county_admin, at=local_time(model.published_on, 9)):
         template_version = _publish_template(session, county, now=local_time(model.published_on, 9))
-    for township in OTHER_TOWNSHIPS:
+    made = [_seed_organisation(session, t, date(2022, 1, 1)) for t in OTHER_TOWNSHIPS]
+    counts["townships"] += len(made)
+    counts["cadres"] += sum(len(t.names) for t in OTHER_TOWNSHIPS)
+    # the teams' grades are final before the townships grade their staff by them
+    teams = _seed_team_period(
+        session, county, county_admin, _team_plan(model), surveys=surveys, notice=notice
+    )
+    counts["periods"] += 1
+    for township, unit in zip(OTHER_TOWNSHIPS, made, strict=True):
         prefix = township.code.lower()
-        unit = _seed_organisation(session, township, date(2022, 1, 1))
-        counts["townships"] += 1
-        counts["cadres"] += len(township.names)
         plan = dataclasses.replace(
             model,
             title=(
@@ -283,6 +312,7 @@ def seed_county(
                 plan.title,
                 now=local_time(plan.published_on, 9, 30),
             )
+            unit_grades.set_unit_grades_period(session, period, teams.id)
             periods.advance_period(session, period, "collecting")
         assessed = [a.cadre_id for a in inputs.list_assessed(session, period)]
         standing = latent_standings(assessed, township.seed)[0]
@@ -324,9 +354,16 @@ def seed_county(
         accounts.AccountData(username, display, "official", official_scope),
         password=DEMO_PASSWORD,
     )
-    _seed_team_period(session, county, county_admin, model, surveys=surveys, notice=notice)
-    counts["periods"] += 1
     return counts
+
+
+def _team_plan(model: PeriodPlan) -> PeriodPlan:
+    """The teams' period runs a month ahead of the townships' (final by mid-December)."""
+    return dataclasses.replace(
+        model,
+        computed_on=working_day_on_or_before(model.computed_on - timedelta(days=35)),
+        notice_starts_on=working_day_on_or_before(model.notice_starts_on - timedelta(days=35)),
+    )
 
 
 def _publish_template(session: Session, county: Unit, *, now: datetime) -> RulebookTemplateVersion:
@@ -335,6 +372,7 @@ def _publish_template(session: Session, county: Unit, *, now: datetime) -> Ruleb
         session, unit=county, code="QX2025", year=2025, title=Label(*TEMPLATE_TITLE)
     )
     document = demo_rulebook_document(TEMPLATE_TITLE)
+    document["grading"] = {**document["grading"], "quota_groups": [STAFF_QUOTA_GROUP]}
     document["adoption"] = TEMPLATE_ADOPTION
     draft = county_templates.import_template_document(session, template=template, document=document)
     return county_templates.publish_template_version(session, version=draft, now=now)
@@ -372,7 +410,7 @@ def _team_document(document: dict[str, Any]) -> dict[str, Any]:
             "zh": "清溪县2025年度乡镇领导班子考核细则",
             "en": "Qingxi County 2025 township leadership team rules",
         },
-        "grading": {**document["grading"], "rounding": "half_up"},
+        "grading": {**document["grading"], "quota_groups": [TEAMS_QUOTA_GROUP]},
         "posts": [
             {
                 "post": "UNIT-TEAM",
@@ -407,15 +445,16 @@ def _seed_team_period(
     session: Session,
     county: Unit,
     admin: Account,
-    model: Any,
+    model: PeriodPlan,
     *,
     surveys: SurveySource,
     notice: NoticeSettings,
-) -> None:
+) -> Period:
     """The county's 2025 assessment of the three leadership teams (a period of units).
 
-    Three teams and the default 20 % quota: rounded down no team could be 好, so the
-    rulebook rounds half up (3 × 20 % = 0.6 → 1).
+    The three teams are one quota group across the townships (:data:`TEAMS_QUOTA_GROUP`):
+    rounded down no team could keep 好, so it rounds half up (3 × 20 % = 0.6 → 1).
+    Returns the period, final, whose grades set the townships' staff quotas.
     """
     with acting_as(session, admin, at=local_time(model.published_on, 10)):
         period = periods.create_period(
@@ -452,3 +491,4 @@ def _seed_team_period(
             session, period=period, reason="", actor_id=admin.id, surveys=surveys, resamples=0
         )
     publish_final(session, period, model, notice, admin)
+    return period

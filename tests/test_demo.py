@@ -201,6 +201,31 @@ def test_the_county_grades_the_leadership_teams_in_a_period_of_units(session):
     assert {townships[int(c["unit"])] for c in stored["cadres"]} == {"QSZ", "BSZ", "HLX"}
 
 
+def test_the_townships_staff_quota_follows_their_teams_grade(session):
+    """白水镇's and 红岭乡's 2025 staff are one quota group each, whose share of 优秀 is set
+    by the township team's grade in the county's final assessment of the teams (the
+    template's quota group, 15/12/10/8 %, rounded down). Both teams are 较好 (see the
+    test above): 13 staff × 12 % = 1.56 → 1 may keep 优秀 in each township."""
+    teams = session.scalars(
+        sa.select(Period).where(Period.name == "2025年度乡镇领导班子考核")
+    ).one()
+    for code in ("BSZ", "HLX"):
+        period = session.scalars(
+            sa.select(Period).join(Period.scope_unit).where(Unit.code == code)
+        ).one()
+        assert period.unit_grades_period_id == teams.id
+        groups = _latest(session, period.id)["groups"]
+        assert len(groups) == 1
+        (group,) = groups
+        assert (group["quota_group"], group["unit_grade"], group["share"]) == (
+            "staff",
+            "fair",
+            0.12,
+        )
+        assert (group["size"], group["allowed"], group["rounding"]) == (13, 1, "down")
+        assert group["kept"] <= 1
+
+
 def test_past_steps_carry_their_own_dates_and_the_audit_log_the_real_time(seeded, session):
     from assessment.models import AuditEntry
 
@@ -284,12 +309,13 @@ def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_vill
     surveys = list(
         session.scalars(sa.select(Survey).where(Survey.code.is_(None)).order_by(Survey.id))
     )
-    # 青山镇's 2025 and 2026 first half, then the county's other townships' 2025 (issue 16)
+    # 青山镇's 2025 and 2026 first half, then the county's other townships' 2025 (issue 16;
+    # period 11 is the county's assessment of the leadership teams, without a survey)
     assert [(s.period_id, s.status) for s in surveys] == [
         (2, "closed"),
         (3, "closed"),
-        (11, "closed"),
         (12, "closed"),
+        (13, "closed"),
     ]
     for survey in surveys:
         seal = session.scalars(sa.select(SurveySeal).where(SurveySeal.survey_id == survey.id)).one()
