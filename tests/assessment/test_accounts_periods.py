@@ -178,10 +178,11 @@ def test_demo_seed_command_refuses_a_non_empty_database(runner, demo):
     assert "未写入演示数据" in quiet.output
 
 
-def test_demo_seed_command_builds_the_township(app, runner):
+def test_demo_seed_command_builds_the_county(app, runner):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "40 名干部" in result.output
+    # 青山镇's 40 cadres and 13 in each of the county's two other townships
+    assert "3 个乡镇、66 名干部" in result.output
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0
 
