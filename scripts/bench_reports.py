@@ -72,6 +72,8 @@ class Stand:
     number: int = 0
     rules_digest: str = ""
     data_digest: str = ""
+    #: A period of cadres (issue 16: a period may assess units instead).
+    subjects: str = "cadres"
 
 
 def make_inputs(rulebook: Rulebook, n_cadres: int, seed: int) -> PeriodInputs:

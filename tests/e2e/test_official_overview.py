@@ -81,10 +81,12 @@ def test_official_compares_periods_and_downloads_the_workbooks(staff: StaffNavig
     # with the earlier years (issue 15): the 2022 year and its four quarters, and the
     # record's 2023 and 2024, all final
     quarters = [f"2022年第{n}季度平时考核" for n in "一二三四"]
-    # and the 2025 of the county's other two townships (issue 16)
+    # and the 2025 of the county's other two townships and of its leadership teams
+    # (issue 16)
     assert sorted(r[1] for r in rows) == sorted(
         [FINAL_PERIOD, NOTICE_PERIOD, "2022年度考核", *quarters, "2023年度考核", "2024年度考核"]
         + [FINAL_PERIOD] * 2
+        + ["2025年度乡镇领导班子考核"]
     )
     for row in rows:
         assert isinstance(row[6], int) and row[6] > 0  # cadres assessed
