@@ -697,6 +697,36 @@ CADRE_OBJECTION = (
 )
 
 
+def seed_resident_survey(
+    session: Session,
+    period: Period,
+    plan: PeriodPlan,
+    standing: Mapping[int, float],
+    *,
+    surveys: SurveySource,
+    access_code_key: str,
+    team: Account,
+    clerks: tuple[Account, Account],
+) -> int:
+    """The period's resident survey over the plan's dates; returns the responses made."""
+    survey = surveys.seed_demo_survey(
+        session,
+        DemoSurveyPlan(
+            period=period,
+            seed=plan.seed,
+            title_zh=plan.survey_title[0],
+            title_en=plan.survey_title[1],
+            opens_at=local_time(plan.survey_opens_on, 9),
+            closes_at=local_time(plan.survey_closes_on, 18),
+            standing=standing,
+            access_code_key=access_code_key,
+            team_id=team.id,
+            clerk_ids=(clerks[0].id, clerks[1].id),
+        ),
+    )
+    return survey.get("online", 0) + survey.get("paper", 0)
+
+
 def seed_history(
     session: Session,
     *,
@@ -750,22 +780,16 @@ def seed_history(
             periods.advance_period(session, period, "collecting")
         for key, value in enter_inputs(session, period, plan, standing).items():
             counts[key] += value
-        survey = surveys.seed_demo_survey(
+        counts["responses"] += seed_resident_survey(
             session,
-            DemoSurveyPlan(
-                period=period,
-                seed=plan.seed,
-                title_zh=plan.survey_title[0],
-                title_en=plan.survey_title[1],
-                opens_at=local_time(plan.survey_opens_on, 9),
-                closes_at=local_time(plan.survey_closes_on, 18),
-                standing=standing,
-                access_code_key=access_code_key,
-                team_id=admin.id,
-                clerk_ids=(clerks[0].id, clerks[1].id),
-            ),
+            period,
+            plan,
+            standing,
+            surveys=surveys,
+            access_code_key=access_code_key,
+            team=admin,
+            clerks=clerks,
         )
-        counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)
         if plan.democratic_evaluation:
             # the meetings are held a week into the resident survey, one morning
             held = plan.survey_opens_on + timedelta(days=7)

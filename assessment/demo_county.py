@@ -30,7 +30,6 @@ from assessment.demo import (
     DEMO_PASSWORD,
     HISTORY_SEED,
     POSTS,
-    DemoSurveyPlan,
     NoticeSettings,
     PeriodPlan,
     account_named,
@@ -42,6 +41,7 @@ from assessment.demo import (
     latent_standings,
     local_time,
     publish_final,
+    seed_resident_survey,
     unit_coded,
     working_day_on_or_before,
 )
@@ -317,25 +317,19 @@ def seed_county(
         assessed = [a.cadre_id for a in inputs.list_assessed(session, period)]
         standing = latent_standings(assessed, township.seed)[0]
         enter_inputs(session, period, plan, standing)
-        survey = surveys.seed_demo_survey(
+        counts["responses"] += seed_resident_survey(
             session,
-            DemoSurveyPlan(
-                period=period,
-                seed=plan.seed,
-                title_zh=plan.survey_title[0],
-                title_en=plan.survey_title[1],
-                opens_at=local_time(plan.survey_opens_on, 9),
-                closes_at=local_time(plan.survey_closes_on, 18),
-                standing=standing,
-                access_code_key=access_code_key,
-                team_id=admin.id,
-                clerk_ids=(
-                    account_named(session, f"{prefix}-clerk1").id,
-                    account_named(session, f"{prefix}-clerk2").id,
-                ),
+            period,
+            plan,
+            standing,
+            surveys=surveys,
+            access_code_key=access_code_key,
+            team=admin,
+            clerks=(
+                account_named(session, f"{prefix}-clerk1"),
+                account_named(session, f"{prefix}-clerk2"),
             ),
         )
-        counts["responses"] += survey.get("online", 0) + survey.get("paper", 0)
         with acting_as(session, admin, at=local_time(plan.computed_on, 16)):
             results.compute_results(
                 session,
