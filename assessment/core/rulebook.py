@@ -48,6 +48,8 @@ from assessment.core.rollup import ROLLUP_OF, EligibilityRule
 from assessment.core.scoring import QUOTA_ROUNDINGS, QuantitativeRule
 
 __all__ = [
+    "ASSESSED_POSTS",
+    "ASSESSED_POSTS_KEY",
     "DEFAULT_GRADES",
     "DEFAULT_LEVELS",
     "FORMAT",
@@ -92,6 +94,11 @@ __all__ = [
 FORMAT = "township-assessment/rulebook/1"
 #: The optional root field naming the county template a rulebook adopted (issue 16).
 TEMPLATE_KEY = "template"
+#: The optional root field saying whom a period assesses: ``all`` (default) every post held
+#: in its scope, which must then each have an indicator set; ``listed`` only the posts
+#: that have one (a county assessing its township leaders alone, issue 16).
+ASSESSED_POSTS_KEY = "assessed_posts"
+ASSESSED_POSTS = ("all", "listed")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 #: The only tie rule: everyone tied on every key across the quota boundary drops.
 TIE_RULES = ("all_tied_drop",)
@@ -574,6 +581,10 @@ class Rulebook:
         quarters graded 好); every indicator set then has a ``rollup`` indicator.
     template : TemplateReference or None
         The county template this rulebook adopted, if any.
+    assessed_posts : str
+        ``all`` (every post held in the period's scope is assessed and needs an
+        indicator set) or ``listed`` (only the posts with an indicator set are assessed;
+        the scope's other cadres are not subjects of the period).
     """
 
     title: Label
@@ -584,6 +595,7 @@ class Rulebook:
     precision: Precision = DEFAULT_PRECISION
     eligibility: tuple[Eligibility, ...] = ()
     template: TemplateReference | None = None
+    assessed_posts: str = "all"
 
     def indicator_set(self, post: str) -> IndicatorSet:
         """Return the indicator set of a post (``KeyError`` when absent)."""
@@ -1949,10 +1961,16 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
         data,
         "",
         ("format", "title", "grading", "aggregation", "rubrics", "posts"),
-        ("precision", "eligibility", TEMPLATE_KEY),
+        ("precision", "eligibility", TEMPLATE_KEY, ASSESSED_POSTS_KEY),
     )
     if root is None:
         return None
+    assessed_posts = "all"
+    if ASSESSED_POSTS_KEY in root:
+        assessed_posts = (
+            check.choice(root[ASSESSED_POSTS_KEY], ASSESSED_POSTS_KEY, ASSESSED_POSTS)
+            or assessed_posts
+        )
     template = (
         _parse_template_reference(check, root[TEMPLATE_KEY]) if TEMPLATE_KEY in root else None
     )
@@ -2020,6 +2038,7 @@ def _parse(check: _Checker, data: object, *, partial: bool) -> Rulebook | None:
         check.precision,
         eligibility,
         template,
+        assessed_posts,
     )
 
 
@@ -2427,6 +2446,9 @@ def to_plain(rulebook: Rulebook) -> dict[str, Any]:
         ]
     if rulebook.eligibility:
         plain["eligibility"] = [_eligibility_plain(e) for e in rulebook.eligibility]
+    if rulebook.assessed_posts != "all":
+        # written only when set, so that every rulebook without it keeps its digest
+        plain[ASSESSED_POSTS_KEY] = rulebook.assessed_posts
     if rulebook.template is not None:
         # written only when present, so that every rulebook without one keeps its digest
         plain[TEMPLATE_KEY] = {

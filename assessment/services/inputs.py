@@ -59,7 +59,7 @@ from assessment.models import (
 )
 from assessment.queries import NotFoundError, scope_unit_ids
 from assessment.services.imports import ImportRejected
-from assessment.services.rulebooks import find_published, rulebook_of
+from assessment.services.rulebooks import find_assessed_posts, find_published, rulebook_of
 from assessment.services.unit_subjects import subject_kind
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,9 @@ def list_assessed(
     The subjects are persons in a cadre period and units in a unit period (issue 16,
     :mod:`assessment.services.unit_subjects`), never both. A cadre with several such
     appointments is assessed under the one that started last (ties: the later one
-    entered). ``unit_ids`` limits the list to a reader's scope.
+    entered). When the published rulebook assesses only its listed posts
+    (``assessed_posts: listed``), only appointments to those posts count. ``unit_ids``
+    limits the list to a reader's scope.
     """
     first, last = date(period.year, 1, 1), date(period.year, 12, 31)
     query = (
@@ -141,6 +143,9 @@ def list_assessed(
         )
         .order_by(Cadre.code, Appointment.start_date, Appointment.id)
     )
+    listed = find_assessed_posts(session, period)
+    if listed is not None:
+        query = query.where(Post.code.in_(sorted(listed)))
     chosen: dict[int, AssessedCadre] = {}
     for cadre, post, unit in session.execute(query):
         chosen[cadre.id] = AssessedCadre(

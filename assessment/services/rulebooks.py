@@ -21,6 +21,7 @@ from assessment.core.digest import canonical_json, sha256_hex
 from assessment.core.errors import FieldError, RulebookError, RulebookStateError
 from assessment.core.reuse import CopyNote, adapt_rulebook_document
 from assessment.core.rulebook import (
+    ASSESSED_POSTS_KEY,
     DEFAULT_GRADES,
     REGULAR_GRADES,
     TEMPLATE_KEY,
@@ -109,6 +110,26 @@ def document_of(version: RulebookVersion) -> dict[str, Any]:
     return document
 
 
+def listed_posts(document: Mapping[str, Any]) -> frozenset[str] | None:
+    """The posts a document assesses when it assesses only its listed posts
+    (``assessed_posts: listed``), or None when it assesses every post held in the scope."""
+    if document.get(ASSESSED_POSTS_KEY) != "listed":
+        return None
+    sets = document.get("posts")
+    return frozenset(
+        s["post"]
+        for s in (sets if isinstance(sets, list) else [])
+        if isinstance(s, Mapping) and isinstance(s.get("post"), str)
+    )
+
+
+def find_assessed_posts(session: Session, period: Period) -> frozenset[str] | None:
+    """The posts the period's published rulebook limits it to, or None (every post held
+    in the scope; also before any rulebook is published)."""
+    version = find_published(session, period.id)
+    return listed_posts(document_of(version)) if version is not None else None
+
+
 def rulebook_of(version: RulebookVersion) -> Rulebook:
     """The version as a core record (a draft may still be incomplete)."""
     return parse_rulebook(document_of(version), partial=not version.is_published)
@@ -157,7 +178,9 @@ def publication_problems(
         code = indicator_set.get("post") if isinstance(indicator_set, Mapping) else None
         if isinstance(code, str) and code not in known:
             problems.append(RulebookProblem(f"posts[{index}].post", "unknown_post", {"post": code}))
-    for code, post in sorted(required_posts(session, period, on).items()):
+    # A rulebook that assesses only its listed posts needs no set for the scope's others.
+    required = {} if listed_posts(document) is not None else required_posts(session, period, on)
+    for code, post in sorted(required.items()):
         if code not in covered:
             problems.append(
                 RulebookProblem(
