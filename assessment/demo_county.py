@@ -172,6 +172,19 @@ TEAMS_QUOTA_GROUP = {
     "top_quota": 0.2,
     "rounding": "half_up",
 }
+#: The county's own assessment of its townships' secretaries and heads (2026, collecting):
+#: only these posts are assessed (``assessed_posts: listed``), graded together.
+LEADERS_QUOTA_GROUP = {
+    "code": "leaders",
+    "name": label("全县乡镇党政正职", "The county's township secretaries and heads"),
+    "posts": ["TSEC", "THEAD"],
+    "top_quota": 0.2,
+    "rounding": "half_up",
+}
+LEADERS_TITLE = (
+    "清溪县2026年度乡镇党政正职考核细则",
+    "Qingxi County 2026 rules for township secretaries and heads",
+)
 TEMPLATE_TITLE = ("清溪县2025年度乡镇干部考核模板", "Qingxi County 2025 township cadre template")
 #: 红岭乡's one local change: its secretary's waste-collection target (J2) from 95 to 98.
 LOCAL_CHANGE = ("HLX", "TSEC", "J2", "target", 98)
@@ -341,6 +354,8 @@ def seed_county(
             )
         publish_final(session, period, plan, notice, admin)
         counts["periods"] += 1
+    # collecting, not computed: not among the counted periods
+    _seed_leaders_period(session, county, county_admin)
     username, display, township_code = TOWNSHIP_OFFICIAL
     official_scope = (unit_coded(session, township_code).id,)
     accounts.save_account(
@@ -485,4 +500,27 @@ def _seed_team_period(
             session, period=period, reason="", actor_id=admin.id, surveys=surveys, resamples=0
         )
     publish_final(session, period, model, notice, admin)
+    return period
+
+
+def _seed_leaders_period(session: Session, county: Unit, admin: Account) -> Period:
+    """The county's 2026 assessment of the township secretaries and heads, collecting.
+
+    Its rules list only those two posts (``assessed_posts: listed``), so the period's
+    subjects are the secretary and the head of each of the three townships (six cadres),
+    one quota group across the county (:data:`LEADERS_QUOTA_GROUP`: 6 × 20 % = 1.2 → 1);
+    the townships' own periods assess everyone else.
+    """
+    published = local_time(working_day_on_or_before(date(2026, 1, 16)), 10)
+    with acting_as(session, admin, at=published):
+        period = periods.create_period(
+            session, name="2026年度乡镇党政正职考核", year=2026, scope_unit=county
+        )
+        document = demo_rulebook_document(LEADERS_TITLE)
+        document["posts"] = [s for s in document["posts"] if s["post"] in ("TSEC", "THEAD")]
+        document["grading"] = {**document["grading"], "quota_groups": [LEADERS_QUOTA_GROUP]}
+        document["assessed_posts"] = "listed"
+        draft = rulebooks.import_document(session, period=period, document=document)
+        rulebooks.publish_version(session, version=draft, on=published.date(), now=published)
+        periods.advance_period(session, period, "collecting")
     return period

@@ -201,6 +201,22 @@ def test_the_county_grades_the_leadership_teams_in_a_period_of_units(session):
     assert {townships[int(c["unit"])] for c in stored["cadres"]} == {"QSZ", "BSZ", "HLX"}
 
 
+def test_the_county_assesses_its_township_secretaries_and_heads_alone(session):
+    """The county's 2026 period lists only TSEC and THEAD (``assessed_posts: listed``):
+    its subjects are the secretary and the head of each of the three townships, 3 × 2 = 6,
+    and none of the 66 − 6 other cadres of the county."""
+    from assessment.services import inputs
+
+    period = session.scalars(
+        sa.select(Period).where(Period.name == "2026年度乡镇党政正职考核")
+    ).one()
+    assert (period.scope_unit.code, period.status) == ("CX", "collecting")
+    assessed = inputs.list_assessed(session, period)
+    assert sorted(c.post for c in assessed) == ["THEAD"] * 3 + ["TSEC"] * 3
+    township_of = {c.unit_name for c in assessed}
+    assert township_of == {"青山镇", "白水镇", "红岭乡"}
+
+
 def test_the_townships_staff_quota_follows_their_teams_grade(session):
     """白水镇's and 红岭乡's 2025 staff are one quota group each, whose share of 优秀 is set
     by the township team's grade in the county's final assessment of the teams (the
@@ -483,9 +499,9 @@ def test_seeding_again_refuses_and_if_empty_skips(seeded):
     assert "未写入演示数据" in skipped.output
     with app.app_context():
         # 3 periods, the 2022 year (the annual period and its four quarters), the
-        # record's 2023 and 2024, the county's other two townships' 2025 and its
-        # leadership teams' 2025
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 13
+        # record's 2023 and 2024, the county's other two townships' 2025, its
+        # leadership teams' 2025 and its 2026 of the township secretaries and heads
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Period)) == 14
 
 
 def test_the_same_today_gives_the_same_inputs(seeded, app, runner):
