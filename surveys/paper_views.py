@@ -29,7 +29,7 @@ from assessment.core.headers import PAPER_BALLOT_HEADERS
 from assessment.core.roster import RowError
 from assessment.downloads import template_download
 from assessment.forms import BaseForm, ImportForm, show_field_error
-from assessment.models import Account, Unit
+from assessment.models import Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
 from surveys import paper, queries, questionnaire
@@ -324,24 +324,15 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
     return (page, status) if status != 200 else page
 
 
-def _account_names(ids: set[int]) -> dict[int, str]:
-    return (
-        {
-            account.id: account.username
-            for account in db.session.query(Account).filter(Account.id.in_(ids)).all()
-        }
-        if ids
-        else {}
-    )
-
-
 @bp.route("/paper/conflicts")
 @roles_required(*ENTRY_ROLES)
 def conflicts(survey_id: int) -> str:
     """Ballots whose two entries differ, waiting for a third account to adjudicate."""
     survey = _survey_or_404(survey_id)
     queue = paper.list_conflicts(db.session, survey.id)
-    names = _account_names({c.first.clerk_id for c in queue} | {c.second.clerk_id for c in queue})
+    names = queries.account_names(
+        db.session, {c.first.clerk_id for c in queue} | {c.second.clerk_id for c in queue}
+    )
     return render_template(
         "surveys/paper/conflicts.html", survey=survey, conflicts=queue, names=names
     )
@@ -411,7 +402,7 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
         for name in conflict.differing
     ]
     labels = _field_labels(survey, conflict.first.ballot_unit_id)
-    names = _account_names({conflict.first.clerk_id, conflict.second.clerk_id})
+    names = queries.account_names(db.session, {conflict.first.clerk_id, conflict.second.clerk_id})
     page = render_template(
         "surveys/paper/adjudicate.html",
         survey=survey,
@@ -571,7 +562,7 @@ def quality(survey_id: int) -> str:
         channel_labels={"online": _("Online"), "paper": _("Paper")},
         item_names=_item_names(survey),
         units=units,
-        clerk_names=_account_names({c.clerk_id for c in report.clerks}),
+        clerk_names=queries.account_names(db.session, {c.clerk_id for c in report.clerks}),
         min_group_size=min_group_size,
         form=ExclusionForm(),
     )

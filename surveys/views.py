@@ -44,9 +44,8 @@ from assessment.core.errors import FieldError
 from assessment.core.records import ResultSettings
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.messages import VOTER_GROUP_LABELS
-from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
-from assessment.queries import get_period, list_cadres, list_periods
+from assessment.queries import find_unit, get_period, list_cadres, list_periods
 from assessment.services.results import list_versions
 from reports.pdf import html_to_pdf
 from surveys import form_state, paper, queries, questionnaire, services, storage, tokens
@@ -863,8 +862,8 @@ def add_target(survey_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_show(survey, 400, target_form=form)
     scope = current_scope()
-    cadre = db.session.get(Cadre, form.cadre_id.data) if form.cadre_id.data else None
-    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    cadre = queries.find_cadre(db.session, form.cadre_id.data) if form.cadre_id.data else None
+    unit = find_unit(db.session, form.unit_id.data) if form.unit_id.data else None
     if unit is not None and unit.id not in scope:
         abort(404)
     try:
@@ -1087,7 +1086,7 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
     form = _batch_form(survey)
     if not form.validate_on_submit():
         return _render_show(survey, 400, batch_form=form)
-    unit = db.session.get(Unit, form.unit_id.data)
+    unit = find_unit(db.session, form.unit_id.data)
     if unit is None:
         abort(404)
     url = _public_url(survey)
