@@ -19,8 +19,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
@@ -28,15 +26,21 @@ from assessment.core.errors import FieldError
 from assessment.core.headers import PAPER_BALLOT_HEADERS
 from assessment.core.roster import RowError
 from assessment.downloads import template_download
-from assessment.forms import BaseForm, ImportForm, show_field_error
+from assessment.forms import ImportForm, show_field_error
 from assessment.models import Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
 from surveys import paper, queries, questionnaire
-from surveys.forms import BALLOT_LABELS, choices, field_message, state_message
+from surveys.forms import (
+    DoubleEntryForm,
+    ExclusionForm,
+    build_adjudication_form,
+    build_ballot_form,
+    field_message,
+    state_message,
+)
 from surveys.models import Survey
 from surveys.paper_models import PaperEntry  # noqa: F401  (registers the tables)
-from surveys.queries import ResidentItem
 from surveys.services import SurveyError
 
 logger = logging.getLogger(__name__)
@@ -134,76 +138,11 @@ def _unit_or_404(survey: Survey, unit_id: int) -> Unit:
     abort(404)
 
 
-# ---------------------------------------------------------------------------
-# forms
-# ---------------------------------------------------------------------------
-
-
-class BallotFormBase(BaseForm):
-    serial = StringField(_l("Ballot serial"), validators=[Length(max=64)])
-    batch = StringField(_l("Batch"), validators=[Length(max=64)])
-    receipt = StringField(_l("Receipt code (from the slip)"), validators=[Length(max=32)])
-
-
-def _hint(item: ResidentItem, language: str) -> str:
-    bounds = paper.digit_range(item)
-    if bounds is None:
-        return str(_("Free text; leave blank if none."))
-    if item.dont_know:
-        return str(
-            _(
-                "%(low)s–%(high)s; %(dont_know)s: don't know; blank: no answer",
-                low=bounds[0],
-                high=bounds[1],
-                dont_know=paper.DONT_KNOW_DIGITS,
-            )
-        )
-    if item.kind in ("likert", "scale10"):
-        return str(_("%(low)s–%(high)s; blank: no answer", low=bounds[0], high=bounds[1]))
-    if item.kind == "ballot":
-        names = [str(BALLOT_LABELS.get(v, v)) for v in item.values]
-    else:
-        names = [zh if language == "zh" else en for _code, zh, en in item.options]
-    listed = ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
-    return str(_("%(options)s; blank: no answer", options=listed))
-
-
 def _language() -> str:
     from flask_babel import get_locale
 
     locale = get_locale()
     return "zh" if locale is None or locale.language == "zh" else "en"
-
-
-def build_ballot_form(items: tuple[ResidentItem, ...]) -> type[BallotFormBase]:
-    language = _language()
-
-    class BallotForm(BallotFormBase):
-        pass
-
-    for item in items:
-        text = item.text_zh if language == "zh" else item.text_en
-        target = item.target_label_zh if language == "zh" else item.target_label_en
-        label = f"{target} · {text}" if target else text
-        render_kw: dict[str, Any] = {"autocomplete": "off"}
-        if item.kind != "text":
-            render_kw.update(inputmode="numeric", pattern="[0-9]*", size="3")
-        setattr(
-            BallotForm,
-            item.field_name,
-            StringField(label, description=_hint(item, language), render_kw=render_kw),
-        )
-    return BallotForm
-
-
-class DoubleEntryForm(BaseForm):
-    double_entry = BooleanField(_l("Double entry: two different accounts type each ballot"))
-    submit = SubmitField(_l("Save setting"))
-
-
-class ExclusionForm(BaseForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField(_l("Record decision"))
 
 
 # ---------------------------------------------------------------------------
@@ -271,7 +210,7 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
     survey = _survey_or_404(survey_id)
     unit = _unit_or_404(survey, unit_id)
     items = queries.list_items(db.session, survey.id, unit.id)
-    form = build_ballot_form(items)()
+    form = build_ballot_form(items, _language())()
     if request.method == "GET":
         form.batch.data = request.args.get("batch", "")[:64]
     status = 200
@@ -330,7 +269,7 @@ def conflicts(survey_id: int) -> str:
     """Ballots whose two entries differ, waiting for a third account to adjudicate."""
     survey = _survey_or_404(survey_id)
     queue = paper.list_conflicts(db.session, survey.id)
-    names = queries.account_names(
+    names = queries.account_usernames(
         db.session, {c.first.clerk_id for c in queue} | {c.second.clerk_id for c in queue}
     )
     return render_template(
@@ -355,24 +294,13 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
     if conflict is None:
         abort(404)
 
-    class AdjudicationForm(BaseForm):
-        submit = SubmitField(_l("Store the ballot with these values"))
-
     first, second = conflict.first_fields, conflict.second_fields
-    blank = str(_("(blank)"))
-    for name in conflict.differing:
-        setattr(
-            AdjudicationForm,
-            f"pick_{name}",
-            RadioField(
-                name,
-                choices=choices(
-                    [("first", first.get(name) or blank), ("second", second.get(name) or blank)]
-                ),
-                validators=[DataRequired(message=str(PAPER_MESSAGES["choose_value"]))],
-            ),
-        )
-    form = AdjudicationForm()
+    form = build_adjudication_form(
+        conflict.differing,
+        first,
+        second,
+        choose_message=str(PAPER_MESSAGES["choose_value"]),
+    )()
     status = 200
     if form.validate_on_submit():
         picks = {name: getattr(form, f"pick_{name}").data for name in conflict.differing}
@@ -402,7 +330,9 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
         for name in conflict.differing
     ]
     labels = _field_labels(survey, conflict.first.ballot_unit_id)
-    names = queries.account_names(db.session, {conflict.first.clerk_id, conflict.second.clerk_id})
+    names = queries.account_usernames(
+        db.session, {conflict.first.clerk_id, conflict.second.clerk_id}
+    )
     page = render_template(
         "surveys/paper/adjudicate.html",
         survey=survey,
@@ -562,7 +492,7 @@ def quality(survey_id: int) -> str:
         channel_labels={"online": _("Online"), "paper": _("Paper")},
         item_names=_item_names(survey),
         units=units,
-        clerk_names=queries.account_names(db.session, {c.clerk_id for c in report.clerks}),
+        clerk_names=queries.account_usernames(db.session, {c.clerk_id for c in report.clerks}),
         min_group_size=min_group_size,
         form=ExclusionForm(),
     )

@@ -209,7 +209,7 @@ def find_cadre(session: Session, cadre_id: int) -> Cadre | None:
     return session.get(Cadre, cadre_id)
 
 
-def account_names(session: Session, account_ids: set[int]) -> dict[int, str]:
+def account_usernames(session: Session, account_ids: set[int]) -> dict[int, str]:
     """The user names of the given accounts, by id (the clerks named on the paper pages)."""
     if not account_ids:
         return {}

@@ -18,13 +18,13 @@ def test_find_cadre_finds_a_cadre_and_none_for_an_unknown_id(make: Any) -> None:
     assert make(look) == (cadre_id, None)
 
 
-def test_account_names_names_known_accounts_and_skips_unknown_ids(demo: Any, make: Any) -> None:
+def test_account_usernames_name_known_accounts_and_skips_unknown_ids(demo: Any, make: Any) -> None:
     def names(session: Any) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-        known = queries.account_names(session, {1, 2})
+        known = queries.account_usernames(session, {1, 2})
         return (
             known,
-            queries.account_names(session, {99_999}),
-            queries.account_names(session, set()),
+            queries.account_usernames(session, {99_999}),
+            queries.account_usernames(session, set()),
         )
 
     known, unknown, empty = make(names)
