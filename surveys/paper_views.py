@@ -26,7 +26,8 @@ from assessment.core.errors import FieldError
 from assessment.core.headers import PAPER_BALLOT_HEADERS
 from assessment.core.roster import RowError
 from assessment.downloads import template_download
-from assessment.forms import ImportForm, show_field_error
+from assessment.form_errors import Attempt, field_errors
+from assessment.forms import ImportForm
 from assessment.models import Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
@@ -115,6 +116,11 @@ def paper_message(error: FieldError) -> str:
     return str(template) % error.params
 
 
+def _refusals(form: Any) -> Attempt:
+    """A service's FieldError shown beside its field and flashed, in the paper wording."""
+    return field_errors(form, describe=paper_message, flash_it=True)
+
+
 def _state_message(error: SurveyError) -> str:
     template = STATE_MESSAGES.get(error.code)
     return str(template) if template is not None else state_message(error)
@@ -177,12 +183,9 @@ def settings(survey_id: int) -> Response:
     form = DoubleEntryForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work(current_user.id):
-            paper.set_double_entry(db.session, survey, enabled=bool(form.double_entry.data))
-    except FieldError as error:
-        flash(paper_message(error), "error")
-    else:
+    with _refusals(form) as attempt, unit_of_work(current_user.id):
+        paper.set_double_entry(db.session, survey, enabled=bool(form.double_entry.data))
+    if attempt.saved:
         flash(_("Saved."), "success")
     return redirect(url_for(".home", survey_id=survey.id))
 
@@ -218,7 +221,7 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
         answers = {item.key: getattr(form, item.field_name).data or "" for item in items}
         serial = (form.serial.data or "").strip()
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 ballot = paper.clean_ballot(
                     db.session,
                     survey,
@@ -232,24 +235,20 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
                 outcome = paper.record_entry(
                     db.session, survey, ballot, clerk_id=current_user.id, today=utcnow().date()
                 )
-        except FieldError as error:
-            status = 400
-            message = paper_message(error)
-            field = getattr(form, error.field, None)
-            if field is not None:
-                field.errors = [*list(field.errors), message]
-            flash(message, "error")
         except SurveyError as error:
-            status = 400
             flash(_state_message(error), "error")
         else:
-            flash(
-                _outcome_message(serial, outcome),
-                "success" if outcome.state != "conflict" else "warning",
-            )
-            return redirect(
-                url_for(".enter", survey_id=survey.id, unit_id=unit.id, batch=form.batch.data or "")
-            )
+            if attempt.saved:
+                flash(
+                    _outcome_message(serial, outcome),
+                    "success" if outcome.state != "conflict" else "warning",
+                )
+                return redirect(
+                    url_for(
+                        ".enter", survey_id=survey.id, unit_id=unit.id, batch=form.batch.data or ""
+                    )
+                )
+        status = 400
     elif request.method == "POST":
         status = 400
     page = render_template(
@@ -305,7 +304,7 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         picks = {name: getattr(form, f"pick_{name}").data for name in conflict.differing}
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 paper.adjudicate(
                     db.session,
                     survey,
@@ -314,15 +313,13 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
                     adjudicator_id=current_user.id,
                     today=utcnow().date(),
                 )
-        except FieldError as error:
-            status = 400
-            flash(paper_message(error), "error")
         except SurveyError as error:
-            status = 400
             flash(_state_message(error), "error")
         else:
-            flash(_("Ballot %(serial)s is counted.", serial=serial), "success")
-            return redirect(url_for(".conflicts", survey_id=survey.id))
+            if attempt.saved:
+                flash(_("Ballot %(serial)s is counted.", serial=serial), "success")
+                return redirect(url_for(".conflicts", survey_id=survey.id))
+        status = 400
     elif request.method == "POST":
         status = 400
     picked = [
@@ -407,31 +404,35 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
             upload = form.file.data
             filename = upload.filename or ""
             try:
-                sheet = read_sheet(upload.stream, filename, PAPER_BALLOT_HEADERS)
-                reason = f"import of paper ballots from {filename[:100]}"
-                with unit_of_work(current_user.id, reason=reason):
-                    summary = paper.import_ballots(
-                        db.session, survey, sheet, clerk_id=current_user.id, today=utcnow().date()
-                    )
-            except FieldError as error:
-                show_field_error(form, error)
+                with field_errors(form) as attempt:
+                    sheet = read_sheet(upload.stream, filename, PAPER_BALLOT_HEADERS)
+                    reason = f"import of paper ballots from {filename[:100]}"
+                    with unit_of_work(current_user.id, reason=reason):
+                        summary = paper.import_ballots(
+                            db.session,
+                            survey,
+                            sheet,
+                            clerk_id=current_user.id,
+                            today=utcnow().date(),
+                        )
             except paper.ImportRejected as rejected:
                 status = 422
                 errors = rejected.errors
             except SurveyError as error:
                 flash(_state_message(error), "error")
             else:
-                flash(
-                    _(
-                        "Imported: %(stored)s counted, %(pending)s waiting for a second "
-                        "entry, %(conflicts)s sent to adjudication.",
-                        stored=summary.stored,
-                        pending=summary.pending,
-                        conflicts=summary.conflicts,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".home", survey_id=survey.id))
+                if attempt.saved:
+                    flash(
+                        _(
+                            "Imported: %(stored)s counted, %(pending)s waiting for a second "
+                            "entry, %(conflicts)s sent to adjudication.",
+                            stored=summary.stored,
+                            pending=summary.pending,
+                            conflicts=summary.conflicts,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".home", survey_id=survey.id))
     rows = {e.row for e in errors}
     summary_text = ""
     if errors:
@@ -520,18 +521,15 @@ def decide(survey_id: int, response_id: str, action: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Give a reason for the decision."), "error")
         return redirect(url_for(".quality", survey_id=survey.id))
-    try:
-        with unit_of_work(current_user.id):
-            paper.decide_exclusion(
-                db.session,
-                survey,
-                response_id=response_id,
-                action=action,
-                reason=form.reason.data or "",
-                decided_by=current_user.id,
-            )
-    except FieldError as error:
-        flash(paper_message(error), "error")
-    else:
+    with _refusals(form) as attempt, unit_of_work(current_user.id):
+        paper.decide_exclusion(
+            db.session,
+            survey,
+            response_id=response_id,
+            action=action,
+            reason=form.reason.data or "",
+            decided_by=current_user.id,
+        )
+    if attempt.saved:
         flash(_("Decision recorded."), "success")
     return redirect(url_for(".quality", survey_id=survey.id))

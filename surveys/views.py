@@ -42,6 +42,7 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.core.records import ResultSettings
+from assessment.form_errors import Attempt, field_errors
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.messages import VOTER_GROUP_LABELS
 from assessment.queries import NotFoundError as BaseNotFoundError
@@ -621,12 +622,9 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
     )
 
 
-def _show_field_error(form: Any, error: FieldError) -> str:
-    message = field_message(error)
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors), message]
-    return message
+def _refusals(form: Any) -> Attempt:
+    """A service's FieldError shown beside its field and flashed, in the surveys' wording."""
+    return field_errors(form, describe=field_message, flash_it=True)
 
 
 @bp.route("/admin/surveys/")
@@ -655,12 +653,9 @@ def new() -> str | Response:
             period = get_period(db.session, form.period_id.data, current_scope())
         except BaseNotFoundError:
             abort(404)
-        try:
-            with unit_of_work(current_user.id):
-                survey = services.create_survey(db.session, period=period, data=_survey_data(form))
-        except FieldError as error:
-            flash(_show_field_error(form, error), "error")
-        else:
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
+            survey = services.create_survey(db.session, period=period, data=_survey_data(form))
+        if attempt.saved:
             flash(_("Survey created. Add targets and questions next."), "success")
             return redirect(url_for(".show", survey_id=survey.id))
     period_id = form.period_id.data if isinstance(form.period_id.data, int) else None
@@ -840,14 +835,13 @@ def edit(survey_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_show(survey, 400, survey_form=form)
     try:
-        with unit_of_work(current_user.id):
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
             services.update_survey(db.session, survey, data=_survey_data(form))
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, survey_form=form)
     except services.SurveyError as error:
         _state_error(error)
     else:
+        if not attempt.saved:
+            return _render_show(survey, 400, survey_form=form)
         flash(_("Saved."), "success")
     return redirect(url_for(".show", survey_id=survey.id))
 
@@ -867,7 +861,7 @@ def add_target(survey_id: int) -> tuple[str, int] | Response:
     if unit is not None and unit.id not in scope:
         abort(404)
     try:
-        with unit_of_work(current_user.id):
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
             services.add_target(
                 db.session,
                 survey,
@@ -878,12 +872,11 @@ def add_target(survey_id: int) -> tuple[str, int] | Response:
                 label_zh=form.label_zh.data or "",
                 label_en=form.label_en.data or "",
             )
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, target_form=form)
     except services.SurveyError as error:
         _state_error(error)
     else:
+        if not attempt.saved:
+            return _render_show(survey, 400, target_form=form)
         flash(_("Target added."), "success")
     return redirect(url_for(".show", survey_id=survey.id) + "#targets")
 
@@ -926,23 +919,23 @@ def add_question(survey_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_show(survey, 400, question_form=form)
     try:
-        data = services.QuestionData(
-            code=form.code.data or "",
-            kind=form.kind.data,
-            text_zh=form.text_zh.data or "",
-            text_en=form.text_en.data or "",
-            points=form.points.data,
-            options=_parse_options(form.options.data or ""),
-            allow_abstain=bool(form.allow_abstain.data),
-        )
-        with unit_of_work(current_user.id):
-            services.add_question(db.session, survey, data=data)
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, question_form=form)
+        with _refusals(form) as attempt:
+            data = services.QuestionData(
+                code=form.code.data or "",
+                kind=form.kind.data,
+                text_zh=form.text_zh.data or "",
+                text_en=form.text_en.data or "",
+                points=form.points.data,
+                options=_parse_options(form.options.data or ""),
+                allow_abstain=bool(form.allow_abstain.data),
+            )
+            with unit_of_work(current_user.id):
+                services.add_question(db.session, survey, data=data)
     except services.SurveyError as error:
         _state_error(error)
     else:
+        if not attempt.saved:
+            return _render_show(survey, 400, question_form=form)
         flash(_("Question added."), "success")
     return redirect(url_for(".show", survey_id=survey.id) + "#questions")
 
@@ -996,17 +989,16 @@ def unit_targets(survey_id: int, unit_id: int) -> str | Response:
         form.target_ids.data = [a.target_id for a in survey.assignments if a.unit_id == unit.id]
     if form.validate_on_submit():
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 services.set_unit_targets(
                     db.session, survey, unit=unit, target_ids=form.target_ids.data or []
                 )
-        except FieldError as error:
-            flash(_show_field_error(form, error), "error")
         except services.SurveyError as error:
             _state_error(error)
         else:
-            flash(_("Saved."), "success")
-            return redirect(url_for(".show", survey_id=survey.id) + "#raters")
+            if attempt.saved:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".show", survey_id=survey.id) + "#raters")
     return render_template("surveys/unit_targets.html", survey=survey, unit=unit, form=form)
 
 
@@ -1091,7 +1083,7 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
         abort(404)
     url = _public_url(survey)
     try:
-        with unit_of_work(current_user.id):
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
             batch, slips = services.generate_batch(
                 db.session,
                 survey,
@@ -1121,12 +1113,11 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
                 )
             pdf = html_to_pdf(html)
             batch_id = batch.id
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, batch_form=form)
     except services.SurveyError as error:
         _state_error(error)
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+    if not attempt.saved:
+        return _render_show(survey, 400, batch_form=form)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="survey-{survey.short_id}-batch-{batch_id}-slips.pdf"'
@@ -1194,14 +1185,13 @@ def revoke_batch(survey_id: int, batch_id: int) -> Response:
         flash(_("Give a reason for revoking the batch."), "error")
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
     try:
-        with unit_of_work(current_user.id, reason=form.reason.data):
+        with _refusals(form) as attempt, unit_of_work(current_user.id, reason=form.reason.data):
             services.revoke_batch(db.session, batch, reason=form.reason.data or "", now=utcnow())
-    except FieldError as error:
-        flash(field_message(error), "error")
     except services.SurveyError as error:
         _state_error(error)
     else:
-        flash(_("Batch %(number)s revoked.", number=batch.id), "success")
+        if attempt.saved:
+            flash(_("Batch %(number)s revoked.", number=batch.id), "success")
     return redirect(url_for(".show", survey_id=survey.id) + "#codes")
 
 
