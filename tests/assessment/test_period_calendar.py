@@ -257,3 +257,26 @@ def test_a_quarter_not_final_is_missing_for_every_cadre_until_the_team_decides(m
         ]
 
     assert make(decide) == [(child[0][1], "exclude_indicator_reweight")]
+
+
+def test_the_missing_inputs_list_names_the_quarter_a_roll_up_misses(make, demo, client, auth):
+    """Each cadre's row names the quarter by its name, not by its id."""
+    from assessment.app.db import utcnow
+    from assessment.demo import year_round_documents
+    from assessment.services import rulebooks
+    from assessment.services.periods import advance_period
+
+    def build(session):
+        year = _year(session, 2026)
+        quarter = _quarter(session, year, 1)
+        _quarter_doc, annual_doc = year_round_documents()
+        version = rulebooks.import_document(session, period=year, document=annual_doc)
+        rulebooks.publish_version(session, version=version, on=date(2026, 1, 5), now=utcnow())
+        advance_period(session, year, "collecting")
+        return year.id, quarter.id, quarter.name
+
+    year_id, quarter_id, quarter_name = make(build)
+    auth.login("admin")
+    html = client.get(f"/admin/periods/{year_id}/results").get_data(as_text=True)
+    assert html.count(f": {quarter_name}</td>") == 40  # one row per cadre of the demo
+    assert f": {quarter_id}</td>" not in html
