@@ -100,7 +100,9 @@ def _pdf_url(endpoint: str, **values: Any) -> str | None:
     return url_for(endpoint, **values)
 
 
-def _cadre(cadre_id: int) -> Cadre:
+def cadre_or_404(cadre_id: int) -> Cadre:
+    """A cadre in the reader's scope, else 404 (also the record PDF's lookup)."""
+
     try:
         return get_cadre(db.session, cadre_id, current_scope())
     except NotFoundError:
@@ -139,14 +141,14 @@ def _record_page(cadre: Cadre, form: ConversationForm, status: int = 200) -> tup
 @roles_required(*RECORD_ROLES)
 def record(cadre_id: int) -> tuple[str, int]:
     """The cadre's record across years, with the team's conversations."""
-    return _record_page(_cadre(cadre_id), ConversationForm(formdata=None))
+    return _record_page(cadre_or_404(cadre_id), ConversationForm(formdata=None))
 
 
 @bp.route("/admin/cadres/<int:cadre_id>/record.xlsx")
 @roles_required(*RECORD_ROLES)
 def record_xlsx(cadre_id: int) -> Response:
     """The record as a workbook (periods, flags, conversations)."""
-    context = record_context(_cadre(cadre_id))
+    context = record_context(cadre_or_404(cadre_id))
     sheets = record_sheets(
         context["record"], context["rows"], context["flags"], context["conversations"]
     )
@@ -157,7 +159,7 @@ def record_xlsx(cadre_id: int) -> Response:
 @roles_required(*TEAM_ROLES)
 def add_conversation(cadre_id: int) -> Response | tuple[str, int]:
     """Record a conversation with the cadre (audited)."""
-    cadre = _cadre(cadre_id)
+    cadre = cadre_or_404(cadre_id)
     form = ConversationForm()
     if not form.validate_on_submit():
         if form.held_on.errors:
@@ -178,7 +180,7 @@ def add_conversation(cadre_id: int) -> Response | tuple[str, int]:
             actor_id=current_user.id,
         )
     if not attempt.saved:
-        return _record_page(_cadre(cadre_id), form, 400)
+        return _record_page(cadre_or_404(cadre_id), form, 400)
     flash(_("Conversation saved."), "success")
     return redirect(url_for(".record", cadre_id=cadre_id) + "#conversations")
 

@@ -179,7 +179,7 @@ def _render(template: str, **context: Any) -> str:
     )
 
 
-def _grade_info(rulebook: Rulebook) -> list[dict[str, Any]]:
+def grade_info(rulebook: Rulebook) -> list[dict[str, Any]]:
     return [
         {
             "code": g.code,
@@ -211,7 +211,7 @@ def _result_view(
 ) -> dict[str, Any]:
     """The stored result arranged for the version page."""
     result = payload["result"]
-    grades = _grade_info(rulebook)
+    grades = grade_info(rulebook)
     grade_names = {g["code"]: g["name"] for g in grades}
     confidence = {}
     if result["confidence"] is not None:
@@ -699,7 +699,7 @@ def what_if(period_id: int, number: int) -> str:
         except AssessmentError as error:
             problem = _("These rules cannot be applied: %(error)s", error=str(error))
         else:
-            grades = {g["code"]: g["name"] for g in _grade_info(rulebook)}
+            grades = {g["code"]: g["name"] for g in grade_info(rulebook)}
             after = {c.id: c for c in changed.cadres}
             for before in service.result_of_version(stored).cadres:
                 new = after[before.id]
