@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -826,6 +827,30 @@ def _state_error(error: services.SurveyError) -> None:
     flash(state_message(error), "error")
 
 
+def _builder_change(
+    survey: Survey,
+    form_name: str,
+    form: Any,
+    change: Callable[[], object],
+    *,
+    done: str,
+    anchor: str,
+) -> tuple[str, int] | Response:
+    """Run one change of the survey builder: a refused field shows the builder page again
+    with ``form`` (400), a refused state is flashed, and a change made is flashed as ``done``;
+    both of the latter go back to the builder at ``anchor``."""
+    try:
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
+            change()
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        if not attempt.saved:
+            return _render_show(survey, 400, **{form_name: form})
+        flash(done, "success")
+    return redirect(url_for(".show", survey_id=survey.id) + anchor)
+
+
 @bp.route("/admin/surveys/<int:survey_id>/edit", methods=["POST"])
 @roles_required(*TEAM_ROLES)
 def edit(survey_id: int) -> tuple[str, int] | Response:
@@ -834,16 +859,14 @@ def edit(survey_id: int) -> tuple[str, int] | Response:
     form = SurveyForm(prefix="survey")
     if not form.validate_on_submit():
         return _render_show(survey, 400, survey_form=form)
-    try:
-        with _refusals(form) as attempt, unit_of_work(current_user.id):
-            services.update_survey(db.session, survey, data=_survey_data(form))
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        if not attempt.saved:
-            return _render_show(survey, 400, survey_form=form)
-        flash(_("Saved."), "success")
-    return redirect(url_for(".show", survey_id=survey.id))
+    return _builder_change(
+        survey,
+        "survey_form",
+        form,
+        lambda: services.update_survey(db.session, survey, data=_survey_data(form)),
+        done=_("Saved."),
+        anchor="",
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/targets", methods=["POST"])
@@ -860,25 +883,23 @@ def add_target(survey_id: int) -> tuple[str, int] | Response:
     unit = find_unit(db.session, form.unit_id.data) if form.unit_id.data else None
     if unit is not None and unit.id not in scope:
         abort(404)
-    try:
-        with _refusals(form) as attempt, unit_of_work(current_user.id):
-            services.add_target(
-                db.session,
-                survey,
-                kind=form.kind.data,
-                today=utcnow().date(),
-                cadre=cadre,
-                unit=unit,
-                label_zh=form.label_zh.data or "",
-                label_en=form.label_en.data or "",
-            )
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        if not attempt.saved:
-            return _render_show(survey, 400, target_form=form)
-        flash(_("Target added."), "success")
-    return redirect(url_for(".show", survey_id=survey.id) + "#targets")
+    return _builder_change(
+        survey,
+        "target_form",
+        form,
+        lambda: services.add_target(
+            db.session,
+            survey,
+            kind=form.kind.data,
+            today=utcnow().date(),
+            cadre=cadre,
+            unit=unit,
+            label_zh=form.label_zh.data or "",
+            label_en=form.label_en.data or "",
+        ),
+        done=_("Target added."),
+        anchor="#targets",
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/targets/<int:target_id>/delete", methods=["POST"])
@@ -918,26 +939,22 @@ def add_question(survey_id: int) -> tuple[str, int] | Response:
     form = QuestionForm(prefix="question")
     if not form.validate_on_submit():
         return _render_show(survey, 400, question_form=form)
-    try:
-        with _refusals(form) as attempt:
-            data = services.QuestionData(
-                code=form.code.data or "",
-                kind=form.kind.data,
-                text_zh=form.text_zh.data or "",
-                text_en=form.text_en.data or "",
-                points=form.points.data,
-                options=_parse_options(form.options.data or ""),
-                allow_abstain=bool(form.allow_abstain.data),
-            )
-            with unit_of_work(current_user.id):
-                services.add_question(db.session, survey, data=data)
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        if not attempt.saved:
-            return _render_show(survey, 400, question_form=form)
-        flash(_("Question added."), "success")
-    return redirect(url_for(".show", survey_id=survey.id) + "#questions")
+
+    def add() -> None:
+        data = services.QuestionData(
+            code=form.code.data or "",
+            kind=form.kind.data,
+            text_zh=form.text_zh.data or "",
+            text_en=form.text_en.data or "",
+            points=form.points.data,
+            options=_parse_options(form.options.data or ""),
+            allow_abstain=bool(form.allow_abstain.data),
+        )
+        services.add_question(db.session, survey, data=data)
+
+    return _builder_change(
+        survey, "question_form", form, add, done=_("Question added."), anchor="#questions"
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/questions/<int:question_id>/delete", methods=["POST"])
