@@ -8,7 +8,7 @@ answering 400. :func:`field_errors` is that handling, written once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -27,6 +27,8 @@ class Attempt:
     form: FlaskForm
     messages: Mapping[str, Any] | None = None
     flash_it: bool = False
+    #: The package's own wording of a refusal, instead of ``messages`` and the base wording.
+    describe: Callable[[FieldError], str] | None = None
     #: The message shown, when the service refused the change.
     refusal: str | None = None
 
@@ -45,19 +47,31 @@ class Attempt:
     ) -> bool:
         if not isinstance(error, FieldError):
             return False
-        self.refusal = show_field_error(self.form, error, self.messages)
+        if self.describe is None:
+            self.refusal = show_field_error(self.form, error, self.messages)
+        else:
+            self.refusal = self.describe(error)
+            field = getattr(self.form, error.field, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors), self.refusal]
         if self.flash_it:
             flash(self.refusal, "error")
         return True
 
 
 def field_errors(
-    form: FlaskForm, *, messages: Mapping[str, Any] | None = None, flash_it: bool = False
+    form: FlaskForm,
+    *,
+    messages: Mapping[str, Any] | None = None,
+    flash_it: bool = False,
+    describe: Callable[[FieldError], str] | None = None,
 ) -> Attempt:
     """Run the block; a ``FieldError`` it raises is shown on ``form`` instead of propagating.
 
     The message goes beside the named field (:func:`assessment.forms.show_field_error`,
-    with the page's own ``messages``) and, with ``flash_it``, into a flash as well.
+    with the page's own ``messages``) and, with ``flash_it``, into a flash as well. A
+    package with its own table of wordings (``surveys.forms.field_message``) passes it as
+    ``describe``, which then words every refusal.
     Any other error propagates. Use ``attempt.saved`` where ``try``'s ``else`` would go::
 
         with field_errors(form) as attempt, unit_of_work(current_user.id) as session:
@@ -65,7 +79,7 @@ def field_errors(
         if attempt.saved:
             return redirect(...)
     """
-    return Attempt(form, messages, flash_it)
+    return Attempt(form, messages, flash_it, describe)
 
 
 def page_with_status(page: str, status: int) -> str | tuple[str, int]:

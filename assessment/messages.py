@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -1114,6 +1114,16 @@ def template_difference_rows(
     return rows
 
 
+def list_text(items: Iterable[str]) -> str:
+    """Items in a sentence, joined by the reader's list separator: 、 in Chinese, ", " in English.
+
+    The separator is a translatable string (msgid ``", "``), so a list in a Chinese sentence
+    reads 绩、廉 rather than 绩, 廉.
+    """
+    # Translators: the separator between the items of a list in a sentence.
+    return gettext(", ").join(items)
+
+
 def adoption_lines(template: Any) -> list[str]:
     """What an adopting township may change, one sentence per post (the public page)."""
     lines = []
@@ -1124,7 +1134,7 @@ def adoption_lines(template: Any) -> list[str]:
         parts = []
         if rules.targets:
             parts.append(
-                gettext("the targets and thresholds of %(codes)s", codes=", ".join(rules.targets))
+                gettext("the targets and thresholds of %(codes)s", codes=list_text(rules.targets))
             )
         if rules.weights_within is not None:
             parts.append(
@@ -1137,14 +1147,19 @@ def adoption_lines(template: Any) -> list[str]:
             parts.append(
                 gettext(
                     "local indicators in the categories %(codes)s",
-                    codes=", ".join(categories.get(c, c) for c in rules.local_indicators),
+                    codes=list_text(categories.get(c, c) for c in rules.local_indicators),
                 )
             )
         if rules.bonus_penalty:
             parts.append(gettext("added bonus and penalty items within the caps"))
         if parts:
             lines.append(
-                gettext("%(post)s: may change %(what)s.", post=name, what="; ".join(parts))
+                gettext(
+                    "%(post)s: may change %(what)s.",
+                    post=name,
+                    # Translators: the separator between the clauses of a sentence.
+                    what=gettext("; ").join(parts),
+                )
             )
     return lines
 

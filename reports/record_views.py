@@ -14,10 +14,10 @@ from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
 from assessment.access import roles_required
-from assessment.views.records import RECORD_ROLES, _cadre, eligibility_context, record_context
+from assessment.views.records import RECORD_ROLES, cadre_or_404, eligibility_context, record_context
 from reports.context import software_version
 from reports.pdf import html_to_pdf
-from reports.views import _lang, _pdf
+from reports.responses import pdf_download, report_language
 
 bp = Blueprint("record_reports", __name__)
 
@@ -30,8 +30,8 @@ def _generated() -> str:
 @roles_required(*RECORD_ROLES)
 def cadre_record(cadre_id: int) -> Response:
     """The cadre's record as a PDF (periods, trend, flags, conversations)."""
-    lang = _lang()
-    cadre = _cadre(cadre_id)
+    lang = report_language()
+    cadre = cadre_or_404(cadre_id)
     with force_locale(lang):
         html = render_template(
             "reports/cadre_record.html",
@@ -40,14 +40,14 @@ def cadre_record(cadre_id: int) -> Response:
             software=software_version(),
             **record_context(cadre),
         )
-    return _pdf(html_to_pdf(html), f"record-{cadre.id}-{lang}.pdf")
+    return pdf_download(html_to_pdf(html), f"record-{cadre.id}-{lang}.pdf")
 
 
 @bp.route("/admin/eligibility.pdf")
 @roles_required(*RECORD_ROLES)
 def eligibility() -> Response:
     """The eligibility list of a year (``?year=``, else the latest) as a PDF."""
-    lang = _lang()
+    lang = report_language()
     with force_locale(lang):
         context = eligibility_context()
         html = render_template(
@@ -57,7 +57,9 @@ def eligibility() -> Response:
             software=software_version(),
             **context,
         )
-    return _pdf(html_to_pdf(html), f"eligibility-{context['found'].year or 'none'}-{lang}.pdf")
+    return pdf_download(
+        html_to_pdf(html), f"eligibility-{context['found'].year or 'none'}-{lang}.pdf"
+    )
 
 
 def init_app(app: Flask) -> None:

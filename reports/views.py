@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, get_locale
+from flask_babel import force_locale, format_datetime
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -29,6 +29,7 @@ from reports import builds, documents, tally
 from reports.context import VERIFY_PATH, qr_svg, software_version
 from reports.forms import StartBuildForm
 from reports.pdf import html_to_pdf
+from reports.responses import download, pdf_download, report_language
 from surveys.queries import NotFoundError as SurveyNotFoundError
 from surveys.queries import get_survey
 
@@ -50,31 +51,8 @@ def base_url() -> str:
     return str(configured or request.url_root).rstrip("/")
 
 
-def _lang() -> str:
-    """``?lang=`` (404 when unknown), else the language of the page the reader came from."""
-    asked = request.args.get("lang")
-    if asked is None:
-        locale = get_locale()
-        asked = "en" if locale is not None and locale.language == "en" else "zh_CN"
-    try:
-        return documents.check_language(asked)
-    except documents.ReportNotFoundError:
-        abort(404)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _pdf(body: bytes, filename: str) -> Response:
-    return _download(body, filename, "application/pdf")
 
 
 def _data(period_id: int, number: int) -> documents.VersionData:
@@ -89,21 +67,21 @@ def _data(period_id: int, number: int) -> documents.VersionData:
 @roles_required(*REPORT_ROLES)
 def scorecard(period_id: int, number: int, cadre_id: int) -> Response:
     """One cadre's scorecard of a result version."""
-    lang = _lang()
+    lang = report_language()
     data = _data(period_id, number)
     facts = data.facts(now=_now(), base_url=base_url())
     try:
         html = documents.scorecard_html(data, str(cadre_id), facts, lang)
     except documents.ReportNotFoundError:
         abort(404)
-    return _pdf(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
+    return pdf_download(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
 
 
 @bp.route("/admin/surveys/<int:survey_id>/tally.pdf")
 @roles_required(*STAFF_ROLES)
 def tally_sheet(survey_id: int) -> Response:
     """The tally sheet (计票单) of a closed ballot survey in the staff member's scope."""
-    lang = _lang()
+    lang = report_language()
     try:
         survey = get_survey(db.session, survey_id, current_scope())
         counted = tally.read_tally(db.session, survey)
@@ -138,33 +116,35 @@ def tally_sheet(survey_id: int) -> Response:
             "software": software_version(),
         }
         html = render_template("reports/tally.html", report=report)
-    return _pdf(html_to_pdf(html), tally.tally_filename(survey, lang))
+    return pdf_download(html_to_pdf(html), tally.tally_filename(survey, lang))
 
 
 @bp.route(f"{PREFIX}/summary.pdf")
 @roles_required(*REPORT_ROLES)
 def summary(period_id: int, number: int) -> Response:
     """The township summary of a result version."""
-    lang = _lang()
+    lang = report_language()
     data = _data(period_id, number)
     facts = data.facts(now=_now(), base_url=base_url())
     exclusions = documents.exclusion_counts(db.session, data.period)
     html = documents.summary_html(data, facts, lang, exclusions)
-    return _pdf(html_to_pdf(html), documents.report_filename(data, "summary", lang) + ".pdf")
+    return pdf_download(
+        html_to_pdf(html), documents.report_filename(data, "summary", lang) + ".pdf"
+    )
 
 
 @bp.route(f"{PREFIX}/notice.pdf")
 @roles_required(*REPORT_ROLES)
 def notice(period_id: int, number: int) -> Response:
     """The public notice of a result version (once a notice was opened)."""
-    lang = _lang()
+    lang = report_language()
     data = _data(period_id, number)
     facts = data.facts(now=_now(), base_url=base_url())
     try:
         html = documents.notice_html(db.session, data, facts, lang)
     except documents.ReportNotFoundError:
         abort(404)
-    return _pdf(html_to_pdf(html), documents.report_filename(data, "notice", lang) + ".pdf")
+    return pdf_download(html_to_pdf(html), documents.report_filename(data, "notice", lang) + ".pdf")
 
 
 @bp.route(f"{PREFIX}/all.zip")
@@ -175,13 +155,13 @@ def archive(period_id: int, number: int) -> Response:
     Served from the files of a finished build (``flask reports build`` or the build
     page); without them, the build page, which starts one and shows its progress.
     """
-    lang = _lang()
+    lang = report_language()
     data = _data(period_id, number)
     files = builds.find_built(db.session, data, lang)
     if files is None:
         return redirect(url_for(".build", period_id=period_id, number=number, lang=lang), 303)
     logger.info("reports zip period=%s version=%s", period_id, number)
-    return _download(
+    return download(
         documents.zip_files(db.session, files),
         documents.report_filename(data, "reports", lang) + ".zip",
         "application/zip",
@@ -192,7 +172,7 @@ def archive(period_id: int, number: int) -> Response:
 @roles_required(*REPORT_ROLES)
 def build(period_id: int, number: int) -> Response | str:
     """Prepare every report of a version outside the request, and show how far it got."""
-    lang = _lang()
+    lang = report_language()
     data = _data(period_id, number)
     ready = builds.find_built(db.session, data, lang) is not None
     form = StartBuildForm()
@@ -244,7 +224,7 @@ def _start_build(period_id: int, number: int, lang: str, *, total: int) -> None:
 @roles_required("cadre")
 def my_scorecard(period_id: int) -> Response:
     """The signed-in cadre's own scorecard, once the results are public (notice or final)."""
-    lang = _lang()
+    lang = report_language()
     cadre_id = current_user.cadre_id
     period = find_period(db.session, period_id)
     if cadre_id is None or period is None:
@@ -258,7 +238,7 @@ def my_scorecard(period_id: int) -> Response:
         html = documents.scorecard_html(data, str(cadre_id), facts, lang)
     except documents.ReportNotFoundError:
         abort(404)
-    return _pdf(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
+    return pdf_download(html_to_pdf(html), documents.scorecard_filename(data, str(cadre_id), lang))
 
 
 def init_app(app: Flask) -> None:

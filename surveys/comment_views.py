@@ -15,17 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
-from assessment.forms import BaseForm
 from assessment.services.results import account_names
 from surveys import comments as service
 from surveys import queries
-from surveys.forms import field_message
+from surveys.forms import ReviewForm, field_message
 from surveys.models import Survey
 from surveys.services import SurveyError
 
@@ -51,16 +48,6 @@ STATUS_LABELS: dict[str, Any] = {
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-
-
-class ReviewForm(BaseForm):
-    response_id = HiddenField(validators=[DataRequired(), Length(max=32)])
-    item = HiddenField(validators=[DataRequired(), Length(max=80)])
-    about_target_id = StringField(_l("About"), validators=[Optional()])
-    # its length is checked by the service, whose message names the field
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional()])
-    approve = SubmitField(_l("Approve"))
-    hide = SubmitField(_l("Hide"))
 
 
 def _message(error: FieldError | SurveyError) -> str:

@@ -5,7 +5,7 @@ built from a survey's items (one field per item, named ``q_<question code>`` or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext
@@ -28,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from assessment.core.errors import FieldError
 from assessment.forms import BaseForm, BaseSubform
 from assessment.messages import BALLOT_GRADE_LABELS, VOTER_GROUP_LABELS
+from surveys import paper
 from surveys.queries import DONT_KNOW, ResidentItem
 from surveys.services import MAX_TEXT_LENGTH, SurveyError
 
@@ -392,3 +393,113 @@ class SurveyCopyChoiceForm(BaseSubform):
     source_id = SelectField(_l("Survey to copy"), coerce=int, validators=[InputRequired()])
     period_id = SelectField(_l("Into the period"), coerce=int, validators=[InputRequired()])
     submit = SubmitField(_l("Show what will be copied"))
+
+
+# ---------------------------------------------------------------------------
+# paper ballots
+# ---------------------------------------------------------------------------
+
+
+class BallotFormBase(BaseForm):
+    serial = StringField(_l("Ballot serial"), validators=[Length(max=64)])
+    batch = StringField(_l("Batch"), validators=[Length(max=64)])
+    receipt = StringField(_l("Receipt code (from the slip)"), validators=[Length(max=32)])
+
+
+def _ballot_hint(item: ResidentItem, language: str) -> str:
+    bounds = paper.digit_range(item)
+    if bounds is None:
+        return str(gettext("Free text; leave blank if none."))
+    if item.dont_know:
+        return str(
+            gettext(
+                "%(low)s–%(high)s; %(dont_know)s: don't know; blank: no answer",
+                low=bounds[0],
+                high=bounds[1],
+                dont_know=paper.DONT_KNOW_DIGITS,
+            )
+        )
+    if item.kind in ("likert", "scale10"):
+        return str(gettext("%(low)s–%(high)s; blank: no answer", low=bounds[0], high=bounds[1]))
+    if item.kind == "ballot":
+        names = [str(BALLOT_LABELS.get(v, v)) for v in item.values]
+    else:
+        names = [zh if language == "zh" else en for _code, zh, en in item.options]
+    listed = ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
+    return str(gettext("%(options)s; blank: no answer", options=listed))
+
+
+def build_ballot_form(items: tuple[ResidentItem, ...], language: str) -> type[BallotFormBase]:
+    """A paper ballot's entry form: one text field per item, typed as the digits printed."""
+
+    class BallotForm(BallotFormBase):
+        pass
+
+    for item in items:
+        text = item.text_zh if language == "zh" else item.text_en
+        target = item.target_label_zh if language == "zh" else item.target_label_en
+        label = f"{target} · {text}" if target else text
+        render_kw: dict[str, Any] = {"autocomplete": "off"}
+        if item.kind != "text":
+            render_kw.update(inputmode="numeric", pattern="[0-9]*", size="3")
+        setattr(
+            BallotForm,
+            item.field_name,
+            StringField(label, description=_ballot_hint(item, language), render_kw=render_kw),
+        )
+    return BallotForm
+
+
+class DoubleEntryForm(BaseForm):
+    double_entry = BooleanField(_l("Double entry: two different accounts type each ballot"))
+    submit = SubmitField(_l("Save setting"))
+
+
+class ExclusionForm(BaseForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Record decision"))
+
+
+def build_adjudication_form(
+    differing: Sequence[str],
+    first: Mapping[str, str | None],
+    second: Mapping[str, str | None],
+    *,
+    choose_message: str,
+) -> type[BaseForm]:
+    """A form with one choice per differing field: the first entry's value or the second's."""
+
+    class AdjudicationForm(BaseForm):
+        submit = SubmitField(_l("Store the ballot with these values"))
+
+    blank = str(gettext("(blank)"))
+    for name in differing:
+        setattr(
+            AdjudicationForm,
+            f"pick_{name}",
+            RadioField(
+                name,
+                choices=choices(
+                    [("first", first.get(name) or blank), ("second", second.get(name) or blank)]
+                ),
+                validators=[DataRequired(message=choose_message)],
+            ),
+        )
+    return AdjudicationForm
+
+
+# ---------------------------------------------------------------------------
+# comments
+# ---------------------------------------------------------------------------
+
+
+class ReviewForm(BaseForm):
+    """The team approves or hides one free-text answer of a closed survey."""
+
+    response_id = HiddenField(validators=[DataRequired(), Length(max=32)])
+    item = HiddenField(validators=[DataRequired(), Length(max=80)])
+    about_target_id = StringField(_l("About"), validators=[Optional()])
+    # its length is checked by the service, whose message names the field
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional()])
+    approve = SubmitField(_l("Approve"))
+    hide = SubmitField(_l("Hide"))

@@ -19,8 +19,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
@@ -28,15 +26,22 @@ from assessment.core.errors import FieldError
 from assessment.core.headers import PAPER_BALLOT_HEADERS
 from assessment.core.roster import RowError
 from assessment.downloads import template_download
-from assessment.forms import BaseForm, ImportForm, show_field_error
-from assessment.models import Account, Unit
+from assessment.form_errors import Attempt, field_errors
+from assessment.forms import ImportForm
+from assessment.models import Unit
 from assessment.spreadsheets import read_sheet
 from assessment.views.imports import error_rows
 from surveys import paper, queries, questionnaire
-from surveys.forms import BALLOT_LABELS, choices, field_message, state_message
+from surveys.forms import (
+    DoubleEntryForm,
+    ExclusionForm,
+    build_adjudication_form,
+    build_ballot_form,
+    field_message,
+    state_message,
+)
 from surveys.models import Survey
 from surveys.paper_models import PaperEntry  # noqa: F401  (registers the tables)
-from surveys.queries import ResidentItem
 from surveys.services import SurveyError
 
 logger = logging.getLogger(__name__)
@@ -111,6 +116,11 @@ def paper_message(error: FieldError) -> str:
     return str(template) % error.params
 
 
+def _refusals(form: Any) -> Attempt:
+    """A service's FieldError shown beside its field and flashed, in the paper wording."""
+    return field_errors(form, describe=paper_message, flash_it=True)
+
+
 def _state_message(error: SurveyError) -> str:
     template = STATE_MESSAGES.get(error.code)
     return str(template) if template is not None else state_message(error)
@@ -134,76 +144,11 @@ def _unit_or_404(survey: Survey, unit_id: int) -> Unit:
     abort(404)
 
 
-# ---------------------------------------------------------------------------
-# forms
-# ---------------------------------------------------------------------------
-
-
-class BallotFormBase(BaseForm):
-    serial = StringField(_l("Ballot serial"), validators=[Length(max=64)])
-    batch = StringField(_l("Batch"), validators=[Length(max=64)])
-    receipt = StringField(_l("Receipt code (from the slip)"), validators=[Length(max=32)])
-
-
-def _hint(item: ResidentItem, language: str) -> str:
-    bounds = paper.digit_range(item)
-    if bounds is None:
-        return str(_("Free text; leave blank if none."))
-    if item.dont_know:
-        return str(
-            _(
-                "%(low)s–%(high)s; %(dont_know)s: don't know; blank: no answer",
-                low=bounds[0],
-                high=bounds[1],
-                dont_know=paper.DONT_KNOW_DIGITS,
-            )
-        )
-    if item.kind in ("likert", "scale10"):
-        return str(_("%(low)s–%(high)s; blank: no answer", low=bounds[0], high=bounds[1]))
-    if item.kind == "ballot":
-        names = [str(BALLOT_LABELS.get(v, v)) for v in item.values]
-    else:
-        names = [zh if language == "zh" else en for _code, zh, en in item.options]
-    listed = ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
-    return str(_("%(options)s; blank: no answer", options=listed))
-
-
 def _language() -> str:
     from flask_babel import get_locale
 
     locale = get_locale()
     return "zh" if locale is None or locale.language == "zh" else "en"
-
-
-def build_ballot_form(items: tuple[ResidentItem, ...]) -> type[BallotFormBase]:
-    language = _language()
-
-    class BallotForm(BallotFormBase):
-        pass
-
-    for item in items:
-        text = item.text_zh if language == "zh" else item.text_en
-        target = item.target_label_zh if language == "zh" else item.target_label_en
-        label = f"{target} · {text}" if target else text
-        render_kw: dict[str, Any] = {"autocomplete": "off"}
-        if item.kind != "text":
-            render_kw.update(inputmode="numeric", pattern="[0-9]*", size="3")
-        setattr(
-            BallotForm,
-            item.field_name,
-            StringField(label, description=_hint(item, language), render_kw=render_kw),
-        )
-    return BallotForm
-
-
-class DoubleEntryForm(BaseForm):
-    double_entry = BooleanField(_l("Double entry: two different accounts type each ballot"))
-    submit = SubmitField(_l("Save setting"))
-
-
-class ExclusionForm(BaseForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField(_l("Record decision"))
 
 
 # ---------------------------------------------------------------------------
@@ -238,12 +183,9 @@ def settings(survey_id: int) -> Response:
     form = DoubleEntryForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work(current_user.id):
-            paper.set_double_entry(db.session, survey, enabled=bool(form.double_entry.data))
-    except FieldError as error:
-        flash(paper_message(error), "error")
-    else:
+    with _refusals(form) as attempt, unit_of_work(current_user.id):
+        paper.set_double_entry(db.session, survey, enabled=bool(form.double_entry.data))
+    if attempt.saved:
         flash(_("Saved."), "success")
     return redirect(url_for(".home", survey_id=survey.id))
 
@@ -271,7 +213,7 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
     survey = _survey_or_404(survey_id)
     unit = _unit_or_404(survey, unit_id)
     items = queries.list_items(db.session, survey.id, unit.id)
-    form = build_ballot_form(items)()
+    form = build_ballot_form(items, _language())()
     if request.method == "GET":
         form.batch.data = request.args.get("batch", "")[:64]
     status = 200
@@ -279,7 +221,7 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
         answers = {item.key: getattr(form, item.field_name).data or "" for item in items}
         serial = (form.serial.data or "").strip()
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 ballot = paper.clean_ballot(
                     db.session,
                     survey,
@@ -293,24 +235,20 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
                 outcome = paper.record_entry(
                     db.session, survey, ballot, clerk_id=current_user.id, today=utcnow().date()
                 )
-        except FieldError as error:
-            status = 400
-            message = paper_message(error)
-            field = getattr(form, error.field, None)
-            if field is not None:
-                field.errors = [*list(field.errors), message]
-            flash(message, "error")
         except SurveyError as error:
-            status = 400
             flash(_state_message(error), "error")
         else:
-            flash(
-                _outcome_message(serial, outcome),
-                "success" if outcome.state != "conflict" else "warning",
-            )
-            return redirect(
-                url_for(".enter", survey_id=survey.id, unit_id=unit.id, batch=form.batch.data or "")
-            )
+            if attempt.saved:
+                flash(
+                    _outcome_message(serial, outcome),
+                    "success" if outcome.state != "conflict" else "warning",
+                )
+                return redirect(
+                    url_for(
+                        ".enter", survey_id=survey.id, unit_id=unit.id, batch=form.batch.data or ""
+                    )
+                )
+        status = 400
     elif request.method == "POST":
         status = 400
     page = render_template(
@@ -324,24 +262,15 @@ def enter(survey_id: int, unit_id: int) -> str | Response | tuple[str, int]:
     return (page, status) if status != 200 else page
 
 
-def _account_names(ids: set[int]) -> dict[int, str]:
-    return (
-        {
-            account.id: account.username
-            for account in db.session.query(Account).filter(Account.id.in_(ids)).all()
-        }
-        if ids
-        else {}
-    )
-
-
 @bp.route("/paper/conflicts")
 @roles_required(*ENTRY_ROLES)
 def conflicts(survey_id: int) -> str:
     """Ballots whose two entries differ, waiting for a third account to adjudicate."""
     survey = _survey_or_404(survey_id)
     queue = paper.list_conflicts(db.session, survey.id)
-    names = _account_names({c.first.clerk_id for c in queue} | {c.second.clerk_id for c in queue})
+    names = queries.account_usernames(
+        db.session, {c.first.clerk_id for c in queue} | {c.second.clerk_id for c in queue}
+    )
     return render_template(
         "surveys/paper/conflicts.html", survey=survey, conflicts=queue, names=names
     )
@@ -364,29 +293,18 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
     if conflict is None:
         abort(404)
 
-    class AdjudicationForm(BaseForm):
-        submit = SubmitField(_l("Store the ballot with these values"))
-
     first, second = conflict.first_fields, conflict.second_fields
-    blank = str(_("(blank)"))
-    for name in conflict.differing:
-        setattr(
-            AdjudicationForm,
-            f"pick_{name}",
-            RadioField(
-                name,
-                choices=choices(
-                    [("first", first.get(name) or blank), ("second", second.get(name) or blank)]
-                ),
-                validators=[DataRequired(message=str(PAPER_MESSAGES["choose_value"]))],
-            ),
-        )
-    form = AdjudicationForm()
+    form = build_adjudication_form(
+        conflict.differing,
+        first,
+        second,
+        choose_message=str(PAPER_MESSAGES["choose_value"]),
+    )()
     status = 200
     if form.validate_on_submit():
         picks = {name: getattr(form, f"pick_{name}").data for name in conflict.differing}
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 paper.adjudicate(
                     db.session,
                     survey,
@@ -395,15 +313,13 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
                     adjudicator_id=current_user.id,
                     today=utcnow().date(),
                 )
-        except FieldError as error:
-            status = 400
-            flash(paper_message(error), "error")
         except SurveyError as error:
-            status = 400
             flash(_state_message(error), "error")
         else:
-            flash(_("Ballot %(serial)s is counted.", serial=serial), "success")
-            return redirect(url_for(".conflicts", survey_id=survey.id))
+            if attempt.saved:
+                flash(_("Ballot %(serial)s is counted.", serial=serial), "success")
+                return redirect(url_for(".conflicts", survey_id=survey.id))
+        status = 400
     elif request.method == "POST":
         status = 400
     picked = [
@@ -411,7 +327,9 @@ def adjudicate(serial: str, survey_id: int) -> str | Response | tuple[str, int]:
         for name in conflict.differing
     ]
     labels = _field_labels(survey, conflict.first.ballot_unit_id)
-    names = _account_names({conflict.first.clerk_id, conflict.second.clerk_id})
+    names = queries.account_usernames(
+        db.session, {conflict.first.clerk_id, conflict.second.clerk_id}
+    )
     page = render_template(
         "surveys/paper/adjudicate.html",
         survey=survey,
@@ -486,31 +404,35 @@ def import_ballots(survey_id: int) -> str | Response | tuple[str, int]:
             upload = form.file.data
             filename = upload.filename or ""
             try:
-                sheet = read_sheet(upload.stream, filename, PAPER_BALLOT_HEADERS)
-                reason = f"import of paper ballots from {filename[:100]}"
-                with unit_of_work(current_user.id, reason=reason):
-                    summary = paper.import_ballots(
-                        db.session, survey, sheet, clerk_id=current_user.id, today=utcnow().date()
-                    )
-            except FieldError as error:
-                show_field_error(form, error)
+                with field_errors(form) as attempt:
+                    sheet = read_sheet(upload.stream, filename, PAPER_BALLOT_HEADERS)
+                    reason = f"import of paper ballots from {filename[:100]}"
+                    with unit_of_work(current_user.id, reason=reason):
+                        summary = paper.import_ballots(
+                            db.session,
+                            survey,
+                            sheet,
+                            clerk_id=current_user.id,
+                            today=utcnow().date(),
+                        )
             except paper.ImportRejected as rejected:
                 status = 422
                 errors = rejected.errors
             except SurveyError as error:
                 flash(_state_message(error), "error")
             else:
-                flash(
-                    _(
-                        "Imported: %(stored)s counted, %(pending)s waiting for a second "
-                        "entry, %(conflicts)s sent to adjudication.",
-                        stored=summary.stored,
-                        pending=summary.pending,
-                        conflicts=summary.conflicts,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".home", survey_id=survey.id))
+                if attempt.saved:
+                    flash(
+                        _(
+                            "Imported: %(stored)s counted, %(pending)s waiting for a second "
+                            "entry, %(conflicts)s sent to adjudication.",
+                            stored=summary.stored,
+                            pending=summary.pending,
+                            conflicts=summary.conflicts,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".home", survey_id=survey.id))
     rows = {e.row for e in errors}
     summary_text = ""
     if errors:
@@ -571,7 +493,7 @@ def quality(survey_id: int) -> str:
         channel_labels={"online": _("Online"), "paper": _("Paper")},
         item_names=_item_names(survey),
         units=units,
-        clerk_names=_account_names({c.clerk_id for c in report.clerks}),
+        clerk_names=queries.account_usernames(db.session, {c.clerk_id for c in report.clerks}),
         min_group_size=min_group_size,
         form=ExclusionForm(),
     )
@@ -599,18 +521,15 @@ def decide(survey_id: int, response_id: str, action: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Give a reason for the decision."), "error")
         return redirect(url_for(".quality", survey_id=survey.id))
-    try:
-        with unit_of_work(current_user.id):
-            paper.decide_exclusion(
-                db.session,
-                survey,
-                response_id=response_id,
-                action=action,
-                reason=form.reason.data or "",
-                decided_by=current_user.id,
-            )
-    except FieldError as error:
-        flash(paper_message(error), "error")
-    else:
+    with _refusals(form) as attempt, unit_of_work(current_user.id):
+        paper.decide_exclusion(
+            db.session,
+            survey,
+            response_id=response_id,
+            action=action,
+            reason=form.reason.data or "",
+            decided_by=current_user.id,
+        )
+    if attempt.saved:
         flash(_("Decision recorded."), "success")
     return redirect(url_for(".quality", survey_id=survey.id))

@@ -24,7 +24,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessment.models import Period, Unit
+from assessment.models import Account, Cadre, Period, Unit
 from surveys.core import tally
 from surveys.models import (
     RATED_KINDS,
@@ -202,6 +202,19 @@ def get_batch(session: Session, survey_id: int, batch_id: int) -> CodeBatch:
 
 def find_seal(session: Session, survey_id: int) -> SurveySeal | None:
     return session.scalars(sa.select(SurveySeal).where(SurveySeal.survey_id == survey_id)).first()
+
+
+def find_cadre(session: Session, cadre_id: int) -> Cadre | None:
+    """A cadre by id, without a scope check (the target form offers the scope's cadres only)."""
+    return session.get(Cadre, cadre_id)
+
+
+def account_usernames(session: Session, account_ids: set[int]) -> dict[int, str]:
+    """The user names of the given accounts, by id (the clerks named on the paper pages)."""
+    if not account_ids:
+        return {}
+    query = sa.select(Account.id, Account.username).where(Account.id.in_(account_ids))
+    return dict(session.execute(query).all())
 
 
 @dataclass(frozen=True, slots=True)

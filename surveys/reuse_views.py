@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError
+from assessment.form_errors import field_errors
 from assessment.forms import CopyConfirmForm
 from assessment.messages import copy_note_message
 from assessment.models import Period
@@ -106,8 +106,9 @@ def preview(source_id: int, period_id: int) -> str | Response:
             title=source.title_zh,
             period=source.period.name,
         )
+        refusals = field_errors(form, describe=field_message, flash_it=True)
         try:
-            with unit_of_work(current_user.id, reason=reason):
+            with refusals as attempt, unit_of_work(current_user.id, reason=reason):
                 survey = reuse.copy_survey(
                     db.session,
                     source=source,
@@ -119,8 +120,8 @@ def preview(source_id: int, period_id: int) -> str | Response:
         except SurveyStateError as error:
             flash(state_message(error), "error")
             return redirect(url_for(".preview", source_id=source.id, period_id=period.id))
-        except FieldError as error:
-            return _back_to_new(period.id, field_message(error))
+        if not attempt.saved:
+            return redirect(url_for("surveys.new", period_id=period.id))
         flash(
             _(
                 "Copied as a draft survey. No access code, response or receipt was copied: "

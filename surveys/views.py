@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -42,11 +43,11 @@ from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_requ
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.core.records import ResultSettings
+from assessment.form_errors import Attempt, field_errors
 from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.messages import VOTER_GROUP_LABELS
-from assessment.models import Cadre, Unit
 from assessment.queries import NotFoundError as BaseNotFoundError
-from assessment.queries import get_period, list_cadres, list_periods
+from assessment.queries import find_unit, get_period, list_cadres, list_periods
 from assessment.services.results import list_versions
 from reports.pdf import html_to_pdf
 from surveys import form_state, paper, queries, questionnaire, services, storage, tokens
@@ -622,12 +623,9 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
     )
 
 
-def _show_field_error(form: Any, error: FieldError) -> str:
-    message = field_message(error)
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors), message]
-    return message
+def _refusals(form: Any) -> Attempt:
+    """A service's FieldError shown beside its field and flashed, in the surveys' wording."""
+    return field_errors(form, describe=field_message, flash_it=True)
 
 
 @bp.route("/admin/surveys/")
@@ -656,12 +654,9 @@ def new() -> str | Response:
             period = get_period(db.session, form.period_id.data, current_scope())
         except BaseNotFoundError:
             abort(404)
-        try:
-            with unit_of_work(current_user.id):
-                survey = services.create_survey(db.session, period=period, data=_survey_data(form))
-        except FieldError as error:
-            flash(_show_field_error(form, error), "error")
-        else:
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
+            survey = services.create_survey(db.session, period=period, data=_survey_data(form))
+        if attempt.saved:
             flash(_("Survey created. Add targets and questions next."), "success")
             return redirect(url_for(".show", survey_id=survey.id))
     period_id = form.period_id.data if isinstance(form.period_id.data, int) else None
@@ -832,6 +827,30 @@ def _state_error(error: services.SurveyError) -> None:
     flash(state_message(error), "error")
 
 
+def _builder_change(
+    survey: Survey,
+    form_name: str,
+    form: Any,
+    change: Callable[[], object],
+    *,
+    done: str,
+    anchor: str,
+) -> tuple[str, int] | Response:
+    """Run one change of the survey builder: a refused field shows the builder page again
+    with ``form`` (400), a refused state is flashed, and a change made is flashed as ``done``;
+    both of the latter go back to the builder at ``anchor``."""
+    try:
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
+            change()
+    except services.SurveyError as error:
+        _state_error(error)
+    else:
+        if not attempt.saved:
+            return _render_show(survey, 400, **{form_name: form})
+        flash(done, "success")
+    return redirect(url_for(".show", survey_id=survey.id) + anchor)
+
+
 @bp.route("/admin/surveys/<int:survey_id>/edit", methods=["POST"])
 @roles_required(*TEAM_ROLES)
 def edit(survey_id: int) -> tuple[str, int] | Response:
@@ -840,17 +859,14 @@ def edit(survey_id: int) -> tuple[str, int] | Response:
     form = SurveyForm(prefix="survey")
     if not form.validate_on_submit():
         return _render_show(survey, 400, survey_form=form)
-    try:
-        with unit_of_work(current_user.id):
-            services.update_survey(db.session, survey, data=_survey_data(form))
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, survey_form=form)
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        flash(_("Saved."), "success")
-    return redirect(url_for(".show", survey_id=survey.id))
+    return _builder_change(
+        survey,
+        "survey_form",
+        form,
+        lambda: services.update_survey(db.session, survey, data=_survey_data(form)),
+        done=_("Saved."),
+        anchor="",
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/targets", methods=["POST"])
@@ -863,30 +879,27 @@ def add_target(survey_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_show(survey, 400, target_form=form)
     scope = current_scope()
-    cadre = db.session.get(Cadre, form.cadre_id.data) if form.cadre_id.data else None
-    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    cadre = queries.find_cadre(db.session, form.cadre_id.data) if form.cadre_id.data else None
+    unit = find_unit(db.session, form.unit_id.data) if form.unit_id.data else None
     if unit is not None and unit.id not in scope:
         abort(404)
-    try:
-        with unit_of_work(current_user.id):
-            services.add_target(
-                db.session,
-                survey,
-                kind=form.kind.data,
-                today=utcnow().date(),
-                cadre=cadre,
-                unit=unit,
-                label_zh=form.label_zh.data or "",
-                label_en=form.label_en.data or "",
-            )
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, target_form=form)
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        flash(_("Target added."), "success")
-    return redirect(url_for(".show", survey_id=survey.id) + "#targets")
+    return _builder_change(
+        survey,
+        "target_form",
+        form,
+        lambda: services.add_target(
+            db.session,
+            survey,
+            kind=form.kind.data,
+            today=utcnow().date(),
+            cadre=cadre,
+            unit=unit,
+            label_zh=form.label_zh.data or "",
+            label_en=form.label_en.data or "",
+        ),
+        done=_("Target added."),
+        anchor="#targets",
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/targets/<int:target_id>/delete", methods=["POST"])
@@ -926,7 +939,8 @@ def add_question(survey_id: int) -> tuple[str, int] | Response:
     form = QuestionForm(prefix="question")
     if not form.validate_on_submit():
         return _render_show(survey, 400, question_form=form)
-    try:
+
+    def add() -> None:
         data = services.QuestionData(
             code=form.code.data or "",
             kind=form.kind.data,
@@ -936,16 +950,11 @@ def add_question(survey_id: int) -> tuple[str, int] | Response:
             options=_parse_options(form.options.data or ""),
             allow_abstain=bool(form.allow_abstain.data),
         )
-        with unit_of_work(current_user.id):
-            services.add_question(db.session, survey, data=data)
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, question_form=form)
-    except services.SurveyError as error:
-        _state_error(error)
-    else:
-        flash(_("Question added."), "success")
-    return redirect(url_for(".show", survey_id=survey.id) + "#questions")
+        services.add_question(db.session, survey, data=data)
+
+    return _builder_change(
+        survey, "question_form", form, add, done=_("Question added."), anchor="#questions"
+    )
 
 
 @bp.route("/admin/surveys/<int:survey_id>/questions/<int:question_id>/delete", methods=["POST"])
@@ -997,17 +1006,16 @@ def unit_targets(survey_id: int, unit_id: int) -> str | Response:
         form.target_ids.data = [a.target_id for a in survey.assignments if a.unit_id == unit.id]
     if form.validate_on_submit():
         try:
-            with unit_of_work(current_user.id):
+            with _refusals(form) as attempt, unit_of_work(current_user.id):
                 services.set_unit_targets(
                     db.session, survey, unit=unit, target_ids=form.target_ids.data or []
                 )
-        except FieldError as error:
-            flash(_show_field_error(form, error), "error")
         except services.SurveyError as error:
             _state_error(error)
         else:
-            flash(_("Saved."), "success")
-            return redirect(url_for(".show", survey_id=survey.id) + "#raters")
+            if attempt.saved:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".show", survey_id=survey.id) + "#raters")
     return render_template("surveys/unit_targets.html", survey=survey, unit=unit, form=form)
 
 
@@ -1087,12 +1095,12 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
     form = _batch_form(survey)
     if not form.validate_on_submit():
         return _render_show(survey, 400, batch_form=form)
-    unit = db.session.get(Unit, form.unit_id.data)
+    unit = find_unit(db.session, form.unit_id.data)
     if unit is None:
         abort(404)
     url = _public_url(survey)
     try:
-        with unit_of_work(current_user.id):
+        with _refusals(form) as attempt, unit_of_work(current_user.id):
             batch, slips = services.generate_batch(
                 db.session,
                 survey,
@@ -1122,12 +1130,11 @@ def new_batch(survey_id: int) -> tuple[str, int] | Response:
                 )
             pdf = html_to_pdf(html)
             batch_id = batch.id
-    except FieldError as error:
-        flash(_show_field_error(form, error), "error")
-        return _render_show(survey, 400, batch_form=form)
     except services.SurveyError as error:
         _state_error(error)
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
+    if not attempt.saved:
+        return _render_show(survey, 400, batch_form=form)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="survey-{survey.short_id}-batch-{batch_id}-slips.pdf"'
@@ -1195,14 +1202,13 @@ def revoke_batch(survey_id: int, batch_id: int) -> Response:
         flash(_("Give a reason for revoking the batch."), "error")
         return redirect(url_for(".show", survey_id=survey.id) + "#codes")
     try:
-        with unit_of_work(current_user.id, reason=form.reason.data):
+        with _refusals(form) as attempt, unit_of_work(current_user.id, reason=form.reason.data):
             services.revoke_batch(db.session, batch, reason=form.reason.data or "", now=utcnow())
-    except FieldError as error:
-        flash(field_message(error), "error")
     except services.SurveyError as error:
         _state_error(error)
     else:
-        flash(_("Batch %(number)s revoked.", number=batch.id), "success")
+        if attempt.saved:
+            flash(_("Batch %(number)s revoked.", number=batch.id), "success")
     return redirect(url_for(".show", survey_id=survey.id) + "#codes")
 
 

@@ -24,7 +24,7 @@ Codes are numbered from the rows already there, so repeated calls never collide.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,9 +32,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessment.core.rulebook import Label, default_document
-from assessment.models import Cadre, Period, Post, RulebookVersion, Unit
+from assessment.models import Cadre, Notice, Period, Post, ResultVersion, RulebookVersion, Unit
 from assessment.queries import find_post_by_code
-from assessment.services import org, periods, rulebooks
+from assessment.services import inputs as inputs_service
+from assessment.services import org, periods, publication, rulebooks
+from assessment.services import results as results_service
 from surveys import services as survey_services
 from surveys.models import Survey
 
@@ -142,6 +144,25 @@ def make_period(
     )
 
 
+def work_indicator(
+    *, weight: float = 100, name: tuple[str, str] = ("工作完成率", "Work done")
+) -> dict[str, Any]:
+    """Indicator ``W1`` of category ``ji``: linear, 0 points at 0 up to full marks at 100.
+
+    With weight 100 (alone in its set) a cadre's total equals the actual entered.
+    """
+    return {
+        "code": "W1",
+        "name": {"zh": name[0], "en": name[1]},
+        "kind": "quantitative",
+        "category": "ji",
+        "weight": weight,
+        "method": "linear",
+        "baseline": 0,
+        "target": 100,
+    }
+
+
 def rulebook_document(*, posts: Sequence[str] = ("VSEC",), survey_weight: int = 40) -> dict:
     """A small valid rulebook: per post, one linear indicator and one resident survey.
 
@@ -164,16 +185,7 @@ def rulebook_document(*, posts: Sequence[str] = ("VSEC",), survey_weight: int = 
                 },
             ],
             "indicators": [
-                {
-                    "code": "W1",
-                    "name": {"zh": "工作完成率", "en": "Work done"},
-                    "kind": "quantitative",
-                    "category": "ji",
-                    "weight": work,
-                    "method": "linear",
-                    "baseline": 0,
-                    "target": 100,
-                },
+                work_indicator(weight=work),
                 {
                     "code": "S1",
                     "name": {"zh": "群众满意度测评", "en": "Resident survey"},
@@ -205,6 +217,64 @@ def make_rulebook(
         return version
     now = datetime(on.year, on.month, on.day, 8, tzinfo=UTC)
     return rulebooks.publish_version(session, version=version, on=on, now=now)
+
+
+def enter_actuals(
+    session: Session,
+    period: Period,
+    actual_of: Callable[[Any], float],
+    *,
+    indicator: str = "W1",
+    now: datetime = datetime(2026, 12, 1, tzinfo=UTC),
+) -> None:
+    """Enter ``indicator``'s actual for every subject the period assesses (a collecting
+    period), ``actual_of(subject)`` each (the subject: ``services.inputs.list_assessed``)."""
+    rulebook = inputs_service.find_rulebook(session, period)
+    assert rulebook is not None, "publish the period's rulebook first"
+    for subject in inputs_service.list_assessed(session, period):
+        inputs_service.save_result(
+            session,
+            period=period,
+            rulebook=rulebook,
+            cadre=subject,
+            indicator_code=indicator,
+            actual=actual_of(subject),
+            source="test",
+            entered_by_id=None,
+            now=now,
+        )
+
+
+def compute(
+    session: Session, period: Period, *, surveys: Any = None, resamples: int = 0
+) -> ResultVersion:
+    """The period's next result version, computed by the team with no reason given."""
+    return results_service.compute_results(
+        session, period=period, reason="", actor_id=None, surveys=surveys, resamples=resamples
+    )
+
+
+def open_notice(
+    session: Session,
+    period: Period,
+    *,
+    starts_on: date,
+    review_working_days: int = 10,
+    today: date | None = None,
+) -> Notice:
+    """A notice of five working days on the computed period's latest version."""
+    return publication.open_notice(
+        session,
+        period=period,
+        starts_on=starts_on,
+        working_days=5,
+        review_working_days=review_working_days,
+        instructions="",
+        holidays=(),
+        extra_workdays=(),
+        actor_id=None,
+        today=today,
+    )
 
 
 def make_survey(
@@ -248,7 +318,6 @@ def store_final_copy(
     with every cadre and unit survey target moved into ``township`` and every total and
     index moved by ``shift``. Stored, not computed: for readers of stored versions only
     (the county dashboard), where a second township's computation adds nothing."""
-    from assessment.models import ResultVersion
     from assessment.services.results import payload_of
 
     payload = payload_of(source)

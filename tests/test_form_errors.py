@@ -68,3 +68,16 @@ def test_a_change_that_succeeds_is_saved_and_other_errors_propagate(app: Flask) 
 def test_page_with_status_leaves_a_200_page_bare() -> None:
     assert page_with_status("<p>", 200) == "<p>"
     assert page_with_status("<p>", 400) == ("<p>", 400)
+
+
+def test_a_package_s_own_wording_words_every_refusal(app: Flask) -> None:
+    def describe(error: FieldError) -> str:
+        return f"survey wording of {error.code} ({error.params['code']})"
+
+    with app.test_request_context("/", method="POST", data={"code": "U1"}):
+        form = _CodeForm()
+        with field_errors(form, describe=describe, flash_it=True) as attempt:
+            raise FieldError("code", "duplicate_code", code="U1")
+        assert attempt.refusal == "survey wording of duplicate_code (U1)"
+        assert form.code.errors == [attempt.refusal]
+        assert get_flashed_messages() == [attempt.refusal]

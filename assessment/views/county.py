@@ -21,9 +21,10 @@ from assessment.core.charts import interval_rows, probability_segments
 from assessment.core.dashboard import grade_shares
 from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_label, xlsx_download
 from assessment.messages import PERIOD_KIND_LABELS
+from assessment.messages import rulebook_label as _label
 from assessment.services import county_dashboard as service
 from assessment.views.overview import DASHBOARD_ROLES, DECIMAL_FORMAT, PERCENT_FORMAT
-from assessment.views.results import GRADE_COLOURS, _label
+from assessment.views.results import GRADE_COLOURS
 
 bp = Blueprint("county", __name__, url_prefix="/admin/county")
 

@@ -32,8 +32,8 @@ from assessment.core.roster import (
     Sheet,
 )
 from assessment.downloads import template_download
-from assessment.form_errors import page_with_status
-from assessment.forms import ImportForm, show_field_error
+from assessment.form_errors import field_errors, page_with_status
+from assessment.forms import ImportForm
 from assessment.messages import field_error_message
 from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
 from assessment.spreadsheets import read_sheet
@@ -197,18 +197,18 @@ def _page(kind: _ImportKind) -> str | Response | tuple[str, int]:
         if form.validate():
             upload = form.file.data
             try:
-                filename = upload.filename or ""
-                sheet = read_sheet(upload.stream, filename, kind.headers)
-                summary = _run(kind, sheet, filename)
-            except FieldError as error:
-                show_field_error(form, error)
+                with field_errors(form) as attempt:
+                    filename = upload.filename or ""
+                    sheet = read_sheet(upload.stream, filename, kind.headers)
+                    summary = _run(kind, sheet, filename)
             except ImportRejected as rejected:
                 status = 422
                 errors = rejected.errors
                 logger.info("import of %s refused: %d errors", kind.name, len(errors))
             else:
-                flash(kind.done(summary), "success")
-                return redirect(url_for(kind.list_endpoint))
+                if attempt.saved:
+                    flash(kind.done(summary), "success")
+                    return redirect(url_for(kind.list_endpoint))
     page = render_template(
         "assessment/imports/upload.html",
         kind=kind,

@@ -42,7 +42,7 @@ from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.downloads import stored_file_download, template_download
 from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import ImportForm, choices, show_field_error
+from assessment.forms import ImportForm, choices
 from assessment.input_forms import (
     ConfirmForm,
     ConflictForm,
@@ -300,7 +300,7 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
         if form.validate():
             service.check_collecting(period)
             try:
-                with unit_of_work(current_user.id) as session:
+                with field_errors(form) as attempt, unit_of_work(current_user.id) as session:
                     service.save_result(
                         session,
                         period=period,
@@ -315,14 +315,13 @@ def edit_result(period_id: int, cadre_id: int, code: str) -> str | Response | tu
                         now=utcnow(),
                         confirmed=bool(form.confirm.data),
                     )
-            except FieldError as error:
-                show_field_error(form, error)
             except service.UnconfirmedValuesError as unconfirmed:
                 status = 200
                 warnings = [_problem_texts(w)[0] for w in unconfirmed.warnings]
             else:
-                flash(_("Saved %(code)s for %(name)s.", code=code, name=cadre.name), "success")
-                return redirect(url_for(".quantitative", period_id=period.id))
+                if attempt.saved:
+                    flash(_("Saved %(code)s for %(name)s.", code=code, name=cadre.name), "success")
+                    return redirect(url_for(".quantitative", period_id=period.id))
     page = _render(
         "result_form.html",
         period=period,
@@ -462,7 +461,10 @@ def grid(period_id: int) -> str | Response | tuple[str, int]:
         if form.validate():
             service.check_collecting(period)
             try:
-                with unit_of_work(current_user.id, reason="results grid") as session:
+                with (
+                    field_errors(form) as attempt,
+                    unit_of_work(current_user.id, reason="results grid") as session,
+                ):
                     saved = service.save_results_grid(
                         session,
                         period=period,
@@ -489,18 +491,17 @@ def grid(period_id: int) -> str | Response | tuple[str, int]:
                     problems.setdefault(
                         _cell_name(warning.cadre.cadre_id, warning.indicator.code), []
                     ).append(detail)
-            except FieldError as error:
-                show_field_error(form, error)
             else:
-                if saved:
-                    flash(
-                        ngettext("%(num)d value saved.", "%(num)d values saved.", saved),
-                        "success",
-                    )
-                else:
-                    flash(_("Nothing was changed, so nothing was saved."), "info")
-                values: dict[str, Any] = {"period_id": period.id, by: value}
-                return redirect(url_for(".grid", **values))
+                if attempt.saved:
+                    if saved:
+                        flash(
+                            ngettext("%(num)d value saved.", "%(num)d values saved.", saved),
+                            "success",
+                        )
+                    else:
+                        flash(_("Nothing was changed, so nothing was saved."), "info")
+                    values: dict[str, Any] = {"period_id": period.id, by: value}
+                    return redirect(url_for(".grid", **values))
     page = _render(
         "grid.html",
         period=period,
@@ -539,34 +540,34 @@ def import_results(period_id: int) -> str | Response | tuple[str, int]:
             upload = form.file.data
             filename = upload.filename or ""
             try:
-                sheet = read_sheet(upload.stream, filename, RESULT_HEADERS)
-                reason = f"import of quantitative results from {filename[:100]}"
-                with unit_of_work(current_user.id, reason=reason) as session:
-                    summary = service.import_results(
-                        session,
-                        period=period,
-                        rulebook=rulebook,
-                        sheet=sheet,
-                        scope_unit_ids=current_scope(),
-                        entered_by_id=current_user.id,
-                        now=utcnow(),
-                    )
-            except FieldError as error:
-                show_field_error(form, error)
+                with field_errors(form) as attempt:
+                    sheet = read_sheet(upload.stream, filename, RESULT_HEADERS)
+                    reason = f"import of quantitative results from {filename[:100]}"
+                    with unit_of_work(current_user.id, reason=reason) as session:
+                        summary = service.import_results(
+                            session,
+                            period=period,
+                            rulebook=rulebook,
+                            sheet=sheet,
+                            scope_unit_ids=current_scope(),
+                            entered_by_id=current_user.id,
+                            now=utcnow(),
+                        )
             except ImportRejected as rejected:
                 status = 422
                 errors = rejected.errors
                 logger.info("results import refused: %d errors", len(errors))
             else:
-                flash(
-                    _(
-                        "Imported %(created)s new and %(updated)s changed results.",
-                        created=summary.created,
-                        updated=summary.updated,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".quantitative", period_id=period.id))
+                if attempt.saved:
+                    flash(
+                        _(
+                            "Imported %(created)s new and %(updated)s changed results.",
+                            created=summary.created,
+                            updated=summary.updated,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".quantitative", period_id=period.id))
     page = render_template(
         "assessment/imports/upload.html",
         kind=RESULTS_IMPORT,

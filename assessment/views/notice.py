@@ -42,7 +42,7 @@ from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.downloads import stored_file_download
-from assessment.form_errors import page_with_status
+from assessment.form_errors import field_errors, page_with_status
 from assessment.forms import NOT_UNDERSTOOD, choices, show_field_error
 from assessment.messages import (
     KIND_LABELS,
@@ -307,7 +307,10 @@ def open_notice(period_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         holidays, extra = calendar(form.starts_on.data)
         try:
-            with unit_of_work(current_user.id, reason=_("public notice opened")) as session:
+            with (
+                field_errors(form, messages=FIELD_MESSAGES) as attempt,
+                unit_of_work(current_user.id, reason=_("public notice opened")) as session,
+            ):
                 notice = service.open_notice(
                     session,
                     period=period,
@@ -324,17 +327,16 @@ def open_notice(period_id: int) -> str | Response | tuple[str, int]:
         except service.PublicationRefusedError as error:
             flash(refusal_message(error), "error")
             return redirect(url_for(".show", period_id=period.id))
-        except FieldError as error:
-            attach_error(form, error)
         else:
-            flash(
-                _(
-                    "The results are on public notice until %(date)s.",
-                    date=format_date(ends_on),
-                ),
-                "success",
-            )
-            return redirect(url_for(".show", period_id=period.id))
+            if attempt.saved:
+                flash(
+                    _(
+                        "The results are on public notice until %(date)s.",
+                        date=format_date(ends_on),
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".show", period_id=period.id))
     page = _render(
         "show.html",
         period=period,
@@ -462,16 +464,18 @@ def assign(period_id: int, objection_id: int) -> str | Response | tuple[str, int
     if not form.validate_on_submit():
         abort(400)
     try:
-        with unit_of_work(current_user.id) as session:
+        with (
+            field_errors(form, messages=FIELD_MESSAGES) as attempt,
+            unit_of_work(current_user.id) as session,
+        ):
             service.assign_objection(
                 session, objection=objection, assignee_id=form.assignee_id.data
             )
     except service.PublicationRefusedError as error:
         flash(refusal_message(error), "error")
-    except FieldError as error:
-        attach_error(form, error)
-        return _objection_page(period, objection, assign_form=form), 400
     else:
+        if not attempt.saved:
+            return _objection_page(period, objection, assign_form=form), 400
         flash(_("Objection #%(id)s assigned.", id=objection.id), "success")
     return redirect(url_for(".objection", period_id=period.id, objection_id=objection.id))
 
@@ -505,9 +509,12 @@ def decide(period_id: int, objection_id: int) -> str | Response | tuple[str, int
     if form.validate_on_submit():
         reason = (form.reason.data or "").strip()
         try:
-            with unit_of_work(
-                current_user.id, reason=f"objection #{objection.id}: {reason}"
-            ) as session:
+            with (
+                field_errors(form, messages=FIELD_MESSAGES) as attempt,
+                unit_of_work(
+                    current_user.id, reason=f"objection #{objection.id}: {reason}"
+                ) as session,
+            ):
                 service.decide_objection(
                     session,
                     objection=objection,
@@ -524,8 +531,6 @@ def decide(period_id: int, objection_id: int) -> str | Response | tuple[str, int
         except service.PublicationRefusedError as error:
             flash(refusal_message(error), "error")
             return redirect(url_for(".objection", period_id=period.id, objection_id=objection.id))
-        except FieldError as error:
-            attach_error(form, error)
         except IncompleteInputsError as error:
             form.correction.errors = [
                 _(
@@ -540,19 +545,20 @@ def decide(period_id: int, objection_id: int) -> str | Response | tuple[str, int
                 _("The results could not be recomputed: %(error)s", error=str(error))
             ]
         else:
-            if new_version is not None:
-                flash(
-                    _(
-                        "Objection #%(id)s decided; the results were recomputed as version "
-                        "%(number)s.",
-                        id=objection.id,
-                        number=new_version,
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Objection #%(id)s decided.", id=objection.id), "success")
-            return redirect(url_for(".show", period_id=period.id))
+            if attempt.saved:
+                if new_version is not None:
+                    flash(
+                        _(
+                            "Objection #%(id)s decided; the results were recomputed as version "
+                            "%(number)s.",
+                            id=objection.id,
+                            number=new_version,
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Objection #%(id)s decided.", id=objection.id), "success")
+                return redirect(url_for(".show", period_id=period.id))
         # The failed unit of work rolled back: read the objection afresh.
         objection = _objection(period, objection_id)
     return _objection_page(period, objection, decide_form=form), 400

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError
 from assessment.form_errors import field_errors
 from assessment.forms import (
     AppointmentForm,
@@ -24,7 +23,7 @@ from assessment.forms import (
     UnitForm,
     choices,
 )
-from assessment.messages import UNIT_KIND_LABELS, field_error_message
+from assessment.messages import UNIT_KIND_LABELS
 from assessment.models import Post, Unit
 from assessment.queries import (
     NotFoundError,
@@ -160,12 +159,9 @@ def _retire(change: Callable[[date], None], back: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Give the date of retirement."), "error")
         return redirect(back)
-    try:
-        with unit_of_work(current_user.id):
-            change(form.on.data)
-    except FieldError as error:
-        flash(field_error_message(error), "error")
-    else:
+    with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+        change(form.on.data)
+    if attempt.saved:
         flash(_("Retired."), "success")
     return redirect(back)
 

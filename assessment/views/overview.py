@@ -23,12 +23,13 @@ from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, utcnow
 from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_label, xlsx_download
 from assessment.messages import KIND_LABELS, STATE_LABELS
+from assessment.messages import rulebook_label as _label
 from assessment.models import ResultVersion
 from assessment.queries import NotFoundError, get_period
 from assessment.services import county_dashboard as county_service
 from assessment.services import overview as service
 from assessment.services.results import result_of_version, rulebook_of_version
-from assessment.views.results import GRADE_COLOURS, _label
+from assessment.views.results import GRADE_COLOURS
 
 bp = Blueprint("overview", __name__, url_prefix="/admin/overview")
 

@@ -47,7 +47,7 @@ from assessment.services.results import get_version, result_of_version, rulebook
 from assessment.survey_source import find_survey_source
 from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
 from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
-from assessment.views.results import _grade_info
+from assessment.views.results import grade_info
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def _history(cadre_id: int) -> list[dict[str, Any]]:
         own = _own(result, cadre_id)
         if own is None:
             continue
-        grades = {g["code"]: g["name"] for g in _grade_info(rulebook_of_version(version))}
+        grades = {g["code"]: g["name"] for g in grade_info(rulebook_of_version(version))}
         rows.append(
             {
                 "period": period,
@@ -292,7 +292,7 @@ def _period_view(period: Period, version: ResultVersion, cadre_id: int) -> dict[
         # the stored numbers are shown even if a formula cannot be rebuilt (a bug)
         logger.error("explanation of cadre %s failed: %s", cadre_id, "; ".join(view.problems))
     own = view.cadre
-    grades = _grade_info(rulebook)
+    grades = grade_info(rulebook)
     grade_names = {g["code"]: g["name"] for g in grades}
     rows = _indicator_rows(view)
     categories, category_chart = _categories(view, rows)

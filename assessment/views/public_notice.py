@@ -21,11 +21,10 @@ from werkzeug.wrappers import Response
 
 from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError
 from assessment.core.explain import explain_published_ballots
 from assessment.core.records import CadreResult
 from assessment.core.rulebook import Rulebook
-from assessment.form_errors import page_with_status
+from assessment.form_errors import field_errors, page_with_status
 from assessment.forms import choices
 from assessment.models import Period, ResultVersion
 from assessment.notice_forms import PublicObjectionForm
@@ -40,7 +39,7 @@ from assessment.services.results import (
     unit_names,
 )
 from assessment.views.notice import (
-    attach_error,
+    FIELD_MESSAGES,
     attachment_hint,
     closed_message,
     label,
@@ -181,7 +180,10 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
         elif form.validate():
             cadre = form.cadre_id.data or ""
             try:
-                with unit_of_work(None, reason=_("objection filed")) as session:
+                with (
+                    field_errors(form, messages=FIELD_MESSAGES) as attempt,
+                    unit_of_work(None, reason=_("objection filed")) as session,
+                ):
                     filed = objections.file_with_attachment(
                         session,
                         period=period,
@@ -199,17 +201,16 @@ def objection(period_id: int) -> str | Response | tuple[str, int]:
                     )
             except service.PublicationRefusedError as error:
                 closed = refusal_message(error)
-            except FieldError as error:
-                attach_error(form, error)
             else:
-                return redirect(
-                    url_for(
-                        ".objection_sent",
-                        period_id=period.id,
-                        number=filed.id,
-                        due=filed.review_due_on.isoformat(),
+                if attempt.saved:
+                    return redirect(
+                        url_for(
+                            ".objection_sent",
+                            period_id=period.id,
+                            number=filed.id,
+                            due=filed.review_due_on.isoformat(),
+                        )
                     )
-                )
     page = render_template(
         "public/notice_objection.html",
         period=period,

@@ -39,7 +39,7 @@ from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.consequences import ConsequenceRules
 from assessment.core.errors import FieldError
 from assessment.downloads import stored_file_download, xlsx_download
-from assessment.forms import show_field_error
+from assessment.form_errors import field_errors
 from assessment.messages import BALLOT_GRADE_LABELS, FIELD_MESSAGES, field_error_message
 from assessment.models import Cadre, Period
 from assessment.queries import NotFoundError, get_cadre
@@ -100,7 +100,9 @@ def _pdf_url(endpoint: str, **values: Any) -> str | None:
     return url_for(endpoint, **values)
 
 
-def _cadre(cadre_id: int) -> Cadre:
+def cadre_or_404(cadre_id: int) -> Cadre:
+    """A cadre in the reader's scope, else 404 (also the record PDF's lookup)."""
+
     try:
         return get_cadre(db.session, cadre_id, current_scope())
     except NotFoundError:
@@ -139,14 +141,14 @@ def _record_page(cadre: Cadre, form: ConversationForm, status: int = 200) -> tup
 @roles_required(*RECORD_ROLES)
 def record(cadre_id: int) -> tuple[str, int]:
     """The cadre's record across years, with the team's conversations."""
-    return _record_page(_cadre(cadre_id), ConversationForm(formdata=None))
+    return _record_page(cadre_or_404(cadre_id), ConversationForm(formdata=None))
 
 
 @bp.route("/admin/cadres/<int:cadre_id>/record.xlsx")
 @roles_required(*RECORD_ROLES)
 def record_xlsx(cadre_id: int) -> Response:
     """The record as a workbook (periods, flags, conversations)."""
-    context = record_context(_cadre(cadre_id))
+    context = record_context(cadre_or_404(cadre_id))
     sheets = record_sheets(
         context["record"], context["rows"], context["flags"], context["conversations"]
     )
@@ -157,27 +159,28 @@ def record_xlsx(cadre_id: int) -> Response:
 @roles_required(*TEAM_ROLES)
 def add_conversation(cadre_id: int) -> Response | tuple[str, int]:
     """Record a conversation with the cadre (audited)."""
-    cadre = _cadre(cadre_id)
+    cadre = cadre_or_404(cadre_id)
     form = ConversationForm()
     if not form.validate_on_submit():
         if form.held_on.errors:
             form.held_on.errors = [field_error_message(FieldError("held_on", "required"))]
         return _record_page(cadre, form, 400)
-    try:
-        with unit_of_work(current_user.id, reason=_("conversation recorded")) as session:
-            records.add_conversation(
-                session,
-                cadre=cadre,
-                held_on=form.held_on.data,
-                participants=form.participants.data,
-                topics=form.topics.data,
-                summary=form.summary.data,
-                today=local_today(),
-                actor_id=current_user.id,
-            )
-    except FieldError as error:
-        flash(show_field_error(form, error), "error")
-        return _record_page(_cadre(cadre_id), form, 400)
+    with (
+        field_errors(form, flash_it=True) as attempt,
+        unit_of_work(current_user.id, reason=_("conversation recorded")) as session,
+    ):
+        records.add_conversation(
+            session,
+            cadre=cadre,
+            held_on=form.held_on.data,
+            participants=form.participants.data,
+            topics=form.topics.data,
+            summary=form.summary.data,
+            today=local_today(),
+            actor_id=current_user.id,
+        )
+    if not attempt.saved:
+        return _record_page(cadre_or_404(cadre_id), form, 400)
     flash(_("Conversation saved."), "success")
     return redirect(url_for(".record", cadre_id=cadre_id) + "#conversations")
 
@@ -239,11 +242,12 @@ def rules() -> Response | tuple[str, int]:
             ),
             bar_grade=form.bar_grade.data or "",
         )
-        try:
-            with unit_of_work(current_user.id, reason=_("consequence rules changed")) as session:
-                consequences.save_rules(session, chosen)
-        except FieldError as error:
-            flash(show_field_error(form, error), "error")
+        with (
+            field_errors(form, flash_it=True) as attempt,
+            unit_of_work(current_user.id, reason=_("consequence rules changed")) as session,
+        ):
+            consequences.save_rules(session, chosen)
+        if not attempt.saved:
             status = 400
         else:
             flash(_("Rules saved."), "success")
@@ -326,34 +330,34 @@ def work_report(period_id: int) -> Response | tuple[str, int]:
         return _work_report_page(period, form, 400 if form.is_submitted() else 200)
     upload = form.report_file.data
     try:
-        records.check_work_report_open(db.session, period, cadre.id)
-        if upload is not None and upload.filename:
-            records.check_pdf_name(upload.filename or "")
-        # the file is stored in the same unit of work: a refusal stores nothing
-        with unit_of_work(current_user.id, reason=_("work report submitted")) as session:
-            stored = None
+        with field_errors(form, flash_it=True) as attempt:
+            records.check_work_report_open(db.session, period, cadre.id)
             if upload is not None and upload.filename:
-                stored = files.store_upload(
+                records.check_pdf_name(upload.filename or "")
+            # the file is stored in the same unit of work: a refusal stores nothing
+            with unit_of_work(current_user.id, reason=_("work report submitted")) as session:
+                stored = None
+                if upload is not None and upload.filename:
+                    stored = files.store_upload(
+                        session,
+                        upload.stream,
+                        upload.filename or "",
+                        max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
+                        field="report_file",
+                    )
+                records.submit_work_report(
                     session,
-                    upload.stream,
-                    upload.filename or "",
-                    max_bytes=int(current_app.config["EVIDENCE_MAX_BYTES"]),
-                    field="report_file",
+                    period=period,
+                    cadre_id=cadre.id,
+                    text=form.text.data,
+                    stored=stored,
+                    actor_id=current_user.id,
+                    now=utcnow(),
                 )
-            records.submit_work_report(
-                session,
-                period=period,
-                cadre_id=cadre.id,
-                text=form.text.data,
-                stored=stored,
-                actor_id=current_user.id,
-                now=utcnow(),
-            )
     except records.RecordRefusedError as error:
         flash(str(REFUSALS.get(error.code, error.code)), "error")
         return _work_report_page(_report_period(period_id), form, 409)
-    except FieldError as error:
-        flash(show_field_error(form, error), "error")
+    if not attempt.saved:
         return _work_report_page(_report_period(period_id), form, 400)
     flash(_("Work report submitted."), "success")
     return redirect(url_for(".work_report", period_id=period_id))

@@ -46,6 +46,7 @@ from assessment.queries import NotFoundError, get_period
 from assessment.result_forms import ComputeForm, DecisionForm, MissingFilterForm, WhatIfForm
 from assessment.services import results as service
 from assessment.services.inputs import find_rulebook, is_computed, list_assessed
+from assessment.services.periods import list_children
 from assessment.survey_source import find_survey_source
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def _render(template: str, **context: Any) -> str:
     )
 
 
-def _grade_info(rulebook: Rulebook) -> list[dict[str, Any]]:
+def grade_info(rulebook: Rulebook) -> list[dict[str, Any]]:
     return [
         {
             "code": g.code,
@@ -210,7 +211,7 @@ def _result_view(
 ) -> dict[str, Any]:
     """The stored result arranged for the version page."""
     result = payload["result"]
-    grades = _grade_info(rulebook)
+    grades = grade_info(rulebook)
     grade_names = {g["code"]: g["name"] for g in grades}
     confidence = {}
     if result["confidence"] is not None:
@@ -262,9 +263,15 @@ def _result_view(
 
 
 def _missing_rows(
-    period: Period, missing: Sequence[Any], rulebook: Rulebook | None
+    period: Period,
+    missing: Sequence[Any],
+    rulebook: Rulebook | None,
+    child_names: Mapping[str, str],
 ) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Undecided missing inputs a decision can cover, with names; and those it cannot."""
+    """Undecided missing inputs a decision can cover, with names; and those it cannot.
+
+    A sub-period a roll-up misses is named by its name (``child_names``, by id as text).
+    """
     assessed = {str(c.cadre_id): c for c in list_assessed(db.session, period)}
     rows, others = [], []
     for m in missing:
@@ -290,6 +297,9 @@ def _missing_rows(
                 "post_name": cadre.post_name,
                 "indicator": m.indicator,
                 "indicator_name": name,
+                "sub_period": (
+                    child_names.get(m.subject, m.subject) if m.kind == "child_result" else ""
+                ),
             }
         )
     return rows, others
@@ -361,7 +371,8 @@ def _index_page(period: Period, decision_form: DecisionForm) -> str:
             )
         )
     rulebook = find_rulebook(db.session, period)
-    rows, others = _missing_rows(period, missing, rulebook)
+    child_names = {str(child.id): child.name for child in list_children(db.session, period)}
+    rows, others = _missing_rows(period, missing, rulebook, child_names)
     filter_form, shown = _filter_form(rows)
     ticked = set(decision_form.items.data or ()) if decision_form.is_submitted() else None
     assessed = list_assessed(db.session, period)
@@ -383,6 +394,7 @@ def _index_page(period: Period, decision_form: DecisionForm) -> str:
         decisions=decisions,
         cadre_names=cadre_names,
         unit_names=service.unit_names(db.session, period),
+        child_names=child_names,
         can_compute=can_compute,
         reason_required=period.status != "collecting",
         problem=problem,
@@ -687,7 +699,7 @@ def what_if(period_id: int, number: int) -> str:
         except AssessmentError as error:
             problem = _("These rules cannot be applied: %(error)s", error=str(error))
         else:
-            grades = {g["code"]: g["name"] for g in _grade_info(rulebook)}
+            grades = {g["code"]: g["name"] for g in grade_info(rulebook)}
             after = {c.id: c for c in changed.cadres}
             for before in service.result_of_version(stored).cadres:
                 new = after[before.id]

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError, RulebookError, RulebookStateError
+from assessment.core.errors import RulebookError, RulebookStateError
 from assessment.core.rulebook import (
     DIRECTIONS,
     METHODS,
@@ -39,13 +39,13 @@ from assessment.core.rulebook import (
     diff_documents,
 )
 from assessment.core.scoring import quota_arithmetic
+from assessment.form_errors import field_errors
 from assessment.forms import (
     NOT_UNDERSTOOD,
     CopyConfirmForm,
     IrreversibleForm,
     RulebookCopyChoiceForm,
     choices,
-    show_field_error,
 )
 from assessment.messages import (
     BALLOT_GRADE_LABELS,
@@ -60,7 +60,6 @@ from assessment.messages import (
     VOTER_GROUP_LABELS,
     adoption_context,
     copy_note_message,
-    field_error_message,
     rulebook_label,
     rulebook_path_label,
     rulebook_problem_message,
@@ -234,14 +233,16 @@ def _save(
     problems' places refer to.
     """
     try:
-        with unit_of_work(current_user.id, reason=reason):
+        with (
+            field_errors(form, flash_it=True) as attempt,
+            unit_of_work(current_user.id, reason=reason),
+        ):
             change()
     except RulebookError as error:
         _attach(form, error, fields)
         flash(_("Nothing was saved: the rulebook would break the rules listed below."), "error")
         return _problem_rows(error.problems, document)
-    except FieldError as error:
-        flash(show_field_error(form, error), "error")
+    if not attempt.saved:
         return []
     return None
 
@@ -684,13 +685,12 @@ def delete_category(period_id: int, post: str, code: str) -> Response:
     """Remove an empty category."""
     period = _period(period_id)
     draft = _draft(period)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work(current_user.id):
-            service.delete_category(db.session, version=draft, post=post, code=code)
-    except FieldError as error:
-        flash(field_error_message(error), "error")
+    with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+        service.delete_category(db.session, version=draft, post=post, code=code)
+    if not attempt.saved:
         return redirect(url_for(".show", period_id=period.id))
     return _back(period, _("Category %(code)s deleted.", code=code))
 
@@ -923,13 +923,12 @@ def delete_rubric(period_id: int, code: str) -> Response:
     """Remove a rubric no indicator uses."""
     period = _period(period_id)
     draft = _draft(period)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work(current_user.id):
-            service.delete_rubric(db.session, version=draft, code=code)
-    except FieldError as error:
-        flash(field_error_message(error), "error")
+    with field_errors(form, flash_it=True) as attempt, unit_of_work(current_user.id):
+        service.delete_rubric(db.session, version=draft, code=code)
+    if not attempt.saved:
         return redirect(url_for(".show", period_id=period.id))
     return _back(period, _("Rubric %(code)s deleted.", code=code))
 

@@ -16,9 +16,10 @@ from werkzeug.wrappers import Response
 
 from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.core.errors import FieldError, RulebookError, RulebookStateError
+from assessment.core.errors import RulebookError, RulebookStateError
 from assessment.core.rulebook import Label, RulebookProblem
-from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm, show_field_error
+from assessment.form_errors import field_errors
+from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
 from assessment.messages import (
     adoption_lines,
     rulebook_path_label,
@@ -80,18 +81,18 @@ def index() -> str | Response:
     form.unit_id.choices = [(u.id, u.name_zh) for u in counties]
     if form.validate_on_submit():
         unit = next(u for u in counties if u.id == form.unit_id.data)
-        try:
-            with unit_of_work(current_user.id, reason=_("template created")):
-                template = service.create_template(
-                    db.session,
-                    unit=unit,
-                    code=form.code.data or "",
-                    year=form.year.data or 0,
-                    title=Label(form.title_zh.data or "", form.title_en.data or ""),
-                )
-        except FieldError as error:
-            flash(show_field_error(form, error), "error")
-        else:
+        with (
+            field_errors(form, flash_it=True) as attempt,
+            unit_of_work(current_user.id, reason=_("template created")),
+        ):
+            template = service.create_template(
+                db.session,
+                unit=unit,
+                code=form.code.data or "",
+                year=form.year.data or 0,
+                title=Label(form.title_zh.data or "", form.title_en.data or ""),
+            )
+        if attempt.saved:
             flash(_("Template %(code)s created with draft version 1.", code=template.code))
             return redirect(url_for(".show", template_id=template.id))
     return render_template(

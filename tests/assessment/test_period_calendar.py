@@ -216,22 +216,30 @@ def test_calendar_lists_a_year_with_its_children_and_status(app, client, auth, d
     assert client.get("/admin/periods/calendar?year=2027").status_code == 403
 
 
-def test_a_quarter_not_final_is_missing_for_every_cadre_until_the_team_decides(make, demo):
-    """The annual period reads its children through the service: a draft quarter gives no
-    result, so every cadre's roll-up misses it; a decision covers it, as for any input."""
+def _collecting_year_with_a_draft_quarter(session):
+    """2026's annual period under the demo's annual rules, collecting; its first quarter a
+    draft (so every cadre's roll-up misses it)."""
     from assessment.app.db import utcnow
     from assessment.demo import year_round_documents
     from assessment.services import rulebooks
     from assessment.services.periods import advance_period
+
+    year = _year(session, 2026)
+    quarter = _quarter(session, year, 1)
+    _quarter_doc, annual_doc = year_round_documents()
+    version = rulebooks.import_document(session, period=year, document=annual_doc)
+    rulebooks.publish_version(session, version=version, on=date(2026, 1, 5), now=utcnow())
+    advance_period(session, year, "collecting")
+    return year, quarter
+
+
+def test_a_quarter_not_final_is_missing_for_every_cadre_until_the_team_decides(make, demo):
+    """The annual period reads its children through the service: a draft quarter gives no
+    result, so every cadre's roll-up misses it; a decision covers it, as for any input."""
     from assessment.services.results import DecisionItem, find_missing, record_decisions
 
     def build(session):
-        year = _year(session, 2026)
-        quarter = _quarter(session, year, 1)
-        _quarter_doc, annual_doc = year_round_documents()
-        version = rulebooks.import_document(session, period=year, document=annual_doc)
-        rulebooks.publish_version(session, version=version, on=date(2026, 1, 5), now=utcnow())
-        advance_period(session, year, "collecting")
+        year, quarter = _collecting_year_with_a_draft_quarter(session)
         missing = find_missing(session, year, surveys=None)
         return year.id, quarter.id, [(m.kind, m.cadre, m.indicator, m.subject) for m in missing]
 
@@ -257,3 +265,17 @@ def test_a_quarter_not_final_is_missing_for_every_cadre_until_the_team_decides(m
         ]
 
     assert make(decide) == [(child[0][1], "exclude_indicator_reweight")]
+
+
+def test_the_missing_inputs_list_names_the_quarter_a_roll_up_misses(make, demo, client, auth):
+    """Each cadre's row names the quarter by its name, not by its id."""
+
+    def build(session):
+        year, quarter = _collecting_year_with_a_draft_quarter(session)
+        return year.id, quarter.id, quarter.name
+
+    year_id, quarter_id, quarter_name = make(build)
+    auth.login("admin")
+    html = client.get(f"/admin/periods/{year_id}/results").get_data(as_text=True)
+    assert html.count(f": {quarter_name}</td>") == 40  # one row per cadre of the demo
+    assert f": {quarter_id}</td>" not in html

@@ -20,15 +20,22 @@ from assessment.core.errors import FieldError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Label, default_document
 from assessment.models import AuditEntry, Period
-from assessment.services import accounts, org, publication, rulebooks
-from assessment.services import inputs as inputs_service
+from assessment.services import accounts, org, publication
 from assessment.services import results as results_service
 from assessment.services.periods import advance_period
 from assessment.services.unit_grades import set_unit_grades_period
 from reports.bundle import build_bundle
 from reports.recompute import check_bundle
 from tests.conftest import DEMO_PASSWORD
-from tests.factories import make_period, make_unit
+from tests.factories import (
+    compute,
+    enter_actuals,
+    make_period,
+    make_rulebook,
+    make_unit,
+    open_notice,
+    work_indicator,
+)
 
 START = date(2025, 1, 1)
 POSTS = {
@@ -47,18 +54,7 @@ def _post_doc(code: str) -> dict[str, Any]:
         "post": code,
         "name": {"zh": POSTS[code][0], "en": POSTS[code][1]},
         "categories": [{"code": "ji", "name": {"zh": "工作实绩", "en": "Work"}, "weight": 100}],
-        "indicators": [
-            {
-                "code": "W1",
-                "name": {"zh": "工作完成率", "en": "Work done"},
-                "kind": "quantitative",
-                "category": "ji",
-                "weight": 100,
-                "method": "linear",
-                "baseline": 0,
-                "target": 100,
-            }
-        ],
+        "indicators": [work_indicator()],
     }
 
 
@@ -91,26 +87,7 @@ STAFF_GROUP = {
 def _enter_actuals(session: Any, period: Period, actuals: dict[str, float]) -> None:
     """Every cadre's W1, by cadre code; the period moves to collecting first."""
     advance_period(session, period, "collecting")
-    rulebook = inputs_service.find_rulebook(session, period)
-    for cadre in inputs_service.list_assessed(session, period):
-        inputs_service.save_result(
-            session,
-            period=period,
-            rulebook=rulebook,
-            cadre=cadre,
-            indicator_code="W1",
-            actual=actuals[cadre.code],
-            source="test",
-            entered_by_id=None,
-            now=datetime(2026, 12, 1, tzinfo=UTC),
-        )
-
-
-def _publish(session: Any, period: Period, document: dict[str, Any]) -> None:
-    version = rulebooks.import_document(session, period=period, document=document)
-    rulebooks.publish_version(
-        session, version=version, on=START, now=datetime(2026, 1, 1, 8, tzinfo=UTC)
-    )
+    enter_actuals(session, period, lambda cadre: actuals[cadre.code])
 
 
 @pytest.fixture
@@ -152,21 +129,14 @@ def county(app) -> dict[str, Any]:
         # same, so each subject's grade is its township's (a unit period's subjects are
         # the units themselves; this stands in for one)
         grading = make_period(session, scope=county_unit, year=2025, name="乡镇等次2025")
-        _publish(session, grading, _document(tuple(POSTS), top_quota=1))
+        make_rulebook(session, grading, document=_document(tuple(POSTS), top_quota=1), on=START)
         _enter_actuals(session, grading, {c: TOWN_ACTUALS[t] for c, t in codes.items()})
-        results_service.compute_results(
-            session, period=grading, reason="", actor_id=None, surveys=None, resamples=0
-        )
-        notice = publication.open_notice(
+        compute(session, grading)
+        notice = open_notice(
             session,
-            period=grading,
+            grading,
             starts_on=date(2026, 12, 1),
-            working_days=5,
             review_working_days=5,
-            instructions="",
-            holidays=(),
-            extra_workdays=(),
-            actor_id=None,
             today=date(2026, 12, 1),
         )
         day = notice.ends_on + timedelta(days=30)
@@ -179,10 +149,11 @@ def county(app) -> dict[str, Any]:
         )
         # the county period: secretaries and heads of every township, and their staff
         period = make_period(session, scope=county_unit, year=2026, name="全县2026年度考核")
-        _publish(
+        make_rulebook(
             session,
             period,
-            _document(("TSEC", "THEAD", "TSTAFF"), quota_groups=[LEADERS, STAFF_GROUP]),
+            document=_document(("TSEC", "THEAD", "TSTAFF"), quota_groups=[LEADERS, STAFF_GROUP]),
+            on=START,
         )
         actuals: dict[str, float] = {}
         for k, town in enumerate(STAFF):
@@ -204,10 +175,7 @@ def county(app) -> dict[str, Any]:
 def _compute(app, period_id: int):
     with app.app_context(), unit_of_work(None, reason="test"):
         period = db.session.get(Period, period_id)
-        version = results_service.compute_results(
-            db.session, period=period, reason="", actor_id=None, surveys=None, resamples=0
-        )
-        return results_service.result_of_version(version)
+        return results_service.result_of_version(compute(db.session, period))
 
 
 def _link(app, period_id: int, source_id: int | None) -> None:
@@ -282,7 +250,12 @@ def _period_with_shares(session: Any, county: dict[str, Any], shares: dict[str, 
     scope = session.get(Period, county["period"]).scope_unit
     period = make_period(session, scope=scope, year=2028, name="别的细则")
     group = {**STAFF_GROUP, "by_unit_grade": {"unit_kind": "township", "shares": shares}}
-    _publish(session, period, _document(("TSEC", "THEAD", "TSTAFF"), quota_groups=[group]))
+    make_rulebook(
+        session,
+        period,
+        document=_document(("TSEC", "THEAD", "TSTAFF"), quota_groups=[group]),
+        on=START,
+    )
     return period.id
 
 

@@ -163,6 +163,19 @@ def test_published_template_is_frozen_with_its_digest(client, auth, make, publis
     assert "local indicators in the categories Work results" in page  # 绩 (ji)
 
 
+def test_the_adoption_rules_list_codes_with_the_reader_s_separator(
+    client, auth, make, published_template
+):
+    """A list inside a sentence reads J2、J3 in Chinese and J2, J3 in English."""
+    auth.login("countyadmin")
+    english = _text(client.get("/admin/templates/1/?lang=en"))
+    chinese = _text(client.get("/admin/templates/1/?lang=zh_CN"))
+    assert "the targets and thresholds of J2, J3" in english
+    assert "J2、J3的目标值和档位；指标权重" in chinese  # and its clauses by ；
+    assert "J2, J3" not in chinese
+    assert "thresholds of J2, J3; indicator weights" in english
+
+
 def test_template_with_a_bad_adoption_section_is_refused_and_nothing_saved(
     client, auth, make, county
 ):

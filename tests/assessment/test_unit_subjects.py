@@ -32,7 +32,6 @@ from assessment.services import (
     accounts,
     org,
     periods,
-    publication,
     records,
     rulebooks,
     unit_subjects,
@@ -66,16 +65,7 @@ def unit_rulebook(document: dict[str, Any]) -> dict[str, Any]:
                 {"code": "my", "name": {"zh": "群众满意度", "en": "Residents"}, "weight": 40},
             ],
             "indicators": [
-                {
-                    "code": "W1",
-                    "name": {"zh": "工作完成率", "en": "Work done"},
-                    "kind": "quantitative",
-                    "category": "ji",
-                    "weight": 60,
-                    "method": "linear",
-                    "baseline": 0,
-                    "target": 100,
-                },
+                factories.work_indicator(weight=60),
                 {
                     "code": "S1",
                     "name": {"zh": "村民对本村的满意度", "en": "Residents rate their village"},
@@ -168,28 +158,14 @@ def computed(app: Any, make: Any, world: dict[str, int]) -> dict[str, int]:
         for likert in (3, 3):
             _respond(session, survey, world["second"], likert)
         survey_services.close_survey(session, survey, now=datetime(2026, 6, 30, tzinfo=UTC))
-        rulebook = inputs_service.find_rulebook(session, period)
         actual = {world["first"]: 100.0, world["second"]: 50.0}
-        for subject in inputs_service.list_assessed(session, period):
-            inputs_service.save_result(
-                session,
-                period=period,
-                rulebook=rulebook,
-                cadre=subject,
-                indicator_code="W1",
-                actual=actual[subject.unit_id],
-                source="test",
-                entered_by_id=None,
-                now=datetime(2026, 7, 1, tzinfo=UTC),
-            )
-        results_service.compute_results(
+        factories.enter_actuals(
             session,
-            period=period,
-            reason="",
-            actor_id=None,
-            surveys=ResidentSurveys(),
-            resamples=40,
+            period,
+            lambda subject: actual[subject.unit_id],
+            now=datetime(2026, 7, 1, tzinfo=UTC),
         )
+        factories.compute(session, period, surveys=ResidentSurveys(), resamples=40)
         return period.id
 
     return {**world, "period": make(build)}
@@ -198,16 +174,8 @@ def computed(app: Any, make: Any, world: dict[str, int]) -> dict[str, int]:
 @pytest.fixture
 def on_notice(make: Any, computed: dict[str, int]) -> dict[str, int]:
     def notice(session: Any) -> None:
-        publication.open_notice(
-            session,
-            period=session.get(Period, computed["period"]),
-            starts_on=_local_today(),
-            working_days=5,
-            review_working_days=10,
-            instructions="",
-            holidays=(),
-            extra_workdays=(),
-            actor_id=None,
+        factories.open_notice(
+            session, session.get(Period, computed["period"]), starts_on=_local_today()
         )
 
     make(notice)

@@ -25,7 +25,8 @@ from playwright.sync_api import Browser, Page, expect
 from assessment.app.db import unit_of_work
 from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, Unit
-from assessment.services import inputs, periods, publication, results, rulebooks, unit_subjects
+from assessment.services import inputs, periods, rulebooks, unit_subjects
+from tests import factories
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, serve_demo
 
 pytestmark = pytest.mark.e2e
@@ -40,18 +41,7 @@ def _village_rulebook(document: dict[str, Any]) -> dict[str, Any]:
             "post": "UNIT-VILLAGE",
             "name": {"zh": "村级组织", "en": "Village organisation"},
             "categories": [{"code": "ji", "name": {"zh": "工作实绩", "en": "Work"}, "weight": 100}],
-            "indicators": [
-                {
-                    "code": "W1",
-                    "name": {"zh": "重点工作完成率", "en": "Key work done"},
-                    "kind": "quantitative",
-                    "category": "ji",
-                    "weight": 100,
-                    "method": "linear",
-                    "baseline": 0,
-                    "target": 100,
-                }
-            ],
+            "indicators": [factories.work_indicator(name=("重点工作完成率", "Key work done"))],
         }
     ]
     return document
@@ -76,33 +66,15 @@ def build_village_period(app: Flask) -> tuple[str, int]:
             now=datetime(2026, 1, 2, tzinfo=UTC),
         )
         periods.advance_period(session, period, "collecting")
-        rulebook = inputs.find_rulebook(session, period)
-        for index, subject in enumerate(inputs.list_assessed(session, period)):
-            inputs.save_result(
-                session,
-                period=period,
-                rulebook=rulebook,
-                cadre=subject,
-                indicator_code="W1",
-                actual=float(95 - 9 * index),
-                source="test",
-                entered_by_id=None,
-                now=datetime(2026, 11, 1, tzinfo=UTC),
-            )
-        results.compute_results(
-            session, period=period, reason="", actor_id=None, surveys=None, resamples=40
-        )
-        publication.open_notice(
+        subjects = [s.cadre_id for s in inputs.list_assessed(session, period)]
+        factories.enter_actuals(
             session,
-            period=period,
-            starts_on=today,
-            working_days=5,
-            review_working_days=10,
-            instructions="",
-            holidays=(),
-            extra_workdays=(),
-            actor_id=None,
+            period,
+            lambda subject: float(95 - 9 * subjects.index(subject.cadre_id)),
+            now=datetime(2026, 11, 1, tzinfo=UTC),
         )
+        factories.compute(session, period, resamples=40)
+        factories.open_notice(session, period, starts_on=today)
         account = session.scalars(sa.select(Account).where(Account.username == "cadre")).one()
         held = unit_subjects.units_held(session, account.cadre_id, today)
         villages = [u.name_zh for u in held if u.kind == "village"]
