@@ -277,7 +277,9 @@ def iter_pdfs(
     Raises
     ------
     ReportRenderError
-        When a report's PDF fails (in a worker or here), naming its file.
+        When a report's PDF fails (in a worker or here), naming its file. When a worker
+        process dies (killed, out of memory) the pool cannot tell which report it was
+        making: the first report not yet made is named, with ``BrokenProcessPool``.
     """
     if workers <= 1:
         for name, html in reports:
