@@ -14,7 +14,7 @@ import logging
 import multiprocessing
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -263,7 +263,7 @@ def _pdf_of(name: str, job: Future[bytes]) -> tuple[str, bytes]:
 
 def iter_pdfs(
     reports: Iterable[tuple[str, str]], *, workers: int = 1
-) -> Iterator[tuple[str, bytes]]:
+) -> Generator[tuple[str, bytes], None, None]:
     """``(file name, PDF)`` of each ``(file name, HTML)``, in the order given.
 
     With ``workers`` > 1 the PDFs are made in that many worker processes while the
@@ -310,7 +310,7 @@ def iter_reports(
     now: datetime,
     base_url: str,
     workers: int = 1,
-) -> Iterator[tuple[str, bytes]]:
+) -> Generator[tuple[str, bytes], None, None]:
     """``(file name, PDF)`` of every scorecard, then the summary (see :func:`iter_pdfs`)."""
     facts = data.facts(now=now, base_url=base_url)
     reports = iter_report_html(data, facts, lang, lambda: exclusion_counts(session, data.period))
