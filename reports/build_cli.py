@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,12 +43,20 @@ def latest_number(period: Period) -> int | None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write a copy of each file into this folder.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes making the PDFs (default: the number of CPUs).",
+)
 @with_appcontext
-def build_command(period_id: int, number: int | None, lang: str, out_dir: Path | None) -> None:
+def build_command(
+    period_id: int, number: int | None, lang: str, out_dir: Path | None, workers: int | None
+) -> None:
     """Render every scorecard and the summary of a period's result version to PDF files.
 
     The files are stored in the database, where the zip download of every app server
-    finds them; ``--out`` also writes a copy into a folder.
+    finds them; ``--out`` also writes a copy into a folder. The HTML is rendered here
+    and the PDFs made by ``--workers`` processes, in report order.
     """
     period = db.session.get(Period, period_id)
     if period is None:
@@ -91,6 +100,7 @@ def build_command(period_id: int, number: int | None, lang: str, out_dir: Path |
             requested_by_id=None,
             progress=lambda _name: bar.update(1),
             out_dir=out_dir,
+            workers=workers or os.cpu_count() or 1,
         )
     click.echo(
         _(

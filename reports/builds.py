@@ -144,14 +144,16 @@ def build_in_session(
     requested_by_id: int | None,
     progress: Callable[[str], None] = lambda name: None,
     out_dir: Path | None = None,
+    workers: int = 1,
 ) -> documents.BuildResult:
     """Render and store every report of a version and record the build as done, in the
     caller's unit of work (``flask reports build``: no thread, no progress rows).
 
     ``out_dir`` also gets a copy of every file, written only once all are rendered.
+    ``workers``: processes making the PDFs (:func:`reports.documents.iter_pdfs`).
     """
     built = documents.build_reports(
-        session, data, lang=lang, now=now, base_url=base_url, progress=progress
+        session, data, lang=lang, now=now, base_url=base_url, progress=progress, workers=workers
     )
     build = find_build(session, data.period.id, data.version.number, lang)
     if build is None:
@@ -194,6 +196,9 @@ def run_build(app: Flask, build_id: int, base_url: str) -> None:
                 done += 1
                 _record(build_id, done=done, heartbeat_at=utcnow())
 
+            # One process: forking worker processes from a web worker's thread is unsafe
+            # (a fork copies the locks other threads hold), and the web server's cores
+            # serve requests meanwhile. ``flask reports build`` uses a pool.
             built = documents.build_reports(
                 db.session, data, lang=lang, now=utcnow(), base_url=base_url, progress=advance
             )
@@ -203,7 +208,10 @@ def run_build(app: Flask, build_id: int, base_url: str) -> None:
         except Exception as error:
             db.session.rollback()
             logger.exception("report build %s failed", build_id)
-            _record(build_id, status="failed", error=type(error).__name__, finished_at=utcnow())
+            reason = type(error).__name__
+            if isinstance(error, documents.ReportRenderError):
+                reason = f"{error.cause_name}, {error.name}"[:200]
+            _record(build_id, status="failed", error=reason, finished_at=utcnow())
             return
         logger.info("report build %s done: period=%s version=%s", build_id, period_id, number)
 

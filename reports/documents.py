@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from flask import render_template
@@ -30,6 +35,7 @@ from assessment.services.publication import find_notice
 from reports.context import (
     ExclusionCount,
     ReportFacts,
+    ResultIndex,
     notice_context,
     scorecard_context,
     summary_context,
@@ -43,6 +49,15 @@ logger = logging.getLogger(__name__)
 REPORT_LANGUAGES = ("zh_CN", "en")
 
 
+class ReportRenderError(RuntimeError):
+    """Turning one report's HTML into a PDF failed; names the file and the cause."""
+
+    def __init__(self, name: str, cause: BaseException) -> None:
+        self.name = name
+        self.cause_name = type(cause).__name__
+        super().__init__(f"{name}: {self.cause_name}: {cause}")
+
+
 class ReportNotFoundError(LookupError):
     """The version, cadre, notice or language asked for does not exist."""
 
@@ -52,9 +67,13 @@ class ReportNotFoundError(LookupError):
         super().__init__(f"no {what} {value!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VersionData:
-    """A stored version's payload, its rulebook, and the period facts the reports need."""
+    """A stored version's payload, its rulebook, and the period facts the reports need.
+
+    No ``slots``: :attr:`index` and :attr:`cadres_by_id` are computed once per version
+    (``cached_property`` needs the instance dict).
+    """
 
     period: Period
     version: ResultVersion
@@ -69,6 +88,16 @@ class VersionData:
         """``payload["result"]``."""
         return self.payload["result"]  # type: ignore[no-any-return]
 
+    @cached_property
+    def index(self) -> ResultIndex:
+        """The result read once for every scorecard of the version."""
+        return ResultIndex.of(self.result)
+
+    @cached_property
+    def cadres_by_id(self) -> Mapping[str, Mapping[str, Any]]:
+        """The result's plain cadre entries by id (as text)."""
+        return {str(c["id"]): c for c in self.result["cadres"]}
+
     def cadre_ids(self) -> list[str]:
         """Cadre ids of the result in report order (post group, rank, code)."""
         cadres = sorted(
@@ -78,7 +107,7 @@ class VersionData:
 
     def has_cadre(self, cadre_id: str) -> bool:
         """Whether the cadre is in this result."""
-        return any(str(c["id"]) == str(cadre_id) for c in self.result["cadres"])
+        return str(cadre_id) in self.cadres_by_id
 
     def facts(self, *, now: datetime, base_url: str) -> ReportFacts:
         """The facts every report of this version prints."""
@@ -150,7 +179,12 @@ def scorecard_html(data: VersionData, cadre_id: str, facts: ReportFacts, lang: s
         raise ReportNotFoundError("cadre", cadre_id)
     with force_locale(check_language(lang)):
         report = scorecard_context(
-            data.result, data.rulebook, facts, str(cadre_id), unit_names=data.unit_names
+            data.result,
+            data.rulebook,
+            facts,
+            str(cadre_id),
+            unit_names=data.unit_names,
+            index=data.index,
         )
         return render_template("reports/scorecard.html", report=report)
 
@@ -190,7 +224,7 @@ def notice_html(session: Session, data: VersionData, facts: ReportFacts, lang: s
 
 def scorecard_filename(data: VersionData, cadre_id: str, lang: str) -> str:
     """``scorecard-p1-v2-QS028-zh_CN.pdf``: ASCII only (the code, never the name)."""
-    code = next(str(c["code"]) for c in data.result["cadres"] if str(c["id"]) == str(cadre_id))
+    code = str(data.cadres_by_id[str(cadre_id)]["code"])
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in code)
     return f"scorecard-p{data.period.id}-v{data.version.number}-{safe}-{lang}.pdf"
 
@@ -205,16 +239,83 @@ def report_filename(data: VersionData, kind: str, lang: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def iter_reports(
-    session: Session, data: VersionData, *, lang: str, now: datetime, base_url: str
-) -> Iterator[tuple[str, bytes]]:
-    """``(file name, PDF)`` of every scorecard, then the summary."""
-    facts = data.facts(now=now, base_url=base_url)
+def iter_report_html(
+    data: VersionData, facts: ReportFacts, lang: str, exclusions: Callable[[], list[ExclusionCount]]
+) -> Iterator[tuple[str, str]]:
+    """``(file name, HTML)`` of every scorecard, then the summary (``exclusions`` read last)."""
     for cadre_id in data.cadre_ids():
-        html = scorecard_html(data, cadre_id, facts, lang)
-        yield scorecard_filename(data, cadre_id, lang), html_to_pdf(html)
-    html = summary_html(data, facts, lang, exclusion_counts(session, data.period))
-    yield report_filename(data, "summary", lang) + ".pdf", html_to_pdf(html)
+        yield scorecard_filename(data, cadre_id, lang), scorecard_html(data, cadre_id, facts, lang)
+    summary = summary_html(data, facts, lang, exclusions())
+    yield report_filename(data, "summary", lang) + ".pdf", summary
+
+
+def _pdf(html: str) -> bytes:
+    # Looked up when called, in the worker too: a forked worker runs the parent's function.
+    return html_to_pdf(html)
+
+
+def _pdf_of(name: str, job: Future[bytes]) -> tuple[str, bytes]:
+    try:
+        return name, job.result()
+    except Exception as error:  # a worker's exception, or BrokenProcessPool when it died
+        raise ReportRenderError(name, error) from error
+
+
+def iter_pdfs(
+    reports: Iterable[tuple[str, str]], *, workers: int = 1
+) -> Generator[tuple[str, bytes], None, None]:
+    """``(file name, PDF)`` of each ``(file name, HTML)``, in the order given.
+
+    With ``workers`` > 1 the PDFs are made in that many worker processes while the
+    caller renders the next HTML (it needs the Flask app; :func:`reports.pdf.html_to_pdf`
+    does not). The bytes are those of rendering one after another. At most two reports
+    per worker wait, so memory stays flat for a county. The workers are forked: call
+    this only from a process with one thread (``flask reports build``), never from a
+    web worker's thread, whose other threads may hold locks a fork copies held. Close
+    the iterator (``contextlib.closing``) so that the pool is shut down on every path.
+
+    Raises
+    ------
+    ReportRenderError
+        When a report's PDF fails (in a worker or here), naming its file. When a worker
+        process dies (killed, out of memory) the pool cannot tell which report it was
+        making: the first report not yet made is named, with ``BrokenProcessPool``.
+    """
+    if workers <= 1:
+        for name, html in reports:
+            try:
+                pdf = _pdf(html)
+            except Exception as error:
+                raise ReportRenderError(name, error) from error
+            yield name, pdf
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        waiting: deque[tuple[str, Future[bytes]]] = deque()
+        for name, html in reports:
+            waiting.append((name, pool.submit(_pdf, html)))
+            if len(waiting) > 2 * workers:
+                yield _pdf_of(*waiting.popleft())
+        while waiting:
+            yield _pdf_of(*waiting.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def iter_reports(
+    session: Session,
+    data: VersionData,
+    *,
+    lang: str,
+    now: datetime,
+    base_url: str,
+    workers: int = 1,
+) -> Generator[tuple[str, bytes], None, None]:
+    """``(file name, PDF)`` of every scorecard, then the summary (see :func:`iter_pdfs`)."""
+    facts = data.facts(now=now, base_url=base_url)
+    reports = iter_report_html(data, facts, lang, lambda: exclusion_counts(session, data.period))
+    with closing(iter_pdfs(reports, workers=workers)) as pdfs:
+        yield from pdfs
 
 
 def report_names(data: VersionData, lang: str) -> list[str]:
@@ -248,18 +349,23 @@ def build_reports(
     now: datetime,
     base_url: str,
     progress: Callable[[str], None] = lambda name: None,
+    workers: int = 1,
 ) -> BuildResult:
     """Render every scorecard and the summary, storing each as a blob in the session.
 
     The blobs are shared by every app server once the caller commits and records the
     returned list on the build (:func:`reports.builds.run_build`); a failure records
-    nothing, so no half-built set is ever served. ``progress`` is called after each file.
+    nothing, so no half-built set is ever served. ``progress`` is called after each file,
+    in report order. ``workers`` > 1 makes the PDFs in worker processes
+    (:func:`iter_pdfs`: only from a process with one thread); the blobs are stored here.
     """
     check_language(lang)
     written: list[tuple[str, str]] = []
     total = 0
-    for name, pdf in iter_reports(session, data, lang=lang, now=now, base_url=base_url):
-        written.append((name, evidence.put_blob(session, pdf)))
-        total += len(pdf)
-        progress(name)
+    reports = iter_reports(session, data, lang=lang, now=now, base_url=base_url, workers=workers)
+    with closing(reports):
+        for name, pdf in reports:
+            written.append((name, evidence.put_blob(session, pdf)))
+            total += len(pdf)
+            progress(name)
     return BuildResult(files=tuple(written), bytes_written=total)

@@ -1,6 +1,7 @@
 """Benchmark the PDF reports of a period (run by a person, not by the tests).
 
     .venv/bin/python scripts/bench_reports.py [--cadres 200] [--lang zh_CN] [--resamples 200]
+        [--workers 1]
 
 Generates a township period on the fly (seeded, no database): ``cadres`` cadres spread
 over the six posts of the demo rulebook (``docs/examples/rulebooks``), an actual value
@@ -11,16 +12,19 @@ one run:
 
 1. the pipeline: every scorecard and the summary through ``reports.documents``
    (layout → context → Jinja template → ``reports.pdf.html_to_pdf``), the same
-   functions ``flask reports build`` calls, keeping each HTML string;
+   functions ``flask reports build`` calls (``iter_report_html``, ``iter_pdfs`` with
+   ``--workers`` processes), keeping each HTML string;
 2. the ceiling: ``reports.pdf.html_to_pdf`` alone on the same, already built HTML
    strings (that is ``weasyprint.HTML(string=..., url_fetcher=<asset-only>).write_pdf()``
-   and nothing else; the fetcher only serves print.css);
+   and nothing else; the fetcher only serves print.css), through ``iter_pdfs`` with the
+   same number of processes, so that both sides have the same parallelism;
 3. the ratio of the two wall times, and the peak memory: the process's peak resident
    set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) after each step;
 4. the HTML alone (layout, context, template, no PDF) for every report again: the part
    of the pipeline that is not WeasyPrint.
 
 One scorecard is rendered first, untimed, so that font loading is not charged to either.
+The peak RSS is this process's; with ``--workers`` > 1 the workers' peak is printed beside.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,14 +173,19 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def pipeline(data: documents.VersionData, lang: str) -> Iterator[tuple[str, bytes]]:
-    """Every scorecard then the summary through the reports pipeline: (HTML, PDF)."""
+def pipeline(
+    data: documents.VersionData, lang: str, workers: int, htmls: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """Every scorecard then the summary through the reports pipeline (HTML kept in htmls)."""
     facts = data.facts(now=dt.datetime.now(dt.UTC), base_url="https://kh.example.cn")
-    for cadre_id in data.cadre_ids():
-        html = documents.scorecard_html(data, cadre_id, facts, lang)
-        yield html, html_to_pdf(html)
-    html = documents.summary_html(data, facts, lang, [])
-    yield html, html_to_pdf(html)
+
+    def kept() -> Iterator[tuple[str, str]]:
+        for name, html in documents.iter_report_html(data, facts, lang, list):
+            htmls.append(html)
+            yield name, html
+
+    with closing(documents.iter_pdfs(kept(), workers=workers)) as pdfs:
+        yield from pdfs
 
 
 def main() -> None:
@@ -185,7 +195,11 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--save", type=Path, help="Also write the PDFs into this folder.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Processes making the PDFs (pipeline and ceiling)."
+    )
     args = parser.parse_args()
+    load_start = f"{os.getloadavg()[0]:.2f}"
 
     document = demo_rulebook_document()
     rulebook = parse_rulebook(document)
@@ -223,21 +237,27 @@ def main() -> None:
         html_to_pdf(documents.scorecard_html(data, data.cadre_ids()[0], warm, args.lang))
 
         t1 = time.perf_counter()
-        htmls, size = [], 0
-        for html, pdf in pipeline(data, args.lang):
-            htmls.append(html)
+        htmls: list[str] = []
+        size = count = 0
+        for name, pdf in pipeline(data, args.lang, args.workers, htmls):
+            count += 1
             size += len(pdf)
             if args.save is not None:
                 args.save.mkdir(parents=True, exist_ok=True)
-                (args.save / f"{len(htmls):04d}.pdf").write_bytes(pdf)
+                (args.save / name).write_bytes(pdf)
         t_pipeline = time.perf_counter() - t1
         rss_pipeline = peak_rss_mib()
 
         t2 = time.perf_counter()
-        for html in htmls:
-            html_to_pdf(html)
+        ceiling = documents.iter_pdfs(
+            ((str(i), html) for i, html in enumerate(htmls)), workers=args.workers
+        )
+        with closing(ceiling):
+            for _ in ceiling:
+                pass
         t_ceiling = time.perf_counter() - t2
         rss_after = peak_rss_mib()
+        rss_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
         # The part of the pipeline that is ours, alone: layout, context, template.
         t3 = time.perf_counter()
@@ -248,17 +268,24 @@ def main() -> None:
         t_html = time.perf_counter() - t3
 
     say(f"machine: nproc {os.cpu_count()}, {cpu_model()}, Python {platform.python_version()}")
-    say(f"date: {dt.datetime.now(dt.UTC).date().isoformat()}")
+    say(f"date: {dt.datetime.now(dt.UTC).isoformat(timespec='minutes')}")
+    say(f"load average at start / end: {load_start} / {os.getloadavg()[0]:.2f}")
     say(
         f"period: {args.cadres} cadres, {len(inputs.ratings)} ratings, "
         f"{sum(len(s.scores) for s in inputs.surveys)} responses, {len(inputs.events)} events; "
         f"engine {t_engine:.1f} s ({args.resamples} resamples)"
     )
-    say(f"reports: {len(htmls)} PDFs ({len(htmls) - 1} scorecards + summary), {size / 1e6:.1f} MB")
-    say(f"pipeline (layout, context, template, PDF): {t_pipeline:.1f} s")
+    say(f"reports: {count} PDFs ({count - 1} scorecards + summary), {size / 1e6:.1f} MB")
+    say(f"PDF processes: {args.workers}")
+    say(
+        f"pipeline (layout, context, template, PDF): {t_pipeline:.1f} s, "
+        f"{t_pipeline / count:.3f} s per report"
+    )
     say(f"  peak RSS after it: {rss_pipeline:.0f} MiB")
     say(f"ceiling (html_to_pdf on the same HTML): {t_ceiling:.1f} s")
     say(f"  peak RSS after it: {rss_after:.0f} MiB")
+    if args.workers > 1:
+        say(f"  peak RSS of the largest worker process: {rss_workers:.0f} MiB")
     say(f"HTML alone (layout, context, template; no PDF): {t_html:.1f} s")
     say(f"ratio: {t_pipeline / t_ceiling:.2f}x (target <= 1.5x)")
 

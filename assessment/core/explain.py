@@ -1213,7 +1213,11 @@ class CadreExplanation:
 
 
 def explain_cadre_result(
-    result: PeriodResult, cadre_id: str, rulebook: Rulebook
+    result: PeriodResult,
+    cadre_id: str,
+    rulebook: Rulebook,
+    *,
+    group_plain: Sequence[Mapping[str, Any]] | None = None,
 ) -> CadreExplanation:
     """Explain one cadre of a stored result, everything the cadre may read about it.
 
@@ -1225,6 +1229,12 @@ def explain_cadre_result(
         The cadre.
     rulebook : Rulebook
         The rulebook the result was computed under (the version's own).
+    group_plain : sequence of mapping, optional
+        ``record_to_plain`` of every cadre of the cadre's post group, when the caller
+        explains many cadres of one result (a build of every scorecard): converted once
+        per group instead of once per cadre explained, which made a build of ``n``
+        scorecards convert about ``n²/groups`` records (issue 16). Converted here when
+        not given.
 
     Returns
     -------
@@ -1324,9 +1334,9 @@ def explain_cadre_result(
     total = attempt("total", lambda: explain_total(plain, rulebook))
     group = [c for c in result.cadres if c.post_group == cadre.post_group]
     own = category_points(plain)
-    means = group_category_means(
-        [record_to_plain(c) for c in group], cadre.post_group, beside=plain
-    )
+    if group_plain is None:
+        group_plain = [record_to_plain(c) for c in group]
+    means = group_category_means(group_plain, cadre.post_group, beside=plain)
     categories = tuple(
         CategoryPoints(
             code=c.code,

@@ -100,25 +100,33 @@ def test_period_without_results_is_refused(app, runner, collecting, tmp_path):
     assert "has no computed result version" in result.output
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_failed_render_leaves_no_build_and_no_folder(
-    app, runner, computed_period, tmp_path, monkeypatch
+    app, runner, computed_period, tmp_path, monkeypatch, workers
 ):
-    calls = []
+    third = _cadres(app, computed_period)[2]
 
-    def failing(html: str) -> bytes:
-        calls.append(1)
-        if len(calls) == 3:
+    def failing(html: str) -> bytes:  # in the worker processes too (forked)
+        if third["name"] in html:  # its scorecard, and the summary (last)
             raise RuntimeError("renderer crashed")
         return b"%PDF-1.7 stub"
 
     monkeypatch.setattr(documents, "html_to_pdf", failing)
     out = tmp_path / "v1"
-    result = runner.invoke(
-        args=["reports", "build", "--period", str(computed_period), "--lang", "en", "--out", out]
-    )
+    args = ["reports", "build", "--period", str(computed_period), "--lang", "en", "--out", out]
+    result = runner.invoke(args=[*args, "--workers", workers])
     assert result.exit_code != 0
-    assert isinstance(result.exception, RuntimeError)
+    assert isinstance(result.exception, documents.ReportRenderError)
+    assert result.exception.name == f"scorecard-p{computed_period}-v1-{third['code']}-en.pdf"
+    assert "renderer crashed" in str(result.exception)
     assert not out.exists()
     with app.app_context():
         assert db.session.scalars(sa.select(ReportBuild)).all() == []
         assert db.session.scalars(sa.select(StoredBlob)).all() == []
+
+
+def test_workers_must_be_at_least_one(runner, computed_period):
+    args = ["reports", "build", "--period", str(computed_period), "--workers", "0"]
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "--workers" in result.output and "0" in result.output
