@@ -489,8 +489,8 @@ def test_render_check_catches_planted_orm_imports():
     planted += "from assessment.models.org import Unit\nfrom assessment.core import charts\n"
     assert orm_imports(planted, "reports/x.py") == [
         "reports/x.py: assessment.models",
-        "reports/x.py: sqlalchemy",
         "reports/x.py: reports.models",
+        "reports/x.py: sqlalchemy",
     ]
 
 
