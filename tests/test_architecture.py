@@ -309,12 +309,12 @@ def test_layout_check_catches_a_module_outside_its_folder():
     rows = [
         ("surveys/services/paper.py", "services", "stays"),
         ("assessment/views/access.py", "web", "stays (the access checks)"),
-        ("surveys/paper_views.py", "views", "stays"),
-        ("assessment/audit.py", "services", "`assessment/services/audit.py`"),
+        ("surveys/ballot_views.py", "views", "stays"),
+        ("assessment/tallies.py", "services", "`assessment/services/tallies.py`"),
         ("reports/views/verify.py", "cli", "stays"),
     ]
     assert misplaced_modules(rows) == [
-        "surveys/paper_views.py: views",
+        "surveys/ballot_views.py: views",
         "reports/views/verify.py: cli",
     ]
 
