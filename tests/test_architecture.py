@@ -479,7 +479,7 @@ def test_allowlist_check_fails_on_new_and_on_gone_offenders():
 
 def test_render_modules_import_no_orm():
     render = modules_of("render")
-    assert render == ["reports/context.py", "reports/pdf.py"]
+    assert "reports/context.py" in render and "reports/pdf.py" in render
     found = [offender for path in render for offender in orm_imports(source_of(path), path)]
     assert_matches_allowlist(found, RENDER_ORM_IMPORTS)
 
