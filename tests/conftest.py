@@ -186,24 +186,125 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+# -- whole-world fixtures, built once per worker and restored after -----------------------
+#
+# ``demo`` → ``published_rulebook`` → ``collecting`` → ``computed_period`` build the same
+# database every time (a few seconds each, and about 350 tests ask for them). Each is
+# built through the product's services the first time a worker needs it; the database it
+# leaves is then copied aside and copied back for every later test: SQLite's backup API
+# for the in-memory database, a template database on PostgreSQL. A copy is whole (rows,
+# sequences), so a restored test starts exactly where a built one would, except that the
+# rows' timestamps are those of the first build.
+
+#: Per worker process: fixture name → (the copy, the fixture's value).
+_WORLDS: dict[str, tuple[Any, Any]] = {}
+
+
+def _admin_engine(uri: str) -> Any:
+    import sqlalchemy as sa
+
+    return sa.create_engine(sa.make_url(uri).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _close_connections(app: Flask) -> None:
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+#: The whole-world fixtures, each built on the one before.
+_WORLD_ORDER = ("demo", "published_rulebook", "collecting", "computed_period")
+
+
+def _world(app: Flask, request: pytest.FixtureRequest, name: str, build: Callable[[], Any]) -> Any:
+    """``build()``'s value, building its database once per worker and restoring it after."""
+    later = _WORLD_ORDER[_WORLD_ORDER.index(name) + 1 :]
+    if any(n in request.fixturenames and n in _WORLDS for n in later):
+        # a later world the test asks for is restored next, over this one
+        return _WORLDS[name][1]
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri == "sqlite://":
+        return _sqlite_world(app, name, build)
+    if uri.startswith("postgresql"):
+        return _postgres_world(app, uri, name, build)
+    return build()
+
+
+def _sqlite_world(app: Flask, name: str, build: Callable[[], Any]) -> Any:
+    import sqlite3
+
+    def live() -> Any:
+        # the in-memory database is one connection (a static pool) shared by the app
+        return _db.engine.raw_connection().driver_connection
+
+    if name in _WORLDS:
+        copy, value = _WORLDS[name]
+        with app.app_context():
+            _db.session.remove()
+            copy.backup(live())
+        return value
+    value = build()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    with app.app_context():
+        _db.session.remove()
+        live().backup(copy)
+    _WORLDS[name] = (copy, value)
+    return value
+
+
+def _postgres_world(app: Flask, uri: str, name: str, build: Callable[[], Any]) -> Any:
+    import sqlalchemy as sa
+
+    database = sa.make_url(uri).database
+    template = f"{database}_world_{name}"
+    if name not in _WORLDS:
+        value = build()
+        _close_connections(app)
+        engine = _admin_engine(uri)
+        try:
+            with engine.connect() as connection:
+                # a copy left by an earlier run may hold an older schema
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{template}"'))
+                connection.execute(sa.text(f'CREATE DATABASE "{template}" TEMPLATE "{database}"'))
+        finally:
+            engine.dispose()
+        _WORLDS[name] = (template, value)
+        return value
+    _close_connections(app)
+    engine = _admin_engine(uri)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+    finally:
+        engine.dispose()
+    return _WORLDS[name][1]
+
+
 @pytest.fixture
-def demo(app: Flask) -> dict[str, int]:
+def demo(app: Flask, request: pytest.FixtureRequest) -> dict[str, int]:
     """The demo township: 10 units, 6 posts, 40 cadres, one account per role (two clerks)."""
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        counts = seed_demo(_db.session)
-    return counts
+
+    def build() -> dict[str, int]:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            return seed_demo(_db.session)
+
+    return _world(app, request, "demo", build)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def published_rulebook(app: Flask, demo: dict[str, int]) -> int:
+def published_rulebook(app: Flask, request: pytest.FixtureRequest, demo: dict[str, int]) -> int:
     """The demo period with the combined example rulebook published (state: rules published)."""
     from assessment.app.db import utcnow
     from assessment.models import Period
 
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        period = _db.session.get(Period, 1)
-        publish_demo_rulebook(_db.session, period, utcnow())
-        return period.id
+    def build() -> int:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            period = _db.session.get(Period, 1)
+            publish_demo_rulebook(_db.session, period, utcnow())
+            return int(period.id)
+
+    return _world(app, request, "published_rulebook", build)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -250,7 +351,9 @@ def _actual(indicator: Any, index: int) -> float:
 
 
 @pytest.fixture
-def collecting(published_rulebook: int, make: Any) -> int:
+def collecting(
+    app: Flask, request: pytest.FixtureRequest, published_rulebook: int, make: Any
+) -> int:
     """The demo period collecting, with every quantitative actual and every rating."""
     import sqlalchemy as sa
 
@@ -301,8 +404,11 @@ def collecting(published_rulebook: int, make: Any) -> int:
                     now=now,
                 )
 
-    make(fill)
-    return published_rulebook
+    def build() -> int:
+        make(fill)
+        return published_rulebook
+
+    return _world(app, request, "collecting", build)  # type: ignore[no-any-return]
 
 
 def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
@@ -337,7 +443,7 @@ SYNTHETIC_SURVEYS = SyntheticSurveys()
 
 
 @pytest.fixture
-def computed_period(app: Flask, collecting: int) -> int:
+def computed_period(app: Flask, request: pytest.FixtureRequest, collecting: int) -> int:
     """The demo period "computed": result version 1 from every actual and rating.
 
     Survey indicators are scored from :func:`synthetic_survey_source`, whose
@@ -349,14 +455,18 @@ def computed_period(app: Flask, collecting: int) -> int:
     from assessment.services import results as results_service
 
     register_survey_source(app, SYNTHETIC_SURVEYS)
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        period = _db.session.get(Period, collecting)
-        results_service.compute_results(
-            _db.session,
-            period=period,
-            reason="",
-            actor_id=None,
-            surveys=SYNTHETIC_SURVEYS,
-            resamples=40,
-        )
-    return collecting
+
+    def build() -> int:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            period = _db.session.get(Period, collecting)
+            results_service.compute_results(
+                _db.session,
+                period=period,
+                reason="",
+                actor_id=None,
+                surveys=SYNTHETIC_SURVEYS,
+                resamples=40,
+            )
+        return collecting
+
+    return _world(app, request, "computed_period", build)  # type: ignore[no-any-return]
