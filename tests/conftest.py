@@ -137,6 +137,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+    _count_commits(app)
     yield app
     with app.app_context():
         _db.session.remove()
@@ -196,8 +197,10 @@ def runner(app: Flask) -> Any:
 # sequences), so a restored test starts exactly where a built one would, except that the
 # rows' timestamps are those of the first build.
 
-#: Per worker process: fixture name → (the copy, the fixture's value).
+#: Per worker process: world key (:func:`_world_key`) → (the copy, the fixture's value).
 _WORLDS: dict[str, tuple[Any, Any]] = {}
+#: The whole-world fixtures, each built on the one before.
+_WORLD_ORDER = ("demo", "published_rulebook", "collecting", "computed_period")
 
 
 def _admin_engine(uri: str) -> Any:
@@ -212,22 +215,60 @@ def _close_connections(app: Flask) -> None:
         _db.engine.dispose()
 
 
-#: The whole-world fixtures, each built on the one before.
-_WORLD_ORDER = ("demo", "published_rulebook", "collecting", "computed_period")
+def _world_key(request: pytest.FixtureRequest, name: str) -> str:
+    """What decides the database a world fixture leaves: the functions that build it and
+    the ones before it (a test module may define its own ``demo``), and the settings (a
+    module may change them); the test's own temporary folders left out."""
+    import hashlib
+
+    definitions = request._pyfuncitem._fixtureinfo.name2fixturedefs
+    chain = _WORLD_ORDER[: _WORLD_ORDER.index(name) + 1]
+    builders = [
+        f"{definitions[n][-1].func.__module__}.{definitions[n][-1].func.__qualname__}"
+        for n in chain
+        if n in definitions
+    ]
+    folder = str(request.getfixturevalue("tmp_path"))
+    config = request.getfixturevalue("app_config")
+    settings = sorted(f"{k}={v!r}" for k, v in config.items() if folder not in repr(v))
+    text = "\n".join([*builders, *settings])
+    return f"{name}_{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _count_commits(app: Flask) -> None:
+    """Count the app's database commits (``app.extensions["test_commits"]``), so that a world
+    fixture can tell whether anything wrote since the world before it was made."""
+    import sqlalchemy as sa
+
+    app.extensions["test_commits"] = 0
+
+    def counted(connection: Any) -> None:
+        app.extensions["test_commits"] += 1
+
+    with app.app_context():
+        sa.event.listen(_db.engine, "commit", counted)
+    app.extensions["test_world_commits"] = 0
 
 
 def _world(app: Flask, request: pytest.FixtureRequest, name: str, build: Callable[[], Any]) -> Any:
-    """``build()``'s value, building its database once per worker and restoring it after."""
-    later = _WORLD_ORDER[_WORLD_ORDER.index(name) + 1 :]
-    if any(n in request.fixturenames and n in _WORLDS for n in later):
-        # a later world the test asks for is restored next, over this one
-        return _WORLDS[name][1]
+    """``build()``'s value, building its database once per worker and restoring it after.
+
+    A test whose own fixture writes between two worlds (events entered before computing)
+    gets the later world built on what that fixture wrote, and it is not kept.
+    """
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if "test_commits" not in app.extensions:
+        return build()  # a module's own app, whose commits are not counted
+    written = app.extensions["test_commits"] != app.extensions["test_world_commits"]
+    if written or (uri != "sqlite://" and not uri.startswith("postgresql")):
+        return build()  # a file database (several app servers) is built every time
+    key = _world_key(request, name)
     if uri == "sqlite://":
-        return _sqlite_world(app, name, build)
-    if uri.startswith("postgresql"):
-        return _postgres_world(app, uri, name, build)
-    return build()
+        value = _sqlite_world(app, key, build)
+    else:
+        value = _postgres_world(app, uri, key, build)
+    app.extensions["test_world_commits"] = app.extensions["test_commits"]
+    return value
 
 
 def _sqlite_world(app: Flask, name: str, build: Callable[[], Any]) -> Any:
@@ -256,7 +297,7 @@ def _postgres_world(app: Flask, uri: str, name: str, build: Callable[[], Any]) -
     import sqlalchemy as sa
 
     database = sa.make_url(uri).database
-    template = f"{database}_world_{name}"
+    template = f"{database}_{name}"
     if name not in _WORLDS:
         value = build()
         _close_connections(app)
