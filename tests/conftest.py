@@ -137,6 +137,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+    _count_commits(app)
     yield app
     with app.app_context():
         _db.session.remove()
@@ -186,24 +187,165 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+# -- whole-world fixtures, built once per worker and restored after -----------------------
+#
+# ``demo`` → ``published_rulebook`` → ``collecting`` → ``computed_period`` build the same
+# database every time (a few seconds each, and about 350 tests ask for them). Each is
+# built through the product's services the first time a worker needs it; the database it
+# leaves is then copied aside and copied back for every later test: SQLite's backup API
+# for the in-memory database, a template database on PostgreSQL. A copy is whole (rows,
+# sequences), so a restored test starts exactly where a built one would, except that the
+# rows' timestamps are those of the first build.
+
+#: Per worker process: world key (:func:`_world_key`) → (the copy, the fixture's value).
+_WORLDS: dict[str, tuple[Any, Any]] = {}
+#: The whole-world fixtures, each built on the one before.
+_WORLD_ORDER = ("demo", "published_rulebook", "collecting", "computed_period")
+
+
+def _admin_engine(uri: str) -> Any:
+    import sqlalchemy as sa
+
+    return sa.create_engine(sa.make_url(uri).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _close_connections(app: Flask) -> None:
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _world_key(request: pytest.FixtureRequest, name: str) -> str:
+    """What decides the database a world fixture leaves: the functions that build it and
+    the ones before it (a test module may define its own ``demo``), and the settings (a
+    module may change them); the test's own temporary folders left out."""
+    import hashlib
+
+    definitions = request._pyfuncitem._fixtureinfo.name2fixturedefs
+    chain = _WORLD_ORDER[: _WORLD_ORDER.index(name) + 1]
+    builders = [
+        f"{definitions[n][-1].func.__module__}.{definitions[n][-1].func.__qualname__}"
+        for n in chain
+        if n in definitions
+    ]
+    folder = str(request.getfixturevalue("tmp_path"))
+    config = request.getfixturevalue("app_config")
+    settings = sorted(f"{k}={v!r}" for k, v in config.items() if folder not in repr(v))
+    text = "\n".join([*builders, *settings])
+    return f"{name}_{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _count_commits(app: Flask) -> None:
+    """Count the app's database commits (``app.extensions["test_commits"]``), so that a world
+    fixture can tell whether anything wrote since the world before it was made."""
+    import sqlalchemy as sa
+
+    app.extensions["test_commits"] = 0
+
+    def counted(connection: Any) -> None:
+        app.extensions["test_commits"] += 1
+
+    with app.app_context():
+        sa.event.listen(_db.engine, "commit", counted)
+    app.extensions["test_world_commits"] = 0
+
+
+def _world(app: Flask, request: pytest.FixtureRequest, name: str, build: Callable[[], Any]) -> Any:
+    """``build()``'s value, building its database once per worker and restoring it after.
+
+    A test whose own fixture writes between two worlds (events entered before computing)
+    gets the later world built on what that fixture wrote, and it is not kept.
+    """
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if "test_commits" not in app.extensions:
+        return build()  # a module's own app, whose commits are not counted
+    written = app.extensions["test_commits"] != app.extensions["test_world_commits"]
+    if written or (uri != "sqlite://" and not uri.startswith("postgresql")):
+        return build()  # a file database (several app servers) is built every time
+    key = _world_key(request, name)
+    if uri == "sqlite://":
+        value = _sqlite_world(app, key, build)
+    else:
+        value = _postgres_world(app, uri, key, build)
+    app.extensions["test_world_commits"] = app.extensions["test_commits"]
+    return value
+
+
+def _sqlite_world(app: Flask, name: str, build: Callable[[], Any]) -> Any:
+    import sqlite3
+
+    def live() -> Any:
+        # the in-memory database is one connection (a static pool) shared by the app
+        return _db.engine.raw_connection().driver_connection
+
+    if name in _WORLDS:
+        copy, value = _WORLDS[name]
+        with app.app_context():
+            _db.session.remove()
+            copy.backup(live())
+        return value
+    value = build()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    with app.app_context():
+        _db.session.remove()
+        live().backup(copy)
+    _WORLDS[name] = (copy, value)
+    return value
+
+
+def _postgres_world(app: Flask, uri: str, name: str, build: Callable[[], Any]) -> Any:
+    import sqlalchemy as sa
+
+    database = sa.make_url(uri).database
+    template = f"{database}_{name}"
+    if name not in _WORLDS:
+        value = build()
+        _close_connections(app)
+        engine = _admin_engine(uri)
+        try:
+            with engine.connect() as connection:
+                # a copy left by an earlier run may hold an older schema
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{template}"'))
+                connection.execute(sa.text(f'CREATE DATABASE "{template}" TEMPLATE "{database}"'))
+        finally:
+            engine.dispose()
+        _WORLDS[name] = (template, value)
+        return value
+    _close_connections(app)
+    engine = _admin_engine(uri)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+    finally:
+        engine.dispose()
+    return _WORLDS[name][1]
+
+
 @pytest.fixture
-def demo(app: Flask) -> dict[str, int]:
+def demo(app: Flask, request: pytest.FixtureRequest) -> dict[str, int]:
     """The demo township: 10 units, 6 posts, 40 cadres, one account per role (two clerks)."""
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        counts = seed_demo(_db.session)
-    return counts
+
+    def build() -> dict[str, int]:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            return seed_demo(_db.session)
+
+    return _world(app, request, "demo", build)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def published_rulebook(app: Flask, demo: dict[str, int]) -> int:
+def published_rulebook(app: Flask, request: pytest.FixtureRequest, demo: dict[str, int]) -> int:
     """The demo period with the combined example rulebook published (state: rules published)."""
     from assessment.app.db import utcnow
     from assessment.models import Period
 
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        period = _db.session.get(Period, 1)
-        publish_demo_rulebook(_db.session, period, utcnow())
-        return period.id
+    def build() -> int:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            period = _db.session.get(Period, 1)
+            publish_demo_rulebook(_db.session, period, utcnow())
+            return int(period.id)
+
+    return _world(app, request, "published_rulebook", build)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -250,7 +392,9 @@ def _actual(indicator: Any, index: int) -> float:
 
 
 @pytest.fixture
-def collecting(published_rulebook: int, make: Any) -> int:
+def collecting(
+    app: Flask, request: pytest.FixtureRequest, published_rulebook: int, make: Any
+) -> int:
     """The demo period collecting, with every quantitative actual and every rating."""
     import sqlalchemy as sa
 
@@ -301,8 +445,11 @@ def collecting(published_rulebook: int, make: Any) -> int:
                     now=now,
                 )
 
-    make(fill)
-    return published_rulebook
+    def build() -> int:
+        make(fill)
+        return published_rulebook
+
+    return _world(app, request, "collecting", build)  # type: ignore[no-any-return]
 
 
 def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
@@ -337,7 +484,7 @@ SYNTHETIC_SURVEYS = SyntheticSurveys()
 
 
 @pytest.fixture
-def computed_period(app: Flask, collecting: int) -> int:
+def computed_period(app: Flask, request: pytest.FixtureRequest, collecting: int) -> int:
     """The demo period "computed": result version 1 from every actual and rating.
 
     Survey indicators are scored from :func:`synthetic_survey_source`, whose
@@ -349,14 +496,18 @@ def computed_period(app: Flask, collecting: int) -> int:
     from assessment.services import results as results_service
 
     register_survey_source(app, SYNTHETIC_SURVEYS)
-    with app.app_context(), unit_of_work(None, reason="test fixture"):
-        period = _db.session.get(Period, collecting)
-        results_service.compute_results(
-            _db.session,
-            period=period,
-            reason="",
-            actor_id=None,
-            surveys=SYNTHETIC_SURVEYS,
-            resamples=40,
-        )
-    return collecting
+
+    def build() -> int:
+        with app.app_context(), unit_of_work(None, reason="test fixture"):
+            period = _db.session.get(Period, collecting)
+            results_service.compute_results(
+                _db.session,
+                period=period,
+                reason="",
+                actor_id=None,
+                surveys=SYNTHETIC_SURVEYS,
+                resamples=40,
+            )
+        return collecting
+
+    return _world(app, request, "computed_period", build)  # type: ignore[no-any-return]
