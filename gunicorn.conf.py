@@ -13,7 +13,7 @@ workers = int(os.environ.get("WORKERS", "2"))
 worker_class = "sync"
 # The longest request the product serves is a result computation with its bootstrap or a
 # report verification (seconds to a minute for a county); rendering every report runs
-# outside requests (reports/builds.py). 120 s leaves room without hiding a hung worker.
+# outside requests (reports/services/builds.py). 120 s leaves room without hiding a hung worker.
 timeout = int(os.environ.get("TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5

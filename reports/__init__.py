@@ -1,1 +1,1 @@
-"""Reports: PDF rendering of plain data (``reports.pdf`` is the only WeasyPrint user)."""
+"""Reports: PDF rendering of plain data (``reports.render.pdf`` is the only WeasyPrint user)."""

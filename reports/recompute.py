@@ -32,7 +32,7 @@ from assessment.core.errors import AssessmentError, RulebookError
 from assessment.core.records import result_to_plain
 from assessment.core.results import compute_period_results
 from assessment.core.rulebook import rules_digest
-from assessment.rulebook_io import load_rulebook_yaml
+from assessment.services.rulebook_io import load_rulebook_yaml
 from reports.core.bundle import (
     INPUT_FILES,
     MANIFEST,

@@ -10,11 +10,11 @@ for every quantitative indicator, five assessors rating every qualitative indica
 result with the real engine (``compute_period_results``, ``result_to_plain``). Then, in
 one run:
 
-1. the pipeline: every scorecard and the summary through ``reports.documents``
-   (layout → context → Jinja template → ``reports.pdf.html_to_pdf``), the same
+1. the pipeline: every scorecard and the summary through ``reports.services.documents``
+   (layout → context → Jinja template → ``reports.render.pdf.html_to_pdf``), the same
    functions ``flask reports build`` calls (``iter_report_html``, ``iter_pdfs`` with
    ``--workers`` processes), keeping each HTML string;
-2. the ceiling: ``reports.pdf.html_to_pdf`` alone on the same, already built HTML
+2. the ceiling: ``reports.render.pdf.html_to_pdf`` alone on the same, already built HTML
    strings (that is ``weasyprint.HTML(string=..., url_fetcher=<asset-only>).write_pdf()``
    and nothing else; the fetcher only serves print.css), through ``iter_pdfs`` with the
    same number of processes, so that both sides have the same parallelism;
@@ -56,9 +56,9 @@ from assessment.core.records import (
 )
 from assessment.core.results import compute_period_results
 from assessment.core.rulebook import IndicatorKind, Rulebook, parse_rulebook
-from assessment.demo import demo_rulebook_document
-from reports import documents
-from reports.pdf import html_to_pdf
+from assessment.services.demo import demo_rulebook_document
+from reports.render.pdf import html_to_pdf
+from reports.services import documents
 from surveys.core.tally import summarise_targets
 
 K = IndicatorKind
@@ -70,7 +70,7 @@ GIVEN = "建国海涛丽华文斌志强秀英伟明春梅小红玉兰德胜晓�
 
 @dataclass(frozen=True)
 class Stand:
-    """What ``reports.documents.VersionData`` reads of a period or version row."""
+    """What ``reports.services.documents.VersionData`` reads of a period or version row."""
 
     id: int
     name: str = ""

@@ -155,8 +155,8 @@ def _seed(env: dict[str, str], app_root: Path, count: int) -> tuple[str, int, li
     from assessment.app import create_app
     from assessment.app.db import db, unit_of_work, utcnow
     from assessment.models import Unit
-    from surveys import services
-    from surveys.models import Survey
+    from surveys.models.surveys import Survey
+    from surveys.services import surveys as services
     from tests.surveys.conftest import build_survey
 
     app = create_app()

@@ -173,10 +173,10 @@ def _seed(env: dict[str, str], codes: int) -> tuple[int, str, list[str]]:
     import sqlalchemy as sa
 
     from assessment.app.db import db, unit_of_work, utcnow
-    from assessment.demo import seed_demo
     from assessment.models import Unit
-    from surveys import services
-    from surveys.models import Survey
+    from assessment.services.demo import seed_demo
+    from surveys.models.surveys import Survey
+    from surveys.services import surveys as services
     from tests.surveys.conftest import build_survey
 
     app = _app(env)
@@ -208,7 +208,7 @@ def _counts(env: dict[str, str], survey_id: int) -> tuple[int, int, set[str]]:
     import sqlalchemy as sa
 
     from assessment.app.db import db
-    from surveys.models import AccessCode, Response
+    from surveys.models.surveys import AccessCode, Response
 
     app = _app(env)
     with app.app_context():
@@ -236,9 +236,9 @@ def _add_synthetic_responses(session: Any, survey_id: int, count: int) -> None:
 
     from assessment.app.db import utcnow
     from assessment.models import Unit
-    from surveys import services
-    from surveys.models import Answer, Response
-    from surveys.queries import list_items
+    from surveys.models.surveys import Answer, Response
+    from surveys.services import surveys as services
+    from surveys.services.queries import list_items
 
     unit_id = session.scalars(sa.select(Unit.id).where(Unit.code == "QSZ-01")).one()
     items = [i for i in list_items(session, survey_id, unit_id) if i.kind == "likert"]
@@ -285,8 +285,9 @@ def _close_and_compact(
     import sqlalchemy as sa
 
     from assessment.app.db import db, unit_of_work, utcnow
-    from surveys import services, storage
-    from surveys.models import Answer, Response, Survey
+    from surveys.models.surveys import Answer, Response, Survey
+    from surveys.services import storage
+    from surveys.services import surveys as services
 
     app = _app(env)
     with app.app_context():

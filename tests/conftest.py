@@ -24,9 +24,9 @@ from assessment.app import create_app
 from assessment.app.config import database_uri
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work
-from assessment.demo import DEMO_PASSWORD, publish_demo_rulebook, seed_demo
-from assessment.survey_source import register_survey_source
-from surveys.results_source import ResidentSurveys
+from assessment.app.survey_source import register_survey_source
+from assessment.services.demo import DEMO_PASSWORD, publish_demo_rulebook, seed_demo
+from surveys.services.results_source import ResidentSurveys
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
 
@@ -108,7 +108,7 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at minimum cost: the demo fixture hashes eight passwords per test."""
     from argon2 import PasswordHasher
 
-    from assessment import passwords
+    from assessment.services import passwords
 
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -455,7 +455,7 @@ def collecting(
 def synthetic_survey_source(session: Any, period: Any) -> dict[str, Any]:
     """Survey scores for every cadre and unit of the period, without running a survey.
 
-    Stands in for ``surveys.results_source.survey_results_data`` where the pages under
+    Stands in for ``surveys.services.results_source.survey_results_data`` where the pages under
     test, not the survey, matter: target i gets the scores 60 + i % 40, 80 and 100 from
     residents of units 3, 3 and 4 (so every group is smaller than the minimum size 5).
     """

@@ -33,12 +33,12 @@ from sqlalchemy.orm import Session
 
 from assessment.core.rulebook import Label, default_document
 from assessment.models import Cadre, Notice, Period, Post, ResultVersion, RulebookVersion, Unit
-from assessment.queries import find_post_by_code
 from assessment.services import inputs as inputs_service
 from assessment.services import org, periods, publication, rulebooks
 from assessment.services import results as results_service
-from surveys import services as survey_services
-from surveys.models import Survey
+from assessment.services.queries import find_post_by_code
+from surveys.models.surveys import Survey
+from surveys.services import surveys as survey_services
 
 #: The day the factories' appointments start, and their periods' year.
 START = date(2026, 1, 1)

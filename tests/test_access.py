@@ -279,7 +279,7 @@ def test_scope_hides_other_townships(client, auth, demo, make):
     from assessment.services import org
 
     def other_township(session):
-        from assessment.queries import find_unit_by_code
+        from assessment.services.queries import find_unit_by_code
 
         county = find_unit_by_code(session, "CX")
         return org.create_unit(

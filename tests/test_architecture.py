@@ -60,9 +60,9 @@ DB_QUERY_HELPERS = {"get_or_404", "first_or_404", "one_or_404", "paginate"}
 # To be moved (issue 19): services that still import Flask. run_build pushes an app
 # context for its thread; documents both reads the database and renders the templates.
 SERVICES_IMPORTING_FLASK = [
-    "reports/builds.py: flask",
-    "reports/documents.py: flask",
-    "reports/documents.py: flask_babel",
+    "reports/services/builds.py: flask",
+    "reports/services/documents.py: flask",
+    "reports/services/documents.py: flask_babel",
 ]
 
 # Rules met everywhere today: no allowlist, any offender fails. A view's lookup of one row
@@ -131,7 +131,11 @@ def package_arrow_violations(source: str, path: str) -> list[str]:
             continue
         if package == "assessment" and not path.startswith("assessment/app/"):
             found.add(target)
-        elif package == "surveys" and target == "reports" and not name.startswith("reports.pdf"):
+        elif (
+            package == "surveys"
+            and target == "reports"
+            and not name.startswith("reports.render.pdf")
+        ):
             found.add(name)
     return [f"{path}: {name}" for name in sorted(found)]
 
@@ -362,7 +366,7 @@ def test_core_modules_import_no_framework_even_indirectly():
 
 def test_services_import_no_flask():
     services = modules_of("services")
-    assert "surveys/paper.py" in services
+    assert "surveys/services/paper.py" in services
     assert "assessment/services/results.py" in services
     found = [
         offender
@@ -374,8 +378,8 @@ def test_services_import_no_flask():
 
 def test_service_check_catches_a_planted_flask_import():
     planted = "import sqlalchemy as sa\nfrom flask import current_app\n"
-    assert framework_imports(planted, "surveys/paper.py", WEB_FRAMEWORK) == [
-        "surveys/paper.py: flask"
+    assert framework_imports(planted, "surveys/services/paper.py", WEB_FRAMEWORK) == [
+        "surveys/services/paper.py: flask"
     ]
     assert framework_imports("import sqlalchemy as sa\n", "x/y.py", WEB_FRAMEWORK) == []
 
@@ -393,18 +397,18 @@ def test_packages_import_each_other_only_along_the_arrows():
 
 
 def test_arrow_check_catches_planted_imports():
-    assert package_arrow_violations("from surveys.models import Survey\n", "assessment/x.py") == [
-        "assessment/x.py: surveys"
-    ]
-    assert package_arrow_violations("import reports.views\n", "assessment/views/a.py") == [
+    assert package_arrow_violations(
+        "from surveys.models.surveys import Survey\n", "assessment/x.py"
+    ) == ["assessment/x.py: surveys"]
+    assert package_arrow_violations("import reports.views.reports\n", "assessment/views/a.py") == [
         "assessment/views/a.py: reports"
     ]
-    assert package_arrow_violations("from reports import context\n", "surveys/views.py") == [
-        "surveys/views.py: reports.context"
-    ]
-    allowed = "from reports.pdf import html_to_pdf\nfrom assessment.models import Unit\n"
-    assert package_arrow_violations(allowed, "surveys/views.py") == []
-    composition = "from surveys import views\n"
+    assert package_arrow_violations(
+        "from reports.render import context\n", "surveys/views/surveys.py"
+    ) == ["surveys/views/surveys.py: reports.render.context"]
+    allowed = "from reports.render.pdf import html_to_pdf\nfrom assessment.models import Unit\n"
+    assert package_arrow_violations(allowed, "surveys/views/surveys.py") == []
+    composition = "from surveys.views import surveys as views\n"
     assert package_arrow_violations(composition, "assessment/app/__init__.py") == []
 
 
@@ -472,7 +476,7 @@ def test_allowlist_check_fails_on_new_and_on_gone_offenders():
 
 def test_render_modules_import_no_orm():
     render = modules_of("render")
-    assert "reports/context.py" in render and "reports/pdf.py" in render
+    assert "reports/render/context.py" in render and "reports/render/pdf.py" in render
     found = [offender for path in render for offender in orm_imports(source_of(path), path)]
     assert_matches_allowlist(found, RENDER_ORM_IMPORTS)
 
@@ -496,7 +500,7 @@ def test_only_reports_pdf_imports_weasyprint():
         for path in product_modules() + core_modules()
         if any(top_level(name) == "weasyprint" for name in imported_modules(source_of(path), path))
     )
-    assert importers == ["reports/pdf.py"]
+    assert importers == ["reports/render/pdf.py"]
 
 
 def test_no_top_level_module_shadows_the_standard_library():

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from assessment.app import create_app
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
-from assessment.demo import seed_demo
-from assessment.evidence import put_blob, read_blob
+from assessment.services.demo import seed_demo
+from assessment.services.evidence import put_blob, read_blob
 
 TABLES = (
     "account",
@@ -85,8 +85,8 @@ def source(app_config, tmp_path, monkeypatch, sites):
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context(), unit_of_work(None, reason="test fixture"):
         seed_demo(_db.session)
-    from surveys import services
-    from surveys.models import Survey
+    from surveys.models.surveys import Survey
+    from surveys.services import surveys as services
     from tests.surveys.conftest import _unit, build_survey
 
     with app.app_context(), unit_of_work(None, reason="test fixture"):

@@ -19,23 +19,22 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
 
-from assessment import passwords
 from assessment.app import create_app
 from assessment.app.db import db
+from assessment.app.survey_source import get_survey_source, register_survey_source
 from assessment.core.rulebook import IndicatorKind, parse_rulebook
-from assessment.demo import (
+from assessment.models import Account, Notice, Objection, Period, ResultVersion, Unit
+from assessment.services import inputs, passwords, publication, results
+from assessment.services.demo import (
     DEMO_PASSWORD,
     demo_actual,
     demo_rulebook_document,
     history_plans,
     is_database_empty,
 )
-from assessment.models import Account, Notice, Objection, Period, ResultVersion, Unit
-from assessment.services import inputs, publication, results
-from assessment.survey_source import get_survey_source, register_survey_source
-from surveys.models import Response, Survey, SurveySeal
-from surveys.paper_models import ResponseExclusion
-from surveys.results_source import ResidentSurveys
+from surveys.models.paper import ResponseExclusion
+from surveys.models.surveys import Response, Survey, SurveySeal
+from surveys.services.results_source import ResidentSurveys
 from tests.conftest import TEST_SECRET
 
 TODAY = "2026-12-01"
@@ -274,7 +273,7 @@ def test_every_cadre_is_scored_from_stored_inputs_and_the_real_survey(session):
                 i for i in cadre["indicators"] if i["kind"] == "survey" and i["method"] != "ballot"
             ]
             assert len(surveyed) == 1
-            # the smallest village answered 30 times (MIN_RESPONSES in surveys/demo.py)
+            # the smallest village answered 30 times (MIN_RESPONSES in surveys/services/demo.py)
             assert surveyed[0]["n"] >= 29, cadre["code"]
         # a realistic spread: more than one grade, most cadres competent
         grades = [cadre["grade"] for cadre in result["cadres"]]
@@ -358,9 +357,9 @@ def test_each_period_has_one_closed_sealed_survey_with_30_to_80_answers_per_vill
 
 
 def test_comments_are_reviewed_one_hidden_some_waiting(seeded, session):
-    from surveys.comment_models import CommentReview
-    from surveys.comments import list_comments
-    from surveys.demo import HIDE_REASON
+    from surveys.models.comments import CommentReview
+    from surveys.services.comments import list_comments
+    from surveys.services.demo import HIDE_REASON
 
     app, _output = seeded
     approved_comments = get_survey_source(app).approved_comments
@@ -660,8 +659,8 @@ def test_the_2022_open_data_carries_the_quarters_and_the_recompute_reproduces_th
     import sys
 
     from assessment.core.cells import decode_csv
-    from reports.bundle import build_bundle
     from reports.core.bundle import read_zip
+    from reports.services.bundle import build_bundle
 
     app, _output = seeded
     with app.app_context():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assessment.demo import demo_rulebook_document
+from assessment.services.demo import demo_rulebook_document
 
 
 def test_changing_one_document_leaves_the_next_one_as_written():

@@ -46,7 +46,7 @@ def test_empty_default_document_matches_the_schema(validator):
 
 
 def test_rulebook_doc_names_every_problem_code():
-    from assessment.messages import RULEBOOK_PROBLEM_MESSAGES
+    from assessment.views.messages import RULEBOOK_PROBLEM_MESSAGES
 
     text = (DOCS / "rulebook.md").read_text(encoding="utf-8")
     missing = [code for code in RULEBOOK_PROBLEM_MESSAGES if f"`{code}`" not in text]
@@ -74,7 +74,7 @@ def test_efficacy_piecewise_and_precision_match_the_schema(validator):
 
 
 def test_rollup_indicators_and_eligibility_rules_match_the_schema(validator):
-    from assessment.demo import year_round_documents
+    from assessment.services.demo import year_round_documents
 
     quarter, annual = year_round_documents()
     for document in (quarter, annual):

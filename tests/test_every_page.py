@@ -26,11 +26,11 @@ from argon2 import PasswordHasher
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 
-from assessment import passwords
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work
 from assessment.app.i18n import TRANSLATIONS_DIR
-from assessment.demo import DEMO_PASSWORD, demo_rulebook_document, publish_demo_rulebook
+from assessment.services import passwords
+from assessment.services.demo import DEMO_PASSWORD, demo_rulebook_document, publish_demo_rulebook
 from tests.conftest import TEST_SECRET
 
 TODAY = "2026-12-01"
@@ -92,7 +92,7 @@ def _add_draft_and_collecting(app: Flask) -> dict[str, Any]:
     from assessment.app.db import utcnow
     from assessment.models import Account, Period, Unit
     from assessment.services import periods, rulebooks
-    from surveys import services as surveys
+    from surveys.services import surveys
 
     with app.app_context(), unit_of_work(None, reason="test fixture") as session:
         draft = session.get(Period, 1)
@@ -128,7 +128,7 @@ def _values(app: Flask, extra: dict[str, Any]) -> dict[str, Any]:
         ResultVersion,
         RulebookVersion,
     )
-    from surveys.models import Survey, Target
+    from surveys.models.surveys import Survey, Target
 
     with app.app_context():
         session = db.session

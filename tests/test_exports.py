@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from assessment.app.db import db, unit_of_work
 from assessment.core import cells
 from assessment.core.cells import csv_cell, decode_csv, is_formula_text, read_csv_cell, write_csv
-from assessment.demo import seed_demo
 from assessment.models import Cadre, Period, Unit
+from assessment.services.demo import seed_demo
 from reports.core.bundle import read_csv, read_zip
 from reports.recompute import check_bundle
 

@@ -1,4 +1,4 @@
-"""The one handling of a service's FieldError on a staff form (assessment/form_errors.py)."""
+"""The one handling of a service's FieldError on a staff form (assessment/views/form_errors.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask import Flask, get_flashed_messages
 from wtforms import StringField
 
 from assessment.core.errors import FieldError
-from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import BaseForm
-from assessment.messages import field_error_message
+from assessment.forms.base import BaseForm
+from assessment.views.form_errors import field_errors, page_with_status
+from assessment.views.messages import field_error_message
 
 
 class _CodeForm(BaseForm):

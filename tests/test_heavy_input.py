@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from assessment.app.db import db
 from assessment.core.errors import FieldError, RulebookError
 from assessment.models import Cadre, RulebookVersion
-from assessment.rulebook_io import MAX_YAML_ALIASES, MAX_YAML_DEPTH, read_yaml
-from assessment.spreadsheets import MAX_XLSX_UNPACKED_BYTES, read_sheet
+from assessment.services.rulebook_io import MAX_YAML_ALIASES, MAX_YAML_DEPTH, read_yaml
+from assessment.services.spreadsheets import MAX_XLSX_UNPACKED_BYTES, read_sheet
 
 MB = 1024 * 1024
 

@@ -38,8 +38,8 @@ def _scalar(app: Any, query: Any) -> Any:
 
 
 def test_publishing_the_rules(app, client, auth, demo, make):
-    from assessment.demo import demo_rulebook_document
     from assessment.services import rulebooks
+    from assessment.services.demo import demo_rulebook_document
 
     make(
         lambda s: (
@@ -75,9 +75,10 @@ def test_a_rulebook_with_problems_shows_a_disabled_button_that_says_why(
 
 def test_opening_and_closing_a_survey_with_ballots_waiting(app, client, auth, demo, make):
     from assessment.app.db import utcnow
-    from surveys import paper, services
-    from surveys.models import Survey, Unit
-    from surveys.queries import list_items
+    from surveys.models.surveys import Survey, Unit
+    from surveys.services import paper
+    from surveys.services import surveys as services
+    from surveys.services.queries import list_items
     from tests.surveys.conftest import build_survey
 
     survey_id = make(lambda s: build_survey(s, open_it=False)["survey_id"])

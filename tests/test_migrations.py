@@ -81,11 +81,11 @@ def test_unlinkable_storage_converts_rows_and_reseals_closed_surveys(empty_app):
     from datetime import date
 
     from assessment.app.db import unit_of_work, utcnow
-    from assessment.audit import verify_audit_chain
-    from assessment.demo import seed_demo
     from assessment.models import AuditEntry, Unit
-    from surveys import services
-    from surveys.models import Response, Survey
+    from assessment.services.audit import verify_audit_chain
+    from assessment.services.demo import seed_demo
+    from surveys.models.surveys import Response, Survey
+    from surveys.services import surveys as services
     from tests.surveys.conftest import answer_online, build_survey
 
     upgrade(directory=str(MIGRATIONS))

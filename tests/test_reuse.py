@@ -19,14 +19,12 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.app.db import utcnow
-from assessment.demo import publish_demo_rulebook
 from assessment.models import AuditEntry, Period, RulebookVersion
-from assessment.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
 from assessment.services import org
 from assessment.services import rulebooks as rulebook_service
-from surveys import paper, tokens
-from surveys import services as survey_services
-from surveys.models import (
+from assessment.services.demo import publish_demo_rulebook
+from assessment.services.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
+from surveys.models.surveys import (
     AccessCode,
     CodeBatch,
     PaperReceipt,
@@ -35,6 +33,8 @@ from surveys.models import (
     SurveySeal,
     Target,
 )
+from surveys.services import paper, tokens
+from surveys.services import surveys as survey_services
 from tests import factories
 
 CURRENT = 1  # the demo's own period, "2026年度考核" (draft, no rulebook)
@@ -360,7 +360,7 @@ def test_a_survey_cannot_be_copied_into_a_final_period(app, earlier, make):
         period.status = "final"
         session.flush()
         with pytest.raises(survey_services.SurveyStateError, match="period_final"):
-            from surveys.reuse import plan_survey_copy
+            from surveys.services.reuse import plan_survey_copy
 
             plan_survey_copy(
                 session,

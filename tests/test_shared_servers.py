@@ -25,10 +25,10 @@ from flask import Flask
 
 from assessment.app import create_app
 from assessment.app.db import db as _db
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Evidence, Objection, Period, SecretFingerprint, StoredBlob
+from assessment.services.demo import DEMO_PASSWORD
 from assessment.services.periods import advance_period
-from reports import documents
+from reports.services import documents
 from tests.assessment.test_publication import open_notice
 
 PDF = b"%PDF-1.4\n% evidence shared by every server\n%%EOF\n"

@@ -3,7 +3,7 @@
 NUL gave a 500 on PostgreSQL (a resident comment, a login name, a public objection, a
 cadre import) and was stored as typed on SQLite. Every kind of input now refuses it
 with a message naming the field (or the row and column), the same on both databases,
-and saves nothing: forms (:class:`assessment.forms.BaseForm`), the services' text checks,
+and saves nothing: forms (:class:`assessment.forms.base.BaseForm`), the services' text checks,
 spreadsheet cells, YAML rulebooks, and raw reads of the request's parameters.
 """
 
@@ -30,10 +30,10 @@ from assessment.models import (
     ThrottleCounter,
     Unit,
 )
-from assessment.rulebook_io import read_yaml
 from assessment.services import inputs as inputs_service
+from assessment.services.rulebook_io import read_yaml
 from surveys.core.codes import format_code
-from surveys.models import Response
+from surveys.models.surveys import Response
 from tests.surveys.conftest import open_survey, survey_factory  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,10 @@ def test_every_form_of_the_product_uses_the_base_form():
                     }
                     if bases & {"FlaskForm", "Form", "wtforms.Form", "flask_wtf.FlaskForm"}:
                         offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
-    assert offenders == ["assessment/forms.py:BaseForm", "assessment/forms.py:BaseSubform"]
+    assert offenders == [
+        "assessment/forms/base.py:BaseForm",
+        "assessment/forms/base.py:BaseSubform",
+    ]
 
 
 # ---------------------------------------------------------------------------

@@ -70,7 +70,6 @@ def create_app(
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from assessment import audit  # noqa: F401  (registers the audited write path)
     from assessment.app import (
         errors,
         health,
@@ -81,6 +80,7 @@ def create_app(
         security,
     )
     from assessment.app.cli import register_commands
+    from assessment.services import audit  # noqa: F401  (registers the audited write path)
     from assessment.views import create_blueprint
 
     logging_setup.configure_logging(app, filters=(logs.ResidentRedactingFilter(),))
@@ -94,11 +94,14 @@ def create_app(
     register_commands(app)
 
     # The only place the base package reaches into surveys (STYLE section 19).
-    from assessment.survey_source import register_survey_source
-    from surveys import comment_views, export_views, paper_views, reuse_views
-    from surveys import views as survey_views
+    from assessment.app.survey_source import register_survey_source
     from surveys.cli import surveys_cli
-    from surveys.results_source import ResidentSurveys
+    from surveys.services.results_source import ResidentSurveys
+    from surveys.views import comments as comment_views
+    from surveys.views import export as export_views
+    from surveys.views import paper as paper_views
+    from surveys.views import reuse as reuse_views
+    from surveys.views import surveys as survey_views
 
     survey_views.init_app(app)
     paper_views.init_app(app)
@@ -109,9 +112,10 @@ def create_app(
     # Everything the assessment side reads from the surveys, in one typed object.
     register_survey_source(app, ResidentSurveys())
 
-    from reports import record_views, verify_views
-    from reports import views as report_views
     from reports.cli import reports_cli
+    from reports.views import records as record_views
+    from reports.views import reports as report_views
+    from reports.views import verify as verify_views
 
     report_views.init_app(app)
     verify_views.init_app(app)

@@ -14,8 +14,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from assessment import backup
 from assessment.app.i18n import TRANSLATIONS_DIR
+from assessment.services import backup
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POT_FILE = os.path.join(TRANSLATIONS_DIR, "messages.pot")
@@ -68,7 +68,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(reminders_cli)
-    from assessment.shared_cli import COMMANDS as SHARED_COMMANDS
+    from assessment.cli.shared import COMMANDS as SHARED_COMMANDS
 
     for group in SHARED_COMMANDS:
         app.cli.add_command(group)
@@ -134,9 +134,9 @@ def backup_create(file: Path) -> None:
 def backup_restore(file: Path, force: bool) -> None:
     """Restore FILE into this site, then check the audit chain and every survey seal."""
     from assessment.app.db import db
-    from assessment.audit import verify_audit_chain
-    from surveys.models import Survey
-    from surveys.services import verify_seal
+    from assessment.services.audit import verify_audit_chain
+    from surveys.models.surveys import Survey
+    from surveys.services.surveys import verify_seal
 
     try:
         summary = backup.restore_backup(

@@ -1,6 +1,6 @@
 """The request-level backstop of the text rule (:mod:`assessment.core.text`).
 
-Forms check every field themselves (:class:`assessment.forms.BaseForm`) and show the
+Forms check every field themselves (:class:`assessment.forms.base.BaseForm`) and show the
 message beside it. Code that reads ``request.form`` or ``request.args`` directly (the
 resident answer path, search boxes, ``?next=``) gets the same rule here: the request's
 parameters are a :class:`CheckedMultiDict` that refuses, with a 400 naming the field,
@@ -88,7 +88,7 @@ class CheckedMultiDict(ImmutableMultiDict[str, Any]):
 
 
 def unchecked(formdata: Any) -> Any:
-    """Form data a :class:`~assessment.forms.BaseForm` reads: checked dicts unwrapped."""
+    """Form data a :class:`~assessment.forms.base.BaseForm` reads: checked dicts unwrapped."""
     if isinstance(formdata, CheckedMultiDict):
         return formdata.unchecked()
     if isinstance(formdata, CombinedMultiDict):

@@ -1,6 +1,6 @@
 """Before a server answers its first request, check its secrets against the deployment's.
 
-The check (:func:`assessment.shared_secrets.check_shared_secrets`) runs once per process.
+The check (:func:`assessment.services.shared_secrets.check_shared_secrets`) runs once per process.
 A server whose secrets differ answers every request with an error page and logs why, so
 that the load balancer's health check and the operator see it at once, instead of
 residents being told that their printed codes are invalid. When the database cannot be
@@ -15,7 +15,11 @@ import sqlalchemy as sa
 from flask import Flask, abort
 
 from assessment.app.db import unit_of_work
-from assessment.shared_secrets import SHARED_SECRETS, SecretMismatchError, check_shared_secrets
+from assessment.services.shared_secrets import (
+    SHARED_SECRETS,
+    SecretMismatchError,
+    check_shared_secrets,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -579,7 +579,7 @@ class GradeCap:
     kind : str
         What set it: ``veto`` (a veto event) or ``ballot_share`` (a ballot
         indicator's vote-share rule). A new source of caps adds a kind here and a
-        wording in ``assessment.messages.GRADE_CAP_KINDS``.
+        wording in ``assessment.views.messages.GRADE_CAP_KINDS``.
     source : str
         The indicator (or rule) code that set it.
     detail : str

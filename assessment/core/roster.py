@@ -232,7 +232,7 @@ class RowError:
     column : str
         The column the error is about.
     code : str
-        Stable error code, translated by the web layer (``assessment.messages``).
+        Stable error code, translated by the web layer (``assessment.views.messages``).
     params : mapping
         Values the message names, e.g. ``{"code": "QSZ-09"}``.
     value : str

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from assessment import throttle
-from assessment.audit import record_action
 from assessment.core.errors import FieldError
 from assessment.models import Account, AccountScope, Cadre, Role, Unit
-from assessment.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
-from assessment.queries import find_account_by_username
+from assessment.services import throttle
+from assessment.services.audit import record_action
+from assessment.services.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
+from assessment.services.queries import find_account_by_username
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,8 +57,8 @@ from assessment.models import (
     Rating,
     Unit,
 )
-from assessment.queries import NotFoundError, scope_unit_ids
 from assessment.services.imports import ImportRejected
+from assessment.services.queries import NotFoundError, scope_unit_ids
 from assessment.services.rulebooks import find_assessed_posts, find_published, rulebook_of
 from assessment.services.unit_subjects import subject_kind
 
@@ -492,7 +492,7 @@ def add_evidence(
     sha256: str,
     uploaded_by_id: int | None,
 ) -> Evidence:
-    """Record an uploaded file (already written by :mod:`assessment.evidence`)."""
+    """Record an uploaded file (already written by :mod:`assessment.services.evidence`)."""
     check_collecting(period)
     return record_evidence(
         session,

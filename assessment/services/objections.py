@@ -1,6 +1,6 @@
 """Filing an objection with its attachment: one use case for the cadre's and the public's form.
 
-The caller stores the attachment (``assessment.evidence.store_upload``) and runs this in
+The caller stores the attachment (``assessment.services.evidence.store_upload``) and runs this in
 the same unit of work, so a failure stores neither the file nor the objection. Flushes,
 never commits.
 """
@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from assessment.evidence import StoredFile
 from assessment.models import Evidence, Objection, Period
 from assessment.services import publication, site_settings
+from assessment.services.evidence import StoredFile
 
 
 def file_with_attachment(

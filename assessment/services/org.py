@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from assessment.core.errors import FieldError
 from assessment.core.roster import ALLOWED_PARENT_KINDS, POST_LEVEL_UNIT_KINDS
 from assessment.models import Appointment, Cadre, Post, Unit, UnitKind
-from assessment.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
+from assessment.services.queries import find_cadre_by_code, find_post_by_code, find_unit_by_code
 
 
 @dataclass(frozen=True, slots=True)

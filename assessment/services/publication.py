@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 from assessment.core.errors import AssessmentError, FieldError, InvalidParameterError
 from assessment.core.rulebook import IndicatorKind, Rulebook
 from assessment.core.workdays import add_working_days, notice_end
-from assessment.evidence import StoredFile
 from assessment.models import (
     Account,
     Event,
@@ -40,6 +39,7 @@ from assessment.models import (
     ResultVersion,
 )
 from assessment.models.publication import OBJECTION_CHANNELS, OBJECTION_OUTCOMES
+from assessment.services.evidence import StoredFile
 from assessment.services.inputs import (
     PANEL_ROLES,
     AssessedCadre,
@@ -62,8 +62,8 @@ from assessment.services.results import (
     MAX_REASON as MAX_VERSION_REASON,
 )
 from assessment.services.results import compute_results, list_versions
+from assessment.services.survey_source import SurveySource
 from assessment.services.unit_subjects import speaks_for
-from assessment.survey_source import SurveySource
 
 __all__ = [
     "MAX_DECISION_REASON",
@@ -303,7 +303,7 @@ def add_attachment(
     session: Session, *, period: Period, stored: StoredFile, uploaded_by_id: int | None
 ) -> Evidence:
     """Record an objection's attachment, already checked and written by
-    :func:`assessment.evidence.store_upload` (types, size, content)."""
+    :func:`assessment.services.evidence.store_upload` (types, size, content)."""
     if period.status != "notice":
         raise PublicationRefusedError("no_notice", period.status)
     return record_evidence(

@@ -21,7 +21,6 @@ from assessment.core.consequences import AnnualGrade
 from assessment.core.errors import FieldError
 from assessment.core.records import CadreResult, PeriodResult
 from assessment.core.rulebook import Rulebook
-from assessment.evidence import StoredFile
 from assessment.models import (
     Appointment,
     Cadre,
@@ -33,6 +32,7 @@ from assessment.models import (
     Unit,
     WorkReport,
 )
+from assessment.services.evidence import StoredFile
 from assessment.services.inputs import check_text, list_assessed, record_evidence
 from assessment.services.publication import list_objections, shown_version_number
 from assessment.services.results import get_version, result_of_version, rulebook_of_version
@@ -345,7 +345,7 @@ def submit_work_report(
     """Submit (or replace) the cadre's work report: text, a stored PDF, or both.
 
     ``stored`` is a file already checked and written by
-    :func:`assessment.evidence.store_upload` (the caller removes it if this raises).
+    :func:`assessment.services.evidence.store_upload` (the caller removes it if this raises).
 
     Raises
     ------

@@ -5,7 +5,7 @@
 new numbered :class:`~assessment.models.ResultVersion` (never changed afterwards).
 
 Survey data: this package may not import ``surveys``. The caller passes the registered
-:class:`assessment.survey_source.SurveySource` as ``surveys`` (that module says where
+:class:`assessment.services.survey_source.SurveySource` as ``surveys`` (that module says where
 the numbers come from). Without one, survey indicators are reported missing and need a
 team decision.
 
@@ -74,10 +74,10 @@ from assessment.models import (
     ResultVersion,
     Unit,
 )
-from assessment.queries import NotFoundError
 from assessment.services.inputs import check_text, find_rulebook, list_assessed
 from assessment.services.periods import advance_period, list_children
-from assessment.survey_source import SurveySource
+from assessment.services.queries import NotFoundError
+from assessment.services.survey_source import SurveySource
 
 #: States from which results may be computed; "collecting" moves on to "computed".
 COMPUTE_STATES = ("collecting", "computed", "notice")

@@ -37,8 +37,8 @@ from assessment.core.rulebook import (
 )
 from assessment.models import Appointment, Cadre, Period, Post, RulebookVersion, Unit
 from assessment.models.periods import SUB_PERIOD_KINDS
-from assessment.queries import NotFoundError
 from assessment.services.periods import advance_period
+from assessment.services.queries import NotFoundError
 from assessment.services.templates import (
     adopted_document,
     adoption_problems,

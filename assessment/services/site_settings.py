@@ -3,7 +3,8 @@
 The deployment's configuration (``NOTICE_WORKING_DAYS``, ``PUBLIC_BASE_URL``, ...) gives
 the defaults; an administrator's choices on the settings page are kept in
 ``site_settings`` (one audited row per changed setting) and win over them. The working
-calendar of notices and reviews is China's statutory one (:mod:`assessment.holiday_calendar`)
+calendar of notices and reviews is China's statutory one
+(:mod:`assessment.services.holiday_calendar`)
 with the township's own additions and removals on top.
 """
 
@@ -22,8 +23,8 @@ from sqlalchemy.orm import Session
 from assessment.app.config import parse_dates
 from assessment.core.digest import canonical_json
 from assessment.core.errors import FieldError
-from assessment.holiday_calendar import statutory_days
 from assessment.models import SiteSetting
+from assessment.services.holiday_calendar import statutory_days
 
 MAX_NOTICE_DAYS = 30
 MIN_GROUP_SIZE_RANGE = (2, 100)

@@ -47,7 +47,7 @@ from assessment.models import (
     Unit,
 )
 from assessment.models.org import UnitKind
-from assessment.queries import NotFoundError
+from assessment.services.queries import NotFoundError
 
 # ---------------------------------------------------------------------------
 # reads

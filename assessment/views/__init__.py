@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from assessment.app.extensions import login_manager
-from assessment.messages import (
+from assessment.views.messages import (
     PERIOD_KIND_LABELS,
     PERIOD_SUBJECT_LABELS,
     STATE_LABELS,

@@ -7,19 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
-from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.form_errors import field_errors
-from assessment.forms import AccountForm, choices
-from assessment.messages import ROLE_LABELS
+from assessment.forms.base import AccountForm, choices
 from assessment.models import Account
-from assessment.queries import NotFoundError, get_account, list_accounts, list_cadres, list_units
 from assessment.services.accounts import (
     AccountData,
     find_locked_accounts,
     save_account,
     unlock_account,
 )
+from assessment.services.queries import (
+    NotFoundError,
+    get_account,
+    list_accounts,
+    list_cadres,
+    list_units,
+)
+from assessment.views.access import current_scope, roles_required
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import ROLE_LABELS
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
 

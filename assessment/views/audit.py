@@ -6,11 +6,11 @@ import json
 
 from flask import Blueprint, render_template, request
 
-from assessment.access import roles_required
 from assessment.app.db import db
-from assessment.audit import verify_audit_chain
 from assessment.models import AuditEntry
-from assessment.queries import find_period, list_audit_entries
+from assessment.services.audit import verify_audit_chain
+from assessment.services.queries import find_period, list_audit_entries
+from assessment.views.access import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PER_PAGE = 50

@@ -20,13 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from assessment import throttle
-from assessment.access import current_scope
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.form_errors import field_errors
-from assessment.forms import LoginForm, PasswordChangeForm
-from assessment.queries import list_periods
+from assessment.forms.base import LoginForm, PasswordChangeForm
+from assessment.services import throttle
 from assessment.services.accounts import authenticate, change_password, end_sessions
+from assessment.services.queries import list_periods
+from assessment.views.access import current_scope
+from assessment.views.form_errors import field_errors
 
 bp = Blueprint("auth", __name__)
 

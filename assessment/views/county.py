@@ -15,14 +15,20 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from assessment.access import current_scope, roles_required
 from assessment.app.db import db, utcnow
 from assessment.core.charts import interval_rows, probability_segments
 from assessment.core.dashboard import grade_shares
-from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_label, xlsx_download
-from assessment.messages import PERIOD_KIND_LABELS
-from assessment.messages import rulebook_label as _label
 from assessment.services import county_dashboard as service
+from assessment.views.access import current_scope, roles_required
+from assessment.views.downloads import (
+    DATETIME_FORMAT,
+    Sheet,
+    local_time,
+    time_zone_label,
+    xlsx_download,
+)
+from assessment.views.messages import PERIOD_KIND_LABELS
+from assessment.views.messages import rulebook_label as _label
 from assessment.views.overview import DASHBOARD_ROLES, DECIMAL_FORMAT, PERCENT_FORMAT
 from assessment.views.results import GRADE_COLOURS
 

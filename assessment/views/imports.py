@@ -19,7 +19,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment.access import current_scope, roles_required
 from assessment.app.db import unit_of_work
 from assessment.core.errors import FieldError
 from assessment.core.headers import ROSTER_HEADERS, UNIT_HEADERS
@@ -31,12 +30,13 @@ from assessment.core.roster import (
     RowError,
     Sheet,
 )
-from assessment.downloads import template_download
-from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import ImportForm
-from assessment.messages import field_error_message
+from assessment.forms.base import ImportForm
 from assessment.services.imports import ImportRejected, ImportSummary, import_cadres, import_units
-from assessment.spreadsheets import read_sheet
+from assessment.services.spreadsheets import read_sheet
+from assessment.views.access import current_scope, roles_required
+from assessment.views.downloads import template_download
+from assessment.views.form_errors import field_errors, page_with_status
+from assessment.views.messages import field_error_message
 
 logger = logging.getLogger(__name__)
 

@@ -33,17 +33,13 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from assessment import evidence as files
-from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import FieldError, InputsClosedError, RatingRefusedError
 from assessment.core.headers import RESULT_HEADERS
 from assessment.core.roster import RowError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.downloads import stored_file_download, template_download
-from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import ImportForm, choices
-from assessment.input_forms import (
+from assessment.forms.base import ImportForm, choices
+from assessment.forms.inputs import (
     ConfirmForm,
     ConflictForm,
     EventForm,
@@ -51,7 +47,18 @@ from assessment.input_forms import (
     ResultForm,
     rating_form,
 )
-from assessment.messages import (
+from assessment.models import Evidence, Period
+from assessment.services import evidence as files
+from assessment.services import inputs as service
+from assessment.services.imports import ImportRejected
+from assessment.services.queries import NotFoundError, get_period, list_periods
+from assessment.services.records import find_work_report
+from assessment.services.spreadsheets import read_sheet
+from assessment.views.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.views.downloads import stored_file_download, template_download
+from assessment.views.form_errors import field_errors, page_with_status
+from assessment.views.imports import error_rows, rejection_summary
+from assessment.views.messages import (
     KIND_LABELS,
     METHOD_LABELS,
     MISSING_LABELS,
@@ -59,21 +66,14 @@ from assessment.messages import (
     field_error_message,
     input_refused_message,
 )
-from assessment.messages import rulebook_label as _label
-from assessment.models import Evidence, Period
-from assessment.queries import NotFoundError, get_period, list_periods
-from assessment.services import inputs as service
-from assessment.services.imports import ImportRejected
-from assessment.services.records import find_work_report
-from assessment.spreadsheets import read_sheet
-from assessment.views.imports import error_rows, rejection_summary
+from assessment.views.messages import rulebook_label as _label
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("inputs", __name__, url_prefix="/admin/periods")
 
 # ---------------------------------------------------------------------------
-# forms: assessment/input_forms.py (shape only; the rules live in the services and core)
+# forms: assessment/forms/inputs.py (shape only; the rules live in the services and core)
 # ---------------------------------------------------------------------------
 
 _EVIDENCE_HINT = _l("PDF, JPG, PNG, XLSX or DOCX, at most %(mb)s MB.")

@@ -34,24 +34,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from assessment import evidence as files
-from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
+from assessment.app.survey_source import find_survey_source
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, LifecycleError
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import IndicatorKind, Rulebook
-from assessment.downloads import stored_file_download
-from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import NOT_UNDERSTOOD, choices, show_field_error
-from assessment.messages import (
-    KIND_LABELS,
-    STATE_LABELS,
-    lifecycle_message,
-)
-from assessment.messages import rulebook_label as label
-from assessment.models import Notice, Objection, Period, ResultVersion
-from assessment.notice_forms import (
+from assessment.forms.base import NOT_UNDERSTOOD, choices, show_field_error
+from assessment.forms.notice import (
     OUTCOME_LABELS,
     AssignForm,
     DecideForm,
@@ -59,7 +49,8 @@ from assessment.notice_forms import (
     ObjectionForm,
     OpenNoticeForm,
 )
-from assessment.queries import NotFoundError, find_period, get_period
+from assessment.models import Notice, Objection, Period, ResultVersion
+from assessment.services import evidence as files
 from assessment.services import objections, site_settings, unit_subjects
 from assessment.services import publication as service
 from assessment.services.inputs import (
@@ -70,13 +61,22 @@ from assessment.services.inputs import (
     list_events,
     list_panel,
 )
+from assessment.services.queries import NotFoundError, find_period, get_period
 from assessment.services.results import (
     ResultsRefusedError,
     get_version,
     payload_of,
     rulebook_of_version,
 )
-from assessment.survey_source import find_survey_source
+from assessment.views.access import TEAM_ROLES, current_scope, roles_required
+from assessment.views.downloads import stored_file_download
+from assessment.views.form_errors import field_errors, page_with_status
+from assessment.views.messages import (
+    KIND_LABELS,
+    STATE_LABELS,
+    lifecycle_message,
+)
+from assessment.views.messages import rulebook_label as label
 
 logger = logging.getLogger(__name__)
 

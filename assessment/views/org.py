@@ -12,10 +12,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.form_errors import field_errors
-from assessment.forms import (
+from assessment.forms.base import (
     AppointmentForm,
     CadreForm,
     PostForm,
@@ -23,9 +21,9 @@ from assessment.forms import (
     UnitForm,
     choices,
 )
-from assessment.messages import UNIT_KIND_LABELS
 from assessment.models import Post, Unit
-from assessment.queries import (
+from assessment.services import org
+from assessment.services.queries import (
     NotFoundError,
     get_appointment,
     get_cadre,
@@ -35,7 +33,9 @@ from assessment.queries import (
     list_posts,
     list_units,
 )
-from assessment.services import org
+from assessment.views.access import STAFF_ROLES, current_scope, roles_required
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import UNIT_KIND_LABELS
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 

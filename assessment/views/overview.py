@@ -3,7 +3,7 @@
 Officials (county scope) and the assessment team (their township) read every period
 in their scope that has a stored result version: the final version when the period is
 final, else the latest, marked as not final. Nothing here computes or writes. The
-workbooks are built by :mod:`assessment.downloads` from the same plain rows as the pages.
+workbooks are built by :mod:`assessment.views.downloads` from the same plain rows as the pages.
 """
 
 from __future__ import annotations
@@ -19,16 +19,22 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, utcnow
-from assessment.downloads import DATETIME_FORMAT, Sheet, local_time, time_zone_label, xlsx_download
-from assessment.messages import KIND_LABELS, STATE_LABELS
-from assessment.messages import rulebook_label as _label
 from assessment.models import ResultVersion
-from assessment.queries import NotFoundError, get_period
 from assessment.services import county_dashboard as county_service
 from assessment.services import overview as service
+from assessment.services.queries import NotFoundError, get_period
 from assessment.services.results import result_of_version, rulebook_of_version
+from assessment.views.access import TEAM_ROLES, current_scope, roles_required
+from assessment.views.downloads import (
+    DATETIME_FORMAT,
+    Sheet,
+    local_time,
+    time_zone_label,
+    xlsx_download,
+)
+from assessment.views.messages import KIND_LABELS, STATE_LABELS
+from assessment.views.messages import rulebook_label as _label
 from assessment.views.results import GRADE_COLOURS
 
 bp = Blueprint("overview", __name__, url_prefix="/admin/overview")

@@ -23,13 +23,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.audit import SYSTEM_ACTOR
 from assessment.core.errors import LifecycleError
 from assessment.core.lifecycle import next_state
-from assessment.form_errors import field_errors
-from assessment.forms import (
+from assessment.forms.base import (
     NOT_UNDERSTOOD,
     PeriodEditForm,
     PeriodForm,
@@ -38,23 +35,10 @@ from assessment.forms import (
     UnitGradesPeriodForm,
     choices,
 )
-from assessment.messages import (
-    PERIOD_KIND_LABELS,
-    PERIOD_SUBJECT_LABELS,
-    STATE_LABELS,
-    lifecycle_message,
-)
 from assessment.models import AuditEntry, Period
 from assessment.models.periods import PARENT_KINDS, PERIOD_KINDS
-from assessment.queries import (
-    NotFoundError,
-    get_period,
-    get_unit,
-    list_audit_entries,
-    list_periods,
-    list_units,
-)
 from assessment.services import site_settings
+from assessment.services.audit import SYSTEM_ACTOR
 from assessment.services.periods import (
     PeriodData,
     advance_period,
@@ -62,8 +46,24 @@ from assessment.services.periods import (
     edit_period,
     list_calendar,
 )
+from assessment.services.queries import (
+    NotFoundError,
+    get_period,
+    get_unit,
+    list_audit_entries,
+    list_periods,
+    list_units,
+)
 from assessment.services.reminders import set_rating_deadline
 from assessment.services.unit_grades import list_unit_grade_periods, set_unit_grades_period
+from assessment.views.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import (
+    PERIOD_KIND_LABELS,
+    PERIOD_SUBJECT_LABELS,
+    STATE_LABELS,
+    lifecycle_message,
+)
 
 bp = Blueprint("periods", __name__, url_prefix="/admin/periods")
 

@@ -22,13 +22,18 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from assessment.access import roles_required
 from assessment.app.db import db
+from assessment.app.survey_source import find_survey_source
 from assessment.core.charts import histogram, paired_bars, probability_segments
 from assessment.core.explain import CadreExplanation, explain_cadre_result, format_number
 from assessment.core.records import CadreResult, PeriodResult, record_to_plain
 from assessment.core.rulebook import REGULAR_GRADES, Rulebook
-from assessment.messages import (
+from assessment.models import Objection, Period, ResultVersion
+from assessment.services import publication
+from assessment.services.queries import find_period, find_unit, list_periods_of_cadre
+from assessment.services.results import get_version, result_of_version, rulebook_of_version
+from assessment.views.access import roles_required
+from assessment.views.messages import (
     DIRECTION_LABELS,
     EXPLANATION_STATUS_LABELS,
     KIND_LABELS,
@@ -38,15 +43,10 @@ from assessment.messages import (
     grade_cap_lines,
     method_label,
 )
-from assessment.messages import rulebook_label as _label
-from assessment.models import Objection, Period, ResultVersion
-from assessment.queries import find_period, find_unit, list_periods_of_cadre
-from assessment.record_rows import trend
-from assessment.services import publication
-from assessment.services.results import get_version, result_of_version, rulebook_of_version
-from assessment.survey_source import find_survey_source
+from assessment.views.messages import rulebook_label as _label
 from assessment.views.notice import OUTCOME_LABELS, local_today, shown_version
 from assessment.views.notice import STATUS_LABELS as OBJECTION_STATUS_LABELS
+from assessment.views.record_rows import trend
 from assessment.views.results import grade_info
 
 logger = logging.getLogger(__name__)

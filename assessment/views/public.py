@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 
 from assessment.app.db import db
 from assessment.core.rulebook import diff_documents
-from assessment.messages import adoption_context
 from assessment.models import Period, RulebookVersion
-from assessment.queries import find_period, list_periods_with_published_rules
-from assessment.rulebook_io import dump_rulebook_yaml
 from assessment.services import rulebooks as service
 from assessment.services import templates as template_service
+from assessment.services.queries import find_period, list_periods_with_published_rules
+from assessment.services.rulebook_io import dump_rulebook_yaml
+from assessment.views.messages import adoption_context
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 

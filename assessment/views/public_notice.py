@@ -19,18 +19,16 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from assessment import throttle
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.explain import explain_published_ballots
 from assessment.core.records import CadreResult
 from assessment.core.rulebook import Rulebook
-from assessment.form_errors import field_errors, page_with_status
-from assessment.forms import choices
+from assessment.forms.base import choices
+from assessment.forms.notice import PublicObjectionForm
 from assessment.models import Period, ResultVersion
-from assessment.notice_forms import PublicObjectionForm
-from assessment.queries import find_period, list_posts
-from assessment.services import objections
+from assessment.services import objections, throttle
 from assessment.services import publication as service
+from assessment.services.queries import find_period, list_posts
 from assessment.services.results import (
     get_version,
     payload_of,
@@ -38,6 +36,7 @@ from assessment.services.results import (
     rulebook_of_version,
     unit_names,
 )
+from assessment.views.form_errors import field_errors, page_with_status
 from assessment.views.notice import (
     FIELD_MESSAGES,
     attachment_hint,

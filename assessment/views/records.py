@@ -11,7 +11,7 @@
 - The eligibility list and the consequence rules: the rules are an audited settings
   document the administrator changes.
 
-PDFs of the record and the list are rendered by ``reports/record_views.py``.
+PDFs of the record and the list are rendered by ``reports/views/records.py``.
 """
 
 from __future__ import annotations
@@ -33,18 +33,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment import evidence as files
-from assessment.access import TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.consequences import ConsequenceRules
 from assessment.core.errors import FieldError
-from assessment.downloads import stored_file_download, xlsx_download
-from assessment.form_errors import field_errors
-from assessment.messages import BALLOT_GRADE_LABELS, FIELD_MESSAGES, field_error_message
+from assessment.forms.records import ConversationForm, RulesForm, WorkReportForm
 from assessment.models import Cadre, Period
-from assessment.queries import NotFoundError, get_cadre
-from assessment.record_forms import ConversationForm, RulesForm, WorkReportForm
-from assessment.record_rows import (
+from assessment.services import consequences, records
+from assessment.services import evidence as files
+from assessment.services.queries import NotFoundError, get_cadre
+from assessment.views.access import TEAM_ROLES, current_scope, roles_required
+from assessment.views.downloads import stored_file_download, xlsx_download
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import BALLOT_GRADE_LABELS, FIELD_MESSAGES, field_error_message
+from assessment.views.notice import local_today
+from assessment.views.record_rows import (
     eligibility_rows,
     eligibility_sheet,
     flag_rows,
@@ -52,8 +54,6 @@ from assessment.record_rows import (
     record_sheets,
     trend,
 )
-from assessment.services import consequences, records
-from assessment.views.notice import local_today
 
 bp = Blueprint("records", __name__)
 

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.forms import BaseForm
-from assessment.reminder_texts import describe
+from assessment.forms.base import BaseForm
 from assessment.services import reminders as service
+from assessment.views.reminder_texts import describe
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
 

@@ -20,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work
+from assessment.app.survey_source import find_survey_source
 from assessment.core.charts import histogram, probability_segments
 from assessment.core.confidence import DEFAULT_RESAMPLES
 from assessment.core.errors import AssessmentError, FieldError, RulebookError
@@ -29,8 +29,15 @@ from assessment.core.precision import Precision
 from assessment.core.records import result_from_plain
 from assessment.core.results import IncompleteInputsError
 from assessment.core.rulebook import Rulebook
-from assessment.forms import choices
-from assessment.messages import (
+from assessment.forms.base import choices
+from assessment.forms.results import ComputeForm, DecisionForm, MissingFilterForm, WhatIfForm
+from assessment.models import Period, ResultVersion
+from assessment.services import results as service
+from assessment.services.inputs import find_rulebook, is_computed, list_assessed
+from assessment.services.periods import list_children
+from assessment.services.queries import NotFoundError, get_period
+from assessment.views.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.views.messages import (
     DECISION_LABELS,
     INDICATOR_STATUS_LABELS,
     MISSING_KIND_LABELS,
@@ -40,14 +47,7 @@ from assessment.messages import (
     post_group_name,
     rulebook_problem_message,
 )
-from assessment.messages import rulebook_label as _label
-from assessment.models import Period, ResultVersion
-from assessment.queries import NotFoundError, get_period
-from assessment.result_forms import ComputeForm, DecisionForm, MissingFilterForm, WhatIfForm
-from assessment.services import results as service
-from assessment.services.inputs import find_rulebook, is_computed, list_assessed
-from assessment.services.periods import list_children
-from assessment.survey_source import find_survey_source
+from assessment.views.messages import rulebook_label as _label
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from assessment.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import RulebookError, RulebookStateError
 from assessment.core.rulebook import (
@@ -39,15 +38,36 @@ from assessment.core.rulebook import (
     diff_documents,
 )
 from assessment.core.scoring import quota_arithmetic
-from assessment.form_errors import field_errors
-from assessment.forms import (
+from assessment.forms.base import (
     NOT_UNDERSTOOD,
     CopyConfirmForm,
     IrreversibleForm,
     RulebookCopyChoiceForm,
     choices,
 )
-from assessment.messages import (
+from assessment.forms.rulebooks import (
+    INDICATOR_FIELD_GROUPS,
+    METHOD_FIELDS,
+    CategoryForm,
+    ConfirmForm,
+    ImportForm,
+    IndicatorForm,
+    IndicatorSetForm,
+    ReasonForm,
+    RubricForm,
+    SettingsForm,
+    as_number,
+    parse_steps,
+)
+from assessment.forms.templates import AdoptForm
+from assessment.models import Period, RulebookVersion
+from assessment.services import rulebooks as service
+from assessment.services import templates as template_service
+from assessment.services.queries import NotFoundError, get_period, list_periods, list_posts
+from assessment.services.rulebook_io import dump_rulebook_yaml, read_yaml
+from assessment.views.access import STAFF_ROLES, TEAM_ROLES, current_scope, roles_required
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import (
     BALLOT_GRADE_LABELS,
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -66,26 +86,6 @@ from assessment.messages import (
     rulebook_state_message,
     share_label,
 )
-from assessment.models import Period, RulebookVersion
-from assessment.queries import NotFoundError, get_period, list_periods, list_posts
-from assessment.rulebook_forms import (
-    INDICATOR_FIELD_GROUPS,
-    METHOD_FIELDS,
-    CategoryForm,
-    ConfirmForm,
-    ImportForm,
-    IndicatorForm,
-    IndicatorSetForm,
-    ReasonForm,
-    RubricForm,
-    SettingsForm,
-    as_number,
-    parse_steps,
-)
-from assessment.rulebook_io import dump_rulebook_yaml, read_yaml
-from assessment.services import rulebooks as service
-from assessment.services import templates as template_service
-from assessment.template_forms import AdoptForm
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/admin/periods/<int:period_id>/rulebook")
 #: The group size of the rules page's worked quota example (7 × 15% = 1.05 → 1).

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment.access import roles_required
 from assessment.app.db import db, unit_of_work
-from assessment.form_errors import field_errors
-from assessment.forms import SiteSettingsForm
-from assessment.holiday_calendar import statutory_days
+from assessment.forms.base import SiteSettingsForm
 from assessment.services import site_settings
+from assessment.services.holiday_calendar import statutory_days
+from assessment.views.access import roles_required
+from assessment.views.form_errors import field_errors
 from assessment.views.notice import local_today
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")

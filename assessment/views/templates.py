@@ -14,23 +14,23 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from assessment.access import current_scope, roles_required
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.errors import RulebookError, RulebookStateError
 from assessment.core.rulebook import Label, RulebookProblem
-from assessment.form_errors import field_errors
-from assessment.forms import NOT_UNDERSTOOD, IrreversibleForm
-from assessment.messages import (
+from assessment.forms.base import NOT_UNDERSTOOD, IrreversibleForm
+from assessment.forms.templates import TemplateForm, TemplateImportForm
+from assessment.models import RulebookTemplate, Unit
+from assessment.services import templates as service
+from assessment.services.queries import NotFoundError, list_units
+from assessment.services.rulebook_io import dump_yaml, read_yaml
+from assessment.views.access import current_scope, roles_required
+from assessment.views.form_errors import field_errors
+from assessment.views.messages import (
     adoption_lines,
     rulebook_path_label,
     rulebook_problem_message,
     rulebook_state_message,
 )
-from assessment.models import RulebookTemplate, Unit
-from assessment.queries import NotFoundError, list_units
-from assessment.rulebook_io import dump_yaml, read_yaml
-from assessment.services import templates as service
-from assessment.template_forms import TemplateForm, TemplateImportForm
 
 bp = Blueprint("templates", __name__, url_prefix="/admin/templates")
 

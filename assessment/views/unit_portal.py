@@ -17,13 +17,13 @@ from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from assessment.access import roles_required
 from assessment.app.db import db
-from assessment.messages import rulebook_label
 from assessment.models import Period
-from assessment.queries import find_period
 from assessment.services import publication, unit_subjects
+from assessment.services.queries import find_period
 from assessment.services.results import get_version, result_of_version, rulebook_of_version
+from assessment.views.access import roles_required
+from assessment.views.messages import rulebook_label
 from assessment.views.notice import local_today, shown_version
 from assessment.views.portal import PUBLIC_STATES, PortalLinks, objection_page, result_page
 

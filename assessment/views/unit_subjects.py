@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from assessment.access import STAFF_ROLES, current_scope, roles_required
 from assessment.app.db import db
-from assessment.messages import UNIT_KIND_LABELS
-from assessment.queries import NotFoundError, get_period
 from assessment.services import rulebooks, unit_subjects
+from assessment.services.queries import NotFoundError, get_period
+from assessment.views.access import STAFF_ROLES, current_scope, roles_required
+from assessment.views.messages import UNIT_KIND_LABELS
 
 bp = Blueprint("unit_subjects", __name__, url_prefix="/admin/periods")
 

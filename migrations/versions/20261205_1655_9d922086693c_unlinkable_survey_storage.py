@@ -103,7 +103,7 @@ audit = sa.table(
 
 
 def _response_set_digest(connection: sa.Connection, survey_id: int, *, old: bool) -> str:
-    """The seal's digest as surveys.services computed it before (old) or after this change."""
+    """The seal's digest as surveys.services.surveys computed it before (old) or after this change."""
     by_response: dict[str, list[dict[str, Any]]] = {}
     for row in connection.execute(
         sa.select(answers)

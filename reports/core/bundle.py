@@ -3,7 +3,7 @@
 A bundle is a zip of CSV files (UTF-8, comma, ``\\n`` line ends, a header row), the
 rulebook as YAML, a ``manifest.json`` and a ``SHA256SUMS`` file. ``docs/open-data.md``
 describes every column for an outside auditor; this module is the one place that
-writes (and reads back) those files, so the builder in ``reports.bundle`` and the
+writes (and reads back) those files, so the builder in ``reports.services.bundle`` and the
 database-free ``python -m reports.recompute`` cannot disagree about the format.
 
 What the recompute reproduces: ``results.csv`` (per cadre: points of every weighted

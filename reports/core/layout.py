@@ -3,7 +3,7 @@
 Every function here takes the plain result of a result version
 (``payload["result"]``, :func:`assessment.core.records.result_to_plain`) and plain
 facts about the period, and returns frozen records of *codes and formatted numbers*:
-no HTML, no labels, no translation (``reports.context`` adds those). Numbers are
+no HTML, no labels, no translation (``reports.render.context`` adds those). Numbers are
 formatted for print only here, by :func:`format_score` (a published number, at the
 rulebook's declared precision), :func:`format_number` (a statistic),
 :func:`format_share` and :func:`format_rank`, so the body of a report and its

@@ -1,6 +1,6 @@
 """The tally sheet (计票单) of a closed ballot survey: rows per cadre and printed fields.
 
-Pure: plain data in and out. ``reports.tally`` reads the survey's ballot sheets and the
+Pure: plain data in and out. ``reports.services.tally`` reads the survey's ballot sheets and the
 rulebook's rules for them, and renders the PDF.
 
 Per rated target (a cadre, or a unit): votes per grade, abstentions, invalid sheets

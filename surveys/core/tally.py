@@ -202,8 +202,8 @@ def compute_response_scores(
     """Score each response as the mean of its answered items on 0–100.
 
     The one place a resident's score is computed: the official results
-    (``surveys.results_source``), the staff survey page and the open data
-    (``surveys.queries.list_scored_responses``) all come through here.
+    (``surveys.services.results_source``), the staff survey page and the open data
+    (``surveys.services.queries.list_scored_responses``) all come through here.
 
     Parameters
     ----------

@@ -7,9 +7,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from assessment.audit import AuditError, verify_audit_chain
 from assessment.models import AuditEntry, Unit
 from assessment.services import org
+from assessment.services.audit import AuditError, verify_audit_chain
 
 
 def _entries(db):

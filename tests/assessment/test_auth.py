@@ -73,7 +73,7 @@ def test_lock_expires(app, client, auth, demo, monkeypatch):
 
 
 def test_disabled_account_cannot_log_in(client, auth, demo, make):
-    from assessment.queries import find_account_by_username
+    from assessment.services.queries import find_account_by_username
 
     def disable(session):
         find_account_by_username(session, "clerk").is_enabled = False

@@ -7,12 +7,12 @@ import pytest
 
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
+from assessment.app.survey_source import get_survey_source
 from assessment.core.errors import RulebookError
-from assessment.demo import publish_demo_rulebook
 from assessment.models import Period
 from assessment.services import periods
 from assessment.services import results as results_service
-from assessment.survey_source import get_survey_source
+from assessment.services.demo import publish_demo_rulebook
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from scipy import stats
 
 from assessment.models import Notice, Objection, Period
-from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 from assessment.services import results as results_service
 from assessment.services.periods import create_period
+from assessment.services.queries import find_unit_by_code
 from tests.factories import store_final_copy
 
 URL = "/admin/county/dashboard"

@@ -1,4 +1,4 @@
-"""Grade caps in words (assessment.messages.grade_cap_lines), both languages."""
+"""Grade caps in words (assessment.views.messages.grade_cap_lines), both languages."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ NAMES = {"competent": "称职", "basic": "基本称职"}
 
 
 def test_each_cap_in_words_with_the_applied_one_marked(app):
-    from assessment.messages import grade_cap_lines
+    from assessment.views.messages import grade_cap_lines
 
     with app.test_request_context(), force_locale("en"):
         lines = grade_cap_lines(CAPS, NAMES, "basic")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from assessment.app.db import utcnow
-from assessment.demo import demo_rulebook_document
 from assessment.models import Period
 from assessment.services import rulebooks
+from assessment.services.demo import demo_rulebook_document
 
 
 def _publish_grouped(session):

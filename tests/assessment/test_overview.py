@@ -18,10 +18,10 @@ from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
 from assessment.models import Period, ResultVersion
-from assessment.queries import find_unit_by_code
 from assessment.services import accounts, org
 from assessment.services import results as results_service
 from assessment.services.periods import create_period
+from assessment.services.queries import find_unit_by_code
 
 INDEX = "/admin/overview/"
 COMPARE = "/admin/overview/compare"

@@ -220,8 +220,8 @@ def _collecting_year_with_a_draft_quarter(session):
     """2026's annual period under the demo's annual rules, collecting; its first quarter a
     draft (so every cadre's roll-up misses it)."""
     from assessment.app.db import utcnow
-    from assessment.demo import year_round_documents
     from assessment.services import rulebooks
+    from assessment.services.demo import year_round_documents
     from assessment.services.periods import advance_period
 
     year = _year(session, 2026)

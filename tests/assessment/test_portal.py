@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from flask import template_rendered
 
-from assessment import survey_source
+from assessment.app import survey_source
 from assessment.app.db import db as _db
+from assessment.app.survey_source import register_survey_source
 from assessment.core.explain import category_points, explain_cadre, explain_total, format_number
 from assessment.core.rulebook import parse_rulebook
-from assessment.survey_source import register_survey_source
-from surveys.results_source import ResidentSurveys
+from surveys.services.results_source import ResidentSurveys
 
 
 @pytest.fixture
@@ -609,7 +609,7 @@ def test_a_low_response_rate_is_cautioned_beside_the_index(app, client, auth, on
 def test_the_cadre_sees_the_share_of_residents_who_know_them(app, client, auth, on_notice):
     """The portal shows what the survey source says (its numbers are tested in
     tests/surveys/test_dont_know.py): 4 rated of 4 + 2 who said "don't know" = 66.7%."""
-    from assessment.survey_source import SurveyAwareness
+    from assessment.services.survey_source import SurveyAwareness
 
     calls = []
 

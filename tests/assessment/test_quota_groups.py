@@ -24,8 +24,8 @@ from assessment.services import accounts, org, publication
 from assessment.services import results as results_service
 from assessment.services.periods import advance_period
 from assessment.services.unit_grades import set_unit_grades_period
-from reports.bundle import build_bundle
 from reports.recompute import check_bundle
+from reports.services.bundle import build_bundle
 from tests.conftest import DEMO_PASSWORD
 from tests.factories import (
     compute,

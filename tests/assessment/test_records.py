@@ -186,9 +186,9 @@ def test_conversations_never_reach_the_public(app, client, auth, final_period):
 
 
 def test_conversations_never_reach_another_township(app, client, auth, final_period, make):
-    from assessment.queries import find_unit_by_code
     from assessment.services import accounts, org
     from assessment.services.consequences import eligibility_list
+    from assessment.services.queries import find_unit_by_code
 
     cadre_id = _cadre_of(app)
     auth.login("admin")

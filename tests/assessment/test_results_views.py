@@ -342,12 +342,12 @@ def test_survey_data_from_the_source_fills_survey_indicators(app, collecting):
 
 
 def test_app_factory_registers_the_survey_source_and_tally(app):
-    from assessment.survey_source import find_survey_source
-    from surveys.results_source import ResidentSurveys
+    from assessment.app.survey_source import find_survey_source
+    from surveys.services.results_source import ResidentSurveys
 
     surveys = find_survey_source(app)
     assert type(surveys) is ResidentSurveys
-    assert surveys.results_data.__module__ == "surveys.results_source"
+    assert surveys.results_data.__module__ == "surveys.services.results_source"
     assert surveys.summarise_targets.__name__ == "summarise_targets"
 
 

@@ -15,8 +15,8 @@ from flask_babel import force_locale
 
 from assessment.core.rulebook import describe_indicator, parse_rulebook, rules_digest
 from assessment.models import AuditEntry, Period, Post, RulebookVersion
-from assessment.rulebook_io import load_rulebook_yaml
 from assessment.services import org, periods, rulebooks
+from assessment.services.rulebook_io import load_rulebook_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "rulebooks"
 TOWNSHIP_YAML = (EXAMPLES / "township.yaml").read_text(encoding="utf-8")

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from assessment.app.config import ConfigError, DefaultConfig, validate_config
 from assessment.app.db import db
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, AuditEntry
+from assessment.services.demo import DEMO_PASSWORD
 
 STRANGER = "203.0.113.5"
 OWNER = "198.51.100.7"

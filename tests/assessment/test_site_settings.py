@@ -14,9 +14,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from assessment.holiday_calendar import statutory_days
 from assessment.models import AuditEntry, Period, SiteSetting
 from assessment.services import publication, site_settings
+from assessment.services.holiday_calendar import statutory_days
 
 FESTIVAL_OFF = {date(2026, 2, d) for d in (16, 17, 18, 19, 20, 23)}
 

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from assessment import spreadsheets
 from assessment.app.db import db
 from assessment.core.errors import FieldError
 from assessment.core.headers import ROSTER_HEADERS, UNIT_HEADERS
 from assessment.models import Appointment, Cadre, Unit
-from assessment.spreadsheets import MAX_ROWS, MAX_SHEET_CELLS, MAX_XLS_BYTES, read_sheet
+from assessment.services import spreadsheets
+from assessment.services.spreadsheets import MAX_ROWS, MAX_SHEET_CELLS, MAX_XLS_BYTES, read_sheet
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UNITS_URL = "/admin/import/units"

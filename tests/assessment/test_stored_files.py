@@ -1,4 +1,4 @@
-"""Stored files (assessment/evidence.py): checks, size limit, blobs, missing bytes, import.
+"""Stored files (assessment/services/evidence.py): checks, size limit, blobs, missing bytes, import.
 
 Every file a server stores is a content-addressed blob in the database (issue 18). The
 content checks and the size limit of the upload-folder version stay; a missing or
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assessment import evidence as files
 from assessment.app.db import db, unit_of_work
 from assessment.core.errors import FieldError
 from assessment.models import Evidence, Period, StoredBlob
+from assessment.services import evidence as files
 from assessment.services.periods import advance_period
 
 PDF = b"%PDF-1.4\n% stored file\n%%EOF\n"
@@ -143,7 +143,7 @@ def test_missing_and_damaged_bytes_raise_and_the_download_is_a_logged_404(
     assert client.get(url).data == PDF
     with app.app_context(), unit_of_work(None) as session:
         session.execute(sa.delete(StoredBlob))
-    with caplog.at_level(logging.ERROR, logger="assessment.downloads"):
+    with caplog.at_level(logging.ERROR, logger="assessment.views.downloads"):
         assert client.get(url).status_code == 404
     assert f"stored file of evidence {uploaded} is missing" in caplog.text
     # bytes under the right key but altered afterwards: refused, never served
@@ -154,7 +154,7 @@ def test_missing_and_damaged_bytes_raise_and_the_download_is_a_logged_404(
             files.read_blob(db.session, sha)
         assert damaged.value.problem == "damaged"
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="assessment.downloads"):
+    with caplog.at_level(logging.ERROR, logger="assessment.views.downloads"):
         assert client.get(url).status_code == 404
     assert f"stored file of evidence {uploaded} is damaged" in caplog.text
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import yaml
 
 from assessment.models import AuditEntry, Period, Post, RulebookTemplateVersion, Unit
-from assessment.rulebook_io import dump_yaml
 from assessment.services import accounts, org, periods, rulebooks
+from assessment.services.rulebook_io import dump_yaml
 from tests.conftest import DEMO_PASSWORD
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "rulebooks" / "township.yaml"
@@ -393,9 +393,9 @@ def test_the_demo_recipe_adopts_with_a_local_change_and_refuses_a_forbidden_one(
 
     from assessment.core.errors import RulebookError
     from assessment.core.rulebook import Label
-    from assessment.demo import demo_rulebook_document
-    from assessment.queries import find_unit_by_code
     from assessment.services import templates as county_templates
+    from assessment.services.demo import demo_rulebook_document
+    from assessment.services.queries import find_unit_by_code
 
     now = datetime(2026, 1, 5, 8, tzinfo=UTC)
 

@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from assessment.core.errors import FieldError
 from assessment.core.rulebook import REGULAR_GRADES
 from assessment.models import Account, Appointment, Cadre, Objection, Period, Unit
-from assessment.queries import NotFoundError, get_cadre, list_cadres
 from assessment.services import (
     accounts,
     org,
@@ -38,10 +37,11 @@ from assessment.services import (
 )
 from assessment.services import inputs as inputs_service
 from assessment.services import results as results_service
-from surveys import services as survey_services
-from surveys.models import Survey
-from surveys.queries import list_items
-from surveys.results_source import ResidentSurveys
+from assessment.services.queries import NotFoundError, get_cadre, list_cadres
+from surveys.models.surveys import Survey
+from surveys.services import surveys as survey_services
+from surveys.services.queries import list_items
+from surveys.services.results_source import ResidentSurveys
 from tests import factories
 
 PASSWORD = "unit-head-password-1"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from assessment.demo import DEMO_PASSWORD
+from assessment.services.demo import DEMO_PASSWORD
 
 
 @dataclass(frozen=True)

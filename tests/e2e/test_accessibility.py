@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assessment.demo import DEMO_PASSWORD
+from assessment.services.demo import DEMO_PASSWORD
 from tests.e2e.axe import serious_violations
 from tests.e2e.test_resident_journey import (  # noqa: F401  (a fixture)
     ResidentNavigator,

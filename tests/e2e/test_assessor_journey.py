@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.demo import publish_demo_rulebook
 from assessment.models import Period
-from assessment.queries import find_unit_by_code
+from assessment.services.demo import publish_demo_rulebook
 from assessment.services.periods import advance_period, create_period
+from assessment.services.queries import find_unit_by_code
 
 pytestmark = pytest.mark.e2e
 

@@ -20,12 +20,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, Unit
 from assessment.services.accounts import AccountData, save_account
-from surveys import services
-from surveys.models import Survey
-from surveys.queries import list_items
+from assessment.services.demo import DEMO_PASSWORD
+from surveys.models.surveys import Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 from tests.surveys.conftest import build_survey
 
 pytestmark = pytest.mark.e2e

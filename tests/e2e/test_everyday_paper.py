@@ -21,12 +21,12 @@ from pypdf import PdfReader
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, Unit
 from assessment.services.accounts import AccountData, save_account
-from surveys import services
-from surveys.models import Answer, Response, Survey
-from surveys.queries import list_items
+from assessment.services.demo import DEMO_PASSWORD
+from surveys.models.surveys import Answer, Response, Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 from tests.e2e.test_clerk_journey import ClerkNavigator
 from tests.e2e.test_resident_journey import ResidentNavigator, _download_slips
 from tests.surveys.conftest import build_survey

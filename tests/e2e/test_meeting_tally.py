@@ -29,11 +29,11 @@ from pypdf import PdfReader
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work, utcnow
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, Cadre, Period, Unit
 from assessment.services.accounts import AccountData, save_account
-from surveys import services
-from surveys.queries import list_items
+from assessment.services.demo import DEMO_PASSWORD
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 from tests.e2e.test_clerk_journey import _as
 
 pytestmark = pytest.mark.e2e

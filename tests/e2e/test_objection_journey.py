@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from assessment.demo import DEMO_PASSWORD
+from assessment.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,7 @@ from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
-#: The seeded demo's final 2025 period and its result version (see assessment/demo.py).
+#: The seeded demo's final 2025 period and its result version (see assessment/services/demo.py).
 FINAL_PERIOD = 2
 FINAL_VERSION = 1
 CADRE_ID = 9

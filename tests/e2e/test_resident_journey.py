@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from assessment.app import create_app
 from assessment.app.db import db, unit_of_work
-from surveys.models import Survey
+from surveys.models.surveys import Survey
 from tests.surveys.conftest import build_survey
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +95,7 @@ def _download_slips(staff_page: Page, base_url: str, survey_id: int) -> tuple[st
     """Log in as the team, print a batch of slips; return the first slip's URL and code."""
     staff_page.goto(base_url + "/login")
     staff_page.locator('input[name="username"]').fill("admin")
-    from assessment.demo import DEMO_PASSWORD
+    from assessment.services.demo import DEMO_PASSWORD
 
     staff_page.locator('input[name="password"]').fill(DEMO_PASSWORD)
     staff_page.locator('main form [type="submit"]').click()

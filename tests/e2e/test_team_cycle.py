@@ -22,7 +22,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from assessment.demo import DEMO_PASSWORD
+from assessment.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, serve_demo
 
 pytestmark = pytest.mark.e2e

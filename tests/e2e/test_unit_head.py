@@ -23,9 +23,9 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from assessment.app.db import unit_of_work
-from assessment.demo import DEMO_PASSWORD
 from assessment.models import Account, Unit
 from assessment.services import inputs, periods, rulebooks, unit_subjects
+from assessment.services.demo import DEMO_PASSWORD
 from tests import factories
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, serve_demo
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from assessment.demo import DEMO_PASSWORD
+from assessment.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from assessment.app.db import db
-from assessment.evidence import read_blob
 from assessment.models import Period, ResultVersion, StoredBlob
-from reports import builds, documents
+from assessment.services.evidence import read_blob
 from reports.models import ReportBuild
+from reports.services import builds, documents
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from assessment.app.db import db, unit_of_work, utcnow
 from assessment.core.cells import decode_csv
 from assessment.core.precision import Precision
 from assessment.models import Period, Unit
-from reports.bundle import build_bundle
 from reports.core.bundle import (
     CHECKSUMS,
     HEADERS,
@@ -54,9 +53,10 @@ from reports.core.bundle import (
     write_zip,
 )
 from reports.recompute import check_bundle, check_bundle_files
-from surveys import services
-from surveys.models import Response, Survey
-from surveys.queries import list_items
+from reports.services.bundle import build_bundle
+from surveys.models.surveys import Response, Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 from tests.surveys.conftest import answer_online, build_survey
 from tests.test_demo import seeded  # noqa: F401 (the module-scoped seeded demo)
 

@@ -16,7 +16,9 @@ from flask_babel import force_locale
 
 from assessment.core.records import result_to_plain
 from assessment.core.rulebook import Label
-from reports.context import (
+from reports.core.codes import make_verification_code, parse_verification_code
+from reports.core.layout import scorecard_fields
+from reports.render.context import (
     ExclusionCount,
     ReportFacts,
     label,
@@ -26,8 +28,6 @@ from reports.context import (
     software_version,
     summary_context,
 )
-from reports.core.codes import make_verification_code, parse_verification_code
-from reports.core.layout import scorecard_fields
 from tests.assessment.core.test_results import cadre_p, compute, make_rulebook, merge
 
 FACTS = ReportFacts(
@@ -251,7 +251,7 @@ def test_summary_template_renders_every_optional_section(app, rulebook, result, 
 
 def test_a_bound_that_counted_is_said_in_the_readers_language(app):
     from assessment.core.explain import IndicatorExplanation
-    from assessment.messages import explanation_note
+    from assessment.views.messages import explanation_note
 
     capped = IndicatorExplanation(
         code="L1",

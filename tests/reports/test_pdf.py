@@ -7,7 +7,13 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from reports.pdf import PRINT_ASSETS, AssetOnlyFetcher, RefusedURLError, html_to_pdf, resolve_asset
+from reports.render.pdf import (
+    PRINT_ASSETS,
+    AssetOnlyFetcher,
+    RefusedURLError,
+    html_to_pdf,
+    resolve_asset,
+)
 
 DOC = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <link rel="stylesheet" href="asset:print.css"></head>

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from assessment.app.db import db, unit_of_work, utcnow
 from assessment.models import Period
-from reports import builds, documents
 from reports.models import ReportBuild
+from reports.services import builds, documents
 
 BASE = "/admin/periods/{period}/results/versions/1/reports"
 

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 from assessment.app.db import db, unit_of_work
 from assessment.models import Period
 from assessment.services import publication
-from reports import documents
 from reports.core.codes import make_verification_code, parse_verification_code
 from reports.core.layout import notice_fields, scorecard_fields, summary_fields
-from reports.pdf import html_to_pdf
+from reports.render.pdf import html_to_pdf
+from reports.services import documents
 
 NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 BASE = "https://kh.example.cn"

@@ -16,10 +16,10 @@ from types import SimpleNamespace
 
 import pytest
 
-import reports.context
+import reports.render.context
 from assessment.core import explain
 from assessment.core.records import CadreResult, result_to_plain
-from reports import documents
+from reports.services import documents
 from tests.assessment.core.test_results import cadre_p, compute, make_rulebook, merge
 
 N_CADRES = 8
@@ -59,9 +59,9 @@ def _counting(monkeypatch, module, name, counts, *, only=None):
 
 def test_every_scorecard_of_a_version_reads_the_result_once(app, version, monkeypatch):
     counts: dict[str, int] = {}
-    _counting(monkeypatch, reports.context, "result_from_plain", counts)
+    _counting(monkeypatch, reports.render.context, "result_from_plain", counts)
     # Top-level conversions of a cadre's record (the nested ones recurse inside records).
-    for module in (reports.context, explain):
+    for module in (reports.render.context, explain):
         _counting(monkeypatch, module, "record_to_plain", counts, only=CadreResult)
     data = documents.VersionData(**{f: getattr(version, f) for f in version.__dataclass_fields__})
     facts = _facts(data)

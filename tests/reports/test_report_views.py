@@ -78,7 +78,7 @@ def test_team_downloads_the_summary_in_chinese(app, client, auth, computed_perio
 def test_zip_holds_every_scorecard_and_the_summary(
     app, client, auth, computed_period, tmp_path, monkeypatch
 ):
-    from reports import builds
+    from reports.services import builds
 
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     # The build runs in the request's thread here: the same function, no thread to wait on.
@@ -200,8 +200,8 @@ def test_zip_uses_the_built_files_when_every_one_is_there(
     app, client, auth, computed_period, monkeypatch
 ):
     from assessment.models.storage import StoredBlob
-    from reports import documents
     from reports.models import ReportBuild
+    from reports.services import documents
 
     # Each "PDF" names its page, so the zip's files can be told apart from fresh ones.
     monkeypatch.setattr(

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from assessment.app.db import db as _db
 from reports.core.codes import ReportKind, parse_verification_code
 from reports.core.tally import tally_rows
-from reports.verify import verify_code
+from reports.services.verify import verify_code
 from tests.surveys.test_sourced_data import _build
 
 

@@ -1,6 +1,6 @@
 """Verification of reports: the public page, the PDF upload and ``flask reports verify``.
 
-The reports are real: made by the PDF pipeline (reports.documents) from the
+The reports are real: made by the PDF pipeline (reports.services.documents) from the
 ``computed_period`` fixture. The expected printed values are not typed in: they are
 whatever the stored result gives through reports.core.layout, and an edited report
 is made by changing those glyphs in the PDF's content stream.
@@ -23,12 +23,12 @@ from assessment.app.db import db
 from assessment.models import Period, ResultVersion
 from assessment.services import publication
 from assessment.services import results as results_service
-from reports import documents
 from reports.core.codes import make_verification_code
 from reports.core.layout import format_number, scorecard_fields, summary_fields
 from reports.core.verify import find_audit_head
-from reports.pdf import html_to_pdf
-from reports.verify import Problem, VersionStatus, verify_code, verify_pdf
+from reports.render.pdf import html_to_pdf
+from reports.services import documents
+from reports.services.verify import Problem, VersionStatus, verify_code, verify_pdf
 from tests.conftest import SYNTHETIC_SURVEYS
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -526,7 +526,7 @@ def _delete_audit_entries_from(app, seq: int) -> None:
 
 
 def test_pdf_prints_the_audit_head_and_verify_checks_it(app, runner, scorecard, tmp_path):
-    from assessment.audit import find_chain_head, verify_audit_chain
+    from assessment.services.audit import find_chain_head, verify_audit_chain
 
     with app.app_context():
         head = find_chain_head(db.session)
@@ -557,7 +557,7 @@ def test_pdf_prints_the_audit_head_and_verify_checks_it(app, runner, scorecard, 
 
 
 def test_audit_verify_anchor_matches_changes_and_bad_values(app, runner, computed_period):
-    from assessment.audit import find_chain_head
+    from assessment.services.audit import find_chain_head
 
     with app.app_context():
         seq, entry_hash = find_chain_head(db.session)

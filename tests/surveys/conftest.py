@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Cadre, Period, Unit
-from surveys import services, tokens
+from surveys.services import surveys as services
+from surveys.services import tokens
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def answer_online(
 ) -> services.SubmitResult:
     """Both steps of an online response in the caller's transaction, for test set-up.
 
-    The web path (surveys.views._submit) commits between the two; tests that look at
+    The web path (surveys.views.surveys._submit) commits between the two; tests that look at
     transactions go through the web.
     """
     submission_id = submission_id or tokens.new_submission_id()
@@ -167,7 +168,7 @@ def survey_factory(app, make):
     ) -> dict[str, Any]:
         def change(session):
             built = build_survey(session, one_per_screen=one_per_screen, open_it=open_it)
-            from surveys.models import Survey
+            from surveys.models.surveys import Survey
 
             survey = session.get(Survey, built["survey_id"])
             batch, slips = services.generate_batch(

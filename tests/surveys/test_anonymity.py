@@ -11,7 +11,7 @@ from collections import deque
 import sqlalchemy as sa
 
 from assessment.app.db import db as _db
-from surveys import models
+from surveys.models import surveys as models
 
 PARTICIPATION = {"survey_access_codes", "survey_code_batches"}
 CONTENT = {"survey_responses", "survey_answers"}

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from assessment.app.db import utcnow
 from assessment.models import Unit
-from surveys import services
-from surveys.models import Response, Survey
-from surveys.queries import list_items
+from surveys.models.surveys import Response, Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 from tests.surveys.conftest import answer_online
 
 TODAY = date(2026, 6, 2)

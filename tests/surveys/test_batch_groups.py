@@ -16,10 +16,10 @@ from assessment.app.db import utcnow
 from assessment.core.errors import FieldError
 from assessment.core.rulebook import SurveySources, VoterGroupWeight
 from assessment.models import Cadre, Period, Unit
-from surveys import services
-from surveys.models import CodeBatch, PaperReceipt, Response, Survey
-from surveys.queries import list_items, list_scored_responses
-from surveys.results_source import survey_sourced_data
+from surveys.models.surveys import CodeBatch, PaperReceipt, Response, Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items, list_scored_responses
+from surveys.services.results_source import survey_sourced_data
 
 DAY = date(2026, 6, 2)
 KEY = "k" * 32

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
-from surveys import services
-from surveys.models import Answer, Survey
+from surveys.models.surveys import Answer, Survey
+from surveys.services import surveys as services
 from tests.surveys.conftest import answer_online
 
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from assessment.app.db import db as _db
 from assessment.app.db import utcnow
-from surveys import services, tokens
-from surveys.models import CodeFailureCount
+from surveys.models.surveys import CodeFailureCount
+from surveys.services import surveys as services
+from surveys.services import tokens
 from tests.surveys.conftest import resident_answers
 
 PROXY = {"REMOTE_ADDR": "127.0.0.1"}

@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from surveys import tokens
 from surveys.core.codes import (
     ALPHABET,
     check_character,
@@ -16,6 +15,7 @@ from surveys.core.codes import (
     normalise_code,
     with_check,
 )
+from surveys.services import tokens
 
 
 def test_alphabet_leaves_out_characters_people_confuse():

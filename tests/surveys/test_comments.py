@@ -17,13 +17,14 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.app.db import utcnow
-from assessment.demo import DEMO_PASSWORD
+from assessment.app.survey_source import get_survey_source
 from assessment.models import Account, AuditEntry, Cadre, Period, Unit
-from assessment.survey_source import get_survey_source
-from surveys import comments, paper, services
-from surveys.comment_models import CommentReview
-from surveys.models import Survey, Target
-from surveys.queries import EmbargoError, list_items
+from assessment.services.demo import DEMO_PASSWORD
+from surveys.models.comments import CommentReview
+from surveys.models.surveys import Survey, Target
+from surveys.services import comments, paper
+from surveys.services import surveys as services
+from surveys.services.queries import EmbargoError, list_items
 
 DAY = date(2026, 6, 2)
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.app.db import db as _db
-from surveys import services
-from surveys.models import AccessCode, Response
+from surveys.models.surveys import AccessCode, Response
+from surveys.services import surveys as services
 
 
 @pytest.fixture

@@ -22,12 +22,13 @@ from openpyxl import load_workbook
 from assessment.app.db import utcnow
 from assessment.core.errors import FieldError, InvalidParameterError
 from assessment.models import Account, Cadre, Period, Unit
-from reports.bundle import survey_records
-from surveys import paper, queries, services
+from reports.services.bundle import survey_records
 from surveys.core import tally
-from surveys.models import Answer, Response, Survey, Target
-from surveys.paper_models import PaperEntry
-from surveys.results_source import cadre_awareness, survey_results_data
+from surveys.models.paper import PaperEntry
+from surveys.models.surveys import Answer, Response, Survey, Target
+from surveys.services import paper, queries
+from surveys.services import surveys as services
+from surveys.services.results_source import cadre_awareness, survey_results_data
 from tests.surveys.conftest import build_survey, hidden_fields, resident_answers
 
 DAY = date(2026, 6, 2)

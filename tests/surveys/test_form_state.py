@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.app.db import db as _db
-from surveys import form_state
+from surveys.services import form_state
 from tests.conftest import TEST_SECRET
 from tests.surveys.conftest import hidden_fields, resident_answers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surveys import queries
+from surveys.services import queries
 from tests import factories
 
 

@@ -19,9 +19,10 @@ from pypdf import PdfReader
 from assessment.app.db import db as _db
 from assessment.app.db import utcnow
 from assessment.models import Cadre, Period, Unit
-from surveys import questionnaire, services
-from surveys.models import Answer, Response, Survey
-from surveys.queries import list_items
+from surveys.models.surveys import Answer, Response, Survey
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
+from surveys.views import questionnaire
 
 GRADE_MEANS = {
     "优秀": "excellent",

@@ -19,10 +19,11 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Account, Cadre, Period, Unit
-from reports.bundle import survey_records
-from surveys import paper, queries, services
-from surveys.models import Survey, Target
-from surveys.results_source import survey_results_data
+from reports.services.bundle import survey_records
+from surveys.models.surveys import Survey, Target
+from surveys.services import paper, queries
+from surveys.services import surveys as services
+from surveys.services.results_source import survey_results_data
 from tests.surveys.conftest import build_survey
 
 DAY = date(2026, 6, 2)

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from assessment.core.errors import FieldError
 from assessment.core.roster import Sheet
 from assessment.models import Account, Unit
-from surveys import paper
-from surveys.models import PaperReceipt, Response, Survey
-from surveys.paper_models import PaperEntry
-from surveys.queries import list_items
-from surveys.services import SurveyStateError
+from surveys.models.paper import PaperEntry
+from surveys.models.surveys import PaperReceipt, Response, Survey
+from surveys.services import paper
+from surveys.services.queries import list_items
+from surveys.services.surveys import SurveyStateError
 
 TODAY = date(2026, 6, 2)
 
@@ -32,7 +32,7 @@ def paper_survey(demo, survey_factory, make):
     built = survey_factory(codes=5)
 
     def more(session):
-        from surveys import services
+        from surveys.services import surveys as services
 
         survey = session.get(Survey, built["survey_id"])
         other = session.scalars(sa.select(Unit).where(Unit.code == "QSZ-02")).one()
@@ -307,7 +307,7 @@ def test_entries_need_an_open_survey(make, paper_survey):
 
     def close(session):
         from assessment.app.db import utcnow
-        from surveys import services
+        from surveys.services import surveys as services
 
         services.close_survey(session, session.get(Survey, ps["survey_id"]), now=utcnow())
 

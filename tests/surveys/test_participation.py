@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Unit
-from surveys import paper, services
-from surveys.models import Survey
-from surveys.queries import UnitParticipation, list_items, total_participation
+from surveys.models.surveys import Survey
+from surveys.services import paper
+from surveys.services import surveys as services
+from surveys.services.queries import UnitParticipation, list_items, total_participation
 
 
 @pytest.fixture

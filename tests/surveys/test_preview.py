@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from assessment.app.db import db as _db
 from assessment.models import Unit
 from assessment.models.audit import AuditEntry
-from surveys.models import AccessCode, Response, Survey
-
-from .conftest import build_survey
+from surveys.models.surveys import AccessCode, Response, Survey
+from tests.surveys.conftest import build_survey
 
 
 def counts(app) -> tuple[int, int, int]:

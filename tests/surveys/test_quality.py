@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from assessment.app.db import utcnow
 from assessment.core.errors import FieldError
 from assessment.models import Account, AuditEntry
-from surveys import paper, queries, services
 from surveys.core.quality import duration_band
-from surveys.models import Response, Survey
-from surveys.paper_models import PaperEntry, ResponseExclusion
-from surveys.queries import list_items
+from surveys.models.paper import PaperEntry, ResponseExclusion
+from surveys.models.surveys import Response, Survey
+from surveys.services import paper, queries
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
 
 DAY = date(2026, 6, 2)
 

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from assessment.app.db import db as _db
 from assessment.app.db import utcnow
 from assessment.models import Unit
-from surveys import services
-from surveys.models import AccessCode, Answer, Response, Survey
-from surveys.resident import PublicSurvey, ResidentCache
+from surveys.models.surveys import AccessCode, Answer, Response, Survey
+from surveys.services import surveys as services
+from surveys.services.resident import PublicSurvey, ResidentCache
 
 
 def hidden_fields(page: str) -> dict[str, str]:

@@ -23,9 +23,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from assessment.app.db import utcnow
-from surveys import form_state, services, tokens
 from surveys.core.codes import format_code
-from surveys.models import Survey
+from surveys.models.surveys import Survey
+from surveys.services import form_state, tokens
+from surveys.services import surveys as services
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

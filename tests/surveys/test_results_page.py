@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from assessment.app.db import utcnow
 from assessment.models import ResultVersion
-from surveys import services
-from surveys.models import Survey
+from surveys.models.surveys import Survey
+from surveys.services import surveys as services
 from tests.surveys.test_views import answer, enter_code, hidden_fields
 
 

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from assessment.app.db import utcnow
 from assessment.models import Account, Cadre, Period
-from surveys import paper, services
-from surveys.models import Survey
-from surveys.queries import list_items
-from surveys.results_source import survey_results_data
+from surveys.models.surveys import Survey
+from surveys.services import paper
+from surveys.services import surveys as services
+from surveys.services.queries import list_items
+from surveys.services.results_source import survey_results_data
 
 DAY = date(2026, 6, 2)
 

@@ -13,9 +13,10 @@ from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work, utcnow
 from assessment.core.errors import FieldError
 from assessment.models import AuditEntry, Period, Unit
-from surveys import services, tokens
-from surveys.models import AccessCode, Answer, CodeBatch, PaperReceipt, Response, Survey
-from surveys.queries import list_items, list_participation, list_receipts, list_results
+from surveys.models.surveys import AccessCode, Answer, CodeBatch, PaperReceipt, Response, Survey
+from surveys.services import surveys as services
+from surveys.services import tokens
+from surveys.services.queries import list_items, list_participation, list_receipts, list_results
 from tests.surveys.conftest import answer_online, build_survey
 
 KEY_NAME = "ACCESS_CODE_HASH_KEY"

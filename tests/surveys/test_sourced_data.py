@@ -12,10 +12,10 @@ from assessment.app.db import utcnow
 from assessment.core.ballots import BallotValidity
 from assessment.core.rulebook import SurveySources, VoterGroupWeight
 from assessment.models import Cadre, Period, Unit
-from surveys import services
-from surveys.models import Survey
-from surveys.queries import DONT_KNOW, list_items, list_scored_responses
-from surveys.results_source import survey_results_data, survey_sourced_data
+from surveys.models.surveys import Survey
+from surveys.services import surveys as services
+from surveys.services.queries import DONT_KNOW, list_items, list_scored_responses
+from surveys.services.results_source import survey_results_data, survey_sourced_data
 
 DAY = date(2026, 6, 2)
 UNIT = "QSZ-01"  # 石桥村: its residents rate its own cadres

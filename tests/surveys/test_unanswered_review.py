@@ -12,11 +12,11 @@ import re
 import sqlalchemy as sa
 
 from assessment.app.db import db as _db
-from surveys import services, tokens
 from surveys.core.codes import format_code
-from surveys.models import AccessCode, Response, Survey
-
-from .conftest import hidden_fields, receipt_in
+from surveys.models.surveys import AccessCode, Response, Survey
+from surveys.services import surveys as services
+from surveys.services import tokens
+from tests.surveys.conftest import hidden_fields, receipt_in
 
 
 def enter_code(client, short_id, code) -> str:

@@ -17,10 +17,11 @@ from sqlalchemy.exc import OperationalError
 
 from assessment.app.db import db as _db
 from assessment.app.db import utcnow
-from surveys import form_state, services, storage, tokens
-from surveys import views as survey_views
 from surveys.core.quality import DURATION_BAND_EDGES
-from surveys.models import AccessCode, Response, Survey
+from surveys.models.surveys import AccessCode, Response, Survey
+from surveys.services import form_state, storage, tokens
+from surveys.services import surveys as services
+from surveys.views import surveys as survey_views
 from tests.conftest import TEST_SECRET
 from tests.surveys.conftest import hidden_fields, receipt_in, resident_answers
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from assessment.app.db import db as _db
 from assessment.app.db import utcnow
 from assessment.models import Cadre, ThrottleCounter, Unit
-from surveys import services
 from surveys.core.codes import format_code
-from surveys.models import AccessCode, CodeBatch, Response, Survey
+from surveys.models.surveys import AccessCode, CodeBatch, Response, Survey
+from surveys.services import surveys as services
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_MARKS_FOR_T1 = {"q_overall__t1": "5", "q_grade__t1": "excellent"}
@@ -112,7 +112,7 @@ def test_typo_is_caught_before_any_lookup(app, client, open_survey):
 
 
 def test_wrong_codes_lock_out_the_guesser_alone(app, client, open_survey):
-    from surveys import tokens
+    from surveys.services import tokens
 
     app.config["SURVEY_CODE_MAX_FAILURES_PER_CLIENT"] = 3
     guesses = [tokens.new_access_code() for _ in range(3)]

@@ -9,8 +9,8 @@ from assessment.app.db import db as _db
 from assessment.app.db import unit_of_work
 from assessment.core.errors import FieldError
 from assessment.models import Period
-from surveys import services
-from surveys.models import Survey
+from surveys.models.surveys import Survey
+from surveys.services import surveys as services
 
 
 def _create(app, **fields):

@@ -573,7 +573,7 @@ def test_every_explanation_gives_the_stored_points(seed):
 
 
 def test_every_explanation_gives_the_stored_points_under_the_demo_rulebook():
-    from assessment.demo import demo_rulebook_document
+    from assessment.services.demo import demo_rulebook_document
 
     rulebook = parse_rulebook(demo_rulebook_document())
     result = stored(rulebook, county(rulebook, 40, 7))

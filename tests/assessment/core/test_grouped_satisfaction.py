@@ -143,7 +143,7 @@ def test_a_decided_missing_group_reweights_the_indicator_away():
 def test_the_service_splits_a_target_by_each_response_group():
     from assessment.services.results import _sourced_inputs
 
-    # what surveys.results_source gives: each valid score with its unit and voter group;
+    # what surveys.services.results_source gives: each valid score with its unit and voter group;
     # the leaders are not weighted by S1, so their answer is not read
     entry = {
         "scores": [75.0, 100.0, 0.0, 25.0, float("nan"), 10.0],
