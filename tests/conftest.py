@@ -285,21 +285,27 @@ def _world(app: Flask, request: pytest.FixtureRequest, name: str, build: Callabl
 def _sqlite_world(app: Flask, name: str, build: Callable[[], Any]) -> Any:
     import sqlite3
 
-    def live() -> Any:
-        # the in-memory database is one connection (a static pool) shared by the app
-        return _db.engine.raw_connection().driver_connection
+    @contextlib.contextmanager
+    def live() -> Iterator[Any]:
+        # the in-memory database is one connection (a static pool) shared by the app;
+        # checked out here and given back to the pool after the copy
+        with app.app_context():
+            _db.session.remove()
+            pooled = _db.engine.raw_connection()
+            try:
+                yield pooled.driver_connection
+            finally:
+                pooled.close()
 
     if name in _WORLDS:
         copy, value = _WORLDS[name]
-        with app.app_context():
-            _db.session.remove()
-            copy.backup(live())
+        with live() as database:
+            copy.backup(database)
         return value
     value = build()
     copy = sqlite3.connect(":memory:", check_same_thread=False)
-    with app.app_context():
-        _db.session.remove()
-        live().backup(copy)
+    with live() as database:
+        database.backup(copy)
     _WORLDS[name] = (copy, value)
     return value
 
